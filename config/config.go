@@ -1,0 +1,387 @@
+// Package config loads the service's one Config struct with viper: defaults,
+// then an optional file, then CARECONNECT_* environment overrides. main loads
+// it once and passes it down; nothing reads configuration from globals.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"careconnect/domain"
+)
+
+// Environments.
+const (
+	EnvDev        = "dev"
+	EnvTest       = "test"
+	EnvProduction = "production"
+)
+
+// Dev-only defaults. Production refuses to start while any is in use.
+const (
+	DevLinkSecret  = "dev-only-link-secret-not-for-production-use"
+	DevStaffToken  = "dev-only-staff-token"
+	devMarker      = "dev-only"
+	EnvPrefix      = "CARECONNECT"
+	DefaultTeamTag = "CareConnect enrolment team"
+)
+
+// Config is the whole service configuration.
+type Config struct {
+	Env      string   `mapstructure:"env"`
+	HTTP     HTTP     `mapstructure:"http"`
+	Database Database `mapstructure:"database"`
+	Temporal Temporal `mapstructure:"temporal"`
+	SMTP     SMTP     `mapstructure:"smtp"`
+	Links    Links    `mapstructure:"links"`
+	Auth     Auth     `mapstructure:"auth"`
+	Team     Team     `mapstructure:"team"`
+	Schedule Schedule `mapstructure:"schedule"`
+	Calendar Calendar `mapstructure:"calendar"`
+	Uploads  Uploads  `mapstructure:"uploads"`
+	Policy   Policy   `mapstructure:"policy"`
+}
+
+// HTTP configures the API listener and the links it puts in emails.
+type HTTP struct {
+	Addr string `mapstructure:"addr"`
+	// PublicBaseURL is where people reach the portal; emailed links start with it.
+	PublicBaseURL string `mapstructure:"public_base_url"`
+}
+
+// Database selects the application database.
+type Database struct {
+	// URL is a PostgreSQL URL. Empty means the embedded SQLite default (dev only).
+	URL        string `mapstructure:"url"`
+	SQLitePath string `mapstructure:"sqlite_path"`
+}
+
+// Temporal says how to reach Temporal, or how to start the dev server.
+type Temporal struct {
+	// Address is host:port of the frontend. Empty means: start the dev server (dev only).
+	Address   string    `mapstructure:"address"`
+	Namespace string    `mapstructure:"namespace"`
+	UIURL     string    `mapstructure:"ui_url"`
+	DevServer DevServer `mapstructure:"dev_server"`
+}
+
+// DevServer configures the `temporal server start-dev` child process.
+type DevServer struct {
+	// Binary is the temporal CLI, as built by scripts/temporal-cli.sh.
+	Binary string `mapstructure:"binary"`
+	IP     string `mapstructure:"ip"`
+	Port   int    `mapstructure:"port"`
+	UIPort int    `mapstructure:"ui_port"`
+	// DBFile persists the dev server's state between runs; empty keeps it in memory.
+	DBFile string `mapstructure:"db_file"`
+}
+
+// SMTP configures outgoing mail.
+type SMTP struct {
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	From     string `mapstructure:"from"`
+	// TLS is "none" (dev catcher only), "starttls" or "tls".
+	TLS string `mapstructure:"tls"`
+	// DevCatcher starts the in-process mail catcher on Host:Port (dev and tests only).
+	DevCatcher bool `mapstructure:"dev_catcher"`
+}
+
+// Links configures signed, expiring links in emails.
+type Links struct {
+	Secret         string        `mapstructure:"secret"`
+	DeclarationTTL time.Duration `mapstructure:"declaration_ttl"`
+}
+
+// Auth holds the temporary staff guard that the identity issue replaces.
+type Auth struct {
+	// TemporaryStaffToken is the bearer token for /api/v1/staff/*. TEMPORARY.
+	TemporaryStaffToken string `mapstructure:"temporary_staff_token"`
+}
+
+// Team is the enrolment team's mailbox, told about stalled and escalated items.
+type Team struct {
+	Email string `mapstructure:"email"`
+}
+
+// Schedule is the reminder schedule (DOMAIN defaults).
+type Schedule struct {
+	DeclarationReminders           []time.Duration `mapstructure:"declaration_reminders"`
+	DeclarationStalledAfter        time.Duration   `mapstructure:"declaration_stalled_after"`
+	DeclarationLapseAfter          time.Duration   `mapstructure:"declaration_lapse_after"`
+	TeamReviewEscalateBusinessDays int             `mapstructure:"team_review_escalate_business_days"`
+	TeamReviewBreachBusinessDays   int             `mapstructure:"team_review_breach_business_days"`
+}
+
+// Calendar defines business days for SLAs.
+type Calendar struct {
+	TimeZone string   `mapstructure:"time_zone"`
+	Holidays []string `mapstructure:"holidays"`
+}
+
+// Uploads bounds uploaded files.
+type Uploads struct {
+	MaxScreenshotBytes int64 `mapstructure:"max_screenshot_bytes"`
+}
+
+// Policy holds the policy tables an operator may change.
+type Policy struct {
+	WorksiteTypes []domain.WorksiteTypePolicy `mapstructure:"worksite_types"`
+	EMRVendors    []domain.EMRVendor          `mapstructure:"emr_vendors"`
+	Attestations  []domain.Attestation        `mapstructure:"attestations"`
+}
+
+// DomainSchedule converts the configured schedule to the domain's form.
+func (s Schedule) DomainSchedule() domain.Schedule {
+	rs := make([]domain.Duration, len(s.DeclarationReminders))
+	for i, r := range s.DeclarationReminders {
+		rs[i] = domain.Duration(r)
+	}
+	return domain.Schedule{
+		DeclarationReminders:    rs,
+		DeclarationStalledAfter: domain.Duration(s.DeclarationStalledAfter),
+		DeclarationLapseAfter:   domain.Duration(s.DeclarationLapseAfter),
+		TeamReviewEscalateDays:  s.TeamReviewEscalateBusinessDays,
+		TeamReviewBreachDays:    s.TeamReviewBreachBusinessDays,
+	}
+}
+
+// DomainCalendar converts the configured calendar to the domain's form.
+func (c Calendar) DomainCalendar() domain.Calendar {
+	return domain.Calendar{TimeZone: c.TimeZone, Holidays: append([]string(nil), c.Holidays...)}
+}
+
+// Default returns the configuration with every default applied: a local
+// dev system on embedded parts.
+func Default() Config {
+	ds := domain.DefaultSchedule()
+	rs := make([]time.Duration, len(ds.DeclarationReminders))
+	for i, r := range ds.DeclarationReminders {
+		rs[i] = time.Duration(r)
+	}
+	return Config{
+		Env:      EnvDev,
+		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://localhost:8080"},
+		Database: Database{SQLitePath: "data/careconnect.db"},
+		Temporal: Temporal{Namespace: "default", UIURL: "http://localhost:8233",
+			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
+		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
+		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter)},
+		Auth:  Auth{TemporaryStaffToken: DevStaffToken},
+		Team:  Team{Email: "enrolment-team@careconnect.localhost"},
+		Schedule: Schedule{DeclarationReminders: rs, DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
+			DeclarationLapseAfter: time.Duration(ds.DeclarationLapseAfter), TeamReviewEscalateBusinessDays: ds.TeamReviewEscalateDays,
+			TeamReviewBreachBusinessDays: ds.TeamReviewBreachDays},
+		Calendar: Calendar{TimeZone: "America/Vancouver"},
+		Uploads:  Uploads{MaxScreenshotBytes: domain.MaxScreenshotBytes},
+		Policy: Policy{WorksiteTypes: domain.DefaultWorksiteTypes(), EMRVendors: domain.DefaultEMRVendors(),
+			Attestations: domain.DefaultAttestations()},
+	}
+}
+
+// Load reads configuration: defaults, then the YAML file at path (if not
+// empty), then CARECONNECT_* environment variables (CARECONNECT_DATABASE_URL
+// sets database.url). lookupEnv is os.LookupEnv in main; tests pass a map.
+// The result is validated; an error names the offending key.
+func Load(path string, lookupEnv func(string) (string, bool)) (Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	def := Default()
+	var defMap map[string]any
+	if err := mapstructure.Decode(def, &defMap); err != nil {
+		return Config{}, fmt.Errorf("config: defaults: %w", err)
+	}
+	for _, k := range flatten("", defMap) {
+		v.SetDefault(k.key, k.val)
+	}
+	if path != "" {
+		v.SetConfigFile(path)
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("config: reading %s: %w", path, err)
+		}
+	}
+	for _, key := range v.AllKeys() {
+		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		if val, ok := lookupEnv(env); ok {
+			v.Set(key, val)
+		}
+	}
+	var c Config
+	err := v.Unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		durationHook, mapstructure.StringToSliceHookFunc(","))), func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true })
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// durationHook decodes "72h" and "3d" into time.Duration.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(time.Duration(0)) || from.Kind() != reflect.String {
+		return data, nil
+	}
+	return domain.ParseDuration(data.(string))
+}
+
+type kv struct {
+	key string
+	val any
+}
+
+// flatten turns nested maps into dotted keys; slices stay whole.
+func flatten(prefix string, m map[string]any) []kv {
+	var out []kv
+	for k, v := range m {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok {
+			out = append(out, flatten(key, sub)...)
+			continue
+		}
+		out = append(out, kv{key, v})
+	}
+	return out
+}
+
+// KeyError is a configuration error that names its key.
+type KeyError struct {
+	Key     string
+	Problem string
+	cause   error
+}
+
+func (e *KeyError) Error() string { return "config: " + e.Key + ": " + e.Problem }
+
+// Unwrap lets errors.Is find ErrDevDefault.
+func (e *KeyError) Unwrap() error { return e.cause }
+
+// Validate checks every value and, in production, refuses dev-only defaults.
+func (c Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &KeyError{Key: key, Problem: fmt.Sprintf(format, args...)}
+	}
+	switch c.Env {
+	case EnvDev, EnvTest, EnvProduction:
+	default:
+		return bad("env", "must be dev, test or production, not %q", c.Env)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		return bad("http.addr", "must be host:port (%v)", err)
+	}
+	if u, err := url.Parse(c.HTTP.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("http.public_base_url", "must be an absolute http(s) URL")
+	}
+	if c.Database.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
+		return bad("database.url", "must be a postgres:// URL")
+	}
+	if c.Database.URL == "" && c.Database.SQLitePath == "" {
+		return bad("database.sqlite_path", "must be set when database.url is empty")
+	}
+	if c.Temporal.Namespace == "" {
+		return bad("temporal.namespace", "is required")
+	}
+	if c.Temporal.Address != "" {
+		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
+			return bad("temporal.address", "must be host:port")
+		}
+	}
+	if c.SMTP.Host == "" {
+		return bad("smtp.host", "is required")
+	}
+	if c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
+		return bad("smtp.port", "must be a TCP port, not %d", c.SMTP.Port)
+	}
+	switch c.SMTP.TLS {
+	case "none", "starttls", "tls":
+	default:
+		return bad("smtp.tls", "must be none, starttls or tls, not %q", c.SMTP.TLS)
+	}
+	if c.SMTP.From == "" {
+		return bad("smtp.from", "is required")
+	}
+	if len(c.Links.Secret) < 32 {
+		return bad("links.secret", "must be at least 32 characters")
+	}
+	if c.Links.DeclarationTTL <= 0 {
+		return bad("links.declaration_ttl", "must be positive")
+	}
+	if len(c.Auth.TemporaryStaffToken) < 16 {
+		return bad("auth.temporary_staff_token", "must be at least 16 characters")
+	}
+	if !domain.ValidEmail(c.Team.Email) {
+		return bad("team.email", "must be an email address")
+	}
+	if err := c.Schedule.DomainSchedule().Validate(); err != nil {
+		return bad("schedule", "%v", err)
+	}
+	if err := c.Calendar.DomainCalendar().Validate(); err != nil {
+		return bad("calendar", "%v", err)
+	}
+	if c.Uploads.MaxScreenshotBytes <= 0 || c.Uploads.MaxScreenshotBytes > 20<<20 {
+		return bad("uploads.max_screenshot_bytes", "must be between 1 and 20 MiB")
+	}
+	if len(c.Policy.WorksiteTypes) == 0 {
+		return bad("policy.worksite_types", "must not be empty")
+	}
+	for i, t := range c.Policy.WorksiteTypes {
+		switch t.Access {
+		case domain.AccessYes, domain.AccessRestricted, domain.AccessRefused, domain.AccessStops, domain.AccessReclassify:
+		default:
+			return bad(fmt.Sprintf("policy.worksite_types[%d].access", i), "unknown access %q", t.Access)
+		}
+	}
+	if len(c.Policy.EMRVendors) == 0 {
+		return bad("policy.emr_vendors", "must not be empty")
+	}
+	if len(c.Policy.Attestations) == 0 {
+		return bad("policy.attestations", "must not be empty")
+	}
+	if c.Env == EnvProduction {
+		return c.refuseDevDefaults()
+	}
+	return nil
+}
+
+// ErrDevDefault marks a production configuration that still uses a dev-only default.
+var ErrDevDefault = errors.New("dev-only default refused in production")
+
+func (c Config) refuseDevDefaults() error {
+	bad := func(key, why string) error {
+		return &KeyError{Key: key, Problem: fmt.Sprintf("%s: %v", why, ErrDevDefault), cause: ErrDevDefault}
+	}
+	switch {
+	case strings.Contains(c.Links.Secret, devMarker):
+		return bad("links.secret", "set a random secret (CARECONNECT_LINKS_SECRET)")
+	case strings.Contains(c.Auth.TemporaryStaffToken, devMarker):
+		return bad("auth.temporary_staff_token", "set a random token (CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN)")
+	case c.SMTP.DevCatcher:
+		return bad("smtp.dev_catcher", "the dev mail catcher cannot send real mail; configure a real SMTP relay")
+	case c.SMTP.TLS == "none":
+		return bad("smtp.tls", "plain-text SMTP is dev-only; use starttls or tls")
+	case c.Database.URL == "":
+		return bad("database.url", "embedded SQLite is dev-only; configure PostgreSQL")
+	case c.Temporal.Address == "":
+		return bad("temporal.address", "the Temporal dev server is dev-only; configure a Temporal cluster")
+	case !strings.HasPrefix(c.HTTP.PublicBaseURL, "https://"):
+		return bad("http.public_base_url", "must be https in production")
+	}
+	return nil
+}
+
+// DeclarationTTLFrom is when a declaration link issued at t expires.
+func (c Config) DeclarationTTLFrom(t time.Time) time.Time { return t.Add(c.Links.DeclarationTTL) }

@@ -1,0 +1,221 @@
+package domain
+
+import (
+	"fmt"
+	"sort"
+	"time"
+	_ "time/tzdata" // business days are counted in Pacific time on every host
+)
+
+// Duration is a time.Duration that reads and writes as "72h" in JSON, so
+// policies in workflow inputs and configuration stay readable.
+type Duration time.Duration
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; it also accepts "3d".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration parses a Go duration, also accepting a whole number of days ("14d").
+func ParseDuration(s string) (time.Duration, error) {
+	var days int
+	if n, err := fmt.Sscanf(s, "%dd", &days); err == nil && n == 1 && fmt.Sprintf("%dd", days) == s {
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// Day is 24 hours.
+const Day = 24 * time.Hour
+
+// Schedule holds every wait's reminder and deadline policy (DOMAIN
+// "Reminders, escalation and expiry"). Durations count calendar time from the
+// start of the wait; fields named BusinessDays count business days.
+type Schedule struct {
+	DeclarationReminders    []Duration `json:"declarationReminders"`
+	DeclarationStalledAfter Duration   `json:"declarationStalledAfter"`
+	DeclarationLapseAfter   Duration   `json:"declarationLapseAfter"`
+	TeamReviewEscalateDays  int        `json:"teamReviewEscalateBusinessDays"`
+	TeamReviewBreachDays    int        `json:"teamReviewBreachBusinessDays"`
+}
+
+// DefaultSchedule is DOMAIN's default reminder schedule.
+func DefaultSchedule() Schedule {
+	return Schedule{
+		DeclarationReminders:    []Duration{Duration(3 * Day), Duration(7 * Day), Duration(14 * Day)},
+		DeclarationStalledAfter: Duration(30 * Day),
+		DeclarationLapseAfter:   Duration(90 * Day),
+		TeamReviewEscalateDays:  5,
+		TeamReviewBreachDays:    7,
+	}
+}
+
+// Validate reports the first inconsistency in s, naming its field.
+func (s Schedule) Validate() error {
+	var prev Duration
+	for i, r := range s.DeclarationReminders {
+		if r <= prev {
+			return fmt.Errorf("declaration_reminders[%d]: must be positive and increasing", i)
+		}
+		prev = r
+	}
+	if s.DeclarationStalledAfter <= 0 {
+		return fmt.Errorf("declaration_stalled_after: must be positive")
+	}
+	if s.DeclarationLapseAfter <= s.DeclarationStalledAfter || s.DeclarationLapseAfter <= prev {
+		return fmt.Errorf("declaration_lapse_after: must come after every reminder and the stalled flag")
+	}
+	if s.TeamReviewEscalateDays <= 0 || s.TeamReviewBreachDays <= s.TeamReviewEscalateDays {
+		return fmt.Errorf("team_review_breach_business_days: must be after team_review_escalate_business_days, both positive")
+	}
+	return nil
+}
+
+// Calendar says which days are business days.
+type Calendar struct {
+	// TimeZone is an IANA zone name; empty means America/Vancouver.
+	TimeZone string `json:"timeZone"`
+	// Holidays are dates ("2026-12-25") that are not business days.
+	Holidays []string `json:"holidays"`
+}
+
+// Location returns the calendar's time zone.
+func (c Calendar) Location() (*time.Location, error) {
+	tz := c.TimeZone
+	if tz == "" {
+		tz = "America/Vancouver"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("time_zone: %w", err)
+	}
+	return loc, nil
+}
+
+// Validate checks the zone and every holiday date.
+func (c Calendar) Validate() error {
+	if _, err := c.Location(); err != nil {
+		return err
+	}
+	for i, h := range c.Holidays {
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			return fmt.Errorf("holidays[%d]: %q is not a YYYY-MM-DD date", i, h)
+		}
+	}
+	return nil
+}
+
+// IsBusinessDay reports whether t's date, in the calendar's zone, is a weekday and not a holiday.
+func (c Calendar) IsBusinessDay(t time.Time) bool {
+	loc, err := c.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return false
+	}
+	d := t.Format(time.DateOnly)
+	for _, h := range c.Holidays {
+		if h == d {
+			return false
+		}
+	}
+	return true
+}
+
+// AddBusinessDays returns the instant n business days after t: the same
+// wall-clock time on the n-th business day after t's date.
+func (c Calendar) AddBusinessDays(t time.Time, n int) time.Time {
+	loc, err := c.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	local := t.In(loc)
+	for added := 0; added < n; {
+		local = local.AddDate(0, 0, 1)
+		if c.IsBusinessDay(local) {
+			added++
+		}
+	}
+	return local.In(t.Location())
+}
+
+// BusinessDaysBetween counts the business days that have fully started after
+// from's date up to and including to's date: the SLA age of an item.
+func (c Calendar) BusinessDaysBetween(from, to time.Time) int {
+	loc, err := c.Location()
+	if err != nil {
+		loc = time.UTC
+	}
+	f, t := from.In(loc), to.In(loc)
+	n := 0
+	for d := f.AddDate(0, 0, 1); !d.After(t); d = d.AddDate(0, 0, 1) {
+		if c.IsBusinessDay(d) {
+			n++
+		}
+	}
+	return n
+}
+
+// MilestoneKind is what happens when a wait reaches a milestone.
+type MilestoneKind string
+
+// Milestone kinds.
+const (
+	MilestoneReminder MilestoneKind = "reminder" // remind whoever must act
+	MilestoneStalled  MilestoneKind = "stalled"  // flag to the enrolment team
+	MilestoneLapse    MilestoneKind = "lapse"    // the wait ends; the enrolment lapses
+	MilestoneEscalate MilestoneKind = "escalate" // SLA escalation
+	MilestoneBreach   MilestoneKind = "breach"   // SLA breach
+)
+
+// Milestone is a point in a wait at which something happens if the wait is still open.
+type Milestone struct {
+	Kind MilestoneKind `json:"kind"`
+	At   time.Time     `json:"at"`
+	// Seq numbers reminders 1, 2, 3 within one wait; it is part of each email's idempotency key.
+	Seq int `json:"seq"`
+}
+
+// DeclarationMilestones lists the milestones of the wait for the worksite
+// declaration, which starts at registration.
+func DeclarationMilestones(start time.Time, s Schedule) []Milestone {
+	var ms []Milestone
+	for i, r := range s.DeclarationReminders {
+		ms = append(ms, Milestone{Kind: MilestoneReminder, At: start.Add(time.Duration(r)), Seq: i + 1})
+	}
+	ms = append(ms,
+		Milestone{Kind: MilestoneStalled, At: start.Add(time.Duration(s.DeclarationStalledAfter)), Seq: 1},
+		Milestone{Kind: MilestoneLapse, At: start.Add(time.Duration(s.DeclarationLapseAfter)), Seq: 1})
+	return sortMilestones(ms)
+}
+
+// TeamReviewMilestones lists the SLA milestones of a wait for the enrolment team.
+func TeamReviewMilestones(start time.Time, s Schedule, c Calendar) []Milestone {
+	return sortMilestones([]Milestone{
+		{Kind: MilestoneEscalate, At: c.AddBusinessDays(start, s.TeamReviewEscalateDays), Seq: 1},
+		{Kind: MilestoneBreach, At: c.AddBusinessDays(start, s.TeamReviewBreachDays), Seq: 1},
+	})
+}
+
+func sortMilestones(ms []Milestone) []Milestone {
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].At.Before(ms[j].At) })
+	return ms
+}
+
+// NextMilestone returns the first milestone strictly after done, and false when none is left.
+func NextMilestone(ms []Milestone, done int) (Milestone, bool) {
+	if done >= len(ms) {
+		return Milestone{}, false
+	}
+	return ms[done], true
+}

@@ -1,0 +1,89 @@
+package domain
+
+import "time"
+
+// Party is who must act next on an enrolment.
+type Party string
+
+// Parties, per DOMAIN.
+const (
+	PartyNone             Party = ""
+	PartyApplicant        Party = "applicant"
+	PartySiteAdmin        Party = "site_administrator"
+	PartySigningAuthority Party = "signing_authority"
+	PartySponsor          Party = "sponsor"
+	PartyLearningHub      Party = "learninghub"
+	PartyEnrolmentTeam    Party = "enrolment_team"
+)
+
+// WorksiteState is where a worksite enrolment is.
+type WorksiteState string
+
+// Worksite states.
+const (
+	// WorksiteAwaitingDeclaration: registered; the signing authority must sign the declaration.
+	WorksiteAwaitingDeclaration WorksiteState = "awaiting_declaration"
+	// WorksiteAwaitingReview: declaration signed; the enrolment team must approve or reject.
+	WorksiteAwaitingReview WorksiteState = "awaiting_team_review"
+	WorksiteApproved       WorksiteState = "approved"
+	WorksiteRejected       WorksiteState = "rejected"
+	// WorksiteLapsed: the declaration was not signed in time.
+	WorksiteLapsed WorksiteState = "lapsed"
+	// WorksiteRegisteredOnly: registered, but its type gives no CareConnect access here.
+	WorksiteRegisteredOnly WorksiteState = "registered_only"
+)
+
+// Final reports whether no further step can happen in state s.
+func (s WorksiteState) Final() bool {
+	switch s {
+	case WorksiteApproved, WorksiteRejected, WorksiteLapsed, WorksiteRegisteredOnly:
+		return true
+	}
+	return false
+}
+
+// TimelineEvent is one step in an enrolment's history, as shown to people.
+type TimelineEvent struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// WorksiteStatus is a worksite enrolment's status: what the API returns and
+// what the projection stores for lists.
+type WorksiteStatus struct {
+	WorksiteID string        `json:"worksiteId"`
+	State      WorksiteState `json:"state"`
+	// WaitingOn is who must act next; empty once the enrolment is final.
+	WaitingOn Party `json:"waitingOn,omitempty"`
+	// WaitingSince is when the current wait began.
+	WaitingSince time.Time `json:"waitingSince"`
+	// NextAction says, in words, what WaitingOn must do.
+	NextAction string `json:"nextAction,omitempty"`
+	// NextMilestone is the next reminder, flag or deadline of the current wait.
+	NextMilestone *Milestone `json:"nextMilestone,omitempty"`
+	// RemindersSent counts reminders sent during the current wait.
+	RemindersSent int  `json:"remindersSent"`
+	Stalled       bool `json:"stalled"`
+	Escalated     bool `json:"escalated"`
+	Breached      bool `json:"breached"`
+	// Reason is the team's decision reason, or why enrolment stopped.
+	Reason   string          `json:"reason,omitempty"`
+	Timeline []TimelineEvent `json:"timeline"`
+	// Seq increases with every change; the projection ignores older writes.
+	Seq int `json:"seq"`
+}
+
+// WorksiteNextAction says what the party must do in state s.
+func WorksiteNextAction(s WorksiteState, t WorksiteTypePolicy) (Party, string) {
+	switch s {
+	case WorksiteAwaitingDeclaration:
+		return PartySigningAuthority, "sign the Privacy & Security Declaration through the emailed link and upload an antivirus screenshot"
+	case WorksiteAwaitingReview:
+		if t.Access == AccessReclassify {
+			return PartyEnrolmentTeam, "reclassify the worksite type, then approve or reject the worksite"
+		}
+		return PartyEnrolmentTeam, "review the worksite and its declaration, then approve or reject it"
+	}
+	return PartyNone, ""
+}
