@@ -371,8 +371,6 @@ func (c Config) refuseDevDefaults() error {
 		return bad("auth.temporary_staff_token", "set a random token (CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN)")
 	case c.SMTP.DevCatcher:
 		return bad("smtp.dev_catcher", "the dev mail catcher cannot send real mail; configure a real SMTP relay")
-	case c.SMTP.TLS == "none":
-		return bad("smtp.tls", "plain-text SMTP is dev-only; use starttls or tls")
 	case c.Database.URL == "":
 		return bad("database.url", "embedded SQLite is dev-only; configure PostgreSQL")
 	case c.Temporal.Address == "":

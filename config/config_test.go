@@ -100,7 +100,6 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 		"CARECONNECT_LINKS_SECRET":               DevLinkSecret,
 		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": DevStaffToken,
 		"CARECONNECT_SMTP_DEV_CATCHER":           "true",
-		"CARECONNECT_SMTP_TLS":                   "none",
 		"CARECONNECT_DATABASE_URL":               "",
 		"CARECONNECT_TEMPORAL_ADDRESS":           "",
 		"CARECONNECT_HTTP_PUBLIC_BASE_URL":       "http://enrol.example.ca",
