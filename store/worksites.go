@@ -1,0 +1,459 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"careconnect/domain"
+)
+
+// worksiteRow is the worksites table.
+type worksiteRow struct {
+	ID                string `gorm:"primaryKey"`
+	Name              string
+	Phone             string
+	Extension         string
+	Email             string
+	Unit              string
+	StreetNumber      string
+	StreetName        string
+	City              string
+	Province          string
+	PostalCode        string
+	AddressKey        string
+	UnitKey           string
+	LocationType      string
+	SubOption         string
+	OtherDescription  string
+	EMR               string `gorm:"column:emr"`
+	AdminName         string
+	AdminEmail        string
+	RegisteredAt      time.Time
+	State             string
+	WaitingOn         string
+	WaitingSince      *time.Time
+	NextMilestoneKind string
+	NextMilestoneAt   *time.Time
+	Stalled           bool
+	Escalated         bool
+	Breached          bool
+	StatusJSON        string `gorm:"column:status_json"`
+	StatusSeq         int
+	UpdatedAt         time.Time
+}
+
+func (worksiteRow) TableName() string { return "worksites" }
+
+func (r worksiteRow) worksite() domain.Worksite {
+	return domain.Worksite{
+		ID: r.ID, Name: r.Name, Phone: r.Phone, Extension: r.Extension, Email: r.Email,
+		Address: domain.Address{Unit: r.Unit, StreetNumber: r.StreetNumber, StreetName: r.StreetName,
+			City: r.City, Province: r.Province, PostalCode: r.PostalCode},
+		LocationType: domain.LocationType(r.LocationType), SubOption: r.SubOption, OtherDescription: r.OtherDescription,
+		EMR: r.EMR, Administrator: domain.Person{Name: r.AdminName, Email: r.AdminEmail}, RegisteredAt: r.RegisteredAt.UTC(),
+	}
+}
+
+// StateRegistering is the projected state of a worksite whose workflow has
+// not yet reported its first status.
+const StateRegistering = "registering"
+
+// maxIDAttempts bounds retries on a worksite ID collision (36^7 IDs make one rare).
+const maxIDAttempts = 5
+
+// CreateWorksite stores a validated registration under a fresh random ID
+// and records the registration in the audit trail, in one transaction.
+// Errors: ECONFLICT when the (address, unit) pair is already registered.
+func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error) {
+	at = at.UTC()
+	row := worksiteRow{
+		Name: reg.Name, Phone: reg.Phone, Extension: reg.Extension, Email: reg.Email,
+		Unit: reg.Address.Unit, StreetNumber: reg.Address.StreetNumber, StreetName: reg.Address.StreetName,
+		City: reg.Address.City, Province: reg.Address.Province, PostalCode: reg.Address.PostalCode,
+		AddressKey: domain.AddressKey(reg.Address), UnitKey: domain.UnitKey(reg.Address.Unit),
+		LocationType: string(reg.LocationType), SubOption: reg.SubOption, OtherDescription: reg.OtherDescription,
+		EMR: reg.EMR, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email,
+		RegisteredAt: at, State: StateRegistering, StatusJSON: "{}", UpdatedAt: at,
+	}
+	for attempt := 0; ; attempt++ {
+		id, err := domain.NewWorksiteID(nil)
+		if err != nil {
+			return domain.Worksite{}, err
+		}
+		row.ID = id
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var n int64
+			if err := tx.Model(&worksiteRow{}).Where("address_key = ? AND unit_key = ?", row.AddressKey, row.UnitKey).Count(&n).Error; err != nil {
+				return translate(err)
+			}
+			if n > 0 {
+				return errAddressTaken
+			}
+			if err := tx.Create(&row).Error; err != nil {
+				return translate(err)
+			}
+			audit.WorksiteID, audit.Subject = id, "worksite:"+id
+			return translate(createAudit(tx, audit))
+		})
+		switch {
+		case err == nil:
+			return row.worksite(), nil
+		case errors.Is(err, errAddressTaken):
+			return domain.Worksite{}, err
+		case domain.ErrorCode(err) == domain.ECONFLICT && attempt < maxIDAttempts:
+			// Either the ID collided, or a concurrent registration took the
+			// address; the count above tells which on the next attempt.
+			continue
+		}
+		return domain.Worksite{}, err
+	}
+}
+
+var errAddressTaken = &domain.Error{Code: domain.ECONFLICT,
+	Message: "a worksite is already registered at this address and unit; ask its site administrator to invite you, or request to join it"}
+
+// DeleteWorksite removes a worksite whose workflow could not be started,
+// so that a failed registration leaves nothing behind.
+func (s *Store) DeleteWorksite(ctx context.Context, id string) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("subject = ?", "worksite:"+id).Delete(&auditRow{}).Error; err != nil {
+			return err
+		}
+		return tx.Delete(&worksiteRow{}, "id = ?", id).Error
+	}))
+}
+
+// GetWorksite returns a worksite. Errors: ENOTFOUND.
+func (s *Store) GetWorksite(ctx context.Context, id string) (domain.Worksite, error) {
+	var row worksiteRow
+	if err := s.db.WithContext(ctx).First(&row, "id = ?", id).Error; err != nil {
+		if domain.ErrorCode(translate(err)) == domain.ENOTFOUND {
+			return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s", id)
+		}
+		return domain.Worksite{}, translate(err)
+	}
+	return row.worksite(), nil
+}
+
+// CountWorksites counts all worksites; tests use it to prove a refused request stored nothing.
+func (s *Store) CountWorksites(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&worksiteRow{}).Count(&n).Error
+	return n, translate(err)
+}
+
+// SaveWorksiteStatus writes the status projection unless a newer one (higher Seq) is stored.
+func (s *Store) SaveWorksiteStatus(ctx context.Context, st domain.WorksiteStatus) error {
+	js, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("store: status: %w", err)
+	}
+	upd := map[string]any{
+		"state": string(st.State), "waiting_on": string(st.WaitingOn), "stalled": st.Stalled,
+		"escalated": st.Escalated, "breached": st.Breached, "status_json": string(js), "status_seq": st.Seq,
+		"updated_at": time.Now().UTC(), "next_milestone_kind": "", "next_milestone_at": nil, "waiting_since": nil,
+	}
+	if !st.WaitingSince.IsZero() {
+		upd["waiting_since"] = st.WaitingSince.UTC()
+	}
+	if st.NextMilestone != nil {
+		upd["next_milestone_kind"] = string(st.NextMilestone.Kind)
+		upd["next_milestone_at"] = st.NextMilestone.At.UTC()
+	}
+	res := s.db.WithContext(ctx).Model(&worksiteRow{}).Where("id = ? AND status_seq <= ?", st.WorksiteID, st.Seq).Updates(upd)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.GetWorksite(ctx, st.WorksiteID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetWorksiteStatus returns the projected status. Errors: ENOTFOUND.
+func (s *Store) GetWorksiteStatus(ctx context.Context, id string) (domain.WorksiteStatus, error) {
+	var row worksiteRow
+	if err := s.db.WithContext(ctx).Select("id", "state", "status_json").First(&row, "id = ?", id).Error; err != nil {
+		if domain.ErrorCode(translate(err)) == domain.ENOTFOUND {
+			return domain.WorksiteStatus{}, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s", id)
+		}
+		return domain.WorksiteStatus{}, translate(err)
+	}
+	st := domain.WorksiteStatus{WorksiteID: id, State: domain.WorksiteState(row.State)}
+	if err := json.Unmarshal([]byte(row.StatusJSON), &st); err != nil {
+		return domain.WorksiteStatus{}, fmt.Errorf("store: status of %s: %w", id, err)
+	}
+	st.WorksiteID = id
+	if st.State == "" {
+		st.State = domain.WorksiteState(row.State)
+	}
+	return st, nil
+}
+
+// WorksiteSummary is one row of the team's worksite list.
+type WorksiteSummary struct {
+	ID                string              `json:"id"`
+	Name              string              `json:"name"`
+	LocationType      domain.LocationType `json:"locationType"`
+	Address           string              `json:"address"`
+	State             string              `json:"state"`
+	WaitingOn         string              `json:"waitingOn,omitempty"`
+	WaitingSince      *time.Time          `json:"waitingSince,omitempty"`
+	NextMilestoneKind string              `json:"nextMilestoneKind,omitempty"`
+	NextMilestoneAt   *time.Time          `json:"nextMilestoneAt,omitempty"`
+	Stalled           bool                `json:"stalled"`
+	Escalated         bool                `json:"escalated"`
+	Breached          bool                `json:"breached"`
+	RegisteredAt      time.Time           `json:"registeredAt"`
+}
+
+// WorksiteFilter narrows ListWorksites. Zero values match everything.
+type WorksiteFilter struct {
+	State     string
+	WaitingOn string
+	Limit     int
+}
+
+// ListWorksites lists worksites from the projection, longest waiting first.
+func (s *Store) ListWorksites(ctx context.Context, f WorksiteFilter) ([]WorksiteSummary, error) {
+	q := s.db.WithContext(ctx).Model(&worksiteRow{})
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.WaitingOn != "" {
+		q = q.Where("waiting_on = ?", f.WaitingOn)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	var rows []worksiteRow
+	if err := q.Order(clause.OrderByColumn{Column: clause.Column{Name: "registered_at"}}).Order("id").Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]WorksiteSummary, len(rows))
+	for i, r := range rows {
+		out[i] = WorksiteSummary{ID: r.ID, Name: r.Name, LocationType: domain.LocationType(r.LocationType),
+			Address: r.worksite().Address.String(), State: r.State, WaitingOn: r.WaitingOn, WaitingSince: utcPtr(r.WaitingSince),
+			NextMilestoneKind: r.NextMilestoneKind, NextMilestoneAt: utcPtr(r.NextMilestoneAt), Stalled: r.Stalled,
+			Escalated: r.Escalated, Breached: r.Breached, RegisteredAt: r.RegisteredAt.UTC()}
+	}
+	return out, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// declarationRow is the declarations table.
+type declarationRow struct {
+	WorksiteID       string `gorm:"primaryKey"`
+	SignerName       string
+	SignerTitle      string
+	SignerEmail      string
+	Attestations     string
+	Screenshot       []byte
+	ScreenshotType   string
+	ScreenshotSHA256 string `gorm:"column:screenshot_sha256"`
+	SignedAt         time.Time
+	RequestID        string
+}
+
+func (declarationRow) TableName() string { return "declarations" }
+
+// CreateDeclaration stores a signed declaration with its screenshot.
+// Errors: ECONFLICT when the worksite's declaration is already stored.
+func (s *Store) CreateDeclaration(ctx context.Context, d domain.Declaration, requestID string) error {
+	att, err := json.Marshal(d.Attestation)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	row := declarationRow{WorksiteID: d.WorksiteID, SignerName: d.SignerName, SignerTitle: d.SignerTitle,
+		SignerEmail: d.SignerEmail, Attestations: string(att), Screenshot: d.Screenshot, ScreenshotType: d.ScreenshotType,
+		ScreenshotSHA256: d.ScreenshotSHA, SignedAt: d.SignedAt.UTC(), RequestID: requestID}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		err = translate(err)
+		if domain.ErrorCode(err) == domain.ECONFLICT {
+			return domain.Errorf(domain.ECONFLICT, "the Privacy & Security Declaration for this worksite is already signed")
+		}
+		return err
+	}
+	return nil
+}
+
+// DeleteDeclaration removes a declaration the workflow refused, so a refused
+// signing leaves nothing behind.
+func (s *Store) DeleteDeclaration(ctx context.Context, worksiteID string) error {
+	return translate(s.db.WithContext(ctx).Delete(&declarationRow{}, "worksite_id = ?", worksiteID).Error)
+}
+
+// GetDeclaration returns a worksite's declaration. Errors: ENOTFOUND.
+func (s *Store) GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error) {
+	var row declarationRow
+	if err := s.db.WithContext(ctx).First(&row, "worksite_id = ?", worksiteID).Error; err != nil {
+		if domain.ErrorCode(translate(err)) == domain.ENOTFOUND {
+			return domain.Declaration{}, domain.Errorf(domain.ENOTFOUND, "worksite %s has no signed declaration", worksiteID)
+		}
+		return domain.Declaration{}, translate(err)
+	}
+	d := domain.Declaration{WorksiteID: row.WorksiteID, SignerName: row.SignerName, SignerTitle: row.SignerTitle,
+		SignerEmail: row.SignerEmail, SignedAt: row.SignedAt.UTC(), Screenshot: row.Screenshot,
+		ScreenshotType: row.ScreenshotType, ScreenshotSHA: row.ScreenshotSHA256}
+	if err := json.Unmarshal([]byte(row.Attestations), &d.Attestation); err != nil {
+		return domain.Declaration{}, fmt.Errorf("store: declaration attestations: %w", err)
+	}
+	return d, nil
+}
+
+// emailRow is the email_log table: one row per email event.
+type emailRow struct {
+	IdempotencyKey string `gorm:"primaryKey"`
+	Kind           string
+	Recipients     string
+	Subject        string
+	Status         string
+	Attempts       int
+	LastError      string
+	CreatedAt      time.Time
+	SentAt         *time.Time
+}
+
+func (emailRow) TableName() string { return "email_log" }
+
+// Email delivery states.
+const (
+	EmailPending = "pending"
+	EmailSent    = "sent"
+	EmailFailed  = "failed"
+)
+
+// ClaimEmail records an attempt to send the email under key, creating its
+// row on the first attempt. sent is true when it was already delivered, in
+// which case the caller must not send it again.
+func (s *Store) ClaimEmail(ctx context.Context, key, kind string, to []string, subject string) (bool, error) {
+	row := emailRow{IdempotencyKey: key, Kind: kind, Recipients: strings.Join(to, ","), Subject: subject,
+		Status: EmailPending, CreatedAt: time.Now().UTC()}
+	var sent bool
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return err
+		}
+		var cur emailRow
+		if err := tx.First(&cur, "idempotency_key = ?", key).Error; err != nil {
+			return err
+		}
+		if cur.Status == EmailSent {
+			sent = true
+			return nil
+		}
+		return tx.Model(&emailRow{}).Where("idempotency_key = ?", key).Update("attempts", gorm.Expr("attempts + 1")).Error
+	})
+	return sent, translate(err)
+}
+
+// FinishEmail records the outcome of the latest attempt under key.
+func (s *Store) FinishEmail(ctx context.Context, key string, deliveryErr error) error {
+	upd := map[string]any{"status": EmailSent, "sent_at": time.Now().UTC(), "last_error": ""}
+	if deliveryErr != nil {
+		msg := deliveryErr.Error()
+		if len(msg) > 500 {
+			msg = msg[:500]
+		}
+		upd = map[string]any{"status": EmailFailed, "last_error": msg}
+	}
+	return translate(s.db.WithContext(ctx).Model(&emailRow{}).Where("idempotency_key = ? AND status <> ?", key, EmailSent).Updates(upd).Error)
+}
+
+// EmailRecord is one email event as logged.
+type EmailRecord struct {
+	Key        string     `json:"key"`
+	Kind       string     `json:"kind"`
+	Recipients []string   `json:"recipients"`
+	Subject    string     `json:"subject"`
+	Status     string     `json:"status"`
+	Attempts   int        `json:"attempts"`
+	SentAt     *time.Time `json:"sentAt,omitempty"`
+}
+
+// ListEmails returns the email log entries whose key starts with prefix.
+func (s *Store) ListEmails(ctx context.Context, prefix string) ([]EmailRecord, error) {
+	var rows []emailRow
+	if err := s.db.WithContext(ctx).Where("idempotency_key LIKE ?", escapeLike(prefix)+"%").Order("created_at").Order("idempotency_key").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]EmailRecord, len(rows))
+	for i, r := range rows {
+		out[i] = EmailRecord{Key: r.IdempotencyKey, Kind: r.Kind, Recipients: strings.Split(r.Recipients, ","),
+			Subject: r.Subject, Status: r.Status, Attempts: r.Attempts, SentAt: utcPtr(r.SentAt)}
+	}
+	return out, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// auditRow is the audit_events table.
+type auditRow struct {
+	ID         string `gorm:"primaryKey"`
+	At         time.Time
+	Actor      string
+	Role       string
+	WorksiteID string
+	Subject    string
+	Action     string
+	Detail     string
+	RequestID  string
+}
+
+func (auditRow) TableName() string { return "audit_events" }
+
+// RecordAudit stores e. With e.Key set it is idempotent: the key is the row ID.
+func (s *Store) RecordAudit(ctx context.Context, e domain.AuditEvent) error {
+	return translate(createAudit(s.db.WithContext(ctx), e))
+}
+
+func createAudit(tx *gorm.DB, e domain.AuditEvent) error {
+	id := e.Key
+	if id == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		id = hex.EncodeToString(b)
+	}
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	row := auditRow{ID: id, At: e.At.UTC(), Actor: e.Actor, Role: e.Role, WorksiteID: e.WorksiteID,
+		Subject: e.Subject, Action: e.Action, Detail: e.Detail, RequestID: e.RequestID}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+}
+
+// ListAudit returns a subject's audit timeline, oldest first.
+func (s *Store) ListAudit(ctx context.Context, subject string) ([]domain.AuditEvent, error) {
+	var rows []auditRow
+	if err := s.db.WithContext(ctx).Where("subject = ?", subject).Order("at").Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = domain.AuditEvent{At: r.At.UTC(), Actor: r.Actor, Role: r.Role, WorksiteID: r.WorksiteID,
+			Subject: r.Subject, Action: r.Action, Detail: r.Detail, RequestID: r.RequestID}
+	}
+	return out, nil
+}
