@@ -87,3 +87,51 @@ func WorksiteNextAction(s WorksiteState, t WorksiteTypePolicy) (Party, string) {
 	}
 	return PartyNone, ""
 }
+
+// CanSignDeclaration says whether a declaration may be signed in state s.
+func CanSignDeclaration(s WorksiteState, signerName, signerTitle string) error {
+	switch s {
+	case WorksiteAwaitingDeclaration:
+	case WorksiteAwaitingReview, WorksiteApproved, WorksiteRejected:
+		return Errorf(ECONFLICT, "the Privacy & Security Declaration for this worksite is already signed")
+	case WorksiteLapsed:
+		return Errorf(EUNPROCESSABLE, "this worksite registration has lapsed; register the worksite again")
+	case WorksiteRegisteredOnly:
+		return Errorf(EUNPROCESSABLE, "this worksite type does not enrol for CareConnect access, so no declaration is needed")
+	default:
+		return Errorf(EUNPROCESSABLE, "the worksite cannot take a declaration now")
+	}
+	fe := FieldErrors{}
+	if signerName == "" {
+		fe.Add("signerName", "is required")
+	}
+	if signerTitle == "" {
+		fe.Add("signerTitle", "is required")
+	}
+	return fe.Err()
+}
+
+// CanDecideWorksite says whether the enrolment team may approve (or reject)
+// a worksite in state s of type t.
+func CanDecideWorksite(s WorksiteState, t WorksiteTypePolicy, approve bool, reason string) error {
+	switch s {
+	case WorksiteAwaitingReview:
+	case WorksiteAwaitingDeclaration:
+		return Errorf(EUNPROCESSABLE, "the worksite's Privacy & Security Declaration has not been signed yet")
+	case WorksiteApproved, WorksiteRejected:
+		return Errorf(ECONFLICT, "the enrolment team has already decided on this worksite")
+	case WorksiteLapsed:
+		return Errorf(EUNPROCESSABLE, "this worksite registration has lapsed")
+	case WorksiteRegisteredOnly:
+		return Errorf(EUNPROCESSABLE, "this worksite type does not enrol for CareConnect access: "+t.Reason)
+	default:
+		return Errorf(EUNPROCESSABLE, "the worksite cannot be decided now")
+	}
+	if !approve && len(reason) == 0 {
+		return (FieldErrors{"reason": "is required when rejecting"}).Err()
+	}
+	if approve && t.Access == AccessReclassify {
+		return Errorf(EUNPROCESSABLE, "a worksite of type %q must be reclassified before it can be approved", t.Label)
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+# CareConnect developer entry points. `make` (or `make help`) lists them.
+#
+# The Temporal CLI (dev server) is pinned in scripts/temporal-cli.sh and built
+# once into ~/.cache/careconnect; PostgreSQL for tests must answer on
+# 127.0.0.1:5432 (scripts/ensure-postgres.sh starts or installs it).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Use the Go toolchain in /usr/local/go when go is not on PATH.
+ifeq ($(shell command -v go 2>/dev/null),)
+export PATH := /usr/local/go/bin:$(PATH)
+endif
+
+# Database for tests that need PostgreSQL; override on the command line or in the environment.
+CARECONNECT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+GO_TEST_FLAGS ?= -count=1 -timeout 20m
+
+.PHONY: help run test vet build temporal-cli postgres
+
+help: ## List the targets
+	@echo "CareConnect make targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+run: ## Run everything locally: Temporal dev server, worker, API and mail catcher (prints URLs)
+	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
+	CARECONNECT_TEMPORAL_DEV_SERVER_BINARY=$$TEMPORAL_BIN go run ./cmd/careconnect dev
+
+test: ## go vet, then all tests against the Temporal dev server and PostgreSQL (what CI runs)
+	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
+	scripts/ensure-postgres.sh && \
+	echo "go vet ./..." && go vet ./... && \
+	echo "go test $(GO_TEST_FLAGS) ./...  (temporal CLI: $$TEMPORAL_BIN)" && \
+	CARECONNECT_TEST_TEMPORAL_CLI="$$TEMPORAL_BIN" \
+	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
+	go test $(GO_TEST_FLAGS) ./...
+
+vet: ## go vet ./...
+	go vet ./...
+
+build: ## Build bin/careconnect
+	go build -o bin/careconnect ./cmd/careconnect
+
+temporal-cli: ## Build (once) the pinned Temporal CLI and print its path
+	@scripts/temporal-cli.sh
+
+postgres: ## Make sure PostgreSQL answers on 127.0.0.1:5432 (starts or installs it)
+	@scripts/ensure-postgres.sh

@@ -1,0 +1,73 @@
+// Package activities holds the side effects of the enrolment workflows:
+// storage writes, projections and email. Every activity is idempotent with a
+// key that survives retries and continue-as-new.
+package activities
+
+import (
+	"context"
+	"time"
+
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/mail"
+)
+
+// Store is the storage the activities need. *store.Store implements it.
+type Store interface {
+	// GetWorksite returns a worksite or an ENOTFOUND error.
+	GetWorksite(ctx context.Context, id string) (domain.Worksite, error)
+	// SaveWorksiteStatus upserts the worksite status projection, ignoring a
+	// status older (lower Seq) than the one stored.
+	SaveWorksiteStatus(ctx context.Context, st domain.WorksiteStatus) error
+	// RecordAudit stores e once per e.Key.
+	RecordAudit(ctx context.Context, e domain.AuditEvent) error
+	// ClaimEmail records an email about to be sent under key. sent is true
+	// when an email with that key was already delivered.
+	ClaimEmail(ctx context.Context, key, kind string, to []string, subject string) (sent bool, err error)
+	// FinishEmail records the delivery outcome of the email under key.
+	FinishEmail(ctx context.Context, key string, deliveryErr error) error
+}
+
+// Mailer sends one email over SMTP. *mail.Sender implements it.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Settings are the parts of the configuration the activities use.
+type Settings struct {
+	PublicBaseURL  string
+	TeamEmail      string
+	DeclarationTTL time.Duration
+}
+
+// Activities holds the dependencies of every activity. Register a pointer
+// to it with the worker.
+type Activities struct {
+	Store    Store
+	Mailer   Mailer
+	Links    *links.Signer
+	Settings Settings
+}
+
+// Recipients says who an email goes to.
+type Recipients string
+
+// Recipient groups.
+const (
+	ToSiteAdmins    Recipients = "site_admins"
+	ToEnrolmentTeam Recipients = "enrolment_team"
+)
+
+// WorksiteEmailInput is the input of SendWorksiteEmail.
+type WorksiteEmailInput struct {
+	// Key is the per-event idempotency key, e.g. "worksite/K4T6CLP/declaration_reminder/2".
+	Key         string
+	Kind        mail.Kind
+	WorksiteID  string
+	To          Recipients
+	Seq         int
+	Reason      string
+	Deadline    time.Time
+	SignerName  string
+	SignerTitle string
+}

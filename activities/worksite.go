@@ -1,0 +1,99 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/mail"
+)
+
+// SendWorksiteEmail renders and sends one worksite email. It is idempotent:
+// the email log in the database is claimed under in.Key before sending and
+// marked sent after, so a retried or replayed activity never sends twice.
+func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInput) error {
+	w, err := a.Store.GetWorksite(ctx, in.WorksiteID)
+	if err != nil {
+		return retryable(err)
+	}
+	data := mail.TemplateData{
+		WorksiteID: w.ID, WorksiteName: w.Name, WorksiteAddress: w.Address.String(),
+		Reason: in.Reason, Seq: in.Seq, SignerName: in.SignerName, SignerTitle: in.SignerTitle,
+		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
+	}
+	var to []string
+	switch in.To {
+	case ToSiteAdmins:
+		to, data.RecipientName = []string{w.Administrator.Email}, w.Administrator.Name
+	case ToEnrolmentTeam:
+		to, data.RecipientName = []string{a.Settings.TeamEmail}, "CareConnect enrolment team"
+	default:
+		return temporal.NewNonRetryableApplicationError("unknown recipients "+string(in.To), domain.EINVALID, nil)
+	}
+	if needsDeclarationLink(in.Kind) {
+		data.LinkExpires = w.RegisteredAt.Add(a.Settings.DeclarationTTL)
+		data.Link = a.declarationLink(w.ID, data.LinkExpires)
+	}
+	r, err := mail.Render(in.Kind, data)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	sent, err := a.Store.ClaimEmail(ctx, in.Key, string(in.Kind), to, r.Subject)
+	if err != nil {
+		return retryable(err)
+	} else if sent {
+		return nil
+	}
+	sendErr := a.Mailer.Send(ctx, mail.Message{To: to, Subject: r.Subject, Text: r.Text, HTML: r.HTML, IdempotencyKey: in.Key})
+	if err := a.Store.FinishEmail(ctx, in.Key, sendErr); err != nil {
+		// Delivered but not recorded: the retry re-sends with the same
+		// Message-ID, the one duplicate a catcher or MTA can recognise.
+		return retryable(err)
+	}
+	if sendErr != nil {
+		if mail.IsPermanent(sendErr) {
+			return temporal.NewNonRetryableApplicationError("email refused by the SMTP server", "smtp_permanent", sendErr)
+		}
+		return sendErr
+	}
+	return nil
+}
+
+func needsDeclarationLink(k mail.Kind) bool {
+	return k == mail.KindWorksiteRegistered || k == mail.KindDeclarationReminder
+}
+
+// declarationLink is the signed link a signing authority follows to sign
+// worksiteID's declaration; it expires at exp.
+func (a *Activities) declarationLink(worksiteID string, exp time.Time) string {
+	tok := a.Links.Sign(links.Claims{Purpose: links.PurposeDeclaration, Subject: worksiteID, Expires: exp})
+	return strings.TrimRight(a.Settings.PublicBaseURL, "/") + "/declaration/" + tok
+}
+
+// ProjectWorksiteStatus mirrors a worksite's status into the database for lists.
+func (a *Activities) ProjectWorksiteStatus(ctx context.Context, st domain.WorksiteStatus) error {
+	return retryable(a.Store.SaveWorksiteStatus(ctx, st))
+}
+
+// RecordAudit records one audit event, once per key.
+func (a *Activities) RecordAudit(ctx context.Context, e domain.AuditEvent) error {
+	return retryable(a.Store.RecordAudit(ctx, e))
+}
+
+// retryable keeps storage outages retryable and makes a missing record,
+// which no retry can fix, final.
+func retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && (de.Code == domain.ENOTFOUND || de.Code == domain.EINVALID) {
+		return temporal.NewNonRetryableApplicationError(de.Message, de.Code, err)
+	}
+	return err
+}

@@ -1,0 +1,213 @@
+// Package api is the thin gin HTTP layer: it validates requests, reads
+// projections from the store, and sends updates to and queries the
+// enrolment workflows. Every error goes through writeError.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"careconnect/config"
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/store"
+)
+
+//go:embed openapi.yaml
+var openapiFS embed.FS
+
+// OpenAPI returns the OpenAPI 3 document describing this API.
+func OpenAPI() []byte {
+	b, err := openapiFS.ReadFile("openapi.yaml")
+	if err != nil {
+		panic("api: embedded openapi.yaml missing: " + err.Error()) // a build error
+	}
+	return b
+}
+
+// Store is the storage the API needs. *store.Store implements it.
+type Store interface {
+	Ping(ctx context.Context) error
+	CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error)
+	DeleteWorksite(ctx context.Context, id string) error
+	GetWorksite(ctx context.Context, id string) (domain.Worksite, error)
+	GetWorksiteStatus(ctx context.Context, id string) (domain.WorksiteStatus, error)
+	ListWorksites(ctx context.Context, f store.WorksiteFilter) ([]store.WorksiteSummary, error)
+	CreateDeclaration(ctx context.Context, d domain.Declaration, requestID string) error
+	DeleteDeclaration(ctx context.Context, worksiteID string) error
+	GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error)
+	ListAudit(ctx context.Context, subject string) ([]domain.AuditEvent, error)
+	ListEmails(ctx context.Context, prefix string) ([]store.EmailRecord, error)
+}
+
+// Deps are the Server's dependencies, built once in main.
+type Deps struct {
+	Config   config.Config
+	Store    Store
+	Temporal client.Client
+	Links    *links.Signer
+	Logger   *slog.Logger
+	// DevMail, when set, serves the dev mail catcher's page at /dev/mail.
+	DevMail http.Handler
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg      config.Config
+	store    Store
+	temporal client.Client
+	links    *links.Signer
+	log      *slog.Logger
+	now      func() time.Time
+	types    domain.WorksiteTypes
+	engine   *gin.Engine
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New builds the Server and its routes.
+func New(d Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
+		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry()}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "careconnect_http_requests_total",
+		Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "careconnect_http_request_duration_seconds",
+		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"})
+	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware)
+	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint")) })
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
+			Message: "this endpoint does not accept " + c.Request.Method, RequestID: requestID(c)}})
+	})
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	e.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI()) })
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/reference", s.reference)
+	v1.POST("/worksites", s.registerWorksite)
+	v1.GET("/worksites/:id", s.getWorksite)
+	v1.GET("/declarations/:token", s.getDeclarationForm)
+	v1.POST("/declarations/:token", s.signDeclaration)
+
+	// TEMPORARY staff guard: a shared bearer token from configuration. The
+	// identity issue replaces it with OIDC sign-in and a team role.
+	staff := v1.Group("/staff", s.temporaryStaffGuard)
+	staff.GET("/worksites", s.listWorksites)
+	staff.GET("/worksites/:id/audit", s.worksiteAudit)
+	staff.GET("/worksites/:id/emails", s.worksiteEmails)
+	staff.GET("/worksites/:id/declaration/screenshot", s.declarationScreenshot)
+	staff.POST("/worksites/:id/approve", s.decideWorksite(true))
+	staff.POST("/worksites/:id/reject", s.decideWorksite(false))
+
+	e.GET("/declaration/:token", s.declarationPage)
+	if d.DevMail != nil {
+		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
+	}
+	s.engine = e
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+const requestIDKey = "request_id"
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestIDMiddleware takes a well-formed X-Request-ID or makes one, and echoes it.
+func (s *Server) requestIDMiddleware(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !requestIDRE.MatchString(id) {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// recoverMiddleware turns a panic into the internal error body, never a stack trace.
+func (s *Server) recoverMiddleware(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in handler", "request_id", requestID(c), "route", c.FullPath(), "panic", r)
+			writeError(c, s.log, domain.Errorf(domain.EINTERNAL, "panic"))
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) metricsMiddleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	s.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// readyz checks the database and Temporal.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{"database": "ok", "temporal": "ok"}
+	ready := true
+	if err := s.store.Ping(ctx); err != nil {
+		checks["database"], ready = "unavailable", false
+	}
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], ready = "unavailable", false
+	}
+	if !ready {
+		c.Header("Retry-After", "5")
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}
+
+// reference returns the policy tables the registration and declaration forms offer.
+func (s *Server) reference(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{
+		"locationTypes": s.cfg.Policy.WorksiteTypes,
+		"emrVendors":    s.cfg.Policy.EMRVendors,
+		"attestations":  s.cfg.Policy.Attestations,
+	})
+}

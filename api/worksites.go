@@ -1,0 +1,244 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"careconnect/domain"
+	"careconnect/store"
+	"careconnect/workflows"
+)
+
+// WorksiteView is a worksite as the API shows it.
+type WorksiteView struct {
+	ID               string              `json:"id"`
+	Name             string              `json:"name"`
+	Phone            string              `json:"phone"`
+	Extension        string              `json:"extension,omitempty"`
+	Email            string              `json:"email"`
+	Address          domain.Address      `json:"address"`
+	AddressLine      string              `json:"addressLine"`
+	LocationType     domain.LocationType `json:"locationType"`
+	LocationLabel    string              `json:"locationTypeLabel"`
+	SubOption        string              `json:"subOption,omitempty"`
+	OtherDescription string              `json:"otherDescription,omitempty"`
+	EMR              string              `json:"emr"`
+	Access           domain.Access       `json:"access"`
+	AccessNote       string              `json:"accessNote,omitempty"`
+	RegisteredAt     string              `json:"registeredAt"`
+}
+
+func (s *Server) view(w domain.Worksite) WorksiteView {
+	t := s.types[w.LocationType]
+	return WorksiteView{ID: w.ID, Name: w.Name, Phone: w.Phone, Extension: w.Extension, Email: w.Email,
+		Address: w.Address, AddressLine: w.Address.String(), LocationType: w.LocationType, LocationLabel: t.Label,
+		SubOption: w.SubOption, OtherDescription: w.OtherDescription, EMR: w.EMR, Access: t.Access, AccessNote: t.Reason,
+		RegisteredAt: w.RegisteredAt.UTC().Format("2006-01-02T15:04:05Z07:00")}
+}
+
+// registerWorksite stores a worksite and starts its enrolment workflow.
+// A failure to start the workflow removes the worksite again.
+func (s *Server) registerWorksite(c *gin.Context) {
+	var req domain.WorksiteRegistration
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	reg, err := domain.ValidateWorksiteRegistration(req, s.types, s.cfg.Policy.EMRVendors)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := c.Request.Context()
+	now := s.now().UTC()
+	w, err := s.store.CreateWorksite(ctx, reg, now, domain.AuditEvent{At: now, Actor: reg.Administrator.Email,
+		Role: "site_administrator", Action: "worksite registered", RequestID: requestID(c)})
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	in := workflows.WorksiteInput{WorksiteID: w.ID, TypePolicy: s.types[w.LocationType], RegisteredAt: now,
+		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar()}
+	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.WorksiteWorkflowID(w.ID), TaskQueue: workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.WorksiteWorkflowName, in)
+	if err != nil {
+		if derr := s.store.DeleteWorksite(ctx, w.ID); derr != nil {
+			s.log.Error("could not remove worksite after failed workflow start", "worksite", w.ID, "error", derr)
+		}
+		writeError(c, s.log, fromTemporal(err))
+		return
+	}
+	c.Header("Location", "/api/v1/worksites/"+w.ID)
+	c.JSON(http.StatusCreated, gin.H{"worksite": s.view(w), "statusUrl": "/api/v1/worksites/" + w.ID})
+}
+
+// getWorksite returns a worksite and its live status from the workflow,
+// falling back to the stored projection when Temporal cannot answer.
+func (s *Server) getWorksite(c *gin.Context) {
+	id := strings.ToUpper(c.Param("id"))
+	if !domain.ValidWorksiteID(id) {
+		writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s (IDs are 7 letters and digits)", c.Param("id")))
+		return
+	}
+	ctx := c.Request.Context()
+	w, err := s.store.GetWorksite(ctx, id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	st, source, err := s.worksiteStatus(c, id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksite": s.view(w), "status": st, "statusSource": source})
+}
+
+func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatus, string, error) {
+	ctx := c.Request.Context()
+	var st domain.WorksiteStatus
+	v, err := s.temporal.QueryWorkflow(ctx, workflows.WorksiteWorkflowID(id), "", workflows.QueryStatus)
+	if err == nil {
+		if err = v.Get(&st); err == nil {
+			return st, "workflow", nil
+		}
+	}
+	s.log.Warn("worksite status query failed; using projection", "worksite", id, "error", err)
+	st, err = s.store.GetWorksiteStatus(ctx, id)
+	return st, "projection", err
+}
+
+// listWorksites is the team's list of worksites from the projection.
+func (s *Server) listWorksites(c *gin.Context) {
+	f := store.WorksiteFilter{State: c.Query("state"), WaitingOn: c.Query("waitingOn")}
+	rows, err := s.store.ListWorksites(c.Request.Context(), f)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksites": rows})
+}
+
+func (s *Server) worksiteAudit(c *gin.Context) {
+	id, ok := s.existingWorksite(c)
+	if !ok {
+		return
+	}
+	events, err := s.store.ListAudit(c.Request.Context(), "worksite:"+id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"subject": "worksite:" + id, "events": events})
+}
+
+func (s *Server) worksiteEmails(c *gin.Context) {
+	id, ok := s.existingWorksite(c)
+	if !ok {
+		return
+	}
+	emails, err := s.store.ListEmails(c.Request.Context(), "worksite/"+id+"/")
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"emails": emails})
+}
+
+// existingWorksite reads the :id parameter and writes 404 unless the worksite exists.
+func (s *Server) existingWorksite(c *gin.Context) (string, bool) {
+	id := strings.ToUpper(c.Param("id"))
+	if !domain.ValidWorksiteID(id) {
+		writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s", c.Param("id")))
+		return "", false
+	}
+	if _, err := s.store.GetWorksite(c.Request.Context(), id); err != nil {
+		writeError(c, s.log, err)
+		return "", false
+	}
+	return id, true
+}
+
+// decisionRequest is the body of approve and reject.
+type decisionRequest struct {
+	Reason string `json:"reason"`
+	// Actor names the team member deciding. TEMPORARY: the identity issue takes it from the session.
+	Actor string `json:"actor"`
+}
+
+func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req decisionRequest
+		if err := decodeJSON(c, &req); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		req.Reason, req.Actor = strings.TrimSpace(req.Reason), strings.TrimSpace(req.Actor)
+		fe := domain.FieldErrors{}
+		if !approve && req.Reason == "" {
+			fe.Add("reason", "is required when rejecting")
+		}
+		if len(req.Reason) > 1000 {
+			fe.Add("reason", "must be at most 1000 characters")
+		}
+		if req.Actor == "" {
+			fe.Add("actor", "is required: the team member deciding")
+		}
+		if err := fe.Err(); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		id, ok := s.existingWorksite(c)
+		if !ok {
+			return
+		}
+		d := workflows.Decision{Approve: approve, Reason: req.Reason, Actor: req.Actor, RequestID: requestID(c)}
+		st, err := s.update(c, id, workflows.UpdateDecide, d)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": st})
+	}
+}
+
+// update runs a workflow update and waits for its result. The request ID
+// is the update ID, so a retried request is not applied twice.
+func (s *Server) update(c *gin.Context, worksiteID, name string, arg any) (domain.WorksiteStatus, error) {
+	var st domain.WorksiteStatus
+	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
+		UpdateID: name + "/" + requestID(c), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
+		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return st, fromTemporal(err)
+	}
+	if err := h.Get(c.Request.Context(), &st); err != nil {
+		return st, fromTemporal(err)
+	}
+	return st, nil
+}
+
+// temporaryStaffGuard is the TEMPORARY guard on staff endpoints: a bearer
+// token from configuration (auth.temporary_staff_token). The identity issue
+// replaces it with OIDC and a team role.
+func (s *Server) temporaryStaffGuard(c *gin.Context) {
+	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="careconnect-staff"`)
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "staff endpoints need Authorization: Bearer <staff token>"))
+		return
+	}
+	if !constantTimeEqual(tok, s.cfg.Auth.TemporaryStaffToken) {
+		writeError(c, s.log, domain.Errorf(domain.EFORBIDDEN, "this token is not a staff token"))
+		return
+	}
+	c.Next()
+}

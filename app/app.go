@@ -1,0 +1,187 @@
+// Package app wires the adapters together. cmd/careconnect hands off to a
+// Main, and the end-to-end tests start the same Main on port 0 with a fresh
+// database, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"careconnect/activities"
+	"careconnect/api"
+	"careconnect/config"
+	"careconnect/devtemporal"
+	"careconnect/links"
+	"careconnect/mail"
+	"careconnect/store"
+	"careconnect/worker"
+)
+
+// Roles says which parts a process runs.
+type Roles struct {
+	API     bool // serve HTTP
+	Worker  bool // poll the task queue
+	Migrate bool // apply database migrations first
+}
+
+// Main is the running program.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger
+
+	Store    *store.Store
+	Temporal client.Client
+	// Catcher is the dev mail catcher, when smtp.dev_catcher is set.
+	Catcher *mail.Catcher
+	// DevServer is the Temporal dev server, when temporal.address is empty.
+	DevServer *devtemporal.Server
+
+	worker     sdkworker.Worker
+	httpServer *http.Server
+	ln         net.Listener
+	serveErr   chan error
+}
+
+// New returns a Main for cfg. Call Run, then Close.
+func New(cfg config.Config, logger *slog.Logger) *Main {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return &Main{Config: cfg, Logger: logger}
+}
+
+// Run starts the dev services the configuration asks for, connects to the
+// database and Temporal, and starts the roles. It returns once everything
+// is serving; Close stops it all.
+func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
+	defer func() {
+		if err != nil {
+			_ = m.Close()
+		}
+	}()
+	cfg := &m.Config
+	if cfg.SMTP.DevCatcher {
+		if cfg.Env == config.EnvProduction {
+			return errors.New("app: the dev mail catcher is refused in production")
+		}
+		if m.Catcher, err = mail.StartCatcher(net.JoinHostPort(cfg.SMTP.Host, fmt.Sprint(cfg.SMTP.Port))); err != nil {
+			return fmt.Errorf("app: mail catcher: %w", err)
+		}
+		cfg.SMTP.Port = m.Catcher.Port()
+	}
+	if cfg.Temporal.Address == "" {
+		if cfg.Env == config.EnvProduction {
+			return errors.New("app: temporal.address is required in production")
+		}
+		ds := cfg.Temporal.DevServer
+		if ds.DBFile != "" {
+			if err := os.MkdirAll(filepath.Dir(ds.DBFile), 0o750); err != nil {
+				return fmt.Errorf("app: temporal.dev_server.db_file: %w", err)
+			}
+		}
+		m.DevServer, err = devtemporal.Start(ctx, devtemporal.Options{Binary: ds.Binary, IP: ds.IP, Port: ds.Port,
+			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace})
+		if err != nil {
+			return fmt.Errorf("app: temporal dev server (temporal.dev_server.binary): %w", err)
+		}
+		cfg.Temporal.Address = m.DevServer.Address()
+		cfg.Temporal.UIURL = m.DevServer.UIURL()
+	}
+
+	if m.Store, err = store.Open(ctx, cfg.Database.URL, cfg.Database.SQLitePath); err != nil {
+		return err
+	}
+	if roles.Migrate {
+		if err := m.Store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	m.Temporal, err = client.DialContext(ctx, client.Options{HostPort: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
+		Logger: tlog.NewStructuredLogger(m.Logger.With("component", "temporal"))})
+	if err != nil {
+		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
+	}
+	signer, err := links.NewSigner(cfg.Links.Secret)
+	if err != nil {
+		return fmt.Errorf("app: links.secret: %w", err)
+	}
+
+	if roles.Worker {
+		sender, err := mail.NewSender(cfg.SMTP)
+		if err != nil {
+			return fmt.Errorf("app: smtp: %w", err)
+		}
+		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
+			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL}}
+		m.worker = worker.New(m.Temporal, acts)
+		if err := m.worker.Start(); err != nil {
+			return fmt.Errorf("app: worker: %w", err)
+		}
+	}
+
+	if roles.API {
+		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger}
+		if m.Catcher != nil {
+			deps.DevMail = m.Catcher.Handler()
+		}
+		if m.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+			return fmt.Errorf("app: http.addr %s: %w", cfg.HTTP.Addr, err)
+		}
+		m.httpServer = &http.Server{Handler: api.New(deps), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		m.serveErr = make(chan error, 1)
+		go func() { m.serveErr <- m.httpServer.Serve(m.ln) }()
+	}
+	return nil
+}
+
+// URL is the API's base URL, e.g. http://127.0.0.1:41234.
+func (m *Main) URL() string {
+	if m.ln == nil {
+		return ""
+	}
+	return "http://" + m.ln.Addr().String()
+}
+
+// Close stops everything Run started, in reverse order.
+func (m *Main) Close() error {
+	var errs []error
+	if m.httpServer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.httpServer.Shutdown(ctx))
+		cancel()
+		m.httpServer = nil
+	}
+	if m.worker != nil {
+		m.worker.Stop()
+		m.worker = nil
+	}
+	if m.Temporal != nil {
+		m.Temporal.Close()
+		m.Temporal = nil
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+		m.Store = nil
+	}
+	if m.DevServer != nil {
+		errs = append(errs, m.DevServer.Stop())
+		m.DevServer = nil
+	}
+	if m.Catcher != nil {
+		errs = append(errs, m.Catcher.Close())
+		m.Catcher = nil
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,113 @@
+// Command careconnect runs the CareConnect enrolment service.
+//
+//	careconnect dev      everything on embedded defaults: Temporal dev server,
+//	                     mail catcher, SQLite (unless database.url is set), worker, API
+//	careconnect api      the HTTP API
+//	careconnect worker   the Temporal worker
+//	careconnect migrate  apply database migrations and exit
+//
+// Configuration: --config FILE (YAML) and CARECONNECT_* environment variables.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"careconnect/app"
+	"careconnect/config"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "careconnect:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: careconnect dev|api|worker|migrate [--config FILE]")
+	}
+	cmd := args[0]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*cfgPath, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	var roles app.Roles
+	switch cmd {
+	case "dev":
+		if cfg.Env == config.EnvProduction {
+			return fmt.Errorf("dev refuses to run with env=production; use api and worker")
+		}
+		roles = app.Roles{API: true, Worker: true, Migrate: true}
+	case "api":
+		roles = app.Roles{API: true}
+	case "worker":
+		roles = app.Roles{Worker: true}
+	case "migrate":
+		roles = app.Roles{Migrate: true}
+	default:
+		return fmt.Errorf("unknown command %q: want dev, api, worker or migrate", cmd)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := app.New(cfg, logger)
+	if err := m.Run(ctx, roles); err != nil {
+		return err
+	}
+	defer m.Close()
+	if cmd == "migrate" {
+		logger.Info("migrations applied")
+		return nil
+	}
+	if cmd == "dev" {
+		printURLs(m)
+	}
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return nil
+}
+
+func printURLs(m *app.Main) {
+	c := m.Config
+	fmt.Printf(`
+CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
+
+  API            %s   (OpenAPI: %s/api/openapi.yaml)
+  Health         %s/healthz  %s/readyz  %s/metrics
+  Mail           %s
+  Temporal UI    %s
+  Temporal gRPC  %s
+  Database       %s
+
+Staff endpoints use the TEMPORARY dev token:
+  curl -H 'Authorization: Bearer %s' %s/api/v1/staff/worksites
+`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
+		databaseLabel(c), c.Auth.TemporaryStaffToken, m.URL())
+}
+
+func databaseLabel(c config.Config) string {
+	if c.Database.URL != "" {
+		return "PostgreSQL (database.url)"
+	}
+	return "SQLite " + c.Database.SQLitePath + " (embedded default)"
+}
+
+func mailLabel(m *app.Main) string {
+	if m.Catcher == nil {
+		return fmt.Sprintf("SMTP relay %s:%d", m.Config.SMTP.Host, m.Config.SMTP.Port)
+	}
+	return fmt.Sprintf("%s/dev/mail   (dev mail catcher, SMTP on %s)", m.URL(), m.Catcher.Addr())
+}

@@ -1,0 +1,343 @@
+package deploy_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"careconnect/config"
+)
+
+const composeFile = "../docker-compose.yml"
+
+// Secrets the test supplies; they must reach the services only through
+// interpolation from the environment.
+var testEnv = map[string]string{
+	"POSTGRES_PASSWORD":                      "pgpw-from-env-3f9c1a",
+	"CARECONNECT_LINKS_SECRET":               "links-secret-from-env-0123456789abcdef0123456789",
+	"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": "staff-token-from-env-0123456789",
+}
+
+func envList(m map[string]string, without ...string) []string {
+	var out []string
+	for k, v := range m {
+		if !slices.Contains(without, k) {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+
+// load loads docker-compose.yml with exactly env (no OS environment, no .env file).
+func load(t *testing.T, env []string) (*types.Project, error) {
+	t.Helper()
+	abs, err := filepath.Abs(composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := cli.NewProjectOptions([]string{abs},
+		cli.WithWorkingDirectory(filepath.Dir(abs)),
+		cli.WithEnv(env),
+		cli.WithName("careconnect"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts.LoadProject(context.Background())
+}
+
+func mustLoad(t *testing.T) *types.Project {
+	t.Helper()
+	p, err := load(t, envList(testEnv))
+	if err != nil {
+		t.Fatalf("loading %s: %v", composeFile, err)
+	}
+	return p
+}
+
+func service(t *testing.T, p *types.Project, name string) types.ServiceConfig {
+	t.Helper()
+	s, err := p.GetService(name)
+	if err != nil {
+		t.Fatalf("service %q: %v", name, err)
+	}
+	return s
+}
+
+func env(s types.ServiceConfig) map[string]string {
+	m := map[string]string{}
+	for k, v := range s.Environment {
+		if v != nil {
+			m[k] = *v
+		}
+	}
+	return m
+}
+
+func TestServices(t *testing.T) {
+	p := mustLoad(t)
+	want := []string{"api", "mailcatcher", "migrate", "postgres", "temporal", "temporal-ui", "worker"}
+	got := p.ServiceNames()
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("services = %v, want %v", got, want)
+	}
+	for _, name := range []string{"migrate", "api", "worker"} {
+		s := service(t, p, name)
+		if s.Build == nil || s.Build.Dockerfile != "Dockerfile" {
+			t.Errorf("%s: want build from the repository's Dockerfile, got %+v", name, s.Build)
+		}
+		if !strings.HasPrefix(s.Image, "careconnect:") {
+			t.Errorf("%s: image = %q, want careconnect:<tag>", name, s.Image)
+		}
+		if len(s.Command) != 1 || s.Command[0] != name {
+			t.Errorf("%s: command = %q, want [%q]", name, s.Command, name)
+		}
+	}
+	if r := service(t, p, "migrate").Restart; r != "no" {
+		t.Errorf("migrate: restart = %q, want \"no\"", r)
+	}
+	if img := service(t, p, "postgres").Image; !strings.HasPrefix(img, "postgres:16") {
+		t.Errorf("postgres image = %q, want postgres:16", img)
+	}
+	if img := service(t, p, "temporal").Image; !strings.HasPrefix(img, "temporalio/auto-setup:") {
+		t.Errorf("temporal image = %q, want temporalio/auto-setup", img)
+	}
+	if img := service(t, p, "temporal-ui").Image; !strings.HasPrefix(img, "temporalio/ui:") {
+		t.Errorf("temporal-ui image = %q", img)
+	}
+	if img := service(t, p, "mailcatcher").Image; !strings.HasPrefix(img, "axllent/mailpit") {
+		t.Errorf("mailcatcher image = %q, want axllent/mailpit", img)
+	}
+
+	pg := service(t, p, "postgres")
+	if pg.HealthCheck == nil || len(pg.HealthCheck.Test) == 0 || !strings.Contains(strings.Join(pg.HealthCheck.Test, " "), "pg_isready") {
+		t.Errorf("postgres: want a pg_isready healthcheck, got %+v", pg.HealthCheck)
+	}
+	if len(pg.Volumes) == 0 || pg.Volumes[0].Target != "/var/lib/postgresql/data" || pg.Volumes[0].Type != types.VolumeTypeVolume {
+		t.Errorf("postgres: want a named volume on /var/lib/postgresql/data, got %+v", pg.Volumes)
+	}
+	if e := env(pg); e["POSTGRES_PASSWORD"] != testEnv["POSTGRES_PASSWORD"] || e["POSTGRES_USER"] != "careconnect" || e["POSTGRES_DB"] != "careconnect" {
+		t.Errorf("postgres env = %v", e)
+	}
+	te := env(service(t, p, "temporal"))
+	if te["DB"] != "postgres12" || te["POSTGRES_SEEDS"] != "postgres" || te["POSTGRES_PWD"] != testEnv["POSTGRES_PASSWORD"] {
+		t.Errorf("temporal env = %v, want DB=postgres12 POSTGRES_SEEDS=postgres and the password from the environment", te)
+	}
+	if a := env(service(t, p, "temporal-ui"))["TEMPORAL_ADDRESS"]; a != "temporal:7233" {
+		t.Errorf("temporal-ui TEMPORAL_ADDRESS = %q", a)
+	}
+}
+
+func TestPorts(t *testing.T) {
+	p := mustLoad(t)
+	type port struct {
+		published string
+		target    uint32
+	}
+	want := map[string][]port{
+		"api":         {{"8080", 8080}},
+		"temporal-ui": {{"8233", 8080}},
+		"mailcatcher": {{"1025", 1025}, {"8025", 8025}},
+	}
+	for name, ports := range want {
+		var got []port
+		for _, pc := range service(t, p, name).Ports {
+			got = append(got, port{pc.Published, pc.Target})
+		}
+		if !slices.Equal(got, ports) {
+			t.Errorf("%s ports = %v, want %v", name, got, ports)
+		}
+	}
+	for _, name := range []string{"postgres", "temporal", "worker", "migrate"} {
+		if ps := service(t, p, name).Ports; len(ps) != 0 {
+			t.Errorf("%s publishes ports %v; only api, temporal-ui and mailcatcher should", name, ps)
+		}
+	}
+}
+
+func TestAppWiring(t *testing.T) {
+	p := mustLoad(t)
+	for _, name := range []string{"api", "worker", "migrate"} {
+		e := env(service(t, p, name))
+		u, err := url.Parse(e["CARECONNECT_DATABASE_URL"])
+		if err != nil {
+			t.Fatalf("%s: CARECONNECT_DATABASE_URL: %v", name, err)
+		}
+		pw, _ := u.User.Password()
+		if u.Scheme != "postgres" || u.Hostname() != "postgres" || u.Port() != "5432" || u.Path != "/careconnect" ||
+			u.User.Username() != "careconnect" || pw != testEnv["POSTGRES_PASSWORD"] {
+			t.Errorf("%s: CARECONNECT_DATABASE_URL = %q, want postgres://careconnect:<POSTGRES_PASSWORD>@postgres:5432/careconnect", name, u.Redacted())
+		}
+		checks := map[string]string{
+			"CARECONNECT_ENV":                        "production",
+			"CARECONNECT_TEMPORAL_ADDRESS":           "temporal:7233",
+			"CARECONNECT_SMTP_HOST":                  "mailcatcher",
+			"CARECONNECT_SMTP_PORT":                  "1025",
+			"CARECONNECT_SMTP_TLS":                   "none",
+			"CARECONNECT_SMTP_DEV_CATCHER":           "false",
+			"CARECONNECT_LINKS_SECRET":               testEnv["CARECONNECT_LINKS_SECRET"],
+			"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": testEnv["CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN"],
+			"CARECONNECT_HTTP_PUBLIC_BASE_URL":       "https://localhost:8080",
+		}
+		for k, want := range checks {
+			if e[k] != want {
+				t.Errorf("%s: %s = %q, want %q", name, k, e[k], want)
+			}
+		}
+	}
+	if a := env(service(t, p, "api"))["CARECONNECT_HTTP_ADDR"]; a != "0.0.0.0:8080" {
+		t.Errorf("api: CARECONNECT_HTTP_ADDR = %q, want 0.0.0.0:8080", a)
+	}
+
+	// The public base URL is overridable.
+	over := envList(testEnv)
+	over = append(over, "CARECONNECT_PUBLIC_BASE_URL=https://careconnect.example.ca")
+	p2, err := load(t, over)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := env(service(t, p2, "api"))["CARECONNECT_HTTP_PUBLIC_BASE_URL"]; u != "https://careconnect.example.ca" {
+		t.Errorf("CARECONNECT_PUBLIC_BASE_URL did not reach the api: %q", u)
+	}
+}
+
+// TestConfigAgrees feeds each app service's environment to config.Load: the
+// compose file and the config package must agree on key names and values,
+// and the result must pass production validation.
+func TestConfigAgrees(t *testing.T) {
+	p := mustLoad(t)
+	for _, name := range []string{"api", "worker", "migrate"} {
+		e := env(service(t, p, name))
+		for k := range e {
+			if !strings.HasPrefix(k, config.EnvPrefix+"_") {
+				t.Errorf("%s: unexpected non-CARECONNECT variable %s", name, k)
+			}
+		}
+		used := map[string]bool{}
+		c, err := config.Load("", func(k string) (string, bool) {
+			v, ok := e[k]
+			if ok {
+				used[k] = true
+			}
+			return v, ok
+		})
+		if err != nil {
+			t.Fatalf("%s: config.Load with the compose environment: %v", name, err)
+		}
+		for k := range e {
+			if !used[k] {
+				t.Errorf("%s: %s is set in docker-compose.yml but config.Load never reads it (misspelt key?)", name, k)
+			}
+		}
+		if c.Env != config.EnvProduction || c.Temporal.Address != "temporal:7233" || c.SMTP.Host != "mailcatcher" ||
+			c.SMTP.Port != 1025 || c.SMTP.DevCatcher || c.Database.URL == "" {
+			t.Errorf("%s: loaded config does not match the compose wiring: %+v", name, c)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: production validation: %v", name, err)
+		}
+	}
+	if c, err := config.Load("", func(k string) (string, bool) { v, ok := env(service(t, p, "api"))[k]; return v, ok }); err == nil && c.HTTP.Addr != "0.0.0.0:8080" {
+		t.Errorf("api: http.addr = %q, want 0.0.0.0:8080", c.HTTP.Addr)
+	}
+}
+
+// TestRequiredSecrets: without any one secret the file does not load.
+func TestRequiredSecrets(t *testing.T) {
+	for k := range testEnv {
+		_, err := load(t, envList(testEnv, k))
+		if err == nil {
+			t.Errorf("loading without %s succeeded; it must be a required variable", k)
+			continue
+		}
+		if !strings.Contains(err.Error(), k) {
+			t.Errorf("loading without %s: error does not name it: %v", k, err)
+		}
+	}
+	// An empty value counts as missing (":?").
+	empty := envList(testEnv, "CARECONNECT_LINKS_SECRET")
+	empty = append(empty, "CARECONNECT_LINKS_SECRET=")
+	if _, err := load(t, empty); err == nil {
+		t.Error("loading with an empty CARECONNECT_LINKS_SECRET succeeded")
+	}
+}
+
+func TestDependsOn(t *testing.T) {
+	p := mustLoad(t)
+	want := map[string]map[string]string{
+		"temporal":    {"postgres": types.ServiceConditionHealthy},
+		"temporal-ui": {"temporal": types.ServiceConditionStarted},
+		"migrate":     {"postgres": types.ServiceConditionHealthy},
+		"api": {"migrate": types.ServiceConditionCompletedSuccessfully, "temporal": types.ServiceConditionStarted,
+			"mailcatcher": types.ServiceConditionStarted},
+		"worker": {"migrate": types.ServiceConditionCompletedSuccessfully, "temporal": types.ServiceConditionStarted,
+			"mailcatcher": types.ServiceConditionStarted},
+	}
+	for name, deps := range want {
+		got := map[string]string{}
+		for dep, d := range service(t, p, name).DependsOn {
+			got[dep] = d.Condition
+		}
+		for dep, cond := range deps {
+			if got[dep] != cond {
+				t.Errorf("%s depends_on %s: condition %q, want %q", name, dep, got[dep], cond)
+			}
+		}
+		if len(got) != len(deps) {
+			t.Errorf("%s depends_on %v, want %v", name, got, deps)
+		}
+	}
+}
+
+// TestNoLiteralSecrets: every secret in the file is an interpolation from
+// the environment, never a value.
+func TestNoLiteralSecrets(t *testing.T) {
+	raw, err := os.ReadFile(composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range testEnv {
+		if val := testEnv[v]; strings.Contains(string(raw), val) {
+			t.Fatalf("test value of %s found in the file", v)
+		}
+	}
+	// KEY: value, KEY=value or - KEY=value for anything secret-like.
+	secretKey := regexp.MustCompile(`(?i)^\s*-?\s*"?([A-Z0-9_]*(SECRET|TOKEN|PASSWORD|PWD|API_KEY)[A-Z0-9_]*)"?\s*[:=]\s*(.*?)\s*$`)
+	interpolated := regexp.MustCompile(`^["']?\$\{[A-Z0-9_]+(:?[?\-][^}]*)?\}["']?$`)
+	found := 0
+	for i, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		m := secretKey.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		found++
+		if !interpolated.MatchString(m[3]) {
+			t.Errorf("docker-compose.yml:%d: %s has a literal value; take it from the environment with ${%s:?...}", i+1, m[1], m[1])
+		}
+		if strings.Contains(m[3], ":-") {
+			t.Errorf("docker-compose.yml:%d: %s has a default value; secrets must be required (${VAR:?...})", i+1, m[1])
+		}
+	}
+	if found < 4 {
+		t.Errorf("found only %d secret settings; the check is not seeing the file's secrets", found)
+	}
+	// The database URL's password comes from the environment too.
+	dbURL := regexp.MustCompile(`postgres://[^:@\s]+:([^@\s]+)@`)
+	for _, m := range dbURL.FindAllStringSubmatch(string(raw), -1) {
+		if !strings.HasPrefix(m[1], "${POSTGRES_PASSWORD:?") {
+			t.Errorf("database URL has a literal password %q; use ${POSTGRES_PASSWORD:?...}", m[1])
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	_ "time/tzdata" // dates in emails are Pacific time on every host
+	"unicode"
+)
+
+// Kind names one kind of email. Its value is also the base name of the
+// kind's templates under templates/ and a stable part of idempotency keys.
+type Kind string
+
+// Kinds of worksite email (DOMAIN "Emails").
+const (
+	// KindWorksiteRegistered tells the site administrators that the worksite
+	// is registered and that the signing authority must sign the declaration.
+	KindWorksiteRegistered Kind = "worksite_registered"
+	// KindDeclarationReminder reminds the site administrators (reminder Seq)
+	// that the declaration is unsigned and when the registration lapses.
+	KindDeclarationReminder Kind = "declaration_reminder"
+	// KindDeclarationStalled flags an unsigned declaration to the enrolment team.
+	KindDeclarationStalled Kind = "declaration_stalled"
+	// KindRegistrationLapsed tells the site administrators that the
+	// registration lapsed because the declaration was not signed in time.
+	KindRegistrationLapsed Kind = "registration_lapsed"
+	// KindDeclarationReceived confirms the signed declaration to the site administrators.
+	KindDeclarationReceived Kind = "declaration_received"
+	// KindWorksiteApproved tells the site administrators that members may now apply.
+	KindWorksiteApproved Kind = "worksite_approved"
+	// KindWorksiteRejected tells the site administrators the worksite was rejected, and why.
+	KindWorksiteRejected Kind = "worksite_rejected"
+	// KindReviewEscalated tells the enrolment team a review has waited Seq business days.
+	KindReviewEscalated Kind = "team_review_escalated"
+	// KindReviewBreached tells the enrolment team a review breached its SLA.
+	KindReviewBreached Kind = "team_review_breached"
+	// KindRegisteredOnly tells the site administrators that CareConnect
+	// enrolment stops at registration for this worksite, and why.
+	KindRegisteredOnly Kind = "worksite_registered_only"
+)
+
+// Kinds returns every Kind, in a fixed order.
+func Kinds() []Kind {
+	return []Kind{
+		KindWorksiteRegistered,
+		KindDeclarationReminder,
+		KindDeclarationStalled,
+		KindRegistrationLapsed,
+		KindDeclarationReceived,
+		KindWorksiteApproved,
+		KindWorksiteRejected,
+		KindReviewEscalated,
+		KindReviewBreached,
+		KindRegisteredOnly,
+	}
+}
+
+// valid reports whether k is one of Kinds.
+func (k Kind) valid() bool {
+	for _, known := range Kinds() {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// needsLink reports whether an email of kind k is pointless without the
+// signed declaration link.
+func (k Kind) needsLink() bool {
+	return k == KindWorksiteRegistered || k == KindDeclarationReminder
+}
+
+// TemplateData is everything a template may show. Only WorksiteID (every
+// kind) and Link (worksite_registered, declaration_reminder) are required;
+// templates leave out what is empty or zero.
+type TemplateData struct {
+	// RecipientName greets the reader; empty gives "Hello,".
+	RecipientName string
+
+	WorksiteID      string
+	WorksiteName    string
+	WorksiteAddress string
+
+	// Link is the signed declaration link; LinkExpires is when it stops working.
+	Link        string
+	LinkExpires time.Time
+
+	// Reason explains a rejection or why enrolment stops at registration.
+	Reason string
+	// Seq is the reminder number for declaration_reminder and the number
+	// of business days waited for team_review_escalated and team_review_breached.
+	Seq int
+
+	SignerName  string
+	SignerTitle string
+
+	// Deadline is when the reader must have acted: the lapse date for
+	// declaration reminders and stalled flags, the review due date for
+	// declaration_received and team_review_escalated, and the breach date
+	// for team_review_breached.
+	Deadline time.Time
+	// RegisteredAt is when the worksite was registered (declaration_stalled).
+	RegisteredAt time.Time
+
+	// PortalURL is where the reader acts in the portal (sign in, invite, review).
+	PortalURL string
+	// TeamEmail is the enrolment team's mailbox, for questions.
+	TeamEmail string
+}
+
+// Rendered is a rendered email: a one-line subject and two bodies with
+// the same content.
+type Rendered struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// view is what the templates execute on: the data plus the rendered subject
+// (the HTML title).
+type view struct {
+	TemplateData
+	Subject string
+}
+
+// action is a call to action: a link and what following it does.
+type action struct {
+	URL   string
+	Label string
+}
+
+// TimeZone is the zone every date in an email is shown in.
+const TimeZone = "America/Vancouver"
+
+// DateLayout formats dates in emails, e.g. "Monday, 7 December 2026".
+const DateLayout = "Monday, 2 January 2006"
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// Render renders the email of kind k from d. It fails for an unknown kind
+// and for data the kind cannot do without (WorksiteID; Link where the
+// email asks someone to sign). Templates are parsed on every call: emails
+// are few, and nothing parsed is kept in package state.
+func Render(k Kind, d TemplateData) (Rendered, error) {
+	if !k.valid() {
+		return Rendered{}, fmt.Errorf("mail: unknown email kind %q", k)
+	}
+	if strings.TrimSpace(d.WorksiteID) == "" {
+		return Rendered{}, fmt.Errorf("mail: %s: worksite ID is required", k)
+	}
+	if k.needsLink() && strings.TrimSpace(d.Link) == "" {
+		return Rendered{}, fmt.Errorf("mail: %s: declaration link is required", k)
+	}
+	loc, err := time.LoadLocation(TimeZone)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("mail: loading time zone: %w", err)
+	}
+	funcs := map[string]any{
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format(DateLayout)
+		},
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return one
+			}
+			return many
+		},
+		"sentence": sentence,
+		"action":   func(url, label string) action { return action{URL: url, Label: label} },
+	}
+
+	textFiles := []string{"templates/layout.txt.tmpl", "templates/" + string(k) + ".txt.tmpl"}
+	tt, err := texttemplate.New(string(k)).Funcs(funcs).ParseFS(templateFS, textFiles...)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("mail: parsing %s text template: %w", k, err)
+	}
+	v := view{TemplateData: d}
+	var b bytes.Buffer
+	if err := tt.ExecuteTemplate(&b, "subject", v); err != nil {
+		return Rendered{}, fmt.Errorf("mail: rendering %s subject: %w", k, err)
+	}
+	v.Subject = oneLine(b.String())
+	b.Reset()
+	if err := tt.ExecuteTemplate(&b, "layout", v); err != nil {
+		return Rendered{}, fmt.Errorf("mail: rendering %s text: %w", k, err)
+	}
+	text := tidyText(b.String())
+
+	htmlFiles := []string{"templates/layout.html.tmpl", "templates/" + string(k) + ".html.tmpl"}
+	ht, err := htmltemplate.New(string(k)).Funcs(funcs).ParseFS(templateFS, htmlFiles...)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("mail: parsing %s HTML template: %w", k, err)
+	}
+	b.Reset()
+	if err := ht.ExecuteTemplate(&b, "layout", v); err != nil {
+		return Rendered{}, fmt.Errorf("mail: rendering %s HTML: %w", k, err)
+	}
+	return Rendered{Subject: v.Subject, Text: text, HTML: tidyHTML(b.String())}, nil
+}
+
+// oneLine folds s onto one line with single spaces, so that data with
+// line breaks cannot add header lines to a subject.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// sentence trims s and ends it with a full stop unless it already ends
+// with punctuation.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	if last := r[len(r)-1]; unicode.IsPunct(last) && last != ')' && last != '"' {
+		return s
+	}
+	return s + "."
+}
+
+// tidyText trims trailing spaces, collapses runs of blank lines into one and
+// ends the text with a single newline, so templates can be laid out freely.
+func tidyText(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	out := make([]string, 0, len(lines))
+	blank := true // drops leading blank lines
+	for _, l := range lines {
+		l = strings.TrimRightFunc(l, unicode.IsSpace)
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
+}
+
+// tidyHTML drops the blank lines that template actions leave behind.
+func tidyHTML(s string) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}

@@ -1,0 +1,172 @@
+package mail_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"careconnect/mail"
+)
+
+// fullData fills every field, as the worksite activities would.
+func fullData() mail.TemplateData {
+	return mail.TemplateData{
+		RecipientName:   "Dr. Alex Lee",
+		WorksiteID:      "K4T6CLP",
+		WorksiteName:    "Main Street Family Practice",
+		WorksiteAddress: "Unit 2, 123 Main St, Vancouver BC V5T 4G5",
+		Link:            "https://careconnect.example/declaration?token=abc.def_-",
+		// 05:00 UTC on the 8th is still the 7th in Vancouver.
+		LinkExpires:  time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC),
+		Reason:       "the worksite is a Health Authority Clinic",
+		Seq:          2,
+		SignerName:   "Pat Doe",
+		SignerTitle:  "Office Manager",
+		Deadline:     time.Date(2027, 1, 4, 20, 0, 0, 0, time.UTC),
+		RegisteredAt: time.Date(2026, 9, 8, 20, 0, 0, 0, time.UTC),
+		PortalURL:    "https://careconnect.example/",
+		TeamEmail:    "enrolment-team@careconnect.example",
+	}
+}
+
+// mustRender renders k from d or fails the test.
+func mustRender(t *testing.T, k mail.Kind, d mail.TemplateData) mail.Rendered {
+	t.Helper()
+	r, err := mail.Render(k, d)
+	if err != nil {
+		t.Fatalf("Render(%s): %v", k, err)
+	}
+	return r
+}
+
+func TestRenderEveryKind(t *testing.T) {
+	tests := []struct {
+		kind mail.Kind
+		// wantLink: the email asks for a signature, so it carries the declaration link.
+		wantLink bool
+		// want are phrases the text body must contain: the next step and its date.
+		want []string
+	}{
+		{mail.KindWorksiteRegistered, true, []string{"signing authority", "by Monday, 7 December 2026", "invite members"}},
+		{mail.KindDeclarationReminder, true, []string{"reminder 2", "lapses on Monday, 4 January 2027"}},
+		{mail.KindDeclarationStalled, false, []string{"Unit 2, 123 Main St", "Registered on: Tuesday, 8 September 2026", "still unsigned"}},
+		{mail.KindRegistrationLapsed, false, []string{"lapsed", "register it again", "enrolment-team@careconnect.example"}},
+		{mail.KindDeclarationReceived, false, []string{"Pat Doe (Office Manager)", "review"}},
+		{mail.KindWorksiteApproved, false, []string{"approved", "apply for CareConnect access"}},
+		{mail.KindWorksiteRejected, false, []string{"Reason: the worksite is a Health Authority Clinic.", "enrolment-team@careconnect.example"}},
+		{mail.KindReviewEscalated, false, []string{"2 business days", "by Monday, 4 January 2027"}},
+		{mail.KindReviewBreached, false, []string{"overdue", "today"}},
+		{mail.KindRegisteredOnly, false, []string{"stops at registration", "Health Authority Clinic"}},
+	}
+	if len(tests) != len(mail.Kinds()) {
+		t.Fatalf("got %d test cases; want one per kind (%d)", len(tests), len(mail.Kinds()))
+	}
+	d := fullData()
+	for _, tt := range tests {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			r := mustRender(t, tt.kind, d)
+			if !strings.Contains(r.Subject, d.WorksiteID) {
+				t.Errorf("subject %q; want it to contain the worksite ID %s", r.Subject, d.WorksiteID)
+			}
+			if strings.ContainsAny(r.Subject, "\r\n") {
+				t.Errorf("subject %q spans lines", r.Subject)
+			}
+			if got := strings.Contains(r.Text, d.Link); got != tt.wantLink {
+				t.Errorf("text contains the declaration link: got %v; want %v", got, tt.wantLink)
+			}
+			if tt.wantLink && !strings.Contains(r.HTML, `href="`+d.Link+`"`) {
+				t.Errorf("HTML has no link to %s", d.Link)
+			}
+			for _, w := range append(tt.want, d.WorksiteID, "Hello Dr. Alex Lee,", "The CareConnect enrolment team") {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("text does not contain %q:\n%s", w, r.Text)
+				}
+			}
+			for _, w := range []string{"<!DOCTYPE html>", `<html lang="en-CA">`, d.WorksiteID, "The CareConnect enrolment team"} {
+				if !strings.Contains(r.HTML, w) {
+					t.Errorf("HTML does not contain %q", w)
+				}
+			}
+			if strings.Contains(r.HTML, "<img") {
+				t.Errorf("HTML contains an image; want plain HTML")
+			}
+		})
+	}
+}
+
+// TestRenderMinimalData renders every kind with only the required fields:
+// optional parts must disappear, not show as zero values.
+func TestRenderMinimalData(t *testing.T) {
+	for _, k := range mail.Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			r := mustRender(t, k, mail.TemplateData{WorksiteID: "K4T6CLP", Link: "https://careconnect.example/d?token=x"})
+			for _, bad := range []string{"<no value>", "0001", "ZgotmplZ", "()", " ,", " ."} {
+				if strings.Contains(r.Text, bad) || strings.Contains(r.HTML, bad) {
+					t.Errorf("rendering contains %q:\n%s", bad, r.Text)
+				}
+			}
+			if !strings.HasPrefix(r.Text, "Hello,\n") {
+				t.Errorf("text starts %q; want the greeting %q", r.Text[:min(len(r.Text), 20)], "Hello,")
+			}
+		})
+	}
+}
+
+func TestRenderEscapesHTML(t *testing.T) {
+	d := fullData()
+	d.WorksiteName = `<script>alert("x")</script> & Co`
+	for _, k := range mail.Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			r := mustRender(t, k, d)
+			if strings.Contains(r.HTML, "<script") {
+				t.Errorf("HTML contains an unescaped <script> tag")
+			}
+			if !strings.Contains(r.HTML, "&lt;script&gt;") {
+				t.Errorf("HTML does not show the escaped worksite name")
+			}
+			if !strings.Contains(r.Text, d.WorksiteName) {
+				t.Errorf("text does not contain the worksite name verbatim")
+			}
+		})
+	}
+}
+
+func TestRenderRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		kind mail.Kind
+		data mail.TemplateData
+	}{
+		// An unknown kind has no templates.
+		{"unknown kind", mail.Kind("no_such_email"), fullData()},
+		// Every worksite email shows the worksite ID.
+		{"no worksite ID", mail.KindWorksiteApproved, mail.TemplateData{}},
+		// Asking for a signature without the link to sign is useless.
+		{"registered without link", mail.KindWorksiteRegistered, mail.TemplateData{WorksiteID: "K4T6CLP"}},
+		{"reminder without link", mail.KindDeclarationReminder, mail.TemplateData{WorksiteID: "K4T6CLP"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mail.Render(tt.kind, tt.data)
+			if err == nil {
+				t.Fatalf("Render: got nil error; want one")
+			}
+			if !strings.HasPrefix(err.Error(), "mail: ") {
+				t.Errorf("error %q; want prefix %q", err, "mail: ")
+			}
+		})
+	}
+}
+
+func TestKindsAreDistinct(t *testing.T) {
+	seen := map[mail.Kind]bool{}
+	for _, k := range mail.Kinds() {
+		if seen[k] {
+			t.Errorf("kind %s listed twice", k)
+		}
+		seen[k] = true
+	}
+	if got, want := len(seen), 10; got != want {
+		t.Errorf("got %d kinds; want %d", got, want)
+	}
+}

@@ -1,0 +1,35 @@
+// Package workflows holds the enrolment workflows. They only orchestrate:
+// rules come from package domain and side effects run in package activities.
+package workflows
+
+import "time"
+
+// TaskQueue is the one task queue the worker polls and the API starts workflows on.
+const TaskQueue = "careconnect-enrolment"
+
+// Workflow type names.
+const (
+	WorksiteWorkflowName = "WorksiteEnrolment"
+)
+
+// Update, signal and query names of the worksite workflow.
+const (
+	// UpdateSignDeclaration records the signed Privacy & Security Declaration.
+	UpdateSignDeclaration = "sign-declaration"
+	// UpdateDecide is the enrolment team's approve or reject.
+	UpdateDecide = "decide"
+	// QueryStatus returns the enrolment's domain.WorksiteStatus.
+	QueryStatus = "status"
+)
+
+// WorksiteWorkflowID is the workflow ID of a worksite's enrolment: the
+// business key, so a second start for the same worksite is refused.
+func WorksiteWorkflowID(worksiteID string) string { return "worksite/" + worksiteID }
+
+// Activity timeouts and retry bounds, named once.
+const (
+	activityStartToClose = 30 * time.Second
+	activityMaxInterval  = 5 * time.Minute
+	// emailScheduleToClose bounds how long an email is retried (SMTP outages) before the workflow hears of it.
+	emailScheduleToClose = 7 * 24 * time.Hour
+)
