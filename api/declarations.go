@@ -92,7 +92,10 @@ func (s *Server) signDeclaration(c *gin.Context) {
 		return
 	}
 	st, err := s.update(c, d.WorksiteID, workflows.UpdateSignDeclaration, workflows.SignDeclaration{
-		SignerName: d.SignerName, SignerTitle: d.SignerTitle, SignedAt: d.SignedAt, RequestID: requestID(c)})
+		SignerName: d.SignerName, SignerTitle: d.SignerTitle, SignedAt: d.SignedAt, RequestID: requestID(c)},
+		func(st domain.WorksiteStatus) error {
+			return domain.CanSignDeclaration(st.State, d.SignerName, d.SignerTitle)
+		})
 	if err != nil {
 		if derr := s.store.DeleteDeclaration(ctx, d.WorksiteID); derr != nil {
 			s.log.Error("could not remove refused declaration", "worksite", d.WorksiteID, "error", derr)

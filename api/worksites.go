@@ -64,7 +64,7 @@ func (s *Server) registerWorksite(c *gin.Context) {
 	in := workflows.WorksiteInput{WorksiteID: w.ID, TypePolicy: s.types[w.LocationType], RegisteredAt: now,
 		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar()}
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.WorksiteWorkflowID(w.ID), TaskQueue: workflows.TaskQueue,
+		ID: workflows.WorksiteWorkflowID(w.ID), TaskQueue: s.cfg.Temporal.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 	}, workflows.WorksiteWorkflowName, in)
@@ -154,16 +154,21 @@ func (s *Server) worksiteEmails(c *gin.Context) {
 
 // existingWorksite reads the :id parameter and writes 404 unless the worksite exists.
 func (s *Server) existingWorksite(c *gin.Context) (string, bool) {
-	id := strings.ToUpper(c.Param("id"))
-	if !domain.ValidWorksiteID(id) {
-		writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s", c.Param("id")))
-		return "", false
-	}
-	if _, err := s.store.GetWorksite(c.Request.Context(), id); err != nil {
+	w, err := s.lookupWorksite(c)
+	if err != nil {
 		writeError(c, s.log, err)
 		return "", false
 	}
-	return id, true
+	return w.ID, true
+}
+
+// lookupWorksite loads the worksite named by the :id parameter. Errors: ENOTFOUND.
+func (s *Server) lookupWorksite(c *gin.Context) (domain.Worksite, error) {
+	id := strings.ToUpper(c.Param("id"))
+	if !domain.ValidWorksiteID(id) {
+		return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s (IDs are 7 letters and digits)", c.Param("id"))
+	}
+	return s.store.GetWorksite(c.Request.Context(), id)
 }
 
 // decisionRequest is the body of approve and reject.
@@ -195,12 +200,16 @@ func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
 			writeError(c, s.log, err)
 			return
 		}
-		id, ok := s.existingWorksite(c)
-		if !ok {
+		w, err := s.lookupWorksite(c)
+		if err != nil {
+			writeError(c, s.log, err)
 			return
 		}
+		id := w.ID
 		d := workflows.Decision{Approve: approve, Reason: req.Reason, Actor: req.Actor, RequestID: requestID(c)}
-		st, err := s.update(c, id, workflows.UpdateDecide, d)
+		st, err := s.update(c, id, workflows.UpdateDecide, d, func(st domain.WorksiteStatus) error {
+			return domain.CanDecideWorksite(st.State, s.types[w.LocationType], approve, req.Reason)
+		})
 		if err != nil {
 			writeError(c, s.log, err)
 			return
@@ -210,20 +219,34 @@ func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
 }
 
 // update runs a workflow update and waits for its result. The request ID
-// is the update ID, so a retried request is not applied twice.
-func (s *Server) update(c *gin.Context, worksiteID, name string, arg any) (domain.WorksiteStatus, error) {
+// is the update ID, so a retried request is not applied twice. A finished
+// workflow takes no updates; then closed judges the request against the
+// final status, so the caller hears "already decided" (409) or "lapsed" (422)
+// rather than "not found".
+func (s *Server) update(c *gin.Context, worksiteID, name string, arg any, closed func(domain.WorksiteStatus) error) (domain.WorksiteStatus, error) {
 	var st domain.WorksiteStatus
 	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
 		UpdateID: name + "/" + requestID(c), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		return st, fromTemporal(err)
+	if err == nil {
+		err = h.Get(c.Request.Context(), &st)
 	}
-	if err := h.Get(c.Request.Context(), &st); err != nil {
-		return st, fromTemporal(err)
+	if err == nil {
+		return st, nil
 	}
-	return st, nil
+	err = fromTemporal(err)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		final, _, serr := s.worksiteStatus(c, worksiteID)
+		if serr != nil {
+			return st, serr
+		}
+		if cerr := closed(final); cerr != nil {
+			return st, cerr
+		}
+		return st, domain.Errorf(domain.EUNPROCESSABLE, "this worksite enrolment has ended (%s)", final.State)
+	}
+	return st, err
 }
 
 // temporaryStaffGuard is the TEMPORARY guard on staff endpoints: a bearer

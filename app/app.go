@@ -117,6 +117,14 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		return fmt.Errorf("app: links.secret: %w", err)
 	}
 
+	if roles.API {
+		if m.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
+			return fmt.Errorf("app: http.addr %s: %w", cfg.HTTP.Addr, err)
+		}
+		if cfg.HTTP.PublicBaseURL == "" {
+			cfg.HTTP.PublicBaseURL = m.URL()
+		}
+	}
 	if roles.Worker {
 		sender, err := mail.NewSender(cfg.SMTP)
 		if err != nil {
@@ -124,7 +132,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		}
 		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
 			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL}}
-		m.worker = worker.New(m.Temporal, acts)
+		m.worker = worker.New(m.Temporal, cfg.Temporal.TaskQueue, acts)
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("app: worker: %w", err)
 		}
@@ -134,9 +142,6 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
-		}
-		if m.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
-			return fmt.Errorf("app: http.addr %s: %w", cfg.HTTP.Addr, err)
 		}
 		m.httpServer = &http.Server{Handler: api.New(deps), ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
@@ -162,7 +167,10 @@ func (m *Main) Close() error {
 		errs = append(errs, m.httpServer.Shutdown(ctx))
 		cancel()
 		m.httpServer = nil
+	} else if m.ln != nil {
+		errs = append(errs, m.ln.Close())
 	}
+	m.ln = nil
 	if m.worker != nil {
 		m.worker.Stop()
 		m.worker = nil

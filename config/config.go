@@ -27,11 +27,13 @@ const (
 
 // Dev-only defaults. Production refuses to start while any is in use.
 const (
-	DevLinkSecret  = "dev-only-link-secret-not-for-production-use"
-	DevStaffToken  = "dev-only-staff-token"
-	devMarker      = "dev-only"
-	EnvPrefix      = "CARECONNECT"
-	DefaultTeamTag = "CareConnect enrolment team"
+	DevLinkSecret = "dev-only-link-secret-not-for-production-use"
+	DevStaffToken = "dev-only-staff-token"
+	devMarker     = "dev-only"
+	EnvPrefix     = "CARECONNECT"
+	// DefaultTaskQueue must equal workflows.TaskQueue (config imports no adapter; a test checks).
+	DefaultTaskQueue = "careconnect-enrolment"
+	DefaultTeamTag   = "CareConnect enrolment team"
 )
 
 // Config is the whole service configuration.
@@ -53,7 +55,8 @@ type Config struct {
 // HTTP configures the API listener and the links it puts in emails.
 type HTTP struct {
 	Addr string `mapstructure:"addr"`
-	// PublicBaseURL is where people reach the portal; emailed links start with it.
+	// PublicBaseURL is where people reach the portal; emailed links start with
+	// it. Outside production, empty means the API listener's own URL.
 	PublicBaseURL string `mapstructure:"public_base_url"`
 }
 
@@ -67,8 +70,10 @@ type Database struct {
 // Temporal says how to reach Temporal, or how to start the dev server.
 type Temporal struct {
 	// Address is host:port of the frontend. Empty means: start the dev server (dev only).
-	Address   string    `mapstructure:"address"`
-	Namespace string    `mapstructure:"namespace"`
+	Address   string `mapstructure:"address"`
+	Namespace string `mapstructure:"namespace"`
+	// TaskQueue defaults to workflows.TaskQueue; tests give each run its own.
+	TaskQueue string    `mapstructure:"task_queue"`
 	UIURL     string    `mapstructure:"ui_url"`
 	DevServer DevServer `mapstructure:"dev_server"`
 }
@@ -173,7 +178,7 @@ func Default() Config {
 		Env:      EnvDev,
 		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://localhost:8080"},
 		Database: Database{SQLitePath: "data/careconnect.db"},
-		Temporal: Temporal{Namespace: "default", UIURL: "http://localhost:8233",
+		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233",
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
 		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter)},
@@ -283,7 +288,9 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		return bad("http.addr", "must be host:port (%v)", err)
 	}
-	if u, err := url.Parse(c.HTTP.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if c.HTTP.PublicBaseURL == "" && c.Env != EnvProduction {
+		// Dev and tests: the API's own listener URL is used.
+	} else if u, err := url.Parse(c.HTTP.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return bad("http.public_base_url", "must be an absolute http(s) URL")
 	}
 	if c.Database.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
@@ -294,6 +301,9 @@ func (c Config) Validate() error {
 	}
 	if c.Temporal.Namespace == "" {
 		return bad("temporal.namespace", "is required")
+	}
+	if c.Temporal.TaskQueue == "" {
+		return bad("temporal.task_queue", "is required")
 	}
 	if c.Temporal.Address != "" {
 		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {

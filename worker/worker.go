@@ -12,10 +12,11 @@ import (
 	"careconnect/workflows"
 )
 
-// New returns a worker for workflows.TaskQueue with every workflow and
-// activity registered. The caller starts and stops it.
-func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+// New returns a worker polling taskQueue (workflows.TaskQueue unless a
+// test isolates itself) with every workflow and activity registered. The
+// caller starts and stops it.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
 	Register(w, acts)
 	return w
 }

@@ -71,11 +71,12 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	}
 
 	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
+	declMs := w.expect(domain.DeclarationMilestones(in.RegisteredAt, in.Schedule))
 	w.email(ctx, mail.KindWorksiteRegistered, activities.ToSiteAdmins, 1)
 	w.project(ctx)
 
 	signed := func() bool { return w.st.State != domain.WorksiteAwaitingDeclaration }
-	w.wait(ctx, domain.DeclarationMilestones(in.RegisteredAt, in.Schedule), signed, w.onDeclarationMilestone)
+	w.wait(ctx, declMs, signed, w.onDeclarationMilestone)
 	if w.st.State == domain.WorksiteLapsed {
 		return w.finish(ctx)
 	}
@@ -83,11 +84,12 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	// The update handler moved the state to awaiting review.
 	w.audit(ctx, "declaration signed", fmt.Sprintf("by %s, %s", w.signer.SignerName, w.signer.SignerTitle),
 		w.signer.SignerName, "signing_authority", "declaration/"+w.signer.RequestID)
+	reviewMs := w.expect(domain.TeamReviewMilestones(w.st.WaitingSince, in.Schedule, in.Calendar))
 	w.email(ctx, mail.KindDeclarationReceived, activities.ToSiteAdmins, 1)
 	w.project(ctx)
 
 	decided := func() bool { return w.decision != nil }
-	w.wait(ctx, domain.TeamReviewMilestones(w.st.WaitingSince, in.Schedule, in.Calendar), decided, w.onReviewMilestone)
+	w.wait(ctx, reviewMs, decided, w.onReviewMilestone)
 
 	d := w.decision
 	if d.Approve {
@@ -150,6 +152,16 @@ func appErr(err error) error {
 	return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), domain.ErrorCode(err), nil)
 }
 
+// expect shows the first of a wait's milestones in the status at once,
+// before the emails that open the wait go out.
+func (w *worksiteRun) expect(ms []domain.Milestone) []domain.Milestone {
+	if len(ms) > 0 {
+		first := ms[0]
+		w.st.NextMilestone = &first
+	}
+	return ms
+}
+
 // wait blocks until done() or the last milestone. At each milestone reached
 // first it calls on; on returning true ends the wait (a lapse).
 func (w *worksiteRun) wait(ctx workflow.Context, ms []domain.Milestone, done func() bool,
@@ -202,11 +214,11 @@ func (w *worksiteRun) onReviewMilestone(ctx workflow.Context, m domain.Milestone
 	case domain.MilestoneEscalate:
 		w.st.Escalated = true
 		w.event(ctx, "review_escalated", fmt.Sprintf("waiting %d business days for the enrolment team", w.in.Schedule.TeamReviewEscalateDays))
-		w.email(ctx, mail.KindReviewEscalated, activities.ToEnrolmentTeam, m.Seq)
+		w.email(ctx, mail.KindReviewEscalated, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewEscalateDays)
 	case domain.MilestoneBreach:
 		w.st.Breached = true
 		w.event(ctx, "review_sla_breached", fmt.Sprintf("waiting %d business days: SLA breached", w.in.Schedule.TeamReviewBreachDays))
-		w.email(ctx, mail.KindReviewBreached, activities.ToEnrolmentTeam, m.Seq)
+		w.email(ctx, mail.KindReviewBreached, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewBreachDays)
 	}
 	return false
 }

@@ -1,0 +1,173 @@
+// Package apptest starts the whole system for end-to-end tests: the real
+// app.Main on port 0 with its own PostgreSQL database, its own mail
+// catcher and its own task queue, against one Temporal dev server shared by
+// every test in the package (started on first use, stopped by Main).
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"careconnect/app"
+	"careconnect/config"
+	"careconnect/devtemporal"
+	"careconnect/devtemporal/devtemporaltest"
+	"careconnect/store/storetest"
+)
+
+// shared is the package's one dev server; guarded by mu.
+type shared struct {
+	mu     sync.Mutex
+	server *devtemporal.Server
+	err    error
+}
+
+var dev shared // one per test binary, like the *testing.M it belongs to
+
+// Main runs the package's tests and then stops the shared dev server. Call
+// it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	dev.mu.Lock()
+	if dev.server != nil {
+		_ = dev.server.Stop()
+	}
+	dev.mu.Unlock()
+	os.Exit(code)
+}
+
+// Temporal returns the shared dev server's address, starting it on first use.
+func Temporal(t testing.TB) string {
+	t.Helper()
+	bin := devtemporaltest.Binary(t)
+	dev.mu.Lock()
+	defer dev.mu.Unlock()
+	if dev.server == nil && dev.err == nil {
+		dev.server, dev.err = devtemporal.Start(context.Background(), devtemporal.Options{Binary: bin, UIPort: -1})
+	}
+	if dev.err != nil {
+		t.Fatalf("apptest: Temporal dev server: %v", dev.err)
+	}
+	return dev.server.Address()
+}
+
+// Env is one running system.
+type Env struct {
+	*app.Main
+	T testing.TB
+	// Base is the API's base URL.
+	Base string
+	// StaffToken authorises /api/v1/staff/* (the temporary guard).
+	StaffToken string
+}
+
+// Start runs the whole system for t: API, worker, mail catcher, a fresh
+// PostgreSQL database and a private task queue. edit may adjust the
+// configuration first. Everything stops when t ends.
+func Start(t testing.TB, edit func(*config.Config)) *Env {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Env = config.EnvTest
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.PublicBaseURL = "" // the listener's URL, so emailed links reach this system
+	cfg.SMTP.Port = 0
+	cfg.Database.URL = storetest.NewPostgresURL(t)
+	cfg.Temporal.Address = Temporal(t)
+	cfg.Temporal.TaskQueue = "test-" + randomHex(t, 6)
+	cfg.Links.Secret = randomHex(t, 32)
+	cfg.Auth.TemporaryStaffToken = randomHex(t, 16)
+	if edit != nil {
+		edit(&cfg)
+	}
+	m := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m.Run(ctx, app.Roles{API: true, Worker: true, Migrate: true}); err != nil {
+		t.Fatalf("apptest: starting the system: %v", err)
+	}
+	// The worker stops before the database it writes to is dropped.
+	t.Cleanup(func() { _ = m.Close() })
+	return &Env{Main: m, T: t, Base: m.URL(), StaffToken: cfg.Auth.TemporaryStaffToken}
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Response is a decoded HTTP response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test when it is not JSON.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("response body is not JSON: %v\n%s", err, r.Body)
+	}
+}
+
+// Do sends a request with an optional body and headers ("Key", "Value", ...).
+func (e *Env) Do(method, path, contentType string, body []byte, headers ...string) Response {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.Base+path, bytes.NewReader(body))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// PostJSON sends v as JSON.
+func (e *Env) PostJSON(path string, v any, headers ...string) Response {
+	e.T.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return e.Do(http.MethodPost, path, "application/json", b, headers...)
+}
+
+// Staff sends v as JSON with the staff token.
+func (e *Env) Staff(method, path string, v any) Response {
+	e.T.Helper()
+	var b []byte
+	if v != nil {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	return e.Do(method, path, "application/json", b, "Authorization", "Bearer "+e.StaffToken)
+}
