@@ -25,6 +25,10 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 		WorksiteID: w.ID, WorksiteName: w.Name, WorksiteAddress: w.Address.String(),
 		Reason: in.Reason, Seq: in.Seq, SignerName: in.SignerName, SignerTitle: in.SignerTitle,
 		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
+		RegisteredAt: w.RegisteredAt,
+	}
+	if in.Kind == mail.KindReviewEscalated || in.Kind == mail.KindReviewBreached {
+		data.BusinessDays = in.Seq // the workflow numbers these emails by business days waited
 	}
 	var to []string
 	switch in.To {

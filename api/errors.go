@@ -78,7 +78,11 @@ func fromTemporal(err error) error {
 		return nil
 	case errors.As(err, &appErr):
 		if _, known := statusOf[appErr.Type()]; known && appErr.Type() != domain.EINTERNAL {
-			return &domain.Error{Code: appErr.Type(), Message: appErr.Message()}
+			de := &domain.Error{Code: appErr.Type(), Message: appErr.Message()}
+			if appErr.HasDetails() {
+				_ = appErr.Details(&de.Fields) // field errors travel as the details
+			}
+			return de
 		}
 	case errors.As(err, &notFound):
 		return domain.Errorf(domain.ENOTFOUND, "no enrolment workflow found for this record")

@@ -126,6 +126,8 @@ type Schedule struct {
 	DeclarationLapseAfter          time.Duration   `mapstructure:"declaration_lapse_after"`
 	TeamReviewEscalateBusinessDays int             `mapstructure:"team_review_escalate_business_days"`
 	TeamReviewBreachBusinessDays   int             `mapstructure:"team_review_breach_business_days"`
+	PasswordMaxAge                 time.Duration   `mapstructure:"password_max_age"`
+	PasswordRemindersBefore        []time.Duration `mapstructure:"password_reminders_before"`
 }
 
 // Calendar defines business days for SLAs.
@@ -148,16 +150,14 @@ type Policy struct {
 
 // DomainSchedule converts the configured schedule to the domain's form.
 func (s Schedule) DomainSchedule() domain.Schedule {
-	rs := make([]domain.Duration, len(s.DeclarationReminders))
-	for i, r := range s.DeclarationReminders {
-		rs[i] = domain.Duration(r)
-	}
 	return domain.Schedule{
-		DeclarationReminders:    rs,
+		DeclarationReminders:    durations(s.DeclarationReminders),
 		DeclarationStalledAfter: domain.Duration(s.DeclarationStalledAfter),
 		DeclarationLapseAfter:   domain.Duration(s.DeclarationLapseAfter),
 		TeamReviewEscalateDays:  s.TeamReviewEscalateBusinessDays,
 		TeamReviewBreachDays:    s.TeamReviewBreachBusinessDays,
+		PasswordMaxAge:          domain.Duration(s.PasswordMaxAge),
+		PasswordRemindersBefore: durations(s.PasswordRemindersBefore),
 	}
 }
 
@@ -166,14 +166,26 @@ func (c Calendar) DomainCalendar() domain.Calendar {
 	return domain.Calendar{TimeZone: c.TimeZone, Holidays: append([]string(nil), c.Holidays...)}
 }
 
+func durations(ds []time.Duration) []domain.Duration {
+	out := make([]domain.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = domain.Duration(d)
+	}
+	return out
+}
+
+func stdDurations(ds []domain.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = time.Duration(d)
+	}
+	return out
+}
+
 // Default returns the configuration with every default applied: a local
 // dev system on embedded parts.
 func Default() Config {
 	ds := domain.DefaultSchedule()
-	rs := make([]time.Duration, len(ds.DeclarationReminders))
-	for i, r := range ds.DeclarationReminders {
-		rs[i] = time.Duration(r)
-	}
 	return Config{
 		Env:      EnvDev,
 		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://localhost:8080"},
@@ -184,7 +196,8 @@ func Default() Config {
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter)},
 		Auth:  Auth{TemporaryStaffToken: DevStaffToken},
 		Team:  Team{Email: "enrolment-team@careconnect.localhost"},
-		Schedule: Schedule{DeclarationReminders: rs, DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
+		Schedule: Schedule{DeclarationReminders: stdDurations(ds.DeclarationReminders),
+			PasswordMaxAge: time.Duration(ds.PasswordMaxAge), PasswordRemindersBefore: stdDurations(ds.PasswordRemindersBefore), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
 			DeclarationLapseAfter: time.Duration(ds.DeclarationLapseAfter), TeamReviewEscalateBusinessDays: ds.TeamReviewEscalateDays,
 			TeamReviewBreachBusinessDays: ds.TeamReviewBreachDays},
 		Calendar: Calendar{TimeZone: "America/Vancouver"},

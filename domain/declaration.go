@@ -38,7 +38,7 @@ type Declaration struct {
 // AuditEvent is one recorded state change (DOMAIN "Audit").
 type AuditEvent struct {
 	// Key makes recording idempotent: an event with a key already recorded is ignored.
-	Key        string    `json:"-"`
+	Key        string    `json:"key,omitempty"`
 	At         time.Time `json:"at"`
 	Actor      string    `json:"actor"`
 	Role       string    `json:"role"`

@@ -45,6 +45,10 @@ type Schedule struct {
 	DeclarationLapseAfter   Duration   `json:"declarationLapseAfter"`
 	TeamReviewEscalateDays  int        `json:"teamReviewEscalateBusinessDays"`
 	TeamReviewBreachDays    int        `json:"teamReviewBreachBusinessDays"`
+	// PasswordMaxAge is how long a password lasts; reminders go out
+	// PasswordRemindersBefore its expiry.
+	PasswordMaxAge          Duration   `json:"passwordMaxAge"`
+	PasswordRemindersBefore []Duration `json:"passwordRemindersBefore"`
 }
 
 // DefaultSchedule is DOMAIN's default reminder schedule.
@@ -55,6 +59,8 @@ func DefaultSchedule() Schedule {
 		DeclarationLapseAfter:   Duration(90 * Day),
 		TeamReviewEscalateDays:  5,
 		TeamReviewBreachDays:    7,
+		PasswordMaxAge:          Duration(90 * Day),
+		PasswordRemindersBefore: []Duration{Duration(14 * Day), Duration(3 * Day)},
 	}
 }
 
@@ -72,6 +78,14 @@ func (s Schedule) Validate() error {
 	}
 	if s.DeclarationLapseAfter <= s.DeclarationStalledAfter || s.DeclarationLapseAfter <= prev {
 		return fmt.Errorf("declaration_lapse_after: must come after every reminder and the stalled flag")
+	}
+	if s.PasswordMaxAge <= 0 {
+		return fmt.Errorf("password_max_age: must be positive")
+	}
+	for i, r := range s.PasswordRemindersBefore {
+		if r <= 0 || r >= s.PasswordMaxAge {
+			return fmt.Errorf("password_reminders_before[%d]: must be positive and shorter than password_max_age", i)
+		}
 	}
 	if s.TeamReviewEscalateDays <= 0 || s.TeamReviewBreachDays <= s.TeamReviewEscalateDays {
 		return fmt.Errorf("team_review_breach_business_days: must be after team_review_escalate_business_days, both positive")
@@ -210,6 +224,22 @@ func TeamReviewMilestones(start time.Time, s Schedule, c Calendar) []Milestone {
 func sortMilestones(ms []Milestone) []Milestone {
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].At.Before(ms[j].At) })
 	return ms
+}
+
+// PasswordMilestones lists the milestones of a password's life: a reminder
+// PasswordRemindersBefore its expiry (earliest first), then the expiry itself
+// as a lapse.
+func PasswordMilestones(changedAt time.Time, s Schedule) []Milestone {
+	expiry := changedAt.Add(time.Duration(s.PasswordMaxAge))
+	var ms []Milestone
+	for _, before := range s.PasswordRemindersBefore {
+		ms = append(ms, Milestone{Kind: MilestoneReminder, At: expiry.Add(-time.Duration(before))})
+	}
+	ms = sortMilestones(ms)
+	for i := range ms {
+		ms[i].Seq = i + 1
+	}
+	return append(ms, Milestone{Kind: MilestoneLapse, At: expiry, Seq: 1})
 }
 
 // NextMilestone returns the first milestone strictly after done, and false when none is left.

@@ -123,7 +123,7 @@ func CanDecideWorksite(s WorksiteState, t WorksiteTypePolicy, approve bool, reas
 	case WorksiteLapsed:
 		return Errorf(EUNPROCESSABLE, "this worksite registration has lapsed")
 	case WorksiteRegisteredOnly:
-		return Errorf(EUNPROCESSABLE, "this worksite type does not enrol for CareConnect access: "+t.Reason)
+		return Errorf(EUNPROCESSABLE, "this worksite type does not enrol for CareConnect access: %s", t.Reason)
 	default:
 		return Errorf(EUNPROCESSABLE, "the worksite cannot be decided now")
 	}

@@ -156,6 +156,8 @@ type WorksiteRegistration struct {
 type Person struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
+	// Subject is the person's identity (BCSC subject), when they have signed in.
+	Subject string `json:"-"`
 }
 
 var (
@@ -289,7 +291,7 @@ func ValidateWorksiteRegistration(r WorksiteRegistration, types WorksiteTypes, e
 	}
 
 	a := &r.Address
-	a.Unit = strings.ToUpper(a.Unit)
+	a.Unit = UnitKey(a.Unit) // "#101", "Suite 101" and "101" are one unit
 	if a.Unit != "" && !unitRE.MatchString(a.Unit) {
 		fe.Add("address.unit", "must be letters and digits, e.g. 101 or 101A")
 	}
@@ -345,8 +347,10 @@ func ValidateWorksiteRegistration(r WorksiteRegistration, types WorksiteTypes, e
 	}
 	if r.EMR == "" {
 		fe.Add("emr", "is required (choose Other/None if you have no EMR)")
-	} else if !hasEMR(emrs, r.EMR) {
+	} else if name, ok := findEMR(emrs, r.EMR); !ok {
 		fe.Add("emr", "is not on the EMR vendor list")
+	} else {
+		r.EMR = name
 	}
 
 	requireLen("administrator.name", r.Administrator.Name, 120)
@@ -378,13 +382,14 @@ func optionValues(opts []Option) string {
 	return strings.Join(vs, ", ")
 }
 
-func hasEMR(emrs []EMRVendor, name string) bool {
+// findEMR returns the listed spelling of name, matched without regard to case.
+func findEMR(emrs []EMRVendor, name string) (string, bool) {
 	for _, e := range emrs {
-		if e.Name == name {
-			return true
+		if strings.EqualFold(e.Name, name) {
+			return e.Name, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // worksiteIDAlphabet is the alphabet of worksite IDs (DOMAIN: uppercase letters and digits).

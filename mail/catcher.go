@@ -226,6 +226,11 @@ func (c *Catcher) Close() error {
 	c.mu.Unlock()
 
 	err := c.srv.Close()
+	// The server only knows the listener once Serve has started; closing it
+	// here too stops a Serve that has not got that far.
+	if lerr := c.ln.Close(); err == nil && !errors.Is(lerr, net.ErrClosed) {
+		err = lerr
+	}
 	<-c.served
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("mail: closing catcher: %w", err)

@@ -129,7 +129,7 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		conn = c
 		mu.Unlock()
 		if ctx.Err() != nil { // cancelled between dialling and recording conn
-			c.Close()
+			_ = c.Close() // the send fails with ctx's error
 		}
 		return c, nil
 	}
@@ -137,7 +137,7 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if conn != nil {
-			conn.Close()
+			_ = conn.Close() // unblocks the SMTP command in progress
 		}
 	})
 	defer stop()
@@ -273,6 +273,7 @@ type SendError struct {
 	cause   error // the context or network error, for errors.Is and errors.As
 }
 
+// Error implements error; the text holds no email address.
 func (e *SendError) Error() string { return "mail: " + e.Op + ": " + e.msg }
 
 // Unwrap returns the context or network error behind e, if any.

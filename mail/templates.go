@@ -93,17 +93,22 @@ type TemplateData struct {
 
 	// Reason explains a rejection or why enrolment stops at registration.
 	Reason string
-	// Seq is the reminder number for declaration_reminder and the number
-	// of business days waited for team_review_escalated and team_review_breached.
+	// Seq is the reminder number (1, 2, 3) of declaration_reminder. Other
+	// kinds ignore it: it is the milestone number, not a count of days.
 	Seq int
+	// BusinessDays is how many business days a review has waited
+	// (team_review_escalated, team_review_breached); zero leaves the count out.
+	BusinessDays int
 
 	SignerName  string
 	SignerTitle string
 
-	// Deadline is when the reader must have acted: the lapse date for
-	// declaration reminders and stalled flags, the review due date for
-	// declaration_received and team_review_escalated, and the breach date
-	// for team_review_breached.
+	// Deadline is when the reader must have acted, by kind:
+	// declaration_reminder, declaration_stalled: when the registration lapses;
+	// registration_lapsed: when it lapsed;
+	// declaration_received: when the team's review is due (optional);
+	// team_review_escalated: when the review SLA will be breached;
+	// team_review_breached: when it was breached.
 	Deadline time.Time
 	// RegisteredAt is when the worksite was registered (declaration_stalled).
 	RegisteredAt time.Time

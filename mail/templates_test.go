@@ -20,6 +20,7 @@ func fullData() mail.TemplateData {
 		LinkExpires:  time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC),
 		Reason:       "the worksite is a Health Authority Clinic",
 		Seq:          2,
+		BusinessDays: 5,
 		SignerName:   "Pat Doe",
 		SignerTitle:  "Office Manager",
 		Deadline:     time.Date(2027, 1, 4, 20, 0, 0, 0, time.UTC),
@@ -54,8 +55,8 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.KindDeclarationReceived, false, []string{"Pat Doe (Office Manager)", "review"}},
 		{mail.KindWorksiteApproved, false, []string{"approved", "apply for CareConnect access"}},
 		{mail.KindWorksiteRejected, false, []string{"Reason: the worksite is a Health Authority Clinic.", "enrolment-team@careconnect.example"}},
-		{mail.KindReviewEscalated, false, []string{"2 business days", "by Monday, 4 January 2027"}},
-		{mail.KindReviewBreached, false, []string{"overdue", "today"}},
+		{mail.KindReviewEscalated, false, []string{"5 business days", "by Monday, 4 January 2027"}},
+		{mail.KindReviewBreached, false, []string{"overdue", "5 business days", "breached on Monday, 4 January 2027", "today"}},
 		{mail.KindRegisteredOnly, false, []string{"stops at registration", "Health Authority Clinic"}},
 	}
 	if len(tests) != len(mail.Kinds()) {
@@ -168,5 +169,18 @@ func TestKindsAreDistinct(t *testing.T) {
 	}
 	if got, want := len(seen), 10; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
+	}
+}
+
+// TestRenderReviewIgnoresSeq: for team review emails Seq is a milestone
+// number, and must not be shown as the number of days waited.
+func TestRenderReviewIgnoresSeq(t *testing.T) {
+	for _, k := range []mail.Kind{mail.KindReviewEscalated, mail.KindReviewBreached} {
+		t.Run(string(k), func(t *testing.T) {
+			r := mustRender(t, k, mail.TemplateData{WorksiteID: "K4T6CLP", Seq: 1})
+			if strings.Contains(r.Text, "1 business day") || strings.Contains(r.Subject, "1 business day") {
+				t.Errorf("got %q / %q; want no day count taken from Seq", r.Subject, r.Text)
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ type worksiteRow struct {
 	EMR               string `gorm:"column:emr"`
 	AdminName         string
 	AdminEmail        string
+	AdminSubject      string
 	RegisteredAt      time.Time
 	State             string
 	WaitingOn         string
@@ -59,7 +60,7 @@ func (r worksiteRow) worksite() domain.Worksite {
 		Address: domain.Address{Unit: r.Unit, StreetNumber: r.StreetNumber, StreetName: r.StreetName,
 			City: r.City, Province: r.Province, PostalCode: r.PostalCode},
 		LocationType: domain.LocationType(r.LocationType), SubOption: r.SubOption, OtherDescription: r.OtherDescription,
-		EMR: r.EMR, Administrator: domain.Person{Name: r.AdminName, Email: r.AdminEmail}, RegisteredAt: r.RegisteredAt.UTC(),
+		EMR: r.EMR, Administrator: domain.Person{Name: r.AdminName, Email: r.AdminEmail, Subject: r.AdminSubject}, RegisteredAt: r.RegisteredAt.UTC(),
 	}
 }
 
@@ -81,7 +82,7 @@ func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistrat
 		City: reg.Address.City, Province: reg.Address.Province, PostalCode: reg.Address.PostalCode,
 		AddressKey: domain.AddressKey(reg.Address), UnitKey: domain.UnitKey(reg.Address.Unit),
 		LocationType: string(reg.LocationType), SubOption: reg.SubOption, OtherDescription: reg.OtherDescription,
-		EMR: reg.EMR, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email,
+		EMR: reg.EMR, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email, AdminSubject: reg.Administrator.Subject,
 		RegisteredAt: at, State: StateRegistering, StatusJSON: "{}", UpdatedAt: at,
 	}
 	for attempt := 0; ; attempt++ {

@@ -10,7 +10,23 @@ const TaskQueue = "careconnect-enrolment"
 // Workflow type names.
 const (
 	WorksiteWorkflowName = "WorksiteEnrolment"
+	UserWorkflowName     = "UserEnrolment"
 )
+
+// Update names of the user workflow (it shares QueryStatus).
+const (
+	// UpdateIdentityValidated records a BCSC sign-in; the first starts the workflow.
+	UpdateIdentityValidated = "identity-validated"
+	// UpdateAccountRegistered records the HxBC account.
+	UpdateAccountRegistered = "account-registered"
+	// UpdatePasswordChanged restarts the password's life.
+	UpdatePasswordChanged = "password-changed"
+	// UpdateProfessionChanged records the enrolment team's profession change.
+	UpdateProfessionChanged = "profession-changed"
+)
+
+// UserWorkflowID is the workflow ID of a person's enrolment, from their BCSC subject.
+func UserWorkflowID(subject string) string { return "user/" + subject }
 
 // Update, signal and query names of the worksite workflow.
 const (

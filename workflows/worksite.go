@@ -119,7 +119,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			return w.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s SignDeclaration) error {
-			return domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle)
+			return appErr(domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle))
 		}},
 	); err != nil {
 		return err
@@ -149,7 +149,11 @@ func appErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), domain.ErrorCode(err), nil)
+	var fields map[string]string
+	if de, ok := err.(*domain.Error); ok {
+		fields = de.Fields
+	}
+	return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), domain.ErrorCode(err), nil, fields)
 }
 
 // expect shows the first of a wait's milestones in the status at once,
@@ -162,30 +166,16 @@ func (w *worksiteRun) expect(ms []domain.Milestone) []domain.Milestone {
 	return ms
 }
 
-// wait blocks until done() or the last milestone. At each milestone reached
-// first it calls on; on returning true ends the wait (a lapse).
+// wait runs waitFor with this run's status and projection.
 func (w *worksiteRun) wait(ctx workflow.Context, ms []domain.Milestone, done func() bool,
 	on func(workflow.Context, domain.Milestone) bool) {
-	for i := 0; ; i++ {
-		next, ok := domain.NextMilestone(ms, i)
-		if !ok {
-			w.st.NextMilestone = nil
-			_ = workflow.Await(ctx, done)
-			return
-		}
-		w.st.NextMilestone = &next
-		if d := next.At.Sub(workflow.Now(ctx)); d > 0 {
-			if ok, _ := workflow.AwaitWithTimeout(ctx, d, done); ok {
-				return
-			}
-		} else if done() {
-			return
-		}
-		if on(ctx, next) {
-			return
+	waitFor(ctx, ms, done, func(m *domain.Milestone) { w.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
+		if on(ctx, m) {
+			return true
 		}
 		w.project(ctx)
-	}
+		return false
+	})
 }
 
 func (w *worksiteRun) onDeclarationMilestone(ctx workflow.Context, m domain.Milestone) bool {
@@ -226,6 +216,9 @@ func (w *worksiteRun) onReviewMilestone(ctx workflow.Context, m domain.Milestone
 // enter moves to state s and starts a new wait.
 func (w *worksiteRun) enter(ctx workflow.Context, s domain.WorksiteState) {
 	w.st.State = s
+	if s == domain.WorksiteAwaitingReview {
+		w.st.Stalled = false // the declaration arrived; the stalled flag is over
+	}
 	w.st.WaitingSince = workflow.Now(ctx)
 	w.st.RemindersSent = 0
 	w.st.NextMilestone = nil
