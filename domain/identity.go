@@ -1,0 +1,114 @@
+package domain
+
+import "time"
+
+// Role is what an authenticated caller may act as.
+type Role string
+
+// Roles.
+const (
+	RoleApplicant Role = "applicant"
+	RoleTeam      Role = "enrolment_team"
+)
+
+// Principal is an authenticated caller.
+type Principal struct {
+	Subject    string `json:"subject"`
+	Issuer     string `json:"-"`
+	Role       Role   `json:"role"`
+	GivenName  string `json:"givenName"`
+	FamilyName string `json:"familyName"`
+	Email      string `json:"email,omitempty"`
+	IAL        int    `json:"identityAssuranceLevel"`
+	// SessionID (hashed) and CSRFToken are set for cookie sessions; the
+	// CSRF token must then accompany every state change.
+	SessionID string `json:"-"`
+	CSRFToken string `json:"-"`
+}
+
+// SignInKind selects which issuer a browser signs in with.
+type SignInKind string
+
+// Sign-in kinds.
+const (
+	SignInApplicant SignInKind = "applicant"
+	SignInTeam      SignInKind = "team"
+)
+
+// LoginState is a pending browser sign-in, kept server-side until the callback.
+type LoginState struct {
+	State     string
+	Nonce     string
+	Verifier  string
+	Kind      SignInKind
+	ReturnTo  string
+	ExpiresAt time.Time
+}
+
+// Session is a signed-in browser session.
+type Session struct {
+	IDHash    string
+	Principal Principal
+	CSRFToken string
+	ExpiresAt time.Time
+}
+
+// Account is a person's HxBC account (DOMAIN "User types and professions").
+type Account struct {
+	Subject             string            `json:"subject"`
+	Username            string            `json:"username"`
+	Email               string            `json:"email"`
+	LegalFirstName      string            `json:"legalFirstName"`
+	LegalLastName       string            `json:"legalLastName"`
+	PreferredFirstName  string            `json:"preferredFirstName,omitempty"`
+	PreferredLastName   string            `json:"preferredLastName,omitempty"`
+	Profession          string            `json:"profession"`
+	ProfessionIDs       map[string]string `json:"professionIds"`
+	Phone               string            `json:"phone"`
+	Mobile              string            `json:"mobile,omitempty"`
+	HasHANetworkAccount bool              `json:"hasHealthAuthorityNetworkAccount"`
+	PasswordChangedAt   time.Time         `json:"passwordChangedAt"`
+	CreatedAt           time.Time         `json:"createdAt"`
+}
+
+// UserState is where a person's enrolment is.
+type UserState string
+
+// User states.
+const (
+	// UserIdentityValidated: signed in with BCSC; the applicant must register an HxBC account.
+	UserIdentityValidated UserState = "identity_validated"
+	// UserAccountRegistered: the account exists; the password is current.
+	UserAccountRegistered UserState = "account_registered"
+	// UserPasswordExpired: the password expired; the applicant must reset it.
+	UserPasswordExpired UserState = "password_expired"
+)
+
+// UserStatus is a person's enrolment status as the API returns it.
+type UserStatus struct {
+	Subject        string    `json:"subject"`
+	State          UserState `json:"state"`
+	LegalFirstName string    `json:"legalFirstName"`
+	LegalLastName  string    `json:"legalLastName"`
+	Username       string    `json:"username,omitempty"`
+	Profession     string    `json:"profession,omitempty"`
+	WaitingOn      Party     `json:"waitingOn,omitempty"`
+	WaitingSince   time.Time `json:"waitingSince"`
+	NextAction     string    `json:"nextAction,omitempty"`
+	// PasswordExpiresAt is set once an account exists.
+	PasswordExpiresAt *time.Time      `json:"passwordExpiresAt,omitempty"`
+	NextMilestone     *Milestone      `json:"nextMilestone,omitempty"`
+	Timeline          []TimelineEvent `json:"timeline"`
+	Seq               int             `json:"seq"`
+}
+
+// UserNextAction says who must act in state s and what they must do.
+func UserNextAction(s UserState) (Party, string) {
+	switch s {
+	case UserIdentityValidated:
+		return PartyApplicant, "register your HxBC account: profession, contact details, username and password"
+	case UserPasswordExpired:
+		return PartyApplicant, "your password has expired: reset it to keep using the portal"
+	}
+	return PartyNone, ""
+}
