@@ -26,6 +26,10 @@ type Store interface {
 	ClaimEmail(ctx context.Context, key, kind string, to []string, subject string) (sent bool, err error)
 	// FinishEmail records the delivery outcome of the email under key.
 	FinishEmail(ctx context.Context, key string, deliveryErr error) error
+	// GetAccount returns a person's account or ENOTFOUND.
+	GetAccount(ctx context.Context, subject string) (domain.Account, error)
+	// SaveUserStatus upserts a person's status projection, ignoring older Seq.
+	SaveUserStatus(ctx context.Context, st domain.UserStatus) error
 }
 
 // Mailer sends one email over SMTP. *mail.Sender implements it.
@@ -70,4 +74,14 @@ type WorksiteEmailInput struct {
 	Deadline    time.Time
 	SignerName  string
 	SignerTitle string
+}
+
+// UserEmailInput is the input of SendUserEmail.
+type UserEmailInput struct {
+	// Key is the per-event idempotency key, e.g. "user/<subject>/account_registered/1".
+	Key      string
+	Kind     mail.Kind
+	Subject  string
+	Seq      int
+	Deadline time.Time
 }

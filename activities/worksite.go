@@ -47,14 +47,20 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
 	}
-	sent, err := a.Store.ClaimEmail(ctx, in.Key, string(in.Kind), to, r.Subject)
+	return a.deliver(ctx, in.Key, in.Kind, to, r)
+}
+
+// deliver sends a rendered email once per key: the email log is claimed
+// before sending and marked after, so a retried activity finds it sent.
+func (a *Activities) deliver(ctx context.Context, key string, kind mail.Kind, to []string, r mail.Rendered) error {
+	sent, err := a.Store.ClaimEmail(ctx, key, string(kind), to, r.Subject)
 	if err != nil {
 		return retryable(err)
 	} else if sent {
 		return nil
 	}
-	sendErr := a.Mailer.Send(ctx, mail.Message{To: to, Subject: r.Subject, Text: r.Text, HTML: r.HTML, IdempotencyKey: in.Key})
-	if err := a.Store.FinishEmail(ctx, in.Key, sendErr); err != nil {
+	sendErr := a.Mailer.Send(ctx, mail.Message{To: to, Subject: r.Subject, Text: r.Text, HTML: r.HTML, IdempotencyKey: key})
+	if err := a.Store.FinishEmail(ctx, key, sendErr); err != nil {
 		// Delivered but not recorded: the retry re-sends with the same
 		// Message-ID, the one duplicate a catcher or MTA can recognise.
 		return retryable(err)

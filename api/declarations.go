@@ -192,6 +192,10 @@ func readScreenshot(fh *multipart.FileHeader, max int64) ([]byte, string, string
 	return CheckScreenshot(b, max)
 }
 
+// maxScreenshotPixels bounds the full decode, so a small file cannot claim a
+// huge image and exhaust memory (a decompression bomb).
+const maxScreenshotPixels = 40_000_000
+
 // CheckScreenshot sniffs b and returns its type, or a problem in words.
 func CheckScreenshot(b []byte, max int64) ([]byte, string, string) {
 	if int64(len(b)) > max {
@@ -203,6 +207,13 @@ func CheckScreenshot(b []byte, max int64) ([]byte, string, string) {
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil || "image/"+format != typ || cfg.Width == 0 || cfg.Height == 0 {
+		return nil, "", "must be a valid PNG or JPEG image (the file is damaged or not an image)"
+	}
+	if cfg.Width*cfg.Height > maxScreenshotPixels {
+		return nil, "", "has too many pixels; send a screenshot of at most 40 megapixels"
+	}
+	// The header alone can be intact on a cut or corrupted file: decode it all.
+	if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
 		return nil, "", "must be a valid PNG or JPEG image (the file is damaged or not an image)"
 	}
 	return b, typ, ""

@@ -167,10 +167,18 @@ func TestWorksiteRegistrationToApproval(t *testing.T) {
 		t.Errorf("reject after approve: got %d %s; want 409", res.Status, res.Body)
 	}
 
-	// Every email was sent once and logged as sent; the audit trail has each step.
-	emails, err := env.Store.ListEmails(context.Background(), "worksite/"+id+"/")
-	if err != nil {
-		t.Fatal(err)
+	// Every email was sent once and logged as sent; the audit trail has each
+	// step. The catcher can see a message before the activity records it as
+	// sent, so wait for the log to settle.
+	var emails []store.EmailRecord
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var err error
+		if emails, err = env.Store.ListEmails(context.Background(), "worksite/"+id+"/"); err != nil {
+			t.Fatal(err)
+		}
+		if allSent(emails) || time.Now().After(deadline) {
+			break
+		}
 	}
 	for _, e := range emails {
 		if e.Status != store.EmailSent {
@@ -223,4 +231,13 @@ func TestWorksiteRejection(t *testing.T) {
 	if !strings.Contains(m.Text, "screenshot shows expired antivirus") {
 		t.Errorf("rejection email lacks the reason:\n%s", m.Text)
 	}
+}
+
+func allSent(emails []store.EmailRecord) bool {
+	for _, e := range emails {
+		if e.Status != store.EmailSent {
+			return false
+		}
+	}
+	return true
 }

@@ -29,8 +29,12 @@ const (
 const (
 	DevLinkSecret = "dev-only-link-secret-not-for-production-use"
 	DevStaffToken = "dev-only-staff-token"
-	devMarker     = "dev-only"
-	EnvPrefix     = "CARECONNECT"
+	// DevOIDCClientSecret is the dev identity provider's client secret.
+	DevOIDCClientSecret = "dev-only-oidc-client-secret"
+	// DevOIDCClientID is the client the dev identity provider registers.
+	DevOIDCClientID = "careconnect-dev"
+	devMarker       = "dev-only"
+	EnvPrefix       = "CARECONNECT"
 	// DefaultTaskQueue must equal workflows.TaskQueue (config imports no adapter; a test checks).
 	DefaultTaskQueue = "careconnect-enrolment"
 	DefaultTeamTag   = "CareConnect enrolment team"
@@ -108,10 +112,44 @@ type Links struct {
 	DeclarationTTL time.Duration `mapstructure:"declaration_ttl"`
 }
 
-// Auth holds the temporary staff guard that the identity issue replaces.
+// Auth configures sign-in: applicants through the BC Services Card OIDC
+// issuer, the enrolment team through their own issuer or a role claim.
 type Auth struct {
 	// TemporaryStaffToken is the bearer token for /api/v1/staff/*. TEMPORARY.
 	TemporaryStaffToken string `mapstructure:"temporary_staff_token"`
+	// Applicant is the BC Services Card client registration. An empty
+	// issuer means the dev identity provider (dev and test only).
+	Applicant OIDCClient `mapstructure:"applicant"`
+	// Team is the enrolment team's own issuer. An empty issuer means team
+	// members sign in through the applicant issuer and carry the role claim.
+	Team OIDCClient `mapstructure:"team"`
+	// TeamRoleClaim and TeamRoleValue recognise a team member in a token.
+	TeamRoleClaim string `mapstructure:"team_role_claim"`
+	TeamRoleValue string `mapstructure:"team_role_value"`
+	// MinIdentityAssurance refuses BCSC sign-ins below this level.
+	MinIdentityAssurance int           `mapstructure:"min_identity_assurance"`
+	IALClaim             string        `mapstructure:"ial_claim"`
+	SessionTTL           time.Duration `mapstructure:"session_ttl"`
+	// CookieSecure marks the session cookie Secure; only plain-http dev may turn it off.
+	CookieSecure bool   `mapstructure:"cookie_secure"`
+	DevIDP       DevIDP `mapstructure:"dev_idp"`
+	// RateLimitPerMinute bounds sign-in, registration and password resets per client address.
+	RateLimitPerMinute int `mapstructure:"rate_limit_per_minute"`
+	// BcryptCost is the password hash cost.
+	BcryptCost int `mapstructure:"bcrypt_cost"`
+}
+
+// OIDCClient is one OIDC client registration.
+type OIDCClient struct {
+	Issuer       string `mapstructure:"issuer"`
+	ClientID     string `mapstructure:"client_id"`
+	ClientSecret string `mapstructure:"client_secret"`
+}
+
+// DevIDP runs the dev OIDC identity provider (refused in production).
+type DevIDP struct {
+	Enabled bool   `mapstructure:"enabled"`
+	Addr    string `mapstructure:"addr"`
 }
 
 // Team is the enrolment team's mailbox, told about stalled and escalated items.
@@ -194,8 +232,12 @@ func Default() Config {
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
 		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter)},
-		Auth:  Auth{TemporaryStaffToken: DevStaffToken},
-		Team:  Team{Email: "enrolment-team@careconnect.localhost"},
+		Auth: Auth{TemporaryStaffToken: DevStaffToken,
+			Applicant:     OIDCClient{ClientID: DevOIDCClientID, ClientSecret: DevOIDCClientSecret},
+			TeamRoleClaim: "roles", TeamRoleValue: "enrolment_team", MinIdentityAssurance: 3,
+			IALClaim: "identity_assurance_level", SessionTTL: 8 * time.Hour, CookieSecure: true,
+			DevIDP: DevIDP{Enabled: true, Addr: "127.0.0.1:8090"}, RateLimitPerMinute: 30, BcryptCost: 12},
+		Team: Team{Email: "enrolment-team@careconnect.localhost"},
 		Schedule: Schedule{DeclarationReminders: stdDurations(ds.DeclarationReminders),
 			PasswordMaxAge: time.Duration(ds.PasswordMaxAge), PasswordRemindersBefore: stdDurations(ds.PasswordRemindersBefore), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
 			DeclarationLapseAfter: time.Duration(ds.DeclarationLapseAfter), TeamReviewEscalateBusinessDays: ds.TeamReviewEscalateDays,
@@ -346,6 +388,30 @@ func (c Config) Validate() error {
 	if len(c.Auth.TemporaryStaffToken) < 16 {
 		return bad("auth.temporary_staff_token", "must be at least 16 characters")
 	}
+	if c.Auth.Applicant.Issuer == "" && !c.Auth.DevIDP.Enabled {
+		return bad("auth.applicant.issuer", "is required unless auth.dev_idp.enabled (dev only)")
+	}
+	if c.Auth.Applicant.ClientID == "" {
+		return bad("auth.applicant.client_id", "is required")
+	}
+	if c.Auth.Team.Issuer != "" && c.Auth.Team.ClientID == "" {
+		return bad("auth.team.client_id", "is required with auth.team.issuer")
+	}
+	if c.Auth.Team.Issuer == "" && (c.Auth.TeamRoleClaim == "" || c.Auth.TeamRoleValue == "") {
+		return bad("auth.team_role_claim", "team_role_claim and team_role_value are required without auth.team.issuer")
+	}
+	if c.Auth.MinIdentityAssurance < 1 || c.Auth.MinIdentityAssurance > 3 {
+		return bad("auth.min_identity_assurance", "must be 1, 2 or 3")
+	}
+	if c.Auth.SessionTTL < time.Minute || c.Auth.SessionTTL > 24*time.Hour {
+		return bad("auth.session_ttl", "must be between 1m and 24h")
+	}
+	if c.Auth.RateLimitPerMinute < 1 {
+		return bad("auth.rate_limit_per_minute", "must be at least 1")
+	}
+	if c.Auth.BcryptCost < 4 || c.Auth.BcryptCost > 16 {
+		return bad("auth.bcrypt_cost", "must be between 4 and 16")
+	}
 	if !domain.ValidEmail(c.Team.Email) {
 		return bad("team.email", "must be an email address")
 	}
@@ -392,6 +458,14 @@ func (c Config) refuseDevDefaults() error {
 		return bad("links.secret", "set a random secret (CARECONNECT_LINKS_SECRET)")
 	case strings.Contains(c.Auth.TemporaryStaffToken, devMarker):
 		return bad("auth.temporary_staff_token", "set a random token (CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN)")
+	case c.Auth.DevIDP.Enabled:
+		return bad("auth.dev_idp.enabled", "the dev identity provider is dev-only; configure auth.applicant.issuer (BC Services Card)")
+	case c.Auth.Applicant.ClientSecret == "" || strings.Contains(c.Auth.Applicant.ClientSecret, devMarker):
+		return bad("auth.applicant.client_secret", "set the BC Services Card client secret (CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET)")
+	case c.Auth.Team.Issuer != "" && (c.Auth.Team.ClientSecret == "" || strings.Contains(c.Auth.Team.ClientSecret, devMarker)):
+		return bad("auth.team.client_secret", "set the team issuer's client secret")
+	case !c.Auth.CookieSecure:
+		return bad("auth.cookie_secure", "session cookies must be Secure in production")
 	case c.SMTP.DevCatcher:
 		return bad("smtp.dev_catcher", "the dev mail catcher cannot send real mail; configure a real SMTP relay")
 	case c.Database.URL == "":

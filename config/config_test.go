@@ -84,25 +84,31 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 
 func TestProductionRefusesDevDefaults(t *testing.T) {
 	good := map[string]string{
-		"CARECONNECT_ENV":                        "production",
-		"CARECONNECT_LINKS_SECRET":               strings.Repeat("s", 40),
-		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": strings.Repeat("t", 40),
-		"CARECONNECT_SMTP_DEV_CATCHER":           "false",
-		"CARECONNECT_SMTP_TLS":                   "starttls",
-		"CARECONNECT_DATABASE_URL":               "postgres://u@db/careconnect",
-		"CARECONNECT_TEMPORAL_ADDRESS":           "temporal:7233",
-		"CARECONNECT_HTTP_PUBLIC_BASE_URL":       "https://enrol.example.ca",
+		"CARECONNECT_ENV":                          "production",
+		"CARECONNECT_LINKS_SECRET":                 strings.Repeat("s", 40),
+		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN":   strings.Repeat("t", 40),
+		"CARECONNECT_SMTP_DEV_CATCHER":             "false",
+		"CARECONNECT_SMTP_TLS":                     "starttls",
+		"CARECONNECT_DATABASE_URL":                 "postgres://u@db/careconnect",
+		"CARECONNECT_TEMPORAL_ADDRESS":             "temporal:7233",
+		"CARECONNECT_HTTP_PUBLIC_BASE_URL":         "https://enrol.example.ca",
+		"CARECONNECT_AUTH_DEV_IDP_ENABLED":         "false",
+		"CARECONNECT_AUTH_APPLICANT_ISSUER":        "https://idtest.gov.bc.ca/oauth2",
+		"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": strings.Repeat("c", 40),
 	}
 	if _, err := Load("", envMap(good)); err != nil {
 		t.Fatalf("a complete production config was refused: %v", err)
 	}
 	for key, devValue := range map[string]string{
-		"CARECONNECT_LINKS_SECRET":               DevLinkSecret,
-		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": DevStaffToken,
-		"CARECONNECT_SMTP_DEV_CATCHER":           "true",
-		"CARECONNECT_DATABASE_URL":               "",
-		"CARECONNECT_TEMPORAL_ADDRESS":           "",
-		"CARECONNECT_HTTP_PUBLIC_BASE_URL":       "http://enrol.example.ca",
+		"CARECONNECT_LINKS_SECRET":                 DevLinkSecret,
+		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN":   DevStaffToken,
+		"CARECONNECT_SMTP_DEV_CATCHER":             "true",
+		"CARECONNECT_DATABASE_URL":                 "",
+		"CARECONNECT_TEMPORAL_ADDRESS":             "",
+		"CARECONNECT_HTTP_PUBLIC_BASE_URL":         "http://enrol.example.ca",
+		"CARECONNECT_AUTH_DEV_IDP_ENABLED":         "true",
+		"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": DevOIDCClientSecret,
+		"CARECONNECT_AUTH_COOKIE_SECURE":           "false",
 	} {
 		env := map[string]string{}
 		for k, v := range good {

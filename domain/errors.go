@@ -16,6 +16,7 @@ const (
 	ECONFLICT      = "conflict"       // clashes with existing state (duplicate, already done)
 	EUNPROCESSABLE = "rule_violation" // well formed, but a business rule forbids it
 	EUNAVAILABLE   = "unavailable"    // a dependency is down; retry later
+	ERATELIMITED   = "rate_limited"   // too many attempts; retry later
 	EINTERNAL      = "internal"       // a bug or unexpected failure; never shown to callers
 )
 

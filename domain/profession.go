@@ -264,3 +264,34 @@ func ValidateAccountRegistration(r AccountRegistration, profs Professions) (Acco
 	}
 	return r, nil
 }
+
+// ValidateProfessionChange checks the enrolment team's profession change
+// and returns the normalised profession IDs.
+func ValidateProfessionChange(profession string, ids map[string]string, reason string, profs Professions) (map[string]string, error) {
+	fe := FieldErrors{}
+	p, ok := profs[profession]
+	if !ok {
+		fe.Add("profession", "is not on the profession list")
+	}
+	if strings.TrimSpace(reason) == "" {
+		fe.Add("reason", "is required: say why the profession changes")
+	} else if len(reason) > 1000 {
+		fe.Add("reason", "must be at most 1000 characters")
+	}
+	out := map[string]string{}
+	for _, f := range p.IDs {
+		v := strings.ToUpper(strings.TrimSpace(ids[f.Key]))
+		if v == "" {
+			fe.Add("professionIds."+f.Key, "is required: the "+f.Label)
+		} else if !regexp.MustCompile(f.Pattern).MatchString(v) {
+			fe.Add("professionIds."+f.Key, "must look like "+f.Example)
+		}
+		out[f.Key] = v
+	}
+	for k := range ids {
+		if _, known := out[k]; !known && ok {
+			fe.Add("professionIds."+k, "is not an ID of this profession")
+		}
+	}
+	return out, fe.Err()
+}

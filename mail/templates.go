@@ -44,8 +44,36 @@ const (
 	KindRegisteredOnly Kind = "worksite_registered_only"
 )
 
+// Kinds of email to one person about their own account.
+const (
+	// KindAccountRegistered confirms a new HxBC account and its username.
+	KindAccountRegistered Kind = "account_registered"
+	// KindPasswordExpiryReminder warns (reminder Seq) that the password expires at Deadline.
+	KindPasswordExpiryReminder Kind = "password_expiry_reminder"
+	// KindPasswordExpired says the password expired at Deadline and must be reset.
+	KindPasswordExpired Kind = "password_expired"
+)
+
+// forPerson reports whether k is about a person's account rather than a worksite.
+func (k Kind) forPerson() bool {
+	for _, p := range PersonKinds() {
+		if k == p {
+			return true
+		}
+	}
+	return false
+}
+
 // Kinds returns every Kind, in a fixed order.
-func Kinds() []Kind {
+func Kinds() []Kind { return append(WorksiteKinds(), PersonKinds()...) }
+
+// PersonKinds returns the kinds about a person's own account.
+func PersonKinds() []Kind {
+	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired}
+}
+
+// WorksiteKinds returns the kinds about a worksite; each needs a worksite ID.
+func WorksiteKinds() []Kind {
 	return []Kind{
 		KindWorksiteRegistered,
 		KindDeclarationReminder,
@@ -113,6 +141,9 @@ type TemplateData struct {
 	// RegisteredAt is when the worksite was registered (declaration_stalled).
 	RegisteredAt time.Time
 
+	// Username is the reader's HxBC username (account emails).
+	Username string
+
 	// PortalURL is where the reader acts in the portal (sign in, invite, review).
 	PortalURL string
 	// TeamEmail is the enrolment team's mailbox, for questions.
@@ -157,7 +188,10 @@ func Render(k Kind, d TemplateData) (Rendered, error) {
 	if !k.valid() {
 		return Rendered{}, fmt.Errorf("mail: unknown email kind %q", k)
 	}
-	if strings.TrimSpace(d.WorksiteID) == "" {
+	if k.forPerson() && strings.TrimSpace(d.Username) == "" {
+		return Rendered{}, fmt.Errorf("mail: %s: username is required", k)
+	}
+	if !k.forPerson() && strings.TrimSpace(d.WorksiteID) == "" {
 		return Rendered{}, fmt.Errorf("mail: %s: worksite ID is required", k)
 	}
 	if k.needsLink() && strings.TrimSpace(d.Link) == "" {

@@ -59,8 +59,8 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.KindReviewBreached, false, []string{"overdue", "5 business days", "breached on Monday, 4 January 2027", "today"}},
 		{mail.KindRegisteredOnly, false, []string{"stops at registration", "Health Authority Clinic"}},
 	}
-	if len(tests) != len(mail.Kinds()) {
-		t.Fatalf("got %d test cases; want one per kind (%d)", len(tests), len(mail.Kinds()))
+	if len(tests) != len(mail.WorksiteKinds()) {
+		t.Fatalf("got %d test cases; want one per worksite kind (%d)", len(tests), len(mail.WorksiteKinds()))
 	}
 	d := fullData()
 	for _, tt := range tests {
@@ -98,7 +98,7 @@ func TestRenderEveryKind(t *testing.T) {
 // TestRenderMinimalData renders every kind with only the required fields:
 // optional parts must disappear, not show as zero values.
 func TestRenderMinimalData(t *testing.T) {
-	for _, k := range mail.Kinds() {
+	for _, k := range mail.WorksiteKinds() {
 		t.Run(string(k), func(t *testing.T) {
 			r := mustRender(t, k, mail.TemplateData{WorksiteID: "K4T6CLP", Link: "https://careconnect.example/d?token=x"})
 			for _, bad := range []string{"<no value>", "0001", "ZgotmplZ", "()", " ,", " ."} {
@@ -116,7 +116,7 @@ func TestRenderMinimalData(t *testing.T) {
 func TestRenderEscapesHTML(t *testing.T) {
 	d := fullData()
 	d.WorksiteName = `<script>alert("x")</script> & Co`
-	for _, k := range mail.Kinds() {
+	for _, k := range mail.WorksiteKinds() {
 		t.Run(string(k), func(t *testing.T) {
 			r := mustRender(t, k, d)
 			if strings.Contains(r.HTML, "<script") {
@@ -167,7 +167,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 10; got != want {
+	if got, want := len(seen), 13; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
@@ -180,6 +180,40 @@ func TestRenderReviewIgnoresSeq(t *testing.T) {
 			r := mustRender(t, k, mail.TemplateData{WorksiteID: "K4T6CLP", Seq: 1})
 			if strings.Contains(r.Text, "1 business day") || strings.Contains(r.Subject, "1 business day") {
 				t.Errorf("got %q / %q; want no day count taken from Seq", r.Subject, r.Text)
+			}
+		})
+	}
+}
+
+// TestRenderPersonKinds: account emails need the username, not a worksite,
+// and say what to do by when.
+func TestRenderPersonKinds(t *testing.T) {
+	d := mail.TemplateData{RecipientName: `Pat <b>Doe</b>`, Username: "pdoe", PortalURL: "https://careconnect.example/",
+		Deadline: time.Date(2027, 2, 1, 20, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		kind mail.Kind
+		want []string
+	}{
+		{mail.KindAccountRegistered, []string{`HXBC\pdoe`, "Join your worksite"}},
+		{mail.KindPasswordExpiryReminder, []string{"expires on Monday, 1 February 2027", "reset your password before"}},
+		{mail.KindPasswordExpired, []string{"expired on Monday, 1 February 2027", "reset your password"}},
+	}
+	if len(tests) != len(mail.PersonKinds()) {
+		t.Fatalf("got %d cases; want one per person kind (%d)", len(tests), len(mail.PersonKinds()))
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			r := mustRender(t, tt.kind, d)
+			for _, w := range tt.want {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("text does not contain %q:\n%s", w, r.Text)
+				}
+			}
+			if strings.Contains(r.HTML, "<b>Doe") || !strings.Contains(r.HTML, "&lt;b&gt;Doe") {
+				t.Errorf("HTML does not escape the recipient name")
+			}
+			if _, err := mail.Render(tt.kind, mail.TemplateData{}); err == nil {
+				t.Errorf("Render without a username succeeded; want an error")
 			}
 		})
 	}

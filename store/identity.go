@@ -365,3 +365,14 @@ func asDomain(err error) *domain.Error {
 	}
 	return nil
 }
+
+// DeleteAccount removes an account the workflow refused, with its audit
+// records, so a failed registration leaves nothing behind.
+func (s *Store) DeleteAccount(ctx context.Context, subject string) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("subject = ? AND action = ?", "person:"+subject, "account registered").Delete(&auditRow{}).Error; err != nil {
+			return err
+		}
+		return tx.Delete(&accountRow{}, "subject = ?", subject).Error
+	}))
+}

@@ -28,5 +28,6 @@ func Register(r interface {
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
 }, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.WorksiteEnrolment, workflow.RegisterOptions{Name: workflows.WorksiteWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.UserEnrolment, workflow.RegisterOptions{Name: workflows.UserWorkflowName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }

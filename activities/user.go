@@ -1,0 +1,34 @@
+package activities
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/temporal"
+
+	"careconnect/domain"
+	"careconnect/mail"
+)
+
+// SendUserEmail sends one email about a person's own account to the
+// address on that account, once per in.Key.
+func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error {
+	acct, err := a.Store.GetAccount(ctx, in.Subject)
+	if err != nil {
+		return retryable(err)
+	}
+	name := acct.PreferredFirstName
+	if name == "" {
+		name = acct.LegalFirstName
+	}
+	r, err := mail.Render(in.Kind, mail.TemplateData{RecipientName: name, Username: acct.Username, Seq: in.Seq,
+		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail})
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
+	}
+	return a.deliver(ctx, in.Key, in.Kind, []string{acct.Email}, r)
+}
+
+// ProjectUserStatus mirrors a person's status into the database.
+func (a *Activities) ProjectUserStatus(ctx context.Context, st domain.UserStatus) error {
+	return retryable(a.Store.SaveUserStatus(ctx, st))
+}

@@ -1,0 +1,126 @@
+// Package authz is the one place that decides who may do what. Every API
+// handler names an Action and the Resource it touches and calls Authorize;
+// the rules are the table below, so the whole policy reads in one screen.
+package authz
+
+import (
+	"slices"
+
+	"careconnect/domain"
+)
+
+// Action is something a caller wants to do.
+type Action string
+
+// Actions, by who may take them.
+const (
+	// An applicant on their own person and account.
+	ReadOwnStatus    Action = "self.status.read"
+	RegisterAccount  Action = "self.account.register"
+	ReadOwnAccount   Action = "self.account.read"
+	UpdateOwnAccount Action = "self.account.update"
+	ResetOwnPassword Action = "self.password.reset"
+	// An applicant with an account registers a worksite and becomes its administrator.
+	RegisterWorksite Action = "worksite.register"
+	// A site administrator of the worksite, or the enrolment team.
+	ReadWorksite Action = "worksite.read"
+	// The enrolment team only.
+	TeamListWorksites    Action = "team.worksites.list"
+	TeamReadWorksite     Action = "team.worksite.read"
+	TeamDecideWorksite   Action = "team.worksite.decide"
+	TeamReadPerson       Action = "team.person.read"
+	TeamChangeProfession Action = "team.person.profession"
+)
+
+// Resource describes what an action touches. Zero fields mean "not about that".
+type Resource struct {
+	// Owner is the subject of the person the resource belongs to.
+	Owner string
+	// HasAccount is whether the caller has an HxBC account (RegisterWorksite).
+	HasAccount bool
+	// Admins are the subjects administering the worksite.
+	Admins []string
+}
+
+type rule func(p domain.Principal, r Resource) error
+
+var (
+	errTeamOnly  = domain.Errorf(domain.EFORBIDDEN, "this is for the CareConnect enrolment team only")
+	errApplicant = domain.Errorf(domain.EFORBIDDEN, "this is for applicants signed in with the BC Services Card")
+	// errNotYours hides whether someone else's record exists.
+	errNotYours = domain.Errorf(domain.ENOTFOUND, "not found")
+)
+
+func team(p domain.Principal, _ Resource) error {
+	if p.Role != domain.RoleTeam {
+		return errTeamOnly
+	}
+	return nil
+}
+
+func self(p domain.Principal, r Resource) error {
+	if p.Role != domain.RoleApplicant {
+		return errApplicant
+	}
+	if r.Owner != "" && r.Owner != p.Subject {
+		return errNotYours
+	}
+	return nil
+}
+
+func withAccount(p domain.Principal, r Resource) error {
+	if err := self(p, r); err != nil {
+		return err
+	}
+	if !r.HasAccount {
+		return domain.Errorf(domain.EUNPROCESSABLE, "register your HxBC account first")
+	}
+	return nil
+}
+
+func adminOrTeam(p domain.Principal, r Resource) error {
+	if p.Role == domain.RoleTeam || (p.Role == domain.RoleApplicant && slices.Contains(r.Admins, p.Subject)) {
+		return nil
+	}
+	return errNotYours
+}
+
+// policy is the whole authorization policy.
+var policy = map[Action]rule{
+	ReadOwnStatus:        self,
+	RegisterAccount:      self,
+	ReadOwnAccount:       self,
+	UpdateOwnAccount:     self,
+	ResetOwnPassword:     self,
+	RegisterWorksite:     withAccount,
+	ReadWorksite:         adminOrTeam,
+	TeamListWorksites:    team,
+	TeamReadWorksite:     team,
+	TeamDecideWorksite:   team,
+	TeamReadPerson:       team,
+	TeamChangeProfession: team,
+}
+
+// Authorize says whether p may take action a on r. A nil principal is
+// anonymous. Errors: EUNAUTHORIZED (sign in), EFORBIDDEN (wrong role),
+// ENOTFOUND (someone else's record), EUNPROCESSABLE (a prerequisite is missing).
+func Authorize(p *domain.Principal, a Action, r Resource) error {
+	rule, ok := policy[a]
+	if !ok {
+		return domain.Errorf(domain.EINTERNAL, "authz: no rule for action %q", a)
+	}
+	if p == nil {
+		return domain.Errorf(domain.EUNAUTHORIZED, "sign in first")
+	}
+	return rule(*p, r)
+}
+
+// Actions lists every action with a rule, for tests that cover them all.
+func Actions() []Action {
+	out := make([]Action, 0, len(policy))
+	for a := range policy {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,233 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"careconnect/activities"
+	"careconnect/domain"
+	"careconnect/mail"
+)
+
+// UserInput starts (or continues) a person's enrolment. Carry is set by
+// continue-as-new and holds the state to resume from.
+type UserInput struct {
+	Subject  string
+	Schedule domain.Schedule
+	Carry    *UserCarry
+}
+
+// UserCarry is the state a user workflow hands to its next run.
+type UserCarry struct {
+	Status            domain.UserStatus
+	PasswordChangedAt time.Time
+}
+
+// IdentityValidated is the argument of UpdateIdentityValidated: the BCSC
+// sign-in. The first one starts the workflow (update-with-start).
+type IdentityValidated struct {
+	LegalFirstName string
+	LegalLastName  string
+	At             time.Time
+}
+
+// AccountRegistered is the argument of UpdateAccountRegistered; the API
+// has stored the account.
+type AccountRegistered struct {
+	Username   string
+	Profession string
+	At         time.Time
+	RequestID  string
+}
+
+// PasswordChanged is the argument of UpdatePasswordChanged.
+type PasswordChanged struct {
+	At        time.Time
+	RequestID string
+}
+
+// ProfessionChanged is the argument of UpdateProfessionChanged.
+type ProfessionChanged struct {
+	From, To  string
+	Actor     string
+	Reason    string
+	RequestID string
+}
+
+// maxUserHistory bounds a run's history even if the server never suggests
+// continue-as-new; password cycles would otherwise grow it forever.
+const maxUserHistory = 2000
+
+type userRun struct {
+	in                UserInput
+	st                domain.UserStatus
+	passwordChangedAt time.Time
+}
+
+// UserEnrolment is one person's enrolment: identity validated, then the
+// HxBC account, then the password's life (reminders before expiry, expiry,
+// reset), continued as new when its history grows.
+func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error) {
+	u := &userRun{in: in, st: domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}}
+	if in.Carry != nil {
+		u.st, u.passwordChangedAt = in.Carry.Status, in.Carry.PasswordChangedAt
+	}
+	if err := u.registerHandlers(ctx); err != nil {
+		return u.st, err
+	}
+	ctx = workflow.WithActivityOptions(ctx, activityOptions())
+
+	if in.Carry == nil {
+		// The update-with-start that created this run has set the identity.
+		if err := workflow.Await(ctx, func() bool { return u.st.State != "" }); err != nil {
+			return u.st, err
+		}
+		u.project(ctx)
+	}
+	if u.st.State == domain.UserIdentityValidated {
+		if err := workflow.Await(ctx, func() bool { return u.st.State != domain.UserIdentityValidated }); err != nil {
+			return u.st, err
+		}
+		u.email(ctx, mail.KindAccountRegistered, "account_registered", 1)
+		u.project(ctx)
+	}
+	for {
+		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > maxUserHistory {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return u.st, err
+			}
+			next := in
+			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt}
+			return u.st, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)
+		}
+		u.passwordCycle(ctx)
+	}
+}
+
+// passwordCycle waits through one password's life: it returns when the
+// password is changed, after reminders or after expiry.
+func (u *userRun) passwordCycle(ctx workflow.Context) {
+	changedAt := u.passwordChangedAt
+	cycle := fmt.Sprint(changedAt.Unix())
+	changed := func() bool { return !u.passwordChangedAt.Equal(changedAt) }
+	ms := domain.PasswordMilestones(changedAt, u.in.Schedule)
+	expiry := ms[len(ms)-1].At
+	u.st.PasswordExpiresAt = &expiry
+	expired := false
+	waitFor(ctx, ms, changed, func(m *domain.Milestone) { u.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
+		switch m.Kind {
+		case domain.MilestoneReminder:
+			u.event(ctx, "password_expiry_reminder", fmt.Sprintf("reminder %d: password expires %s", m.Seq, expiry.Format(time.DateOnly)))
+			u.email(ctx, mail.KindPasswordExpiryReminder, "password_expiry_reminder/"+cycle, m.Seq)
+		case domain.MilestoneLapse:
+			u.enter(ctx, domain.UserPasswordExpired)
+			u.event(ctx, "password_expired", "the password expired and must be reset")
+			u.email(ctx, mail.KindPasswordExpired, "password_expired/"+cycle, 1)
+			expired = true
+		}
+		u.project(ctx)
+		return expired
+	})
+	if expired {
+		_ = workflow.Await(ctx, changed)
+	}
+}
+
+func (u *userRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.UserStatus, error) { return u.st, nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateIdentityValidated,
+		func(ctx workflow.Context, v IdentityValidated) (domain.UserStatus, error) {
+			if u.st.State == "" {
+				u.st.LegalFirstName, u.st.LegalLastName = v.LegalFirstName, v.LegalLastName
+				u.event(ctx, "identity_validated", "signed in with the BC Services Card")
+				u.enter(ctx, domain.UserIdentityValidated)
+			}
+			return u.st, nil
+		}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountRegistered,
+		func(ctx workflow.Context, a AccountRegistered) (domain.UserStatus, error) {
+			u.st.Username, u.st.Profession = a.Username, a.Profession
+			u.passwordChangedAt = a.At
+			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
+			u.enter(ctx, domain.UserAccountRegistered)
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a AccountRegistered) error {
+			if u.st.State != domain.UserIdentityValidated {
+				return appErr(domain.Errorf(domain.ECONFLICT, "you already have an HxBC account"))
+			}
+			return nil
+		}}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePasswordChanged,
+		func(ctx workflow.Context, p PasswordChanged) (domain.UserStatus, error) {
+			u.passwordChangedAt = p.At
+			u.event(ctx, "password_changed", "password reset")
+			if u.st.State == domain.UserPasswordExpired {
+				u.enter(ctx, domain.UserAccountRegistered)
+			}
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p PasswordChanged) error {
+			return appErr(u.needAccount())
+		}}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateProfessionChanged,
+		func(ctx workflow.Context, p ProfessionChanged) (domain.UserStatus, error) {
+			u.st.Profession = p.To
+			u.event(ctx, "profession_changed", fmt.Sprintf("changed from %s to %s by the enrolment team: %s", p.From, p.To, p.Reason))
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p ProfessionChanged) error {
+			return appErr(u.needAccount())
+		}})
+}
+
+func (u *userRun) needAccount() error {
+	if u.st.State == "" || u.st.State == domain.UserIdentityValidated {
+		return domain.Errorf(domain.EUNPROCESSABLE, "register your HxBC account first")
+	}
+	return nil
+}
+
+func (u *userRun) enter(ctx workflow.Context, s domain.UserState) {
+	u.st.State = s
+	u.st.WaitingSince = workflow.Now(ctx)
+	u.st.WaitingOn, u.st.NextAction = domain.UserNextAction(s)
+	u.st.Seq++
+}
+
+func (u *userRun) event(ctx workflow.Context, kind, detail string) {
+	u.st.Timeline = append(u.st.Timeline, domain.TimelineEvent{At: workflow.Now(ctx), Kind: kind, Detail: detail})
+	u.st.Seq++
+}
+
+// email sends one email to the person, once per key.
+func (u *userRun) email(ctx workflow.Context, kind mail.Kind, event string, seq int) {
+	in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/%s/%d", u.in.Subject, event, seq), Kind: kind,
+		Subject: u.in.Subject, Seq: seq}
+	if u.st.PasswordExpiresAt != nil {
+		in.Deadline = *u.st.PasswordExpiresAt
+	}
+	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
+	var a *activities.Activities
+	if err := workflow.ExecuteActivity(ectx, a.SendUserEmail, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("user email not delivered", "kind", kind, "error", err)
+		u.event(ctx, "email_failed", string(kind))
+	}
+}
+
+func (u *userRun) project(ctx workflow.Context) {
+	var a *activities.Activities
+	if err := workflow.ExecuteActivity(ctx, a.ProjectUserStatus, u.st).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("user status projection failed", "error", err)
+	}
+}
