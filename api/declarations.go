@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"careconnect/authz"
 	"careconnect/domain"
 	"careconnect/links"
 	"careconnect/workflows"
@@ -220,7 +221,7 @@ func CheckScreenshot(b []byte, max int64) ([]byte, string, string) {
 }
 
 func (s *Server) declarationScreenshot(c *gin.Context) {
-	id, ok := s.existingWorksite(c)
+	id, ok := s.teamWorksite(c, authz.TeamReadWorksite)
 	if !ok {
 		return
 	}

@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	domain.ECONFLICT:      http.StatusConflict,
 	domain.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	domain.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	domain.ERATELIMITED:   http.StatusTooManyRequests,
 	domain.EINTERNAL:      http.StatusInternalServerError,
 }
 

@@ -51,6 +51,15 @@ type Store interface {
 	GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error)
 	ListAudit(ctx context.Context, subject string) ([]domain.AuditEvent, error)
 	ListEmails(ctx context.Context, prefix string) ([]store.EmailRecord, error)
+
+	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
+	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
+	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
+	DeleteAccount(ctx context.Context, subject string) error
+	GetAccount(ctx context.Context, subject string) (domain.Account, error)
+	UpdateAccount(ctx context.Context, subject string, u store.AccountUpdate, audit domain.AuditEvent) (domain.Account, error)
+	SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
+	SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
 }
 
 // Deps are the Server's dependencies, built once in main.
@@ -62,30 +71,37 @@ type Deps struct {
 	Logger   *slog.Logger
 	// DevMail, when set, serves the dev mail catcher's page at /dev/mail.
 	DevMail http.Handler
+	// Auth verifies tokens and runs browser sign-in.
+	Auth Authenticator
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // Server is the HTTP API.
 type Server struct {
-	cfg      config.Config
-	store    Store
-	temporal client.Client
-	links    *links.Signer
-	log      *slog.Logger
-	now      func() time.Time
-	types    domain.WorksiteTypes
-	engine   *gin.Engine
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	cfg         config.Config
+	store       Store
+	temporal    client.Client
+	links       *links.Signer
+	log         *slog.Logger
+	now         func() time.Time
+	types       domain.WorksiteTypes
+	professions domain.Professions
+	auth        Authenticator
+	limiter     *limiter
+	engine      *gin.Engine
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
-		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry()}
+		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
+		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
+		limiter: newLimiter(d.Config.Auth.RateLimitPerMinute)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -100,7 +116,7 @@ func New(d Deps) *Server {
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware)
+	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware, deadline)
 	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint")) })
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
@@ -112,16 +128,30 @@ func New(d Deps) *Server {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI()) })
 
-	v1 := e.Group("/api/v1")
-	v1.GET("/reference", s.reference)
+	auth := e.Group("/auth")
+	auth.GET("/login", s.rateLimited, s.login)
+	auth.GET("/callback", s.rateLimited, s.callback)
+	auth.POST("/logout", s.authenticate, s.csrf, s.logout)
+
+	// Declarations are reached through a signed link by a signing
+	// authority who may have no account: the token is the credential.
+	e.GET("/api/v1/declarations/:token", s.getDeclarationForm)
+	e.POST("/api/v1/declarations/:token", s.signDeclaration)
+	e.GET("/api/v1/reference", s.reference)
+
+	// Everything else under /api/v1 knows its caller and goes through authz.
+	v1 := e.Group("/api/v1", s.authenticate, s.csrf)
+	v1.GET("/me", s.me)
+	v1.GET("/me/status", s.myStatus)
+	v1.POST("/me/account", s.rateLimited, s.registerAccount)
+	v1.PATCH("/me/account", s.updateAccount)
+	v1.POST("/me/password", s.rateLimited, s.resetPassword)
 	v1.POST("/worksites", s.registerWorksite)
 	v1.GET("/worksites/:id", s.getWorksite)
-	v1.GET("/declarations/:token", s.getDeclarationForm)
-	v1.POST("/declarations/:token", s.signDeclaration)
 
-	// TEMPORARY staff guard: a shared bearer token from configuration. The
-	// identity issue replaces it with OIDC sign-in and a team role.
-	staff := v1.Group("/staff", s.temporaryStaffGuard)
+	staff := v1.Group("/staff")
+	staff.GET("/people/:subject", s.staffPerson)
+	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.GET("/worksites", s.listWorksites)
 	staff.GET("/worksites/:id/audit", s.worksiteAudit)
 	staff.GET("/worksites/:id/emails", s.worksiteEmails)
@@ -158,6 +188,17 @@ func (s *Server) requestIDMiddleware(c *gin.Context) {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// requestTimeout bounds every request's calls to the database and Temporal:
+// a dependency that hangs yields 503, never a request that waits forever.
+const requestTimeout = 20 * time.Second
+
+func deadline(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), requestTimeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
 
 // recoverMiddleware turns a panic into the internal error body, never a stack trace.
 func (s *Server) recoverMiddleware(c *gin.Context) {
@@ -209,5 +250,6 @@ func (s *Server) reference(c *gin.Context) {
 		"locationTypes": s.cfg.Policy.WorksiteTypes,
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,
+		"professions":   s.cfg.Policy.Professions,
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"careconnect/authz"
 	"careconnect/domain"
 	"careconnect/store"
 	"careconnect/workflows"
@@ -43,11 +44,25 @@ func (s *Server) view(w domain.Worksite) WorksiteView {
 // registerWorksite stores a worksite and starts its enrolment workflow.
 // A failure to start the workflow removes the worksite again.
 func (s *Server) registerWorksite(c *gin.Context) {
+	p := principal(c)
+	if !s.authorize(c, authz.RegisterWorksite, authz.Resource{HasAccount: true}) {
+		return
+	}
+	acct, err := s.store.GetAccount(c.Request.Context(), p.Subject)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		err = authz.Authorize(p, authz.RegisterWorksite, authz.Resource{HasAccount: false})
+	}
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
 	var req domain.WorksiteRegistration
 	if err := decodeJSON(c, &req); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
+	// The registrant becomes the first site administrator.
+	req.Administrator = domain.Person{Name: acct.DisplayName(), Email: acct.Email, Subject: acct.Subject}
 	reg, err := domain.ValidateWorksiteRegistration(req, s.types, s.cfg.Policy.EMRVendors)
 	if err != nil {
 		writeError(c, s.log, err)
@@ -55,8 +70,8 @@ func (s *Server) registerWorksite(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	now := s.now().UTC()
-	w, err := s.store.CreateWorksite(ctx, reg, now, domain.AuditEvent{At: now, Actor: reg.Administrator.Email,
-		Role: "site_administrator", Action: "worksite registered", RequestID: requestID(c)})
+	w, err := s.store.CreateWorksite(ctx, reg, now, domain.AuditEvent{At: now, Actor: p.Subject,
+		Role: string(p.Role), Action: "worksite registered", RequestID: requestID(c)})
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -82,18 +97,19 @@ func (s *Server) registerWorksite(c *gin.Context) {
 // getWorksite returns a worksite and its live status from the workflow,
 // falling back to the stored projection when Temporal cannot answer.
 func (s *Server) getWorksite(c *gin.Context) {
-	id := strings.ToUpper(c.Param("id"))
-	if !domain.ValidWorksiteID(id) {
-		writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s (IDs are 7 letters and digits)", c.Param("id")))
+	if principal(c) == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
 		return
 	}
-	ctx := c.Request.Context()
-	w, err := s.store.GetWorksite(ctx, id)
+	w, err := s.lookupWorksite(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	st, source, err := s.worksiteStatus(c, id)
+	if !s.authorize(c, authz.ReadWorksite, authz.Resource{Admins: w.Admins()}) {
+		return
+	}
+	st, source, err := s.worksiteStatus(c, w.ID)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -117,6 +133,9 @@ func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatu
 
 // listWorksites is the team's list of worksites from the projection.
 func (s *Server) listWorksites(c *gin.Context) {
+	if !s.authorize(c, authz.TeamListWorksites, authz.Resource{}) {
+		return
+	}
 	f := store.WorksiteFilter{State: c.Query("state"), WaitingOn: c.Query("waitingOn")}
 	rows, err := s.store.ListWorksites(c.Request.Context(), f)
 	if err != nil {
@@ -127,7 +146,7 @@ func (s *Server) listWorksites(c *gin.Context) {
 }
 
 func (s *Server) worksiteAudit(c *gin.Context) {
-	id, ok := s.existingWorksite(c)
+	id, ok := s.teamWorksite(c, authz.TeamReadWorksite)
 	if !ok {
 		return
 	}
@@ -140,7 +159,7 @@ func (s *Server) worksiteAudit(c *gin.Context) {
 }
 
 func (s *Server) worksiteEmails(c *gin.Context) {
-	id, ok := s.existingWorksite(c)
+	id, ok := s.teamWorksite(c, authz.TeamReadWorksite)
 	if !ok {
 		return
 	}
@@ -152,8 +171,12 @@ func (s *Server) worksiteEmails(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"emails": emails})
 }
 
-// existingWorksite reads the :id parameter and writes 404 unless the worksite exists.
-func (s *Server) existingWorksite(c *gin.Context) (string, bool) {
+// teamWorksite authorizes a team action and reads the :id worksite,
+// writing the error (401/403 first, then 404) and returning false on failure.
+func (s *Server) teamWorksite(c *gin.Context, a authz.Action) (string, bool) {
+	if !s.authorize(c, a, authz.Resource{}) {
+		return "", false
+	}
 	w, err := s.lookupWorksite(c)
 	if err != nil {
 		writeError(c, s.log, err)
@@ -171,30 +194,29 @@ func (s *Server) lookupWorksite(c *gin.Context) (domain.Worksite, error) {
 	return s.store.GetWorksite(c.Request.Context(), id)
 }
 
-// decisionRequest is the body of approve and reject.
+// decisionRequest is the body of approve and reject. The deciding team
+// member is the caller.
 type decisionRequest struct {
 	Reason string `json:"reason"`
-	// Actor names the team member deciding. TEMPORARY: the identity issue takes it from the session.
-	Actor string `json:"actor"`
 }
 
 func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if !s.authorize(c, authz.TeamDecideWorksite, authz.Resource{}) {
+			return
+		}
 		var req decisionRequest
 		if err := decodeJSON(c, &req); err != nil {
 			writeError(c, s.log, err)
 			return
 		}
-		req.Reason, req.Actor = strings.TrimSpace(req.Reason), strings.TrimSpace(req.Actor)
+		req.Reason = strings.TrimSpace(req.Reason)
 		fe := domain.FieldErrors{}
 		if !approve && req.Reason == "" {
 			fe.Add("reason", "is required when rejecting")
 		}
 		if len(req.Reason) > 1000 {
 			fe.Add("reason", "must be at most 1000 characters")
-		}
-		if req.Actor == "" {
-			fe.Add("actor", "is required: the team member deciding")
 		}
 		if err := fe.Err(); err != nil {
 			writeError(c, s.log, err)
@@ -206,7 +228,7 @@ func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
 			return
 		}
 		id := w.ID
-		d := workflows.Decision{Approve: approve, Reason: req.Reason, Actor: req.Actor, RequestID: requestID(c)}
+		d := workflows.Decision{Approve: approve, Reason: req.Reason, Actor: principal(c).Subject, RequestID: requestID(c)}
 		st, err := s.update(c, id, workflows.UpdateDecide, d, func(st domain.WorksiteStatus) error {
 			return domain.CanDecideWorksite(st.State, s.types[w.LocationType], approve, req.Reason)
 		})
@@ -247,21 +269,4 @@ func (s *Server) update(c *gin.Context, worksiteID, name string, arg any, closed
 		return st, domain.Errorf(domain.EUNPROCESSABLE, "this worksite enrolment has ended (%s)", final.State)
 	}
 	return st, err
-}
-
-// temporaryStaffGuard is the TEMPORARY guard on staff endpoints: a bearer
-// token from configuration (auth.temporary_staff_token). The identity issue
-// replaces it with OIDC and a team role.
-func (s *Server) temporaryStaffGuard(c *gin.Context) {
-	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		c.Header("WWW-Authenticate", `Bearer realm="careconnect-staff"`)
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "staff endpoints need Authorization: Bearer <staff token>"))
-		return
-	}
-	if !constantTimeEqual(tok, s.cfg.Auth.TemporaryStaffToken) {
-		writeError(c, s.log, domain.Errorf(domain.EFORBIDDEN, "this token is not a staff token"))
-		return
-	}
-	c.Next()
 }

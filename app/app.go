@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -21,7 +22,9 @@ import (
 	"careconnect/activities"
 	"careconnect/api"
 	"careconnect/config"
+	"careconnect/devidp"
 	"careconnect/devtemporal"
+	"careconnect/identity"
 	"careconnect/links"
 	"careconnect/mail"
 	"careconnect/store"
@@ -46,6 +49,11 @@ type Main struct {
 	Catcher *mail.Catcher
 	// DevServer is the Temporal dev server, when temporal.address is empty.
 	DevServer *devtemporal.Server
+	// DevIDP is the dev OIDC identity provider, when auth.dev_idp.enabled
+	// and no applicant issuer is configured.
+	DevIDP *devidp.Provider
+	// DevIDPPersonas replaces the dev identity provider's default personas (tests).
+	DevIDPPersonas []devidp.Persona
 
 	worker     sdkworker.Worker
 	httpServer *http.Server
@@ -139,7 +147,11 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	}
 
 	if roles.API {
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger}
+		auth, err := m.startIdentity(ctx)
+		if err != nil {
+			return err
+		}
+		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
@@ -149,6 +161,33 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		go func() { m.serveErr <- m.httpServer.Serve(m.ln) }()
 	}
 	return nil
+}
+
+// startIdentity starts the dev identity provider when configured (never in
+// production) and discovers the OIDC issuers.
+func (m *Main) startIdentity(ctx context.Context) (*identity.Authenticator, error) {
+	cfg := &m.Config
+	redirect := strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + "/auth/callback"
+	if cfg.Auth.Applicant.Issuer == "" && cfg.Auth.DevIDP.Enabled {
+		var err error
+		m.DevIDP, err = devidp.Start(cfg.Auth.DevIDP.Addr, devidp.Options{Env: cfg.Env, Personas: m.DevIDPPersonas, Clients: map[string]devidp.Client{
+			cfg.Auth.Applicant.ClientID: {Secret: cfg.Auth.Applicant.ClientSecret, RedirectURIs: []string{redirect}}}})
+		if err != nil {
+			return nil, fmt.Errorf("app: dev identity provider (auth.dev_idp): %w", err)
+		}
+		cfg.Auth.Applicant.Issuer = m.DevIDP.Issuer()
+	}
+	a := cfg.Auth
+	auth, err := identity.New(ctx, identity.Config{
+		Applicant: identity.IssuerConfig{Issuer: a.Applicant.Issuer, ClientID: a.Applicant.ClientID, ClientSecret: a.Applicant.ClientSecret},
+		Team:      identity.IssuerConfig{Issuer: a.Team.Issuer, ClientID: a.Team.ClientID, ClientSecret: a.Team.ClientSecret},
+		RoleClaim: a.TeamRoleClaim, RoleValue: a.TeamRoleValue, MinIAL: a.MinIdentityAssurance, IALClaim: a.IALClaim,
+		RedirectURL: redirect, SessionTTL: a.SessionTTL,
+	}, m.Store)
+	if err != nil {
+		return nil, fmt.Errorf("app: sign-in (auth.applicant / auth.team): %w", err)
+	}
+	return auth, nil
 }
 
 // URL is the API's base URL, e.g. http://127.0.0.1:41234.
@@ -190,6 +229,10 @@ func (m *Main) Close() error {
 	if m.Catcher != nil {
 		errs = append(errs, m.Catcher.Close())
 		m.Catcher = nil
+	}
+	if m.DevIDP != nil {
+		errs = append(errs, m.DevIDP.Close())
+		m.DevIDP = nil
 	}
 	return errors.Join(errs...)
 }

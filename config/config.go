@@ -28,7 +28,6 @@ const (
 // Dev-only defaults. Production refuses to start while any is in use.
 const (
 	DevLinkSecret = "dev-only-link-secret-not-for-production-use"
-	DevStaffToken = "dev-only-staff-token"
 	// DevOIDCClientSecret is the dev identity provider's client secret.
 	DevOIDCClientSecret = "dev-only-oidc-client-secret"
 	// DevOIDCClientID is the client the dev identity provider registers.
@@ -115,8 +114,6 @@ type Links struct {
 // Auth configures sign-in: applicants through the BC Services Card OIDC
 // issuer, the enrolment team through their own issuer or a role claim.
 type Auth struct {
-	// TemporaryStaffToken is the bearer token for /api/v1/staff/*. TEMPORARY.
-	TemporaryStaffToken string `mapstructure:"temporary_staff_token"`
 	// Applicant is the BC Services Card client registration. An empty
 	// issuer means the dev identity provider (dev and test only).
 	Applicant OIDCClient `mapstructure:"applicant"`
@@ -184,6 +181,7 @@ type Policy struct {
 	WorksiteTypes []domain.WorksiteTypePolicy `mapstructure:"worksite_types"`
 	EMRVendors    []domain.EMRVendor          `mapstructure:"emr_vendors"`
 	Attestations  []domain.Attestation        `mapstructure:"attestations"`
+	Professions   []domain.Profession         `mapstructure:"professions"`
 }
 
 // DomainSchedule converts the configured schedule to the domain's form.
@@ -232,7 +230,7 @@ func Default() Config {
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
 		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter)},
-		Auth: Auth{TemporaryStaffToken: DevStaffToken,
+		Auth: Auth{
 			Applicant:     OIDCClient{ClientID: DevOIDCClientID, ClientSecret: DevOIDCClientSecret},
 			TeamRoleClaim: "roles", TeamRoleValue: "enrolment_team", MinIdentityAssurance: 3,
 			IALClaim: "identity_assurance_level", SessionTTL: 8 * time.Hour, CookieSecure: true,
@@ -245,7 +243,7 @@ func Default() Config {
 		Calendar: Calendar{TimeZone: "America/Vancouver"},
 		Uploads:  Uploads{MaxScreenshotBytes: domain.MaxScreenshotBytes},
 		Policy: Policy{WorksiteTypes: domain.DefaultWorksiteTypes(), EMRVendors: domain.DefaultEMRVendors(),
-			Attestations: domain.DefaultAttestations()},
+			Attestations: domain.DefaultAttestations(), Professions: domain.DefaultProfessions()},
 	}
 }
 
@@ -385,9 +383,6 @@ func (c Config) Validate() error {
 	if c.Links.DeclarationTTL <= 0 {
 		return bad("links.declaration_ttl", "must be positive")
 	}
-	if len(c.Auth.TemporaryStaffToken) < 16 {
-		return bad("auth.temporary_staff_token", "must be at least 16 characters")
-	}
 	if c.Auth.Applicant.Issuer == "" && !c.Auth.DevIDP.Enabled {
 		return bad("auth.applicant.issuer", "is required unless auth.dev_idp.enabled (dev only)")
 	}
@@ -437,6 +432,9 @@ func (c Config) Validate() error {
 	if len(c.Policy.EMRVendors) == 0 {
 		return bad("policy.emr_vendors", "must not be empty")
 	}
+	if err := domain.ValidateProfessions(c.Policy.Professions); err != nil {
+		return bad("policy.professions", "%v", err)
+	}
 	if len(c.Policy.Attestations) == 0 {
 		return bad("policy.attestations", "must not be empty")
 	}
@@ -456,8 +454,6 @@ func (c Config) refuseDevDefaults() error {
 	switch {
 	case strings.Contains(c.Links.Secret, devMarker):
 		return bad("links.secret", "set a random secret (CARECONNECT_LINKS_SECRET)")
-	case strings.Contains(c.Auth.TemporaryStaffToken, devMarker):
-		return bad("auth.temporary_staff_token", "set a random token (CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN)")
 	case c.Auth.DevIDP.Enabled:
 		return bad("auth.dev_idp.enabled", "the dev identity provider is dev-only; configure auth.applicant.issuer (BC Services Card)")
 	case c.Auth.Applicant.ClientSecret == "" || strings.Contains(c.Auth.Applicant.ClientSecret, devMarker):

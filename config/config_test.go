@@ -86,7 +86,6 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 	good := map[string]string{
 		"CARECONNECT_ENV":                          "production",
 		"CARECONNECT_LINKS_SECRET":                 strings.Repeat("s", 40),
-		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN":   strings.Repeat("t", 40),
 		"CARECONNECT_SMTP_DEV_CATCHER":             "false",
 		"CARECONNECT_SMTP_TLS":                     "starttls",
 		"CARECONNECT_DATABASE_URL":                 "postgres://u@db/careconnect",
@@ -101,7 +100,6 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 	}
 	for key, devValue := range map[string]string{
 		"CARECONNECT_LINKS_SECRET":                 DevLinkSecret,
-		"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN":   DevStaffToken,
 		"CARECONNECT_SMTP_DEV_CATCHER":             "true",
 		"CARECONNECT_DATABASE_URL":                 "",
 		"CARECONNECT_TEMPORAL_ADDRESS":             "",

@@ -21,9 +21,11 @@ const composeFile = "../docker-compose.yml"
 // Secrets the test supplies; they must reach the services only through
 // interpolation from the environment.
 var testEnv = map[string]string{
-	"POSTGRES_PASSWORD":                      "pgpw-from-env-3f9c1a",
-	"CARECONNECT_LINKS_SECRET":               "links-secret-from-env-0123456789abcdef0123456789",
-	"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": "staff-token-from-env-0123456789",
+	"POSTGRES_PASSWORD":                        "pgpw-from-env-3f9c1a",
+	"CARECONNECT_LINKS_SECRET":                 "links-secret-from-env-0123456789abcdef0123456789",
+	"CARECONNECT_AUTH_APPLICANT_ISSUER":        "https://bcsc-issuer-from-env.example.ca/oauth2",
+	"CARECONNECT_AUTH_APPLICANT_CLIENT_ID":     "careconnect-enrolment",
+	"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": "bcsc-client-secret-from-env-0123456789",
 }
 
 func envList(m map[string]string, without ...string) []string {
@@ -178,15 +180,17 @@ func TestAppWiring(t *testing.T) {
 			t.Errorf("%s: CARECONNECT_DATABASE_URL = %q, want postgres://careconnect:<POSTGRES_PASSWORD>@postgres:5432/careconnect", name, u.Redacted())
 		}
 		checks := map[string]string{
-			"CARECONNECT_ENV":                        "production",
-			"CARECONNECT_TEMPORAL_ADDRESS":           "temporal:7233",
-			"CARECONNECT_SMTP_HOST":                  "mailcatcher",
-			"CARECONNECT_SMTP_PORT":                  "1025",
-			"CARECONNECT_SMTP_TLS":                   "none",
-			"CARECONNECT_SMTP_DEV_CATCHER":           "false",
-			"CARECONNECT_LINKS_SECRET":               testEnv["CARECONNECT_LINKS_SECRET"],
-			"CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN": testEnv["CARECONNECT_AUTH_TEMPORARY_STAFF_TOKEN"],
-			"CARECONNECT_HTTP_PUBLIC_BASE_URL":       "https://localhost:8080",
+			"CARECONNECT_ENV":                          "production",
+			"CARECONNECT_TEMPORAL_ADDRESS":             "temporal:7233",
+			"CARECONNECT_SMTP_HOST":                    "mailcatcher",
+			"CARECONNECT_SMTP_PORT":                    "1025",
+			"CARECONNECT_SMTP_TLS":                     "none",
+			"CARECONNECT_SMTP_DEV_CATCHER":             "false",
+			"CARECONNECT_LINKS_SECRET":                 testEnv["CARECONNECT_LINKS_SECRET"],
+			"CARECONNECT_AUTH_DEV_IDP_ENABLED":         "false",
+			"CARECONNECT_AUTH_APPLICANT_ISSUER":        testEnv["CARECONNECT_AUTH_APPLICANT_ISSUER"],
+			"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": testEnv["CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET"],
+			"CARECONNECT_HTTP_PUBLIC_BASE_URL":         "https://localhost:8080",
 		}
 		for k, want := range checks {
 			if e[k] != want {

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Role is what an authenticated caller may act as.
 type Role string
@@ -69,6 +72,19 @@ type Account struct {
 	HasHANetworkAccount bool              `json:"hasHealthAuthorityNetworkAccount"`
 	PasswordChangedAt   time.Time         `json:"passwordChangedAt"`
 	CreatedAt           time.Time         `json:"createdAt"`
+}
+
+// DisplayName is the name to greet the person by: preferred names where
+// given, legal names otherwise.
+func (a Account) DisplayName() string {
+	first, last := a.PreferredFirstName, a.PreferredLastName
+	if first == "" {
+		first = a.LegalFirstName
+	}
+	if last == "" {
+		last = a.LegalLastName
+	}
+	return strings.TrimSpace(first + " " + last)
 }
 
 // UserState is where a person's enrolment is.

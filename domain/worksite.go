@@ -148,8 +148,9 @@ type WorksiteRegistration struct {
 	SubOption        string       `json:"subOption"`
 	OtherDescription string       `json:"otherDescription"`
 	EMR              string       `json:"emr"`
-	// Administrator is the registrant, who becomes the first site administrator.
-	Administrator Person `json:"administrator"`
+	// Administrator is the registrant, who becomes the first site
+	// administrator; the API fills it from the caller's account.
+	Administrator Person `json:"-"`
 }
 
 // Person names someone the system emails.
@@ -440,4 +441,12 @@ type Worksite struct {
 	EMR              string       `json:"emr"`
 	Administrator    Person       `json:"administrator"`
 	RegisteredAt     time.Time    `json:"registeredAt"`
+}
+
+// Admins returns the subjects administering the worksite.
+func (w Worksite) Admins() []string {
+	if w.Administrator.Subject == "" {
+		return nil
+	}
+	return []string{w.Administrator.Subject}
 }

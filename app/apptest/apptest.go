@@ -20,8 +20,10 @@ import (
 
 	"careconnect/app"
 	"careconnect/config"
+	"careconnect/devidp"
 	"careconnect/devtemporal"
 	"careconnect/devtemporal/devtemporaltest"
+	"careconnect/domain"
 	"careconnect/store/storetest"
 )
 
@@ -67,8 +69,8 @@ type Env struct {
 	T testing.TB
 	// Base is the API's base URL.
 	Base string
-	// StaffToken authorises /api/v1/staff/* (the temporary guard).
-	StaffToken string
+	// Auth, when set, is the Authorization header of requests that carry none.
+	Auth string
 }
 
 // Start runs the whole system for t: API, worker, mail catcher, a fresh
@@ -85,11 +87,22 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	cfg.Temporal.Address = Temporal(t)
 	cfg.Temporal.TaskQueue = "test-" + randomHex(t, 6)
 	cfg.Links.Secret = randomHex(t, 32)
-	cfg.Auth.TemporaryStaffToken = randomHex(t, 16)
+	cfg.Auth.DevIDP.Addr = "127.0.0.1:0"
+	cfg.Auth.Applicant.ClientSecret = randomHex(t, 16)
+	cfg.Auth.CookieSecure = false // the test client talks plain http
+	cfg.Auth.BcryptCost = 4       // fast hashes; the cost is a setting, not behaviour
+	cfg.Auth.RateLimitPerMinute = 10000
 	if edit != nil {
 		edit(&cfg)
 	}
 	m := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Personas get subjects of their own in every test: user workflow IDs
+	// come from subjects, and tests share one Temporal server.
+	suffix := "-" + randomHex(t, 4)
+	m.DevIDPPersonas = devidp.DefaultPersonas()
+	for i := range m.DevIDPPersonas {
+		m.DevIDPPersonas[i].Subject += suffix
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.Run(ctx, app.Roles{API: true, Worker: true, Migrate: true}); err != nil {
@@ -97,7 +110,7 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	}
 	// The worker stops before the database it writes to is dropped.
 	t.Cleanup(func() { _ = m.Close() })
-	return &Env{Main: m, T: t, Base: m.URL(), StaffToken: cfg.Auth.TemporaryStaffToken}
+	return &Env{Main: m, T: t, Base: m.URL()}
 }
 
 func randomHex(t testing.TB, n int) string {
@@ -137,6 +150,9 @@ func (e *Env) Do(method, path, contentType string, body []byte, headers ...strin
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	if e.Auth != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", e.Auth)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.T.Fatalf("%s %s: %v", method, path, err)
@@ -169,5 +185,59 @@ func (e *Env) Staff(method, path string, v any) Response {
 			e.T.Fatal(err)
 		}
 	}
-	return e.Do(method, path, "application/json", b, "Authorization", "Bearer "+e.StaffToken)
+	return e.Do(method, path, "application/json", b, "Authorization", e.Bearer(devidp.PersonaTeam))
+}
+
+// Bearer returns an Authorization header value with a fresh ID token for
+// the dev identity provider's persona (devidp.PersonaPhysician, ...).
+func (e *Env) Bearer(persona string) string {
+	e.T.Helper()
+	tok, err := e.DevIDP.IDToken(persona, e.Config.Auth.Applicant.ClientID)
+	if err != nil {
+		e.T.Fatalf("apptest: token for %s: %v", persona, err)
+	}
+	return "Bearer " + tok
+}
+
+// AccountFor returns a valid account registration for a persona's profession.
+func AccountFor(persona string) map[string]any {
+	no := false
+	a := map[string]any{"email": persona + "@clinic.example.ca", "phone": "604-555-0100",
+		"hasHealthAuthorityNetworkAccount": false, "username": persona + "_user", "password": "Secret!42"}
+	switch persona {
+	case devidp.PersonaPhysician:
+		a["profession"], a["isResident"] = domain.ProfPhysician, &no
+		a["professionIds"] = map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}
+	case devidp.PersonaResident:
+		yes := true
+		a["profession"], a["isResident"] = domain.ProfPhysician, &yes
+		a["professionIds"] = map[string]string{"msp_billing_number": "B2345", "cpsid": "23456"}
+	case devidp.PersonaNursePractitioner:
+		a["profession"], a["professionIds"] = domain.ProfNursePractitioner, map[string]string{"college_id": "NP-1001"}
+	case devidp.PersonaRegisteredNurse:
+		a["profession"], a["professionIds"] = domain.ProfRegisteredNurse, map[string]string{"college_id": "RN-2002"}
+	case devidp.PersonaPharmacist:
+		a["profession"], a["professionIds"] = domain.ProfPharmacist, map[string]string{"college_id": "PH-3003"}
+	default:
+		a["profession"] = domain.ProfMOA
+	}
+	return a
+}
+
+// RegisterAccount registers the persona's HxBC account through the API and
+// returns the Authorization header to act as them.
+func (e *Env) RegisterAccount(persona string) string {
+	e.T.Helper()
+	auth := e.Bearer(persona)
+	res := e.PostJSON("/api/v1/me/account", AccountFor(persona), "Authorization", auth)
+	if res.Status != http.StatusCreated {
+		e.T.Fatalf("apptest: registering %s's account: got %d %s", persona, res.Status, res.Body)
+	}
+	return auth
+}
+
+// SignIn registers the persona's account and makes them the default caller.
+func (e *Env) SignIn(persona string) {
+	e.T.Helper()
+	e.Auth = e.RegisterAccount(persona)
 }

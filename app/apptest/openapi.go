@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"careconnect/api"
+	"careconnect/devidp"
 	"careconnect/domain"
 )
 
@@ -155,6 +156,9 @@ func (c *Checked) Do(method, path, contentType string, body []byte, headers ...s
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	if c.env.Auth != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", c.env.Auth)
+	}
 	what := method + " " + path
 
 	ctx := context.Background()
@@ -252,7 +256,7 @@ func (c *Checked) PostJSON(path string, v any, headers ...string) Response {
 	return c.Do(http.MethodPost, path, "application/json", b, headers...)
 }
 
-// Staff sends v as JSON (none when nil) with the staff token.
+// Staff sends v as JSON (none when nil) as the enrolment team persona.
 func (c *Checked) Staff(method, path string, v any) Response {
 	c.t.Helper()
 	var b []byte
@@ -264,7 +268,7 @@ func (c *Checked) Staff(method, path string, v any) Response {
 		}
 		ct = "application/json"
 	}
-	return c.Do(method, path, ct, b, "Authorization", "Bearer "+c.env.StaffToken)
+	return c.Do(method, path, ct, b, "Authorization", c.env.Bearer(devidp.PersonaTeam))
 }
 
 // PostDeclaration posts d to the declaration API for token.

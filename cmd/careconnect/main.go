@@ -92,10 +92,10 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
   Temporal gRPC  %s
   Database       %s
 
-Staff endpoints use the TEMPORARY dev token:
-  curl -H 'Authorization: Bearer %s' %s/api/v1/staff/worksites
+  Sign in        %s/auth/login   (enrolment team: %s/auth/login?as=team)
+  Identity       %s
 `, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
-		databaseLabel(c), c.Auth.TemporaryStaffToken, m.URL())
+		databaseLabel(c), m.URL(), m.URL(), identityLabel(m))
 }
 
 func databaseLabel(c config.Config) string {
@@ -110,4 +110,11 @@ func mailLabel(m *app.Main) string {
 		return fmt.Sprintf("SMTP relay %s:%d", m.Config.SMTP.Host, m.Config.SMTP.Port)
 	}
 	return fmt.Sprintf("%s/dev/mail   (dev mail catcher, SMTP on %s)", m.URL(), m.Catcher.Addr())
+}
+
+func identityLabel(m *app.Main) string {
+	if m.DevIDP != nil {
+		return m.DevIDP.Issuer() + "   (dev identity provider: pick a persona; NOT the BC Services Card)"
+	}
+	return m.Config.Auth.Applicant.Issuer + " (applicants)"
 }

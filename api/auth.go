@@ -1,0 +1,218 @@
+package api
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+
+	"careconnect/authz"
+	"careconnect/domain"
+)
+
+// Authenticator signs people in and says who is calling. *identity.Authenticator implements it.
+type Authenticator interface {
+	VerifyBearer(ctx context.Context, raw string) (domain.Principal, error)
+	LoginURL(ctx context.Context, kind domain.SignInKind, returnTo string) (string, error)
+	Callback(ctx context.Context, state, code string) (domain.Principal, string, string, error)
+	Session(ctx context.Context, cookie string) (domain.Principal, error)
+	Logout(ctx context.Context, cookie string) error
+}
+
+// SessionCookie carries the server-side session ID.
+const SessionCookie = "cc_session"
+
+// CSRFHeader must echo the session's CSRF token on every state change a
+// cookie authenticates.
+const CSRFHeader = "X-CSRF-Token"
+
+const principalKey = "principal"
+
+// authenticate reads a bearer token or the session cookie and records the
+// principal. A bad bearer token is refused at once; a stale cookie leaves
+// the request anonymous, so authorization answers 401 where it matters.
+func (s *Server) authenticate(c *gin.Context) {
+	ctx := c.Request.Context()
+	if h := c.GetHeader("Authorization"); h != "" {
+		raw, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || raw == "" {
+			writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "use Authorization: Bearer <ID token>"))
+			return
+		}
+		p, err := s.auth.VerifyBearer(ctx, raw)
+		if err != nil {
+			s.log.Info("bearer token refused", "request_id", requestID(c), "reason", err)
+			writeError(c, s.log, err)
+			return
+		}
+		c.Set(principalKey, &p)
+		c.Next()
+		return
+	}
+	if cookie, err := c.Cookie(SessionCookie); err == nil && cookie != "" {
+		p, err := s.auth.Session(ctx, cookie)
+		switch {
+		case err == nil:
+			c.Set(principalKey, &p)
+		case domain.ErrorCode(err) != domain.EUNAUTHORIZED:
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	c.Next()
+}
+
+// csrf refuses state changes authenticated by a cookie unless they carry
+// the session's CSRF token. Bearer requests cannot be forged cross-site.
+func (s *Server) csrf(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		c.Next()
+		return
+	}
+	if p := principal(c); p != nil && p.SessionID != "" && !constantTimeEqual(c.GetHeader(CSRFHeader), p.CSRFToken) {
+		writeError(c, s.log, domain.Errorf(domain.EFORBIDDEN, "missing or wrong %s header; reload the page and try again", CSRFHeader))
+		return
+	}
+	c.Next()
+}
+
+// principal is the caller, or nil when anonymous.
+func principal(c *gin.Context) *domain.Principal {
+	if v, ok := c.Get(principalKey); ok {
+		return v.(*domain.Principal)
+	}
+	return nil
+}
+
+// authorize asks authz and writes the refusal; handlers stop when it returns false.
+func (s *Server) authorize(c *gin.Context, a authz.Action, r authz.Resource) bool {
+	if err := authz.Authorize(principal(c), a, r); err != nil {
+		writeError(c, s.log, err)
+		return false
+	}
+	return true
+}
+
+// limiter is a per-client-address token bucket for sign-in, registration
+// and password resets; guarded by mu.
+type limiter struct {
+	mu      sync.Mutex
+	perMin  int
+	clients map[string]*clientLimit
+}
+
+type clientLimit struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLimiter(perMinute int) *limiter {
+	return &limiter{perMin: perMinute, clients: map[string]*clientLimit{}}
+}
+
+func (l *limiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.clients) > 10000 { // forget idle clients so the map stays bounded
+		for k, cl := range l.clients {
+			if now.Sub(cl.seen) > 10*time.Minute {
+				delete(l.clients, k)
+			}
+		}
+	}
+	cl, ok := l.clients[key]
+	if !ok {
+		cl = &clientLimit{lim: rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.perMin)}
+		l.clients[key] = cl
+	}
+	cl.seen = now
+	return cl.lim.AllowN(now, 1)
+}
+
+// rateLimited bounds how often one client address may call the route.
+func (s *Server) rateLimited(c *gin.Context) {
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	if err != nil {
+		host = c.Request.RemoteAddr
+	}
+	if !s.limiter.allow(c.FullPath()+"|"+host, s.now()) {
+		c.Header("Retry-After", "60")
+		writeError(c, s.log, domain.Errorf(domain.ERATELIMITED, "too many attempts; wait a minute and try again"))
+		return
+	}
+	c.Next()
+}
+
+// login starts a browser sign-in: ?as=team for the enrolment team, and
+// ?returnTo=/path to come back to.
+func (s *Server) login(c *gin.Context) {
+	kind := domain.SignInApplicant
+	if c.Query("as") == "team" {
+		kind = domain.SignInTeam
+	}
+	u, err := s.auth.LoginURL(c.Request.Context(), kind, c.Query("returnTo"))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.Redirect(http.StatusFound, u)
+}
+
+// callback completes a browser sign-in and sets the session cookie. An
+// applicant's first sign-in starts their enrolment ("identity validated").
+func (s *Server) callback(c *gin.Context) {
+	if e := c.Query("error"); e != "" {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign-in was not completed (%s); try again", safeWord(e)))
+		return
+	}
+	p, cookie, returnTo, err := s.auth.Callback(c.Request.Context(), c.Query("state"), c.Query("code"))
+	if err != nil {
+		s.log.Info("sign-in refused", "request_id", requestID(c), "reason", err)
+		writeError(c, s.log, err)
+		return
+	}
+	if p.Role == domain.RoleApplicant {
+		if _, err := s.ensurePerson(c, p); err != nil {
+			_ = s.auth.Logout(c.Request.Context(), cookie)
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	s.setSessionCookie(c, cookie, int(s.cfg.Auth.SessionTTL.Seconds()))
+	c.Redirect(http.StatusFound, returnTo)
+}
+
+func (s *Server) logout(c *gin.Context) {
+	if cookie, err := c.Cookie(SessionCookie); err == nil {
+		if err := s.auth.Logout(c.Request.Context(), cookie); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	s.setSessionCookie(c, "", -1)
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) setSessionCookie(c *gin.Context, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		Secure: s.cfg.Auth.CookieSecure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// safeWord keeps an OAuth error code printable and short before echoing it.
+func safeWord(s string) string {
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, s)
+}
