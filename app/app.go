@@ -26,6 +26,7 @@ import (
 	"careconnect/devtemporal"
 	"careconnect/identity"
 	"careconnect/links"
+	"careconnect/logging"
 	"careconnect/mail"
 	"careconnect/store"
 	"careconnect/worker"
@@ -64,7 +65,7 @@ type Main struct {
 // New returns a Main for cfg. Call Run, then Close.
 func New(cfg config.Config, logger *slog.Logger) *Main {
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		logger = logging.New(os.Stderr, slog.LevelInfo)
 	}
 	return &Main{Config: cfg, Logger: logger}
 }

@@ -224,7 +224,7 @@ func Default() Config {
 	ds := domain.DefaultSchedule()
 	return Config{
 		Env:      EnvDev,
-		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://localhost:8080"},
+		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://127.0.0.1:8080"},
 		Database: Database{SQLitePath: "data/careconnect.db"},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233",
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},

@@ -21,6 +21,10 @@ const (
 	pathAuthorize = "/authorize"
 	pathToken     = "/token"
 	pathUserinfo  = "/userinfo"
+	// pathDevToken mints an ID token for a persona without the browser flow,
+	// so people can call the API with curl locally. The provider never runs
+	// in production, and it only mints for registered clients.
+	pathDevToken = "/dev/token"
 )
 
 // maxFormBytes bounds request bodies; real requests are far smaller.
@@ -51,7 +55,29 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET "+pathUserinfo, p.handleUserinfo)
 	mux.HandleFunc("POST "+pathUserinfo, p.handleUserinfo)
 	mux.HandleFunc("GET /{$}", p.handleIndex)
+	mux.HandleFunc("POST "+pathDevToken, p.handleDevToken)
 	return mux
+}
+
+// handleDevToken answers POST /dev/token (form: persona, client_id) with
+// {"id_token": ...} for a registered client.
+func (p *Provider) handleDevToken(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	clientID := r.PostForm.Get("client_id")
+	if _, ok := p.clients[clientID]; !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_client"})
+		return
+	}
+	tok, err := p.IDToken(r.PostForm.Get("persona"), clientID)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown_persona"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id_token": tok, "token_type": "Bearer"})
 }
 
 // discovery is the OpenID Provider Metadata document.

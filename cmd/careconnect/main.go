@@ -20,6 +20,7 @@ import (
 
 	"careconnect/app"
 	"careconnect/config"
+	"careconnect/logging"
 )
 
 func main() {
@@ -59,7 +60,7 @@ func run(args []string) error {
 	default:
 		return fmt.Errorf("unknown command %q: want dev, api, worker or migrate", cmd)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := logging.New(os.Stderr, slog.LevelInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
