@@ -156,13 +156,16 @@ type Team struct {
 
 // Schedule is the reminder schedule (DOMAIN defaults).
 type Schedule struct {
-	DeclarationReminders           []time.Duration `mapstructure:"declaration_reminders"`
-	DeclarationStalledAfter        time.Duration   `mapstructure:"declaration_stalled_after"`
-	DeclarationLapseAfter          time.Duration   `mapstructure:"declaration_lapse_after"`
-	TeamReviewEscalateBusinessDays int             `mapstructure:"team_review_escalate_business_days"`
-	TeamReviewBreachBusinessDays   int             `mapstructure:"team_review_breach_business_days"`
-	PasswordMaxAge                 time.Duration   `mapstructure:"password_max_age"`
-	PasswordRemindersBefore        []time.Duration `mapstructure:"password_reminders_before"`
+	DeclarationReminders            []time.Duration `mapstructure:"declaration_reminders"`
+	DeclarationStalledAfter         time.Duration   `mapstructure:"declaration_stalled_after"`
+	DeclarationLapseAfter           time.Duration   `mapstructure:"declaration_lapse_after"`
+	TeamReviewEscalateBusinessDays  int             `mapstructure:"team_review_escalate_business_days"`
+	TeamReviewBreachBusinessDays    int             `mapstructure:"team_review_breach_business_days"`
+	PasswordMaxAge                  time.Duration   `mapstructure:"password_max_age"`
+	PasswordRemindersBefore         []time.Duration `mapstructure:"password_reminders_before"`
+	JoinRequestReminderBusinessDays []int           `mapstructure:"join_request_reminder_business_days"`
+	InvitationResendAfter           time.Duration   `mapstructure:"invitation_resend_after"`
+	InvitationExpiresAfter          time.Duration   `mapstructure:"invitation_expires_after"`
 }
 
 // Calendar defines business days for SLAs.
@@ -194,6 +197,9 @@ func (s Schedule) DomainSchedule() domain.Schedule {
 		TeamReviewBreachDays:    s.TeamReviewBreachBusinessDays,
 		PasswordMaxAge:          domain.Duration(s.PasswordMaxAge),
 		PasswordRemindersBefore: durations(s.PasswordRemindersBefore),
+		JoinRequestReminderDays: append([]int(nil), s.JoinRequestReminderBusinessDays...),
+		InvitationResendAfter:   domain.Duration(s.InvitationResendAfter),
+		InvitationExpiresAfter:  domain.Duration(s.InvitationExpiresAfter),
 	}
 }
 
@@ -237,7 +243,9 @@ func Default() Config {
 			DevIDP: DevIDP{Enabled: true, Addr: "127.0.0.1:8090"}, RateLimitPerMinute: 30, BcryptCost: 12},
 		Team: Team{Email: "enrolment-team@careconnect.localhost"},
 		Schedule: Schedule{DeclarationReminders: stdDurations(ds.DeclarationReminders),
-			PasswordMaxAge: time.Duration(ds.PasswordMaxAge), PasswordRemindersBefore: stdDurations(ds.PasswordRemindersBefore), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
+			PasswordMaxAge: time.Duration(ds.PasswordMaxAge), PasswordRemindersBefore: stdDurations(ds.PasswordRemindersBefore),
+			JoinRequestReminderBusinessDays: ds.JoinRequestReminderDays, InvitationResendAfter: time.Duration(ds.InvitationResendAfter),
+			InvitationExpiresAfter: time.Duration(ds.InvitationExpiresAfter), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
 			DeclarationLapseAfter: time.Duration(ds.DeclarationLapseAfter), TeamReviewEscalateBusinessDays: ds.TeamReviewEscalateDays,
 			TeamReviewBreachBusinessDays: ds.TeamReviewBreachDays},
 		Calendar: Calendar{TimeZone: "America/Vancouver"},

@@ -49,6 +49,13 @@ type Schedule struct {
 	// PasswordRemindersBefore its expiry.
 	PasswordMaxAge          Duration   `json:"passwordMaxAge"`
 	PasswordRemindersBefore []Duration `json:"passwordRemindersBefore"`
+	// JoinRequestReminderDays are business days after a join request at
+	// which the administrators are reminded; after the last it is overdue.
+	JoinRequestReminderDays []int `json:"joinRequestReminderBusinessDays"`
+	// InvitationResendAfter is when an unanswered invitation is sent once
+	// more; InvitationExpiresAfter is when it expires.
+	InvitationResendAfter  Duration `json:"invitationResendAfter"`
+	InvitationExpiresAfter Duration `json:"invitationExpiresAfter"`
 }
 
 // DefaultSchedule is DOMAIN's default reminder schedule.
@@ -61,6 +68,9 @@ func DefaultSchedule() Schedule {
 		TeamReviewBreachDays:    7,
 		PasswordMaxAge:          Duration(90 * Day),
 		PasswordRemindersBefore: []Duration{Duration(14 * Day), Duration(3 * Day)},
+		JoinRequestReminderDays: []int{2, 5},
+		InvitationResendAfter:   Duration(7 * Day),
+		InvitationExpiresAfter:  Duration(14 * Day),
 	}
 }
 
@@ -86,6 +96,16 @@ func (s Schedule) Validate() error {
 		if r <= 0 || r >= s.PasswordMaxAge {
 			return fmt.Errorf("password_reminders_before[%d]: must be positive and shorter than password_max_age", i)
 		}
+	}
+	prevDay := 0
+	for i, d := range s.JoinRequestReminderDays {
+		if d <= prevDay {
+			return fmt.Errorf("join_request_reminder_business_days[%d]: must be positive and increasing", i)
+		}
+		prevDay = d
+	}
+	if s.InvitationExpiresAfter <= 0 || s.InvitationResendAfter <= 0 || s.InvitationResendAfter >= s.InvitationExpiresAfter {
+		return fmt.Errorf("invitation_resend_after: must be positive and before invitation_expires_after")
 	}
 	if s.TeamReviewEscalateDays <= 0 || s.TeamReviewBreachDays <= s.TeamReviewEscalateDays {
 		return fmt.Errorf("team_review_breach_business_days: must be after team_review_escalate_business_days, both positive")

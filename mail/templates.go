@@ -54,6 +54,22 @@ const (
 	KindPasswordExpired Kind = "password_expired"
 )
 
+// Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
+const (
+	// KindJoinRequest asks the active administrators (reminder Seq when set)
+	// to approve or reject MemberName's request, through Link.
+	KindJoinRequest Kind = "join_request"
+	// KindJoinDecided tells the requester the outcome: approved, or not
+	// approved with Reason.
+	KindJoinDecided Kind = "join_decided"
+	// KindInvitation invites an email address to join, through Link, by Deadline.
+	KindInvitation Kind = "invitation"
+	// KindMembershipChanged tells a member what Change happened to their membership.
+	KindMembershipChanged Kind = "membership_changed"
+	// KindWorksiteChanged tells those affected what Change happened to the worksite.
+	KindWorksiteChanged Kind = "worksite_changed"
+)
+
 // forPerson reports whether k is about a person's account rather than a worksite.
 func (k Kind) forPerson() bool {
 	for _, p := range PersonKinds() {
@@ -85,6 +101,11 @@ func WorksiteKinds() []Kind {
 		KindReviewEscalated,
 		KindReviewBreached,
 		KindRegisteredOnly,
+		KindJoinRequest,
+		KindJoinDecided,
+		KindInvitation,
+		KindMembershipChanged,
+		KindWorksiteChanged,
 	}
 }
 
@@ -101,7 +122,7 @@ func (k Kind) valid() bool {
 // needsLink reports whether an email of kind k is pointless without the
 // signed declaration link.
 func (k Kind) needsLink() bool {
-	return k == KindWorksiteRegistered || k == KindDeclarationReminder
+	return k == KindWorksiteRegistered || k == KindDeclarationReminder || k == KindJoinRequest || k == KindInvitation
 }
 
 // TemplateData is everything a template may show. Only WorksiteID (every
@@ -143,6 +164,15 @@ type TemplateData struct {
 
 	// Username is the reader's HxBC username (account emails).
 	Username string
+
+	// MemberName and MemberProfession name the person a membership email is
+	// about (the requester; the inviting administrator for invitations).
+	MemberName       string
+	MemberProfession string
+	// Comment is the requester's message to the administrators.
+	Comment string
+	// Change says what happened (membership_changed, worksite_changed).
+	Change string
 
 	// PortalURL is where the reader acts in the portal (sign in, invite, review).
 	PortalURL string

@@ -17,16 +17,20 @@ func fullData() mail.TemplateData {
 		WorksiteAddress: "Unit 2, 123 Main St, Vancouver BC V5T 4G5",
 		Link:            "https://careconnect.example/declaration?token=abc.def_-",
 		// 05:00 UTC on the 8th is still the 7th in Vancouver.
-		LinkExpires:  time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC),
-		Reason:       "the worksite is a Health Authority Clinic",
-		Seq:          2,
-		BusinessDays: 5,
-		SignerName:   "Pat Doe",
-		SignerTitle:  "Office Manager",
-		Deadline:     time.Date(2027, 1, 4, 20, 0, 0, 0, time.UTC),
-		RegisteredAt: time.Date(2026, 9, 8, 20, 0, 0, 0, time.UTC),
-		PortalURL:    "https://careconnect.example/",
-		TeamEmail:    "enrolment-team@careconnect.example",
+		LinkExpires:      time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC),
+		Reason:           "the worksite is a Health Authority Clinic",
+		Seq:              2,
+		BusinessDays:     5,
+		SignerName:       "Pat Doe",
+		SignerTitle:      "Office Manager",
+		Deadline:         time.Date(2027, 1, 4, 20, 0, 0, 0, time.UTC),
+		RegisteredAt:     time.Date(2026, 9, 8, 20, 0, 0, 0, time.UTC),
+		PortalURL:        "https://careconnect.example/",
+		MemberName:       "Sam Moa",
+		MemberProfession: "Medical Office Assistant",
+		Comment:          "I started Monday at the front desk",
+		Change:           "you are now an administrator",
+		TeamEmail:        "enrolment-team@careconnect.example",
 	}
 }
 
@@ -58,6 +62,11 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.KindReviewEscalated, false, []string{"5 business days", "by Monday, 4 January 2027"}},
 		{mail.KindReviewBreached, false, []string{"overdue", "5 business days", "breached on Monday, 4 January 2027", "today"}},
 		{mail.KindRegisteredOnly, false, []string{"stops at registration", "Health Authority Clinic"}},
+		{mail.KindJoinRequest, true, []string{"Sam Moa (Medical Office Assistant) has asked to join", "I started Monday", "Approve or reject"}},
+		{mail.KindJoinDecided, false, []string{"did not approve your request", "Reason: the worksite is a Health Authority Clinic."}},
+		{mail.KindInvitation, true, []string{"Sam Moa has invited you", "by Monday, 4 January 2027", "THIS email address"}},
+		{mail.KindMembershipChanged, false, []string{"you are now an administrator", "Reason:"}},
+		{mail.KindWorksiteChanged, false, []string{"changed: you are now an administrator", "Worksite ID: K4T6CLP"}},
 	}
 	if len(tests) != len(mail.WorksiteKinds()) {
 		t.Fatalf("got %d test cases; want one per worksite kind (%d)", len(tests), len(mail.WorksiteKinds()))
@@ -167,7 +176,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 13; got != want {
+	if got, want := len(seen), 18; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
