@@ -30,6 +30,8 @@ type Store interface {
 	GetAccount(ctx context.Context, subject string) (domain.Account, error)
 	// SaveUserStatus upserts a person's status projection, ignoring older Seq.
 	SaveUserStatus(ctx context.Context, st domain.UserStatus) error
+	// SaveMembership writes a worksite's membership projection, ignoring older seq.
+	SaveMembership(ctx context.Context, worksiteID string, m domain.Membership, seq int) error
 }
 
 // Mailer sends one email over SMTP. *mail.Sender implements it.
@@ -42,6 +44,8 @@ type Settings struct {
 	PublicBaseURL  string
 	TeamEmail      string
 	DeclarationTTL time.Duration
+	// JoinLinkTTL is how long a join request's answer link works.
+	JoinLinkTTL time.Duration
 }
 
 // Activities holds the dependencies of every activity. Register a pointer
@@ -74,6 +78,27 @@ type WorksiteEmailInput struct {
 	Deadline    time.Time
 	SignerName  string
 	SignerTitle string
+	// Recipients, when set, are who the email goes to (the worksite's
+	// active administrators, a requester, a member); otherwise To decides.
+	Recipients []domain.Person
+	// MemberName and MemberProfession name who a membership email is about.
+	MemberName       string
+	MemberProfession string
+	Comment          string
+	Change           string
+	// LinkPurpose and LinkSubject, when set, make the email carry a signed link.
+	LinkPurpose string
+	LinkSubject string
+	// LinkExpires is when that link stops working; zero means the default
+	// for its purpose.
+	LinkExpires time.Time
+}
+
+// MembershipProjection is the input of ProjectMembership.
+type MembershipProjection struct {
+	WorksiteID string
+	Membership domain.Membership
+	Seq        int
 }
 
 // UserEmailInput is the input of SendUserEmail.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"careconnect/domain"
@@ -30,18 +31,33 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 	if in.Kind == mail.KindReviewEscalated || in.Kind == mail.KindReviewBreached {
 		data.BusinessDays = in.Seq // the workflow numbers these emails by business days waited
 	}
+	data.MemberName, data.MemberProfession, data.Comment, data.Change = in.MemberName, in.MemberProfession, in.Comment, in.Change
 	var to []string
-	switch in.To {
-	case ToSiteAdmins:
+	switch {
+	case len(in.Recipients) > 0:
+		for _, p := range in.Recipients {
+			to = append(to, p.Email)
+		}
+		if len(in.Recipients) == 1 {
+			data.RecipientName = in.Recipients[0].Name
+		}
+	case in.To == ToSiteAdmins:
 		to, data.RecipientName = []string{w.Administrator.Email}, w.Administrator.Name
-	case ToEnrolmentTeam:
+	case in.To == ToEnrolmentTeam:
 		to, data.RecipientName = []string{a.Settings.TeamEmail}, "CareConnect enrolment team"
 	default:
-		return temporal.NewNonRetryableApplicationError("unknown recipients "+string(in.To), domain.EINVALID, nil)
+		return temporal.NewNonRetryableApplicationError("no recipients for "+string(in.Kind), domain.EINVALID, nil)
 	}
-	if needsDeclarationLink(in.Kind) {
+	switch {
+	case needsDeclarationLink(in.Kind):
 		data.LinkExpires = w.RegisteredAt.Add(a.Settings.DeclarationTTL)
 		data.Link = a.declarationLink(w.ID, data.LinkExpires)
+	case in.LinkPurpose != "":
+		data.LinkExpires = in.LinkExpires
+		if data.LinkExpires.IsZero() {
+			data.LinkExpires = activity.GetInfo(ctx).ScheduledTime.Add(a.Settings.JoinLinkTTL)
+		}
+		data.Link = a.link(links.Purpose(in.LinkPurpose), in.LinkSubject, data.LinkExpires)
 	}
 	r, err := mail.Render(in.Kind, data)
 	if err != nil {
@@ -78,11 +94,29 @@ func needsDeclarationLink(k mail.Kind) bool {
 	return k == mail.KindWorksiteRegistered || k == mail.KindDeclarationReminder
 }
 
+// linkPaths maps a link purpose to the portal page it opens.
+var linkPaths = map[links.Purpose]string{
+	links.PurposeDeclaration:  "/declaration/",
+	links.PurposeJoinDecision: "/join-requests/",
+	links.PurposeInvitation:   "/invitations/",
+}
+
+// link is a signed link for purpose and subject, expiring at exp.
+func (a *Activities) link(p links.Purpose, subject string, exp time.Time) string {
+	tok := a.Links.Sign(links.Claims{Purpose: p, Subject: subject, Expires: exp})
+	return strings.TrimRight(a.Settings.PublicBaseURL, "/") + linkPaths[p] + tok
+}
+
 // declarationLink is the signed link a signing authority follows to sign
 // worksiteID's declaration; it expires at exp.
 func (a *Activities) declarationLink(worksiteID string, exp time.Time) string {
-	tok := a.Links.Sign(links.Claims{Purpose: links.PurposeDeclaration, Subject: worksiteID, Expires: exp})
-	return strings.TrimRight(a.Settings.PublicBaseURL, "/") + "/declaration/" + tok
+	return a.link(links.PurposeDeclaration, worksiteID, exp)
+}
+
+// ProjectMembership mirrors a worksite's membership into the database, for
+// lists and for authorization.
+func (a *Activities) ProjectMembership(ctx context.Context, in MembershipProjection) error {
+	return retryable(a.Store.SaveMembership(ctx, in.WorksiteID, in.Membership, in.Seq))
 }
 
 // ProjectWorksiteStatus mirrors a worksite's status into the database for lists.

@@ -264,7 +264,8 @@ func (s *Server) myStatus(c *gin.Context) {
 	if !s.authorize(c, authz.ReadOwnStatus, authz.Resource{}) {
 		return
 	}
-	st, err := s.userStatus(c, p.Subject)
+	// A bearer client's first call may be this one: start the enrolment.
+	st, err := s.ensurePerson(c, *p)
 	if err != nil {
 		writeError(c, s.log, err)
 		return

@@ -39,8 +39,8 @@ const principalKey = "principal"
 func (s *Server) authenticate(c *gin.Context) {
 	ctx := c.Request.Context()
 	if h := c.GetHeader("Authorization"); h != "" {
-		raw, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || raw == "" {
+		scheme, raw, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
 			writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "use Authorization: Bearer <ID token>"))
 			return
 		}

@@ -58,6 +58,8 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 	case domain.EINTERNAL:
 		body.Message = "internal error; quote the request ID to the CareConnect team"
 		log.Error("internal error", "request_id", body.RequestID, "route", c.FullPath(), "error", err)
+	case domain.EUNAUTHORIZED: // RFC 9110: a 401 carries a challenge
+		c.Header("WWW-Authenticate", `Bearer realm="careconnect"`)
 	case domain.EUNAVAILABLE:
 		c.Header("Retry-After", "5")
 		log.Warn("dependency unavailable", "request_id", body.RequestID, "route", c.FullPath(), "error", err)

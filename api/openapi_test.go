@@ -40,10 +40,22 @@ func TestOpenAPIValid(t *testing.T) {
 	if doc.OpenAPI != "3.0.3" {
 		t.Errorf("openapi = %q; want 3.0.3", doc.OpenAPI)
 	}
-	scheme := doc.Components.SecuritySchemes["bearerAuth"]
-	if scheme == nil || scheme.Value.Type != "http" || scheme.Value.Scheme != "bearer" ||
-		!strings.Contains(scheme.Value.Description, "TEMPORARY") || !strings.Contains(scheme.Value.Description, "OIDC") {
-		t.Errorf("bearerAuth = %+v; want an http bearer scheme described as TEMPORARY until OIDC", scheme)
+	bearer := doc.Components.SecuritySchemes["bearerAuth"]
+	if bearer == nil || bearer.Value.Type != "http" || bearer.Value.Scheme != "bearer" || bearer.Value.BearerFormat != "JWT" ||
+		!strings.Contains(bearer.Value.Description, "OIDC ID token") {
+		t.Errorf("bearerAuth = %+v; want an http bearer scheme taking OIDC ID tokens (JWT)", bearer)
+	}
+	cookie := doc.Components.SecuritySchemes["cookieAuth"]
+	if cookie == nil || cookie.Value.Type != "apiKey" || cookie.Value.In != "cookie" || cookie.Value.Name != SessionCookie ||
+		!strings.Contains(cookie.Value.Description, CSRFHeader) {
+		t.Errorf("cookieAuth = %+v; want the %s cookie, described with its %s header", cookie, SessionCookie, CSRFHeader)
+	}
+	csrf := doc.Components.Parameters["CSRFToken"]
+	if csrf == nil || csrf.Value.In != "header" || csrf.Value.Name != CSRFHeader {
+		t.Errorf("parameter CSRFToken = %+v; want the %s header", csrf, CSRFHeader)
+	}
+	if strings.Contains(string(OpenAPI()), "TEMPORARY") {
+		t.Errorf("openapi.yaml still mentions the TEMPORARY staff token")
 	}
 }
 
@@ -52,8 +64,30 @@ var ginParam = regexp.MustCompile(`:([A-Za-z]+)`)
 
 func ginPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") }
 
+// authenticated says whether a route goes through the authenticate
+// middleware (server.go): everything under /api/v1 except the reference
+// tables and the declaration link, which a signing authority reaches
+// without an account, plus sign-out.
+func authenticated(method, path string) bool {
+	switch {
+	case path == "/auth/logout":
+		return true
+	case path == "/api/v1/reference", strings.HasPrefix(path, "/api/v1/declarations/"):
+		return false
+	}
+	return strings.HasPrefix(path, "/api/v1/")
+}
+
+// rateLimited are the routes behind the rate limiter (server.go).
+var rateLimited = map[string]bool{
+	"GET /auth/login": true, "GET /auth/callback": true,
+	"POST /api/v1/me/account": true, "POST /api/v1/me/password": true,
+}
+
 // TestOpenAPIRoutes: every route the server serves is documented, and every
-// documented operation is served; staff routes, and only they, need the bearer token.
+// documented operation is served; the routes that know their caller, and
+// only they, take a bearer ID token or the session cookie, document 401 and
+// 403 and, for state changes, the CSRF header; rate-limited routes document 429.
 func TestOpenAPIRoutes(t *testing.T) {
 	doc := mustLoadOpenAPI(t)
 	s := New(Deps{Config: config.Default(), DevMail: http.NotFoundHandler()})
@@ -72,15 +106,60 @@ func TestOpenAPIRoutes(t *testing.T) {
 			if !served[key] {
 				t.Errorf("operation %s is documented but not served", key)
 			}
-			staff := strings.HasPrefix(path, "/api/v1/staff/")
-			secured := op.Security != nil && len(*op.Security) > 0
-			if staff != secured {
-				t.Errorf("%s: secured = %v; want %v (staff endpoints, and only they, need bearerAuth)", key, secured, staff)
+			checkSecurity(t, key, op, authenticated(method, path))
+			if documented := op.Responses.Status(http.StatusTooManyRequests) != nil; documented != rateLimited[key] {
+				t.Errorf("%s: documents 429 = %v; want %v (the rate-limited routes, and only they)", key, documented, rateLimited[key])
 			}
 			if op.OperationID == "" {
 				t.Errorf("%s has no operationId", key)
 			}
 		}
+	}
+}
+
+// checkSecurity checks that op takes the bearer token or the session cookie
+// when, and only when, authenticated; sign-out alone may also be anonymous.
+func checkSecurity(t *testing.T, key string, op *openapi3.Operation, authenticated bool) {
+	t.Helper()
+	var got []string
+	if op.Security != nil {
+		for _, req := range *op.Security {
+			names := make([]string, 0, len(req))
+			for name := range req {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			got = append(got, "{"+strings.Join(names, ",")+"}")
+		}
+	}
+	sort.Strings(got)
+	var want []string
+	switch {
+	case key == "POST /auth/logout":
+		want = []string{"{bearerAuth}", "{cookieAuth}", "{}"}
+	case authenticated:
+		want = []string{"{bearerAuth}", "{cookieAuth}"}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: security %v; want %v", key, got, want)
+	}
+	if !authenticated {
+		return
+	}
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		if op.Responses.Status(status) == nil {
+			t.Errorf("%s: %d not documented; every authenticated route can answer it", key, status)
+		}
+	}
+	method, _, _ := strings.Cut(key, " ")
+	csrf := false
+	for _, p := range op.Parameters {
+		if p.Value != nil && p.Value.In == "header" && p.Value.Name == CSRFHeader {
+			csrf = true
+		}
+	}
+	if change := method != http.MethodGet; change != csrf {
+		t.Errorf("%s: documents %s = %v; want %v (state changes, and only they, need it under a cookie session)", key, CSRFHeader, csrf, change)
 	}
 }
 
@@ -160,8 +239,16 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"EMRVendor", domain.EMRVendor{}, false},
 		{"Attestation", domain.Attestation{}, false},
 		{"CaughtEmail", mail.Caught{}, false},
+		{"Profession", domain.Profession{}, false},
+		{"IDField", domain.IDField{}, false},
+		{"Principal", domain.Principal{}, false},
+		{"UserStatus", domain.UserStatus{}, false},
+		{"Account", domain.Account{}, false},
 		{"WorksiteRegistration", domain.WorksiteRegistration{}, true},
 		{"Decision", decisionRequest{}, true},
+		{"AccountRegistration", domain.AccountRegistration{}, true},
+		// The PATCH body is the API's own type; store.AccountUpdate is what it becomes.
+		{"AccountUpdate", accountUpdate{}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.schema, func(t *testing.T) {

@@ -112,10 +112,20 @@ type UserStatus struct {
 	WaitingSince   time.Time `json:"waitingSince"`
 	NextAction     string    `json:"nextAction,omitempty"`
 	// PasswordExpiresAt is set once an account exists.
-	PasswordExpiresAt *time.Time      `json:"passwordExpiresAt,omitempty"`
-	NextMilestone     *Milestone      `json:"nextMilestone,omitempty"`
-	Timeline          []TimelineEvent `json:"timeline"`
-	Seq               int             `json:"seq"`
+	PasswordExpiresAt *time.Time `json:"passwordExpiresAt,omitempty"`
+	NextMilestone     *Milestone `json:"nextMilestone,omitempty"`
+	// Worksites are the person's memberships as their worksites reported them.
+	Worksites []UserWorksite  `json:"worksites,omitempty"`
+	Timeline  []TimelineEvent `json:"timeline"`
+	Seq       int             `json:"seq"`
+}
+
+// UserWorksite is one of a person's memberships, as their status shows it.
+type UserWorksite struct {
+	WorksiteID string    `json:"worksiteId"`
+	Active     bool      `json:"active"`
+	Admin      bool      `json:"admin"`
+	Since      time.Time `json:"since"`
 }
 
 // UserNextAction says who must act in state s and what they must do.

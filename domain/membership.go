@@ -93,6 +93,9 @@ func (m *Membership) ActiveSubjects() []string {
 	return out
 }
 
+// ActiveAdminOrErr reports whether subject is an active administrator.
+func (m *Membership) ActiveAdminOrErr(subject string) bool { return m.isActiveAdmin(subject) }
+
 func (m *Membership) isActiveAdmin(subject string) bool {
 	x, ok := m.Member(subject)
 	return ok && x.Active && x.Admin

@@ -31,15 +31,23 @@ const (
 	WorksiteLapsed WorksiteState = "lapsed"
 	// WorksiteRegisteredOnly: registered, but its type gives no CareConnect access here.
 	WorksiteRegisteredOnly WorksiteState = "registered_only"
+	// WorksiteClosed: closed; every membership was deactivated.
+	WorksiteClosed WorksiteState = "closed"
 )
 
 // Final reports whether no further step can happen in state s.
 func (s WorksiteState) Final() bool {
 	switch s {
-	case WorksiteApproved, WorksiteRejected, WorksiteLapsed, WorksiteRegisteredOnly:
+	case WorksiteApproved, WorksiteRejected, WorksiteLapsed, WorksiteRegisteredOnly, WorksiteClosed:
 		return true
 	}
 	return false
+}
+
+// Ended reports whether the worksite's workflow has nothing left to do:
+// no enrolment step and no membership (rejected, lapsed, closed).
+func (s WorksiteState) Ended() bool {
+	return s == WorksiteRejected || s == WorksiteLapsed || s == WorksiteClosed
 }
 
 // TimelineEvent is one step in an enrolment's history, as shown to people.
@@ -67,6 +75,8 @@ type WorksiteStatus struct {
 	Stalled       bool `json:"stalled"`
 	Escalated     bool `json:"escalated"`
 	Breached      bool `json:"breached"`
+	// Suspended is set while the enrolment team has suspended the worksite.
+	Suspended bool `json:"suspended"`
 	// Reason is the team's decision reason, or why enrolment stopped.
 	Reason   string          `json:"reason,omitempty"`
 	Timeline []TimelineEvent `json:"timeline"`

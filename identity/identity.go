@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -212,7 +213,9 @@ func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, re
 
 // safeReturnTo keeps redirects after sign-in on this site.
 func safeReturnTo(s string) string {
-	if len(s) == 0 || s[0] != '/' || (len(s) > 1 && (s[1] == '/' || s[1] == '\\')) || len(s) > 512 {
+	// Browsers drop tabs and newlines inside URLs, so "/\t/evil" would become "//evil".
+	if len(s) == 0 || s[0] != '/' || (len(s) > 1 && (s[1] == '/' || s[1] == '\\')) || len(s) > 512 ||
+		strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
 	return s

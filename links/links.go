@@ -19,6 +19,11 @@ type Purpose string
 // Purposes of signed links.
 const (
 	PurposeDeclaration Purpose = "declaration"
+	// PurposeJoinDecision lets one administrator answer one join request:
+	// the subject is "<worksite ID>/<request ID>/<administrator subject>".
+	PurposeJoinDecision Purpose = "join-decision"
+	// PurposeInvitation opens an invitation: "<worksite ID>/<invitation ID>".
+	PurposeInvitation Purpose = "invitation"
 )
 
 // Errors returned by Verify. Callers map both to one message so that a

@@ -99,7 +99,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.dialect == SQLite {
 		gd = goose.DialectSQLite3
 	}
-	p, err := goose.NewProvider(gd, sqlDB, mustSub(migrations, "migrations"))
+	// Version 4 is Go: its statement differs by dialect (addressPrefixIndex).
+	p, err := goose.NewProvider(gd, sqlDB, mustSub(migrations, "migrations"),
+		goose.WithGoMigrations(addressPrefixIndex(s.dialect)))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}

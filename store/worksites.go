@@ -393,7 +393,7 @@ type EmailRecord struct {
 // ListEmails returns the email log entries whose key starts with prefix.
 func (s *Store) ListEmails(ctx context.Context, prefix string) ([]EmailRecord, error) {
 	var rows []emailRow
-	if err := s.db.WithContext(ctx).Where("idempotency_key LIKE ?", escapeLike(prefix)+"%").Order("created_at").Order("idempotency_key").Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("idempotency_key LIKE ? ESCAPE '\\'", escapeLike(prefix)+"%").Order("created_at").Order("idempotency_key").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]EmailRecord, len(rows))

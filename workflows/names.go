@@ -36,7 +36,31 @@ const (
 	UpdateDecide = "decide"
 	// QueryStatus returns the enrolment's domain.WorksiteStatus.
 	QueryStatus = "status"
+	// QueryMembership returns the worksite's domain.Membership.
+	QueryMembership = "membership"
 )
+
+// Membership updates of the worksite workflow; each has a validator, so a
+// refused change leaves no trace.
+const (
+	UpdateRequestJoin      = "request-join"
+	UpdateDecideJoin       = "decide-join"
+	UpdateInvite           = "invite"
+	UpdateResendInvitation = "resend-invitation"
+	UpdateAcceptInvitation = "accept-invitation"
+	UpdatePromote          = "promote"
+	UpdateDemote           = "demote"
+	UpdateDeactivate       = "deactivate"
+	UpdateReactivate       = "reactivate"
+	UpdateSetMemberEnd     = "set-member-end"
+	UpdateWorksiteChanged  = "worksite-changed"
+	UpdateSuspend          = "suspend"
+	UpdateReinstate        = "reinstate"
+	UpdateClose            = "close"
+)
+
+// SignalMembershipChanged tells a person's workflow a MembershipNotice.
+const SignalMembershipChanged = "membership-changed"
 
 // WorksiteWorkflowID is the workflow ID of a worksite's enrolment: the
 // business key, so a second start for the same worksite is refused.

@@ -78,6 +78,15 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 		return u.st, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions())
+	notices := workflow.GetSignalChannel(ctx, SignalMembershipChanged)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var n MembershipNotice
+			notices.Receive(ctx, &n)
+			u.applyNotice(ctx, n)
+			u.project(ctx)
+		}
+	})
 
 	if in.Carry == nil {
 		// The update-with-start that created this run has set the identity.
@@ -86,7 +95,9 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 		}
 		u.project(ctx)
 	}
-	if u.st.State == domain.UserIdentityValidated {
+	// The account may have been registered while the first projection ran,
+	// so a first run always sends the (idempotent) account email.
+	if in.Carry == nil || u.st.State == domain.UserIdentityValidated {
 		if err := workflow.Await(ctx, func() bool { return u.st.State != domain.UserIdentityValidated }); err != nil {
 			return u.st, err
 		}
@@ -94,9 +105,20 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 		u.project(ctx)
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return u.st, err // cancelled: every wait below would return at once, forever
+		}
 		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > maxUserHistory {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return u.st, err
+			}
+			// Drain membership notices so none is lost with this run.
+			for {
+				var n MembershipNotice
+				if !notices.ReceiveAsync(&n) {
+					break
+				}
+				u.applyNotice(ctx, n)
 			}
 			next := in
 			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt}
@@ -114,7 +136,8 @@ func (u *userRun) passwordCycle(ctx workflow.Context) {
 	changed := func() bool { return !u.passwordChangedAt.Equal(changedAt) }
 	ms := domain.PasswordMilestones(changedAt, u.in.Schedule)
 	expiry := ms[len(ms)-1].At
-	u.st.PasswordExpiresAt = &expiry
+	u.st.PasswordExpiresAt, u.st.NextMilestone = &expiry, &ms[0]
+	u.project(ctx) // a new password life: registration or reset
 	expired := false
 	waitFor(ctx, ms, changed, func(m *domain.Milestone) { u.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
 		switch m.Kind {
@@ -122,6 +145,7 @@ func (u *userRun) passwordCycle(ctx workflow.Context) {
 			u.event(ctx, "password_expiry_reminder", fmt.Sprintf("reminder %d: password expires %s", m.Seq, expiry.Format(time.DateOnly)))
 			u.email(ctx, mail.KindPasswordExpiryReminder, "password_expiry_reminder/"+cycle, m.Seq)
 		case domain.MilestoneLapse:
+			u.st.NextMilestone = nil // nothing comes after the expiry but the reset
 			u.enter(ctx, domain.UserPasswordExpired)
 			u.event(ctx, "password_expired", "the password expired and must be reset")
 			u.email(ctx, mail.KindPasswordExpired, "password_expired/"+cycle, 1)
@@ -153,7 +177,7 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountRegistered,
 		func(ctx workflow.Context, a AccountRegistered) (domain.UserStatus, error) {
 			u.st.Username, u.st.Profession = a.Username, a.Profession
-			u.passwordChangedAt = a.At
+			u.setPassword(a.At)
 			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
 			u.enter(ctx, domain.UserAccountRegistered)
 			return u.st, nil
@@ -168,7 +192,7 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePasswordChanged,
 		func(ctx workflow.Context, p PasswordChanged) (domain.UserStatus, error) {
-			u.passwordChangedAt = p.At
+			u.setPassword(p.At)
 			u.event(ctx, "password_changed", "password reset")
 			if u.st.State == domain.UserPasswordExpired {
 				u.enter(ctx, domain.UserAccountRegistered)
@@ -184,11 +208,34 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, p ProfessionChanged) (domain.UserStatus, error) {
 			u.st.Profession = p.To
 			u.event(ctx, "profession_changed", fmt.Sprintf("changed from %s to %s by the enrolment team: %s", p.From, p.To, p.Reason))
+			u.project(workflow.WithActivityOptions(ctx, activityOptions())) // no milestone follows to project it
 			return u.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p ProfessionChanged) error {
 			return appErr(u.needAccount())
 		}})
+}
+
+// setPassword starts a password's life at t; the status shows its expiry at once.
+func (u *userRun) setPassword(t time.Time) {
+	u.passwordChangedAt = t
+	expiry := t.Add(time.Duration(u.in.Schedule.PasswordMaxAge))
+	u.st.PasswordExpiresAt = &expiry
+}
+
+// applyNotice records a membership change at a worksite.
+func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
+	ws := domain.UserWorksite{WorksiteID: n.WorksiteID, Active: n.Active, Admin: n.Admin, Since: n.At}
+	replaced := false
+	for i := range u.st.Worksites {
+		if u.st.Worksites[i].WorksiteID == n.WorksiteID {
+			u.st.Worksites[i], replaced = ws, true
+		}
+	}
+	if !replaced {
+		u.st.Worksites = append(u.st.Worksites, ws)
+	}
+	u.event(ctx, "membership_changed", n.Change+" at worksite "+n.WorksiteID)
 }
 
 func (u *userRun) needAccount() error {

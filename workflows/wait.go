@@ -21,7 +21,7 @@ func waitFor(ctx workflow.Context, ms []domain.Milestone, done func() bool, next
 		}
 		next(&m)
 		if d := m.At.Sub(workflow.Now(ctx)); d > 0 {
-			if ok, _ := workflow.AwaitWithTimeout(ctx, d, done); ok {
+			if ok, err := workflow.AwaitWithTimeout(ctx, d, done); ok || err != nil { // err: cancelled
 				return
 			}
 		} else if done() {

@@ -15,13 +15,29 @@ import (
 
 // WorksiteInput starts a worksite enrolment. The policy in force at
 // registration travels with the workflow, so a configuration change never
-// rewrites a running enrolment's history.
+// rewrites a running enrolment's history. Carry is set by continue-as-new.
 type WorksiteInput struct {
 	WorksiteID   string
 	TypePolicy   domain.WorksiteTypePolicy
 	RegisteredAt time.Time
 	Schedule     domain.Schedule
 	Calendar     domain.Calendar
+	// Registrant becomes the first active administrator.
+	Registrant domain.Member
+	Carry      *WorksiteCarry
+}
+
+// WorksiteCarry is the state a worksite workflow hands to its next run.
+type WorksiteCarry struct {
+	Status     domain.WorksiteStatus
+	Membership domain.Membership
+	TypePolicy domain.WorksiteTypePolicy
+	Milestones []domain.Milestone
+	NextIndex  int
+	Signer     *SignDeclaration
+	Decision   *Decision
+	// MembershipSeq numbers membership projections across runs.
+	MembershipSeq int
 }
 
 // SignDeclaration is the argument of UpdateSignDeclaration. The declaration
@@ -41,106 +57,166 @@ type Decision struct {
 	RequestID string
 }
 
+// maxWorksiteEventsPerRun bounds a run's history even when the server never
+// suggests continue-as-new: membership events would otherwise grow it forever.
+const maxWorksiteEventsPerRun = 400
+
+// effect is one side effect a handler or timer asked for. The main loop
+// runs them in order, so handlers stay synchronous and validators pure.
+type effect struct {
+	email  *activities.WorksiteEmailInput
+	audit  *domain.AuditEvent
+	notify *MembershipNotice
+}
+
 // worksiteRun is one run's state. Update handlers and the main loop share
 // it; Temporal runs them one at a time, so no lock is needed.
 type worksiteRun struct {
-	in       WorksiteInput
-	st       domain.WorksiteStatus
-	decision *Decision
-	signer   *SignDeclaration
+	in        WorksiteInput
+	st        domain.WorksiteStatus
+	mem       domain.Membership
+	policy    domain.WorksiteTypePolicy
+	ms        []domain.Milestone // the current enrolment wait's milestones
+	next      int                // index of the next milestone in ms
+	decision  *Decision
+	signer    *SignDeclaration
+	effects   []effect
+	events    int // handled in this run, for continue-as-new
+	memSeq    int
+	projected int // st.Seq + memSeq at the last projection
 }
 
-// WorksiteEnrolment is the worksite enrolment workflow: registration email,
-// the wait for the signed declaration (reminders, stalled flag, lapse), then
-// the wait for the enrolment team's decision (escalation, SLA breach).
+// WorksiteEnrolment is a worksite's whole life: the enrolment (declaration,
+// team review, with their reminders, flags and deadlines) and, alongside,
+// its membership (join requests, invitations, members, locum end dates).
+// It ends when the worksite is rejected, lapses or closes.
 func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteStatus, error) {
-	w := &worksiteRun{in: in}
-	w.st = domain.WorksiteStatus{WorksiteID: in.WorksiteID, Timeline: []domain.TimelineEvent{}}
+	w := &worksiteRun{in: in, policy: in.TypePolicy}
+	if c := in.Carry; c != nil {
+		w.st, w.mem, w.policy, w.ms, w.next = c.Status, c.Membership, c.TypePolicy, c.Milestones, c.NextIndex
+		w.signer, w.decision, w.memSeq = c.Signer, c.Decision, c.MembershipSeq
+	} else {
+		w.st = domain.WorksiteStatus{WorksiteID: in.WorksiteID, Timeline: []domain.TimelineEvent{}}
+	}
 	if err := w.registerHandlers(ctx); err != nil {
 		return w.st, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions())
-	w.event(ctx, "registered", "worksite registered")
-
-	switch in.TypePolicy.Access {
-	case domain.AccessStops, domain.AccessRefused:
-		w.st.Reason = in.TypePolicy.Reason
-		w.enter(ctx, domain.WorksiteRegisteredOnly)
-		w.email(ctx, mail.KindRegisteredOnly, activities.ToSiteAdmins, 1)
-		return w.finish(ctx)
+	if in.Carry == nil {
+		w.begin(ctx)
 	}
-
-	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
-	declMs := w.expect(domain.DeclarationMilestones(in.RegisteredAt, in.Schedule))
-	w.email(ctx, mail.KindWorksiteRegistered, activities.ToSiteAdmins, 1)
-	w.project(ctx)
-
-	signed := func() bool { return w.st.State != domain.WorksiteAwaitingDeclaration }
-	w.wait(ctx, declMs, signed, w.onDeclarationMilestone)
-	if w.st.State == domain.WorksiteLapsed {
-		return w.finish(ctx)
+	for {
+		w.flush(ctx)
+		if w.st.State.Ended() {
+			return w.finish(ctx)
+		}
+		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || w.events >= maxWorksiteEventsPerRun {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return w.st, err
+			}
+			w.flush(ctx) // effects of handlers that finished while we waited
+			next := in
+			next.Carry = &WorksiteCarry{Status: w.st, Membership: w.mem, TypePolicy: w.policy, Milestones: w.ms,
+				NextIndex: w.next, Signer: w.signer, Decision: w.decision, MembershipSeq: w.memSeq}
+			return w.st, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
+		}
+		woken := func() bool { return len(w.effects) > 0 }
+		if at, ok := w.nextDeadline(); ok {
+			if d := at.Sub(workflow.Now(ctx)); d > 0 {
+				if _, err := workflow.AwaitWithTimeout(ctx, d, woken); err != nil {
+					return w.st, err
+				}
+			}
+		} else if err := workflow.Await(ctx, woken); err != nil {
+			return w.st, err
+		}
+		w.fireDue(ctx)
 	}
-
-	// The update handler moved the state to awaiting review.
-	w.audit(ctx, "declaration signed", fmt.Sprintf("by %s, %s", w.signer.SignerName, w.signer.SignerTitle),
-		w.signer.SignerName, "signing_authority", "declaration/"+w.signer.RequestID)
-	reviewMs := w.expect(domain.TeamReviewMilestones(w.st.WaitingSince, in.Schedule, in.Calendar))
-	w.email(ctx, mail.KindDeclarationReceived, activities.ToSiteAdmins, 1)
-	w.project(ctx)
-
-	decided := func() bool { return w.decision != nil }
-	w.wait(ctx, reviewMs, decided, w.onReviewMilestone)
-
-	d := w.decision
-	if d.Approve {
-		w.enter(ctx, domain.WorksiteApproved)
-		w.audit(ctx, "worksite approved", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID)
-		w.email(ctx, mail.KindWorksiteApproved, activities.ToSiteAdmins, 1)
-	} else {
-		w.st.Reason = d.Reason
-		w.enter(ctx, domain.WorksiteRejected)
-		w.audit(ctx, "worksite rejected", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID)
-		w.email(ctx, mail.KindWorksiteRejected, activities.ToSiteAdmins, 1)
-	}
-	return w.finish(ctx)
 }
 
-func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.WorksiteStatus, error) {
-		return w.st, nil
-	}); err != nil {
-		return err
+// begin records the registration, emails the administrator and opens the
+// declaration wait (or ends enrolment for types without access).
+func (w *worksiteRun) begin(ctx workflow.Context) {
+	w.event(ctx, "registered", "worksite registered")
+	if r := w.in.Registrant; r.Subject != "" {
+		r.Admin, r.Active, r.Since = true, true, workflow.Now(ctx)
+		w.mem.Members = append(w.mem.Members, r)
+		w.memSeq++
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSignDeclaration,
-		func(ctx workflow.Context, s SignDeclaration) (domain.WorksiteStatus, error) {
-			w.signer = &s
-			w.event(ctx, "declaration_signed", fmt.Sprintf("signed by %s (%s)", s.SignerName, s.SignerTitle))
-			w.enter(ctx, domain.WorksiteAwaitingReview)
-			return w.st, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s SignDeclaration) error {
-			return appErr(domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle))
-		}},
-	); err != nil {
-		return err
+	switch w.policy.Access {
+	case domain.AccessStops, domain.AccessRefused:
+		w.st.Reason = w.policy.Reason
+		w.enter(ctx, domain.WorksiteRegisteredOnly)
+		w.email(mail.KindRegisteredOnly, activities.ToSiteAdmins, 1, nil)
+		return
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
-		func(ctx workflow.Context, d Decision) (domain.WorksiteStatus, error) {
-			w.decision = &d
-			if d.Approve {
-				w.event(ctx, "approved", d.Reason)
-			} else {
-				w.event(ctx, "rejected", d.Reason)
-			}
-			return w.st, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d Decision) error {
-			if w.decision != nil {
-				return appErr(domain.Errorf(domain.ECONFLICT, "the enrolment team has already decided on this worksite"))
-			}
-			return appErr(domain.CanDecideWorksite(w.st.State, w.in.TypePolicy, d.Approve, d.Reason))
-		}},
-	)
+	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
+	w.expect(domain.DeclarationMilestones(w.in.RegisteredAt, w.in.Schedule))
+	w.email(mail.KindWorksiteRegistered, activities.ToSiteAdmins, 1, nil)
+}
+
+// nextDeadline is the earliest enrolment milestone or membership deadline.
+func (w *worksiteRun) nextDeadline() (time.Time, bool) {
+	next, ok := w.mem.NextMembershipDeadline(w.in.Schedule, w.in.Calendar)
+	if w.next < len(w.ms) && (!ok || w.ms[w.next].At.Before(next)) {
+		return w.ms[w.next].At, true
+	}
+	return next, ok
+}
+
+// fireDue handles every milestone and membership deadline that has come.
+func (w *worksiteRun) fireDue(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	for w.next < len(w.ms) && !w.ms[w.next].At.After(now) && !w.st.State.Ended() {
+		m := w.ms[w.next]
+		w.next++
+		w.setNextMilestone()
+		w.onMilestone(ctx, m)
+	}
+	w.fireMembershipDeadlines(ctx, now)
+}
+
+func (w *worksiteRun) onMilestone(ctx workflow.Context, m domain.Milestone) {
+	switch {
+	case w.st.State == domain.WorksiteAwaitingDeclaration && m.Kind == domain.MilestoneReminder:
+		w.st.RemindersSent++
+		w.event(ctx, "declaration_reminder", fmt.Sprintf("reminder %d sent to the site administrators", m.Seq))
+		w.email(mail.KindDeclarationReminder, activities.ToSiteAdmins, m.Seq, func(in *activities.WorksiteEmailInput) {
+			in.Deadline = w.in.RegisteredAt.Add(time.Duration(w.in.Schedule.DeclarationLapseAfter))
+		})
+	case m.Kind == domain.MilestoneStalled:
+		w.st.Stalled = true
+		w.event(ctx, "stalled", "declaration still unsigned; flagged to the enrolment team")
+		w.audit(ctx, "worksite flagged stalled", "", "system", "system", fmt.Sprintf("stalled/%d", m.Seq))
+		w.email(mail.KindDeclarationStalled, activities.ToEnrolmentTeam, m.Seq, nil)
+	case m.Kind == domain.MilestoneLapse:
+		w.st.Reason = "the Privacy & Security Declaration was not signed in time"
+		w.enter(ctx, domain.WorksiteLapsed)
+		w.audit(ctx, "worksite registration lapsed", w.st.Reason, "system", "system", "lapse")
+		w.email(mail.KindRegistrationLapsed, activities.ToSiteAdmins, m.Seq, nil)
+	case m.Kind == domain.MilestoneEscalate:
+		w.st.Escalated = true
+		w.event(ctx, "review_escalated", fmt.Sprintf("waiting %d business days for the enrolment team", w.in.Schedule.TeamReviewEscalateDays))
+		w.email(mail.KindReviewEscalated, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewEscalateDays, nil)
+	case m.Kind == domain.MilestoneBreach:
+		w.st.Breached = true
+		w.event(ctx, "review_sla_breached", fmt.Sprintf("waiting %d business days: SLA breached", w.in.Schedule.TeamReviewBreachDays))
+		w.email(mail.KindReviewBreached, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewBreachDays, nil)
+	}
+}
+
+// expect starts a new wait with ms and shows its first milestone at once.
+func (w *worksiteRun) expect(ms []domain.Milestone) {
+	w.ms, w.next = ms, 0
+	w.setNextMilestone()
+}
+
+func (w *worksiteRun) setNextMilestone() {
+	w.st.NextMilestone = nil
+	if w.next < len(w.ms) {
+		m := w.ms[w.next]
+		w.st.NextMilestone = &m
+	}
 }
 
 // appErr turns a domain error into an application error whose type is the
@@ -156,63 +232,6 @@ func appErr(err error) error {
 	return temporal.NewNonRetryableApplicationError(domain.ErrorMessage(err), domain.ErrorCode(err), nil, fields)
 }
 
-// expect shows the first of a wait's milestones in the status at once,
-// before the emails that open the wait go out.
-func (w *worksiteRun) expect(ms []domain.Milestone) []domain.Milestone {
-	if len(ms) > 0 {
-		first := ms[0]
-		w.st.NextMilestone = &first
-	}
-	return ms
-}
-
-// wait runs waitFor with this run's status and projection.
-func (w *worksiteRun) wait(ctx workflow.Context, ms []domain.Milestone, done func() bool,
-	on func(workflow.Context, domain.Milestone) bool) {
-	waitFor(ctx, ms, done, func(m *domain.Milestone) { w.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
-		if on(ctx, m) {
-			return true
-		}
-		w.project(ctx)
-		return false
-	})
-}
-
-func (w *worksiteRun) onDeclarationMilestone(ctx workflow.Context, m domain.Milestone) bool {
-	switch m.Kind {
-	case domain.MilestoneReminder:
-		w.st.RemindersSent++
-		w.event(ctx, "declaration_reminder", fmt.Sprintf("reminder %d sent to the site administrators", m.Seq))
-		w.email(ctx, mail.KindDeclarationReminder, activities.ToSiteAdmins, m.Seq)
-	case domain.MilestoneStalled:
-		w.st.Stalled = true
-		w.event(ctx, "stalled", "declaration still unsigned; flagged to the enrolment team")
-		w.audit(ctx, "worksite flagged stalled", "", "system", "system", fmt.Sprintf("stalled/%d", m.Seq))
-		w.email(ctx, mail.KindDeclarationStalled, activities.ToEnrolmentTeam, m.Seq)
-	case domain.MilestoneLapse:
-		w.st.Reason = "the Privacy & Security Declaration was not signed in time"
-		w.enter(ctx, domain.WorksiteLapsed)
-		w.audit(ctx, "worksite registration lapsed", w.st.Reason, "system", "system", "lapse")
-		w.email(ctx, mail.KindRegistrationLapsed, activities.ToSiteAdmins, m.Seq)
-		return true
-	}
-	return false
-}
-
-func (w *worksiteRun) onReviewMilestone(ctx workflow.Context, m domain.Milestone) bool {
-	switch m.Kind {
-	case domain.MilestoneEscalate:
-		w.st.Escalated = true
-		w.event(ctx, "review_escalated", fmt.Sprintf("waiting %d business days for the enrolment team", w.in.Schedule.TeamReviewEscalateDays))
-		w.email(ctx, mail.KindReviewEscalated, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewEscalateDays)
-	case domain.MilestoneBreach:
-		w.st.Breached = true
-		w.event(ctx, "review_sla_breached", fmt.Sprintf("waiting %d business days: SLA breached", w.in.Schedule.TeamReviewBreachDays))
-		w.email(ctx, mail.KindReviewBreached, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewBreachDays)
-	}
-	return false
-}
-
 // enter moves to state s and starts a new wait.
 func (w *worksiteRun) enter(ctx workflow.Context, s domain.WorksiteState) {
 	w.st.State = s
@@ -221,8 +240,8 @@ func (w *worksiteRun) enter(ctx workflow.Context, s domain.WorksiteState) {
 	}
 	w.st.WaitingSince = workflow.Now(ctx)
 	w.st.RemindersSent = 0
-	w.st.NextMilestone = nil
-	w.st.WaitingOn, w.st.NextAction = domain.WorksiteNextAction(s, w.in.TypePolicy)
+	w.ms, w.next, w.st.NextMilestone = nil, 0, nil
+	w.st.WaitingOn, w.st.NextAction = domain.WorksiteNextAction(s, w.policy)
 	w.st.Seq++
 }
 
@@ -231,13 +250,14 @@ func (w *worksiteRun) event(ctx workflow.Context, kind, detail string) {
 	w.st.Seq++
 }
 
-// finish projects the final status, lets running update handlers complete, and returns.
+// finish lets running update handlers complete, projects, and returns.
 func (w *worksiteRun) finish(ctx workflow.Context) (domain.WorksiteStatus, error) {
 	w.st.NextMilestone = nil
-	w.project(ctx)
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return w.st, err
 	}
+	w.flush(ctx)
+	w.project(ctx)
 	return w.st, nil
 }
 
@@ -245,46 +265,85 @@ func (w *worksiteRun) key(parts ...string) string {
 	return "worksite/" + w.in.WorksiteID + "/" + strings.Join(parts, "/")
 }
 
-// email sends one email; its key makes a retried or replayed send a no-op.
-func (w *worksiteRun) email(ctx workflow.Context, kind mail.Kind, to activities.Recipients, seq int) {
+// email queues one email; its key makes a retried or replayed send a no-op.
+func (w *worksiteRun) email(kind mail.Kind, to activities.Recipients, seq int, edit func(*activities.WorksiteEmailInput)) {
 	in := activities.WorksiteEmailInput{
 		Key: w.key(string(kind), fmt.Sprint(seq)), Kind: kind, WorksiteID: w.in.WorksiteID, To: to, Seq: seq,
 		Reason: w.st.Reason,
 	}
+	if to == activities.ToSiteAdmins {
+		in.Recipients = w.adminPeople()
+	}
 	if w.signer != nil {
 		in.SignerName, in.SignerTitle = w.signer.SignerName, w.signer.SignerTitle
 	}
-	if kind == mail.KindDeclarationReminder {
-		in.Deadline = w.in.RegisteredAt.Add(time.Duration(w.in.Schedule.DeclarationLapseAfter))
+	if edit != nil {
+		edit(&in)
 	}
-	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
+	w.effects = append(w.effects, effect{email: &in})
+}
+
+func (w *worksiteRun) adminPeople() []domain.Person {
+	var out []domain.Person
+	for _, x := range w.mem.Members {
+		if x.Active && x.Admin {
+			out = append(out, domain.Person{Name: x.Name, Email: x.Email, Subject: x.Subject})
+		}
+	}
+	return out
+}
+
+// audit queues an audit record; key makes it idempotent, requestID ties it
+// to the API request that caused it ("" for timers).
+func (w *worksiteRun) audit(ctx workflow.Context, action, detail, actor, role, key string, requestID ...string) {
+	e := domain.AuditEvent{Key: w.key("audit", key), At: workflow.Now(ctx), Actor: actor, Role: role,
+		WorksiteID: w.in.WorksiteID, Subject: "worksite:" + w.in.WorksiteID, Action: action, Detail: detail}
+	if len(requestID) > 0 {
+		e.RequestID = requestID[0]
+	}
+	w.effects = append(w.effects, effect{audit: &e})
+}
+
+// flush runs the queued effects in order, then projects the status once.
+func (w *worksiteRun) flush(ctx workflow.Context) {
 	var a *activities.Activities
-	if err := workflow.ExecuteActivity(ectx, a.SendWorksiteEmail, in).Get(ctx, nil); err != nil {
-		// The send was retried for a week or refused permanently; the
-		// enrolment goes on and the email log shows the failure.
-		workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", kind, "error", err)
-		w.event(ctx, "email_failed", string(kind))
+	for len(w.effects) > 0 {
+		e := w.effects[0]
+		w.effects = w.effects[1:]
+		switch {
+		case e.email != nil:
+			ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
+			if err := workflow.ExecuteActivity(ectx, a.SendWorksiteEmail, *e.email).Get(ctx, nil); err != nil {
+				// Retried for a week or refused permanently; the email log shows it.
+				workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", e.email.Kind, "error", err)
+				w.event(ctx, "email_failed", string(e.email.Kind))
+			}
+		case e.audit != nil:
+			if err := workflow.ExecuteActivity(ctx, a.RecordAudit, *e.audit).Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+			}
+		case e.notify != nil:
+			err := workflow.SignalExternalWorkflow(ctx, UserWorkflowID(e.notify.Subject), "", SignalMembershipChanged, *e.notify).Get(ctx, nil)
+			if err != nil {
+				// The person has no enrolment workflow (never signed in): nothing to tell.
+				workflow.GetLogger(ctx).Info("member notice not delivered", "error", err)
+			}
+		}
+	}
+	if w.st.Seq+w.memSeq != w.projected {
+		w.project(ctx)
 	}
 }
 
 func (w *worksiteRun) project(ctx workflow.Context) {
 	var a *activities.Activities
+	w.projected = w.st.Seq + w.memSeq
 	if err := workflow.ExecuteActivity(ctx, a.ProjectWorksiteStatus, w.st).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("worksite status projection failed", "error", err)
 	}
-}
-
-func (w *worksiteRun) audit(ctx workflow.Context, action, detail, actor, role, key string) {
-	e := domain.AuditEvent{Key: w.key("audit", key), At: workflow.Now(ctx), Actor: actor, Role: role,
-		WorksiteID: w.in.WorksiteID, Subject: "worksite:" + w.in.WorksiteID, Action: action, Detail: detail}
-	if w.decision != nil && strings.HasPrefix(key, "decision/") {
-		e.RequestID = w.decision.RequestID
-	} else if w.signer != nil && strings.HasPrefix(key, "declaration/") {
-		e.RequestID = w.signer.RequestID
-	}
-	var a *activities.Activities
-	if err := workflow.ExecuteActivity(ctx, a.RecordAudit, e).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+	in := activities.MembershipProjection{WorksiteID: w.in.WorksiteID, Membership: w.mem, Seq: w.memSeq}
+	if err := workflow.ExecuteActivity(ctx, a.ProjectMembership, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("membership projection failed", "error", err)
 	}
 }
 

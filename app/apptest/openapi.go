@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -48,9 +49,15 @@ var codeOfStatus = map[int]string{
 	http.StatusMethodNotAllowed:    "method_not_allowed",
 	http.StatusConflict:            domain.ECONFLICT,
 	http.StatusUnprocessableEntity: domain.EUNPROCESSABLE,
+	http.StatusTooManyRequests:     domain.ERATELIMITED,
 	http.StatusServiceUnavailable:  domain.EUNAVAILABLE,
 	http.StatusInternalServerError: domain.EINTERNAL,
 }
+
+// noRedirect is the Checked clients' HTTP client: it returns redirects
+// rather than following them, so that a 302 is checked as the document
+// describes it.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // registerHTML registers, once per test binary, a body decoder for HTML pages.
 var registerHTML sync.Once
@@ -67,6 +74,9 @@ type Checked struct {
 	router routers.Router
 	expect RequestCheck
 	seen   *coverage
+	// auth is the Authorization header of requests that carry none; nil
+	// means the Env's (Env.Auth).
+	auth *string
 }
 
 // coverage records which operations answered with which statuses; guarded by mu.
@@ -112,6 +122,15 @@ func (c *Checked) Expect(m RequestCheck) *Checked {
 	return &cp
 }
 
+// As returns a client sharing c's coverage whose requests without an
+// Authorization header carry auth (e.g. Env.Bearer(persona)); "" sends
+// none, for anonymous and cookie-session requests.
+func (c *Checked) As(auth string) *Checked {
+	cp := *c
+	cp.auth = &auth
+	return &cp
+}
+
 // Doc is the loaded document, servers set to the Env's base URL.
 func (c *Checked) Doc() *openapi3.T { return c.doc }
 
@@ -129,15 +148,23 @@ func (c *Checked) Coverage() map[string][]int {
 	return out
 }
 
-// bearerPresent is the document's view of the staff guard: a bearer token is
-// present. Whether it is the right one only the server knows (403).
-func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if in.SecuritySchemeName != "bearerAuth" {
+// credentialPresent is the document's view of authentication: the
+// scheme's credential is present. Whether it is valid, and whether its
+// role may act, only the server knows (401, 403).
+func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	req := in.RequestValidationInput.Request
+	switch in.SecuritySchemeName {
+	case "bearerAuth":
+		tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+		if !ok || tok == "" {
+			return errors.New("no bearer token")
+		}
+	case "cookieAuth":
+		if ck, err := req.Cookie(api.SessionCookie); err != nil || ck.Value == "" {
+			return errors.New("no session cookie")
+		}
+	default:
 		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
-	}
-	tok, ok := strings.CutPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return errors.New("no bearer token")
 	}
 	return nil
 }
@@ -156,8 +183,12 @@ func (c *Checked) Do(method, path, contentType string, body []byte, headers ...s
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	if c.env.Auth != "" && req.Header.Get("Authorization") == "" {
-		req.Header.Set("Authorization", c.env.Auth)
+	auth := c.env.Auth
+	if c.auth != nil {
+		auth = *c.auth
+	}
+	if auth != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", auth)
 	}
 	what := method + " " + path
 
@@ -168,7 +199,7 @@ func (c *Checked) Do(method, path, contentType string, body []byte, headers ...s
 	var in *openapi3filter.RequestValidationInput
 	if routeErr == nil {
 		in = &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: bearerPresent}}
+			Options: &openapi3filter.Options{AuthenticationFunc: credentialPresent}}
 		reqErr := openapi3filter.ValidateRequest(ctx, in)
 		switch {
 		case c.expect == RequestValid && reqErr != nil:
@@ -180,7 +211,7 @@ func (c *Checked) Do(method, path, contentType string, body []byte, headers ...s
 		t.Errorf("%s: not an operation of openapi.yaml: %v", what, routeErr)
 	}
 
-	res, err := http.DefaultClient.Do(req)
+	res, err := noRedirect.Do(req)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
@@ -276,4 +307,75 @@ func (c *Checked) PostDeclaration(token string, d Declaration) Response {
 	c.t.Helper()
 	body, ct := d.Multipart(c.t)
 	return c.Do(http.MethodPost, "/api/v1/declarations/"+token, ct, body)
+}
+
+// BrowserSession is a browser signed in through /auth/login and /auth/callback.
+type BrowserSession struct {
+	// Cookie is the Cookie header value that carries the session: "cc_session=...".
+	Cookie string
+	// CSRF is the session's CSRF token, for the X-CSRF-Token header of state changes.
+	CSRF string
+	// ReturnedTo is where the callback sent the browser.
+	ReturnedTo string
+}
+
+// Headers are the request headers ("Key", "Value", ...) of a state change in the session.
+func (s BrowserSession) Headers() []string {
+	return []string{"Cookie", s.Cookie, api.CSRFHeader, s.CSRF}
+}
+
+// SignInBrowser signs persona in as a browser does: GET /auth/login with
+// query (e.g. "?returnTo=/x"; 302 to the dev identity provider), the
+// provider's persona picker, then GET /auth/callback (302, setting the
+// session cookie) and GET /api/v1/me for the CSRF token. The API's answers
+// are checked against the document; the provider's are not part of it.
+func (c *Checked) SignInBrowser(persona, query string) BrowserSession {
+	t := c.t
+	t.Helper()
+	anon := c.As("")
+	login := anon.Do(http.MethodGet, "/auth/login"+query, "", nil)
+	if login.Status != http.StatusFound {
+		t.Fatalf("GET /auth/login%s: got %d %s; want 302", query, login.Status, clip(login.Body))
+	}
+	authz, err := url.Parse(login.Header.Get("Location"))
+	if err != nil || authz.Host == "" {
+		t.Fatalf("GET /auth/login: Location %q is not the identity provider's URL: %v", login.Header.Get("Location"), err)
+	}
+	// The picker posts the authorization request back with the chosen persona.
+	form := authz.Query()
+	form.Set("persona", persona)
+	authz.RawQuery = ""
+	res, err := noRedirect.PostForm(authz.String(), form)
+	if err != nil {
+		t.Fatalf("dev identity provider: %v", err)
+	}
+	_ = res.Body.Close()
+	back, err := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusFound || err != nil || back.Scheme+"://"+back.Host != c.env.Base || back.Path != "/auth/callback" {
+		t.Fatalf("dev identity provider: got %d to %q; want 302 to %s/auth/callback", res.StatusCode, res.Header.Get("Location"), c.env.Base)
+	}
+	cb := anon.Do(http.MethodGet, back.RequestURI(), "", nil)
+	if cb.Status != http.StatusFound {
+		t.Fatalf("GET /auth/callback: got %d %s; want 302", cb.Status, clip(cb.Body))
+	}
+	var s BrowserSession
+	for _, ck := range (&http.Response{Header: cb.Header}).Cookies() {
+		if ck.Name == api.SessionCookie && ck.Value != "" {
+			s.Cookie = ck.Name + "=" + ck.Value
+		}
+	}
+	if s.Cookie == "" {
+		t.Fatalf("GET /auth/callback: no %s cookie in %q", api.SessionCookie, cb.Header.Values("Set-Cookie"))
+	}
+	s.ReturnedTo = cb.Header.Get("Location")
+	me := anon.Do(http.MethodGet, "/api/v1/me", "", nil, "Cookie", s.Cookie)
+	var body struct {
+		CSRFToken string `json:"csrfToken"`
+	}
+	me.JSON(t, &body)
+	if me.Status != http.StatusOK || body.CSRFToken == "" {
+		t.Fatalf("GET /api/v1/me in the new session: got %d %s; want 200 with a csrfToken", me.Status, clip(me.Body))
+	}
+	s.CSRF = body.CSRFToken
+	return s
 }

@@ -1,0 +1,478 @@
+package app_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"careconnect/api"
+	"careconnect/app/apptest"
+	"careconnect/config"
+	"careconnect/devidp"
+	"careconnect/domain"
+	"careconnect/links"
+)
+
+// mustRegisterChecked registers body through c and returns the new worksite's ID.
+func mustRegisterChecked(t *testing.T, c *apptest.Checked, body map[string]any) string {
+	t.Helper()
+	res := c.PostJSON("/api/v1/worksites", body)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("register: got %d %s; want 201", res.Status, res.Body)
+	}
+	var got worksiteResponse
+	res.JSON(t, &got)
+	if loc := res.Header.Get("Location"); loc != "/api/v1/worksites/"+got.Worksite.ID {
+		t.Errorf("Location = %q; want the worksite's status URL", loc)
+	}
+	return got.Worksite.ID
+}
+
+// getStatusChecked reads a worksite's status through c.
+func getStatusChecked(t *testing.T, c *apptest.Checked, id string) domain.WorksiteStatus {
+	t.Helper()
+	res := c.Do(http.MethodGet, "/api/v1/worksites/"+id, "", nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET worksite %s: got %d %s; want 200", id, res.Status, res.Body)
+	}
+	var got worksiteResponse
+	res.JSON(t, &got)
+	return got.Status
+}
+
+// waitStateChecked polls through c until the worksite is in state want.
+func waitStateChecked(t *testing.T, c *apptest.Checked, id string, want domain.WorksiteState) domain.WorksiteStatus {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st := getStatusChecked(t, c, id)
+		if st.State == want {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worksite %s: state %q; want %q", id, st.State, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitListedChecked polls the team's list until id is in it for query.
+func waitListedChecked(t *testing.T, c *apptest.Checked, query, id string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res := c.Staff(http.MethodGet, "/api/v1/staff/worksites"+query, nil)
+		if res.Status == http.StatusOK && strings.Contains(string(res.Body), id) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("team list %s: got %d %s; want %s in it", query, res.Status, res.Body, id)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// meBody is the part of GET /api/v1/me the tests read.
+type meBody struct {
+	Principal domain.Principal   `json:"principal"`
+	CSRFToken string             `json:"csrfToken"`
+	Status    *domain.UserStatus `json:"status"`
+	Account   *domain.Account    `json:"account"`
+}
+
+// mustMe reads GET /api/v1/me through c with headers.
+func mustMe(t *testing.T, c *apptest.Checked, headers ...string) meBody {
+	t.Helper()
+	res := c.Do(http.MethodGet, "/api/v1/me", "", nil, headers...)
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET /api/v1/me: got %d %s; want 200", res.Status, res.Body)
+	}
+	var me meBody
+	res.JSON(t, &me)
+	return me
+}
+
+// TestOpenAPIConformance runs the real system through every documented
+// operation, success and error paths, and validates each request and
+// response against api/openapi.yaml.
+func TestOpenAPIConformance(t *testing.T) {
+	env := apptest.Start(t, nil)
+	c := env.Checked() // anonymous unless a request says otherwise
+
+	// Operations.
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/reference"} {
+		if res := c.Do(http.MethodGet, p, "", nil); res.Status != http.StatusOK {
+			t.Errorf("GET %s: got %d %s; want 200", p, res.Status, res.Body)
+		}
+	}
+	if res := c.Do(http.MethodGet, "/api/openapi.yaml", "", nil); res.Status != http.StatusOK || !bytes.Equal(res.Body, api.OpenAPI()) {
+		t.Errorf("GET /api/openapi.yaml: got %d; want 200 with the embedded document", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/healthz", "", nil, "X-Request-ID", "conformance-1"); res.Header.Get("X-Request-ID") != "conformance-1" {
+		t.Errorf("X-Request-ID = %q; want the caller's conformance-1 echoed", res.Header.Get("X-Request-ID"))
+	}
+
+	// A browser signs in (login 302 to the provider, callback 302 with the
+	// session cookie), registers its account under the session's CSRF
+	// token, and signs out.
+	browser := c.SignInBrowser(devidp.PersonaNursePractitioner, "?returnTo=/enrolment")
+	if browser.ReturnedTo != "/enrolment" {
+		t.Errorf("callback sent the browser to %q; want the returnTo /enrolment", browser.ReturnedTo)
+	}
+	cookie := c.As("")
+	npMe := mustMe(t, cookie, "Cookie", browser.Cookie)
+	if npMe.Principal.Role != domain.RoleApplicant || npMe.Status == nil || npMe.Status.State != domain.UserIdentityValidated || npMe.Account != nil {
+		t.Errorf("me after the first sign-in = %+v; want an applicant whose identity is validated, without an account", npMe)
+	}
+	npSubject := npMe.Principal.Subject
+	if res := cookie.PostJSON("/api/v1/me/account", apptest.AccountFor(devidp.PersonaNursePractitioner), "Cookie", browser.Cookie); res.Status != http.StatusForbidden {
+		t.Errorf("register an account in a session without %s: got %d %s; want 403", api.CSRFHeader, res.Status, res.Body)
+	}
+	if res := cookie.PostJSON("/api/v1/me/account", apptest.AccountFor(devidp.PersonaNursePractitioner), browser.Headers()...); res.Status != http.StatusCreated {
+		t.Fatalf("register an account in a session: got %d %s; want 201", res.Status, res.Body)
+	}
+	if res := c.Do(http.MethodGet, "/auth/login?as=team", "", nil); res.Status != http.StatusFound {
+		t.Errorf("team sign-in: got %d %s; want 302", res.Status, res.Body)
+	}
+
+	// An API client: the physician's bearer ID token.
+	physAuth := env.Bearer(devidp.PersonaPhysician)
+	phys := c.As(physAuth)
+	physMe := mustMe(t, phys)
+	physSubject := physMe.Principal.Subject
+	if physMe.CSRFToken != "" || physMe.Status == nil || physMe.Account != nil {
+		t.Errorf("me by bearer = %+v; want a status, no account and no CSRF token", physMe)
+	}
+	if res := phys.Do(http.MethodGet, "/api/v1/me/status", "", nil); res.Status != http.StatusOK {
+		t.Errorf("my status: got %d %s; want 200", res.Status, res.Body)
+	}
+	if res := phys.PostJSON("/api/v1/worksites", registration()); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("register a worksite without an account: got %d %s; want 422", res.Status, res.Body)
+	}
+	if res := phys.PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"}); res.Status != http.StatusNotFound {
+		t.Errorf("reset a password without an account: got %d %s; want 404", res.Status, res.Body)
+	}
+	if res := phys.PostJSON("/api/v1/me/account", apptest.AccountFor(devidp.PersonaPhysician)); res.Status != http.StatusCreated {
+		t.Fatalf("register the physician's account: got %d %s; want 201", res.Status, res.Body)
+	}
+	admin := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
+	if res := phys.PostJSON("/api/v1/me/account", apptest.AccountFor(devidp.PersonaPhysician)); res.Status != http.StatusConflict {
+		t.Errorf("a second account: got %d %s; want 409", res.Status, res.Body)
+	}
+	if res := phys.Do(http.MethodPatch, "/api/v1/me/account", "application/json", []byte(`{"preferredFirstName":"Pri","mobile":"250 555 0199"}`)); res.Status != http.StatusOK {
+		t.Errorf("update the account: got %d %s; want 200", res.Status, res.Body)
+	}
+	if res := phys.Expect(apptest.RequestInvalid).Do(http.MethodPatch, "/api/v1/me/account", "application/json", []byte(`{}`)); res.Status != http.StatusBadRequest {
+		t.Errorf("update nothing: got %d %s; want 400", res.Status, res.Body)
+	}
+	if res := phys.PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"}); res.Status != http.StatusOK {
+		t.Errorf("reset the password: got %d %s; want 200", res.Status, res.Body)
+	}
+	if me := mustMe(t, phys); me.Account == nil || me.Account.PreferredFirstName != "Pri" || me.Status == nil || me.Status.State != domain.UserAccountRegistered {
+		t.Errorf("me after registering = %+v; want the updated account, account registered", me)
+	}
+
+	// Registration, and the emailed declaration link.
+	id := mustRegisterChecked(t, phys, registration())
+	waitStateChecked(t, phys, id, domain.WorksiteAwaitingDeclaration)
+	// IDs are matched without regard to case.
+	if got := getStatusChecked(t, phys, strings.ToLower(id)); got.WorksiteID != id {
+		t.Errorf("lower-case ID: got worksite %q; want %q", got.WorksiteID, id)
+	}
+	// Another applicant cannot see it; the team can.
+	if res := c.Do(http.MethodGet, "/api/v1/worksites/"+id, "", nil, "Authorization", env.Bearer(devidp.PersonaNursePractitioner)); res.Status != http.StatusNotFound {
+		t.Errorf("another applicant reads the worksite: got %d %s; want 404", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/worksites/"+id, nil); res.Status != http.StatusOK {
+		t.Errorf("the team reads the worksite: got %d %s; want 200", res.Status, res.Body)
+	}
+	_, token := apptest.DeclarationLink(t, waitMail(t, env, admin, id))
+	if res := c.Do(http.MethodGet, "/declaration/"+token, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `name="screenshot"`) {
+		t.Errorf("declaration page: got %d; want 200 with the form", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/api/v1/declarations/"+token, "", nil); res.Status != http.StatusOK {
+		t.Errorf("declaration form: got %d %s; want 200", res.Status, res.Body)
+	}
+
+	// The dev mail catcher, in its three forms.
+	for _, q := range []string{"", "?format=json", "?html=0"} {
+		if res := c.Do(http.MethodGet, "/dev/mail"+q, "", nil); res.Status != http.StatusOK {
+			t.Errorf("GET /dev/mail%s: got %d; want 200", q, res.Status)
+		}
+	}
+	if res := c.Do(http.MethodGet, "/dev/mail?html=999", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("GET /dev/mail?html=999: got %d; want 404", res.Status)
+	}
+
+	// Staff reads before the declaration; approving now is a rule violation.
+	for _, p := range []string{"", "?state=awaiting_declaration", "?waitingOn=signing_authority"} {
+		if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites"+p, nil); res.Status != http.StatusOK {
+			t.Errorf("team list %s: got %d %s", p, res.Status, res.Body)
+		}
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+"/declaration/screenshot", nil); res.Status != http.StatusNotFound {
+		t.Errorf("screenshot before signing: got %d %s; want 404", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/approve", map[string]string{}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("approve before signing: got %d %s; want 422", res.Status, res.Body)
+	}
+
+	// Sign; a second signature conflicts.
+	decl := apptest.ValidDeclaration(t)
+	if res := c.PostDeclaration(token, decl); res.Status != http.StatusOK {
+		t.Fatalf("sign: got %d %s; want 200", res.Status, res.Body)
+	}
+	if res := c.PostDeclaration(token, decl); res.Status != http.StatusConflict {
+		t.Errorf("second signature: got %d %s; want 409", res.Status, res.Body)
+	}
+	if res := c.Do(http.MethodGet, "/declaration/"+token, "", nil); res.Status != http.StatusOK || strings.Contains(string(res.Body), `name="screenshot"`) {
+		t.Errorf("declaration page after signing: got %d; want 200 saying it was received, without the form", res.Status)
+	}
+	waitStateChecked(t, phys, id, domain.WorksiteAwaitingReview)
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+"/declaration/screenshot", nil); res.Status != http.StatusOK || !bytes.Equal(res.Body, decl.File) {
+		t.Errorf("screenshot: got %d (%d bytes); want 200 with the uploaded PNG", res.Status, len(res.Body))
+	}
+	waitListedChecked(t, c, "?waitingOn=enrolment_team", id)
+
+	// Approve: the body names no actor (the caller is), so one that does is
+	// refused by document and server alike.
+	if res := c.Expect(apptest.RequestInvalid).Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/approve", map[string]string{"actor": "casey@team.example.ca"}); res.Status != http.StatusBadRequest {
+		t.Errorf("approve naming an actor: got %d %s; want 400", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/approve", map[string]string{"reason": "complete"}); res.Status != http.StatusOK {
+		t.Fatalf("approve: got %d %s; want 200", res.Status, res.Body)
+	}
+	waitStateChecked(t, phys, id, domain.WorksiteApproved)
+	if res := c.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/reject", map[string]string{"reason": "late"}); res.Status != http.StatusConflict {
+		t.Errorf("reject after approval: got %d %s; want 409", res.Status, res.Body)
+	}
+	waitMail(t, env, admin, "approved")
+	for _, p := range []string{"/audit", "/emails"} {
+		if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+p, nil); res.Status != http.StatusOK {
+			t.Errorf("GET %s: got %d %s; want 200", p, res.Status, res.Body)
+		}
+	}
+
+	// A second worksite is rejected, with and without a reason.
+	other := registration()
+	other["address"].(map[string]any)["streetNumber"] = "372"
+	other2 := mustRegisterChecked(t, phys, other)
+	_, token2 := apptest.DeclarationLink(t, waitMail(t, env, admin, other2))
+	if res := c.PostDeclaration(token2, apptest.ValidDeclaration(t)); res.Status != http.StatusOK {
+		t.Fatalf("sign second: got %d %s", res.Status, res.Body)
+	}
+	waitStateChecked(t, phys, other2, domain.WorksiteAwaitingReview)
+	if res := c.Staff(http.MethodPost, "/api/v1/staff/worksites/"+other2+"/reject", map[string]string{}); res.Status != http.StatusBadRequest {
+		t.Errorf("reject without reason: got %d %s; want 400", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodPost, "/api/v1/staff/worksites/"+other2+"/reject", map[string]string{"reason": "no antivirus"}); res.Status != http.StatusOK {
+		t.Errorf("reject: got %d %s; want 200", res.Status, res.Body)
+	}
+	waitStateChecked(t, phys, other2, domain.WorksiteRejected)
+
+	// A type that does not enrol stops at registration; it cannot be approved.
+	ha := registration()
+	ha["address"].(map[string]any)["streetNumber"] = "374"
+	ha["locationType"], ha["subOption"] = "health_authority_clinic", "VCHA"
+	haID := mustRegisterChecked(t, phys, ha)
+	waitStateChecked(t, phys, haID, domain.WorksiteRegisteredOnly)
+	if res := c.Staff(http.MethodPost, "/api/v1/staff/worksites/"+haID+"/approve", map[string]string{}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("approve a registered-only worksite: got %d %s; want 422", res.Status, res.Body)
+	}
+	waitListedChecked(t, c, "?state=registered_only", haID)
+
+	// The team's view of a person, and a profession correction.
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/people/"+url.PathEscape(physSubject), nil); res.Status != http.StatusOK ||
+		!strings.Contains(string(res.Body), "account registered") || !strings.Contains(string(res.Body), "password reset") {
+		t.Errorf("the team reads the physician: got %d %s; want 200 with the account and audit", res.Status, res.Body)
+	}
+	change := map[string]any{"profession": domain.ProfRegisteredNurse, "professionIds": map[string]string{"college_id": "RN-4004"},
+		"reason": "registered as a nurse practitioner by mistake"}
+	if res := c.Staff(http.MethodPut, "/api/v1/staff/people/"+url.PathEscape(npSubject)+"/profession", change); res.Status != http.StatusOK {
+		t.Errorf("change the profession: got %d %s; want 200", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodPut, "/api/v1/staff/people/"+url.PathEscape(npSubject)+"/profession", change); res.Status != http.StatusConflict {
+		t.Errorf("change to the same profession: got %d %s; want 409", res.Status, res.Body)
+	}
+	if res := c.Expect(apptest.RequestInvalid).Staff(http.MethodPut, "/api/v1/staff/people/"+url.PathEscape(npSubject)+"/profession",
+		map[string]any{"profession": domain.ProfPharmacist}); res.Status != http.StatusBadRequest {
+		t.Errorf("change without a reason: got %d %s; want 400", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/people/nobody-signed-in", nil); res.Status != http.StatusNotFound {
+		t.Errorf("the team reads an unknown person: got %d %s; want 404", res.Status, res.Body)
+	}
+	if me := mustMe(t, c.As(""), "Cookie", browser.Cookie); me.Account == nil || me.Account.Profession != domain.ProfRegisteredNurse {
+		t.Errorf("me after the profession change = %+v; want a registered nurse", me.Account)
+	}
+	teamMe := mustMe(t, c.As(env.Bearer(devidp.PersonaTeam)))
+	if teamMe.Principal.Role != domain.RoleTeam || teamMe.Status != nil || teamMe.Account != nil {
+		t.Errorf("the team's me = %+v; want the team role, no status or account", teamMe)
+	}
+
+	// Sign-out ends the session; the cookie then signs no one in.
+	if res := cookie.Do(http.MethodPost, "/auth/logout", "", nil, "Cookie", browser.Cookie); res.Status != http.StatusForbidden {
+		t.Errorf("sign out without %s: got %d %s; want 403", api.CSRFHeader, res.Status, res.Body)
+	}
+	if res := cookie.Do(http.MethodPost, "/auth/logout", "", nil, browser.Headers()...); res.Status != http.StatusNoContent {
+		t.Errorf("sign out: got %d %s; want 204", res.Status, res.Body)
+	}
+	if res := cookie.Do(http.MethodGet, "/api/v1/me", "", nil, "Cookie", browser.Cookie); res.Status != http.StatusUnauthorized {
+		t.Errorf("me after signing out: got %d %s; want 401", res.Status, res.Body)
+	}
+
+	// Error responses.
+	bad := c.Expect(apptest.RequestInvalid)
+	if res := bad.As(physAuth).Do(http.MethodPost, "/api/v1/worksites", "application/json", []byte(`{"name":`)); res.Status != http.StatusBadRequest {
+		t.Errorf("malformed JSON: got %d; want 400", res.Status)
+	}
+	if res := bad.As(physAuth).PostJSON("/api/v1/worksites", map[string]any{"name": 5}); res.Status != http.StatusBadRequest {
+		t.Errorf("wrong type: got %d; want 400", res.Status)
+	}
+	if res := bad.PostJSON("/api/v1/worksites", registration()); res.Status != http.StatusUnauthorized {
+		t.Errorf("register without signing in: got %d; want 401", res.Status)
+	}
+	if res := bad.Do(http.MethodGet, "/api/v1/staff/worksites", "", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("team list without a token: got %d; want 401", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/api/v1/staff/worksites", "", nil, "Authorization", "Bearer not-a-token"); res.Status != http.StatusUnauthorized {
+		t.Errorf("team list with a garbage token: got %d; want 401", res.Status)
+	}
+	if res := phys.Do(http.MethodGet, "/api/v1/staff/worksites", "", nil); res.Status != http.StatusForbidden {
+		t.Errorf("team list as an applicant: got %d; want 403", res.Status)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/me/status", nil); res.Status != http.StatusForbidden {
+		t.Errorf("my status as the team: got %d; want 403", res.Status)
+	}
+	if res := c.Staff(http.MethodPost, "/api/v1/worksites", registration()); res.Status != http.StatusForbidden {
+		t.Errorf("register a worksite as the team: got %d; want 403", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/api/v1/me", "", nil, "Authorization", env.Bearer(devidp.PersonaLowAssurance)); res.Status != http.StatusForbidden {
+		t.Errorf("me with low identity assurance: got %d; want 403", res.Status)
+	}
+	if res := phys.Do(http.MethodGet, "/api/v1/worksites/ZZZZZZZ", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("unknown worksite: got %d; want 404", res.Status)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/ZZZZZZZ/audit", nil); res.Status != http.StatusNotFound {
+		t.Errorf("audit of unknown worksite: got %d; want 404", res.Status)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/ZZZZZZZ/emails", nil); res.Status != http.StatusNotFound {
+		t.Errorf("emails of unknown worksite: got %d; want 404", res.Status)
+	}
+	if res := phys.PostJSON("/api/v1/worksites", registration()); res.Status != http.StatusConflict {
+		t.Errorf("duplicate address: got %d; want 409", res.Status)
+	}
+	for _, q := range []string{"", "?error=access_denied&state=x", "?state=never-issued&code=x"} {
+		want := http.StatusUnauthorized
+		if q == "" {
+			want = http.StatusBadRequest
+		}
+		if res := c.Do(http.MethodGet, "/auth/callback"+q, "", nil); res.Status != want {
+			t.Errorf("GET /auth/callback%s: got %d %s; want %d", q, res.Status, res.Body, want)
+		}
+	}
+	forged := "AAAA.BBBB"
+	if res := c.Do(http.MethodGet, "/api/v1/declarations/"+forged, "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("forged token: got %d; want 404", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/declaration/"+forged, "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("forged token page: got %d; want 404", res.Status)
+	}
+	expired := mustSigner(t, env.Config.Links.Secret).Sign(links.Claims{Purpose: links.PurposeDeclaration, Subject: id, Expires: time.Now().Add(-time.Hour)})
+	if res := c.Do(http.MethodGet, "/api/v1/declarations/"+expired, "", nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("expired token: got %d; want 422", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/declaration/"+expired, "", nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("expired token page: got %d; want 422", res.Status)
+	}
+	if res := c.PostDeclaration(expired, apptest.ValidDeclaration(t)); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("sign with expired token: got %d; want 422", res.Status)
+	}
+	// Undocumented routes still answer with the Error body.
+	if res := c.Expect(apptest.RequestUnchecked).Do(http.MethodGet, "/api/v1/nothing-here", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("unknown route: got %d; want 404", res.Status)
+	}
+	if res := c.Expect(apptest.RequestUnchecked).Do(http.MethodDelete, "/api/v1/worksites/"+id, "", nil); res.Status != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE worksite: got %d; want 405", res.Status)
+	}
+
+	// Every documented operation answered successfully (2xx, or the
+	// redirect of the browser sign-in) at least once, and each error status was seen.
+	cov := c.Coverage()
+	statuses := map[int]bool{}
+	for path, item := range c.Doc().Paths.Map() {
+		for method, op := range item.Operations() {
+			ok := false
+			for _, s := range cov[op.OperationID] {
+				statuses[s] = true
+				ok = ok || s < 400
+			}
+			if !ok {
+				t.Errorf("%s %s (%s) never answered 2xx or 3xx here: %v", method, path, op.OperationID, cov[op.OperationID])
+			}
+		}
+	}
+	for _, s := range []int{302, 400, 401, 403, 404, 409, 422} {
+		if !statuses[s] {
+			t.Errorf("no operation answered %d", s)
+		}
+	}
+	ops := make([]string, 0, len(cov))
+	for op, s := range cov {
+		ops = append(ops, fmt.Sprint(op, s))
+	}
+	sort.Strings(ops)
+	t.Logf("coverage (operation [statuses]): %s", strings.Join(ops, " "))
+}
+
+// TestOpenAPIRateLimited: each rate-limited operation answers 429, as
+// documented, once a client address has used its allowance.
+func TestOpenAPIRateLimited(t *testing.T) {
+	env := apptest.Start(t, func(cfg *config.Config) { cfg.Auth.RateLimitPerMinute = 1 })
+	c := env.Checked()
+	physAuth := env.Bearer(devidp.PersonaPhysician)
+	calls := []struct {
+		name string
+		do   func(*apptest.Checked) apptest.Response
+	}{
+		{"login", func(c *apptest.Checked) apptest.Response { return c.Do(http.MethodGet, "/auth/login", "", nil) }},
+		{"callback", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/auth/callback?state=never-issued&code=x", "", nil)
+		}},
+		{"register an account", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Expect(apptest.RequestUnchecked).PostJSON("/api/v1/me/account", map[string]any{"username": "x"})
+		}},
+		{"reset a password", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"})
+		}},
+	}
+	for _, call := range calls {
+		t.Run(call.name, func(t *testing.T) {
+			cc := c.For(t)
+			if first := call.do(cc); first.Status == http.StatusTooManyRequests {
+				t.Fatalf("first call: got 429; want the allowance to admit it")
+			}
+			res := call.do(cc)
+			if res.Status != http.StatusTooManyRequests {
+				t.Fatalf("second call within the minute: got %d %s; want 429", res.Status, res.Body)
+			}
+			if res.Header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+		})
+	}
+}
+
+// mustSigner returns a link signer for secret, as the system makes them.
+func mustSigner(t *testing.T, secret string) *links.Signer {
+	t.Helper()
+	s, err := links.NewSigner(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,157 @@
+package authz_test
+
+import (
+	"fmt"
+	"testing"
+
+	"careconnect/authz"
+	"careconnect/domain"
+)
+
+// The callers every action is judged for. Alice is the applicant the
+// resource belongs to; Bob is another applicant; Carol is an applicant who
+// administers the worksite; Helen is on the enrolment team.
+var (
+	alice = &domain.Principal{Subject: "bcsc-alice", Role: domain.RoleApplicant}
+	bob   = &domain.Principal{Subject: "bcsc-bob", Role: domain.RoleApplicant}
+	carol = &domain.Principal{Subject: "bcsc-carol", Role: domain.RoleApplicant}
+	helen = &domain.Principal{Subject: "idir-helen", Role: domain.RoleTeam}
+)
+
+// caller is one column of the matrix.
+type caller struct {
+	name string
+	p    *domain.Principal
+}
+
+var callers = []caller{
+	{"anonymous", nil},
+	{"applicant self", alice},
+	{"another applicant", bob},
+	{"site administrator", carol},
+	{"team", helen},
+}
+
+// ok is the "allowed" outcome in the matrix, for readability.
+const ok = ""
+
+// want is the expected error code per caller, in the order of callers.
+type want [5]string
+
+func TestAuthorizeMatrix(t *testing.T) {
+	aliceOwns := authz.Resource{Owner: alice.Subject}
+	carolAdmins := authz.Resource{Admins: []string{carol.Subject}}
+	selfOnly := want{domain.EUNAUTHORIZED, ok, domain.ENOTFOUND, domain.ENOTFOUND, domain.EFORBIDDEN}
+	// Without an owner the resource is the caller's own (how the API asks).
+	ownImplicit := want{domain.EUNAUTHORIZED, ok, ok, ok, domain.EFORBIDDEN}
+	teamOnly := want{domain.EUNAUTHORIZED, domain.EFORBIDDEN, domain.EFORBIDDEN, domain.EFORBIDDEN, ok}
+
+	tests := []struct {
+		action authz.Action
+		res    authz.Resource
+		want   want
+	}{
+		{authz.ReadOwnStatus, aliceOwns, selfOnly},
+		{authz.ReadOwnStatus, authz.Resource{}, ownImplicit},
+		{authz.RegisterAccount, aliceOwns, selfOnly},
+		{authz.RegisterAccount, authz.Resource{}, ownImplicit},
+		{authz.ReadOwnAccount, aliceOwns, selfOnly},
+		{authz.ReadOwnAccount, authz.Resource{}, ownImplicit},
+		{authz.UpdateOwnAccount, aliceOwns, selfOnly},
+		{authz.UpdateOwnAccount, authz.Resource{}, ownImplicit},
+		{authz.ResetOwnPassword, aliceOwns, selfOnly},
+		{authz.ResetOwnPassword, authz.Resource{}, ownImplicit},
+		// Any applicant with an account may register a worksite; the team may not.
+		{authz.RegisterWorksite, authz.Resource{HasAccount: true}, ownImplicit},
+		// Without an account the applicant is told what to do first.
+		{authz.RegisterWorksite, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
+			domain.EUNPROCESSABLE, domain.EFORBIDDEN}},
+		// Someone else's account is not theirs to use, account or not.
+		{authz.RegisterWorksite, authz.Resource{Owner: alice.Subject, HasAccount: true}, selfOnly},
+		// Only the worksite's administrators and the team read it; others learn nothing.
+		{authz.ReadWorksite, carolAdmins, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND, ok, ok}},
+		{authz.ReadWorksite, authz.Resource{Admins: []string{alice.Subject, carol.Subject}}, want{domain.EUNAUTHORIZED, ok,
+			domain.ENOTFOUND, ok, ok}},
+		// A worksite with no administrators is the team's alone.
+		{authz.ReadWorksite, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND, domain.ENOTFOUND, ok}},
+		// A team member listed as an administrator is still judged by role, not by subject.
+		{authz.ReadWorksite, authz.Resource{Admins: []string{helen.Subject}}, want{domain.EUNAUTHORIZED, domain.ENOTFOUND,
+			domain.ENOTFOUND, domain.ENOTFOUND, ok}},
+		{authz.TeamListWorksites, authz.Resource{}, teamOnly},
+		{authz.TeamReadWorksite, carolAdmins, teamOnly},
+		{authz.TeamDecideWorksite, carolAdmins, teamOnly},
+		{authz.TeamReadPerson, aliceOwns, teamOnly},
+		{authz.TeamChangeProfession, aliceOwns, teamOnly},
+	}
+
+	covered := map[authz.Action]bool{}
+	for _, tt := range tests {
+		covered[tt.action] = true
+		for i, c := range callers {
+			t.Run(fmt.Sprintf("%s/%+v/%s", tt.action, tt.res, c.name), func(t *testing.T) {
+				err := authz.Authorize(c.p, tt.action, tt.res)
+				if got := domain.ErrorCode(err); got != tt.want[i] {
+					t.Errorf("Authorize(%s, %s, %+v) = %v (code %q); want code %q", c.name, tt.action, tt.res, err, got, tt.want[i])
+				}
+				// A refusal is always a *domain.Error whose message can be shown.
+				if err != nil && domain.ErrorMessage(err) == "internal error" {
+					t.Errorf("refusal %v has no caller-safe message", err)
+				}
+			})
+		}
+	}
+	// A new action without a row in this table fails here.
+	for _, a := range authz.Actions() {
+		if !covered[a] {
+			t.Errorf("action %q has no row in the matrix", a)
+		}
+	}
+}
+
+func TestActionsListsEveryRuleOnce(t *testing.T) {
+	acts := authz.Actions()
+	want := []authz.Action{authz.ReadOwnStatus, authz.RegisterAccount, authz.ReadOwnAccount, authz.UpdateOwnAccount,
+		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.TeamListWorksites, authz.TeamReadWorksite,
+		authz.TeamDecideWorksite, authz.TeamReadPerson, authz.TeamChangeProfession}
+	seen := map[authz.Action]int{}
+	for i, a := range acts {
+		seen[a]++
+		if i > 0 && acts[i-1] >= a {
+			t.Errorf("Actions() = %v; want sorted, unique", acts)
+		}
+	}
+	for _, a := range want {
+		if seen[a] != 1 {
+			t.Errorf("Actions() lists %q %d times; want once", a, seen[a])
+		}
+	}
+	if len(acts) != len(want) {
+		t.Errorf("Actions() has %d actions; want %d", len(acts), len(want))
+	}
+}
+
+func TestAuthorizeUnknownAction(t *testing.T) {
+	// An action without a rule is a bug, never a silent allow, whoever asks.
+	for _, c := range callers {
+		if got := domain.ErrorCode(authz.Authorize(c.p, "team.everything", authz.Resource{})); got != domain.EINTERNAL {
+			t.Errorf("%s: unknown action code = %q; want %q", c.name, got, domain.EINTERNAL)
+		}
+	}
+}
+
+func TestAuthorizeUnknownRole(t *testing.T) {
+	// A principal with no known role (a mis-mapped token) is allowed nothing.
+	nobody := &domain.Principal{Subject: alice.Subject, Role: "superuser"}
+	res := authz.Resource{Owner: alice.Subject, HasAccount: true, Admins: []string{alice.Subject}}
+	for _, a := range authz.Actions() {
+		if err := authz.Authorize(nobody, a, res); err == nil {
+			t.Errorf("Authorize(role superuser, %s) = nil; want a refusal", a)
+		}
+	}
+	empty := &domain.Principal{Subject: alice.Subject}
+	for _, a := range authz.Actions() {
+		if err := authz.Authorize(empty, a, res); err == nil {
+			t.Errorf("Authorize(no role, %s) = nil; want a refusal", a)
+		}
+	}
+}

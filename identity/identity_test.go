@@ -1,0 +1,672 @@
+package identity_test
+
+import (
+	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"careconnect/devidp"
+	"careconnect/domain"
+	"careconnect/identity"
+	"careconnect/store"
+	"careconnect/store/storetest"
+)
+
+const (
+	applicantClient = "careconnect-test"
+	teamClient      = "careconnect-team-test"
+	redirectURL     = "http://careconnect.test/auth/callback"
+	minIAL          = 3
+)
+
+// clock is an adjustable clock for login-state and session expiry.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time // guarded by mu
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is an Authenticator against a real dev identity provider (and,
+// in team-issuer mode, a second one for the team) and a real PostgreSQL
+// session store.
+type fixture struct {
+	auth  *identity.Authenticator
+	idp   *devidp.Provider
+	team  *devidp.Provider // nil in role-claim mode
+	store *store.Store
+	clock *clock
+}
+
+// mustStartIDP starts a dev identity provider with one client.
+func mustStartIDP(t *testing.T, clientID string) *devidp.Provider {
+	t.Helper()
+	idp, err := devidp.Start("127.0.0.1:0", devidp.Options{Env: "test", Clients: map[string]devidp.Client{
+		clientID: {Secret: clientID + "-secret", RedirectURIs: []string{redirectURL}}}})
+	if err != nil {
+		t.Fatalf("devidp.Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := idp.Close(); err != nil {
+			t.Errorf("devidp Close: %v", err)
+		}
+	})
+	return idp
+}
+
+// newFixture builds the fixture; withTeamIssuer adds a separate team issuer.
+func newFixture(t *testing.T, withTeamIssuer bool) *fixture {
+	t.Helper()
+	fx := &fixture{idp: mustStartIDP(t, applicantClient), store: storetest.New(t, store.Postgres), clock: &clock{t: time.Now()}}
+	cfg := identity.Config{
+		Applicant: identity.IssuerConfig{Issuer: fx.idp.Issuer(), ClientID: applicantClient, ClientSecret: applicantClient + "-secret"},
+		RoleClaim: "roles", RoleValue: devidp.RoleEnrolmentTeam, MinIAL: minIAL, IALClaim: "identity_assurance_level",
+		RedirectURL: redirectURL, SessionTTL: time.Hour, Now: fx.clock.Now,
+	}
+	if withTeamIssuer {
+		fx.team = mustStartIDP(t, teamClient)
+		cfg.Team = identity.IssuerConfig{Issuer: fx.team.Issuer(), ClientID: teamClient, ClientSecret: teamClient + "-secret"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, err := identity.New(ctx, cfg, fx.store)
+	if err != nil {
+		t.Fatalf("identity.New: %v", err)
+	}
+	fx.auth = a
+	return fx
+}
+
+// mustToken mints an ID token from idp for the persona, failing the test on error.
+func mustToken(t *testing.T, idp *devidp.Provider, persona, audience string, opts ...devidp.TokenOption) string {
+	t.Helper()
+	tok, err := idp.IDToken(persona, audience, opts...)
+	if err != nil {
+		t.Fatalf("IDToken(%s): %v", persona, err)
+	}
+	return tok
+}
+
+// mustPersona returns a persona of idp.
+func mustPersona(t *testing.T, idp *devidp.Provider, key string) devidp.Persona {
+	t.Helper()
+	p, ok := idp.Persona(key)
+	if !ok {
+		t.Fatalf("no persona %q", key)
+	}
+	return p
+}
+
+// checkCode fails unless err carries the domain code want.
+func checkCode(t *testing.T, what string, err error, want string) {
+	t.Helper()
+	if got := domain.ErrorCode(err); got != want {
+		t.Errorf("%s: error %v (code %q); want code %q", what, err, got, want)
+	}
+}
+
+func TestVerifyBearerAccepts(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		persona string
+		opts    []devidp.TokenOption
+		role    domain.Role
+		ial     int
+	}{
+		{"physician", devidp.PersonaPhysician, nil, domain.RoleApplicant, 3},
+		{"moa", devidp.PersonaMOA, nil, domain.RoleApplicant, 3},
+		// The team persona carries roles: ["enrolment_team"].
+		{"team by roles claim", devidp.PersonaTeam, nil, domain.RoleTeam, 3},
+		// A single string roles claim counts too.
+		{"team by string roles claim", devidp.PersonaPhysician,
+			[]devidp.TokenOption{devidp.WithClaims(map[string]any{"roles": devidp.RoleEnrolmentTeam})}, domain.RoleTeam, 3},
+		// Other roles do not make anyone staff.
+		{"other role", devidp.PersonaPhysician,
+			[]devidp.TokenOption{devidp.WithClaims(map[string]any{"roles": []string{"admin", "enrolment_team_x"}})}, domain.RoleApplicant, 3},
+		// The team persona with its role removed is an applicant.
+		{"team without roles", devidp.PersonaTeam, []devidp.TokenOption{devidp.WithClaims(map[string]any{"roles": nil})},
+			domain.RoleApplicant, 3},
+		// Some issuers send the level as a string.
+		{"IAL as a string", devidp.PersonaPhysician,
+			[]devidp.TokenOption{devidp.WithClaims(map[string]any{"identity_assurance_level": "3"})}, domain.RoleApplicant, 3},
+		{"IAL above the minimum", devidp.PersonaPhysician,
+			[]devidp.TokenOption{devidp.WithClaims(map[string]any{"identity_assurance_level": 4})}, domain.RoleApplicant, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			per := mustPersona(t, fx.idp, tt.persona)
+			p, err := fx.auth.VerifyBearer(ctx, mustToken(t, fx.idp, tt.persona, applicantClient, tt.opts...))
+			if err != nil {
+				t.Fatalf("VerifyBearer: %v; want a principal", err)
+			}
+			want := domain.Principal{Subject: per.Subject, Issuer: fx.idp.Issuer(), Role: tt.role, GivenName: per.GivenName,
+				FamilyName: per.FamilyName, Email: per.Email, IAL: tt.ial}
+			if p != want {
+				t.Errorf("principal = %+v; want %+v", p, want)
+			}
+		})
+	}
+}
+
+func TestVerifyBearerRejects(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	phys := devidp.PersonaPhysician
+	must := func(tok string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	tests := []struct {
+		name  string
+		token string
+		want  string
+	}{
+		{"expired", mustToken(t, fx.idp, phys, applicantClient, devidp.WithExpiry(time.Now().Add(-time.Minute))), domain.EUNAUTHORIZED},
+		{"wrong audience", mustToken(t, fx.idp, phys, "some-other-client"), domain.EUNAUTHORIZED},
+		{"wrong issuer", mustToken(t, fx.idp, phys, applicantClient, devidp.WithIssuer("https://evil.example")), domain.EUNAUTHORIZED},
+		// The issuer URL with a trailing slash is another issuer.
+		{"issuer with trailing slash", mustToken(t, fx.idp, phys, applicantClient, devidp.WithIssuer(fx.idp.Issuer()+"/")),
+			domain.EUNAUTHORIZED},
+		{"alg none", fx.idp.UnsignedToken(phys, applicantClient), domain.EUNAUTHORIZED},
+		{"bad signature", must(fx.idp.ForeignSignedToken(phys, applicantClient)), domain.EUNAUTHORIZED},
+		// A token with every field right except the signature bytes.
+		{"tampered payload", tamper(t, mustToken(t, fx.idp, phys, applicantClient)), domain.EUNAUTHORIZED},
+		{"no subject", mustToken(t, fx.idp, phys, applicantClient, devidp.WithClaims(map[string]any{"sub": nil})), domain.EUNAUTHORIZED},
+		{"garbage", "not-a-token", domain.EUNAUTHORIZED},
+		{"three garbage parts", "a.b.c", domain.EUNAUTHORIZED},
+		{"empty", "", domain.EUNAUTHORIZED},
+		// A verified identity below IAL 3 is refused, not "unauthenticated".
+		{"low assurance persona", mustToken(t, fx.idp, devidp.PersonaLowAssurance, applicantClient), domain.EFORBIDDEN},
+		{"IAL 2", mustToken(t, fx.idp, phys, applicantClient, devidp.WithClaims(map[string]any{"identity_assurance_level": 2})),
+			domain.EFORBIDDEN},
+		{"no IAL claim", mustToken(t, fx.idp, phys, applicantClient, devidp.WithClaims(map[string]any{"identity_assurance_level": nil})),
+			domain.EFORBIDDEN},
+		{"unreadable IAL", mustToken(t, fx.idp, phys, applicantClient, devidp.WithClaims(map[string]any{"identity_assurance_level": "high"})),
+			domain.EFORBIDDEN},
+		// A team member signing in through BCSC still needs its assurance level.
+		{"team role with IAL 1", mustToken(t, fx.idp, devidp.PersonaTeam, applicantClient,
+			devidp.WithClaims(map[string]any{"identity_assurance_level": 1})), domain.EFORBIDDEN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := fx.auth.VerifyBearer(ctx, tt.token)
+			checkCode(t, "VerifyBearer", err, tt.want)
+			if err == nil {
+				t.Errorf("principal = %+v; want none", p)
+			}
+			// The reason a token failed stays in the log, never in the caller's message.
+			if msg := domain.ErrorMessage(err); tt.want == domain.EUNAUTHORIZED && msg != "the token is not valid; sign in again" {
+				t.Errorf("message = %q; want the one generic token message", msg)
+			}
+		})
+	}
+}
+
+// tamper changes one character of a token's payload, keeping it decodable.
+func tamper(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || len(parts[1]) < 10 {
+		t.Fatalf("token %q is not a JWS", tok)
+	}
+	b := []byte(parts[1])
+	if b[5] == 'A' {
+		b[5] = 'B'
+	} else {
+		b[5] = 'A'
+	}
+	parts[1] = string(b)
+	return strings.Join(parts, ".")
+}
+
+func TestVerifyBearerTeamIssuer(t *testing.T) {
+	fx := newFixture(t, true)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		token string
+		role  domain.Role
+		want  string
+	}{
+		// Whoever the team issuer vouches for is staff, roles claim or not.
+		{"team issuer", mustToken(t, fx.team, devidp.PersonaTeam, teamClient, devidp.WithClaims(map[string]any{"roles": nil})),
+			domain.RoleTeam, ""},
+		// The team issuer does not state BCSC's assurance level; none is required of it.
+		{"team issuer, IAL 1", mustToken(t, fx.team, devidp.PersonaTeam, teamClient,
+			devidp.WithClaims(map[string]any{"identity_assurance_level": 1})), domain.RoleTeam, ""},
+		{"applicant issuer", mustToken(t, fx.idp, devidp.PersonaPhysician, applicantClient), domain.RoleApplicant, ""},
+		// The team issuer's token for the applicant client is not the team's.
+		{"team issuer, applicant audience", mustToken(t, fx.team, devidp.PersonaTeam, applicantClient), "", domain.EUNAUTHORIZED},
+		// An applicant token claiming the team issuer is checked against the team's keys and fails.
+		{"forged team issuer", mustToken(t, fx.idp, devidp.PersonaTeam, teamClient, devidp.WithIssuer(fx.team.Issuer())), "",
+			domain.EUNAUTHORIZED},
+		{"team issuer, expired", mustToken(t, fx.team, devidp.PersonaTeam, teamClient, devidp.WithExpiry(time.Now().Add(-time.Minute))), "",
+			domain.EUNAUTHORIZED},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := fx.auth.VerifyBearer(ctx, tt.token)
+			checkCode(t, "VerifyBearer", err, tt.want)
+			if err == nil && p.Role != tt.role {
+				t.Errorf("role = %q; want %q", p.Role, tt.role)
+			}
+		})
+	}
+}
+
+var (
+	hiddenInputRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
+	formActionRE  = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
+)
+
+// noRedirects is a browser that reports redirects instead of following them.
+func noRedirects() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// mustAuthorize plays the browser at the identity provider: it opens the
+// authorization URL, picks persona on the picker and returns the query of
+// the redirect back to the callback URL, which it does not follow.
+func mustAuthorize(t *testing.T, authURL, persona string) url.Values {
+	t.Helper()
+	c := noRedirects()
+	res, err := c.Get(authURL)
+	if err != nil {
+		t.Fatalf("GET %s: %v", authURL, err)
+	}
+	body := mustRead(t, res)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET authorize: %d; want the persona picker\n%s", res.StatusCode, body)
+	}
+	m := formActionRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("picker has no form:\n%s", body)
+	}
+	action, err := res.Request.URL.Parse(html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{}
+	for _, f := range hiddenInputRE.FindAllStringSubmatch(body, -1) {
+		form.Set(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
+	}
+	form.Set("persona", persona)
+	res, err = c.PostForm(action.String(), form)
+	if err != nil {
+		t.Fatalf("POST picker: %v", err)
+	}
+	body = mustRead(t, res)
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("POST picker: %d; want 302 to the callback\n%s", res.StatusCode, body)
+	}
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != redirectURL {
+		t.Fatalf("redirected to %s; want the callback %s", got, redirectURL)
+	}
+	return loc.Query()
+}
+
+func mustRead(t *testing.T, res *http.Response) string {
+	t.Helper()
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// mustLoginURL starts a sign-in and returns the authorization URL.
+func (fx *fixture) mustLoginURL(t *testing.T, kind domain.SignInKind, returnTo string) string {
+	t.Helper()
+	u, err := fx.auth.LoginURL(context.Background(), kind, returnTo)
+	if err != nil {
+		t.Fatalf("LoginURL: %v", err)
+	}
+	return u
+}
+
+// signedIn is the outcome of a completed sign-in.
+type signedIn struct {
+	p        domain.Principal
+	cookie   string
+	returnTo string
+}
+
+// mustSignIn runs the whole code flow for persona and fails unless it succeeds.
+func (fx *fixture) mustSignIn(t *testing.T, kind domain.SignInKind, persona, returnTo string) signedIn {
+	t.Helper()
+	q := mustAuthorize(t, fx.mustLoginURL(t, kind, returnTo), persona)
+	p, cookie, back, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"))
+	if err != nil {
+		t.Fatalf("Callback(%s): %v", persona, err)
+	}
+	return signedIn{p: p, cookie: cookie, returnTo: back}
+}
+
+func TestLoginURL(t *testing.T) {
+	fx := newFixture(t, true)
+	tests := []struct {
+		kind   domain.SignInKind
+		issuer string
+		client string
+	}{
+		{domain.SignInApplicant, fx.idp.Issuer(), applicantClient},
+		// With a team issuer, team sign-in goes there.
+		{domain.SignInTeam, fx.team.Issuer(), teamClient},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			u, err := url.Parse(fx.mustLoginURL(t, tt.kind, "/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := u.Scheme + "://" + u.Host; got != tt.issuer {
+				t.Errorf("authorization URL host = %s; want the issuer %s", got, tt.issuer)
+			}
+			q := u.Query()
+			checks := map[string]string{"client_id": tt.client, "redirect_uri": redirectURL, "response_type": "code",
+				"code_challenge_method": "S256"}
+			for k, want := range checks {
+				if got := q.Get(k); got != want {
+					t.Errorf("%s = %q; want %q", k, got, want)
+				}
+			}
+			for _, k := range []string{"state", "nonce", "code_challenge"} {
+				if len(q.Get(k)) < 20 {
+					t.Errorf("%s = %q; want a long random value", k, q.Get(k))
+				}
+			}
+			if !strings.Contains(" "+q.Get("scope")+" ", " openid ") {
+				t.Errorf("scope = %q; want openid", q.Get("scope"))
+			}
+			// Each sign-in gets fresh state and nonce.
+			u2, err := url.Parse(fx.mustLoginURL(t, tt.kind, "/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u2.Query().Get("state") == q.Get("state") || u2.Query().Get("nonce") == q.Get("nonce") {
+				t.Errorf("two sign-ins share state or nonce")
+			}
+		})
+	}
+}
+
+func TestCallbackCreatesSession(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	per := mustPersona(t, fx.idp, devidp.PersonaPhysician)
+	s := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPhysician, "/worksites/K4T6CLP?tab=status")
+
+	if s.p.Subject != per.Subject || s.p.Role != domain.RoleApplicant || s.p.GivenName != per.GivenName ||
+		s.p.FamilyName != per.FamilyName || s.p.Email != per.Email || s.p.IAL != per.IAL || s.p.Issuer != fx.idp.Issuer() {
+		t.Errorf("principal = %+v; want the physician %+v as an applicant", s.p, per)
+	}
+	if len(s.cookie) < 32 || s.p.CSRFToken == "" || s.p.SessionID != identity.HashSessionID(s.cookie) {
+		t.Errorf("cookie %q, CSRF %q, session ID %q; want a long cookie, a CSRF token and the cookie's hash",
+			s.cookie, s.p.CSRFToken, s.p.SessionID)
+	}
+	if s.p.CSRFToken == s.cookie {
+		t.Errorf("CSRF token equals the session cookie; want them independent")
+	}
+	if s.returnTo != "/worksites/K4T6CLP?tab=status" {
+		t.Errorf("returnTo = %q; want the path asked for", s.returnTo)
+	}
+
+	// The session reads back as the same principal.
+	got, err := fx.auth.Session(ctx, s.cookie)
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	if got != s.p {
+		t.Errorf("Session principal = %+v; want %+v", got, s.p)
+	}
+	// Only the hash of the cookie is stored: the raw value finds nothing.
+	if _, err := fx.store.GetSession(ctx, s.cookie, time.Now()); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("store lookup by the raw cookie: %v; want not found (only hashes are stored)", err)
+	}
+	if _, err := fx.store.GetSession(ctx, identity.HashSessionID(s.cookie), time.Now()); err != nil {
+		t.Errorf("store lookup by hash: %v; want the session", err)
+	}
+
+	// A second sign-in is a separate session; ending one leaves the other.
+	s2 := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPhysician, "")
+	if s2.cookie == s.cookie || s2.p.CSRFToken == s.p.CSRFToken {
+		t.Errorf("two sign-ins share a cookie or CSRF token")
+	}
+	if s2.returnTo != "/" {
+		t.Errorf("returnTo without one = %q; want /", s2.returnTo)
+	}
+	if err := fx.auth.Logout(ctx, s.cookie); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	_, err = fx.auth.Session(ctx, s.cookie)
+	checkCode(t, "Session after Logout", err, domain.EUNAUTHORIZED)
+	if _, err := fx.auth.Session(ctx, s2.cookie); err != nil {
+		t.Errorf("other session after Logout: %v; want it still valid", err)
+	}
+	// Logging out twice, or with no cookie, is harmless.
+	if err := fx.auth.Logout(ctx, s.cookie); err != nil {
+		t.Errorf("second Logout: %v; want nil", err)
+	}
+	if err := fx.auth.Logout(ctx, ""); err != nil {
+		t.Errorf("Logout(\"\"): %v; want nil", err)
+	}
+}
+
+func TestCallbackTeam(t *testing.T) {
+	t.Run("role claim", func(t *testing.T) {
+		fx := newFixture(t, false)
+		s := fx.mustSignIn(t, domain.SignInTeam, devidp.PersonaTeam, "/staff")
+		if s.p.Role != domain.RoleTeam {
+			t.Errorf("role = %q; want %q", s.p.Role, domain.RoleTeam)
+		}
+		got, err := fx.auth.Session(context.Background(), s.cookie)
+		if err != nil || got.Role != domain.RoleTeam {
+			t.Errorf("Session = %+v, %v; want the team role kept", got, err)
+		}
+		// A team member may also use the applicant sign-in; the role comes from the token.
+		s = fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaTeam, "")
+		if s.p.Role != domain.RoleTeam {
+			t.Errorf("team persona through the applicant sign-in: role = %q; want %q", s.p.Role, domain.RoleTeam)
+		}
+		// An applicant choosing the team sign-in is refused, with no session.
+		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInTeam, "/"), devidp.PersonaPhysician)
+		p, cookie, _, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"))
+		checkCode(t, "applicant through team sign-in", err, domain.EFORBIDDEN)
+		if cookie != "" || p.Subject != "" {
+			t.Errorf("refused sign-in returned principal %+v cookie %q; want neither", p, cookie)
+		}
+	})
+	t.Run("team issuer", func(t *testing.T) {
+		fx := newFixture(t, true)
+		// Signing in at the team issuer makes the persona staff, whatever its claims.
+		s := fx.mustSignIn(t, domain.SignInTeam, devidp.PersonaRegisteredNurse, "")
+		if s.p.Role != domain.RoleTeam || s.p.Issuer != fx.team.Issuer() {
+			t.Errorf("principal = %+v; want the team role from the team issuer", s.p)
+		}
+	})
+}
+
+func TestCallbackRefusals(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+
+	t.Run("low assurance", func(t *testing.T) {
+		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaLowAssurance)
+		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		checkCode(t, "low assurance Callback", err, domain.EFORBIDDEN)
+		if cookie != "" || p.Subject != "" {
+			t.Errorf("refused sign-in returned principal %+v cookie %q; want neither", p, cookie)
+		}
+		if !strings.Contains(domain.ErrorMessage(err), "assurance") {
+			t.Errorf("message %q; want it to explain the assurance level", domain.ErrorMessage(err))
+		}
+	})
+
+	t.Run("state is single use", func(t *testing.T) {
+		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
+		if _, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code")); err != nil {
+			t.Fatalf("first Callback: %v", err)
+		}
+		_, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		checkCode(t, "replayed Callback", err, domain.EUNAUTHORIZED)
+		if cookie != "" {
+			t.Errorf("replay returned a cookie")
+		}
+	})
+
+	t.Run("unknown state", func(t *testing.T) {
+		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
+		_, _, _, err := fx.auth.Callback(ctx, "forged-"+q.Get("state"), q.Get("code"))
+		checkCode(t, "Callback with an unknown state", err, domain.EUNAUTHORIZED)
+	})
+
+	t.Run("incomplete response", func(t *testing.T) {
+		_, _, _, err := fx.auth.Callback(ctx, "", "code")
+		checkCode(t, "Callback without state", err, domain.EINVALID)
+		_, _, _, err = fx.auth.Callback(ctx, "state", "")
+		checkCode(t, "Callback without code", err, domain.EINVALID)
+	})
+
+	// The ID token's nonce must be the one this sign-in sent: a user agent
+	// that swaps it gets a token for another sign-in.
+	t.Run("nonce mismatch", func(t *testing.T) {
+		u, err := url.Parse(fx.mustLoginURL(t, domain.SignInApplicant, "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("nonce", "attacker-chosen-nonce-0000000000")
+		u.RawQuery = q.Encode()
+		back := mustAuthorize(t, u.String(), devidp.PersonaPhysician)
+		_, cookie, _, err := fx.auth.Callback(ctx, back.Get("state"), back.Get("code"))
+		checkCode(t, "Callback with a swapped nonce", err, domain.EUNAUTHORIZED)
+		if cookie != "" {
+			t.Errorf("nonce mismatch returned a cookie")
+		}
+	})
+
+	// A code issued to another sign-in does not complete this one: the PKCE
+	// verifier of this state does not match that code's challenge.
+	t.Run("code of another sign-in", func(t *testing.T) {
+		mine := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
+		theirs := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaMOA)
+		_, _, _, err := fx.auth.Callback(ctx, mine.Get("state"), theirs.Get("code"))
+		checkCode(t, "Callback with another sign-in's code", err, domain.EUNAUTHORIZED)
+		// The refused attempt used up its state.
+		_, _, _, err = fx.auth.Callback(ctx, mine.Get("state"), mine.Get("code"))
+		checkCode(t, "Callback after a refused attempt", err, domain.EUNAUTHORIZED)
+	})
+
+	t.Run("made-up code", func(t *testing.T) {
+		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
+		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), "made-up-code")
+		checkCode(t, "Callback with a made-up code", err, domain.EUNAUTHORIZED)
+	})
+
+	t.Run("login state expires", func(t *testing.T) {
+		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
+		fx.clock.Advance(11 * time.Minute)
+		defer fx.clock.Advance(-11 * time.Minute)
+		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		checkCode(t, "Callback 11 minutes later", err, domain.EUNAUTHORIZED)
+	})
+}
+
+func TestSession(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	s := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPharmacist, "")
+
+	for _, tt := range []struct {
+		name, cookie string
+	}{
+		{"empty", ""},
+		{"unknown", "c2Vzc2lvbi10aGF0LW5ldmVyLWV4aXN0ZWQtMDAwMDAwMDAwMA"},
+		// The stored hash is not a cookie.
+		{"the stored hash", identity.HashSessionID(s.cookie)},
+		{"oversized", strings.Repeat("x", 200)},
+	} {
+		_, err := fx.auth.Session(ctx, tt.cookie)
+		checkCode(t, "Session("+tt.name+")", err, domain.EUNAUTHORIZED)
+	}
+
+	// The session ends after its TTL (an hour here).
+	fx.clock.Advance(59 * time.Minute)
+	if _, err := fx.auth.Session(ctx, s.cookie); err != nil {
+		t.Fatalf("Session after 59 minutes: %v; want valid", err)
+	}
+	fx.clock.Advance(2 * time.Minute)
+	_, err := fx.auth.Session(ctx, s.cookie)
+	checkCode(t, "Session after 61 minutes", err, domain.EUNAUTHORIZED)
+}
+
+func TestReturnToStaysOnSite(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	tests := []struct {
+		in, want string
+	}{
+		{"/", "/"},
+		{"/worksites/K4T6CLP", "/worksites/K4T6CLP"},
+		{"/search?q=a%2Fb#top", "/search?q=a%2Fb#top"},
+		{"", "/"},
+		{"https://evil.example/", "/"},
+		{"http://evil.example", "/"},
+		{"//evil.example", "/"},
+		{"//evil.example/path", "/"},
+		{`/\evil.example`, "/"},
+		{"evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		// Browsers drop tabs and newlines inside URLs: these become //evil.example.
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r/evil.example", "/"},
+		{"/" + strings.Repeat("a", 600), "/"},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(fx.mustLoginURL(t, domain.SignInApplicant, tt.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := fx.store.TakeLoginState(ctx, u.Query().Get("state"))
+		if err != nil {
+			t.Fatalf("TakeLoginState: %v", err)
+		}
+		if st.ReturnTo != tt.want {
+			t.Errorf("returnTo %q stored as %q; want %q", tt.in, st.ReturnTo, tt.want)
+		}
+	}
+	// Through the whole flow, an off-site returnTo comes back as "/".
+	if s := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPhysician, "//evil.example"); s.returnTo != "/" {
+		t.Errorf("Callback returnTo = %q; want /", s.returnTo)
+	}
+}

@@ -1,0 +1,554 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"careconnect/activities"
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/mail"
+)
+
+// Membership update arguments. Actor is the subject of the person acting;
+// RequestID is the API request, which also names new join requests and
+// invitations.
+type (
+	// JoinRequestArgs asks to join (UpdateRequestJoin).
+	JoinRequestArgs struct {
+		Requester domain.Member
+		Comment   string
+		RequestID string
+	}
+	// JoinDecision answers a join request (UpdateDecideJoin).
+	JoinDecision struct {
+		JoinRequestID string
+		Approve       bool
+		Reason        string
+		Actor         string
+		EndsAt        *time.Time
+		RequestID     string
+	}
+	// InviteArgs invites one email address (UpdateInvite).
+	InviteArgs struct {
+		Email     string
+		Actor     string
+		ActorName string
+		RequestID string
+	}
+	// InvitationRef names an invitation (UpdateResendInvitation).
+	InvitationRef struct {
+		InvitationID string
+		Actor        string
+		RequestID    string
+	}
+	// AcceptInvitation accepts an invitation for an account (UpdateAcceptInvitation).
+	AcceptInvitation struct {
+		InvitationID string
+		Member       domain.Member
+		AccountEmail string
+		RequestID    string
+	}
+	// MemberChange changes one member (promote, demote, deactivate,
+	// reactivate, set end date).
+	MemberChange struct {
+		Actor     string
+		Target    string
+		Reason    string
+		EndsAt    *time.Time
+		RequestID string
+	}
+	// WorksiteChange records a change to the worksite itself: details edited
+	// (already stored by the API), reclassified, suspended, reinstated, closed.
+	WorksiteChange struct {
+		Actor     string
+		ActorRole domain.Role
+		Change    string
+		Reason    string
+		// TypePolicy is the new type's policy row when the team reclassified it.
+		TypePolicy *domain.WorksiteTypePolicy
+		RequestID  string
+	}
+	// MembershipNotice tells a person's workflow that their membership changed.
+	MembershipNotice struct {
+		Subject    string
+		WorksiteID string
+		Change     string
+		Active     bool
+		Admin      bool
+		At         time.Time
+	}
+)
+
+// setUpdate registers a synchronous update handler with its validator;
+// both see the run's state, and apply queues its effects.
+func setUpdate[T any, R any](ctx workflow.Context, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name,
+		func(ctx workflow.Context, arg T) (R, error) { return apply(ctx, arg), nil },
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, arg T) error { return appErr(validate(arg)) }})
+}
+
+func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.WorksiteStatus, error) { return w.st, nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryMembership, func() (domain.Membership, error) { return w.mem, nil }); err != nil {
+		return err
+	}
+	mem := func(ctx workflow.Context) domain.Membership { return w.mem }
+	regs := []func() error{
+		func() error {
+			return setUpdate(ctx, UpdateSignDeclaration, func(s SignDeclaration) error {
+				return domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle)
+			}, w.signDeclaration)
+		},
+		func() error {
+			return setUpdate(ctx, UpdateDecide, func(d Decision) error {
+				if w.decision != nil {
+					return domain.Errorf(domain.ECONFLICT, "the enrolment team has already decided on this worksite")
+				}
+				return domain.CanDecideWorksite(w.st.State, w.policy, d.Approve, d.Reason)
+			}, w.decide)
+		},
+		func() error {
+			return setUpdate(ctx, UpdateRequestJoin, func(a JoinRequestArgs) error {
+				return w.mem.CanRequestJoin(a.Requester.Subject, a.Comment)
+			}, func(ctx workflow.Context, a JoinRequestArgs) domain.Membership { w.requestJoin(ctx, a); return w.mem })
+		},
+		func() error {
+			return setUpdate(ctx, UpdateDecideJoin, func(d JoinDecision) error {
+				if err := w.mem.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
+					return err
+				}
+				if !d.Approve && d.Reason == "" {
+					return (domain.FieldErrors{"reason": "is required when rejecting"}).Err()
+				}
+				return nil
+			}, func(ctx workflow.Context, d JoinDecision) domain.Membership { w.decideJoin(ctx, d); return w.mem })
+		},
+		func() error {
+			return setUpdate(ctx, UpdateInvite, func(a InviteArgs) error { return w.mem.CanInvite(a.Actor, a.Email) },
+				func(ctx workflow.Context, a InviteArgs) domain.Membership { w.invite(ctx, a); return w.mem })
+		},
+		func() error {
+			return setUpdate(ctx, UpdateResendInvitation, func(r InvitationRef) error { return w.mem.CanResendInvitation(r.Actor, r.InvitationID) },
+				func(ctx workflow.Context, r InvitationRef) domain.Membership {
+					w.resendInvitation(ctx, r)
+					return w.mem
+				})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateAcceptInvitation, func(a AcceptInvitation) error {
+				return w.mem.CanAcceptInvitation(a.Member.Subject, a.AccountEmail, a.InvitationID)
+			}, func(ctx workflow.Context, a AcceptInvitation) domain.Membership {
+				w.acceptInvitation(ctx, a)
+				return w.mem
+			})
+		},
+		func() error {
+			return setUpdate(ctx, UpdatePromote, func(c MemberChange) error { return w.mem.CanPromote(c.Actor, c.Target) },
+				func(ctx workflow.Context, c MemberChange) domain.Membership {
+					w.changeMember(ctx, c, "promoted", "you are now an administrator of this worksite", func(x *domain.Member) { x.Admin = true })
+					return mem(ctx)
+				})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateDemote, func(c MemberChange) error { return w.mem.CanDemote(c.Actor, c.Target) },
+				func(ctx workflow.Context, c MemberChange) domain.Membership {
+					w.changeMember(ctx, c, "demoted", "you are no longer an administrator of this worksite", func(x *domain.Member) { x.Admin = false })
+					return mem(ctx)
+				})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateDeactivate, func(c MemberChange) error { return w.mem.CanDeactivate(c.Actor, c.Target) },
+				func(ctx workflow.Context, c MemberChange) domain.Membership {
+					w.deactivate(ctx, c.Target, c.Actor, c.Reason, c.RequestID)
+					return mem(ctx)
+				})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateReactivate, func(c MemberChange) error {
+				return w.mem.CanReactivate(c.Actor, c.Target, c.EndsAt, workflow.Now(ctx))
+			}, func(ctx workflow.Context, c MemberChange) domain.Membership {
+				now := workflow.Now(ctx)
+				w.changeMember(ctx, c, "reactivated", "your membership is active again", func(x *domain.Member) {
+					x.Active, x.Since, x.EndsAt, x.InactiveSince, x.InactiveWhy = true, now, c.EndsAt, nil, ""
+				})
+				return mem(ctx)
+			})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateSetMemberEnd, func(c MemberChange) error { return w.canSetEnd(ctx, c) },
+				func(ctx workflow.Context, c MemberChange) domain.Membership {
+					change := "your membership no longer has an end date"
+					if c.EndsAt != nil {
+						change = "your membership ends on " + c.EndsAt.Format(time.DateOnly)
+					}
+					w.changeMember(ctx, c, "end_date_set", change, func(x *domain.Member) { x.EndsAt = c.EndsAt })
+					return mem(ctx)
+				})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+				w.worksiteChanged(ctx, c)
+				return w.st
+			})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateSuspend, func(c WorksiteChange) error {
+				if err := w.canChangeWorksite(c); err != nil {
+					return err
+				}
+				if w.st.Suspended {
+					return domain.Errorf(domain.ECONFLICT, "the worksite is already suspended")
+				}
+				return requireReason(c.Reason)
+			}, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+				w.suspend(ctx, c, true)
+				return w.st
+			})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateReinstate, func(c WorksiteChange) error {
+				if err := w.canChangeWorksite(c); err != nil {
+					return err
+				}
+				if !w.st.Suspended {
+					return domain.Errorf(domain.ECONFLICT, "the worksite is not suspended")
+				}
+				return requireReason(c.Reason)
+			}, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+				w.suspend(ctx, c, false)
+				return w.st
+			})
+		},
+		func() error {
+			return setUpdate(ctx, UpdateClose, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+				w.close(ctx, c)
+				return w.st
+			})
+		},
+	}
+	for _, r := range regs {
+		if err := r(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func requireReason(reason string) error {
+	if reason == "" {
+		return (domain.FieldErrors{"reason": "is required"}).Err()
+	}
+	return nil
+}
+
+func (w *worksiteRun) signDeclaration(ctx workflow.Context, s SignDeclaration) domain.WorksiteStatus {
+	w.signer = &s
+	w.event(ctx, "declaration_signed", fmt.Sprintf("signed by %s (%s)", s.SignerName, s.SignerTitle))
+	w.enter(ctx, domain.WorksiteAwaitingReview)
+	w.expect(domain.TeamReviewMilestones(w.st.WaitingSince, w.in.Schedule, w.in.Calendar))
+	w.audit(ctx, "declaration signed", fmt.Sprintf("by %s, %s", s.SignerName, s.SignerTitle),
+		s.SignerName, "signing_authority", "declaration/"+s.RequestID, s.RequestID)
+	w.email(mail.KindDeclarationReceived, activities.ToSiteAdmins, 1, nil)
+	return w.st
+}
+
+func (w *worksiteRun) decide(ctx workflow.Context, d Decision) domain.WorksiteStatus {
+	w.decision = &d
+	if d.Approve {
+		w.event(ctx, "approved", d.Reason)
+		w.enter(ctx, domain.WorksiteApproved)
+		w.audit(ctx, "worksite approved", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID, d.RequestID)
+		w.email(mail.KindWorksiteApproved, activities.ToSiteAdmins, 1, nil)
+	} else {
+		w.event(ctx, "rejected", d.Reason)
+		w.st.Reason = d.Reason
+		w.enter(ctx, domain.WorksiteRejected)
+		w.audit(ctx, "worksite rejected", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID, d.RequestID)
+		w.email(mail.KindWorksiteRejected, activities.ToSiteAdmins, 1, nil)
+	}
+	return w.st
+}
+
+// memberEvent counts a membership change towards continue-as-new and the projection.
+func (w *worksiteRun) memberEvent() {
+	w.events++
+	w.memSeq++
+}
+
+func (w *worksiteRun) requestJoin(ctx workflow.Context, a JoinRequestArgs) {
+	r := a.Requester
+	jr := domain.JoinRequest{ID: "jr-" + a.RequestID, Subject: r.Subject, Name: r.Name, Email: r.Email,
+		Profession: r.Profession, UserType: r.UserType, Comment: a.Comment, RequestedAt: workflow.Now(ctx)}
+	w.mem.Requests = append(w.mem.Requests, jr)
+	w.memberEvent()
+	w.audit(ctx, "join requested", jr.Name, r.Subject, "applicant", "join/"+jr.ID, a.RequestID)
+	w.emailJoinRequest(jr, 0)
+}
+
+// emailJoinRequest sends each active administrator their own signed link to
+// answer request jr (reminder seq, 0 for the request itself).
+func (w *worksiteRun) emailJoinRequest(jr domain.JoinRequest, seq int) {
+	for _, admin := range w.adminPeople() {
+		admin := admin
+		w.email(mail.KindJoinRequest, activities.ToSiteAdmins, seq, func(in *activities.WorksiteEmailInput) {
+			in.Key = w.key("join_request", jr.ID, fmt.Sprint(seq), admin.Subject)
+			in.Recipients = []domain.Person{admin}
+			in.MemberName, in.MemberProfession, in.Comment = jr.Name, jr.Profession, jr.Comment
+			in.LinkPurpose, in.LinkSubject = string(links.PurposeJoinDecision), w.in.WorksiteID+"/"+jr.ID+"/"+admin.Subject
+		})
+	}
+}
+
+func (w *worksiteRun) decideJoin(ctx workflow.Context, d JoinDecision) {
+	i, _ := w.mem.Request(d.JoinRequestID)
+	jr := w.mem.Requests[i]
+	w.mem.Requests = append(w.mem.Requests[:i:i], w.mem.Requests[i+1:]...)
+	w.memberEvent()
+	to := []domain.Person{{Name: jr.Name, Email: jr.Email, Subject: jr.Subject}}
+	if !d.Approve {
+		w.audit(ctx, "join request rejected", jr.Name+": "+d.Reason, d.Actor, "site_administrator", "join/"+jr.ID+"/decision", d.RequestID)
+		w.email(mail.KindJoinDecided, "", 1, func(in *activities.WorksiteEmailInput) {
+			in.Key, in.Recipients, in.Reason = w.key("join_decided", jr.ID), to, d.Reason
+		})
+		return
+	}
+	w.addMember(ctx, domain.Member{Subject: jr.Subject, Name: jr.Name, Email: jr.Email, Profession: jr.Profession,
+		UserType: jr.UserType, EndsAt: d.EndsAt}, "membership approved")
+	w.audit(ctx, "join request approved", jr.Name, d.Actor, "site_administrator", "join/"+jr.ID+"/decision", d.RequestID)
+	w.email(mail.KindJoinDecided, "", 1, func(in *activities.WorksiteEmailInput) {
+		in.Key, in.Recipients, in.Reason = w.key("join_decided", jr.ID), to, ""
+	})
+}
+
+// addMember makes m an active member (again) and tells their workflow.
+func (w *worksiteRun) addMember(ctx workflow.Context, m domain.Member, change string) {
+	now := workflow.Now(ctx)
+	if x, ok := w.mem.Member(m.Subject); ok {
+		admin := x.Admin
+		*x = m
+		x.Admin = admin
+		x.Active, x.Since = true, now
+	} else {
+		m.Active, m.Since = true, now
+		w.mem.Members = append(w.mem.Members, m)
+	}
+	w.notify(ctx, m.Subject, change)
+}
+
+func (w *worksiteRun) notify(ctx workflow.Context, subject, change string) {
+	x, _ := w.mem.Member(subject)
+	n := MembershipNotice{Subject: subject, WorksiteID: w.in.WorksiteID, Change: change, At: workflow.Now(ctx)}
+	if x != nil {
+		n.Active, n.Admin = x.Active, x.Admin
+	}
+	w.effects = append(w.effects, effect{notify: &n})
+}
+
+func (w *worksiteRun) invite(ctx workflow.Context, a InviteArgs) {
+	now := workflow.Now(ctx)
+	inv := domain.Invitation{ID: "inv-" + a.RequestID, Email: a.Email, InvitedBy: a.ActorName, InvitedOn: now, LastSentAt: now,
+		EmailsSent: 1, ExpiresAt: now.Add(time.Duration(w.in.Schedule.InvitationExpiresAfter))}
+	w.mem.Invitations = append(w.mem.Invitations, inv)
+	w.memberEvent()
+	w.audit(ctx, "member invited", a.Email, a.Actor, "site_administrator", "invitation/"+inv.ID, a.RequestID)
+	w.emailInvitation(inv)
+}
+
+func (w *worksiteRun) emailInvitation(inv domain.Invitation) {
+	w.email(mail.KindInvitation, "", inv.EmailsSent, func(in *activities.WorksiteEmailInput) {
+		in.Key = w.key("invitation", inv.ID, fmt.Sprint(inv.EmailsSent))
+		in.Recipients = []domain.Person{{Email: inv.Email}}
+		in.MemberName, in.Deadline = inv.InvitedBy, inv.ExpiresAt
+		in.LinkPurpose, in.LinkSubject, in.LinkExpires = string(links.PurposeInvitation), w.in.WorksiteID+"/"+inv.ID, inv.ExpiresAt
+	})
+}
+
+func (w *worksiteRun) resendInvitation(ctx workflow.Context, r InvitationRef) {
+	i, _ := w.mem.Invitation(r.InvitationID)
+	inv := &w.mem.Invitations[i]
+	inv.EmailsSent++
+	inv.LastSentAt = workflow.Now(ctx)
+	w.memberEvent()
+	w.audit(ctx, "invitation resent", inv.Email, r.Actor, "site_administrator", fmt.Sprintf("invitation/%s/%d", inv.ID, inv.EmailsSent), r.RequestID)
+	w.emailInvitation(*inv)
+}
+
+func (w *worksiteRun) acceptInvitation(ctx workflow.Context, a AcceptInvitation) {
+	i, _ := w.mem.Invitation(a.InvitationID)
+	inv := w.mem.Invitations[i]
+	w.mem.Invitations = append(w.mem.Invitations[:i:i], w.mem.Invitations[i+1:]...)
+	w.memberEvent()
+	w.addMember(ctx, a.Member, "invitation accepted; membership approved")
+	w.audit(ctx, "invitation accepted", a.Member.Name, a.Member.Subject, "applicant", "invitation/"+inv.ID+"/accepted", a.RequestID)
+	w.email(mail.KindMembershipChanged, "", 1, func(in *activities.WorksiteEmailInput) {
+		in.Key = w.key("membership_changed", a.Member.Subject, "accepted", inv.ID)
+		in.Recipients = []domain.Person{{Name: a.Member.Name, Email: a.Member.Email}}
+		in.Change = "you are now a member of this worksite"
+	})
+}
+
+// changeMember applies change to c.Target and tells them.
+func (w *worksiteRun) changeMember(ctx workflow.Context, c MemberChange, action, change string, apply func(*domain.Member)) {
+	x, _ := w.mem.Member(c.Target)
+	apply(x)
+	w.memberEvent()
+	w.notify(ctx, x.Subject, action)
+	w.audit(ctx, "member "+action, x.Name+detail(c.Reason), c.Actor, "site_administrator", fmt.Sprintf("member/%s/%s/%d", x.Subject, action, w.memSeq), c.RequestID)
+	w.emailMember(*x, action, change, c.Reason)
+}
+
+func detail(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return ": " + reason
+}
+
+func (w *worksiteRun) emailMember(x domain.Member, action, change, reason string) {
+	w.email(mail.KindMembershipChanged, "", w.memSeq, func(in *activities.WorksiteEmailInput) {
+		in.Key = w.key("membership_changed", x.Subject, action, fmt.Sprint(w.memSeq))
+		in.Recipients = []domain.Person{{Name: x.Name, Email: x.Email}}
+		in.Change, in.Reason = change, reason
+	})
+}
+
+// deactivate sets target inactive, for reason, ending their access from here.
+func (w *worksiteRun) deactivate(ctx workflow.Context, target, actor, reason, requestID string) {
+	now := workflow.Now(ctx)
+	w.changeMember(ctx, MemberChange{Actor: actor, Target: target, Reason: reason, RequestID: requestID}, "deactivated",
+		"your membership is inactive: you no longer have CareConnect access from this worksite", func(x *domain.Member) {
+			x.Active, x.InactiveSince, x.InactiveWhy, x.EndsAt = false, &now, reason, nil
+		})
+}
+
+func (w *worksiteRun) canSetEnd(ctx workflow.Context, c MemberChange) error {
+	if !w.mem.ActiveAdminOrErr(c.Actor) {
+		return domain.Errorf(domain.EFORBIDDEN, "only an active administrator of this worksite can do that")
+	}
+	x, ok := w.mem.Member(c.Target)
+	switch {
+	case !ok:
+		return domain.Errorf(domain.ENOTFOUND, "that person is not a member of this worksite")
+	case !x.Active:
+		return domain.Errorf(domain.EUNPROCESSABLE, "reactivate the member first")
+	case c.EndsAt != nil && !c.EndsAt.After(workflow.Now(ctx)):
+		return (domain.FieldErrors{"endsAt": "must be in the future"}).Err()
+	}
+	return nil
+}
+
+// canChangeWorksite: the team may change any worksite; an administrator
+// may edit details and close their own.
+func (w *worksiteRun) canChangeWorksite(c WorksiteChange) error {
+	if c.ActorRole == domain.RoleTeam || w.mem.ActiveAdminOrErr(c.Actor) {
+		return nil
+	}
+	return domain.Errorf(domain.EFORBIDDEN, "only an active administrator of this worksite, or the enrolment team, can do that")
+}
+
+func (w *worksiteRun) worksiteChanged(ctx workflow.Context, c WorksiteChange) {
+	if c.TypePolicy != nil {
+		w.policy = *c.TypePolicy
+		w.st.WaitingOn, w.st.NextAction = domain.WorksiteNextAction(w.st.State, w.policy)
+	}
+	w.event(ctx, "worksite_changed", c.Change)
+	w.events++
+	w.audit(ctx, "worksite changed", c.Change, c.Actor, string(c.ActorRole), "changed/"+c.RequestID, c.RequestID)
+	w.email(mail.KindWorksiteChanged, activities.ToSiteAdmins, w.st.Seq, func(in *activities.WorksiteEmailInput) {
+		in.Key, in.Change = w.key("worksite_changed", c.RequestID), c.Change
+	})
+}
+
+// activePeople are the active members, who hear of suspension and closure.
+func (w *worksiteRun) activePeople() []domain.Person {
+	var out []domain.Person
+	for _, x := range w.mem.Members {
+		if x.Active {
+			out = append(out, domain.Person{Name: x.Name, Email: x.Email, Subject: x.Subject})
+		}
+	}
+	return out
+}
+
+func (w *worksiteRun) suspend(ctx workflow.Context, c WorksiteChange, suspended bool) {
+	w.st.Suspended = suspended
+	action, change := "worksite suspended", "the worksite is suspended: nobody has CareConnect access from it until it is reinstated"
+	if !suspended {
+		action, change = "worksite reinstated", "the worksite is reinstated"
+	}
+	w.event(ctx, action, c.Reason)
+	w.events++
+	w.audit(ctx, action, c.Reason, c.Actor, string(c.ActorRole), "suspension/"+c.RequestID, c.RequestID)
+	w.email(mail.KindWorksiteChanged, "", w.st.Seq, func(in *activities.WorksiteEmailInput) {
+		in.Key, in.Recipients, in.Change, in.Reason = w.key("worksite_changed", c.RequestID), w.activePeople(), change, c.Reason
+	})
+}
+
+// close deactivates every membership, drops pending requests and
+// invitations, and ends the worksite.
+func (w *worksiteRun) close(ctx workflow.Context, c WorksiteChange) {
+	people := w.activePeople()
+	now := workflow.Now(ctx)
+	for i := range w.mem.Members {
+		x := &w.mem.Members[i]
+		if x.Active {
+			x.Active, x.InactiveSince, x.InactiveWhy, x.EndsAt = false, &now, "worksite closed", nil
+			w.notify(ctx, x.Subject, "deactivated: worksite closed")
+		}
+	}
+	w.mem.Requests, w.mem.Invitations = nil, nil
+	w.memberEvent()
+	w.st.Reason = c.Reason
+	w.event(ctx, "closed", c.Reason)
+	w.enter(ctx, domain.WorksiteClosed)
+	w.audit(ctx, "worksite closed", c.Reason, c.Actor, string(c.ActorRole), "closed", c.RequestID)
+	w.email(mail.KindWorksiteChanged, "", 1, func(in *activities.WorksiteEmailInput) {
+		in.Key, in.Recipients, in.Reason = w.key("worksite_changed", "closed"), people, c.Reason
+		in.Change = "the worksite is closed and every membership is inactive"
+	})
+}
+
+// fireMembershipDeadlines sends due join request reminders and invitation
+// resends, expires invitations and ends locum memberships.
+func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Time) {
+	for i := range w.mem.Requests {
+		jr := &w.mem.Requests[i]
+		ms := domain.JoinRequestMilestones(jr.RequestedAt, w.in.Schedule.JoinRequestReminderDays, w.in.Calendar)
+		for jr.RemindersSent < len(ms) && !ms[jr.RemindersSent].At.After(now) {
+			jr.RemindersSent++
+			w.memberEvent()
+			w.emailJoinRequest(*jr, jr.RemindersSent)
+			if jr.RemindersSent == len(ms) {
+				jr.Overdue = true
+				w.event(ctx, "join_request_overdue", jr.Name+" has waited for an answer since "+jr.RequestedAt.Format(time.DateOnly))
+			}
+		}
+	}
+	kept := w.mem.Invitations[:0]
+	for _, inv := range w.mem.Invitations {
+		if !inv.ExpiresAt.After(now) {
+			w.memberEvent()
+			w.audit(ctx, "invitation expired", inv.Email, "system", "system", "invitation/"+inv.ID+"/expired")
+			continue
+		}
+		if !inv.AutoResent && !inv.InvitedOn.Add(time.Duration(w.in.Schedule.InvitationResendAfter)).After(now) {
+			inv.AutoResent = true
+			inv.EmailsSent++
+			inv.LastSentAt = now
+			w.memberEvent()
+			w.emailInvitation(inv)
+		}
+		kept = append(kept, inv)
+	}
+	w.mem.Invitations = kept
+	for _, x := range w.mem.Members {
+		if x.Active && x.EndsAt != nil && !x.EndsAt.After(now) {
+			w.deactivate(ctx, x.Subject, "system", "the membership's end date was reached", "")
+		}
+	}
+}
