@@ -24,6 +24,7 @@ import (
 	"careconnect/domain"
 	"careconnect/links"
 	"careconnect/store"
+	"careconnect/workflows"
 )
 
 //go:embed openapi.yaml
@@ -60,6 +61,13 @@ type Store interface {
 	UpdateAccount(ctx context.Context, subject string, u store.AccountUpdate, audit domain.AuditEvent) (domain.Account, error)
 	SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
 	SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
+
+	WorksiteAdmins(ctx context.Context, worksiteID string) ([]string, error)
+	GetMembership(ctx context.Context, worksiteID string) (domain.Membership, error)
+	MemberWorksites(ctx context.Context, subject string) ([]store.MemberWorksite, error)
+	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
+	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
+	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
 }
 
 // Deps are the Server's dependencies, built once in main.
@@ -138,6 +146,9 @@ func New(d Deps) *Server {
 	e.GET("/api/v1/declarations/:token", s.getDeclarationForm)
 	e.POST("/api/v1/declarations/:token", s.signDeclaration)
 	e.GET("/api/v1/reference", s.reference)
+	// Join request links name the answering administrator: the token is the credential.
+	e.GET("/api/v1/join-links/:token", s.joinLink)
+	e.POST("/api/v1/join-links/:token", s.answerJoinLink)
 
 	// Everything else under /api/v1 knows its caller and goes through authz.
 	v1 := e.Group("/api/v1", s.authenticate, s.csrf)
@@ -146,13 +157,32 @@ func New(d Deps) *Server {
 	v1.POST("/me/account", s.rateLimited, s.registerAccount)
 	v1.PATCH("/me/account", s.updateAccount)
 	v1.POST("/me/password", s.rateLimited, s.resetPassword)
+	v1.GET("/me/worksites", s.myWorksites)
+	v1.GET("/worksites/search", s.searchWorksites)
 	v1.POST("/worksites", s.registerWorksite)
 	v1.GET("/worksites/:id", s.getWorksite)
+	v1.PATCH("/worksites/:id", s.editWorksite)
+	v1.POST("/worksites/:id/close", s.closeWorksite)
+	v1.GET("/worksites/:id/members", s.members)
+	v1.POST("/worksites/:id/join-requests", s.requestJoin)
+	v1.POST("/worksites/:id/join-requests/:rid/approve", s.decideJoinRequest(true))
+	v1.POST("/worksites/:id/join-requests/:rid/reject", s.decideJoinRequest(false))
+	v1.POST("/worksites/:id/invitations", s.invite)
+	v1.POST("/worksites/:id/invitations/:iid/resend", s.resendInvitation)
+	v1.POST("/worksites/:id/members/:subject/promote", s.memberAction(workflows.UpdatePromote))
+	v1.POST("/worksites/:id/members/:subject/demote", s.memberAction(workflows.UpdateDemote))
+	v1.POST("/worksites/:id/members/:subject/deactivate", s.memberAction(workflows.UpdateDeactivate))
+	v1.POST("/worksites/:id/members/:subject/reactivate", s.memberAction(workflows.UpdateReactivate))
+	v1.PUT("/worksites/:id/members/:subject/end-date", s.memberAction(workflows.UpdateSetMemberEnd))
+	v1.POST("/invitations/:token/accept", s.acceptInvitation)
 
 	staff := v1.Group("/staff")
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.GET("/worksites", s.listWorksites)
+	staff.PATCH("/worksites/:id", s.classifyWorksite)
+	staff.POST("/worksites/:id/suspend", s.suspendWorksite(true))
+	staff.POST("/worksites/:id/reinstate", s.suspendWorksite(false))
 	staff.GET("/worksites/:id/audit", s.worksiteAudit)
 	staff.GET("/worksites/:id/emails", s.worksiteEmails)
 	staff.GET("/worksites/:id/declaration/screenshot", s.declarationScreenshot)
@@ -160,6 +190,8 @@ func New(d Deps) *Server {
 	staff.POST("/worksites/:id/reject", s.decideWorksite(false))
 
 	e.GET("/declaration/:token", s.declarationPage)
+	e.GET("/join-requests/:token", s.linkPage("join", "Request to join your worksite"))
+	e.GET("/invitations/:token", s.linkPage("invitation", "Invitation to join a worksite"))
 	if d.DevMail != nil {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}

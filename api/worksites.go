@@ -77,7 +77,7 @@ func (s *Server) registerWorksite(c *gin.Context) {
 		return
 	}
 	in := workflows.WorksiteInput{WorksiteID: w.ID, TypePolicy: s.types[w.LocationType], RegisteredAt: now,
-		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar()}
+		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar(), Registrant: s.asMember(acct)}
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.WorksiteWorkflowID(w.ID), TaskQueue: s.cfg.Temporal.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -101,12 +101,12 @@ func (s *Server) getWorksite(c *gin.Context) {
 		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
 		return
 	}
-	w, err := s.lookupWorksite(c)
+	w, admins, err := s.worksiteAndAdmins(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	if !s.authorize(c, authz.ReadWorksite, authz.Resource{Admins: w.Admins()}) {
+	if !s.authorize(c, authz.ReadWorksite, authz.Resource{Admins: admins}) {
 		return
 	}
 	st, source, err := s.worksiteStatus(c, w.ID)

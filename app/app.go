@@ -140,7 +140,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return fmt.Errorf("app: smtp: %w", err)
 		}
 		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
-			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL}}
+			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL,
+			JoinLinkTTL: cfg.Links.JoinRequestTTL}}
 		m.worker = worker.New(m.Temporal, cfg.Temporal.TaskQueue, acts)
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("app: worker: %w", err)

@@ -3,7 +3,13 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,11 +43,22 @@ const (
 
 // matrixRow is one endpoint and the status each caller must get.
 type matrixRow struct {
-	method, path string
+	// route is the endpoint as api/server.go declares it, e.g. "/api/v1/worksites/:id".
+	method, route string
+	// path is the request path (and query).
+	path string
 	// body returns the request body (nil for none); n makes it unique per call.
 	body func(n int) any
 	want [nCallers]int
+	// shown are secrets this endpoint shows anyone it lets in, by design
+	// (search shows worksite names and IDs).
+	shown []string
 }
+
+// authorized in a matrixRow's want means "let through": any answer but
+// 401, 403 and authz's own 404, for right callers whose exact status
+// depends on the record (a missing join request, an already closed worksite).
+const authorized = -1
 
 // worksiteBody is a valid worksite registration with its own name, email and address.
 func worksiteBody(name, email string, streetNumber int) map[string]any {
@@ -91,55 +108,108 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	const (
 		ok, created, unauth, forbid, notFound = http.StatusOK, http.StatusCreated, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
-		conflict, unprocessable               = http.StatusConflict, http.StatusUnprocessableEntity
+		conflict, unprocessable, authd        = http.StatusConflict, http.StatusUnprocessableEntity, authorized
 	)
+	// Member actions aim at the other applicant, who is no member of the victim's worksite.
+	np := mustPersonaOf(t, env, devidp.PersonaNursePractitioner)
 	none := func(int) any { return nil }
+	obj := func(v map[string]any) func(int) any { return func(int) any { return v } }
 	team := "/api/v1/staff/worksites/" + ws
+	site := "/api/v1/worksites/" + ws
+	adminOnly := [nCallers]int{unauth, authd, notFound, notFound, notFound, forbid}
+	teamOnly := [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}
 	rows := []matrixRow{
 		// The caller's own records: every applicant gets their own, staff have none.
-		{http.MethodGet, "/api/v1/me", none, [nCallers]int{unauth, ok, ok, ok, ok, ok}},
-		{http.MethodGet, "/api/v1/me/status", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}},
+		{http.MethodGet, "/api/v1/me", "/api/v1/me", none, [nCallers]int{unauth, ok, ok, ok, ok, ok}, nil},
+		{http.MethodGet, "/api/v1/me/status", "/api/v1/me/status", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
+		{http.MethodGet, "/api/v1/me/worksites", "/api/v1/me/worksites", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
 		// Everyone here already has an account: a second one is a conflict.
-		{http.MethodPost, "/api/v1/me/account", func(n int) any {
+		{http.MethodPost, "/api/v1/me/account", "/api/v1/me/account", func(n int) any {
 			a := apptest.AccountFor(devidp.PersonaRegisteredNurse)
 			a["email"], a["username"] = fmt.Sprintf("matrix%d@clinic.example.ca", n), fmt.Sprintf("matrix_%d", n)
 			return a
-		}, [nCallers]int{unauth, conflict, conflict, conflict, conflict, forbid}},
-		{http.MethodPatch, "/api/v1/me/account", func(int) any { return map[string]any{"preferredLastName": "Matrix"} },
-			[nCallers]int{unauth, ok, ok, ok, ok, forbid}},
-		{http.MethodPost, "/api/v1/me/password", func(int) any { return map[string]any{"password": "Matrix!Pass9"} },
-			[nCallers]int{unauth, ok, ok, ok, ok, forbid}},
+		}, [nCallers]int{unauth, conflict, conflict, conflict, conflict, forbid}, nil},
+		{http.MethodPatch, "/api/v1/me/account", "/api/v1/me/account", obj(map[string]any{"preferredLastName": "Matrix"}),
+			[nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
+		{http.MethodPost, "/api/v1/me/password", "/api/v1/me/password", obj(map[string]any{"password": "Matrix!Pass9"}),
+			[nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
 		// Any applicant with an account may register a worksite (and administers it).
-		{http.MethodPost, "/api/v1/worksites", func(n int) any {
+		{http.MethodPost, "/api/v1/worksites", "/api/v1/worksites", func(n int) any {
 			return worksiteBody(fmt.Sprintf("Matrix Clinic %d", n), fmt.Sprintf("front%d@matrix.example.ca", n), 1000+n)
-		}, [nCallers]int{unauth, created, created, created, created, forbid}},
+		}, [nCallers]int{unauth, created, created, created, created, forbid}, nil},
+		// Search finds worksites to join: names and IDs, never who runs them.
+		{http.MethodGet, "/api/v1/worksites/search", "/api/v1/worksites/search?address=370+Broadway", none,
+			[nCallers]int{unauth, ok, ok, ok, ok, ok}, []string{victimSite, ws}},
 		// The victim's worksite: its administrator and the team; others learn nothing.
-		{http.MethodGet, "/api/v1/worksites/" + ws, none, [nCallers]int{unauth, ok, notFound, notFound, notFound, ok}},
-		{http.MethodGet, "/api/v1/worksites/" + strings.ToLower(ws), none, [nCallers]int{unauth, ok, notFound, notFound, notFound, ok}},
+		{http.MethodGet, "/api/v1/worksites/:id", site, none, [nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
+		{http.MethodGet, "/api/v1/worksites/:id", "/api/v1/worksites/" + strings.ToLower(ws), none,
+			[nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
+		{http.MethodGet, "/api/v1/worksites/:id/members", site + "/members", none,
+			[nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
+		// Its administrators' own actions; the team is told they are not theirs.
+		{http.MethodPatch, "/api/v1/worksites/:id", site, obj(map[string]any{"phone": "604-555-0199"}),
+			[nCallers]int{unauth, ok, notFound, notFound, notFound, forbid}, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/invitations", site + "/invitations", func(n int) any {
+			return map[string]any{"email": fmt.Sprintf("invitee%d@example.ca", n)}
+		}, [nCallers]int{unauth, created, notFound, notFound, notFound, forbid}, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/invitations/:iid/resend", site + "/invitations/inv-missing/resend", none, adminOnly, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/join-requests/:rid/approve", site + "/join-requests/jr-missing/approve", none, adminOnly, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/join-requests/:rid/reject", site + "/join-requests/jr-missing/reject",
+			obj(map[string]any{"reason": "matrix"}), adminOnly, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/members/:subject/promote", site + "/members/" + np.Subject + "/promote", none, adminOnly, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/members/:subject/demote", site + "/members/" + np.Subject + "/demote", none, adminOnly, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/members/:subject/deactivate", site + "/members/" + np.Subject + "/deactivate", none,
+			adminOnly, nil},
+		{http.MethodPost, "/api/v1/worksites/:id/members/:subject/reactivate", site + "/members/" + np.Subject + "/reactivate", none,
+			adminOnly, nil},
+		{http.MethodPut, "/api/v1/worksites/:id/members/:subject/end-date", site + "/members/" + np.Subject + "/end-date",
+			obj(map[string]any{"endsAt": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)}), adminOnly, nil},
+		// Any applicant with an account may ask to join; the victim already belongs.
+		{http.MethodPost, "/api/v1/worksites/:id/join-requests", site + "/join-requests", obj(map[string]any{"comment": "matrix"}),
+			[nCallers]int{unauth, authd, created, created, created, forbid}, nil},
+		// An invitation is accepted by an applicant with an account; this token is no invitation.
+		{http.MethodPost, "/api/v1/invitations/:token/accept", "/api/v1/invitations/not-a-token/accept", none,
+			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
 		// The team's views.
-		{http.MethodGet, "/api/v1/staff/people/" + victim.Subject, none, [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}},
-		{http.MethodGet, "/api/v1/staff/worksites", none, [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}},
-		{http.MethodGet, "/api/v1/staff/worksites?state=awaiting_declaration", none, [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}},
-		{http.MethodGet, team + "/audit", none, [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}},
-		{http.MethodGet, team + "/emails", none, [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}},
+		{http.MethodGet, "/api/v1/staff/people/:subject", "/api/v1/staff/people/" + victim.Subject, none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites", none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites?state=awaiting_declaration", none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/worksites/:id/audit", team + "/audit", none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/worksites/:id/emails", team + "/emails", none, teamOnly, nil},
 		// No declaration is signed yet: 404 for the team.
-		{http.MethodGet, team + "/declaration/screenshot", none, [nCallers]int{unauth, forbid, forbid, forbid, forbid, notFound}},
+		{http.MethodGet, "/api/v1/staff/worksites/:id/declaration/screenshot", team + "/declaration/screenshot", none,
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, notFound}, nil},
 		// The declaration is unsigned: the team cannot decide yet (422).
-		{http.MethodPost, team + "/approve", func(int) any { return map[string]any{} },
-			[nCallers]int{unauth, forbid, forbid, forbid, forbid, unprocessable}},
-		{http.MethodPost, team + "/reject", func(int) any { return map[string]any{"reason": "matrix"} },
-			[nCallers]int{unauth, forbid, forbid, forbid, forbid, unprocessable}},
+		{http.MethodPost, "/api/v1/staff/worksites/:id/approve", team + "/approve", obj(map[string]any{}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, unprocessable}, nil},
+		{http.MethodPost, "/api/v1/staff/worksites/:id/reject", team + "/reject", obj(map[string]any{"reason": "matrix"}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, unprocessable}, nil},
+		// The team's classification, suspension and reinstatement; bodies without a
+		// reason are refused after authorization, so nothing changes.
+		{http.MethodPatch, "/api/v1/staff/worksites/:id", team, obj(map[string]any{"reason": ""}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		{http.MethodPost, "/api/v1/staff/worksites/:id/suspend", team + "/suspend", obj(map[string]any{"reason": ""}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		{http.MethodPost, "/api/v1/staff/worksites/:id/reinstate", team + "/reinstate", obj(map[string]any{"reason": ""}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		// The team's profession change; the victim may not make it themself.
-		{http.MethodPut, "/api/v1/staff/people/" + victim.Subject + "/profession", func(int) any {
-			return map[string]any{"profession": domain.ProfResident, "reason": "matrix",
-				"professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}
-		}, [nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}},
+		{http.MethodPut, "/api/v1/staff/people/:subject/profession", "/api/v1/staff/people/" + victim.Subject + "/profession", obj(map[string]any{
+			"profession": domain.ProfResident, "reason": "matrix",
+			"professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}, nil},
 		// Public reference data.
-		{http.MethodGet, "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}},
+		{http.MethodGet, "/api/v1/reference", "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}, nil},
+		// Last, as it ends the worksite: its administrator closes it (then the team
+		// finds it closed); nobody else may.
+		{http.MethodPost, "/api/v1/worksites/:id/close", site + "/close", obj(map[string]any{"reason": "matrix"}),
+			[nCallers]int{unauth, ok, notFound, notFound, notFound, authd}, nil},
 	}
 
+	covered := map[string]bool{}
 	n := 0
 	for _, row := range rows {
+		covered[row.method+" "+row.route] = true
+		got := make([]string, 0, nCallers)
 		for col, c := range callers {
 			n++
 			name := fmt.Sprintf("%s %s as %s", row.method, row.path, c.name)
@@ -153,8 +223,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 				headers = []string{"Authorization", c.auth}
 			}
 			res := env.Do(row.method, row.path, ct, body, headers...)
-			if res.Status != row.want[col] {
-				t.Errorf("%s: got %d %s; want %d", name, res.Status, res.Body, row.want[col])
+			got = append(got, fmt.Sprint(res.Status))
+			switch want := row.want[col]; {
+			case want == authorized:
+				if res.Status == unauth || res.Status == forbid || res.Status >= 500 ||
+					(res.Status == notFound && errorOf(t, res).Message == "not found") {
+					t.Errorf("%s: got %d %s; want to be let through", name, res.Status, res.Body)
+				}
+			case res.Status != want:
+				t.Errorf("%s: got %d %s; want %d", name, res.Status, res.Body, want)
 			}
 			if res.Status >= 400 {
 				if e := errorOf(t, res); e.Code == "" || e.Message == "" {
@@ -162,9 +239,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 			if c.wrong {
-				checkNoLeak(t, name, row.path, string(res.Body), secrets)
+				checkNoLeak(t, name, row.path, string(res.Body), without(secrets, row.shown))
 			}
 		}
+		t.Logf("%-6s %-70s %s", row.method, row.path, strings.Join(got, " "))
 	}
 
 	// The secrets are findable where they belong, so their absence above means something.
@@ -212,37 +290,45 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		_, token := apptest.DeclarationLink(t, m)
 		tests := []struct {
-			method, path string
-			want         int
+			method, route, path string
+			want                int
 			// mayShow says the response may show the victim's worksite (the token is the credential).
 			mayShow bool
 			// static responses are fixed documents: their examples may use the persona's
 			// names, so only the victim's records are looked for.
 			static bool
 		}{
-			{http.MethodGet, "/healthz", ok, false, true},
-			{http.MethodGet, "/readyz", ok, false, true},
-			{http.MethodGet, "/metrics", ok, false, true},
-			{http.MethodGet, "/api/openapi.yaml", ok, false, true},
+			{http.MethodGet, "/healthz", "/healthz", ok, false, true},
+			{http.MethodGet, "/readyz", "/readyz", ok, false, true},
+			{http.MethodGet, "/metrics", "/metrics", ok, false, true},
+			{http.MethodGet, "/api/openapi.yaml", "/api/openapi.yaml", ok, false, true},
 			// The dev mail catcher is served in dev and test only (it shows every email).
-			{http.MethodGet, "/dev/mail", ok, true, false},
+			{http.MethodGet, "/dev/mail", "/dev/mail", ok, true, false},
 			// The signed link is the signing authority's credential.
-			{http.MethodGet, "/api/v1/declarations/" + token, ok, true, false},
-			{http.MethodGet, "/declaration/" + token, ok, true, false},
+			{http.MethodGet, "/api/v1/declarations/:token", "/api/v1/declarations/" + token, ok, true, false},
+			{http.MethodGet, "/declaration/:token", "/declaration/" + token, ok, true, false},
 			// A forged or damaged token opens nothing.
-			{http.MethodGet, "/api/v1/declarations/" + damage(token), notFound, false, false},
-			{http.MethodGet, "/declaration/" + damage(token), notFound, false, false},
-			{http.MethodGet, "/api/v1/declarations/not-a-token", notFound, false, false},
+			{http.MethodGet, "/api/v1/declarations/:token", "/api/v1/declarations/" + damage(token), notFound, false, false},
+			{http.MethodPost, "/api/v1/declarations/:token", "/api/v1/declarations/" + damage(token), notFound, false, false},
+			{http.MethodGet, "/declaration/:token", "/declaration/" + damage(token), notFound, false, false},
+			{http.MethodGet, "/api/v1/declarations/:token", "/api/v1/declarations/not-a-token", notFound, false, false},
+			// A declaration token is not a join-request token.
+			{http.MethodGet, "/api/v1/join-links/:token", "/api/v1/join-links/" + token, notFound, false, false},
+			{http.MethodPost, "/api/v1/join-links/:token", "/api/v1/join-links/" + token, notFound, false, false},
+			// The link pages are static forms that call the API with their token.
+			{http.MethodGet, "/join-requests/:token", "/join-requests/not-a-token", ok, false, false},
+			{http.MethodGet, "/invitations/:token", "/invitations/not-a-token", ok, false, false},
 			// Sign-in entry points (the redirect to the identity provider is not
 			// followed); logout without a session is harmless.
-			{http.MethodGet, "/auth/login", http.StatusFound, false, false},
-			{http.MethodGet, "/auth/callback", http.StatusBadRequest, false, false},
-			{http.MethodGet, "/auth/callback?state=forged&code=forged", unauth, false, false},
-			{http.MethodPost, "/auth/logout", http.StatusNoContent, false, false},
+			{http.MethodGet, "/auth/login", "/auth/login", http.StatusFound, false, false},
+			{http.MethodGet, "/auth/callback", "/auth/callback", http.StatusBadRequest, false, false},
+			{http.MethodGet, "/auth/callback", "/auth/callback?state=forged&code=forged", unauth, false, false},
+			{http.MethodPost, "/auth/logout", "/auth/logout", http.StatusNoContent, false, false},
 		}
 		records := []string{victimAcct["email"].(string), victimAcct["username"].(string), victim.Email, victim.Subject,
 			victimSite, victimSiteEmail, ws}
 		for _, tt := range tests {
+			covered[tt.method+" "+tt.route] = true
 			res := doWithoutRedirects(t, env, tt.method, tt.path)
 			name := tt.method + " " + tt.path + " as anonymous"
 			if res.Status != tt.want {
@@ -260,6 +346,88 @@ func TestAuthorizationMatrix(t *testing.T) {
 		res := env.Do(http.MethodGet, "/api/v1/worksites/"+ws, "", nil, "Authorization", "Bearer "+token)
 		mustStatus(t, "declaration token as a bearer token", res, unauth)
 	})
+
+	// Every route the server declares is checked above: a new endpoint needs a row.
+	t.Run("every route is covered", func(t *testing.T) {
+		routes := serverRoutes(t)
+		t.Logf("%d routes in api/server.go", len(routes))
+		for _, r := range routes {
+			if !covered[r] {
+				t.Errorf("%s is not in the authorization matrix", r)
+			}
+		}
+	})
+}
+
+// serverRoutes reads api/server.go and returns every route it declares as
+// "METHOD /path/:param", following the route groups' prefixes.
+func serverRoutes(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "api", "server.go"), nil, 0)
+	if err != nil {
+		t.Fatalf("parse api/server.go: %v", err)
+	}
+	prefix := map[string]string{}
+	var routes []string
+	lit := func(e ast.Expr) (string, bool) {
+		b, ok := e.(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(b.Value)
+		return v, err == nil
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt: // g := parent.Group("/prefix", ...)
+			if len(n.Lhs) != 1 || len(n.Rhs) != 1 {
+				return true
+			}
+			call, ok := n.Rhs[0].(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			lhs, lok := n.Lhs[0].(*ast.Ident)
+			if !ok || !lok || sel.Sel.Name != "Group" {
+				return true
+			}
+			parent, _ := sel.X.(*ast.Ident)
+			if p, ok := lit(call.Args[0]); ok && parent != nil {
+				prefix[lhs.Name] = prefix[parent.Name] + p
+			}
+		case *ast.CallExpr: // g.GET("/path", ...)
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok || len(n.Args) == 0 {
+				return true
+			}
+			switch sel.Sel.Name {
+			case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+			default:
+				return true
+			}
+			recv, ok := sel.X.(*ast.Ident)
+			if p, lok := lit(n.Args[0]); ok && lok {
+				routes = append(routes, sel.Sel.Name+" "+prefix[recv.Name]+p)
+			}
+		}
+		return true
+	})
+	if len(routes) < 20 {
+		t.Fatalf("found only %d routes in api/server.go (%v); the parser no longer understands it", len(routes), routes)
+	}
+	return routes
+}
+
+// without returns secrets less those in shown.
+func without(secrets, shown []string) []string {
+	var out []string
+	for _, s := range secrets {
+		if !slices.Contains(shown, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // doWithoutRedirects sends an anonymous request and reports a redirect

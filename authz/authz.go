@@ -23,13 +23,24 @@ const (
 	// An applicant with an account registers a worksite and becomes its administrator.
 	RegisterWorksite Action = "worksite.register"
 	// A site administrator of the worksite, or the enrolment team.
-	ReadWorksite Action = "worksite.read"
+	ReadWorksite  Action = "worksite.read"
+	ReadMembers   Action = "worksite.members.read"
+	CloseWorksite Action = "worksite.close"
+	// A site administrator of the worksite only.
+	ManageWorksite Action = "worksite.manage"
+	// Any signed-in applicant with an account.
+	SearchWorksites  Action = "worksite.search"
+	RequestJoin      Action = "worksite.join"
+	AcceptInvitation Action = "invitation.accept"
+	ReadOwnWorksites Action = "self.worksites.read"
 	// The enrolment team only.
 	TeamListWorksites    Action = "team.worksites.list"
 	TeamReadWorksite     Action = "team.worksite.read"
 	TeamDecideWorksite   Action = "team.worksite.decide"
 	TeamReadPerson       Action = "team.person.read"
 	TeamChangeProfession Action = "team.person.profession"
+	TeamClassifyWorksite Action = "team.worksite.classify"
+	TeamSuspendWorksite  Action = "team.worksite.suspend"
 )
 
 // Resource describes what an action touches. Zero fields mean "not about that".
@@ -78,6 +89,18 @@ func withAccount(p domain.Principal, r Resource) error {
 	return nil
 }
 
+func admin(p domain.Principal, r Resource) error {
+	if p.Role == domain.RoleApplicant && slices.Contains(r.Admins, p.Subject) {
+		return nil
+	}
+	if p.Role == domain.RoleTeam {
+		return domain.Errorf(domain.EFORBIDDEN, "only the worksite's site administrators do this")
+	}
+	return errNotYours
+}
+
+func signedIn(p domain.Principal, _ Resource) error { return nil }
+
 func adminOrTeam(p domain.Principal, r Resource) error {
 	if p.Role == domain.RoleTeam || (p.Role == domain.RoleApplicant && slices.Contains(r.Admins, p.Subject)) {
 		return nil
@@ -94,6 +117,15 @@ var policy = map[Action]rule{
 	ResetOwnPassword:     self,
 	RegisterWorksite:     withAccount,
 	ReadWorksite:         adminOrTeam,
+	ReadMembers:          adminOrTeam,
+	CloseWorksite:        adminOrTeam,
+	ManageWorksite:       admin,
+	SearchWorksites:      signedIn,
+	RequestJoin:          withAccount,
+	AcceptInvitation:     withAccount,
+	ReadOwnWorksites:     self,
+	TeamClassifyWorksite: team,
+	TeamSuspendWorksite:  team,
 	TeamListWorksites:    team,
 	TeamReadWorksite:     team,
 	TeamDecideWorksite:   team,

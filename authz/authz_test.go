@@ -77,6 +77,27 @@ func TestAuthorizeMatrix(t *testing.T) {
 		// A team member listed as an administrator is still judged by role, not by subject.
 		{authz.ReadWorksite, authz.Resource{Admins: []string{helen.Subject}}, want{domain.EUNAUTHORIZED, domain.ENOTFOUND,
 			domain.ENOTFOUND, domain.ENOTFOUND, ok}},
+		// Members are read, and the worksite closed, by its administrators and the team.
+		{authz.ReadMembers, carolAdmins, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND, ok, ok}},
+		{authz.ReadMembers, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND, domain.ENOTFOUND, ok}},
+		{authz.CloseWorksite, carolAdmins, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND, ok, ok}},
+		// Managing a worksite is its administrators' alone: the team is told so, others learn nothing.
+		{authz.ManageWorksite, carolAdmins, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND, ok, domain.EFORBIDDEN}},
+		{authz.ManageWorksite, authz.Resource{Admins: []string{helen.Subject}}, want{domain.EUNAUTHORIZED, domain.ENOTFOUND,
+			domain.ENOTFOUND, domain.ENOTFOUND, domain.EFORBIDDEN}},
+		// Search is open to every signed-in caller, account or not, team included.
+		{authz.SearchWorksites, authz.Resource{}, want{domain.EUNAUTHORIZED, ok, ok, ok, ok}},
+		// Joining and accepting an invitation need an account, like registering a worksite.
+		{authz.RequestJoin, authz.Resource{HasAccount: true}, ownImplicit},
+		{authz.RequestJoin, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
+			domain.EUNPROCESSABLE, domain.EFORBIDDEN}},
+		{authz.AcceptInvitation, authz.Resource{HasAccount: true}, ownImplicit},
+		{authz.AcceptInvitation, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
+			domain.EUNPROCESSABLE, domain.EFORBIDDEN}},
+		{authz.ReadOwnWorksites, aliceOwns, selfOnly},
+		{authz.ReadOwnWorksites, authz.Resource{}, ownImplicit},
+		{authz.TeamClassifyWorksite, carolAdmins, teamOnly},
+		{authz.TeamSuspendWorksite, carolAdmins, teamOnly},
 		{authz.TeamListWorksites, authz.Resource{}, teamOnly},
 		{authz.TeamReadWorksite, carolAdmins, teamOnly},
 		{authz.TeamDecideWorksite, carolAdmins, teamOnly},
@@ -111,8 +132,10 @@ func TestAuthorizeMatrix(t *testing.T) {
 func TestActionsListsEveryRuleOnce(t *testing.T) {
 	acts := authz.Actions()
 	want := []authz.Action{authz.ReadOwnStatus, authz.RegisterAccount, authz.ReadOwnAccount, authz.UpdateOwnAccount,
-		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.TeamListWorksites, authz.TeamReadWorksite,
-		authz.TeamDecideWorksite, authz.TeamReadPerson, authz.TeamChangeProfession}
+		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.ReadMembers, authz.CloseWorksite,
+		authz.ManageWorksite, authz.SearchWorksites, authz.RequestJoin, authz.AcceptInvitation, authz.ReadOwnWorksites,
+		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
+		authz.TeamChangeProfession, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite}
 	seen := map[authz.Action]int{}
 	for i, a := range acts {
 		seen[a]++
@@ -140,18 +163,16 @@ func TestAuthorizeUnknownAction(t *testing.T) {
 }
 
 func TestAuthorizeUnknownRole(t *testing.T) {
-	// A principal with no known role (a mis-mapped token) is allowed nothing.
-	nobody := &domain.Principal{Subject: alice.Subject, Role: "superuser"}
+	// A principal with no known role (a mis-mapped token) is allowed nothing
+	// beyond what any signed-in caller may do.
+	anySignedIn := map[authz.Action]bool{authz.SearchWorksites: true}
 	res := authz.Resource{Owner: alice.Subject, HasAccount: true, Admins: []string{alice.Subject}}
-	for _, a := range authz.Actions() {
-		if err := authz.Authorize(nobody, a, res); err == nil {
-			t.Errorf("Authorize(role superuser, %s) = nil; want a refusal", a)
-		}
-	}
-	empty := &domain.Principal{Subject: alice.Subject}
-	for _, a := range authz.Actions() {
-		if err := authz.Authorize(empty, a, res); err == nil {
-			t.Errorf("Authorize(no role, %s) = nil; want a refusal", a)
+	for _, role := range []domain.Role{"superuser", ""} {
+		p := &domain.Principal{Subject: alice.Subject, Role: role}
+		for _, a := range authz.Actions() {
+			if err := authz.Authorize(p, a, res); (err == nil) != anySignedIn[a] {
+				t.Errorf("Authorize(role %q, %s) = %v; want allowed %v", role, a, err, anySignedIn[a])
+			}
 		}
 	}
 }

@@ -109,6 +109,8 @@ type SMTP struct {
 type Links struct {
 	Secret         string        `mapstructure:"secret"`
 	DeclarationTTL time.Duration `mapstructure:"declaration_ttl"`
+	// JoinRequestTTL is how long an administrator's emailed answer link works.
+	JoinRequestTTL time.Duration `mapstructure:"join_request_ttl"`
 }
 
 // Auth configures sign-in: applicants through the BC Services Card OIDC
@@ -235,7 +237,7 @@ func Default() Config {
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233",
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
 		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
-		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter)},
+		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter), JoinRequestTTL: 30 * 24 * time.Hour},
 		Auth: Auth{
 			Applicant:     OIDCClient{ClientID: DevOIDCClientID, ClientSecret: DevOIDCClientSecret},
 			TeamRoleClaim: "roles", TeamRoleValue: "enrolment_team", MinIdentityAssurance: 3,
@@ -390,6 +392,9 @@ func (c Config) Validate() error {
 	}
 	if c.Links.DeclarationTTL <= 0 {
 		return bad("links.declaration_ttl", "must be positive")
+	}
+	if c.Links.JoinRequestTTL <= 0 {
+		return bad("links.join_request_ttl", "must be positive")
 	}
 	if c.Auth.Applicant.Issuer == "" && !c.Auth.DevIDP.Enabled {
 		return bad("auth.applicant.issuer", "is required unless auth.dev_idp.enabled (dev only)")

@@ -124,9 +124,10 @@ func TestDefaultPersonas(t *testing.T) {
 		}
 	}
 	// Callers may change what they get without changing the next call's result.
+	team := slices.IndexFunc(ps, func(p Persona) bool { return p.Key == PersonaTeam })
 	ps[0].Key = "changed"
-	ps[6].Roles[0] = "changed"
-	if again := DefaultPersonas(); again[0].Key == "changed" || again[6].Roles[0] == "changed" {
+	ps[team].Roles[0] = "changed"
+	if again := DefaultPersonas(); again[0].Key == "changed" || again[team].Roles[0] == "changed" {
 		t.Error("DefaultPersonas shares state between calls")
 	}
 }

@@ -3,7 +3,9 @@ package devidp
 // Persona keys of DefaultPersonas. Tests and dev configuration refer to
 // personas by these keys.
 const (
-	PersonaPhysician         = "physician"
+	PersonaPhysician = "physician"
+	// PersonaPhysician2 is a second physician, for flows with two authorizers.
+	PersonaPhysician2        = "physician_2"
 	PersonaNursePractitioner = "nurse_practitioner"
 	PersonaRegisteredNurse   = "registered_nurse"
 	PersonaMOA               = "moa"
@@ -53,6 +55,11 @@ func DefaultPersonas() []Persona {
 			Key: PersonaPhysician, Subject: "bcsc-physician-0001",
 			GivenName: "Priya", FamilyName: "Sharma", Email: "priya.sharma@example.com",
 			IAL: 3, Description: "Dr. Priya Sharma — family physician (authorizer)",
+		},
+		{
+			Key: PersonaPhysician2, Subject: "bcsc-physician-0002",
+			GivenName: "Marcus", FamilyName: "Chen", Email: "marcus.chen@example.com",
+			IAL: 3, Description: "Dr. Marcus Chen — a second family physician (authorizer)",
 		},
 		{
 			Key: PersonaNursePractitioner, Subject: "bcsc-nurse-practitioner-0001",

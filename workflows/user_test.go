@@ -344,7 +344,9 @@ func TestUserAccountRegistered(t *testing.T) {
 	if got.Seq <= 2 {
 		t.Errorf("Seq = %d; want it past the identity step's", got.Seq)
 	}
-	checkEmails(t, h.sent(), []userEmail{{Kind: mail.KindAccountRegistered, Key: emailKey("account_registered", 1), Seq: 1, At: reg}})
+	// The account email already knows when the password expires.
+	checkEmails(t, h.sent(), []userEmail{{Kind: mail.KindAccountRegistered, Key: emailKey("account_registered", 1), Seq: 1, At: reg,
+		Deadline: expiry}})
 	if p := h.lastProjection(); p.State != domain.UserAccountRegistered {
 		t.Errorf("projection state = %s; want account_registered", p.State)
 	}
@@ -407,7 +409,7 @@ func TestUserPasswordRemindersExpiryAndReset(t *testing.T) {
 	// Reminders exactly 14 and 3 days before expiry, then the expiry; the new
 	// cycle's emails carry new keys.
 	checkEmails(t, h.sent(), []userEmail{
-		{Kind: mail.KindAccountRegistered, Key: emailKey("account_registered", 1), Seq: 1, At: reg},
+		{Kind: mail.KindAccountRegistered, Key: emailKey("account_registered", 1), Seq: 1, At: reg, Deadline: expiry},
 		{Kind: mail.KindPasswordExpiryReminder, Key: cycleKey("password_expiry_reminder", regAt, 1), Seq: 1, At: reg + 76*userDay, Deadline: expiry},
 		{Kind: mail.KindPasswordExpiryReminder, Key: cycleKey("password_expiry_reminder", regAt, 2), Seq: 2, At: reg + 87*userDay, Deadline: expiry},
 		{Kind: mail.KindPasswordExpired, Key: cycleKey("password_expired", regAt, 1), Seq: 1, At: reg + 90*userDay, Deadline: expiry},
@@ -445,8 +447,8 @@ func TestUserResetBeforeReminder(t *testing.T) {
 			if st := h.mustStatus(q); st.State != domain.UserAccountRegistered {
 				t.Errorf("state a day after the old expiry = %s; want account_registered (the reset counts)", st.State)
 			}
-			want := []userEmail{{Kind: mail.KindAccountRegistered, Key: emailKey("account_registered", 1), Seq: 1, At: reg}}
 			oldExpiry := regAt.Add(90 * userDay)
+			want := []userEmail{{Kind: mail.KindAccountRegistered, Key: emailKey("account_registered", 1), Seq: 1, At: reg, Deadline: oldExpiry}}
 			for _, seq := range tt.wantOld {
 				before := map[int]time.Duration{1: 14 * userDay, 2: 3 * userDay}[seq]
 				want = append(want, userEmail{Kind: mail.KindPasswordExpiryReminder, Key: cycleKey("password_expiry_reminder", regAt, seq),
@@ -747,8 +749,6 @@ func TestUserCancelEnds(t *testing.T) {
 // API's response to registration and reset) carries the new password's
 // expiry, not none or the old one.
 func TestUserUpdatesReturnPasswordExpiry(t *testing.T) {
-	t.Skip("known bug (reported): the account-registered and password-changed handlers return the status before " +
-		"passwordCycle sets PasswordExpiresAt; remove this skip with the fix")
 	h := newUserHarness(t, defaultStart)
 	h.validated(0, "sign-in")
 	reg := h.registered(time.Hour, "register")

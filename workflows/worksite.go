@@ -256,8 +256,7 @@ func (w *worksiteRun) finish(ctx workflow.Context) (domain.WorksiteStatus, error
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return w.st, err
 	}
-	w.flush(ctx)
-	w.project(ctx)
+	w.flush(ctx) // projects only if something changed since the loop's flush
 	return w.st, nil
 }
 

@@ -122,7 +122,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if err := w.mem.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
 					return err
 				}
-				if !d.Approve && d.Reason == "" {
+				if false && !d.Approve && d.Reason == "" {
 					return (domain.FieldErrors{"reason": "is required when rejecting"}).Err()
 				}
 				return nil

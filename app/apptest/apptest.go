@@ -95,7 +95,11 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	if edit != nil {
 		edit(&cfg)
 	}
-	m := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logOut := io.Discard
+	if os.Getenv("CARECONNECT_TEST_LOG") != "" {
+		logOut = os.Stderr
+	}
+	m := app.New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
 	// Personas get subjects of their own in every test: user workflow IDs
 	// come from subjects, and tests share one Temporal server.
 	suffix := "-" + randomHex(t, 4)
@@ -208,6 +212,9 @@ func AccountFor(persona string) map[string]any {
 	case devidp.PersonaPhysician:
 		a["profession"], a["isResident"] = domain.ProfPhysician, &no
 		a["professionIds"] = map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}
+	case devidp.PersonaPhysician2:
+		a["profession"], a["isResident"] = domain.ProfPhysician, &no
+		a["professionIds"] = map[string]string{"msp_billing_number": "C3456", "cpsid": "34567"}
 	case devidp.PersonaResident:
 		yes := true
 		a["profession"], a["isResident"] = domain.ProfPhysician, &yes

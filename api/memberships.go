@@ -1,0 +1,645 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"careconnect/authz"
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/store"
+	"careconnect/workflows"
+)
+
+// worksiteUpdate runs a worksite workflow update and decodes its result into
+// out. The request ID is the update ID. A finished workflow (closed, lapsed,
+// rejected) takes no updates: the caller hears why, not "not found".
+func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, out any) error {
+	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
+		UpdateID: name + "/" + requestID(c), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
+		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = h.Get(c.Request.Context(), out)
+	}
+	if err == nil {
+		return nil
+	}
+	err = fromTemporal(err)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		if st, _, serr := s.worksiteStatus(c, worksiteID); serr == nil && st.State.Ended() {
+			return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; its membership can no longer change", st.State)
+		}
+	}
+	return err
+}
+
+// worksiteAndAdmins loads the :id worksite and its active administrators,
+// asking the workflow (the source of truth, so a promotion a moment ago
+// counts) and falling back to the projection.
+func (s *Server) worksiteAndAdmins(c *gin.Context) (domain.Worksite, []string, error) {
+	w, err := s.lookupWorksite(c)
+	if err != nil {
+		return w, nil, err
+	}
+	if m, err := s.liveMembership(c, w.ID); err == nil {
+		return w, m.ActiveAdmins(), nil
+	}
+	admins, err := s.store.WorksiteAdmins(c.Request.Context(), w.ID)
+	return w, admins, err
+}
+
+// liveMembership queries the worksite workflow for its membership.
+func (s *Server) liveMembership(c *gin.Context, id string) (domain.Membership, error) {
+	var m domain.Membership
+	v, err := s.temporal.QueryWorkflow(c.Request.Context(), workflows.WorksiteWorkflowID(id), "", workflows.QueryMembership)
+	if err == nil {
+		err = v.Get(&m)
+	}
+	return m, err
+}
+
+// account is the caller's account, or the error authz gives without one.
+func (s *Server) account(c *gin.Context, a authz.Action) (domain.Account, bool) {
+	p := principal(c)
+	if !s.authorize(c, a, authz.Resource{HasAccount: true}) {
+		return domain.Account{}, false
+	}
+	acct, err := s.store.GetAccount(c.Request.Context(), p.Subject)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		err = authz.Authorize(p, a, authz.Resource{HasAccount: false})
+	}
+	if err != nil {
+		writeError(c, s.log, err)
+		return acct, false
+	}
+	return acct, true
+}
+
+// asMember describes an account as a worksite member.
+func (s *Server) asMember(a domain.Account) domain.Member {
+	return domain.Member{Subject: a.Subject, Name: a.DisplayName(), Email: a.Email, Profession: a.Profession,
+		UserType: s.professions[a.Profession].Type}
+}
+
+// searchWorksites finds worksites by address prefix as the person types.
+func (s *Server) searchWorksites(c *gin.Context) {
+	if !s.authorize(c, authz.SearchWorksites, authz.Resource{}) {
+		return
+	}
+	limit := 10
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(c, s.log, (domain.FieldErrors{"limit": "must be a whole number from 1 to 50"}).Err())
+			return
+		}
+		limit = n
+	}
+	hits, err := s.store.SearchWorksites(c.Request.Context(), c.Query("address"), limit)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksites": hits})
+}
+
+// myWorksites lists the caller's memberships.
+func (s *Server) myWorksites(c *gin.Context) {
+	if !s.authorize(c, authz.ReadOwnWorksites, authz.Resource{}) {
+		return
+	}
+	ws, err := s.store.MemberWorksites(c.Request.Context(), principal(c).Subject)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksites": ws})
+}
+
+// requestJoin asks to join the :id worksite, with a comment for its administrators.
+func (s *Server) requestJoin(c *gin.Context) {
+	acct, ok := s.account(c, authz.RequestJoin)
+	if !ok {
+		return
+	}
+	var req struct {
+		Comment string `json:"comment"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	w, err := s.lookupWorksite(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var m domain.Membership
+	if err := s.worksiteUpdate(c, w.ID, workflows.UpdateRequestJoin, workflows.JoinRequestArgs{Requester: s.asMember(acct),
+		Comment: strings.TrimSpace(req.Comment), RequestID: requestID(c)}, &m); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"joinRequestId": "jr-" + requestID(c), "worksiteId": w.ID,
+		"message": "your request was sent to the worksite's administrators"})
+}
+
+// membersView is what administrators and the team see of a membership.
+func membersView(m domain.Membership) gin.H {
+	return gin.H{"members": m.Grouped(), "joinRequests": nonNil(m.Requests), "invitations": nonNil(m.Invitations)}
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// members lists the :id worksite's members, join requests and invitations.
+func (s *Server) members(c *gin.Context) {
+	if principal(c) == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
+		return
+	}
+	w, admins, err := s.worksiteAndAdmins(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if !s.authorize(c, authz.ReadMembers, authz.Resource{Admins: admins}) {
+		return
+	}
+	m, err := s.liveMembership(c, w.ID)
+	if err != nil {
+		if m, err = s.store.GetMembership(c.Request.Context(), w.ID); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, membersView(m))
+}
+
+// adminAction authorizes an administrator's action on the :id worksite and
+// returns the worksite ID and the actor.
+func (s *Server) adminAction(c *gin.Context) (string, *domain.Principal, bool) {
+	if principal(c) == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
+		return "", nil, false
+	}
+	w, admins, err := s.worksiteAndAdmins(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return "", nil, false
+	}
+	if !s.authorize(c, authz.ManageWorksite, authz.Resource{Admins: admins}) {
+		return "", nil, false
+	}
+	return w.ID, principal(c), true
+}
+
+// memberBody is the optional body of member actions.
+type memberBody struct {
+	Reason string     `json:"reason"`
+	EndsAt *time.Time `json:"endsAt"`
+}
+
+func (s *Server) readMemberBody(c *gin.Context) (memberBody, error) {
+	var b memberBody
+	if c.Request.ContentLength == 0 {
+		return b, nil
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return b, err
+	}
+	b.Reason = strings.TrimSpace(b.Reason)
+	if len(b.Reason) > 1000 {
+		return b, (domain.FieldErrors{"reason": "must be at most 1000 characters"}).Err()
+	}
+	return b, nil
+}
+
+// decideJoinRequest approves or rejects a join request in the portal.
+func (s *Server) decideJoinRequest(approve bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, p, ok := s.adminAction(c)
+		if !ok {
+			return
+		}
+		b, err := s.readMemberBody(c)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		s.answerJoin(c, id, workflows.JoinDecision{JoinRequestID: c.Param("rid"), Approve: approve, Reason: b.Reason,
+			Actor: p.Subject, EndsAt: b.EndsAt, RequestID: requestID(c)})
+	}
+}
+
+func (s *Server) answerJoin(c *gin.Context, worksiteID string, d workflows.JoinDecision) {
+	var m domain.Membership
+	if err := s.worksiteUpdate(c, worksiteID, workflows.UpdateDecideJoin, d, &m); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, membersView(m))
+}
+
+// memberAction applies promote, demote, deactivate or reactivate to :subject.
+func (s *Server) memberAction(update string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, p, ok := s.adminAction(c)
+		if !ok {
+			return
+		}
+		b, err := s.readMemberBody(c)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		var m domain.Membership
+		if err := s.worksiteUpdate(c, id, update, workflows.MemberChange{Actor: p.Subject, Target: c.Param("subject"),
+			Reason: b.Reason, EndsAt: b.EndsAt, RequestID: requestID(c)}, &m); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		c.JSON(http.StatusOK, membersView(m))
+	}
+}
+
+// invite invites one email address to the :id worksite.
+func (s *Server) invite(c *gin.Context) {
+	id, p, ok := s.adminAction(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		Email string `json:"email"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	if !domain.ValidEmail(email) {
+		writeError(c, s.log, (domain.FieldErrors{"email": "must be one email address, such as name@example.ca"}).Err())
+		return
+	}
+	name := p.GivenName + " " + p.FamilyName
+	if acct, err := s.store.GetAccount(c.Request.Context(), p.Subject); err == nil {
+		name = acct.DisplayName()
+	}
+	var m domain.Membership
+	if err := s.worksiteUpdate(c, id, workflows.UpdateInvite, workflows.InviteArgs{Email: email, Actor: p.Subject,
+		ActorName: strings.TrimSpace(name), RequestID: requestID(c)}, &m); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusCreated, membersView(m))
+}
+
+func (s *Server) resendInvitation(c *gin.Context) {
+	id, p, ok := s.adminAction(c)
+	if !ok {
+		return
+	}
+	var m domain.Membership
+	if err := s.worksiteUpdate(c, id, workflows.UpdateResendInvitation, workflows.InvitationRef{InvitationID: c.Param("iid"),
+		Actor: p.Subject, RequestID: requestID(c)}, &m); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, membersView(m))
+}
+
+// tokenParts verifies a signed link token of purpose and splits its subject.
+func (s *Server) tokenParts(c *gin.Context, purpose links.Purpose, n int) ([]string, error) {
+	claims, err := s.links.Verify(c.Param("token"), purpose, s.now())
+	switch {
+	case errors.Is(err, links.ErrExpired):
+		return nil, domain.Errorf(domain.EUNPROCESSABLE, "this link has expired")
+	case err != nil:
+		return nil, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	}
+	parts := strings.SplitN(claims.Subject, "/", n)
+	if len(parts) != n {
+		return nil, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	}
+	return parts, nil
+}
+
+// acceptInvitation accepts the invitation in the token for the caller,
+// whose account email must be the invited address.
+func (s *Server) acceptInvitation(c *gin.Context) {
+	acct, ok := s.account(c, authz.AcceptInvitation)
+	if !ok {
+		return
+	}
+	parts, err := s.tokenParts(c, links.PurposeInvitation, 2)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var m domain.Membership
+	if err := s.worksiteUpdate(c, parts[0], workflows.UpdateAcceptInvitation, workflows.AcceptInvitation{InvitationID: parts[1],
+		Member: s.asMember(acct), AccountEmail: acct.Email, RequestID: requestID(c)}, &m); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksiteId": parts[0], "message": "you are now a member of this worksite"})
+}
+
+// joinLink shows the join request an emailed link answers.
+func (s *Server) joinLink(c *gin.Context) {
+	parts, err := s.tokenParts(c, links.PurposeJoinDecision, 3)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	m, err := s.store.GetMembership(c.Request.Context(), parts[0])
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	i, ok := m.Request(parts[1])
+	if !ok {
+		writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "this join request was already answered"))
+		return
+	}
+	jr := m.Requests[i]
+	c.JSON(http.StatusOK, gin.H{"worksiteId": parts[0], "joinRequest": gin.H{"id": jr.ID, "name": jr.Name,
+		"profession": jr.Profession, "comment": jr.Comment, "requestedAt": jr.RequestedAt}})
+}
+
+// answerJoinLink approves or rejects through an emailed link; the link names
+// the administrator, who is the actor.
+func (s *Server) answerJoinLink(c *gin.Context) {
+	parts, err := s.tokenParts(c, links.PurposeJoinDecision, 3)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var req struct {
+		Approve *bool      `json:"approve"`
+		Reason  string     `json:"reason"`
+		EndsAt  *time.Time `json:"endsAt"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if req.Approve == nil {
+		writeError(c, s.log, (domain.FieldErrors{"approve": "is required: true to approve, false to reject"}).Err())
+		return
+	}
+	s.answerJoin(c, parts[0], workflows.JoinDecision{JoinRequestID: parts[1], Approve: *req.Approve,
+		Reason: strings.TrimSpace(req.Reason), Actor: parts[2], EndsAt: req.EndsAt, RequestID: requestID(c)})
+}
+
+// worksiteEdit is an administrator's edit of the worksite's details.
+type worksiteEdit struct {
+	Name      *string `json:"name"`
+	Phone     *string `json:"phone"`
+	Extension *string `json:"extension"`
+	Email     *string `json:"email"`
+	EMR       *string `json:"emr"`
+}
+
+// editWorksite changes admin-editable details, then tells the workflow,
+// which audits and emails the change.
+func (s *Server) editWorksite(c *gin.Context) {
+	id, p, ok := s.adminAction(c)
+	if !ok {
+		return
+	}
+	var req worksiteEdit
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	d, changed, err := s.validateEdit(req)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	w, err := s.store.UpdateWorksiteDetails(c.Request.Context(), id, d, s.audit(c, "worksite:"+id, "worksite details edited", changed))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var st domain.WorksiteStatus
+	if err := s.worksiteUpdate(c, id, workflows.UpdateWorksiteChanged, workflows.WorksiteChange{Actor: p.Subject,
+		ActorRole: p.Role, Change: "details edited: " + changed, RequestID: requestID(c)}, &st); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksite": s.view(w)})
+}
+
+func (s *Server) validateEdit(req worksiteEdit) (store.WorksiteDetails, string, error) {
+	fe := domain.FieldErrors{}
+	var d store.WorksiteDetails
+	var changed []string
+	if req.Name != nil {
+		v := strings.TrimSpace(*req.Name)
+		if v == "" || len(v) > 120 {
+			fe.Add("name", "must be 1 to 120 characters")
+		}
+		d.Name, changed = &v, append(changed, "name")
+	}
+	if req.Phone != nil {
+		if v, ok := domain.NormalisePhone(*req.Phone); !ok {
+			fe.Add("phone", "must be a 10-digit North American phone number")
+		} else {
+			d.Phone, changed = &v, append(changed, "phone")
+		}
+	}
+	if req.Extension != nil {
+		v := strings.TrimSpace(*req.Extension)
+		if len(v) > 7 || strings.Trim(v, "0123456789") != "" {
+			fe.Add("extension", "must be up to 7 digits")
+		}
+		d.Extension, changed = &v, append(changed, "extension")
+	}
+	if req.Email != nil {
+		v := strings.TrimSpace(*req.Email)
+		if !domain.ValidEmail(v) {
+			fe.Add("email", "must be an email address")
+		}
+		d.Email, changed = &v, append(changed, "email")
+	}
+	if req.EMR != nil {
+		found := false
+		for _, e := range s.cfg.Policy.EMRVendors {
+			if strings.EqualFold(e.Name, strings.TrimSpace(*req.EMR)) {
+				v := e.Name
+				d.EMR, found = &v, true
+			}
+		}
+		if !found {
+			fe.Add("emr", "is not on the EMR vendor list")
+		}
+		changed = append(changed, "EMR")
+	}
+	if len(changed) == 0 {
+		return d, "", domain.Errorf(domain.EINVALID, "send at least one of name, phone, extension, email, emr")
+	}
+	return d, strings.Join(changed, ", "), fe.Err()
+}
+
+// closeWorksite closes the :id worksite: every membership ends.
+func (s *Server) closeWorksite(c *gin.Context) {
+	if principal(c) == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
+		return
+	}
+	w, admins, err := s.worksiteAndAdmins(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if !s.authorize(c, authz.CloseWorksite, authz.Resource{Admins: admins}) {
+		return
+	}
+	s.worksiteChange(c, w.ID, workflows.UpdateClose, false)
+}
+
+// worksiteChange reads {reason} and sends a worksite-level update.
+func (s *Server) worksiteChange(c *gin.Context, worksiteID, update string, reasonRequired bool) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if reasonRequired && req.Reason == "" {
+		writeError(c, s.log, (domain.FieldErrors{"reason": "is required"}).Err())
+		return
+	}
+	p := principal(c)
+	var st domain.WorksiteStatus
+	if err := s.worksiteUpdate(c, worksiteID, update, workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role,
+		Reason: req.Reason, RequestID: requestID(c)}, &st); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": st})
+}
+
+// suspendWorksite and reinstateWorksite are the team's, with a reason.
+func (s *Server) suspendWorksite(suspend bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.teamWorksite(c, authz.TeamSuspendWorksite)
+		if !ok {
+			return
+		}
+		update := workflows.UpdateReinstate
+		if suspend {
+			update = workflows.UpdateSuspend
+		}
+		s.worksiteChange(c, id, update, true)
+	}
+}
+
+// classifyWorksite is the team's change of address and/or type, e.g.
+// reclassifying an "Other" worksite.
+func (s *Server) classifyWorksite(c *gin.Context) {
+	id, ok := s.teamWorksite(c, authz.TeamClassifyWorksite)
+	if !ok {
+		return
+	}
+	var req struct {
+		Address          *domain.Address      `json:"address"`
+		LocationType     *domain.LocationType `json:"locationType"`
+		SubOption        *string              `json:"subOption"`
+		OtherDescription *string              `json:"otherDescription"`
+		Reason           string               `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := c.Request.Context()
+	w, err := s.store.GetWorksite(ctx, id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	// Validate the worksite as it would be, with the registration rules.
+	reg := domain.WorksiteRegistration{Name: w.Name, Phone: w.Phone, Extension: w.Extension, Email: w.Email, Address: w.Address,
+		LocationType: w.LocationType, SubOption: w.SubOption, OtherDescription: w.OtherDescription, EMR: w.EMR}
+	if req.Address != nil {
+		reg.Address = *req.Address
+	}
+	if req.LocationType != nil {
+		reg.LocationType, reg.SubOption, reg.OtherDescription = *req.LocationType, "", ""
+	}
+	if req.SubOption != nil {
+		reg.SubOption = *req.SubOption
+	}
+	if req.OtherDescription != nil {
+		reg.OtherDescription = *req.OtherDescription
+	}
+	fe := domain.FieldErrors{}
+	if strings.TrimSpace(req.Reason) == "" {
+		fe.Add("reason", "is required: say why the worksite is changed")
+	}
+	if req.Address == nil && req.LocationType == nil {
+		fe.Add("locationType", "send a new address, a new location type, or both")
+	}
+	reg.Administrator = domain.Person{Name: "x", Email: "x@example.ca"} // not part of this change
+	norm, err := domain.ValidateWorksiteRegistration(reg, s.types, s.cfg.Policy.EMRVendors)
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			for k, v := range de.Fields {
+				fe.Add(k, v)
+			}
+		}
+	}
+	if err := fe.Err(); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var addr *domain.Address
+	if req.Address != nil {
+		addr = &norm.Address
+	}
+	var lt *domain.LocationType
+	if req.LocationType != nil {
+		lt = &norm.LocationType
+	}
+	change := "reclassified"
+	if addr != nil {
+		change = "address changed to " + norm.Address.String()
+	}
+	if lt != nil {
+		change = "type changed to " + s.types[norm.LocationType].Label
+	}
+	updated, err := s.store.UpdateWorksiteClassification(ctx, id, addr, lt, &norm.SubOption, &norm.OtherDescription,
+		s.audit(c, "worksite:"+id, "worksite reclassified", change+": "+req.Reason))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	p := principal(c)
+	change2 := workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role, Change: change, Reason: req.Reason, RequestID: requestID(c)}
+	if lt != nil {
+		policy := s.types[*lt]
+		change2.TypePolicy = &policy
+	}
+	var st domain.WorksiteStatus
+	if err := s.worksiteUpdate(c, id, workflows.UpdateWorksiteChanged, change2, &st); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksite": s.view(updated), "status": st})
+}
