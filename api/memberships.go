@@ -39,6 +39,19 @@ func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, ou
 	return err
 }
 
+// notEnded refuses changes to a worksite whose enrolment has ended (closed,
+// lapsed, rejected) before anything is stored.
+func (s *Server) notEnded(c *gin.Context, id string) error {
+	st, _, err := s.worksiteStatus(c, id)
+	if err != nil {
+		return err
+	}
+	if st.State.Ended() {
+		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", st.State)
+	}
+	return nil
+}
+
 // worksiteAndAdmins loads the :id worksite and its active administrators,
 // asking the workflow (the source of truth, so a promotion a moment ago
 // counts) and falling back to the projection.
@@ -362,7 +375,12 @@ func (s *Server) joinLink(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	m, err := s.store.GetMembership(c.Request.Context(), parts[0])
+	// The workflow first: the link's email goes out before the projection
+	// that lists the request is written.
+	m, err := s.liveMembership(c, parts[0])
+	if err != nil {
+		m, err = s.store.GetMembership(c.Request.Context(), parts[0])
+	}
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -424,6 +442,9 @@ func (s *Server) editWorksite(c *gin.Context) {
 		return
 	}
 	d, changed, err := s.validateEdit(req)
+	if err == nil {
+		err = s.notEnded(c, id)
+	}
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -606,6 +627,10 @@ func (s *Server) classifyWorksite(c *gin.Context) {
 		}
 	}
 	if err := fe.Err(); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if err := s.notEnded(c, id); err != nil {
 		writeError(c, s.log, err)
 		return
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -66,13 +67,15 @@ func ginPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") }
 
 // authenticated says whether a route goes through the authenticate
 // middleware (server.go): everything under /api/v1 except the reference
-// tables and the declaration link, which a signing authority reaches
-// without an account, plus sign-out.
+// tables, the declaration link, which a signing authority reaches without
+// an account, and the join request link, whose token names the answering
+// administrator; plus sign-out.
 func authenticated(method, path string) bool {
 	switch {
 	case path == "/auth/logout":
 		return true
-	case path == "/api/v1/reference", strings.HasPrefix(path, "/api/v1/declarations/"):
+	case path == "/api/v1/reference", strings.HasPrefix(path, "/api/v1/declarations/"),
+		strings.HasPrefix(path, "/api/v1/join-links/"):
 		return false
 	}
 	return strings.HasPrefix(path, "/api/v1/")
@@ -249,6 +252,14 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"AccountRegistration", domain.AccountRegistration{}, true},
 		// The PATCH body is the API's own type; store.AccountUpdate is what it becomes.
 		{"AccountUpdate", accountUpdate{}, true},
+		{"UserWorksite", domain.UserWorksite{}, false},
+		{"Member", domain.Member{}, false},
+		{"JoinRequest", domain.JoinRequest{}, false},
+		{"Invitation", domain.Invitation{}, false},
+		{"MemberWorksite", store.MemberWorksite{}, false},
+		{"WorksiteHit", store.WorksiteHit{}, false},
+		{"MemberChange", memberBody{}, true},
+		{"WorksiteEdit", worksiteEdit{}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.schema, func(t *testing.T) {
@@ -358,5 +369,52 @@ func checkObject(t *testing.T, where string, typ reflect.Type, s *openapi3.Schem
 			}
 		}
 		checkSchema(t, path, f.Type, prop.Value, request)
+	}
+}
+
+// TestOpenAPIMembersViewMatchesGo: membersView, a gin.H rather than a Go
+// struct, conforms to the MembersView schema, with every optional field of
+// its members set and with none, and with nothing pending.
+func TestOpenAPIMembersViewMatchesGo(t *testing.T) {
+	doc := mustLoadOpenAPI(t)
+	schema := doc.Components.Schemas["MembersView"]
+	if schema == nil {
+		t.Fatal("no schema MembersView")
+	}
+	at := time.Date(2025, 3, 3, 17, 0, 0, 0, time.UTC)
+	ends := at.AddDate(0, 1, 0)
+	full := domain.Membership{
+		Members: []domain.Member{
+			{Subject: "s1", Name: "Alex Doe", Email: "a@example.ca", Profession: domain.ProfPhysician, UserType: domain.Authorizer,
+				Admin: true, Active: true, Since: at, EndsAt: &ends},
+			{Subject: "s2", Name: "Lee Moa", Email: "l@example.ca", Profession: domain.ProfMOA, UserType: domain.OnBehalfOf,
+				Since: at, InactiveSince: &at, InactiveWhy: "left the clinic"},
+		},
+		Requests: []domain.JoinRequest{{ID: "jr-1", Subject: "s3", Name: "Sam", Email: "s@example.ca", Profession: domain.ProfMOA,
+			UserType: domain.OnBehalfOf, Comment: "front desk", RequestedAt: at, RemindersSent: 1, Overdue: true}},
+		Invitations: []domain.Invitation{{ID: "inv-1", Email: "i@example.ca", InvitedBy: "Alex Doe", InvitedOn: at, LastSentAt: at,
+			EmailsSent: 2, ExpiresAt: ends, AutoResent: true}},
+	}
+	cases := []struct {
+		name string
+		m    domain.Membership
+	}{
+		{"every field set", full},
+		{"nothing at all", domain.Membership{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(membersView(tc.m))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+				t.Errorf("membersView does not conform to MembersView: %v\n%s", err, b)
+			}
+		})
 	}
 }

@@ -189,9 +189,14 @@ func (s *Server) teamWorksite(c *gin.Context, a authz.Action) (string, bool) {
 func (s *Server) lookupWorksite(c *gin.Context) (domain.Worksite, error) {
 	id := strings.ToUpper(c.Param("id"))
 	if !domain.ValidWorksiteID(id) {
-		return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s (IDs are 7 letters and digits)", c.Param("id"))
+		return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
 	}
-	return s.store.GetWorksite(c.Request.Context(), id)
+	w, err := s.store.GetWorksite(c.Request.Context(), id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		// The same answer as for someone else's worksite (authz).
+		err = domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
+	}
+	return w, err
 }
 
 // decisionRequest is the body of approve and reject. The deciding team

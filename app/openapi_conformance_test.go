@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,12 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+
 	"careconnect/api"
 	"careconnect/app/apptest"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/domain"
 	"careconnect/links"
+	"careconnect/mail"
+	"careconnect/workflows"
 )
 
 // mustRegisterChecked registers body through c and returns the new worksite's ID.
@@ -400,6 +405,9 @@ func TestOpenAPIConformance(t *testing.T) {
 		t.Errorf("DELETE worksite: got %d; want 405", res.Status)
 	}
 
+	// Memberships: finding and joining worksites, and managing them.
+	membershipConformance(t, env, c, phys)
+
 	// Every documented operation answered successfully (2xx, or the
 	// redirect of the browser sign-in) at least once, and each error status was seen.
 	cov := c.Coverage()
@@ -475,4 +483,273 @@ func mustSigner(t *testing.T, secret string) *links.Signer {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// membershipConformance drives every membership operation through c (the
+// conformance test's client, whose coverage it adds to): each answers 2xx
+// at least once, and each family (search, my worksites, members, join
+// requests, join links, invitations, member actions, edit, close, the
+// team's classify and suspension) a 4xx as well. phys is the physician,
+// with an account, who administers the worksites they register.
+func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Checked) {
+	t.Helper()
+	bad := c.Expect(apptest.RequestInvalid)
+	reg := registration()
+	reg["address"].(map[string]any)["streetNumber"] = "376"
+	id := mustRegisterChecked(t, phys, reg)
+	// Updates that reach a workflow in its first task run before it records
+	// its registrant (workflows/worksite.go registers the handlers first),
+	// so the journey starts once the enrolment has begun.
+	waitStateChecked(t, phys, id, domain.WorksiteAwaitingDeclaration)
+	ws := "/api/v1/worksites/" + id
+	want := func(what string, res apptest.Response, status int) {
+		t.Helper()
+		if res.Status != status {
+			t.Errorf("%s: got %d %s; want %d", what, res.Status, res.Body, status)
+		}
+	}
+
+	// My worksites, and the address search.
+	if res := phys.Do(http.MethodGet, "/api/v1/me/worksites", "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), id) {
+		t.Errorf("my worksites: got %d %s; want 200 listing %s", res.Status, res.Body, id)
+	}
+	want("my worksites as the team", c.Staff(http.MethodGet, "/api/v1/me/worksites", nil), http.StatusForbidden)
+	moaAuth := mustAccountChecked(t, c, devidp.PersonaMOA)
+	moa := c.As(moaAuth)
+	search := "/api/v1/worksites/search?address=" + url.QueryEscape("376 broadway e")
+	if res := moa.Do(http.MethodGet, search+"&limit=5", "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), id) {
+		t.Errorf("search: got %d %s; want 200 finding %s", res.Status, res.Body, id)
+	}
+	want("search for 2 characters", bad.As(moaAuth).Do(http.MethodGet, "/api/v1/worksites/search?address=37", "", nil), http.StatusBadRequest)
+	want("search with limit 0", bad.As(moaAuth).Do(http.MethodGet, search+"&limit=0", "", nil), http.StatusBadRequest)
+	want("search anonymously", bad.Do(http.MethodGet, search, "", nil), http.StatusUnauthorized)
+
+	// The MOA asks to join; the physician approves through the emailed link.
+	rid := mustJoinChecked(t, moa, id, "I run the front desk")
+	want("a second join request", moa.PostJSON(ws+"/join-requests", map[string]string{}), http.StatusConflict)
+	want("a join request by the team", c.Staff(http.MethodPost, ws+"/join-requests", map[string]string{}), http.StatusForbidden)
+	want("a join request without an account", c.As(env.Bearer(devidp.PersonaPharmacist)).PostJSON(ws+"/join-requests", map[string]string{}),
+		http.StatusUnprocessableEntity)
+	token := mustLink(t, waitEventMail(t, env, "worksite/"+id+"/join_request/"+rid+"/0/"), "join-requests")
+	if res := c.Do(http.MethodGet, "/join-requests/"+token, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "/api/v1/join-links/") {
+		t.Errorf("join request page: got %d; want 200 with the page", res.Status)
+	}
+	want("the join link", c.Do(http.MethodGet, "/api/v1/join-links/"+token, "", nil), http.StatusOK)
+	want("answer the join link without approve", bad.PostJSON("/api/v1/join-links/"+token, map[string]string{"reason": "x"}), http.StatusBadRequest)
+	want("approve by link", c.PostJSON("/api/v1/join-links/"+token, map[string]any{"approve": true}), http.StatusOK)
+	want("approve by link again", c.PostJSON("/api/v1/join-links/"+token, map[string]any{"approve": true}), http.StatusNotFound)
+	want("a forged join link", c.Do(http.MethodGet, "/api/v1/join-links/AAAA.BBBB", "", nil), http.StatusNotFound)
+	expired := mustSigner(t, env.Config.Links.Secret).Sign(links.Claims{Purpose: links.PurposeJoinDecision,
+		Subject: id + "/" + rid + "/someone", Expires: time.Now().Add(-time.Hour)})
+	want("an expired join link", c.Do(http.MethodGet, "/api/v1/join-links/"+expired, "", nil), http.StatusUnprocessableEntity)
+
+	// The resident is approved in the portal; the pharmacist, once registered, is rejected.
+	resident := c.As(mustAccountChecked(t, c, devidp.PersonaResident))
+	want("a join request with a long comment", resident.Expect(apptest.RequestInvalid).PostJSON(ws+"/join-requests",
+		map[string]string{"comment": strings.Repeat("x", 501)}), http.StatusBadRequest)
+	rid = mustJoinChecked(t, resident, id, "")
+	want("approve in the portal", phys.Send(http.MethodPost, ws+"/join-requests/"+rid+"/approve", nil), http.StatusOK)
+	want("approve an answered request", phys.Send(http.MethodPost, ws+"/join-requests/"+rid+"/approve", nil), http.StatusNotFound)
+	pharm := c.As(mustAccountChecked(t, c, devidp.PersonaPharmacist))
+	rid = mustJoinChecked(t, pharm, id, "")
+	want("reject without a reason", phys.Expect(apptest.RequestInvalid).Send(http.MethodPost, ws+"/join-requests/"+rid+"/reject", nil),
+		http.StatusBadRequest)
+	want("reject by the team", c.Staff(http.MethodPost, ws+"/join-requests/"+rid+"/reject", map[string]string{"reason": "no"}), http.StatusForbidden)
+	want("reject", phys.PostJSON(ws+"/join-requests/"+rid+"/reject", map[string]string{"reason": "you do not work here"}), http.StatusOK)
+
+	// The second physician is invited, the invitation resent, and accepted.
+	doc2Email := apptest.AccountFor(devidp.PersonaPhysician2)["email"].(string)
+	res := phys.PostJSON(ws+"/invitations", map[string]string{"email": doc2Email})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("invite: got %d %s; want 201", res.Status, res.Body)
+	}
+	var m membersResponse
+	res.JSON(t, &m)
+	if len(m.Invitations) != 1 {
+		t.Fatalf("invitations after inviting: %+v; want one", m.Invitations)
+	}
+	iid := m.Invitations[0].ID
+	want("invite the same address", phys.PostJSON(ws+"/invitations", map[string]string{"email": doc2Email}), http.StatusConflict)
+	want("invite a malformed address", phys.PostJSON(ws+"/invitations", map[string]string{"email": "not-an-email"}), http.StatusBadRequest)
+	want("invite as a member who is no administrator", moa.PostJSON(ws+"/invitations", map[string]string{"email": "x@example.ca"}), http.StatusNotFound)
+	want("resend", phys.Send(http.MethodPost, ws+"/invitations/"+iid+"/resend", nil), http.StatusOK)
+	want("resend an unknown invitation", phys.Send(http.MethodPost, ws+"/invitations/inv-none/resend", nil), http.StatusNotFound)
+	itoken := mustLink(t, waitEventMail(t, env, "worksite/"+id+"/invitation/"+iid+"/1"), "invitations")
+	if res := c.Do(http.MethodGet, "/invitations/"+itoken, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "/accept") {
+		t.Errorf("invitation page: got %d; want 200 with the page", res.Status)
+	}
+	accept := "/api/v1/invitations/" + itoken + "/accept"
+	want("accept with another account", moa.Send(http.MethodPost, accept, nil), http.StatusForbidden)
+	doc2 := c.As(mustAccountChecked(t, c, devidp.PersonaPhysician2))
+	want("accept", doc2.Send(http.MethodPost, accept, nil), http.StatusOK)
+	want("accept again", doc2.Send(http.MethodPost, accept, nil), http.StatusNotFound)
+	want("accept a forged invitation", doc2.Send(http.MethodPost, "/api/v1/invitations/AAAA.BBBB/accept", nil), http.StatusNotFound)
+
+	// Member actions.
+	m = mustMembersChecked(t, phys, id)
+	moaSub, doc2Sub, physSub := memberSubject(t, m, env, devidp.PersonaMOA), memberSubject(t, m, env, devidp.PersonaPhysician2),
+		memberSubject(t, m, env, devidp.PersonaPhysician)
+	member := func(sub, action string) string { return ws + "/members/" + url.PathEscape(sub) + "/" + action }
+	want("promote", phys.Send(http.MethodPost, member(doc2Sub, "promote"), nil), http.StatusOK)
+	want("promote an administrator", phys.Send(http.MethodPost, member(doc2Sub, "promote"), nil), http.StatusConflict)
+	want("promote as the team", c.Staff(http.MethodPost, member(moaSub, "promote"), nil), http.StatusForbidden)
+	want("promote as a member who is no administrator", moa.Send(http.MethodPost, member(moaSub, "promote"), nil), http.StatusNotFound)
+	want("demote", phys.Send(http.MethodPost, member(doc2Sub, "demote"), map[string]string{"reason": "one administrator is enough"}), http.StatusOK)
+	want("demote oneself", phys.Send(http.MethodPost, member(physSub, "demote"), nil), http.StatusUnprocessableEntity)
+	want("deactivate", phys.Send(http.MethodPost, member(moaSub, "deactivate"), map[string]string{"reason": "on leave"}), http.StatusOK)
+	want("deactivate an inactive member", phys.Send(http.MethodPost, member(moaSub, "deactivate"), nil), http.StatusConflict)
+	want("reactivate", phys.Send(http.MethodPost, member(moaSub, "reactivate"), nil), http.StatusOK)
+	want("reactivate an active member", phys.Send(http.MethodPost, member(moaSub, "reactivate"), nil), http.StatusConflict)
+	future, past := time.Now().Add(30*24*time.Hour).UTC().Format(time.RFC3339), time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	want("set an end date", phys.Send(http.MethodPut, member(moaSub, "end-date"), map[string]string{"endsAt": future}), http.StatusOK)
+	want("set an end date in the past", phys.Send(http.MethodPut, member(moaSub, "end-date"), map[string]string{"endsAt": past}), http.StatusBadRequest)
+	want("set the end date of a non-member", phys.Send(http.MethodPut, member("nobody", "end-date"), nil), http.StatusNotFound)
+
+	// Reading the members: the administrators and the team, nobody else.
+	want("members as the team", c.Staff(http.MethodGet, ws+"/members", nil), http.StatusOK)
+	want("members as another applicant", c.As(env.Bearer(devidp.PersonaNursePractitioner)).Do(http.MethodGet, ws+"/members", "", nil), http.StatusNotFound)
+	want("members anonymously", bad.Do(http.MethodGet, ws+"/members", "", nil), http.StatusUnauthorized)
+	want("the MOA's status, with their worksites", moa.Do(http.MethodGet, "/api/v1/me/status", "", nil), http.StatusOK)
+
+	// The administrator edits the worksite's details.
+	want("edit", phys.Send(http.MethodPatch, ws, map[string]string{"name": "Proctor Clinic East", "phone": "604 555 4556"}), http.StatusOK)
+	want("edit nothing", phys.Expect(apptest.RequestInvalid).Send(http.MethodPatch, ws, map[string]string{}), http.StatusBadRequest)
+	want("edit as the team", c.Staff(http.MethodPatch, ws, map[string]string{"name": "x"}), http.StatusForbidden)
+
+	// The team reclassifies an "Other" worksite, and suspends and reinstates one.
+	other := registration()
+	other["address"].(map[string]any)["streetNumber"] = "378"
+	other["locationType"], other["otherDescription"] = "other", "a mobile clinic"
+	delete(other, "subOption")
+	oid := mustRegisterChecked(t, phys, other)
+	waitStateChecked(t, phys, oid, domain.WorksiteAwaitingDeclaration)
+	staff := "/api/v1/staff/worksites/"
+	want("reclassify", c.Staff(http.MethodPatch, staff+oid, map[string]any{"locationType": "community_private_practice",
+		"subOption": "physician_led", "reason": "a physician-led private practice"}), http.StatusOK)
+	want("move to a taken address", c.Staff(http.MethodPatch, staff+oid, map[string]any{"address": reg["address"], "reason": "moved"}),
+		http.StatusConflict)
+	want("reclassify without a reason", bad.Staff(http.MethodPatch, staff+oid, map[string]any{"locationType": "community_private_practice"}),
+		http.StatusBadRequest)
+	want("reclassify as an administrator", phys.Send(http.MethodPatch, staff+oid, map[string]any{"locationType": "other", "reason": "x"}),
+		http.StatusForbidden)
+	want("suspend", c.Staff(http.MethodPost, staff+id+"/suspend", map[string]string{"reason": "privacy audit"}), http.StatusOK)
+	want("suspend again", c.Staff(http.MethodPost, staff+id+"/suspend", map[string]string{"reason": "privacy audit"}), http.StatusConflict)
+	want("suspend without a reason", bad.Staff(http.MethodPost, staff+id+"/suspend", map[string]string{}), http.StatusBadRequest)
+	want("suspend as an administrator", phys.Send(http.MethodPost, staff+id+"/suspend", map[string]string{"reason": "x"}), http.StatusForbidden)
+	want("reinstate", c.Staff(http.MethodPost, staff+id+"/reinstate", map[string]string{"reason": "audit passed"}), http.StatusOK)
+	want("reinstate again", c.Staff(http.MethodPost, staff+id+"/reinstate", map[string]string{"reason": "audit passed"}), http.StatusConflict)
+	want("reinstate as an administrator", phys.Send(http.MethodPost, staff+id+"/reinstate", map[string]string{"reason": "x"}), http.StatusForbidden)
+
+	// Closing comes last: nothing changes afterwards.
+	want("close as another applicant", c.As(env.Bearer(devidp.PersonaNursePractitioner)).PostJSON(ws+"/close", map[string]string{}), http.StatusNotFound)
+	want("close", phys.PostJSON(ws+"/close", map[string]string{"reason": "the clinic moved"}), http.StatusOK)
+	mustWorkflowEnded(t, env, id)
+	want("close a closed worksite", c.Staff(http.MethodPost, ws+"/close", map[string]string{}), http.StatusUnprocessableEntity)
+	want("my worksites after closing", moa.Do(http.MethodGet, "/api/v1/me/worksites", "", nil), http.StatusOK)
+}
+
+// mustAccountChecked registers persona's account through c and returns
+// the Authorization header to act as them.
+func mustAccountChecked(t *testing.T, c *apptest.Checked, persona string) string {
+	t.Helper()
+	auth := c.Env().Bearer(persona)
+	if res := c.As(auth).PostJSON("/api/v1/me/account", apptest.AccountFor(persona)); res.Status != http.StatusCreated {
+		t.Fatalf("registering %s's account: got %d %s; want 201", persona, res.Status, res.Body)
+	}
+	return auth
+}
+
+// mustJoinChecked asks to join worksite id through c and returns the join request's ID.
+func mustJoinChecked(t *testing.T, c *apptest.Checked, id, comment string) string {
+	t.Helper()
+	res := c.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": comment})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("join request: got %d %s; want 201", res.Status, res.Body)
+	}
+	var body struct {
+		JoinRequestID string `json:"joinRequestId"`
+		WorksiteID    string `json:"worksiteId"`
+	}
+	res.JSON(t, &body)
+	if body.JoinRequestID == "" || body.WorksiteID != id {
+		t.Fatalf("join request answer %s; want its ID and worksite %s", res.Body, id)
+	}
+	return body.JoinRequestID
+}
+
+// mustMembersChecked reads worksite id's members through c.
+func mustMembersChecked(t *testing.T, c *apptest.Checked, id string) membersResponse {
+	t.Helper()
+	res := c.Do(http.MethodGet, "/api/v1/worksites/"+id+"/members", "", nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("members of %s: got %d %s; want 200", id, res.Status, res.Body)
+	}
+	var m membersResponse
+	res.JSON(t, &m)
+	return m
+}
+
+// personaSubject is persona's subject in env (tests give every persona a suffix).
+func personaSubject(t *testing.T, env *apptest.Env, persona string) string {
+	t.Helper()
+	for _, p := range env.DevIDPPersonas {
+		if p.Key == persona {
+			return p.Subject
+		}
+	}
+	t.Fatalf("no persona %q", persona)
+	return ""
+}
+
+// memberSubject is persona's subject, failing unless they are a member in m.
+func memberSubject(t *testing.T, m membersResponse, env *apptest.Env, persona string) string {
+	t.Helper()
+	sub := personaSubject(t, env, persona)
+	for _, groups := range m.Members {
+		for _, list := range groups {
+			for _, x := range list {
+				if x.Subject == sub {
+					return sub
+				}
+			}
+		}
+	}
+	t.Fatalf("%s (%s) is not a member: %+v", persona, sub, m.Members)
+	return ""
+}
+
+// waitEventMail waits for an email whose event key starts with prefix.
+func waitEventMail(t *testing.T, env *apptest.Env, prefix string) mail.Caught {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := env.Catcher.WaitFor(ctx, func(m mail.Caught) bool { return strings.HasPrefix(m.EventKey, prefix) })
+	if err != nil {
+		t.Fatalf("no email with event key %s*: %v", prefix, err)
+	}
+	return m
+}
+
+// mustWorkflowEnded waits until worksite id's workflow has completed, so
+// that what follows meets a closed worksite rather than one closing.
+func mustWorkflowEnded(t *testing.T, env *apptest.Env, id string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		d, err := env.Temporal.DescribeWorkflowExecution(context.Background(), workflows.WorksiteWorkflowID(id), "")
+		if err != nil {
+			t.Fatalf("describing worksite %s's workflow: %v", id, err)
+		}
+		st := d.GetWorkflowExecutionInfo().GetStatus()
+		if st != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			if st != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+				t.Fatalf("worksite %s's workflow: %s; want completed", id, st)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worksite %s's workflow still running", id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -28,8 +28,9 @@ const (
 	CloseWorksite Action = "worksite.close"
 	// A site administrator of the worksite only.
 	ManageWorksite Action = "worksite.manage"
-	// Any signed-in applicant with an account.
-	SearchWorksites  Action = "worksite.search"
+	// Anyone signed in (applicants find worksites to join; the team looks them up).
+	SearchWorksites Action = "worksite.search"
+	// Applicants with an account.
 	RequestJoin      Action = "worksite.join"
 	AcceptInvitation Action = "invitation.accept"
 	ReadOwnWorksites Action = "self.worksites.read"
@@ -59,7 +60,7 @@ var (
 	errTeamOnly  = domain.Errorf(domain.EFORBIDDEN, "this is for the CareConnect enrolment team only")
 	errApplicant = domain.Errorf(domain.EFORBIDDEN, "this is for applicants signed in with the BC Services Card")
 	// errNotYours hides whether someone else's record exists.
-	errNotYours = domain.Errorf(domain.ENOTFOUND, "not found")
+	errNotYours = domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
 )
 
 func team(p domain.Principal, _ Resource) error {

@@ -20,6 +20,10 @@ const (
 	EINTERNAL      = "internal"       // a bug or unexpected failure; never shown to callers
 )
 
+// NotFoundOrNotYours is the one message for a record that does not exist
+// and for someone else's record, so that IDs cannot be probed.
+const NotFoundOrNotYours = "not found, or not yours to see"
+
 // Error is the one application error type. Message is safe to show to the
 // caller; internal detail stays in wrapped errors and logs.
 type Error struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // UserType is how a profession takes part in CareConnect access (DOMAIN
@@ -131,13 +132,13 @@ func ValidPassword(pw string) error {
 	for _, r := range pw {
 		n++
 		switch {
-		case r >= 'A' && r <= 'Z':
+		case unicode.IsUpper(r):
 			upper = true
-		case r >= 'a' && r <= 'z':
+		case unicode.IsLower(r):
 			lower = true
-		case r >= '0' && r <= '9':
+		case unicode.IsDigit(r):
 			digit = true
-		case r > ' ' && r != 0x7f:
+		case !unicode.IsSpace(r) && !unicode.IsControl(r):
 			symbol = true
 		}
 	}

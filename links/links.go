@@ -54,7 +54,8 @@ type Claims struct {
 	Expires time.Time
 }
 
-var enc = base64.RawURLEncoding
+// enc is strict, so a token has exactly one valid spelling.
+var enc = base64.RawURLEncoding.Strict()
 
 // Sign returns a token "<payload>.<mac>" for c. Subject must not contain '|'.
 func (s *Signer) Sign(c Claims) string {

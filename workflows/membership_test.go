@@ -1,10 +1,18 @@
 package workflows_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
+
+	"careconnect/activities"
 	"careconnect/domain"
 	"careconnect/mail"
 	"careconnect/workflows"
@@ -839,4 +847,351 @@ func TestMembershipWhateverTheEnrolment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// projectionStore is the store behind the real projection activities in
+// TestWorksiteMembershipSurvivesContinueAsNew: it keeps the newest status
+// and membership, as the database does, and counts writes that arrive out
+// of order. Any other Store method panics (the embedded interface is nil).
+type projectionStore struct {
+	activities.Store
+
+	mu     sync.Mutex
+	status domain.WorksiteStatus
+	mem    domain.Membership
+	memSeq int
+	// stale counts membership writes with a lower Seq than one already written.
+	stale int
+}
+
+func (s *projectionStore) SaveWorksiteStatus(_ context.Context, st domain.WorksiteStatus) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.Seq >= s.status.Seq {
+		s.status = st
+	}
+	return nil
+}
+
+func (s *projectionStore) SaveMembership(_ context.Context, _ string, m domain.Membership, seq int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq < s.memSeq {
+		s.stale++
+		return nil
+	}
+	s.mem, s.memSeq = m, seq
+	return nil
+}
+
+// A worksite's membership outlives any one run: 1,000 join requests and
+// 1,000 approvals, each its own update, go through runs that continue as
+// new every 400 membership events; at the end all 1,000 people are active
+// members, none lost and none twice, and the enrolment status is intact.
+func TestWorksiteMembershipSurvivesContinueAsNew(t *testing.T) {
+	const (
+		people = 1000
+		// perRun is workflows.maxWorksiteEventsPerRun.
+		perRun = 400
+		gap    = 10 * time.Second
+	)
+	person := func(i int) domain.Member {
+		return domain.Member{Subject: fmt.Sprintf("bcsc-person-%04d", i), Name: fmt.Sprintf("Person %04d", i),
+			Email: fmt.Sprintf("person%04d@clinic.example.ca", i), Profession: domain.ProfRegisteredNurse, UserType: domain.Authorizer}
+	}
+	type event struct {
+		name, id string
+		arg      any
+	}
+	events := make([]event, 0, 2*people)
+	for i := range people {
+		id, aid := fmt.Sprintf("req-join-%04d", i), fmt.Sprintf("req-approve-%04d", i)
+		events = append(events,
+			event{workflows.UpdateRequestJoin, id, workflows.JoinRequestArgs{Requester: person(i), RequestID: id}},
+			event{workflows.UpdateDecideJoin, aid, workflows.JoinDecision{JoinRequestID: "jr-" + id, Approve: true, Actor: ada.Subject, RequestID: aid}})
+	}
+
+	store := &projectionStore{}
+	first := newHarnessWith(t, time.Date(2026, 11, 2, 9, 0, 0, 0, mustVancouver(t)), store)
+	in := first.input(domain.CommunityPrivatePractice)
+	var original workflows.WorksiteInput // as a payload decodes it
+	first.mustCopy(in, &original)
+	signAt := first.start.Add(gap / 2)
+	var signed domain.WorksiteStatus // the status once signed, which no membership event changes
+	emailKeys := map[string]mail.Kind{}
+	var audits, notices int
+	noticed := map[string]bool{}
+
+	h, done := first, 0
+	for run := 1; done < len(events); run++ {
+		if run > len(events)/perRun+1 {
+			t.Fatalf("run %d with %d of %d events done; want every run to take %d", run, done, len(events), perRun)
+		}
+		var signedQ *queryOutcome
+		if run == 1 {
+			h.sign(gap/2, "req-sign")
+			signedQ = h.query(gap/2 + time.Second)
+		}
+		// One event every gap, each callback scheduling the next: the test
+		// environment's queue of pending callbacks is bounded.
+		outs := make([]*updateOutcome, len(events)-done)
+		for k := range outs {
+			outs[k] = &updateOutcome{}
+		}
+		var send func(k int)
+		send = func(k int) {
+			e := events[done+k]
+			h.sendUpdate(outs[k], e.name, e.id, e.arg, false)
+			if k+1 < len(outs) {
+				h.env.RegisterDelayedCallback(func() { send(k + 1) }, gap)
+			}
+		}
+		h.env.RegisterDelayedCallback(func() { send(0) }, gap)
+		h.env.ExecuteWorkflow(workflows.WorksiteWorkflowName, in)
+		if run == 1 {
+			signed = h.mustStatus(signedQ)
+		}
+
+		var can *workflow.ContinueAsNewError
+		if err := h.env.GetWorkflowError(); !h.env.IsWorkflowCompleted() || !errors.As(err, &can) {
+			t.Fatalf("run %d: completed %v, error %v; want continue-as-new", run, h.env.IsWorkflowCompleted(), err)
+		}
+		// The run took a prefix of the events; the rest never reached it.
+		n := 0
+		for n < len(outs) && outs[n].completed {
+			h.mustAccepted(fmt.Sprintf("run %d event %d", run, done+n), outs[n])
+			n++
+		}
+		for k := n; k < len(outs); k++ {
+			if outs[k].accepted || outs[k].rejected != nil || outs[k].completed {
+				t.Fatalf("run %d: event %d reached the run after event %d did not", run, done+k, done+n)
+			}
+		}
+		if n != perRun && done+n != len(events) {
+			t.Errorf("run %d took %d events; want %d before continuing as new", run, n, perRun)
+		}
+		done += n
+
+		var next workflows.WorksiteInput
+		if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+			t.Fatalf("run %d: decode continue-as-new input: %v", run, err)
+		}
+		if can.WorkflowType == nil || can.WorkflowType.Name != workflows.WorksiteWorkflowName || next.Carry == nil {
+			t.Fatalf("run %d continued as %+v with carry %v; want %s with a carry", run, can.WorkflowType, next.Carry, workflows.WorksiteWorkflowName)
+		}
+		c := next.Carry
+		bare := next
+		bare.Carry = nil
+		if !reflect.DeepEqual(bare, original) {
+			t.Errorf("run %d: next input = %+v; want the original input %+v", run, bare, original)
+		}
+		if !reflect.DeepEqual(c.Status, signed) {
+			t.Errorf("run %d: carried status = %+v; want the status once signed %+v", run, c.Status, signed)
+		}
+		if c.Signer == nil || c.Signer.SignerName != "Dr Lee" || len(c.Milestones) != 2 || c.NextIndex != 0 {
+			t.Errorf("run %d: carried signer %+v, milestones %+v, next %d; want Dr Lee and the review's two milestones, none passed", run, c.Signer, c.Milestones, c.NextIndex)
+		}
+		approved := done / 2
+		if len(c.Membership.Members) != 1+approved || len(c.Membership.Requests) != done%2 || c.MembershipSeq != 1+done {
+			t.Errorf("run %d: carried %d members, %d requests, seq %d; want %d, %d, %d",
+				run, len(c.Membership.Members), len(c.Membership.Requests), c.MembershipSeq, 1+approved, done%2, 1+done)
+		}
+
+		h.mu.Lock()
+		for _, e := range h.emails {
+			if k, ok := emailKeys[e.Key]; ok {
+				t.Errorf("run %d: email key %q (%s) was already used by a %s email", run, e.Key, e.Kind, k)
+			}
+			emailKeys[e.Key] = e.Kind
+		}
+		audits += len(h.audits)
+		for _, n := range h.notices {
+			if noticed[n.WorkflowID] {
+				t.Errorf("run %d: %s told twice", run, n.WorkflowID)
+			}
+			noticed[n.WorkflowID] = true
+		}
+		notices += len(h.notices)
+		h.mu.Unlock()
+
+		in = next
+		h = newHarnessWith(t, h.env.Now(), store)
+	}
+
+	// One more run from the last carry shows everything was kept.
+	mq := h.membership(time.Minute)
+	st := h.runUntil(in, time.Minute)
+	m := h.mustMembership(mq)
+
+	if len(m.Members) != 1+people || len(m.Requests) != 0 {
+		t.Fatalf("members = %d, requests = %d; want %d members and no request", len(m.Members), len(m.Requests), 1+people)
+	}
+	seen := map[string]bool{}
+	for _, x := range m.Members {
+		if seen[x.Subject] {
+			t.Errorf("%s is a member twice", x.Subject)
+		}
+		seen[x.Subject] = true
+		if !x.Active {
+			t.Errorf("%s is inactive; want every member active", x.Subject)
+		}
+	}
+	for i := range people {
+		if !seen[person(i).Subject] {
+			t.Errorf("%s is missing", person(i).Subject)
+		}
+	}
+	if got := m.ActiveAdmins(); !reflect.DeepEqual(got, []string{ada.Subject}) {
+		t.Errorf("active admins = %v; want only the registrant", got)
+	}
+	if !reflect.DeepEqual(st, signed) {
+		t.Errorf("status = %+v; want the status once signed, carried through every run: %+v", st, signed)
+	}
+	if got := timelineKinds(st); !reflect.DeepEqual(got, []string{"registered", "declaration_signed"}) {
+		t.Errorf("timeline = %v; want registered, declaration_signed", got)
+	}
+	checkMilestone(t, "after every run", st.NextMilestone, domain.MilestoneEscalate, in.Calendar.AddBusinessDays(signAt, 5), 1)
+
+	kinds := map[mail.Kind]int{}
+	for _, k := range emailKeys {
+		kinds[k]++
+	}
+	if kinds[mail.KindJoinRequest] != people || kinds[mail.KindJoinDecided] != people {
+		t.Errorf("emails by kind = %v; want %d join requests and %d decisions, each once", kinds, people, people)
+	}
+	if audits != 2*people+1 || notices != people {
+		t.Errorf("audits = %d, notices = %d; want %d (and the declaration's) and %d", audits, notices, 2*people, people)
+	}
+
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if store.memSeq != 1+len(events) || store.stale != 0 || len(store.mem.Members) != 1+people {
+		t.Errorf("membership projection: seq %d, %d stale writes, %d members; want seq %d, none stale, %d members",
+			store.memSeq, store.stale, len(store.mem.Members), 1+len(events), 1+people)
+	}
+	if store.status.Seq != signed.Seq || store.status.State != domain.WorksiteAwaitingReview {
+		t.Errorf("status projection = %s seq %d; want %s seq %d", store.status.State, store.status.Seq, domain.WorksiteAwaitingReview, signed.Seq)
+	}
+}
+
+// Worksite changes (details edited by an administrator, changes by the
+// team) are on the timeline, audited and emailed to the administrators
+// with their own reason; membership emails never carry the worksite's
+// reason (here: why a health authority clinic only registers).
+func TestWorksiteChangedAndReasons(t *testing.T) {
+	h := newHarness(t)
+	h.invite(time.Hour, "req-inv", erin.Email, ada)
+	h.accept(2*time.Hour, "req-accept", "inv-req-inv", erin, erin.Email)
+	edited := h.update(3*time.Hour, workflows.UpdateWorksiteChanged, "req-edit", workflows.WorksiteChange{
+		Actor: ada.Subject, ActorRole: domain.RoleApplicant, Change: "details edited: phone", RequestID: "req-edit"})
+	const why = "the street name was misspelled"
+	team := h.update(4*time.Hour, workflows.UpdateWorksiteChanged, "req-team", workflows.WorksiteChange{
+		Actor: "alice@team.example.ca", ActorRole: domain.RoleTeam, Change: "address changed", Reason: why, RequestID: "req-team"})
+	stranger := h.refuse("a member who is not an admin edits", 5*time.Hour, workflows.UpdateWorksiteChanged, "req-edit-erin",
+		workflows.WorksiteChange{Actor: erin.Subject, ActorRole: domain.RoleApplicant, Change: "details edited: name", RequestID: "req-edit-erin"})
+	in := h.input(domain.HealthAuthorityClinic)
+	st := h.runUntil(in, 6*time.Hour)
+
+	h.mustAccepted("edit", edited)
+	h.mustAccepted("team change", team)
+	h.checkRefused(stranger, domain.EFORBIDDEN)
+	if st.State != domain.WorksiteRegisteredOnly || st.Reason != in.TypePolicy.Reason {
+		t.Errorf("final = %s reason %q; want %s with the type's reason", st.State, st.Reason, domain.WorksiteRegisteredOnly)
+	}
+	if es := h.emailsTo(mail.KindMembershipChanged, erin.Email); len(es) != 1 || es[0].Reason != "" {
+		t.Errorf("erin's acceptance emails = %+v; want one without a reason (not the worksite's %q)", es, st.Reason)
+	}
+	es := h.emailsOf(mail.KindWorksiteChanged)
+	if len(es) != 2 {
+		t.Fatalf("worksite changed emails = %+v; want 2", es)
+	}
+	for i, w := range []struct {
+		change, reason string
+		at             time.Duration
+	}{{"details edited: phone", "", 3 * time.Hour}, {"address changed", why, 4 * time.Hour}} {
+		if e := es[i]; e.Change != w.change || e.Reason != w.reason || e.At != w.at || e.To != activities.ToSiteAdmins {
+			t.Errorf("email %d = %+v; want %q, reason %q, at +%v, to the site admins", i, e, w.change, w.reason, w.at)
+		}
+		checkRecipients(t, "worksite changed email", es[i].Recipients, ada)
+	}
+	var changes []string
+	for _, e := range st.Timeline {
+		if e.Kind == "worksite_changed" {
+			changes = append(changes, e.Detail)
+		}
+	}
+	if want := []string{"details edited: phone", "address changed"}; !reflect.DeepEqual(changes, want) {
+		t.Errorf("worksite_changed events = %v; want %v", changes, want)
+	}
+	if as := h.auditsOf("worksite changed"); len(as) != 2 || as[0].Actor != ada.Subject || as[1].Role != string(domain.RoleTeam) {
+		t.Errorf("audits = %+v; want ada's edit and the team's change", as)
+	}
+	h.checkUniqueKeys()
+}
+
+// An "Other" worksite cannot be approved until the team reclassifies it;
+// the new type's policy then decides, and the next action says so.
+func TestWorksiteReclassified(t *testing.T) {
+	h := newHarness(t)
+	h.sign(time.Hour, "req-sign")
+	signed := h.query(time.Hour + time.Minute)
+	early := h.refuse("approve before reclassifying", 2*time.Hour, workflows.UpdateDecide, "req-approve-1",
+		workflows.Decision{Approve: true, Actor: "alice@team.example.ca", RequestID: "req-approve-1"})
+	p, ok := domain.IndexWorksiteTypes(domain.DefaultWorksiteTypes())[domain.CommunityPrivatePractice]
+	if !ok {
+		t.Fatalf("no default policy for %q", domain.CommunityPrivatePractice)
+	}
+	change := teamChange("req-reclassify", "it is a physician-led clinic")
+	change.Change, change.TypePolicy = "type changed to Community Based Private Practice", &p
+	reclassified := h.update(3*time.Hour, workflows.UpdateWorksiteChanged, "req-reclassify", change)
+	approved := h.decide(4*time.Hour, "req-approve-2", true, "")
+	st := h.runUntil(h.input(domain.OtherLocation), 5*time.Hour)
+
+	h.checkRefused(early, domain.EUNPROCESSABLE)
+	h.mustAccepted("reclassify", reclassified)
+	h.mustAccepted("approve", approved)
+	s := h.mustStatus(signed)
+	r := reclassified.status
+	if s.WaitingOn != domain.PartyEnrolmentTeam || r.WaitingOn != domain.PartyEnrolmentTeam || s.NextAction == r.NextAction {
+		t.Errorf("next action before %q, after %q; want the team either way, no longer asked to reclassify", s.NextAction, r.NextAction)
+	}
+	if st.State != domain.WorksiteApproved {
+		t.Errorf("State = %s; want %s", st.State, domain.WorksiteApproved)
+	}
+	if es := h.emailsOf(mail.KindWorksiteChanged); len(es) != 1 || es[0].Reason != change.Reason {
+		t.Errorf("worksite changed emails = %+v; want one with the team's reason %q", es, change.Reason)
+	}
+}
+
+// An administrator cannot set their own end date: it would deactivate
+// them (which only another administrator may do) and, for the last one,
+// leave the worksite with no active administrator.
+func TestMembershipNoSelfEndDate(t *testing.T) {
+	t.Skip("known bug, reported to the lead: canSetEnd (workflows/worksite_handlers.go) accepts actor == target; " +
+		"at the end date the last administrator is deactivated and the worksite has none")
+	h := newHarness(t)
+	ends := h.start.Add(2 * day)
+	self := h.refuse("the last administrator sets her own end date", time.Hour, workflows.UpdateSetMemberEnd, "req-end-self",
+		workflows.MemberChange{Actor: ada.Subject, Target: ada.Subject, EndsAt: &ends, RequestID: "req-end-self"})
+	end := h.membership(3 * day)
+	h.runUntil(h.input(domain.CommunityPrivatePractice), 3*day)
+
+	h.checkRefused(self, domain.EUNPROCESSABLE)
+	if m := h.mustMembership(end); !reflect.DeepEqual(m.ActiveAdmins(), []string{ada.Subject}) {
+		t.Errorf("active admins = %v; want ada still", m.ActiveAdmins())
+	}
+}
+
+// Approving a join request with an end date in the past is refused, as
+// setting one or reactivating with one is.
+func TestMembershipApproveWithPastEndDate(t *testing.T) {
+	t.Skip("known bug, reported to the lead: the decide-join validator does not check EndsAt; " +
+		"the member is approved and deactivated at the same instant")
+	h := newHarness(t)
+	h.requestJoin(time.Hour, "req-carol", carol)
+	past := h.start
+	r := h.refuse("approve with a past end date", 2*time.Hour, workflows.UpdateDecideJoin, "req-approve",
+		workflows.JoinDecision{JoinRequestID: "jr-req-carol", Approve: true, Actor: ada.Subject, EndsAt: &past, RequestID: "req-approve"})
+	h.runUntil(h.input(domain.CommunityPrivatePractice), 3*time.Hour)
+	h.checkRefused(r, domain.EINVALID)
 }

@@ -122,7 +122,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if err := w.mem.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
 					return err
 				}
-				if false && !d.Approve && d.Reason == "" {
+				if !d.Approve && d.Reason == "" {
 					return (domain.FieldErrors{"reason": "is required when rejecting"}).Err()
 				}
 				return nil
@@ -388,7 +388,7 @@ func (w *worksiteRun) acceptInvitation(ctx workflow.Context, a AcceptInvitation)
 	w.email(mail.KindMembershipChanged, "", 1, func(in *activities.WorksiteEmailInput) {
 		in.Key = w.key("membership_changed", a.Member.Subject, "accepted", inv.ID)
 		in.Recipients = []domain.Person{{Name: a.Member.Name, Email: a.Member.Email}}
-		in.Change = "you are now a member of this worksite"
+		in.Change, in.Reason = "you are now a member of this worksite", "" // not the worksite's own reason
 	})
 }
 
@@ -460,7 +460,7 @@ func (w *worksiteRun) worksiteChanged(ctx workflow.Context, c WorksiteChange) {
 	w.events++
 	w.audit(ctx, "worksite changed", c.Change, c.Actor, string(c.ActorRole), "changed/"+c.RequestID, c.RequestID)
 	w.email(mail.KindWorksiteChanged, activities.ToSiteAdmins, w.st.Seq, func(in *activities.WorksiteEmailInput) {
-		in.Key, in.Change = w.key("worksite_changed", c.RequestID), c.Change
+		in.Key, in.Change, in.Reason = w.key("worksite_changed", c.RequestID), c.Change, c.Reason
 	})
 }
 

@@ -124,6 +124,14 @@ func newHarness(t *testing.T) *harness {
 // newHarnessAt is newHarness starting at start.
 func newHarnessAt(t *testing.T, start time.Time) *harness {
 	t.Helper()
+	return newHarnessWith(t, start, nil)
+}
+
+// newHarnessWith is newHarnessAt; with a store, the status and membership
+// projections are the real activities writing to it instead of mocks
+// (which keep every argument: too much for large memberships).
+func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harness {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	// The SDK's debug lines drown test output; warnings and errors stay.
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))))
@@ -131,7 +139,7 @@ func newHarnessAt(t *testing.T, start time.Time) *harness {
 	h := &harness{t: t, env: env, start: start}
 	env.SetStartTime(h.start)
 
-	acts := &activities.Activities{}
+	acts := &activities.Activities{Store: store}
 	worker.Register(env, acts)
 	env.OnActivity(acts.SendWorksiteEmail, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.WorksiteEmailInput) error {
@@ -143,20 +151,22 @@ func newHarnessAt(t *testing.T, start time.Time) *harness {
 				LinkPurpose: in.LinkPurpose, LinkSubject: in.LinkSubject, LinkExpires: in.LinkExpires})
 			return nil
 		}).Maybe()
-	env.OnActivity(acts.ProjectWorksiteStatus, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, st domain.WorksiteStatus) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.projected = append(h.projected, st)
-			return nil
-		}).Maybe()
-	env.OnActivity(acts.ProjectMembership, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.MembershipProjection) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.memberships = append(h.memberships, in)
-			return nil
-		}).Maybe()
+	if store == nil {
+		env.OnActivity(acts.ProjectWorksiteStatus, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, st domain.WorksiteStatus) error {
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				h.projected = append(h.projected, st)
+				return nil
+			}).Maybe()
+		env.OnActivity(acts.ProjectMembership, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.MembershipProjection) error {
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				h.memberships = append(h.memberships, in)
+				return nil
+			}).Maybe()
+	}
 	env.OnActivity(acts.RecordAudit, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, e domain.AuditEvent) error {
 			h.mu.Lock()
@@ -195,25 +205,32 @@ func (h *harness) input(lt domain.LocationType) workflows.WorksiteInput {
 // update sends an update at workflow time start+at and records its outcome.
 func (h *harness) update(at time.Duration, name, id string, arg any) *updateOutcome {
 	o := &updateOutcome{}
-	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
-			OnAccept: func() { o.accepted = true },
-			OnReject: func(err error) { o.rejected = err },
-			OnComplete: func(v any, err error) {
-				o.completed, o.err = true, err
-				// The test environment hands over the handler's own value, whose
-				// slices the workflow goes on changing; a server would have
-				// serialized it at once, so take a copy the same way.
-				switch v.(type) {
-				case domain.WorksiteStatus:
-					h.mustCopy(v, &o.status)
-				case domain.Membership:
-					h.mustCopy(v, &o.mem)
-				}
-			},
-		}, arg)
-	}, at)
+	h.env.RegisterDelayedCallback(func() { h.sendUpdate(o, name, id, arg, true) }, at)
 	return o
+}
+
+// sendUpdate sends an update now and records its outcome in o, with the
+// handler's result if keep.
+func (h *harness) sendUpdate(o *updateOutcome, name, id string, arg any, keep bool) {
+	h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
+		OnAccept: func() { o.accepted = true },
+		OnReject: func(err error) { o.rejected = err },
+		OnComplete: func(v any, err error) {
+			o.completed, o.err = true, err
+			if !keep {
+				return
+			}
+			// The test environment hands over the handler's own value, whose
+			// slices the workflow goes on changing; a server would have
+			// serialized it at once, so take a copy the same way.
+			switch v.(type) {
+			case domain.WorksiteStatus:
+				h.mustCopy(v, &o.status)
+			case domain.Membership:
+				h.mustCopy(v, &o.mem)
+			}
+		},
+	}, arg)
 }
 
 // mustCopy copies v into out through the default data converter.

@@ -131,6 +131,9 @@ func (c *Checked) As(auth string) *Checked {
 	return &cp
 }
 
+// Env is the system c talks to.
+func (c *Checked) Env() *Env { return c.env }
+
 // Doc is the loaded document, servers set to the Env's base URL.
 func (c *Checked) Doc() *openapi3.T { return c.doc }
 
@@ -285,6 +288,20 @@ func (c *Checked) PostJSON(path string, v any, headers ...string) Response {
 		c.t.Fatal(err)
 	}
 	return c.Do(http.MethodPost, path, "application/json", b, headers...)
+}
+
+// Send sends v as JSON, or no body when v is nil: the member actions whose
+// body is optional, and those that take none.
+func (c *Checked) Send(method, path string, v any, headers ...string) Response {
+	c.t.Helper()
+	if v == nil {
+		return c.Do(method, path, "", nil, headers...)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.Do(method, path, "application/json", b, headers...)
 }
 
 // Staff sends v as JSON (none when nil) as the enrolment team persona.
