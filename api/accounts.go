@@ -41,7 +41,7 @@ func (s *Server) ensurePerson(c *gin.Context, p domain.Principal) (domain.UserSt
 func (s *Server) userUpdate(c *gin.Context, subject, name string, arg any) (domain.UserStatus, error) {
 	var st domain.UserStatus
 	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		UpdateID: name + "/" + requestID(c), WorkflowID: workflows.UserWorkflowID(subject), UpdateName: name,
+		UpdateID: updateID(c, name), WorkflowID: workflows.UserWorkflowID(subject), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = h.Get(c.Request.Context(), &st)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -22,7 +24,7 @@ import (
 // rejected) takes no updates: the caller hears why, not "not found".
 func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, out any) error {
 	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		UpdateID: name + "/" + requestID(c), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
+		UpdateID: updateID(c, name), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
 		err = h.Get(c.Request.Context(), out)
@@ -154,12 +156,13 @@ func (s *Server) requestJoin(c *gin.Context) {
 		return
 	}
 	var m domain.Membership
-	if err := s.worksiteUpdate(c, w.ID, workflows.UpdateRequestJoin, workflows.JoinRequestArgs{Requester: s.asMember(acct),
+	jrID := "jr-" + newID()
+	if err := s.worksiteUpdate(c, w.ID, workflows.UpdateRequestJoin, workflows.JoinRequestArgs{ID: jrID, Requester: s.asMember(acct),
 		Comment: strings.TrimSpace(req.Comment), RequestID: requestID(c)}, &m); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"joinRequestId": "jr-" + requestID(c), "worksiteId": w.ID,
+	c.JSON(http.StatusCreated, gin.H{"joinRequestId": jrID, "worksiteId": w.ID,
 		"message": "your request was sent to the worksite's administrators"})
 }
 
@@ -309,7 +312,7 @@ func (s *Server) invite(c *gin.Context) {
 		name = acct.DisplayName()
 	}
 	var m domain.Membership
-	if err := s.worksiteUpdate(c, id, workflows.UpdateInvite, workflows.InviteArgs{Email: email, Actor: p.Subject,
+	if err := s.worksiteUpdate(c, id, workflows.UpdateInvite, workflows.InviteArgs{ID: "inv-" + newID(), Email: email, Actor: p.Subject,
 		ActorName: strings.TrimSpace(name), RequestID: requestID(c)}, &m); err != nil {
 		writeError(c, s.log, err)
 		return
@@ -667,4 +670,24 @@ func (s *Server) classifyWorksite(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"worksite": s.view(updated), "status": st})
+}
+
+// updateID makes a workflow update's ID from the request ID, scoped by the
+// caller, so one caller's retry is applied once and two callers who send
+// the same X-Request-ID never share a result.
+func updateID(c *gin.Context, name string) string {
+	who := "link"
+	if p := principal(c); p != nil {
+		who = p.Subject
+	}
+	return name + "/" + who + "/" + requestID(c)
+}
+
+// newID names a join request or invitation; it is the server's, not the caller's.
+func newID() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic("api: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
 }

@@ -253,7 +253,7 @@ func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
 func (s *Server) update(c *gin.Context, worksiteID, name string, arg any, closed func(domain.WorksiteStatus) error) (domain.WorksiteStatus, error) {
 	var st domain.WorksiteStatus
 	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		UpdateID: name + "/" + requestID(c), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
+		UpdateID: updateID(c, name), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {

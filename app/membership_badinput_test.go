@@ -173,14 +173,6 @@ func TestMembershipBadInput(t *testing.T) {
 	otherAddress := registration()["address"] // W's
 	reclassify := map[string]any{"locationType": "community_private_practice", "subOption": "np_led", "reason": "NP led"}
 
-	// storedFirst is a known bug: editWorksite and classifyWorksite
-	// (api/memberships.go) store the change before the workflow refuses it
-	// because the worksite has ended, so the 422 comes with the change made.
-	// The cases are skipped until the handlers refuse an ended worksite
-	// before they store anything.
-	const storedFirst = "known bug: the change is stored before the ended worksite's workflow refuses it (api/memberships.go)"
-	knownBugs := map[string]string{"closed: reclassify": storedFirst, "rejected: reclassify": storedFirst,
-		"rejected: edit, by its administrator": storedFirst}
 	cases := []struct {
 		name   string
 		do     func(c *apptest.Checked) apptest.Response
@@ -521,9 +513,6 @@ func TestMembershipBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if bug := knownBugs[tc.name]; bug != "" {
-				t.Skip(bug)
-			}
 			res := tc.do(base.For(t))
 			mustErrorBody(t, res, tc.status, tc.code, tc.fields...)
 			before.mustBeUnchanged(t, env)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Member is one person's membership of a worksite.
@@ -133,7 +134,7 @@ func (m *Membership) CanRequestJoin(subject, comment string) error {
 			return Errorf(ECONFLICT, "you already asked to join this worksite; an administrator will answer")
 		}
 	}
-	if len(comment) > 500 {
+	if utf8.RuneCountInString(comment) > 500 {
 		return (FieldErrors{"comment": "must be at most 500 characters"}).Err()
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -790,7 +791,7 @@ func TestWorksiteSuspendAndReinstate(t *testing.T) {
 	}
 	var events []domain.TimelineEvent
 	for _, e := range st.Timeline {
-		if e.Kind == "worksite suspended" || e.Kind == "worksite reinstated" {
+		if e.Kind == "worksite_suspended" || e.Kind == "worksite_reinstated" {
 			events = append(events, e)
 		}
 	}
@@ -849,6 +850,20 @@ func TestMembershipWhateverTheEnrolment(t *testing.T) {
 	}
 }
 
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
 // projectionStore is the store behind the real projection activities in
 // TestWorksiteMembershipSurvivesContinueAsNew: it keeps the newest status
 // and membership, as the database does, and counts writes that arrive out
@@ -890,11 +905,18 @@ func (s *projectionStore) SaveMembership(_ context.Context, _ string, m domain.M
 // members, none lost and none twice, and the enrolment status is intact.
 func TestWorksiteMembershipSurvivesContinueAsNew(t *testing.T) {
 	const (
-		people = 1000
 		// perRun is workflows.maxWorksiteEventsPerRun.
 		perRun = 400
 		gap    = 10 * time.Second
 	)
+	// Every event projects the whole membership, so the cost grows with
+	// its square; the race detector makes that ~15 times slower, so it
+	// gets one continue-as-new instead of five. people*2 must be a
+	// multiple of perRun: every run ends by continuing as new.
+	people := 1000
+	if raceEnabled() {
+		people = perRun / 2
+	}
 	person := func(i int) domain.Member {
 		return domain.Member{Subject: fmt.Sprintf("bcsc-person-%04d", i), Name: fmt.Sprintf("Person %04d", i),
 			Email: fmt.Sprintf("person%04d@clinic.example.ca", i), Profession: domain.ProfRegisteredNurse, UserType: domain.Authorizer}
@@ -1167,8 +1189,6 @@ func TestWorksiteReclassified(t *testing.T) {
 // them (which only another administrator may do) and, for the last one,
 // leave the worksite with no active administrator.
 func TestMembershipNoSelfEndDate(t *testing.T) {
-	t.Skip("known bug, reported to the lead: canSetEnd (workflows/worksite_handlers.go) accepts actor == target; " +
-		"at the end date the last administrator is deactivated and the worksite has none")
 	h := newHarness(t)
 	ends := h.start.Add(2 * day)
 	self := h.refuse("the last administrator sets her own end date", time.Hour, workflows.UpdateSetMemberEnd, "req-end-self",
@@ -1185,8 +1205,6 @@ func TestMembershipNoSelfEndDate(t *testing.T) {
 // Approving a join request with an end date in the past is refused, as
 // setting one or reactivating with one is.
 func TestMembershipApproveWithPastEndDate(t *testing.T) {
-	t.Skip("known bug, reported to the lead: the decide-join validator does not check EndsAt; " +
-		"the member is approved and deactivated at the same instant")
 	h := newHarness(t)
 	h.requestJoin(time.Hour, "req-carol", carol)
 	past := h.start

@@ -98,13 +98,16 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	} else {
 		w.st = domain.WorksiteStatus{WorksiteID: in.WorksiteID, Timeline: []domain.TimelineEvent{}}
 	}
+	// begin only changes state and queues effects; it runs before the
+	// handlers exist, because updates buffered in the first task run as soon
+	// as their handler is registered and must see a registered worksite.
+	if in.Carry == nil {
+		w.begin(ctx)
+	}
 	if err := w.registerHandlers(ctx); err != nil {
 		return w.st, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions())
-	if in.Carry == nil {
-		w.begin(ctx)
-	}
 	for {
 		w.flush(ctx)
 		if w.st.State.Ended() {

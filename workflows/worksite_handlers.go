@@ -18,6 +18,8 @@ import (
 type (
 	// JoinRequestArgs asks to join (UpdateRequestJoin).
 	JoinRequestArgs struct {
+		// ID names the request; empty means "jr-" + RequestID.
+		ID        string
 		Requester domain.Member
 		Comment   string
 		RequestID string
@@ -33,6 +35,8 @@ type (
 	}
 	// InviteArgs invites one email address (UpdateInvite).
 	InviteArgs struct {
+		// ID names the invitation; empty means "inv-" + RequestID.
+		ID        string
 		Email     string
 		Actor     string
 		ActorName string
@@ -83,11 +87,26 @@ type (
 )
 
 // setUpdate registers a synchronous update handler with its validator;
-// both see the run's state, and apply queues its effects.
-func setUpdate[T any, R any](ctx workflow.Context, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
+// both see the run's state, and apply queues its effects. Once the worksite
+// has ended (closed, lapsed, rejected) every update is refused, even in the
+// moment before the workflow completes.
+func setUpdate[T any, R any](ctx workflow.Context, ended func() error, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
 		func(ctx workflow.Context, arg T) (R, error) { return apply(ctx, arg), nil },
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, arg T) error { return appErr(validate(arg)) }})
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, arg T) error {
+			if err := ended(); err != nil {
+				return appErr(err)
+			}
+			return appErr(validate(arg))
+		}})
+}
+
+// ended refuses changes to a worksite whose life is over.
+func (w *worksiteRun) ended() error {
+	if w.st.State.Ended() {
+		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", w.st.State)
+	}
+	return nil
 }
 
 func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
@@ -100,12 +119,12 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 	mem := func(ctx workflow.Context) domain.Membership { return w.mem }
 	regs := []func() error{
 		func() error {
-			return setUpdate(ctx, UpdateSignDeclaration, func(s SignDeclaration) error {
+			return setUpdate(ctx, w.ended, UpdateSignDeclaration, func(s SignDeclaration) error {
 				return domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle)
 			}, w.signDeclaration)
 		},
 		func() error {
-			return setUpdate(ctx, UpdateDecide, func(d Decision) error {
+			return setUpdate(ctx, w.ended, UpdateDecide, func(d Decision) error {
 				if w.decision != nil {
 					return domain.Errorf(domain.ECONFLICT, "the enrolment team has already decided on this worksite")
 				}
@@ -113,34 +132,37 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			}, w.decide)
 		},
 		func() error {
-			return setUpdate(ctx, UpdateRequestJoin, func(a JoinRequestArgs) error {
+			return setUpdate(ctx, w.ended, UpdateRequestJoin, func(a JoinRequestArgs) error {
 				return w.mem.CanRequestJoin(a.Requester.Subject, a.Comment)
 			}, func(ctx workflow.Context, a JoinRequestArgs) domain.Membership { w.requestJoin(ctx, a); return w.mem })
 		},
 		func() error {
-			return setUpdate(ctx, UpdateDecideJoin, func(d JoinDecision) error {
+			return setUpdate(ctx, w.ended, UpdateDecideJoin, func(d JoinDecision) error {
 				if err := w.mem.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
 					return err
 				}
 				if !d.Approve && d.Reason == "" {
 					return (domain.FieldErrors{"reason": "is required when rejecting"}).Err()
 				}
+				if d.Approve && d.EndsAt != nil && !d.EndsAt.After(workflow.Now(ctx)) {
+					return (domain.FieldErrors{"endsAt": "must be in the future"}).Err()
+				}
 				return nil
 			}, func(ctx workflow.Context, d JoinDecision) domain.Membership { w.decideJoin(ctx, d); return w.mem })
 		},
 		func() error {
-			return setUpdate(ctx, UpdateInvite, func(a InviteArgs) error { return w.mem.CanInvite(a.Actor, a.Email) },
+			return setUpdate(ctx, w.ended, UpdateInvite, func(a InviteArgs) error { return w.mem.CanInvite(a.Actor, a.Email) },
 				func(ctx workflow.Context, a InviteArgs) domain.Membership { w.invite(ctx, a); return w.mem })
 		},
 		func() error {
-			return setUpdate(ctx, UpdateResendInvitation, func(r InvitationRef) error { return w.mem.CanResendInvitation(r.Actor, r.InvitationID) },
+			return setUpdate(ctx, w.ended, UpdateResendInvitation, func(r InvitationRef) error { return w.mem.CanResendInvitation(r.Actor, r.InvitationID) },
 				func(ctx workflow.Context, r InvitationRef) domain.Membership {
 					w.resendInvitation(ctx, r)
 					return w.mem
 				})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateAcceptInvitation, func(a AcceptInvitation) error {
+			return setUpdate(ctx, w.ended, UpdateAcceptInvitation, func(a AcceptInvitation) error {
 				return w.mem.CanAcceptInvitation(a.Member.Subject, a.AccountEmail, a.InvitationID)
 			}, func(ctx workflow.Context, a AcceptInvitation) domain.Membership {
 				w.acceptInvitation(ctx, a)
@@ -148,28 +170,28 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, UpdatePromote, func(c MemberChange) error { return w.mem.CanPromote(c.Actor, c.Target) },
+			return setUpdate(ctx, w.ended, UpdatePromote, func(c MemberChange) error { return w.mem.CanPromote(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.changeMember(ctx, c, "promoted", "you are now an administrator of this worksite", func(x *domain.Member) { x.Admin = true })
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateDemote, func(c MemberChange) error { return w.mem.CanDemote(c.Actor, c.Target) },
+			return setUpdate(ctx, w.ended, UpdateDemote, func(c MemberChange) error { return w.mem.CanDemote(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.changeMember(ctx, c, "demoted", "you are no longer an administrator of this worksite", func(x *domain.Member) { x.Admin = false })
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateDeactivate, func(c MemberChange) error { return w.mem.CanDeactivate(c.Actor, c.Target) },
+			return setUpdate(ctx, w.ended, UpdateDeactivate, func(c MemberChange) error { return w.mem.CanDeactivate(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.deactivate(ctx, c.Target, c.Actor, c.Reason, c.RequestID)
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateReactivate, func(c MemberChange) error {
+			return setUpdate(ctx, w.ended, UpdateReactivate, func(c MemberChange) error {
 				return w.mem.CanReactivate(c.Actor, c.Target, c.EndsAt, workflow.Now(ctx))
 			}, func(ctx workflow.Context, c MemberChange) domain.Membership {
 				now := workflow.Now(ctx)
@@ -180,7 +202,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateSetMemberEnd, func(c MemberChange) error { return w.canSetEnd(ctx, c) },
+			return setUpdate(ctx, w.ended, UpdateSetMemberEnd, func(c MemberChange) error { return w.canSetEnd(ctx, c) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					change := "your membership no longer has an end date"
 					if c.EndsAt != nil {
@@ -191,15 +213,15 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+			return setUpdate(ctx, w.ended, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.worksiteChanged(ctx, c)
 				return w.st
 			})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateSuspend, func(c WorksiteChange) error {
-				if err := w.canChangeWorksite(c); err != nil {
-					return err
+			return setUpdate(ctx, w.ended, UpdateSuspend, func(c WorksiteChange) error {
+				if c.ActorRole != domain.RoleTeam {
+					return domain.Errorf(domain.EFORBIDDEN, "only the enrolment team suspends a worksite")
 				}
 				if w.st.Suspended {
 					return domain.Errorf(domain.ECONFLICT, "the worksite is already suspended")
@@ -211,9 +233,9 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateReinstate, func(c WorksiteChange) error {
-				if err := w.canChangeWorksite(c); err != nil {
-					return err
+			return setUpdate(ctx, w.ended, UpdateReinstate, func(c WorksiteChange) error {
+				if c.ActorRole != domain.RoleTeam {
+					return domain.Errorf(domain.EFORBIDDEN, "only the enrolment team reinstates a worksite")
 				}
 				if !w.st.Suspended {
 					return domain.Errorf(domain.ECONFLICT, "the worksite is not suspended")
@@ -225,7 +247,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, UpdateClose, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+			return setUpdate(ctx, w.ended, UpdateClose, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.close(ctx, c)
 				return w.st
 			})
@@ -282,7 +304,11 @@ func (w *worksiteRun) memberEvent() {
 
 func (w *worksiteRun) requestJoin(ctx workflow.Context, a JoinRequestArgs) {
 	r := a.Requester
-	jr := domain.JoinRequest{ID: "jr-" + a.RequestID, Subject: r.Subject, Name: r.Name, Email: r.Email,
+	id := a.ID
+	if id == "" {
+		id = "jr-" + a.RequestID
+	}
+	jr := domain.JoinRequest{ID: id, Subject: r.Subject, Name: r.Name, Email: r.Email,
 		Profession: r.Profession, UserType: r.UserType, Comment: a.Comment, RequestedAt: workflow.Now(ctx)}
 	w.mem.Requests = append(w.mem.Requests, jr)
 	w.memberEvent()
@@ -351,7 +377,11 @@ func (w *worksiteRun) notify(ctx workflow.Context, subject, change string) {
 
 func (w *worksiteRun) invite(ctx workflow.Context, a InviteArgs) {
 	now := workflow.Now(ctx)
-	inv := domain.Invitation{ID: "inv-" + a.RequestID, Email: a.Email, InvitedBy: a.ActorName, InvitedOn: now, LastSentAt: now,
+	id := a.ID
+	if id == "" {
+		id = "inv-" + a.RequestID
+	}
+	inv := domain.Invitation{ID: id, Email: a.Email, InvitedBy: a.ActorName, InvitedOn: now, LastSentAt: now,
 		EmailsSent: 1, ExpiresAt: now.Add(time.Duration(w.in.Schedule.InvitationExpiresAfter))}
 	w.mem.Invitations = append(w.mem.Invitations, inv)
 	w.memberEvent()
@@ -438,6 +468,8 @@ func (w *worksiteRun) canSetEnd(ctx workflow.Context, c MemberChange) error {
 		return domain.Errorf(domain.EUNPROCESSABLE, "reactivate the member first")
 	case c.EndsAt != nil && !c.EndsAt.After(workflow.Now(ctx)):
 		return (domain.FieldErrors{"endsAt": "must be in the future"}).Err()
+	case c.EndsAt != nil && c.Actor == c.Target:
+		return domain.Errorf(domain.EUNPROCESSABLE, "an administrator cannot set their own end date; another administrator must do it")
 	}
 	return nil
 }
@@ -477,11 +509,11 @@ func (w *worksiteRun) activePeople() []domain.Person {
 
 func (w *worksiteRun) suspend(ctx workflow.Context, c WorksiteChange, suspended bool) {
 	w.st.Suspended = suspended
-	action, change := "worksite suspended", "the worksite is suspended: nobody has CareConnect access from it until it is reinstated"
+	kind, action, change := "worksite_suspended", "worksite suspended", "the worksite is suspended: nobody has CareConnect access from it until it is reinstated"
 	if !suspended {
-		action, change = "worksite reinstated", "the worksite is reinstated"
+		kind, action, change = "worksite_reinstated", "worksite reinstated", "the worksite is reinstated"
 	}
-	w.event(ctx, action, c.Reason)
+	w.event(ctx, kind, c.Reason)
 	w.events++
 	w.audit(ctx, action, c.Reason, c.Actor, string(c.ActorRole), "suspension/"+c.RequestID, c.RequestID)
 	w.email(mail.KindWorksiteChanged, "", w.st.Seq, func(in *activities.WorksiteEmailInput) {
@@ -546,9 +578,19 @@ func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Tim
 		kept = append(kept, inv)
 	}
 	w.mem.Invitations = kept
-	for _, x := range w.mem.Members {
-		if x.Active && x.EndsAt != nil && !x.EndsAt.After(now) {
-			w.deactivate(ctx, x.Subject, "system", "the membership's end date was reached", "")
+	for i := range w.mem.Members {
+		x := &w.mem.Members[i]
+		if !x.Active || x.EndsAt == nil || x.EndsAt.After(now) {
+			continue
 		}
+		if x.Admin && len(w.mem.ActiveAdmins()) == 1 {
+			// The last administrator stays (the invariant outranks the end
+			// date); clearing it keeps the loop from waking for it again.
+			x.EndsAt = nil
+			w.memberEvent()
+			w.event(ctx, "end_date_kept_last_admin", x.Name+" is the last active administrator; their end date was not applied")
+			continue
+		}
+		w.deactivate(ctx, x.Subject, "system", "the membership's end date was reached", "")
 	}
 }
