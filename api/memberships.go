@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"careconnect/authz"
@@ -20,9 +21,11 @@ import (
 )
 
 // worksiteUpdate runs a worksite workflow update and decodes its result into
-// out. The request ID is the update ID. A finished workflow (closed, lapsed,
-// rejected) takes no updates: the caller hears why, not "not found".
-func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, out any) error {
+// out; the update ID is scoped by caller and request. A finished workflow
+// (closed, lapsed, rejected) takes no updates: the caller hears why, not
+// "not found" — closed, when given, judges the request against the final
+// status (e.g. "already decided", 409); otherwise the answer is 422.
+func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, out any, closed ...func(domain.WorksiteStatus) error) error {
 	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
 		UpdateID: updateID(c, name), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
@@ -32,13 +35,35 @@ func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, ou
 	if err == nil {
 		return nil
 	}
-	err = fromTemporal(err)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		if st, _, serr := s.worksiteStatus(c, worksiteID); serr == nil && st.State.Ended() {
-			return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; its membership can no longer change", st.State)
+	var gone *serviceerror.NotFound
+	if !errors.As(err, &gone) {
+		return fromTemporal(err) // includes a validator's own "not found"
+	}
+	final, _, serr := s.worksiteStatus(c, worksiteID)
+	if serr != nil {
+		return serr
+	}
+	for _, judge := range closed {
+		if cerr := judge(final); cerr != nil {
+			return cerr
 		}
 	}
-	return err
+	return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", final.State)
+}
+
+// worksiteFor reads the :id worksite and authorizes action a on it against
+// its live administrators, writing the error and returning false on failure.
+func (s *Server) worksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, bool) {
+	if principal(c) == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
+		return domain.Worksite{}, false
+	}
+	w, admins, err := s.worksiteAndAdmins(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return w, false
+	}
+	return w, s.authorize(c, a, authz.Resource{Admins: admins})
 }
 
 // notEnded refuses changes to a worksite whose enrolment has ended (closed,
@@ -180,16 +205,8 @@ func nonNil[T any](xs []T) []T {
 
 // members lists the :id worksite's members, join requests and invitations.
 func (s *Server) members(c *gin.Context) {
-	if principal(c) == nil {
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
-		return
-	}
-	w, admins, err := s.worksiteAndAdmins(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if !s.authorize(c, authz.ReadMembers, authz.Resource{Admins: admins}) {
+	w, ok := s.worksiteFor(c, authz.ReadMembers)
+	if !ok {
 		return
 	}
 	m, err := s.liveMembership(c, w.ID)
@@ -205,19 +222,8 @@ func (s *Server) members(c *gin.Context) {
 // adminAction authorizes an administrator's action on the :id worksite and
 // returns the worksite ID and the actor.
 func (s *Server) adminAction(c *gin.Context) (string, *domain.Principal, bool) {
-	if principal(c) == nil {
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
-		return "", nil, false
-	}
-	w, admins, err := s.worksiteAndAdmins(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return "", nil, false
-	}
-	if !s.authorize(c, authz.ManageWorksite, authz.Resource{Admins: admins}) {
-		return "", nil, false
-	}
-	return w.ID, principal(c), true
+	w, ok := s.worksiteFor(c, authz.ManageWorksite)
+	return w.ID, principal(c), ok
 }
 
 // memberBody is the optional body of member actions.
@@ -519,16 +525,8 @@ func (s *Server) validateEdit(req worksiteEdit) (store.WorksiteDetails, string, 
 
 // closeWorksite closes the :id worksite: every membership ends.
 func (s *Server) closeWorksite(c *gin.Context) {
-	if principal(c) == nil {
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
-		return
-	}
-	w, admins, err := s.worksiteAndAdmins(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if !s.authorize(c, authz.CloseWorksite, authz.Resource{Admins: admins}) {
+	w, ok := s.worksiteFor(c, authz.CloseWorksite)
+	if !ok {
 		return
 	}
 	s.worksiteChange(c, w.ID, workflows.UpdateClose, false)

@@ -97,16 +97,8 @@ func (s *Server) registerWorksite(c *gin.Context) {
 // getWorksite returns a worksite and its live status from the workflow,
 // falling back to the stored projection when Temporal cannot answer.
 func (s *Server) getWorksite(c *gin.Context) {
-	if principal(c) == nil {
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
-		return
-	}
-	w, admins, err := s.worksiteAndAdmins(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if !s.authorize(c, authz.ReadWorksite, authz.Resource{Admins: admins}) {
+	w, ok := s.worksiteFor(c, authz.ReadWorksite)
+	if !ok {
 		return
 	}
 	st, source, err := s.worksiteStatus(c, w.ID)
@@ -245,33 +237,10 @@ func (s *Server) decideWorksite(approve bool) gin.HandlerFunc {
 	}
 }
 
-// update runs a workflow update and waits for its result. The request ID
-// is the update ID, so a retried request is not applied twice. A finished
-// workflow takes no updates; then closed judges the request against the
-// final status, so the caller hears "already decided" (409) or "lapsed" (422)
-// rather than "not found".
+// update runs a worksite update whose result is the status; closed judges
+// the request against the final status of a finished workflow.
 func (s *Server) update(c *gin.Context, worksiteID, name string, arg any, closed func(domain.WorksiteStatus) error) (domain.WorksiteStatus, error) {
 	var st domain.WorksiteStatus
-	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		UpdateID: updateID(c, name), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
-		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(c.Request.Context(), &st)
-	}
-	if err == nil {
-		return st, nil
-	}
-	err = fromTemporal(err)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		final, _, serr := s.worksiteStatus(c, worksiteID)
-		if serr != nil {
-			return st, serr
-		}
-		if cerr := closed(final); cerr != nil {
-			return st, cerr
-		}
-		return st, domain.Errorf(domain.EUNPROCESSABLE, "this worksite enrolment has ended (%s)", final.State)
-	}
+	err := s.worksiteUpdate(c, worksiteID, name, arg, &st, closed)
 	return st, err
 }
