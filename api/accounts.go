@@ -136,6 +136,8 @@ func (s *Server) registerAccount(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	// LearningHub completions that arrived before the account now reach it.
+	s.deliverLearningHub(ctx, p.Subject, acct.Email)
 	c.JSON(http.StatusCreated, gin.H{"account": acct, "status": st})
 }
 

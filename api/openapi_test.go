@@ -17,6 +17,7 @@ import (
 
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/learninghub"
 	"careconnect/mail"
 	"careconnect/store"
 )
@@ -260,6 +261,8 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"WorksiteHit", store.WorksiteHit{}, false},
 		{"MemberChange", memberBody{}, true},
 		{"WorksiteEdit", worksiteEdit{}, true},
+		{"LearningHubAck", LearningHubAck{}, false},
+		{"LearningHubEvent", learninghub.Event{}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.schema, func(t *testing.T) {

@@ -68,6 +68,15 @@ type Store interface {
 	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
 	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
 	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
+
+	// RecordLearningHubEvent stores an event once; a second call with its ID reports duplicate. Errors: EUNAVAILABLE.
+	RecordLearningHubEvent(ctx context.Context, e store.LearningHubEvent) (duplicate bool, err error)
+	// PendingLearningHubEvents are the undelivered events of an email, oldest first.
+	PendingLearningHubEvents(ctx context.Context, email string) ([]store.LearningHubEvent, error)
+	// MarkLearningHubDelivered records delivery to subject's workflow. Errors: ENOTFOUND.
+	MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error
+	// SubjectByEmail finds the account registered with an email. Errors: ENOTFOUND.
+	SubjectByEmail(ctx context.Context, email string) (string, error)
 }
 
 // Deps are the Server's dependencies, built once in main.
@@ -188,6 +197,9 @@ func New(d Deps) *Server {
 	staff.GET("/worksites/:id/declaration/screenshot", s.declarationScreenshot)
 	staff.POST("/worksites/:id/approve", s.decideWorksite(true))
 	staff.POST("/worksites/:id/reject", s.decideWorksite(false))
+
+	// LearningHub's callbacks carry no caller identity: the HMAC signature is the credential.
+	e.POST("/webhooks/learninghub", s.learningHubCallback)
 
 	e.GET("/declaration/:token", s.declarationPage)
 	e.GET("/join-requests/:token", s.linkPage("join", "Request to join your worksite"))

@@ -329,6 +329,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{http.MethodGet, "/auth/callback", "/auth/callback", http.StatusBadRequest, false, false},
 			{http.MethodGet, "/auth/callback", "/auth/callback?state=forged&code=forged", unauth, false, false},
 			{http.MethodPost, "/auth/logout", "/auth/logout", http.StatusNoContent, false, false},
+			// LearningHub's callback takes no sign-in: without its HMAC signature it is refused.
+			{http.MethodPost, "/webhooks/learninghub", "/webhooks/learninghub", unauth, false, false},
 		}
 		records := []string{victimAcct["email"].(string), victimAcct["username"].(string), victim.Email, victim.Subject,
 			victimSite, victimSiteEmail, ws}

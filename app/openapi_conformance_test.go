@@ -407,6 +407,8 @@ func TestOpenAPIConformance(t *testing.T) {
 
 	// Memberships: finding and joining worksites, and managing them.
 	membershipConformance(t, env, c, phys)
+	// LearningHub callbacks: signed, not signed in.
+	learningHubConformance(t, env, c)
 
 	// Every documented operation answered successfully (2xx, or the
 	// redirect of the browser sign-in) at least once, and each error status was seen.

@@ -32,8 +32,10 @@ const (
 	DevOIDCClientSecret = "dev-only-oidc-client-secret"
 	// DevOIDCClientID is the client the dev identity provider registers.
 	DevOIDCClientID = "careconnect-dev"
-	devMarker       = "dev-only"
-	EnvPrefix       = "CARECONNECT"
+	// DevLearningHubSecret is the dev shared secret of LearningHub callbacks.
+	DevLearningHubSecret = "dev-only-learninghub-secret-0000000000"
+	devMarker            = "dev-only"
+	EnvPrefix            = "CARECONNECT"
 	// DefaultTaskQueue must equal workflows.TaskQueue (config imports no adapter; a test checks).
 	DefaultTaskQueue = "careconnect-enrolment"
 	DefaultTeamTag   = "CareConnect enrolment team"
@@ -53,6 +55,20 @@ type Config struct {
 	Calendar Calendar `mapstructure:"calendar"`
 	Uploads  Uploads  `mapstructure:"uploads"`
 	Policy   Policy   `mapstructure:"policy"`
+	// LearningHub configures the LearningHub callback ingest.
+	LearningHub LearningHub `mapstructure:"learninghub"`
+}
+
+// LearningHub configures POST /webhooks/learninghub (DOMAIN "LearningHub callbacks").
+type LearningHub struct {
+	// Secret is the HMAC-SHA256 key LearningHub signs callbacks with.
+	Secret string `mapstructure:"secret"`
+	// Tolerance is how far a callback's signed timestamp may be from now, either side.
+	Tolerance time.Duration `mapstructure:"tolerance"`
+	// CourseCode is the Privacy & Security course whose completion counts.
+	CourseCode string `mapstructure:"course_code"`
+	// AgreementCode is the HPCAA whose acknowledgement counts.
+	AgreementCode string `mapstructure:"agreement_code"`
 }
 
 // HTTP configures the API listener and the links it puts in emails.
@@ -254,6 +270,8 @@ func Default() Config {
 		Uploads:  Uploads{MaxScreenshotBytes: domain.MaxScreenshotBytes},
 		Policy: Policy{WorksiteTypes: domain.DefaultWorksiteTypes(), EMRVendors: domain.DefaultEMRVendors(),
 			Attestations: domain.DefaultAttestations(), Professions: domain.DefaultProfessions()},
+		LearningHub: LearningHub{Secret: DevLearningHubSecret, Tolerance: 5 * time.Minute,
+			CourseCode: "CC-PRIVACY-COMMUNITY", AgreementCode: "CC-HPCAA"},
 	}
 }
 
@@ -451,6 +469,18 @@ func (c Config) Validate() error {
 	if len(c.Policy.Attestations) == 0 {
 		return bad("policy.attestations", "must not be empty")
 	}
+	if len(c.LearningHub.Secret) < 32 {
+		return bad("learninghub.secret", "must be at least 32 characters")
+	}
+	if c.LearningHub.Tolerance < 30*time.Second || c.LearningHub.Tolerance > time.Hour {
+		return bad("learninghub.tolerance", "must be between 30s and 1h")
+	}
+	if c.LearningHub.CourseCode == "" {
+		return bad("learninghub.course_code", "is required")
+	}
+	if c.LearningHub.AgreementCode == "" || c.LearningHub.AgreementCode == c.LearningHub.CourseCode {
+		return bad("learninghub.agreement_code", "is required and must differ from learninghub.course_code")
+	}
 	if c.Env == EnvProduction {
 		return c.refuseDevDefaults()
 	}
@@ -467,6 +497,8 @@ func (c Config) refuseDevDefaults() error {
 	switch {
 	case strings.Contains(c.Links.Secret, devMarker):
 		return bad("links.secret", "set a random secret (CARECONNECT_LINKS_SECRET)")
+	case strings.Contains(c.LearningHub.Secret, devMarker):
+		return bad("learninghub.secret", "set the secret shared with LearningHub (CARECONNECT_LEARNINGHUB_SECRET)")
 	case c.Auth.DevIDP.Enabled:
 		return bad("auth.dev_idp.enabled", "the dev identity provider is dev-only; configure auth.applicant.issuer (BC Services Card)")
 	case c.Auth.Applicant.ClientSecret == "" || strings.Contains(c.Auth.Applicant.ClientSecret, devMarker):

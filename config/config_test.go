@@ -71,6 +71,10 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"bad holiday", map[string]string{"CARECONNECT_CALENDAR_HOLIDAYS": "2026-13-45"}, "calendar"},
 		{"bad tls", map[string]string{"CARECONNECT_SMTP_TLS": "maybe"}, "smtp.tls"},
 		{"bad duration", map[string]string{"CARECONNECT_SCHEDULE_DECLARATION_LAPSE_AFTER": "soon"}, "declaration_lapse_after"},
+		{"short learninghub secret", map[string]string{"CARECONNECT_LEARNINGHUB_SECRET": "short"}, "learninghub.secret"},
+		{"learninghub tolerance", map[string]string{"CARECONNECT_LEARNINGHUB_TOLERANCE": "2h"}, "learninghub.tolerance"},
+		{"no course code", map[string]string{"CARECONNECT_LEARNINGHUB_COURSE_CODE": ""}, "learninghub.course_code"},
+		{"same codes", map[string]string{"CARECONNECT_LEARNINGHUB_AGREEMENT_CODE": "CC-PRIVACY-COMMUNITY"}, "learninghub.agreement_code"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,6 +98,7 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 		"CARECONNECT_AUTH_DEV_IDP_ENABLED":         "false",
 		"CARECONNECT_AUTH_APPLICANT_ISSUER":        "https://idtest.gov.bc.ca/oauth2",
 		"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": strings.Repeat("c", 40),
+		"CARECONNECT_LEARNINGHUB_SECRET":           strings.Repeat("l", 40),
 	}
 	if _, err := Load("", envMap(good)); err != nil {
 		t.Fatalf("a complete production config was refused: %v", err)
@@ -107,6 +112,7 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 		"CARECONNECT_AUTH_DEV_IDP_ENABLED":         "true",
 		"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": DevOIDCClientSecret,
 		"CARECONNECT_AUTH_COOKIE_SECURE":           "false",
+		"CARECONNECT_LEARNINGHUB_SECRET":           DevLearningHubSecret,
 	} {
 		env := map[string]string{}
 		for k, v := range good {

@@ -26,6 +26,7 @@ var testEnv = map[string]string{
 	"CARECONNECT_AUTH_APPLICANT_ISSUER":        "https://bcsc-issuer-from-env.example.ca/oauth2",
 	"CARECONNECT_AUTH_APPLICANT_CLIENT_ID":     "careconnect-enrolment",
 	"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": "bcsc-client-secret-from-env-0123456789",
+	"CARECONNECT_LEARNINGHUB_SECRET":           "learninghub-secret-from-env-0123456789abcdef",
 }
 
 func envList(m map[string]string, without ...string) []string {

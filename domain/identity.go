@@ -115,9 +115,14 @@ type UserStatus struct {
 	PasswordExpiresAt *time.Time `json:"passwordExpiresAt,omitempty"`
 	NextMilestone     *Milestone `json:"nextMilestone,omitempty"`
 	// Worksites are the person's memberships as their worksites reported them.
-	Worksites []UserWorksite  `json:"worksites,omitempty"`
-	Timeline  []TimelineEvent `json:"timeline"`
-	Seq       int             `json:"seq"`
+	Worksites []UserWorksite `json:"worksites,omitempty"`
+	// CourseCompletedAt is when the person completed the Privacy & Security
+	// course on LearningHub; per person, not per worksite.
+	CourseCompletedAt *time.Time `json:"courseCompletedAt,omitempty"`
+	// AgreementAcknowledgedAt is when the person acknowledged the HPCAA on LearningHub.
+	AgreementAcknowledgedAt *time.Time      `json:"agreementAcknowledgedAt,omitempty"`
+	Timeline                []TimelineEvent `json:"timeline"`
+	Seq                     int             `json:"seq"`
 }
 
 // UserWorksite is one of a person's memberships, as their status shows it.

@@ -62,6 +62,10 @@ const (
 // SignalMembershipChanged tells a person's workflow a MembershipNotice.
 const SignalMembershipChanged = "membership-changed"
 
+// SignalLearningHub tells a person's workflow a LearningHubEvent: their
+// Privacy & Security course completion or HPCAA acknowledgement.
+const SignalLearningHub = "learninghub-event"
+
 // WorksiteWorkflowID is the workflow ID of a worksite's enrolment: the
 // business key, so a second start for the same worksite is refused.
 func WorksiteWorkflowID(worksiteID string) string { return "worksite/" + worksiteID }

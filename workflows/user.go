@@ -2,12 +2,14 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	"careconnect/activities"
 	"careconnect/domain"
+	"careconnect/learninghub"
 	"careconnect/mail"
 )
 
@@ -23,6 +25,19 @@ type UserInput struct {
 type UserCarry struct {
 	Status            domain.UserStatus
 	PasswordChangedAt time.Time
+	// LearningHubEventIDs are the LearningHub events already applied, so
+	// that a redelivered event changes nothing.
+	LearningHubEventIDs []string
+}
+
+// LearningHubEvent is the payload of SignalLearningHub: a LearningHub
+// event that counts for CareConnect (the API filters the rest). Its Type
+// is learninghub.TypeCourseCompleted or learninghub.TypeAgreementAcknowledged.
+type LearningHubEvent struct {
+	EventID    string
+	Type       string
+	CourseCode string
+	OccurredAt time.Time
 }
 
 // IdentityValidated is the argument of UpdateIdentityValidated: the BCSC
@@ -64,6 +79,8 @@ type userRun struct {
 	in                UserInput
 	st                domain.UserStatus
 	passwordChangedAt time.Time
+	// learningHubIDs are the applied LearningHub event IDs, in arrival order.
+	learningHubIDs []string
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -73,18 +90,31 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	u := &userRun{in: in, st: domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}}
 	if in.Carry != nil {
 		u.st, u.passwordChangedAt = in.Carry.Status, in.Carry.PasswordChangedAt
+		u.learningHubIDs = append([]string(nil), in.Carry.LearningHubEventIDs...)
 	}
 	if err := u.registerHandlers(ctx); err != nil {
 		return u.st, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions())
 	notices := workflow.GetSignalChannel(ctx, SignalMembershipChanged)
+	learning := workflow.GetSignalChannel(ctx, SignalLearningHub)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(notices, func(c workflow.ReceiveChannel, _ bool) {
 			var n MembershipNotice
-			notices.Receive(ctx, &n)
+			c.Receive(ctx, &n)
 			u.applyNotice(ctx, n)
 			u.project(ctx)
+		})
+		sel.AddReceive(learning, func(c workflow.ReceiveChannel, _ bool) {
+			var e LearningHubEvent
+			c.Receive(ctx, &e)
+			if u.applyLearningHub(ctx, e) {
+				u.project(ctx)
+			}
+		})
+		for {
+			sel.Select(ctx)
 		}
 	})
 
@@ -120,8 +150,15 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 				}
 				u.applyNotice(ctx, n)
 			}
+			for {
+				var e LearningHubEvent
+				if !learning.ReceiveAsync(&e) {
+					break
+				}
+				u.applyLearningHub(ctx, e)
+			}
 			next := in
-			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt}
+			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt, LearningHubEventIDs: u.learningHubIDs}
 			return u.st, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)
 		}
 		u.passwordCycle(ctx)
@@ -236,6 +273,33 @@ func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
 		u.st.Worksites = append(u.st.Worksites, ws)
 	}
 	u.event(ctx, "membership_changed", n.Change+" at worksite "+n.WorksiteID)
+}
+
+// applyLearningHub records a course completion or HPCAA acknowledgement
+// once per event ID; it reports whether the status changed. The first
+// completion (and acknowledgement) is the one the status keeps.
+func (u *userRun) applyLearningHub(ctx workflow.Context, e LearningHubEvent) bool {
+	if slices.Contains(u.learningHubIDs, e.EventID) {
+		return false // redelivered: the API retries until it hears back
+	}
+	at := e.OccurredAt.UTC()
+	switch e.Type {
+	case learninghub.TypeCourseCompleted:
+		if u.st.CourseCompletedAt == nil {
+			u.st.CourseCompletedAt = &at
+		}
+		u.event(ctx, "course_completed", "LearningHub: course "+e.CourseCode+" completed "+at.Format(time.RFC3339))
+	case learninghub.TypeAgreementAcknowledged:
+		if u.st.AgreementAcknowledgedAt == nil {
+			u.st.AgreementAcknowledgedAt = &at
+		}
+		u.event(ctx, "agreement_acknowledged", "LearningHub: "+e.CourseCode+" acknowledged "+at.Format(time.RFC3339))
+	default:
+		workflow.GetLogger(ctx).Warn("ignored LearningHub event of unknown type", "event_id", e.EventID, "type", e.Type)
+		return false
+	}
+	u.learningHubIDs = append(u.learningHubIDs, e.EventID)
+	return true
 }
 
 func (u *userRun) needAccount() error {

@@ -5,6 +5,9 @@
 //	careconnect api      the HTTP API
 //	careconnect worker   the Temporal worker
 //	careconnect migrate  apply database migrations and exit
+//	careconnect learninghub-send --email x@example.ca [--type course.completed|agreement.acknowledged]
+//	                     [--url http://127.0.0.1:8080] [--event-id ID]
+//	                     post one callback signed with learninghub.secret, as LearningHub would
 //
 // Configuration: --config FILE (YAML) and CARECONNECT_* environment variables.
 package main
@@ -32,9 +35,12 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: careconnect dev|api|worker|migrate [--config FILE]")
+		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send [--config FILE]")
 	}
 	cmd := args[0]
+	if cmd == "learninghub-send" {
+		return learningHubSend(args[1:], os.Stdout)
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -58,7 +64,7 @@ func run(args []string) error {
 	case "migrate":
 		roles = app.Roles{Migrate: true}
 	default:
-		return fmt.Errorf("unknown command %q: want dev, api, worker or migrate", cmd)
+		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate or learninghub-send", cmd)
 	}
 	logger := logging.New(os.Stderr, slog.LevelInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

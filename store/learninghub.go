@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"careconnect/domain"
+)
+
+// LearningHubEvent is a stored LearningHub callback. Email is lower-case.
+// DeliveredAt is nil until the event reached Subject's workflow.
+type LearningHubEvent struct {
+	EventID       string
+	Type          string
+	CourseCode    string
+	Email         string
+	LearningHubID string
+	OccurredAt    time.Time
+	ReceivedAt    time.Time
+	Body          string
+	DeliveredAt   *time.Time
+	Subject       string
+}
+
+type learningHubEventRow struct {
+	EventID       string `gorm:"primaryKey"`
+	Type          string
+	CourseCode    string
+	Email         string
+	LearningHubID string `gorm:"column:learninghub_id"`
+	OccurredAt    time.Time
+	ReceivedAt    time.Time
+	Body          string
+	DeliveredAt   *time.Time
+	Subject       string
+}
+
+func (learningHubEventRow) TableName() string { return "learninghub_events" }
+
+func (r learningHubEventRow) event() LearningHubEvent {
+	e := LearningHubEvent{EventID: r.EventID, Type: r.Type, CourseCode: r.CourseCode, Email: r.Email,
+		LearningHubID: r.LearningHubID, OccurredAt: r.OccurredAt.UTC(), ReceivedAt: r.ReceivedAt.UTC(), Body: r.Body,
+		Subject: r.Subject}
+	if r.DeliveredAt != nil {
+		d := r.DeliveredAt.UTC()
+		e.DeliveredAt = &d
+	}
+	return e
+}
+
+// RecordLearningHubEvent stores e unless an event with its ID is already
+// stored, in which case it changes nothing and reports duplicate. The
+// insert and the check are one statement, so concurrent deliveries of the
+// same event store it once. Errors: EUNAVAILABLE.
+func (s *Store) RecordLearningHubEvent(ctx context.Context, e LearningHubEvent) (duplicate bool, err error) {
+	row := learningHubEventRow{EventID: e.EventID, Type: e.Type, CourseCode: e.CourseCode, Email: strings.ToLower(e.Email),
+		LearningHubID: e.LearningHubID, OccurredAt: e.OccurredAt.UTC(), ReceivedAt: e.ReceivedAt.UTC(), Body: e.Body}
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_id"}}, DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return false, translate(res.Error)
+	}
+	return res.RowsAffected == 0, nil
+}
+
+// PendingLearningHubEvents returns the undelivered events of email, oldest first.
+func (s *Store) PendingLearningHubEvents(ctx context.Context, email string) ([]LearningHubEvent, error) {
+	var rows []learningHubEventRow
+	err := s.db.WithContext(ctx).Where("email = ? AND delivered_at IS NULL", strings.ToLower(email)).
+		Order("occurred_at, event_id").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]LearningHubEvent, len(rows))
+	for i, r := range rows {
+		out[i] = r.event()
+	}
+	return out, nil
+}
+
+// GetLearningHubEvent returns one stored event. Errors: ENOTFOUND.
+func (s *Store) GetLearningHubEvent(ctx context.Context, eventID string) (LearningHubEvent, error) {
+	var r learningHubEventRow
+	if err := s.db.WithContext(ctx).First(&r, "event_id = ?", eventID).Error; err != nil {
+		return LearningHubEvent{}, translate(err)
+	}
+	return r.event(), nil
+}
+
+// CountLearningHubEvents counts stored events; tests use it to prove a
+// refused callback stored nothing.
+func (s *Store) CountLearningHubEvents(ctx context.Context) (int64, error) {
+	var n int64
+	return n, translate(s.db.WithContext(ctx).Model(&learningHubEventRow{}).Count(&n).Error)
+}
+
+// MarkLearningHubDelivered records that an event reached subject's
+// workflow (subject is empty for an event that concerns no workflow). A
+// delivered event stays delivered: marking it again changes nothing.
+// Errors: ENOTFOUND.
+func (s *Store) MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error {
+	db := s.db.WithContext(ctx)
+	res := db.Model(&learningHubEventRow{}).Where("event_id = ? AND delivered_at IS NULL", eventID).
+		Updates(map[string]any{"delivered_at": time.Now().UTC(), "subject": subject})
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := db.Model(&learningHubEventRow{}).Where("event_id = ?", eventID).Count(&n).Error; err != nil {
+			return translate(err)
+		}
+		if n == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "no LearningHub event %s", eventID)
+		}
+	}
+	return nil
+}
+
+// SubjectByEmail returns the subject of the account registered with email
+// (compared lower-case). Errors: ENOTFOUND.
+func (s *Store) SubjectByEmail(ctx context.Context, email string) (string, error) {
+	var row accountRow
+	err := s.db.WithContext(ctx).Select("subject").First(&row, "email = ?", strings.ToLower(email)).Error
+	if err != nil {
+		return "", translate(err)
+	}
+	return row.Subject, nil
+}
