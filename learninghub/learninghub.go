@@ -5,19 +5,17 @@
 package learninghub
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"careconnect/domain"
+	"careconnect/strictjson"
 )
 
 // Header is the request header that carries the signature.
@@ -169,7 +167,7 @@ type wireEvent struct {
 // RFC 3339 occurredAt. Errors: *domain.Error EINVALID naming the fields.
 func ParseEvent(body []byte) (Event, error) {
 	var w wireEvent
-	if err := decodeStrict(body, &w); err != nil {
+	if err := strictjson.Decode(body, &w); err != nil {
 		return Event{}, err
 	}
 	fe := domain.FieldErrors{}
@@ -239,33 +237,4 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-// decodeStrict reads exactly one JSON object into v, refusing unknown fields.
-func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		if _, terr := dec.Token(); terr != io.EOF {
-			return domain.Errorf(domain.EINVALID, "the request body must hold exactly one JSON object")
-		}
-		return nil
-	case errors.Is(err, io.EOF):
-		return domain.Errorf(domain.EINVALID, "the request body is empty; send a JSON object")
-	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		return domain.Errorf(domain.EINVALID, "the request body is not valid JSON")
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return domain.Errorf(domain.EINVALID, "the request body must be a JSON object")
-		}
-		return (domain.FieldErrors{typ.Field: "has the wrong JSON type"}).Err()
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return (domain.FieldErrors{name: "is not a known field"}).Err()
-	}
-	return domain.Errorf(domain.EINVALID, "the request body is not valid JSON")
 }
