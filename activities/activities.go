@@ -32,6 +32,8 @@ type Store interface {
 	SaveUserStatus(ctx context.Context, st domain.UserStatus) error
 	// SaveMembership writes a worksite's membership projection, ignoring older seq.
 	SaveMembership(ctx context.Context, worksiteID string, m domain.Membership, seq int) error
+	// SaveApplication writes an application's projection (the team's queue).
+	SaveApplication(ctx context.Context, subject, name, profession string, a domain.Application, seq int) error
 }
 
 // Mailer sends one email over SMTP. *mail.Sender implements it.
@@ -46,6 +48,8 @@ type Settings struct {
 	DeclarationTTL time.Duration
 	// JoinLinkTTL is how long a join request's answer link works.
 	JoinLinkTTL time.Duration
+	// ViewerURL is where provisioned users open CareConnect (not the portal).
+	ViewerURL string
 }
 
 // Activities holds the dependencies of every activity. Register a pointer
@@ -109,4 +113,20 @@ type UserEmailInput struct {
 	Subject  string
 	Seq      int
 	Deadline time.Time
+	// Application emails: the worksite, what changed, why, the role given.
+	WorksiteID   string
+	WorksiteName string
+	Change       string
+	Reason       string
+	BusinessRole string
+	NeedsHPCAA   bool
+}
+
+// ApplicationProjection is the input of ProjectApplication.
+type ApplicationProjection struct {
+	Subject     string
+	Name        string
+	Profession  string
+	Application domain.Application
+	Seq         int
 }

@@ -21,7 +21,9 @@ func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error
 		name = acct.LegalFirstName
 	}
 	r, err := mail.Render(in.Kind, mail.TemplateData{RecipientName: name, Username: acct.Username, Seq: in.Seq,
-		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail})
+		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
+		WorksiteID: in.WorksiteID, WorksiteName: in.WorksiteName, Change: in.Change, Reason: in.Reason,
+		BusinessRole: in.BusinessRole, ViewerURL: a.Settings.ViewerURL, NeedsHPCAA: in.NeedsHPCAA})
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
 	}
@@ -31,4 +33,10 @@ func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error
 // ProjectUserStatus mirrors a person's status into the database.
 func (a *Activities) ProjectUserStatus(ctx context.Context, st domain.UserStatus) error {
 	return retryable(a.Store.SaveUserStatus(ctx, st))
+}
+
+// ProjectApplication mirrors an application into the database, where the
+// enrolment team's queue reads it.
+func (a *Activities) ProjectApplication(ctx context.Context, in ApplicationProjection) error {
+	return retryable(a.Store.SaveApplication(ctx, in.Subject, in.Name, in.Profession, in.Application, in.Seq))
 }

@@ -40,13 +40,19 @@ func (s *Server) ensurePerson(c *gin.Context, p domain.Principal) (domain.UserSt
 // userUpdate sends an update to a person's workflow and returns their status.
 func (s *Server) userUpdate(c *gin.Context, subject, name string, arg any) (domain.UserStatus, error) {
 	var st domain.UserStatus
+	err := s.userUpdateInto(c, subject, name, arg, &st)
+	return st, err
+}
+
+// userUpdateInto sends an update to a person's workflow and decodes its result into out.
+func (s *Server) userUpdateInto(c *gin.Context, subject, name string, arg, out any) error {
 	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
 		UpdateID: updateID(c, name), WorkflowID: workflows.UserWorkflowID(subject), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err == nil {
-		err = h.Get(c.Request.Context(), &st)
+		err = h.Get(c.Request.Context(), out)
 	}
-	return st, fromTemporal(err)
+	return fromTemporal(err)
 }
 
 // userStatus queries a person's workflow, falling back to the projection.

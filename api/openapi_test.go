@@ -263,6 +263,18 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"WorksiteEdit", worksiteEdit{}, true},
 		{"LearningHubAck", LearningHubAck{}, false},
 		{"LearningHubEvent", learninghub.Event{}, true},
+		{"Application", domain.Application{}, false},
+		{"WorksiteFacts", domain.WorksiteFacts{}, false},
+		{"Requirement", domain.Requirement{}, false},
+		{"BusinessRole", domain.BusinessRole{}, false},
+		{"Question", domain.Question{}, false},
+		{"QueuedApplication", store.QueuedApplication{}, false},
+		{"ApplicationRequest", applicationRequest{}, true},
+		// The decision body is an anonymous struct in decideApplication; this mirrors it.
+		{"ApplicationDecision", struct {
+			Reason       string               `json:"reason"`
+			BusinessRole *domain.BusinessRole `json:"businessRole"`
+		}{}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.schema, func(t *testing.T) {

@@ -67,6 +67,7 @@ type Store interface {
 	MemberWorksites(ctx context.Context, subject string) ([]store.MemberWorksite, error)
 	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
 	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
+	ListApplications(ctx context.Context, state string, limit int) ([]store.QueuedApplication, error)
 	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
 
 	// RecordLearningHubEvent stores an event once; a second call with its ID reports duplicate. Errors: EUNAVAILABLE.
@@ -166,6 +167,8 @@ func New(d Deps) *Server {
 	v1.POST("/me/account", s.rateLimited, s.registerAccount)
 	v1.PATCH("/me/account", s.updateAccount)
 	v1.POST("/me/password", s.rateLimited, s.resetPassword)
+	v1.GET("/me/applications", s.myApplications)
+	v1.POST("/me/applications", s.submitApplication)
 	v1.GET("/me/worksites", s.myWorksites)
 	v1.GET("/worksites/search", s.searchWorksites)
 	v1.POST("/worksites", s.registerWorksite)
@@ -188,6 +191,10 @@ func New(d Deps) *Server {
 	staff := v1.Group("/staff")
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
+	staff.GET("/applications", s.applicationQueue)
+	staff.POST("/applications/:subject/:worksite/provision", s.decideApplication(workflows.UpdateProvisionApplication))
+	staff.POST("/applications/:subject/:worksite/reject", s.decideApplication(workflows.UpdateRejectApplication))
+	staff.POST("/applications/:subject/:worksite/send-back", s.decideApplication(workflows.UpdateSendBackApplication))
 	staff.GET("/worksites", s.listWorksites)
 	staff.PATCH("/worksites/:id", s.classifyWorksite)
 	staff.POST("/worksites/:id/suspend", s.suspendWorksite(true))
@@ -295,5 +302,6 @@ func (s *Server) reference(c *gin.Context) {
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,
 		"professions":   s.cfg.Policy.Professions,
+		"questions":     s.cfg.Policy.Questions,
 	})
 }

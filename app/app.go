@@ -141,7 +141,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		}
 		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
 			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL,
-			JoinLinkTTL: cfg.Links.JoinRequestTTL}}
+			JoinLinkTTL: cfg.Links.JoinRequestTTL, ViewerURL: cfg.Viewer.URL}}
 		m.worker = worker.New(m.Temporal, cfg.Temporal.TaskQueue, acts)
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("app: worker: %w", err)

@@ -170,6 +170,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// An invitation is accepted by an applicant with an account; this token is no invitation.
 		{http.MethodPost, "/api/v1/invitations/:token/accept", "/api/v1/invitations/not-a-token/accept", none,
 			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
+		// Access applications: every applicant lists their own; applying needs an
+		// account, and the rules then refuse those who are no member of the
+		// victim's worksite. The victim applies (their worksite awaits its declaration).
+		{http.MethodGet, "/api/v1/me/applications", "/api/v1/me/applications", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
+		{http.MethodPost, "/api/v1/me/applications", "/api/v1/me/applications",
+			obj(map[string]any{"worksiteId": ws, "answers": map[string]bool{"direct_clinical_care": true}}),
+			[nCallers]int{unauth, created, unprocessable, unprocessable, unprocessable, forbid}, nil},
+		// The team's queue and decisions. The victim's application waits on its
+		// worksite, so it cannot be provisioned (422); rejecting or sending back
+		// without a reason is refused after authorization (400), so nothing changes.
+		{http.MethodGet, "/api/v1/staff/applications", "/api/v1/staff/applications", none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/applications", "/api/v1/staff/applications?state=waiting", none, teamOnly, nil},
+		{http.MethodPost, "/api/v1/staff/applications/:subject/:worksite/provision", "/api/v1/staff/applications/" + victim.Subject + "/" + ws + "/provision",
+			obj(map[string]any{}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, unprocessable}, nil},
+		{http.MethodPost, "/api/v1/staff/applications/:subject/:worksite/reject", "/api/v1/staff/applications/" + victim.Subject + "/" + ws + "/reject",
+			obj(map[string]any{"reason": ""}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		{http.MethodPost, "/api/v1/staff/applications/:subject/:worksite/send-back", "/api/v1/staff/applications/" + victim.Subject + "/" + ws + "/send-back",
+			obj(map[string]any{"reason": ""}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		// The team's views.
 		{http.MethodGet, "/api/v1/staff/people/:subject", "/api/v1/staff/people/" + victim.Subject, none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites", none, teamOnly, nil},

@@ -18,6 +18,7 @@ import (
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/domain"
+	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/mail"
 	"careconnect/workflows"
@@ -405,6 +406,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		t.Errorf("DELETE worksite: got %d; want 405", res.Status)
 	}
 
+	// Access applications: applying, the LearningHub conditions, the team's queue and decisions.
+	applicationConformance(t, env, c, physAuth, id)
 	// Memberships: finding and joining worksites, and managing them.
 	membershipConformance(t, env, c, phys)
 	// LearningHub callbacks: signed, not signed in.
@@ -648,6 +651,122 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	mustWorkflowEnded(t, env, id)
 	want("close a closed worksite", c.Staff(http.MethodPost, ws+"/close", map[string]string{}), http.StatusUnprocessableEntity)
 	want("my worksites after closing", moa.Do(http.MethodGet, "/api/v1/me/worksites", "", nil), http.StatusOK)
+}
+
+// applicationConformance drives every application operation through c: the
+// physician (physAuth) applies at their approved worksite id, completes the
+// course and the HPCAA through signed LearningHub callbacks, and the team
+// provisions the application from its queue; two more applications, at new
+// worksites awaiting their declarations, are rejected and sent back (and the
+// latter submitted again). Each operation answers a 4xx as well.
+func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, physAuth, id string) {
+	t.Helper()
+	bad := c.Expect(apptest.RequestInvalid)
+	phys := c.As(physAuth)
+	email := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
+	want := func(what string, res apptest.Response, status int) {
+		t.Helper()
+		if res.Status != status {
+			t.Errorf("%s: got %d %s; want %d", what, res.Status, res.Body, status)
+		}
+	}
+	apply := func(worksite string, yes bool) map[string]any {
+		return map[string]any{"worksiteId": worksite, "answers": map[string]bool{"direct_clinical_care": yes}}
+	}
+	const mine = "/api/v1/me/applications"
+
+	// Applying: the questionnaire's "direct clinical care only" must be yes.
+	want("my applications before applying", phys.Do(http.MethodGet, mine, "", nil), http.StatusOK)
+	want("apply answering no", phys.PostJSON(mine, apply(id, false)), http.StatusBadRequest)
+	want("apply without answers", bad.As(physAuth).PostJSON(mine, map[string]any{"worksiteId": id}), http.StatusBadRequest)
+	want("apply at an unknown worksite", phys.PostJSON(mine, apply("ZZZZ999", true)), http.StatusNotFound)
+	want("apply anonymously", bad.PostJSON(mine, apply(id, true)), http.StatusUnauthorized)
+	want("apply as the team", c.Staff(http.MethodPost, mine, apply(id, true)), http.StatusForbidden)
+	want("my applications as the team", c.Staff(http.MethodGet, mine, nil), http.StatusForbidden)
+	want("apply", phys.PostJSON(mine, apply(id, true)), http.StatusCreated)
+	want("apply twice", phys.PostJSON(mine, apply(id, true)), http.StatusConflict)
+	// Only the worksite's active members may apply there.
+	other := c.As(env.Bearer(devidp.PersonaNursePractitioner))
+	want("apply without being a member", other.PostJSON(mine, apply(id, true)), http.StatusUnprocessableEntity)
+
+	// The course and the HPCAA, through LearningHub; the application becomes ready.
+	for i, typ := range []string{learninghub.TypeCourseCompleted, learninghub.TypeAgreementAcknowledged} {
+		code := env.Config.LearningHub.CourseCode
+		if typ == learninghub.TypeAgreementAcknowledged {
+			code = env.Config.LearningHub.AgreementCode
+		}
+		body := learningHubBody(t, fmt.Sprintf("conformance-app-%d", i), typ, code, email)
+		want("learninghub "+typ, postLearningHub(c, body, time.Now(), true), http.StatusAccepted)
+	}
+	waitLearningHubStatus(t, env, physAuth, func(st domain.UserStatus) bool {
+		a := appOf(st, id)
+		return a != nil && a.State == domain.AppReady
+	})
+	if res := phys.Do(http.MethodGet, mine, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), string(domain.AppReady)) {
+		t.Errorf("my applications once ready: got %d %s; want 200 with the ready application", res.Status, res.Body)
+	}
+
+	// The team's queue (a projection: give it a moment).
+	var queue struct {
+		Applications []struct {
+			Subject     string             `json:"subject"`
+			Application domain.Application `json:"application"`
+		} `json:"applications"`
+	}
+	subject := ""
+	for deadline := time.Now().Add(10 * time.Second); subject == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		res := c.Staff(http.MethodGet, "/api/v1/staff/applications", nil)
+		want("the application queue", res, http.StatusOK)
+		queue.Applications = nil
+		res.JSON(t, &queue)
+		for _, q := range queue.Applications {
+			if q.Application.Worksite.ID == id {
+				subject = q.Subject
+			}
+		}
+	}
+	if subject == "" {
+		t.Fatalf("queue = %+v; want the physician's application at %s", queue.Applications, id)
+	}
+	want("the queue by state", c.Staff(http.MethodGet, "/api/v1/staff/applications?state=provisioned", nil), http.StatusOK)
+	want("the queue as an applicant", phys.Do(http.MethodGet, "/api/v1/staff/applications", "", nil), http.StatusForbidden)
+	want("the queue anonymously", bad.Do(http.MethodGet, "/api/v1/staff/applications", "", nil), http.StatusUnauthorized)
+
+	// Provisioning.
+	decide := func(sub, worksite, action string) string {
+		return "/api/v1/staff/applications/" + url.PathEscape(sub) + "/" + worksite + "/" + action
+	}
+	want("provision as the applicant", phys.PostJSON(decide(subject, id, "provision"), map[string]any{}), http.StatusForbidden)
+	want("provision with half a business role", bad.Staff(http.MethodPost, decide(subject, id, "provision"),
+		map[string]any{"businessRole": map[string]string{"roleContext": "Community Services"}}), http.StatusBadRequest)
+	want("provision where no application is", c.Staff(http.MethodPost, decide(subject, "ZZZZ999", "provision"), map[string]any{}), http.StatusNotFound)
+	want("provision", c.Staff(http.MethodPost, decide(subject, id, "provision"),
+		map[string]any{"businessRole": map[string]string{"roleContext": "Community Services", "functionalDescription": "Prescriber"}}), http.StatusOK)
+	want("provision twice", c.Staff(http.MethodPost, decide(subject, id, "provision"), map[string]any{}), http.StatusUnprocessableEntity)
+
+	// Two more applications, at new worksites awaiting their declarations.
+	var more []string
+	for _, n := range []string{"380", "382"} {
+		r := registration()
+		r["address"].(map[string]any)["streetNumber"] = n
+		w := mustRegisterChecked(t, phys, r)
+		waitStateChecked(t, phys, w, domain.WorksiteAwaitingDeclaration)
+		want("apply at "+w, phys.PostJSON(mine, apply(w, true)), http.StatusCreated)
+		more = append(more, w)
+	}
+	rejected, sentBack := more[0], more[1]
+	want("reject without a reason", c.Staff(http.MethodPost, decide(subject, rejected, "reject"), map[string]any{}), http.StatusBadRequest)
+	want("reject as the applicant", phys.PostJSON(decide(subject, rejected, "reject"), map[string]any{"reason": "x"}), http.StatusForbidden)
+	want("reject", c.Staff(http.MethodPost, decide(subject, rejected, "reject"), map[string]any{"reason": "not a clinic"}), http.StatusOK)
+	want("reject again", c.Staff(http.MethodPost, decide(subject, rejected, "reject"), map[string]any{"reason": "not a clinic"}), http.StatusConflict)
+	want("send back a provisioned application", c.Staff(http.MethodPost, decide(subject, id, "send-back"), map[string]any{"reason": "x"}),
+		http.StatusConflict)
+	want("send back with a reason of blanks", c.Staff(http.MethodPost, decide(subject, sentBack, "send-back"), map[string]any{"reason": "  "}),
+		http.StatusBadRequest)
+	want("send back anonymously", bad.PostJSON(decide(subject, sentBack, "send-back"), map[string]any{"reason": "x"}), http.StatusUnauthorized)
+	want("send back", c.Staff(http.MethodPost, decide(subject, sentBack, "send-back"), map[string]any{"reason": "answer the questionnaire again"}),
+		http.StatusOK)
+	want("apply again once sent back", phys.PostJSON(mine, apply(sentBack, true)), http.StatusCreated)
 }
 
 // mustAccountChecked registers persona's account through c and returns

@@ -31,17 +31,20 @@ const (
 	// Anyone signed in (applicants find worksites to join; the team looks them up).
 	SearchWorksites Action = "worksite.search"
 	// Applicants with an account.
-	RequestJoin      Action = "worksite.join"
-	AcceptInvitation Action = "invitation.accept"
-	ReadOwnWorksites Action = "self.worksites.read"
+	RequestJoin       Action = "worksite.join"
+	AcceptInvitation  Action = "invitation.accept"
+	SubmitApplication Action = "self.application.submit"
+	ReadOwnWorksites  Action = "self.worksites.read"
 	// The enrolment team only.
-	TeamListWorksites    Action = "team.worksites.list"
-	TeamReadWorksite     Action = "team.worksite.read"
-	TeamDecideWorksite   Action = "team.worksite.decide"
-	TeamReadPerson       Action = "team.person.read"
-	TeamChangeProfession Action = "team.person.profession"
-	TeamClassifyWorksite Action = "team.worksite.classify"
-	TeamSuspendWorksite  Action = "team.worksite.suspend"
+	TeamListWorksites     Action = "team.worksites.list"
+	TeamReadWorksite      Action = "team.worksite.read"
+	TeamDecideWorksite    Action = "team.worksite.decide"
+	TeamReadPerson        Action = "team.person.read"
+	TeamChangeProfession  Action = "team.person.profession"
+	TeamClassifyWorksite  Action = "team.worksite.classify"
+	TeamSuspendWorksite   Action = "team.worksite.suspend"
+	TeamListApplications  Action = "team.applications.list"
+	TeamDecideApplication Action = "team.application.decide"
 )
 
 // Resource describes what an action touches. Zero fields mean "not about that".
@@ -111,27 +114,30 @@ func adminOrTeam(p domain.Principal, r Resource) error {
 
 // policy is the whole authorization policy.
 var policy = map[Action]rule{
-	ReadOwnStatus:        self,
-	RegisterAccount:      self,
-	ReadOwnAccount:       self,
-	UpdateOwnAccount:     self,
-	ResetOwnPassword:     self,
-	RegisterWorksite:     withAccount,
-	ReadWorksite:         adminOrTeam,
-	ReadMembers:          adminOrTeam,
-	CloseWorksite:        adminOrTeam,
-	ManageWorksite:       admin,
-	SearchWorksites:      signedIn,
-	RequestJoin:          withAccount,
-	AcceptInvitation:     withAccount,
-	ReadOwnWorksites:     self,
-	TeamClassifyWorksite: team,
-	TeamSuspendWorksite:  team,
-	TeamListWorksites:    team,
-	TeamReadWorksite:     team,
-	TeamDecideWorksite:   team,
-	TeamReadPerson:       team,
-	TeamChangeProfession: team,
+	ReadOwnStatus:         self,
+	RegisterAccount:       self,
+	ReadOwnAccount:        self,
+	UpdateOwnAccount:      self,
+	ResetOwnPassword:      self,
+	RegisterWorksite:      withAccount,
+	ReadWorksite:          adminOrTeam,
+	ReadMembers:           adminOrTeam,
+	CloseWorksite:         adminOrTeam,
+	ManageWorksite:        admin,
+	SearchWorksites:       signedIn,
+	RequestJoin:           withAccount,
+	AcceptInvitation:      withAccount,
+	SubmitApplication:     withAccount,
+	TeamListApplications:  team,
+	TeamDecideApplication: team,
+	ReadOwnWorksites:      self,
+	TeamClassifyWorksite:  team,
+	TeamSuspendWorksite:   team,
+	TeamListWorksites:     team,
+	TeamReadWorksite:      team,
+	TeamDecideWorksite:    team,
+	TeamReadPerson:        team,
+	TeamChangeProfession:  team,
 }
 
 // Authorize says whether p may take action a on r. A nil principal is

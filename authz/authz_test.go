@@ -103,6 +103,15 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{authz.TeamDecideWorksite, carolAdmins, teamOnly},
 		{authz.TeamReadPerson, aliceOwns, teamOnly},
 		{authz.TeamChangeProfession, aliceOwns, teamOnly},
+		// Applying for access needs an account, like joining a worksite.
+		{authz.SubmitApplication, authz.Resource{HasAccount: true}, ownImplicit},
+		{authz.SubmitApplication, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
+			domain.EUNPROCESSABLE, domain.EFORBIDDEN}},
+		{authz.SubmitApplication, authz.Resource{Owner: alice.Subject, HasAccount: true}, selfOnly},
+		// The application queue and its decisions are the team's alone, whoever applied.
+		{authz.TeamListApplications, authz.Resource{}, teamOnly},
+		{authz.TeamDecideApplication, aliceOwns, teamOnly},
+		{authz.TeamDecideApplication, authz.Resource{}, teamOnly},
 	}
 
 	covered := map[authz.Action]bool{}
@@ -135,7 +144,8 @@ func TestActionsListsEveryRuleOnce(t *testing.T) {
 		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.ReadMembers, authz.CloseWorksite,
 		authz.ManageWorksite, authz.SearchWorksites, authz.RequestJoin, authz.AcceptInvitation, authz.ReadOwnWorksites,
 		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
-		authz.TeamChangeProfession, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite}
+		authz.TeamChangeProfession, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
+		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication}
 	seen := map[authz.Action]int{}
 	for i, a := range acts {
 		seen[a]++

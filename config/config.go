@@ -51,6 +51,7 @@ type Config struct {
 	Links    Links    `mapstructure:"links"`
 	Auth     Auth     `mapstructure:"auth"`
 	Team     Team     `mapstructure:"team"`
+	Viewer   Viewer   `mapstructure:"viewer"`
 	Schedule Schedule `mapstructure:"schedule"`
 	Calendar Calendar `mapstructure:"calendar"`
 	Uploads  Uploads  `mapstructure:"uploads"`
@@ -167,6 +168,12 @@ type DevIDP struct {
 	Addr    string `mapstructure:"addr"`
 }
 
+// Viewer is CareConnect itself, which the welcome package points to (it is
+// not the enrolment portal).
+type Viewer struct {
+	URL string `mapstructure:"url"`
+}
+
 // Team is the enrolment team's mailbox, told about stalled and escalated items.
 type Team struct {
 	Email string `mapstructure:"email"`
@@ -203,6 +210,8 @@ type Policy struct {
 	EMRVendors    []domain.EMRVendor          `mapstructure:"emr_vendors"`
 	Attestations  []domain.Attestation        `mapstructure:"attestations"`
 	Professions   []domain.Profession         `mapstructure:"professions"`
+	// Questions is the access application questionnaire.
+	Questions []domain.Question `mapstructure:"questions"`
 }
 
 // DomainSchedule converts the configured schedule to the domain's form.
@@ -259,7 +268,8 @@ func Default() Config {
 			TeamRoleClaim: "roles", TeamRoleValue: "enrolment_team", MinIdentityAssurance: 3,
 			IALClaim: "identity_assurance_level", SessionTTL: 8 * time.Hour, CookieSecure: true,
 			DevIDP: DevIDP{Enabled: true, Addr: "127.0.0.1:8090"}, RateLimitPerMinute: 30, BcryptCost: 12},
-		Team: Team{Email: "enrolment-team@careconnect.localhost"},
+		Team:   Team{Email: "enrolment-team@careconnect.localhost"},
+		Viewer: Viewer{URL: "https://viewer.careconnect.localhost"},
 		Schedule: Schedule{DeclarationReminders: stdDurations(ds.DeclarationReminders),
 			PasswordMaxAge: time.Duration(ds.PasswordMaxAge), PasswordRemindersBefore: stdDurations(ds.PasswordRemindersBefore),
 			JoinRequestReminderBusinessDays: ds.JoinRequestReminderDays, InvitationResendAfter: time.Duration(ds.InvitationResendAfter),
@@ -269,7 +279,8 @@ func Default() Config {
 		Calendar: Calendar{TimeZone: "America/Vancouver"},
 		Uploads:  Uploads{MaxScreenshotBytes: domain.MaxScreenshotBytes},
 		Policy: Policy{WorksiteTypes: domain.DefaultWorksiteTypes(), EMRVendors: domain.DefaultEMRVendors(),
-			Attestations: domain.DefaultAttestations(), Professions: domain.DefaultProfessions()},
+			Attestations: domain.DefaultAttestations(), Professions: domain.DefaultProfessions(),
+			Questions: domain.DefaultQuestions()},
 		LearningHub: LearningHub{Secret: DevLearningHubSecret, Tolerance: 5 * time.Minute,
 			CourseCode: "CC-PRIVACY-COMMUNITY", AgreementCode: "CC-HPCAA"},
 	}
@@ -465,6 +476,9 @@ func (c Config) Validate() error {
 	}
 	if err := domain.ValidateProfessions(c.Policy.Professions); err != nil {
 		return bad("policy.professions", "%v", err)
+	}
+	if u, err := url.Parse(c.Viewer.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("viewer.url", "must be an absolute http(s) URL")
 	}
 	if len(c.Policy.Attestations) == 0 {
 		return bad("policy.attestations", "must not be empty")

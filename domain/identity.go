@@ -120,9 +120,11 @@ type UserStatus struct {
 	// course on LearningHub; per person, not per worksite.
 	CourseCompletedAt *time.Time `json:"courseCompletedAt,omitempty"`
 	// AgreementAcknowledgedAt is when the person acknowledged the HPCAA on LearningHub.
-	AgreementAcknowledgedAt *time.Time      `json:"agreementAcknowledgedAt,omitempty"`
-	Timeline                []TimelineEvent `json:"timeline"`
-	Seq                     int             `json:"seq"`
+	AgreementAcknowledgedAt *time.Time `json:"agreementAcknowledgedAt,omitempty"`
+	// Applications are the person's access applications, one per worksite.
+	Applications []Application   `json:"applications,omitempty"`
+	Timeline     []TimelineEvent `json:"timeline"`
+	Seq          int             `json:"seq"`
 }
 
 // UserWorksite is one of a person's memberships, as their status shows it.
@@ -131,6 +133,9 @@ type UserWorksite struct {
 	Active     bool      `json:"active"`
 	Admin      bool      `json:"admin"`
 	Since      time.Time `json:"since"`
+	// WorksiteState and Suspended are the worksite's, as last reported.
+	WorksiteState WorksiteState `json:"worksiteState,omitempty"`
+	Suspended     bool          `json:"suspended,omitempty"`
 }
 
 // UserNextAction says who must act in state s and what they must do.

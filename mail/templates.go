@@ -52,6 +52,13 @@ const (
 	KindPasswordExpiryReminder Kind = "password_expiry_reminder"
 	// KindPasswordExpired says the password expired at Deadline and must be reset.
 	KindPasswordExpired Kind = "password_expired"
+	// KindApplicationReceived confirms an access application and says how to
+	// complete the course (and the HPCAA when NeedsHPCAA).
+	KindApplicationReceived Kind = "application_received"
+	// KindApplicationDecided says the team rejected or sent back an application (Change, Reason).
+	KindApplicationDecided Kind = "application_decided"
+	// KindWelcomePackage welcomes a provisioned user: BusinessRole and the viewer's address.
+	KindWelcomePackage Kind = "welcome_package"
 )
 
 // Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
@@ -85,7 +92,8 @@ func Kinds() []Kind { return append(WorksiteKinds(), PersonKinds()...) }
 
 // PersonKinds returns the kinds about a person's own account.
 func PersonKinds() []Kind {
-	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired}
+	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired,
+		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage}
 }
 
 // WorksiteKinds returns the kinds about a worksite; each needs a worksite ID.
@@ -173,6 +181,11 @@ type TemplateData struct {
 	Comment string
 	// Change says what happened (membership_changed, worksite_changed).
 	Change string
+	// BusinessRole is the provisioned role; ViewerURL is CareConnect's
+	// address (welcome_package); NeedsHPCAA adds the HPCAA step.
+	BusinessRole string
+	ViewerURL    string
+	NeedsHPCAA   bool
 
 	// PortalURL is where the reader acts in the portal (sign in, invite, review).
 	PortalURL string

@@ -176,7 +176,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 18; got != want {
+	if got, want := len(seen), 21; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
@@ -199,23 +199,59 @@ func TestRenderReviewIgnoresSeq(t *testing.T) {
 func TestRenderPersonKinds(t *testing.T) {
 	d := mail.TemplateData{RecipientName: `Pat <b>Doe</b>`, Username: "pdoe", PortalURL: "https://careconnect.example/",
 		Deadline: time.Date(2027, 2, 1, 20, 0, 0, 0, time.UTC)}
-	tests := []struct {
-		kind mail.Kind
-		want []string
-	}{
-		{mail.KindAccountRegistered, []string{`HXBC\pdoe`, "Join your worksite"}},
-		{mail.KindPasswordExpiryReminder, []string{"expires on Monday, 1 February 2027", "reset your password before"}},
-		{mail.KindPasswordExpired, []string{"expired on Monday, 1 February 2027", "reset your password"}},
+	// app adds what the application emails show to d.
+	app := func(f func(*mail.TemplateData)) mail.TemplateData {
+		a := d
+		a.WorksiteID, a.WorksiteName = "K4T6CLP", "Main Street Family Practice"
+		f(&a)
+		return a
 	}
-	if len(tests) != len(mail.PersonKinds()) {
-		t.Fatalf("got %d cases; want one per person kind (%d)", len(tests), len(mail.PersonKinds()))
+	tests := []struct {
+		name string
+		kind mail.Kind
+		// data is d when nil.
+		data    *mail.TemplateData
+		want    []string
+		notWant []string
+	}{
+		{"", mail.KindAccountRegistered, nil, []string{`HXBC\pdoe`, "Join your worksite"}, nil},
+		{"", mail.KindPasswordExpiryReminder, nil, []string{"expires on Monday, 1 February 2027", "reset your password before"}, nil},
+		{"", mail.KindPasswordExpired, nil, []string{"expired on Monday, 1 February 2027", "reset your password"}, nil},
+		// The course is always a step; the HPCAA only for professions that need it.
+		{"", mail.KindApplicationReceived, ptr(app(func(a *mail.TemplateData) { a.NeedsHPCAA = true })),
+			[]string{"K4T6CLP", "Privacy & Security course", "LearningHub", "HPCAA", "Health Professional CareConnect Access Agreement"}, nil},
+		{"without HPCAA", mail.KindApplicationReceived, ptr(app(func(*mail.TemplateData) {})),
+			[]string{"K4T6CLP", "Privacy & Security course", "LearningHub"}, []string{"HPCAA"}},
+		{"", mail.KindApplicationDecided, ptr(app(func(a *mail.TemplateData) {
+			a.Change, a.Reason = "your application was sent back to you", "the worksite address is a home office"
+		})), []string{": your application was sent back to you.", "Reason: the worksite address is a home office."}, nil},
+		{"", mail.KindWelcomePackage, ptr(app(func(a *mail.TemplateData) {
+			a.ViewerURL, a.BusinessRole = "https://viewer.careconnect.example/", "Community Services — Prescriber"
+		})), []string{"K4T6CLP", "https://viewer.careconnect.example/", "Your business role: Community Services — Prescriber",
+			"NOT the my.CareConnect enrolment portal", `HXBC\pdoe`}, nil},
+	}
+	kinds := map[mail.Kind]bool{}
+	for _, tt := range tests {
+		kinds[tt.kind] = true
+	}
+	if len(kinds) != len(mail.PersonKinds()) {
+		t.Fatalf("got cases for %d kinds; want one per person kind (%d)", len(kinds), len(mail.PersonKinds()))
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.kind), func(t *testing.T) {
-			r := mustRender(t, tt.kind, d)
+		t.Run(strings.TrimSuffix(string(tt.kind)+"/"+tt.name, "/"), func(t *testing.T) {
+			data := d
+			if tt.data != nil {
+				data = *tt.data
+			}
+			r := mustRender(t, tt.kind, data)
 			for _, w := range tt.want {
 				if !strings.Contains(r.Text, w) {
 					t.Errorf("text does not contain %q:\n%s", w, r.Text)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(r.Text, w) || strings.Contains(r.HTML, w) {
+					t.Errorf("rendering contains %q; want it left out:\n%s", w, r.Text)
 				}
 			}
 			if strings.Contains(r.HTML, "<b>Doe") || !strings.Contains(r.HTML, "&lt;b&gt;Doe") {
@@ -227,3 +263,5 @@ func TestRenderPersonKinds(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -28,6 +28,8 @@ type UserCarry struct {
 	// LearningHubEventIDs are the LearningHub events already applied, so
 	// that a redelivered event changes nothing.
 	LearningHubEventIDs []string
+	// Profession is the policy row applications are judged with.
+	Profession domain.Profession
 }
 
 // LearningHubEvent is the payload of SignalLearningHub: a LearningHub
@@ -81,6 +83,8 @@ type userRun struct {
 	passwordChangedAt time.Time
 	// learningHubIDs are the applied LearningHub event IDs, in arrival order.
 	learningHubIDs []string
+	// profession is the policy row the applications were judged with.
+	profession domain.Profession
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -91,6 +95,7 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	if in.Carry != nil {
 		u.st, u.passwordChangedAt = in.Carry.Status, in.Carry.PasswordChangedAt
 		u.learningHubIDs = append([]string(nil), in.Carry.LearningHubEventIDs...)
+		u.profession = in.Carry.Profession
 	}
 	if err := u.registerHandlers(ctx); err != nil {
 		return u.st, err
@@ -104,12 +109,14 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 			var n MembershipNotice
 			c.Receive(ctx, &n)
 			u.applyNotice(ctx, n)
+			u.reevaluate(ctx)
 			u.project(ctx)
 		})
 		sel.AddReceive(learning, func(c workflow.ReceiveChannel, _ bool) {
 			var e LearningHubEvent
 			c.Receive(ctx, &e)
 			if u.applyLearningHub(ctx, e) {
+				u.reevaluate(ctx)
 				u.project(ctx)
 			}
 		})
@@ -158,7 +165,8 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 				u.applyLearningHub(ctx, e)
 			}
 			next := in
-			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt, LearningHubEventIDs: u.learningHubIDs}
+			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt, LearningHubEventIDs: u.learningHubIDs,
+				Profession: u.profession}
 			return u.st, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)
 		}
 		u.passwordCycle(ctx)
@@ -197,6 +205,9 @@ func (u *userRun) passwordCycle(ctx workflow.Context) {
 }
 
 func (u *userRun) registerHandlers(ctx workflow.Context) error {
+	if err := u.registerApplicationHandlers(ctx); err != nil {
+		return err
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.UserStatus, error) { return u.st, nil }); err != nil {
 		return err
 	}
@@ -262,7 +273,8 @@ func (u *userRun) setPassword(t time.Time) {
 
 // applyNotice records a membership change at a worksite.
 func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
-	ws := domain.UserWorksite{WorksiteID: n.WorksiteID, Active: n.Active, Admin: n.Admin, Since: n.At}
+	ws := domain.UserWorksite{WorksiteID: n.WorksiteID, Active: n.Active, Admin: n.Admin, Since: n.At,
+		WorksiteState: n.WorksiteState, Suspended: n.Suspended}
 	replaced := false
 	for i := range u.st.Worksites {
 		if u.st.Worksites[i].WorksiteID == n.WorksiteID {

@@ -83,6 +83,12 @@ type (
 		Active     bool
 		Admin      bool
 		At         time.Time
+		// The worksite as it stands, so applications can judge their conditions.
+		WorksiteName  string
+		WorksiteState domain.WorksiteState
+		Suspended     bool
+		StateSince    time.Time
+		TypePolicy    domain.WorksiteTypePolicy
 	}
 )
 
@@ -286,6 +292,7 @@ func (w *worksiteRun) decide(ctx workflow.Context, d Decision) domain.WorksiteSt
 		w.enter(ctx, domain.WorksiteApproved)
 		w.audit(ctx, "worksite approved", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID, d.RequestID)
 		w.email(mail.KindWorksiteApproved, activities.ToSiteAdmins, 1, nil)
+		w.notifyMembers(ctx, "worksite approved")
 	} else {
 		w.event(ctx, "rejected", d.Reason)
 		w.st.Reason = d.Reason
@@ -366,9 +373,19 @@ func (w *worksiteRun) addMember(ctx workflow.Context, m domain.Member, change st
 	w.notify(ctx, m.Subject, change)
 }
 
+// notifyMembers tells every active member's workflow that the worksite changed.
+func (w *worksiteRun) notifyMembers(ctx workflow.Context, change string) {
+	for _, x := range w.mem.Members {
+		if x.Active {
+			w.notify(ctx, x.Subject, change)
+		}
+	}
+}
+
 func (w *worksiteRun) notify(ctx workflow.Context, subject, change string) {
 	x, _ := w.mem.Member(subject)
-	n := MembershipNotice{Subject: subject, WorksiteID: w.in.WorksiteID, Change: change, At: workflow.Now(ctx)}
+	n := MembershipNotice{Subject: subject, WorksiteID: w.in.WorksiteID, Change: change, At: workflow.Now(ctx),
+		WorksiteState: w.st.State, Suspended: w.st.Suspended, StateSince: w.st.WaitingSince, TypePolicy: w.policy}
 	if x != nil {
 		n.Active, n.Admin = x.Active, x.Admin
 	}
@@ -509,6 +526,7 @@ func (w *worksiteRun) activePeople() []domain.Person {
 
 func (w *worksiteRun) suspend(ctx workflow.Context, c WorksiteChange, suspended bool) {
 	w.st.Suspended = suspended
+	defer w.notifyMembers(ctx, "worksite "+map[bool]string{true: "suspended", false: "reinstated"}[suspended])
 	kind, action, change := "worksite_suspended", "worksite suspended", "the worksite is suspended: nobody has CareConnect access from it until it is reinstated"
 	if !suspended {
 		kind, action, change = "worksite_reinstated", "worksite reinstated", "the worksite is reinstated"

@@ -1,0 +1,148 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"careconnect/authz"
+	"careconnect/domain"
+	"careconnect/workflows"
+)
+
+// applicationRequest is the body of POST /api/v1/me/applications.
+type applicationRequest struct {
+	WorksiteID string          `json:"worksiteId"`
+	Answers    map[string]bool `json:"answers"`
+}
+
+// submitApplication applies for CareConnect access at a worksite. Clinic
+// details are prefilled from the worksite; the person's workflow judges
+// the application against the live facts and tracks its conditions.
+func (s *Server) submitApplication(c *gin.Context) {
+	acct, ok := s.account(c, authz.SubmitApplication)
+	if !ok {
+		return
+	}
+	var req applicationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	id := strings.ToUpper(strings.TrimSpace(req.WorksiteID))
+	if !domain.ValidWorksiteID(id) {
+		writeError(c, s.log, (domain.FieldErrors{"worksiteId": "must be a 7-character worksite ID"}).Err())
+		return
+	}
+	c.Params = append(c.Params, gin.Param{Key: "id", Value: id})
+	w, err := s.lookupWorksite(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	st, _, err := s.worksiteStatus(c, w.ID)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	m, err := s.liveMembership(c, w.ID)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	x, isMember := m.Member(acct.Subject)
+	facts := domain.WorksiteFacts{ID: w.ID, Name: w.Name, Type: s.types[w.LocationType], State: st.State,
+		Suspended: st.Suspended, Member: isMember && x.Active, StateSince: st.WaitingSince}
+	mine, err := s.userStatus(c, acct.Subject)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var us domain.UserStatus
+	if err := s.userUpdateInto(c, acct.Subject, workflows.UpdateSubmitApplication, workflows.SubmitApplication{
+		Worksite: facts, Profession: s.professions[acct.Profession], Questions: s.cfg.Policy.Questions, Answers: req.Answers,
+		ProvisionedPhysical: provisionedAtPhysicalWorksite(mine, s.types), RequestID: requestID(c)}, &us); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"applications": us.Applications})
+}
+
+// provisionedAtPhysicalWorksite: home office access needs access at a real worksite first.
+func provisionedAtPhysicalWorksite(st domain.UserStatus, types domain.WorksiteTypes) bool {
+	for _, a := range st.Applications {
+		if a.State == domain.AppProvisioned && types[a.Worksite.Type.Type].Access == domain.AccessYes {
+			return true
+		}
+	}
+	return false
+}
+
+// myApplications lists the caller's applications with their outstanding requirements.
+func (s *Server) myApplications(c *gin.Context) {
+	p := principal(c)
+	if !s.authorize(c, authz.ReadOwnStatus, authz.Resource{}) {
+		return
+	}
+	st, err := s.userStatus(c, p.Subject)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"applications": nonNil(st.Applications)})
+}
+
+// applicationQueue is the team's list of applications, by state (default: ready).
+func (s *Server) applicationQueue(c *gin.Context) {
+	if !s.authorize(c, authz.TeamListApplications, authz.Resource{}) {
+		return
+	}
+	state := c.DefaultQuery("state", string(domain.AppReady))
+	switch domain.ApplicationState(state) {
+	case domain.AppWaiting, domain.AppReady, domain.AppProvisioned, domain.AppRejected, domain.AppSentBack:
+	default:
+		writeError(c, s.log, (domain.FieldErrors{"state": "must be one of waiting, ready_for_provisioning, provisioned, rejected, sent_back"}).Err())
+		return
+	}
+	rows, err := s.store.ListApplications(c.Request.Context(), state, 0)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"applications": rows})
+}
+
+// decideApplication is the team's provision, reject or send back.
+func (s *Server) decideApplication(update string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.authorize(c, authz.TeamDecideApplication, authz.Resource{}) {
+			return
+		}
+		var req struct {
+			Reason       string               `json:"reason"`
+			BusinessRole *domain.BusinessRole `json:"businessRole"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		req.Reason = strings.TrimSpace(req.Reason)
+		if update != workflows.UpdateProvisionApplication && req.Reason == "" {
+			writeError(c, s.log, (domain.FieldErrors{"reason": "is required"}).Err())
+			return
+		}
+		if r := req.BusinessRole; r != nil && (strings.TrimSpace(r.RoleContext) == "" || strings.TrimSpace(r.FunctionalDescription) == "") {
+			writeError(c, s.log, (domain.FieldErrors{"businessRole": "needs both roleContext and functionalDescription"}).Err())
+			return
+		}
+		var us domain.UserStatus
+		if err := s.userUpdateInto(c, c.Param("subject"), update, workflows.ApplicationDecision{
+			WorksiteID: strings.ToUpper(c.Param("worksite")), Role: req.BusinessRole, Reason: req.Reason,
+			Actor: principal(c).Subject, RequestID: requestID(c)}, &us); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"applications": us.Applications})
+	}
+}

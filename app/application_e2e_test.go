@@ -1,0 +1,147 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"careconnect/app/apptest"
+	"careconnect/devidp"
+	"careconnect/domain"
+	"careconnect/learninghub"
+)
+
+// appOf returns the caller's application at worksite id.
+func appOf(st domain.UserStatus, id string) *domain.Application {
+	for i := range st.Applications {
+		if st.Applications[i].Worksite.ID == id {
+			return &st.Applications[i]
+		}
+	}
+	return nil
+}
+
+func outstanding(a *domain.Application) []string {
+	var keys []string
+	for _, r := range a.Requirements {
+		if !r.Done {
+			keys = append(keys, r.Key+"("+string(r.WaitingOn)+")")
+		}
+	}
+	return keys
+}
+
+// TestApplicationToProvisioning: a physician registers a worksite, the
+// declaration is signed through the emailed link and the team approves the
+// worksite; the physician applies, sees what is outstanding and who must
+// act, completes the course and the HPCAA (signed LearningHub callbacks),
+// and the team provisions them from its queue; the welcome package names
+// the viewer's address and the business role.
+func TestApplicationToProvisioning(t *testing.T) {
+	env := apptest.Start(t, nil)
+	doc := env.RegisterAccount(devidp.PersonaPhysician)
+	env.Auth = doc // the administrator reads the worksite's status while waiting
+	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
+	res := env.PostJSON("/api/v1/worksites", registration(), "Authorization", doc)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("register: %d %s", res.Status, res.Body)
+	}
+	var reg worksiteResponse
+	res.JSON(t, &reg)
+	id := reg.Worksite.ID
+
+	// Applying needs the questionnaire's "direct clinical care only".
+	if bad := env.PostJSON("/api/v1/me/applications", map[string]any{"worksiteId": id, "answers": map[string]bool{"direct_clinical_care": false}},
+		"Authorization", doc); bad.Status != http.StatusBadRequest || !strings.Contains(string(bad.Body), "answers.direct_clinical_care") {
+		t.Fatalf("no to direct care: got %d %s; want 400 naming the answer", bad.Status, bad.Body)
+	}
+	res = env.PostJSON("/api/v1/me/applications", map[string]any{"worksiteId": id, "answers": map[string]bool{"direct_clinical_care": true}},
+		"Authorization", doc)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("apply: %d %s", res.Status, res.Body)
+	}
+	if again := env.PostJSON("/api/v1/me/applications", map[string]any{"worksiteId": id, "answers": map[string]bool{"direct_clinical_care": true}},
+		"Authorization", doc); again.Status != http.StatusConflict {
+		t.Errorf("second application: got %d %s; want 409", again.Status, again.Body)
+	}
+	waitMailTo(t, env, docEmail, "application")
+
+	st := waitLearningHubStatus(t, env, doc, func(st domain.UserStatus) bool { return appOf(st, id) != nil })
+	got := strings.Join(outstanding(appOf(st, id)), " ")
+	for _, want := range []string{"worksite(signing_authority)", "course(applicant)", "hpcaa(applicant)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("outstanding = %s; want %s among them", got, want)
+		}
+	}
+
+	// The declaration, and the team's approval of the worksite.
+	_, token := apptest.DeclarationLink(t, waitMail(t, env, docEmail, id))
+	if res := env.PostDeclaration(token, apptest.ValidDeclaration(t)); res.Status != http.StatusOK {
+		t.Fatalf("sign: %d %s", res.Status, res.Body)
+	}
+	waitState(t, env, id, domain.WorksiteAwaitingReview)
+	if res := env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/approve", map[string]string{}); res.Status != http.StatusOK {
+		t.Fatalf("approve worksite: %d %s", res.Status, res.Body)
+	}
+
+	// LearningHub: the course and the HPCAA.
+	c := env.Checked()
+	secret := []byte(env.Config.LearningHub.Secret)
+	for i, typ := range []string{learninghub.TypeCourseCompleted, learninghub.TypeAgreementAcknowledged} {
+		code := env.Config.LearningHub.CourseCode
+		if typ == learninghub.TypeAgreementAcknowledged {
+			code = env.Config.LearningHub.AgreementCode
+		}
+		body := learningHubBody(t, "evt-app-"+string(rune('a'+i)), typ, code, docEmail)
+		res := c.Do(http.MethodPost, learningHubPath, "application/json", body, learninghub.Header, learninghub.Sign(secret, time.Now().Unix(), body))
+		if res.Status != http.StatusAccepted {
+			t.Fatalf("callback %s: %d %s", typ, res.Status, res.Body)
+		}
+	}
+	st = waitLearningHubStatus(t, env, doc, func(st domain.UserStatus) bool {
+		a := appOf(st, id)
+		return a != nil && a.State == domain.AppReady
+	})
+	if a := appOf(st, id); strings.Join(outstanding(a), " ") != "team(enrolment_team)" {
+		t.Errorf("ready application outstanding = %v; want only the team", outstanding(a))
+	}
+
+	// The team's queue holds it; the team provisions with the default role.
+	var queue struct {
+		Applications []struct {
+			Subject     string             `json:"subject"`
+			Application domain.Application `json:"application"`
+		} `json:"applications"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res := env.Staff(http.MethodGet, "/api/v1/staff/applications", nil)
+		queue.Applications = nil
+		res.JSON(t, &queue)
+		if len(queue.Applications) == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(queue.Applications) != 1 || queue.Applications[0].Application.Worksite.ID != id {
+		t.Fatalf("queue = %+v; want the physician's application", queue.Applications)
+	}
+	subject := queue.Applications[0].Subject
+	if res := env.PostJSON("/api/v1/staff/applications/"+subject+"/"+id+"/provision", map[string]any{}, "Authorization", doc); res.Status != http.StatusForbidden {
+		t.Errorf("provision by an applicant: got %d; want 403", res.Status)
+	}
+	res = env.Staff(http.MethodPost, "/api/v1/staff/applications/"+subject+"/"+id+"/provision", map[string]any{})
+	if res.Status != http.StatusOK {
+		t.Fatalf("provision: %d %s", res.Status, res.Body)
+	}
+	welcome := waitMailTo(t, env, docEmail, "Welcome to CareConnect")
+	for _, want := range []string{env.Config.Viewer.URL, "Community Services", "Prescriber", id} {
+		if !strings.Contains(welcome.Text, want) {
+			t.Errorf("welcome package lacks %q:\n%s", want, welcome.Text)
+		}
+	}
+	if again := env.Staff(http.MethodPost, "/api/v1/staff/applications/"+subject+"/"+id+"/provision", map[string]any{}); again.Status != http.StatusUnprocessableEntity {
+		t.Errorf("provisioning twice: got %d; want 422", again.Status)
+	}
+}

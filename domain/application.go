@@ -1,0 +1,197 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// ApplicationState is where an access application is.
+type ApplicationState string
+
+// Application states.
+const (
+	// AppWaiting: submitted; requirements are outstanding.
+	AppWaiting ApplicationState = "waiting"
+	// AppReady: every requirement holds; the enrolment team must provision it.
+	AppReady ApplicationState = "ready_for_provisioning"
+	// AppProvisioned: CareConnect access is provisioned at the worksite.
+	AppProvisioned ApplicationState = "provisioned"
+	// AppRejected: the enrolment team refused it, with a reason.
+	AppRejected ApplicationState = "rejected"
+	// AppSentBack: the team sent it back; the applicant must submit again.
+	AppSentBack ApplicationState = "sent_back"
+)
+
+// Question is one question of the application questionnaire (configurable).
+type Question struct {
+	ID   string `json:"id" mapstructure:"id"`
+	Text string `json:"text" mapstructure:"text"`
+	// MustBeYes refuses an application that does not answer yes.
+	MustBeYes bool `json:"mustBeYes" mapstructure:"must_be_yes"`
+}
+
+// DefaultQuestions is the questionnaire; direct clinical care only is required.
+func DefaultQuestions() []Question {
+	return []Question{{ID: "direct_clinical_care", MustBeYes: true,
+		Text: "I need CareConnect for direct clinical care only — not for research, quality improvement or quality assurance."}}
+}
+
+// BusinessRole is the access the enrolment team provisions.
+type BusinessRole struct {
+	RoleContext           string `json:"roleContext"`
+	FunctionalDescription string `json:"functionalDescription"`
+}
+
+// DefaultBusinessRole is the role defaulted from profession and worksite type.
+func DefaultBusinessRole(p Profession, t LocationType) BusinessRole {
+	r := BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Non-Prescriber Clinician"}
+	switch t {
+	case CommunityPharmacy:
+		r.RoleContext = "Pharmacy"
+	case LongTermCareFacility:
+		r.RoleContext = "Long-Term Care"
+	}
+	switch {
+	case p.Code == ProfPhysician || p.Code == ProfNursePractitioner || p.Code == ProfPharmacist || p.Code == ProfResident:
+		r.FunctionalDescription = "Prescriber"
+	case p.Type == OnBehalfOf:
+		r.FunctionalDescription = "Clinical Support Staff"
+	}
+	return r
+}
+
+// WorksiteFacts is what an application needs to know of its worksite.
+type WorksiteFacts struct {
+	ID         string             `json:"id"`
+	Name       string             `json:"name"`
+	Type       WorksiteTypePolicy `json:"type"`
+	State      WorksiteState      `json:"state"`
+	Suspended  bool               `json:"suspended"`
+	Member     bool               `json:"member"`
+	StateSince time.Time          `json:"stateSince"`
+}
+
+// Requirement is one provisioning condition and who must act on it.
+type Requirement struct {
+	Key         string    `json:"key"`
+	Description string    `json:"description"`
+	WaitingOn   Party     `json:"waitingOn,omitempty"`
+	Since       time.Time `json:"since"`
+	Done        bool      `json:"done"`
+}
+
+// Application is one person's application for access at one worksite.
+type Application struct {
+	Worksite     WorksiteFacts    `json:"worksite"`
+	State        ApplicationState `json:"state"`
+	SubmittedAt  time.Time        `json:"submittedAt"`
+	Answers      map[string]bool  `json:"answers"`
+	Requirements []Requirement    `json:"requirements"`
+	ReadySince   *time.Time       `json:"readySince,omitempty"`
+	BusinessRole *BusinessRole    `json:"businessRole,omitempty"`
+	Reason       string           `json:"reason,omitempty"`
+	DecidedBy    string           `json:"decidedBy,omitempty"`
+	DecidedAt    *time.Time       `json:"decidedAt,omitempty"`
+}
+
+// Open reports whether the application can still move.
+func (a Application) Open() bool { return a.State == AppWaiting || a.State == AppReady }
+
+// CanApply says whether a person of profession p may apply at w with
+// answers; provisionedPhysical says whether they are provisioned at a
+// physical (not home office) worksite.
+func CanApply(p Profession, w WorksiteFacts, answers map[string]bool, qs []Question, provisionedPhysical bool) error {
+	switch {
+	case !p.Designated:
+		return Errorf(EUNPROCESSABLE, "your profession (%s) is not yet designated for CareConnect access; you may stay a member of worksites until it is", p.Label)
+	case w.Type.Access == AccessRefused || w.Type.Access == AccessStops:
+		return Errorf(EUNPROCESSABLE, "no CareConnect access at this worksite: %s", w.Type.Reason)
+	case w.Type.Access == AccessReclassify:
+		return Errorf(EUNPROCESSABLE, "this worksite's type (%s) must be reclassified by the enrolment team before anyone can apply", w.Type.Label)
+	case w.Type.Access == AccessRestricted && !(p.Remote && provisionedPhysical):
+		return Errorf(EUNPROCESSABLE, "home office access is only for physicians and nurse practitioners already provisioned at a physical worksite")
+	case !w.Member:
+		return Errorf(EUNPROCESSABLE, "join the worksite first: only its active members can apply for access there")
+	case w.State == WorksiteClosed || w.State == WorksiteRejected || w.State == WorksiteLapsed:
+		return Errorf(EUNPROCESSABLE, "this worksite is %s", w.State)
+	}
+	fe := FieldErrors{}
+	for _, q := range qs {
+		v, ok := answers[q.ID]
+		switch {
+		case !ok:
+			fe.Add("answers."+q.ID, "is required: "+q.Text)
+		case q.MustBeYes && !v:
+			fe.Add("answers."+q.ID, "must be yes: "+q.Text)
+		}
+	}
+	for k := range answers {
+		if !hasQuestion(qs, k) {
+			fe.Add("answers."+k, "is not a question of the questionnaire")
+		}
+	}
+	return fe.Err()
+}
+
+func hasQuestion(qs []Question, id string) bool {
+	for _, q := range qs {
+		if q.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// PersonFacts is what an application needs to know of the applicant.
+type PersonFacts struct {
+	CourseCompletedAt       *time.Time
+	AgreementAcknowledgedAt *time.Time
+}
+
+// ApplicationRequirements lists DOMAIN's provisioning conditions for an
+// application by p at w, each with who must act and since when. The
+// enrolment team's own step is not among them: the workflow adds it once
+// these all hold and the application is in the team's queue.
+func ApplicationRequirements(p Profession, w WorksiteFacts, person PersonFacts, submittedAt time.Time) []Requirement {
+	rs := []Requirement{{Key: "membership", Description: "an active membership at the worksite", WaitingOn: PartySiteAdmin,
+		Since: submittedAt, Done: w.Member}}
+	ws := Requirement{Key: "worksite", Description: "the worksite's declaration signed and the worksite approved", Since: w.StateSince}
+	switch {
+	case w.State == WorksiteAwaitingDeclaration:
+		ws.WaitingOn, ws.Description = PartySigningAuthority, "the worksite's Privacy & Security Declaration must be signed"
+	case w.State == WorksiteAwaitingReview:
+		ws.WaitingOn, ws.Description = PartyEnrolmentTeam, "the enrolment team must approve the worksite"
+	case w.State == WorksiteApproved && w.Suspended:
+		ws.WaitingOn, ws.Description = PartyEnrolmentTeam, "the worksite is suspended; the enrolment team must reinstate it"
+	case w.State == WorksiteApproved:
+		ws.Done = true
+	default:
+		ws.WaitingOn, ws.Description = PartyEnrolmentTeam, fmt.Sprintf("the worksite is %s", w.State)
+	}
+	rs = append(rs, ws, Requirement{Key: "course", Description: "the Privacy & Security course completed on LearningHub",
+		WaitingOn: PartyApplicant, Since: submittedAt, Done: person.CourseCompletedAt != nil})
+	if p.NeedsHPCAA {
+		rs = append(rs, Requirement{Key: "hpcaa", Description: "the HPCAA acknowledged on LearningHub",
+			WaitingOn: PartyApplicant, Since: submittedAt, Done: person.AgreementAcknowledgedAt != nil})
+	}
+	if p.NeedsSponsor {
+		rs = append(rs, Requirement{Key: "sponsor", WaitingOn: PartySponsor, Since: submittedAt,
+			Description: "an authorizer who is a member of this worksite and provisioned there must sponsor you; sponsorship requests are not available yet, so the enrolment team will attach your sponsor"})
+	}
+	for i := range rs {
+		if rs[i].Done {
+			rs[i].WaitingOn = PartyNone
+		}
+	}
+	return rs
+}
+
+// Ready reports whether every requirement holds.
+func Ready(rs []Requirement) bool {
+	for _, r := range rs {
+		if !r.Done {
+			return false
+		}
+	}
+	return true
+}

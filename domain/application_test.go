@@ -1,0 +1,274 @@
+package domain_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"careconnect/domain"
+)
+
+// appFixtures are the default policy tables, indexed.
+func appFixtures(t *testing.T) (domain.Professions, domain.WorksiteTypes) {
+	t.Helper()
+	return domain.IndexProfessions(domain.DefaultProfessions()), domain.IndexWorksiteTypes(domain.DefaultWorksiteTypes())
+}
+
+func TestCanApply(t *testing.T) {
+	profs, types := appFixtures(t)
+	qs := []domain.Question{
+		{ID: "direct_clinical_care", Text: "Direct clinical care only", MustBeYes: true},
+		{ID: "shared_device", Text: "Do you use a shared device?"},
+	}
+	yes := map[string]bool{"direct_clinical_care": true, "shared_device": false}
+	// site is an approved worksite of type lt where the applicant is an active member.
+	site := func(lt domain.LocationType, mod ...func(*domain.WorksiteFacts)) domain.WorksiteFacts {
+		w := domain.WorksiteFacts{ID: "K4T6CLP", Name: "Main Street", Type: types[lt], State: domain.WorksiteApproved, Member: true}
+		for _, m := range mod {
+			m(&w)
+		}
+		return w
+	}
+	notMember := func(w *domain.WorksiteFacts) { w.Member = false }
+	inState := func(s domain.WorksiteState) func(*domain.WorksiteFacts) {
+		return func(w *domain.WorksiteFacts) { w.State = s }
+	}
+	tests := []struct {
+		name       string
+		profession string
+		w          domain.WorksiteFacts
+		answers    map[string]bool
+		physical   bool
+		wantCode   string
+		// wantIn is a phrase of the message, or a field of an EINVALID error.
+		wantIn string
+	}{
+		{"physician at a private practice", domain.ProfPhysician, site(domain.CommunityPrivatePractice), yes, false, "", ""},
+		{"MOA at a pharmacy", domain.ProfMOA, site(domain.CommunityPharmacy), yes, false, "", ""},
+		// The worksite need not be approved yet: the application waits for it.
+		{"awaiting its declaration", domain.ProfPharmacist, site(domain.CommunityPharmacy, inState(domain.WorksiteAwaitingDeclaration)), yes,
+			false, "", ""},
+		{"awaiting the team's review", domain.ProfRegisteredNurse, site(domain.LongTermCareFacility, inState(domain.WorksiteAwaitingReview)), yes,
+			false, "", ""},
+		// Refusals, in the order DOMAIN gives them.
+		{"non-designated profession", domain.ProfOther, site(domain.CommunityPrivatePractice), yes, false, domain.EUNPROCESSABLE,
+			"not yet designated"},
+		{"non-designated profession at a refused type", domain.ProfOther, site(domain.HealthAuthorityClinic, notMember), yes, false,
+			domain.EUNPROCESSABLE, "not yet designated"},
+		{"health authority clinic", domain.ProfPhysician, site(domain.HealthAuthorityClinic), yes, false, domain.EUNPROCESSABLE,
+			"through the health authority"},
+		{"no clinical apps", domain.ProfPhysician, site(domain.NoClinicalApps), yes, false, domain.EUNPROCESSABLE,
+			"BC Services Card registration only"},
+		{"other, not reclassified", domain.ProfPhysician, site(domain.OtherLocation), yes, false, domain.EUNPROCESSABLE, "reclassified"},
+		{"home office, not provisioned at a physical worksite", domain.ProfPhysician, site(domain.HomeOffice), yes, false,
+			domain.EUNPROCESSABLE, "home office"},
+		{"home office, a profession without remote access", domain.ProfRegisteredNurse, site(domain.HomeOffice), yes, true,
+			domain.EUNPROCESSABLE, "home office"},
+		{"home office, physician provisioned at a physical worksite", domain.ProfPhysician, site(domain.HomeOffice), yes, true, "", ""},
+		{"home office, nurse practitioner provisioned at a physical worksite", domain.ProfNursePractitioner, site(domain.HomeOffice), yes, true,
+			"", ""},
+		{"not a member", domain.ProfPhysician, site(domain.CommunityPrivatePractice, notMember), yes, false, domain.EUNPROCESSABLE,
+			"join the worksite first"},
+		{"closed worksite", domain.ProfPhysician, site(domain.CommunityPrivatePractice, inState(domain.WorksiteClosed)), yes, false,
+			domain.EUNPROCESSABLE, "closed"},
+		{"rejected worksite", domain.ProfPhysician, site(domain.CommunityPrivatePractice, inState(domain.WorksiteRejected)), yes, false,
+			domain.EUNPROCESSABLE, "rejected"},
+		{"lapsed worksite", domain.ProfPhysician, site(domain.CommunityPrivatePractice, inState(domain.WorksiteLapsed)), yes, false,
+			domain.EUNPROCESSABLE, "lapsed"},
+		// The questionnaire.
+		{"a must-be-yes question unanswered", domain.ProfPhysician, site(domain.CommunityPrivatePractice),
+			map[string]bool{"shared_device": true}, false, domain.EINVALID, "answers.direct_clinical_care"},
+		{"no answers at all", domain.ProfPhysician, site(domain.CommunityPrivatePractice), nil, false, domain.EINVALID,
+			"answers.direct_clinical_care"},
+		{"a must-be-yes question answered no", domain.ProfPhysician, site(domain.CommunityPrivatePractice),
+			map[string]bool{"direct_clinical_care": false, "shared_device": true}, false, domain.EINVALID, "answers.direct_clinical_care"},
+		{"an optional question unanswered", domain.ProfPhysician, site(domain.CommunityPrivatePractice),
+			map[string]bool{"direct_clinical_care": true}, false, domain.EINVALID, "answers.shared_device"},
+		{"an unknown question", domain.ProfPhysician, site(domain.CommunityPrivatePractice),
+			map[string]bool{"direct_clinical_care": true, "shared_device": false, "research": true}, false, domain.EINVALID, "answers.research"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, ok := profs[tt.profession]
+			if !ok {
+				t.Fatalf("no profession %q", tt.profession)
+			}
+			err := domain.CanApply(p, tt.w, tt.answers, qs, tt.physical)
+			if got := domain.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("CanApply = %v (code %q); want code %q", err, got, tt.wantCode)
+			}
+			if err == nil {
+				return
+			}
+			var e *domain.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("CanApply = %T; want a *domain.Error", err)
+			}
+			if tt.wantCode == domain.EINVALID {
+				if _, ok := e.Fields[tt.wantIn]; !ok {
+					t.Errorf("fields = %v; want %q among them", e.Fields, tt.wantIn)
+				}
+				return
+			}
+			if !strings.Contains(e.Message, tt.wantIn) {
+				t.Errorf("message %q; want it to mention %q", e.Message, tt.wantIn)
+			}
+		})
+	}
+}
+
+// reqSummary shows requirements as "key(waitingOn)" when outstanding and "key:done" when done.
+func reqSummary(rs []domain.Requirement) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		if r.Done {
+			out[i] = r.Key + ":done"
+		} else {
+			out[i] = r.Key + "(" + string(r.WaitingOn) + ")"
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestApplicationRequirements(t *testing.T) {
+	profs, types := appFixtures(t)
+	submitted := time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)
+	stateSince := submitted.Add(-48 * time.Hour)
+	done := submitted.Add(time.Hour)
+	none := domain.PersonFacts{}
+	both := domain.PersonFacts{CourseCompletedAt: &done, AgreementAcknowledgedAt: &done}
+	w := func(s domain.WorksiteState, suspended, member bool) domain.WorksiteFacts {
+		return domain.WorksiteFacts{ID: "K4T6CLP", Type: types[domain.CommunityPrivatePractice], State: s, Suspended: suspended,
+			Member: member, StateSince: stateSince}
+	}
+	tests := []struct {
+		name       string
+		profession string
+		w          domain.WorksiteFacts
+		person     domain.PersonFacts
+		want       string
+		// wantWorksite is a phrase of the worksite requirement's description.
+		wantWorksite string
+	}{
+		{"awaiting the declaration", domain.ProfPhysician, w(domain.WorksiteAwaitingDeclaration, false, true), none,
+			"membership:done worksite(signing_authority) course(applicant) hpcaa(applicant)", "Declaration must be signed"},
+		{"awaiting the team's review", domain.ProfPhysician, w(domain.WorksiteAwaitingReview, false, true), none,
+			"membership:done worksite(enrolment_team) course(applicant) hpcaa(applicant)", "approve the worksite"},
+		{"approved", domain.ProfPhysician, w(domain.WorksiteApproved, false, true), none,
+			"membership:done worksite:done course(applicant) hpcaa(applicant)", ""},
+		{"approved but suspended", domain.ProfPhysician, w(domain.WorksiteApproved, true, true), both,
+			"membership:done worksite(enrolment_team) course:done hpcaa:done", "suspended"},
+		{"lapsed", domain.ProfPhysician, w(domain.WorksiteLapsed, false, true), both,
+			"membership:done worksite(enrolment_team) course:done hpcaa:done", "lapsed"},
+		{"closed", domain.ProfPhysician, w(domain.WorksiteClosed, false, true), both,
+			"membership:done worksite(enrolment_team) course:done hpcaa:done", "closed"},
+		{"no longer a member", domain.ProfPhysician, w(domain.WorksiteApproved, false, false), both,
+			"membership(site_administrator) worksite:done course:done hpcaa:done", ""},
+		{"every condition holds", domain.ProfPhysician, w(domain.WorksiteApproved, false, true), both,
+			"membership:done worksite:done course:done hpcaa:done", ""},
+		{"course done, HPCAA not", domain.ProfNursePractitioner, w(domain.WorksiteApproved, false, true),
+			domain.PersonFacts{CourseCompletedAt: &done}, "membership:done worksite:done course:done hpcaa(applicant)", ""},
+		// The HPCAA only where the profession needs it.
+		{"MOA: no HPCAA, a sponsor", domain.ProfMOA, w(domain.WorksiteApproved, false, true), both,
+			"membership:done worksite:done course:done sponsor(sponsor)", ""},
+		{"resident: the HPCAA and a sponsor", domain.ProfResident, w(domain.WorksiteApproved, false, true), both,
+			"membership:done worksite:done course:done hpcaa:done sponsor(sponsor)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := profs[tt.profession]
+			rs := domain.ApplicationRequirements(p, tt.w, tt.person, submitted)
+			if got := reqSummary(rs); got != tt.want {
+				t.Errorf("requirements = %s; want %s", got, tt.want)
+			}
+			for _, r := range rs {
+				// Done clears who must act; an outstanding one always names them.
+				if r.Done != (r.WaitingOn == domain.PartyNone) {
+					t.Errorf("%s: done %v, waiting on %q; want someone named exactly when outstanding", r.Key, r.Done, r.WaitingOn)
+				}
+				if r.Description == "" {
+					t.Errorf("%s: no description", r.Key)
+				}
+				wantSince := submitted
+				if r.Key == "worksite" {
+					wantSince = stateSince
+				}
+				if !r.Since.Equal(wantSince) {
+					t.Errorf("%s: since %v; want %v", r.Key, r.Since, wantSince)
+				}
+				if r.Key == "worksite" && !strings.Contains(r.Description, tt.wantWorksite) {
+					t.Errorf("worksite requirement %q; want it to mention %q", r.Description, tt.wantWorksite)
+				}
+				// Sponsorship requests do not exist yet: the blocker says so and who will act.
+				if r.Key == "sponsor" && (r.Done || !strings.Contains(r.Description, "sponsor") ||
+					!strings.Contains(r.Description, "enrolment team")) {
+					t.Errorf("sponsor requirement %+v; want it outstanding, naming the sponsor and the enrolment team", r)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaultBusinessRole(t *testing.T) {
+	profs, _ := appFixtures(t)
+	tests := []struct {
+		profession string
+		lt         domain.LocationType
+		context    string
+		function   string
+	}{
+		{domain.ProfPhysician, domain.CommunityPrivatePractice, "Community Services", "Prescriber"},
+		{domain.ProfNursePractitioner, domain.FirstNationsFacility, "Community Services", "Prescriber"},
+		{domain.ProfPharmacist, domain.CommunityPharmacy, "Pharmacy", "Prescriber"},
+		{domain.ProfPhysician, domain.LongTermCareFacility, "Long-Term Care", "Prescriber"},
+		// A resident is on behalf of, yet prescribes.
+		{domain.ProfResident, domain.CommunityPrivatePractice, "Community Services", "Prescriber"},
+		{domain.ProfMOA, domain.CommunityPrivatePractice, "Community Services", "Clinical Support Staff"},
+		{domain.ProfMOA, domain.CommunityPharmacy, "Pharmacy", "Clinical Support Staff"},
+		{domain.ProfRegisteredNurse, domain.LongTermCareFacility, "Long-Term Care", "Non-Prescriber Clinician"},
+		{domain.ProfSocialWorker, domain.CommunityPrivatePractice, "Community Services", "Non-Prescriber Clinician"},
+		{domain.ProfLPN, domain.CommunityPharmacy, "Pharmacy", "Non-Prescriber Clinician"},
+		{domain.ProfNursePractitioner, domain.HomeOffice, "Community Services", "Prescriber"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.profession+"/"+string(tt.lt), func(t *testing.T) {
+			p, ok := profs[tt.profession]
+			if !ok {
+				t.Fatalf("no profession %q", tt.profession)
+			}
+			got := domain.DefaultBusinessRole(p, tt.lt)
+			if want := (domain.BusinessRole{RoleContext: tt.context, FunctionalDescription: tt.function}); got != want {
+				t.Errorf("DefaultBusinessRole = %+v; want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestReady(t *testing.T) {
+	profs, types := appFixtures(t)
+	done := time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)
+	approved := domain.WorksiteFacts{ID: "K4T6CLP", Type: types[domain.CommunityPrivatePractice], State: domain.WorksiteApproved, Member: true}
+	both := domain.PersonFacts{CourseCompletedAt: &done, AgreementAcknowledgedAt: &done}
+	tests := []struct {
+		name string
+		rs   []domain.Requirement
+		want bool
+	}{
+		{"every requirement done", []domain.Requirement{{Key: "a", Done: true}, {Key: "b", Done: true}}, true},
+		{"one outstanding", []domain.Requirement{{Key: "a", Done: true}, {Key: "b", WaitingOn: domain.PartyApplicant}}, false},
+		{"the first outstanding", []domain.Requirement{{Key: "a", WaitingOn: domain.PartySiteAdmin}, {Key: "b", Done: true}}, false},
+		{"a physician with every condition", domain.ApplicationRequirements(profs[domain.ProfPhysician], approved, both, done), true},
+		{"a physician without the HPCAA", domain.ApplicationRequirements(profs[domain.ProfPhysician], approved,
+			domain.PersonFacts{CourseCompletedAt: &done}, done), false},
+		// No sponsorship yet: an MOA is never ready on their own.
+		{"an MOA with every condition but the sponsor", domain.ApplicationRequirements(profs[domain.ProfMOA], approved, both, done), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := domain.Ready(tt.rs); got != tt.want {
+				t.Errorf("Ready(%s) = %v; want %v", reqSummary(tt.rs), got, tt.want)
+			}
+		})
+	}
+}

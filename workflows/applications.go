@@ -1,0 +1,207 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"careconnect/activities"
+	"careconnect/domain"
+	"careconnect/mail"
+)
+
+// Application updates of the user workflow. Applications live inside the
+// person's workflow: course completion and the HPCAA are per person, and
+// every membership notice reaches this one place.
+const (
+	UpdateSubmitApplication    = "submit-application"
+	UpdateProvisionApplication = "provision-application"
+	UpdateRejectApplication    = "reject-application"
+	UpdateSendBackApplication  = "send-back-application"
+)
+
+// SubmitApplication applies for access at a worksite. The API gives the
+// worksite's live facts and the profession's policy row.
+type SubmitApplication struct {
+	Worksite            domain.WorksiteFacts
+	Profession          domain.Profession
+	Questions           []domain.Question
+	Answers             map[string]bool
+	ProvisionedPhysical bool
+	RequestID           string
+}
+
+// ApplicationDecision is the enrolment team's provision, reject or send back.
+type ApplicationDecision struct {
+	WorksiteID string
+	// Role overrides the default business role when provisioning.
+	Role      *domain.BusinessRole
+	Reason    string
+	Actor     string
+	RequestID string
+}
+
+// application returns the person's application at worksiteID.
+func (u *userRun) application(worksiteID string) (*domain.Application, bool) {
+	for i := range u.st.Applications {
+		if u.st.Applications[i].Worksite.ID == worksiteID {
+			return &u.st.Applications[i], true
+		}
+	}
+	return nil, false
+}
+
+func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSubmitApplication, u.submitApplication,
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a SubmitApplication) error {
+			if err := u.needAccount(); err != nil {
+				return appErr(err)
+			}
+			if app, ok := u.application(a.Worksite.ID); ok && app.State != domain.AppSentBack && app.State != domain.AppRejected {
+				return appErr(domain.Errorf(domain.ECONFLICT, "you already applied at this worksite (%s)", app.State))
+			}
+			return appErr(domain.CanApply(a.Profession, a.Worksite, a.Answers, a.Questions, a.ProvisionedPhysical))
+		}}); err != nil {
+		return err
+	}
+	decide := func(name string, want func(domain.Application, ApplicationDecision) error, apply func(workflow.Context, *domain.Application, ApplicationDecision)) error {
+		return workflow.SetUpdateHandlerWithOptions(ctx, name,
+			func(ctx workflow.Context, d ApplicationDecision) (domain.UserStatus, error) {
+				// Handlers get their own context: give it the activity options.
+				ctx = workflow.WithActivityOptions(ctx, activityOptions())
+				app, _ := u.application(d.WorksiteID)
+				now := workflow.Now(ctx)
+				app.DecidedBy, app.DecidedAt, app.Reason = d.Actor, &now, d.Reason
+				apply(ctx, app, d)
+				u.st.Seq++
+				u.projectApplication(ctx, *app)
+				u.project(ctx)
+				return u.st, nil
+			},
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d ApplicationDecision) error {
+				app, ok := u.application(d.WorksiteID)
+				if !ok {
+					return appErr(domain.Errorf(domain.ENOTFOUND, "this person has not applied at that worksite"))
+				}
+				return appErr(want(*app, d))
+			}})
+	}
+	ready := func(a domain.Application, _ ApplicationDecision) error {
+		if a.State != domain.AppReady {
+			return domain.Errorf(domain.EUNPROCESSABLE, "the application is %s, not ready for provisioning", a.State)
+		}
+		return nil
+	}
+	openWithReason := func(a domain.Application, d ApplicationDecision) error {
+		if !a.Open() {
+			return domain.Errorf(domain.ECONFLICT, "the application is already %s", a.State)
+		}
+		if d.Reason == "" {
+			return (domain.FieldErrors{"reason": "is required"}).Err()
+		}
+		return nil
+	}
+	if err := decide(UpdateProvisionApplication, ready, u.provision); err != nil {
+		return err
+	}
+	if err := decide(UpdateRejectApplication, openWithReason, func(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
+		a.State = domain.AppRejected
+		u.event(ctx, "application_rejected", a.Worksite.ID+": "+d.Reason)
+		u.appEmail(ctx, mail.KindApplicationDecided, *a, "rejected", "your application was not approved")
+	}); err != nil {
+		return err
+	}
+	return decide(UpdateSendBackApplication, openWithReason, func(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
+		a.State = domain.AppSentBack
+		u.event(ctx, "application_sent_back", a.Worksite.ID+": "+d.Reason)
+		u.appEmail(ctx, mail.KindApplicationDecided, *a, "sent_back", "your application was sent back to you: correct it and submit it again")
+	})
+}
+
+func (u *userRun) submitApplication(ctx workflow.Context, a SubmitApplication) (domain.UserStatus, error) {
+	ctx = workflow.WithActivityOptions(ctx, activityOptions())
+	now := workflow.Now(ctx)
+	app := domain.Application{Worksite: a.Worksite, State: domain.AppWaiting, SubmittedAt: now, Answers: a.Answers}
+	if old, ok := u.application(a.Worksite.ID); ok {
+		*old = app
+	} else {
+		u.st.Applications = append(u.st.Applications, app)
+	}
+	u.profession = a.Profession
+	u.event(ctx, "application_submitted", "applied for CareConnect access at worksite "+a.Worksite.ID)
+	u.appEmail(ctx, mail.KindApplicationReceived, app, fmt.Sprint(now.Unix()), "")
+	u.reevaluate(ctx)
+	u.project(ctx)
+	return u.st, nil
+}
+
+// provision gives access with the team's business role (or the default).
+func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
+	role := domain.DefaultBusinessRole(u.profession, a.Worksite.Type.Type)
+	if d.Role != nil {
+		role = *d.Role
+	}
+	a.State, a.BusinessRole = domain.AppProvisioned, &role
+	u.event(ctx, "application_provisioned", fmt.Sprintf("%s: %s / %s", a.Worksite.ID, role.RoleContext, role.FunctionalDescription))
+	u.appEmail(ctx, mail.KindWelcomePackage, *a, "welcome", "")
+}
+
+// reevaluate recomputes every open application's requirements; an
+// application whose conditions all hold joins the team's queue, and one
+// that loses a condition (a suspended worksite) leaves it.
+func (u *userRun) reevaluate(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	person := domain.PersonFacts{CourseCompletedAt: u.st.CourseCompletedAt, AgreementAcknowledgedAt: u.st.AgreementAcknowledgedAt}
+	for i := range u.st.Applications {
+		a := &u.st.Applications[i]
+		if !a.Open() {
+			continue
+		}
+		for _, w := range u.st.Worksites {
+			if w.WorksiteID == a.Worksite.ID {
+				a.Worksite.Member = w.Active
+				if w.WorksiteState != "" {
+					a.Worksite.State, a.Worksite.Suspended = w.WorksiteState, w.Suspended
+				}
+			}
+		}
+		a.Requirements = domain.ApplicationRequirements(u.profession, a.Worksite, person, a.SubmittedAt)
+		ready := domain.Ready(a.Requirements)
+		switch {
+		case ready && a.State == domain.AppWaiting:
+			a.State, a.ReadySince = domain.AppReady, &now
+			u.event(ctx, "application_ready", a.Worksite.ID+": every condition holds; waiting for the enrolment team")
+		case !ready && a.State == domain.AppReady:
+			a.State, a.ReadySince = domain.AppWaiting, nil
+			u.event(ctx, "application_waiting", a.Worksite.ID+": a condition no longer holds")
+		}
+		if ready {
+			a.Requirements = append(a.Requirements, domain.Requirement{Key: "team", WaitingOn: domain.PartyEnrolmentTeam,
+				Description: "the enrolment team must provision access", Since: *a.ReadySince})
+		}
+		u.projectApplication(ctx, *a)
+	}
+}
+
+func (u *userRun) appEmail(ctx workflow.Context, kind mail.Kind, a domain.Application, event, change string) {
+	in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/%s/%s/%s", u.in.Subject, kind, a.Worksite.ID, event), Kind: kind,
+		Subject: u.in.Subject, Seq: 1, WorksiteID: a.Worksite.ID, WorksiteName: a.Worksite.Name, Change: change, Reason: a.Reason,
+		NeedsHPCAA: u.profession.NeedsHPCAA}
+	if a.BusinessRole != nil {
+		in.BusinessRole = a.BusinessRole.RoleContext + " — " + a.BusinessRole.FunctionalDescription
+	}
+	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
+	var acts *activities.Activities
+	if err := workflow.ExecuteActivity(ectx, acts.SendUserEmail, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("application email not delivered", "kind", kind, "error", err)
+	}
+}
+
+func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application) {
+	var acts *activities.Activities
+	in := activities.ApplicationProjection{Subject: u.in.Subject, Name: u.st.LegalFirstName + " " + u.st.LegalLastName,
+		Profession: u.profession.Code, Application: a, Seq: u.st.Seq}
+	if err := workflow.ExecuteActivity(ctx, acts.ProjectApplication, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("application projection failed", "error", err)
+	}
+}
