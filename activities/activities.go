@@ -120,6 +120,9 @@ type UserEmailInput struct {
 	Reason       string
 	BusinessRole string
 	NeedsHPCAA   bool
+	// Recipients, when set, get the email instead of the account owner
+	// (a sponsorship request to the worksite's authorizers), which is about them.
+	Recipients []domain.Person
 }
 
 // ApplicationProjection is the input of ProjectApplication.

@@ -20,14 +20,22 @@ func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error
 	if name == "" {
 		name = acct.LegalFirstName
 	}
-	r, err := mail.Render(in.Kind, mail.TemplateData{RecipientName: name, Username: acct.Username, Seq: in.Seq,
+	to := []string{acct.Email}
+	data := mail.TemplateData{RecipientName: name, Username: acct.Username, Seq: in.Seq,
 		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
 		WorksiteID: in.WorksiteID, WorksiteName: in.WorksiteName, Change: in.Change, Reason: in.Reason,
-		BusinessRole: in.BusinessRole, ViewerURL: a.Settings.ViewerURL, NeedsHPCAA: in.NeedsHPCAA})
+		BusinessRole: in.BusinessRole, ViewerURL: a.Settings.ViewerURL, NeedsHPCAA: in.NeedsHPCAA}
+	if len(in.Recipients) > 0 {
+		to, data.RecipientName, data.MemberName = nil, in.Recipients[0].Name, acct.DisplayName()
+		for _, p := range in.Recipients {
+			to = append(to, p.Email)
+		}
+	}
+	r, err := mail.Render(in.Kind, data)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
 	}
-	return a.deliver(ctx, in.Key, in.Kind, []string{acct.Email}, r)
+	return a.deliver(ctx, in.Key, in.Kind, to, r)
 }
 
 // ProjectUserStatus mirrors a person's status into the database.

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -145,4 +146,101 @@ func (s *Server) decideApplication(update string) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, gin.H{"applications": us.Applications})
 	}
+}
+
+// requestSponsorship asks the worksite's active authorizers to sponsor the
+// caller's application (on-behalf-of users).
+func (s *Server) requestSponsorship(c *gin.Context) {
+	acct, ok := s.account(c, authz.SubmitApplication)
+	if !ok {
+		return
+	}
+	id := strings.ToUpper(c.Param("worksite"))
+	m, err := s.liveMembership(c, id)
+	if err != nil {
+		if domain.ErrorCode(fromTemporal(err)) == domain.ENOTFOUND {
+			err = domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
+		}
+		writeError(c, s.log, fromTemporal(err))
+		return
+	}
+	var authorizers []domain.Person
+	for _, x := range m.Members {
+		if x.Active && x.UserType == domain.Authorizer && x.Subject != acct.Subject {
+			authorizers = append(authorizers, domain.Person{Name: x.Name, Email: x.Email, Subject: x.Subject})
+		}
+	}
+	var us domain.UserStatus
+	if err := s.userUpdateInto(c, acct.Subject, workflows.UpdateRequestSponsorship, workflows.SponsorshipRequest{
+		WorksiteID: id, Authorizers: authorizers, RequestID: requestID(c)}, &us); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"applications": us.Applications})
+}
+
+// provisionedRole returns subject's business role at worksite id when their
+// application there is provisioned.
+func (s *Server) provisionedRole(c *gin.Context, subject, id string) (*domain.BusinessRole, bool) {
+	st, err := s.userStatus(c, subject)
+	if err != nil {
+		return nil, false
+	}
+	for _, a := range st.Applications {
+		if a.Worksite.ID == id && a.State == domain.AppProvisioned && a.BusinessRole != nil {
+			return a.BusinessRole, true
+		}
+	}
+	return nil, false
+}
+
+// approveSponsorship is an authorizer's approval of :subject's sponsorship
+// at :id; the sponsored user gets the sponsor's business role.
+func (s *Server) approveSponsorship(c *gin.Context) {
+	p := principal(c)
+	if p == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
+		return
+	}
+	w, err := s.lookupWorksite(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	// The caller may sponsor only as an active authorizer member provisioned here.
+	var sponsors []string
+	var role *domain.BusinessRole
+	if m, err := s.liveMembership(c, w.ID); err == nil {
+		if x, ok := m.Member(p.Subject); ok && x.Active && x.UserType == domain.Authorizer {
+			if r, ok := s.provisionedRole(c, p.Subject, w.ID); ok {
+				sponsors, role = []string{p.Subject}, r
+			}
+		}
+	}
+	if !s.authorize(c, authz.ApproveSponsorship, authz.Resource{Sponsors: sponsors}) {
+		return
+	}
+	var req struct {
+		ResidencyStart *time.Time `json:"residencyStart"`
+		ResidencyEnd   *time.Time `json:"residencyEnd"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	name := p.GivenName + " " + p.FamilyName
+	if acct, err := s.store.GetAccount(c.Request.Context(), p.Subject); err == nil {
+		name = acct.DisplayName()
+	}
+	var us domain.UserStatus
+	if err := s.userUpdateInto(c, c.Param("subject"), workflows.UpdateApproveSponsorship, workflows.SponsorshipApproval{
+		WorksiteID: w.ID, SponsorSubject: p.Subject, SponsorName: strings.TrimSpace(name), Role: *role,
+		ResidencyStart: req.ResidencyStart, ResidencyEnd: req.ResidencyEnd, RequestID: requestID(c)}, &us); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			err = domain.Errorf(domain.ENOTFOUND, "no application by that person at this worksite")
+		}
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"message": "sponsorship approved"})
 }

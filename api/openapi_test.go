@@ -275,6 +275,15 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 			Reason       string               `json:"reason"`
 			BusinessRole *domain.BusinessRole `json:"businessRole"`
 		}{}, true},
+		{"Sponsorship", domain.Sponsorship{}, false},
+		// The approval body is an anonymous struct in approveSponsorship; this mirrors it.
+		{"SponsorshipApproval", struct {
+			ResidencyStart *time.Time `json:"residencyStart"`
+			ResidencyEnd   *time.Time `json:"residencyEnd"`
+		}{}, true},
+		{"SponsorshipApproved", struct {
+			Message string `json:"message"`
+		}{}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.schema, func(t *testing.T) {

@@ -169,6 +169,8 @@ func New(d Deps) *Server {
 	v1.POST("/me/password", s.rateLimited, s.resetPassword)
 	v1.GET("/me/applications", s.myApplications)
 	v1.POST("/me/applications", s.submitApplication)
+	v1.POST("/me/applications/:worksite/sponsorship-request", s.requestSponsorship)
+	v1.POST("/worksites/:id/sponsorships/:subject/approve", s.approveSponsorship)
 	v1.GET("/me/worksites", s.myWorksites)
 	v1.GET("/worksites/search", s.searchWorksites)
 	v1.POST("/worksites", s.registerWorksite)

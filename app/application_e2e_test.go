@@ -145,3 +145,129 @@ func TestApplicationToProvisioning(t *testing.T) {
 		t.Errorf("provisioning twice: got %d; want 422", again.Status)
 	}
 }
+
+// provisionedPhysician runs the physician's journey to provisioned access
+// at a new worksite and returns the worksite ID and the physician's auth.
+func provisionedPhysician(t *testing.T, env *apptest.Env) (string, string) {
+	t.Helper()
+	doc := env.RegisterAccount(devidp.PersonaPhysician)
+	env.Auth = doc
+	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
+	res := env.PostJSON("/api/v1/worksites", registration(), "Authorization", doc)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("register: %d %s", res.Status, res.Body)
+	}
+	var reg worksiteResponse
+	res.JSON(t, &reg)
+	id := reg.Worksite.ID
+	_, token := apptest.DeclarationLink(t, waitMail(t, env, docEmail, id))
+	if res := env.PostDeclaration(token, apptest.ValidDeclaration(t)); res.Status != http.StatusOK {
+		t.Fatalf("sign: %d %s", res.Status, res.Body)
+	}
+	waitState(t, env, id, domain.WorksiteAwaitingReview)
+	if res := env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/approve", map[string]string{}); res.Status != http.StatusOK {
+		t.Fatalf("approve worksite: %d %s", res.Status, res.Body)
+	}
+	apply(t, env, doc, id)
+	callbacks(t, env, docEmail, "doc", true)
+	provisionWhenReady(t, env, doc, id)
+	return id, doc
+}
+
+func apply(t *testing.T, env *apptest.Env, auth, id string) {
+	t.Helper()
+	res := env.PostJSON("/api/v1/me/applications", map[string]any{"worksiteId": id, "answers": map[string]bool{"direct_clinical_care": true}},
+		"Authorization", auth)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("apply: %d %s", res.Status, res.Body)
+	}
+}
+
+func callbacks(t *testing.T, env *apptest.Env, email, prefix string, hpcaa bool) {
+	t.Helper()
+	secret := []byte(env.Config.LearningHub.Secret)
+	send := func(id, typ, code string) {
+		body := learningHubBody(t, id, typ, code, email)
+		res := env.Do(http.MethodPost, learningHubPath, "application/json", body, learninghub.Header, learninghub.Sign(secret, time.Now().Unix(), body))
+		if res.Status != http.StatusAccepted {
+			t.Fatalf("callback %s: %d %s", typ, res.Status, res.Body)
+		}
+	}
+	send(prefix+"-course", learninghub.TypeCourseCompleted, env.Config.LearningHub.CourseCode)
+	if hpcaa {
+		send(prefix+"-hpcaa", learninghub.TypeAgreementAcknowledged, env.Config.LearningHub.AgreementCode)
+	}
+}
+
+// provisionWhenReady waits for the application at id to be ready and has the team provision it.
+func provisionWhenReady(t *testing.T, env *apptest.Env, auth, id string) domain.Application {
+	t.Helper()
+	waitLearningHubStatus(t, env, auth, func(st domain.UserStatus) bool {
+		a := appOf(st, id)
+		return a != nil && a.State == domain.AppReady
+	})
+	var me struct {
+		Principal struct {
+			Subject string `json:"subject"`
+		} `json:"principal"`
+	}
+	env.Do(http.MethodGet, "/api/v1/me", "", nil, "Authorization", auth).JSON(t, &me)
+	res := env.Staff(http.MethodPost, "/api/v1/staff/applications/"+me.Principal.Subject+"/"+id+"/provision", map[string]any{})
+	if res.Status != http.StatusOK {
+		t.Fatalf("provision: %d %s", res.Status, res.Body)
+	}
+	st := waitLearningHubStatus(t, env, auth, func(st domain.UserStatus) bool {
+		a := appOf(st, id)
+		return a != nil && a.State == domain.AppProvisioned
+	})
+	return *appOf(st, id)
+}
+
+// TestSponsoredApplication: an MOA joins, applies and requests
+// sponsorship; the provisioned physician sponsors; the MOA completes the
+// course and the team provisions the MOA with the physician's business role.
+func TestSponsoredApplication(t *testing.T) {
+	env := apptest.Start(t, nil)
+	id, doc := provisionedPhysician(t, env)
+	moa := env.RegisterAccount(devidp.PersonaMOA)
+	moaEmail := apptest.AccountFor(devidp.PersonaMOA)["email"].(string)
+	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
+
+	if res := env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "front desk"}, "Authorization", moa); res.Status != http.StatusCreated {
+		t.Fatalf("join: %d %s", res.Status, res.Body)
+	}
+	m := mustMembers(t, env, id, doc)
+	if len(m.Requests) != 1 {
+		t.Fatalf("join requests = %+v", m.Requests)
+	}
+	if res := env.Do(http.MethodPost, "/api/v1/worksites/"+id+"/join-requests/"+m.Requests[0].ID+"/approve", "", nil, "Authorization", doc); res.Status != http.StatusOK {
+		t.Fatalf("approve join: %d %s", res.Status, res.Body)
+	}
+	moaSubject := m.Requests[0].Subject
+	apply(t, env, moa, id)
+	st := waitLearningHubStatus(t, env, moa, func(st domain.UserStatus) bool { return appOf(st, id) != nil })
+	if got := strings.Join(outstanding(appOf(st, id)), " "); !strings.Contains(got, "sponsor(applicant)") || strings.Contains(got, "hpcaa") {
+		t.Errorf("MOA outstanding = %s; want the sponsorship to request, and no HPCAA", got)
+	}
+	if res := env.Do(http.MethodPost, "/api/v1/me/applications/"+id+"/sponsorship-request", "", nil, "Authorization", moa); res.Status != http.StatusOK {
+		t.Fatalf("request sponsorship: %d %s", res.Status, res.Body)
+	}
+	waitMailTo(t, env, docEmail, "sponsor")
+	// The MOA cannot sponsor themselves, nor anyone.
+	if res := env.PostJSON("/api/v1/worksites/"+id+"/sponsorships/"+moaSubject+"/approve", map[string]any{}, "Authorization", moa); res.Status != http.StatusForbidden {
+		t.Errorf("sponsorship by the MOA: got %d; want 403", res.Status)
+	}
+	if res := env.PostJSON("/api/v1/worksites/"+id+"/sponsorships/"+moaSubject+"/approve", map[string]any{}, "Authorization", doc); res.Status != http.StatusOK {
+		t.Fatalf("sponsor: %d %s", res.Status, res.Body)
+	}
+	waitMailTo(t, env, moaEmail, "sponsorship")
+	callbacks(t, env, moaEmail, "moa", false)
+	a := provisionWhenReady(t, env, moa, id)
+	if a.BusinessRole == nil || a.BusinessRole.FunctionalDescription != "Prescriber" || a.Sponsorship == nil {
+		t.Errorf("MOA provisioned as %+v; want the sponsor's role (Prescriber) and the sponsorship recorded", a)
+	}
+	welcome := waitMailTo(t, env, moaEmail, "Welcome to CareConnect")
+	if !strings.Contains(welcome.Text, "Prescriber") {
+		t.Errorf("MOA welcome package lacks the sponsor's role:\n%s", welcome.Text)
+	}
+}

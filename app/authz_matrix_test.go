@@ -93,8 +93,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		colVictim:         {name: "victim (self, site administrator)", auth: env.RegisterAccount(devidp.PersonaPhysician)},
 		colOtherApplicant: {name: "another applicant with an account", auth: env.RegisterAccount(devidp.PersonaNursePractitioner), wrong: true},
 		colOtherSiteAdmin: {name: "site administrator of another worksite", auth: env.RegisterAccount(devidp.PersonaPharmacist), wrong: true},
-		// Sponsorship does not exist yet: an MOA is just another applicant.
-		colMOA:   {name: "on-behalf-of MOA (no sponsorship yet: another applicant)", auth: env.RegisterAccount(devidp.PersonaMOA), wrong: true},
+		// An MOA with no application at the victim's worksite: just another applicant.
+		colMOA:   {name: "on-behalf-of MOA (no application here: another applicant)", auth: env.RegisterAccount(devidp.PersonaMOA), wrong: true},
 		colStaff: {name: "enrolment team", auth: env.Bearer(devidp.PersonaTeam)},
 	}
 	const victimSite, victimSiteEmail = "Victim Valley Clinic", "front@victimvalley.example.ca"
@@ -177,6 +177,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{http.MethodPost, "/api/v1/me/applications", "/api/v1/me/applications",
 			obj(map[string]any{"worksiteId": ws, "answers": map[string]bool{"direct_clinical_care": true}}),
 			[nCallers]int{unauth, created, unprocessable, unprocessable, unprocessable, forbid}, nil},
+		// Sponsorship: requested by an applicant of their own application. The
+		// victim's profession needs no sponsor (422); the others have no
+		// application at the victim's worksite (404); the team applies for nothing.
+		{http.MethodPost, "/api/v1/me/applications/:worksite/sponsorship-request", "/api/v1/me/applications/" + ws + "/sponsorship-request",
+			none, [nCallers]int{unauth, unprocessable, notFound, notFound, notFound, forbid}, nil},
+		// Approved only by an active authorizer member provisioned at the worksite:
+		// nobody is provisioned there yet, its administrator included, and the
+		// team never sponsors.
+		{http.MethodPost, "/api/v1/worksites/:id/sponsorships/:subject/approve", site + "/sponsorships/" + victim.Subject + "/approve",
+			obj(map[string]any{}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, forbid}, nil},
 		// The team's queue and decisions. The victim's application waits on its
 		// worksite, so it cannot be provisioned (422); rejecting or sending back
 		// without a reason is refused after authorization (400), so nothing changes.

@@ -549,7 +549,8 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("an expired join link", c.Do(http.MethodGet, "/api/v1/join-links/"+expired, "", nil), http.StatusUnprocessableEntity)
 
 	// The resident is approved in the portal; the pharmacist, once registered, is rejected.
-	resident := c.As(mustAccountChecked(t, c, devidp.PersonaResident))
+	// The resident's account was registered in applicationConformance.
+	resident := c.As(env.Bearer(devidp.PersonaResident))
 	want("a join request with a long comment", resident.Expect(apptest.RequestInvalid).PostJSON(ws+"/join-requests",
 		map[string]string{"comment": strings.Repeat("x", 501)}), http.StatusBadRequest)
 	rid = mustJoinChecked(t, resident, id, "")
@@ -658,7 +659,9 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 // course and the HPCAA through signed LearningHub callbacks, and the team
 // provisions the application from its queue; two more applications, at new
 // worksites awaiting their declarations, are rejected and sent back (and the
-// latter submitted again). Each operation answers a 4xx as well.
+// latter submitted again). A resident who joins the physician's worksite
+// requests sponsorship and the physician sponsors them. Each operation
+// answers a 4xx as well.
 func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, physAuth, id string) {
 	t.Helper()
 	bad := c.Expect(apptest.RequestInvalid)
@@ -743,6 +746,49 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 	want("provision", c.Staff(http.MethodPost, decide(subject, id, "provision"),
 		map[string]any{"businessRole": map[string]string{"roleContext": "Community Services", "functionalDescription": "Prescriber"}}), http.StatusOK)
 	want("provision twice", c.Staff(http.MethodPost, decide(subject, id, "provision"), map[string]any{}), http.StatusUnprocessableEntity)
+
+	// Sponsorship: a resident (on behalf of) joins the physician's worksite,
+	// applies and requests sponsorship; the physician, an authorizer now
+	// provisioned there, sponsors them with the residency's dates.
+	resAuth := mustAccountChecked(t, c, devidp.PersonaResident)
+	resident := c.As(resAuth)
+	rid := mustJoinChecked(t, resident, id, "resident this year")
+	want("approve the resident's join request", phys.Send(http.MethodPost, "/api/v1/worksites/"+id+"/join-requests/"+rid+"/approve", nil),
+		http.StatusOK)
+	request := mine + "/" + id + "/sponsorship-request"
+	sponsor := func(sub string) string {
+		return "/api/v1/worksites/" + id + "/sponsorships/" + url.PathEscape(sub) + "/approve"
+	}
+	resSubject := personaSubject(t, env, devidp.PersonaResident)
+	start, end := time.Now().UTC().Truncate(time.Second), time.Now().UTC().Truncate(time.Second).AddDate(1, 0, 0)
+	dates := map[string]string{"residencyStart": start.Format(time.RFC3339), "residencyEnd": end.Format(time.RFC3339)}
+	want("request sponsorship before applying", resident.Send(http.MethodPost, request, nil), http.StatusNotFound)
+	want("request sponsorship at an unknown worksite", resident.Send(http.MethodPost, mine+"/ZZZZ999/sponsorship-request", nil), http.StatusNotFound)
+	want("request sponsorship anonymously", bad.Send(http.MethodPost, request, nil), http.StatusUnauthorized)
+	want("request sponsorship as the team", c.Staff(http.MethodPost, request, nil), http.StatusForbidden)
+	want("request sponsorship without needing one", phys.Send(http.MethodPost, request, nil), http.StatusUnprocessableEntity)
+	want("the resident applies", resident.PostJSON(mine, apply(id, true)), http.StatusCreated)
+	want("sponsor before a request", phys.PostJSON(sponsor(resSubject), dates), http.StatusUnprocessableEntity)
+	if res := resident.Send(http.MethodPost, request, nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "sponsorshipRequestedAt") {
+		t.Errorf("request sponsorship: got %d %s; want 200 with the request recorded", res.Status, res.Body)
+	}
+	want("sponsor without the residency's dates", phys.PostJSON(sponsor(resSubject), map[string]any{}), http.StatusBadRequest)
+	want("sponsor with the residency ending before it starts", phys.PostJSON(sponsor(resSubject),
+		map[string]string{"residencyStart": end.Format(time.RFC3339), "residencyEnd": start.Format(time.RFC3339)}), http.StatusBadRequest)
+	want("sponsor oneself", resident.PostJSON(sponsor(resSubject), dates), http.StatusForbidden)
+	want("sponsor as the team", c.Staff(http.MethodPost, sponsor(resSubject), dates), http.StatusForbidden)
+	want("sponsor anonymously", bad.PostJSON(sponsor(resSubject), dates), http.StatusUnauthorized)
+	want("sponsor at an unknown worksite", phys.PostJSON("/api/v1/worksites/ZZZZ999/sponsorships/"+url.PathEscape(resSubject)+"/approve", dates),
+		http.StatusNotFound)
+	want("sponsor someone without an application here", phys.PostJSON(sponsor(personaSubject(t, env, devidp.PersonaNursePractitioner)), dates),
+		http.StatusNotFound)
+	want("sponsor", phys.PostJSON(sponsor(resSubject), dates), http.StatusOK)
+	want("sponsor again", phys.PostJSON(sponsor(resSubject), dates), http.StatusConflict)
+	want("request sponsorship once sponsored", resident.Send(http.MethodPost, request, nil), http.StatusConflict)
+	if res := resident.Do(http.MethodGet, mine, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"sponsorship":`) ||
+		!strings.Contains(string(res.Body), `"residencyEnd":"`+end.Format(time.RFC3339)) {
+		t.Errorf("the resident's applications once sponsored: got %d %s; want 200 with the sponsorship and its dates", res.Status, res.Body)
+	}
 
 	// Two more applications, at new worksites awaiting their declarations.
 	var more []string

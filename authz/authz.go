@@ -34,7 +34,9 @@ const (
 	RequestJoin       Action = "worksite.join"
 	AcceptInvitation  Action = "invitation.accept"
 	SubmitApplication Action = "self.application.submit"
-	ReadOwnWorksites  Action = "self.worksites.read"
+	// An authorizer who is an active member of the worksite and provisioned there.
+	ApproveSponsorship Action = "sponsorship.approve"
+	ReadOwnWorksites   Action = "self.worksites.read"
 	// The enrolment team only.
 	TeamListWorksites     Action = "team.worksites.list"
 	TeamReadWorksite      Action = "team.worksite.read"
@@ -55,6 +57,9 @@ type Resource struct {
 	HasAccount bool
 	// Admins are the subjects administering the worksite.
 	Admins []string
+	// Sponsors are the subjects who may sponsor at the worksite: active
+	// authorizer members provisioned there.
+	Sponsors []string
 }
 
 type rule func(p domain.Principal, r Resource) error
@@ -105,6 +110,16 @@ func admin(p domain.Principal, r Resource) error {
 
 func signedIn(p domain.Principal, _ Resource) error { return nil }
 
+func sponsor(p domain.Principal, r Resource) error {
+	if p.Role != domain.RoleApplicant {
+		return errApplicant
+	}
+	if !slices.Contains(r.Sponsors, p.Subject) {
+		return domain.Errorf(domain.EFORBIDDEN, "only an authorizer who is an active member of this worksite and provisioned there can sponsor")
+	}
+	return nil
+}
+
 func adminOrTeam(p domain.Principal, r Resource) error {
 	if p.Role == domain.RoleTeam || (p.Role == domain.RoleApplicant && slices.Contains(r.Admins, p.Subject)) {
 		return nil
@@ -128,6 +143,7 @@ var policy = map[Action]rule{
 	RequestJoin:           withAccount,
 	AcceptInvitation:      withAccount,
 	SubmitApplication:     withAccount,
+	ApproveSponsorship:    sponsor,
 	TeamListApplications:  team,
 	TeamDecideApplication: team,
 	ReadOwnWorksites:      self,

@@ -112,6 +112,18 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{authz.TeamListApplications, authz.Resource{}, teamOnly},
 		{authz.TeamDecideApplication, aliceOwns, teamOnly},
 		{authz.TeamDecideApplication, authz.Resource{}, teamOnly},
+		// Only a listed sponsor (an authorizer provisioned at the worksite) may
+		// approve a sponsorship; other applicants and the team are refused.
+		{authz.ApproveSponsorship, authz.Resource{Sponsors: []string{carol.Subject}}, want{domain.EUNAUTHORIZED,
+			domain.EFORBIDDEN, domain.EFORBIDDEN, ok, domain.EFORBIDDEN}},
+		{authz.ApproveSponsorship, authz.Resource{Sponsors: []string{alice.Subject, carol.Subject}}, want{domain.EUNAUTHORIZED,
+			ok, domain.EFORBIDDEN, ok, domain.EFORBIDDEN}},
+		// Nobody may sponsor at a worksite without sponsors, the team included.
+		{authz.ApproveSponsorship, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EFORBIDDEN, domain.EFORBIDDEN,
+			domain.EFORBIDDEN, domain.EFORBIDDEN}},
+		// A team member listed as a sponsor is still judged by role, not by subject.
+		{authz.ApproveSponsorship, authz.Resource{Sponsors: []string{helen.Subject}}, want{domain.EUNAUTHORIZED,
+			domain.EFORBIDDEN, domain.EFORBIDDEN, domain.EFORBIDDEN, domain.EFORBIDDEN}},
 	}
 
 	covered := map[authz.Action]bool{}
@@ -145,7 +157,7 @@ func TestActionsListsEveryRuleOnce(t *testing.T) {
 		authz.ManageWorksite, authz.SearchWorksites, authz.RequestJoin, authz.AcceptInvitation, authz.ReadOwnWorksites,
 		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
 		authz.TeamChangeProfession, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
-		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication}
+		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication, authz.ApproveSponsorship}
 	seen := map[authz.Action]int{}
 	for i, a := range acts {
 		seen[a]++

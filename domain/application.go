@@ -80,6 +80,18 @@ type Requirement struct {
 	Done        bool      `json:"done"`
 }
 
+// Sponsorship is an authorizer's approval of an on-behalf-of user's
+// application; the sponsor's business role becomes theirs.
+type Sponsorship struct {
+	SponsorSubject string       `json:"sponsorSubject"`
+	SponsorName    string       `json:"sponsorName"`
+	Role           BusinessRole `json:"businessRole"`
+	ApprovedAt     time.Time    `json:"approvedAt"`
+	// ResidencyStart and ResidencyEnd bound a resident's access.
+	ResidencyStart *time.Time `json:"residencyStart,omitempty"`
+	ResidencyEnd   *time.Time `json:"residencyEnd,omitempty"`
+}
+
 // Application is one person's application for access at one worksite.
 type Application struct {
 	Worksite     WorksiteFacts    `json:"worksite"`
@@ -92,6 +104,9 @@ type Application struct {
 	Reason       string           `json:"reason,omitempty"`
 	DecidedBy    string           `json:"decidedBy,omitempty"`
 	DecidedAt    *time.Time       `json:"decidedAt,omitempty"`
+	// SponsorshipRequestedAt and Sponsorship are for on-behalf-of users.
+	SponsorshipRequestedAt *time.Time   `json:"sponsorshipRequestedAt,omitempty"`
+	Sponsorship            *Sponsorship `json:"sponsorship,omitempty"`
 }
 
 // Open reports whether the application can still move.
@@ -146,6 +161,9 @@ func hasQuestion(qs []Question, id string) bool {
 type PersonFacts struct {
 	CourseCompletedAt       *time.Time
 	AgreementAcknowledgedAt *time.Time
+	// SponsorshipRequestedAt and Sponsored describe this application's sponsorship.
+	SponsorshipRequestedAt *time.Time
+	Sponsored              bool
 }
 
 // ApplicationRequirements lists DOMAIN's provisioning conditions for an
@@ -175,8 +193,13 @@ func ApplicationRequirements(p Profession, w WorksiteFacts, person PersonFacts, 
 			WaitingOn: PartyApplicant, Since: submittedAt, Done: person.AgreementAcknowledgedAt != nil})
 	}
 	if p.NeedsSponsor {
-		rs = append(rs, Requirement{Key: "sponsor", WaitingOn: PartySponsor, Since: submittedAt,
-			Description: "an authorizer who is a member of this worksite and provisioned there must sponsor you; sponsorship requests are not available yet, so the enrolment team will attach your sponsor"})
+		r := Requirement{Key: "sponsor", WaitingOn: PartyApplicant, Since: submittedAt, Done: person.Sponsored,
+			Description: "request sponsorship from an authorizer of this worksite"}
+		if person.SponsorshipRequestedAt != nil {
+			r.WaitingOn, r.Since = PartySponsor, *person.SponsorshipRequestedAt
+			r.Description = "an authorizer who is a member of this worksite and provisioned there must approve your sponsorship"
+		}
+		rs = append(rs, r)
 	}
 	for i := range rs {
 		if rs[i].Done {
@@ -194,4 +217,32 @@ func Ready(rs []Requirement) bool {
 		}
 	}
 	return true
+}
+
+// CanSponsor says whether a sponsorship may be approved for an application
+// of profession p; a resident's needs residency dates, end after start.
+func CanSponsor(a Application, p Profession, start, end *time.Time) error {
+	switch {
+	case !p.NeedsSponsor:
+		return Errorf(EUNPROCESSABLE, "this profession does not need a sponsor")
+	case a.SponsorshipRequestedAt == nil:
+		return Errorf(EUNPROCESSABLE, "no sponsorship was requested for this application")
+	case a.Sponsorship != nil:
+		return Errorf(ECONFLICT, "this application is already sponsored by %s", a.Sponsorship.SponsorName)
+	case !a.Open():
+		return Errorf(EUNPROCESSABLE, "the application is %s", a.State)
+	}
+	if p.Code == ProfResident {
+		fe := FieldErrors{}
+		if start == nil {
+			fe.Add("residencyStart", "is required for a resident")
+		}
+		if end == nil {
+			fe.Add("residencyEnd", "is required for a resident")
+		} else if start != nil && !end.After(*start) {
+			fe.Add("residencyEnd", "must be after residencyStart")
+		}
+		return fe.Err()
+	}
+	return nil
 }

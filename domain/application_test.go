@@ -138,6 +138,9 @@ func TestApplicationRequirements(t *testing.T) {
 	done := submitted.Add(time.Hour)
 	none := domain.PersonFacts{}
 	both := domain.PersonFacts{CourseCompletedAt: &done, AgreementAcknowledgedAt: &done}
+	asked := submitted.Add(2 * time.Hour)
+	requested := domain.PersonFacts{CourseCompletedAt: &done, AgreementAcknowledgedAt: &done, SponsorshipRequestedAt: &asked}
+	sponsored := domain.PersonFacts{CourseCompletedAt: &done, AgreementAcknowledgedAt: &done, SponsorshipRequestedAt: &asked, Sponsored: true}
 	w := func(s domain.WorksiteState, suspended, member bool) domain.WorksiteFacts {
 		return domain.WorksiteFacts{ID: "K4T6CLP", Type: types[domain.CommunityPrivatePractice], State: s, Suspended: suspended,
 			Member: member, StateSince: stateSince}
@@ -170,10 +173,22 @@ func TestApplicationRequirements(t *testing.T) {
 		{"course done, HPCAA not", domain.ProfNursePractitioner, w(domain.WorksiteApproved, false, true),
 			domain.PersonFacts{CourseCompletedAt: &done}, "membership:done worksite:done course:done hpcaa(applicant)", ""},
 		// The HPCAA only where the profession needs it.
-		{"MOA: no HPCAA, a sponsor", domain.ProfMOA, w(domain.WorksiteApproved, false, true), both,
+		// An on-behalf-of user first requests sponsorship, then waits on the sponsor.
+		{"MOA: no HPCAA, a sponsor not yet requested", domain.ProfMOA, w(domain.WorksiteApproved, false, true), both,
+			"membership:done worksite:done course:done sponsor(applicant)", ""},
+		{"resident: the HPCAA and a sponsor not yet requested", domain.ProfResident, w(domain.WorksiteApproved, false, true), both,
+			"membership:done worksite:done course:done hpcaa:done sponsor(applicant)", ""},
+		{"MOA: sponsorship requested", domain.ProfMOA, w(domain.WorksiteApproved, false, true), requested,
 			"membership:done worksite:done course:done sponsor(sponsor)", ""},
-		{"resident: the HPCAA and a sponsor", domain.ProfResident, w(domain.WorksiteApproved, false, true), both,
+		{"resident: sponsorship requested", domain.ProfResident, w(domain.WorksiteApproved, false, true), requested,
 			"membership:done worksite:done course:done hpcaa:done sponsor(sponsor)", ""},
+		{"MOA: sponsored", domain.ProfMOA, w(domain.WorksiteApproved, false, true), sponsored,
+			"membership:done worksite:done course:done sponsor:done", ""},
+		{"resident: sponsored", domain.ProfResident, w(domain.WorksiteApproved, false, true), sponsored,
+			"membership:done worksite:done course:done hpcaa:done sponsor:done", ""},
+		// Sponsorship does not stand in for the applicant's own conditions.
+		{"MOA: sponsored, course not done", domain.ProfMOA, w(domain.WorksiteApproved, false, true),
+			domain.PersonFacts{SponsorshipRequestedAt: &asked, Sponsored: true}, "membership:done worksite:done course(applicant) sponsor:done", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,16 +209,31 @@ func TestApplicationRequirements(t *testing.T) {
 				if r.Key == "worksite" {
 					wantSince = stateSince
 				}
+				// Once requested, the sponsor has been waited on since the request.
+				if r.Key == "sponsor" && tt.person.SponsorshipRequestedAt != nil {
+					wantSince = *tt.person.SponsorshipRequestedAt
+				}
 				if !r.Since.Equal(wantSince) {
 					t.Errorf("%s: since %v; want %v", r.Key, r.Since, wantSince)
 				}
 				if r.Key == "worksite" && !strings.Contains(r.Description, tt.wantWorksite) {
 					t.Errorf("worksite requirement %q; want it to mention %q", r.Description, tt.wantWorksite)
 				}
-				// Sponsorship requests do not exist yet: the blocker says so and who will act.
-				if r.Key == "sponsor" && (r.Done || !strings.Contains(r.Description, "sponsor") ||
-					!strings.Contains(r.Description, "enrolment team")) {
-					t.Errorf("sponsor requirement %+v; want it outstanding, naming the sponsor and the enrolment team", r)
+				// The sponsor blocker tells the applicant to request sponsorship from an
+				// authorizer, then says an authorizer must approve it.
+				if r.Key == "sponsor" && !r.Done {
+					if !strings.Contains(r.Description, "sponsor") || !strings.Contains(r.Description, "authorizer") {
+						t.Errorf("sponsor requirement %+v; want it to name the sponsorship and the authorizer", r)
+					}
+					if tt.person.SponsorshipRequestedAt == nil && !strings.Contains(r.Description, "request sponsorship") {
+						t.Errorf("sponsor requirement %+v; want it to ask the applicant to request sponsorship", r)
+					}
+					if tt.person.SponsorshipRequestedAt != nil && !strings.Contains(r.Description, "approve") {
+						t.Errorf("sponsor requirement %+v; want it to say the authorizer must approve", r)
+					}
+				}
+				if r.Key == "sponsor" && r.Done != tt.person.Sponsored {
+					t.Errorf("sponsor requirement %+v; want done exactly when sponsored (%v)", r, tt.person.Sponsored)
 				}
 			}
 		})
@@ -261,13 +291,102 @@ func TestReady(t *testing.T) {
 		{"a physician with every condition", domain.ApplicationRequirements(profs[domain.ProfPhysician], approved, both, done), true},
 		{"a physician without the HPCAA", domain.ApplicationRequirements(profs[domain.ProfPhysician], approved,
 			domain.PersonFacts{CourseCompletedAt: &done}, done), false},
-		// No sponsorship yet: an MOA is never ready on their own.
+		// Not sponsored: an MOA is never ready on their own, requested or not.
 		{"an MOA with every condition but the sponsor", domain.ApplicationRequirements(profs[domain.ProfMOA], approved, both, done), false},
+		{"an MOA whose sponsorship is requested", domain.ApplicationRequirements(profs[domain.ProfMOA], approved,
+			domain.PersonFacts{CourseCompletedAt: &done, SponsorshipRequestedAt: &done}, done), false},
+		{"a sponsored MOA with every condition", domain.ApplicationRequirements(profs[domain.ProfMOA], approved,
+			domain.PersonFacts{CourseCompletedAt: &done, SponsorshipRequestedAt: &done, Sponsored: true}, done), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := domain.Ready(tt.rs); got != tt.want {
 				t.Errorf("Ready(%s) = %v; want %v", reqSummary(tt.rs), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCanSponsor(t *testing.T) {
+	profs, _ := appFixtures(t)
+	asked := time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+	app := func(mod ...func(*domain.Application)) domain.Application {
+		a := domain.Application{State: domain.AppWaiting, SponsorshipRequestedAt: &asked}
+		for _, m := range mod {
+			m(&a)
+		}
+		return a
+	}
+	notRequested := func(a *domain.Application) { a.SponsorshipRequestedAt = nil }
+	sponsored := func(a *domain.Application) {
+		a.Sponsorship = &domain.Sponsorship{SponsorSubject: "bcsc-dr-lee", SponsorName: "Dr Lee", ApprovedAt: asked}
+	}
+	inState := func(s domain.ApplicationState) func(*domain.Application) {
+		return func(a *domain.Application) { a.State = s }
+	}
+	tests := []struct {
+		name       string
+		profession string
+		a          domain.Application
+		start, end *time.Time
+		wantCode   string
+		// wantIn is a phrase of the message, or the fields of an EINVALID error.
+		wantIn []string
+	}{
+		{"MOA, requested", domain.ProfMOA, app(), nil, nil, "", nil},
+		// Dates are a resident's only; an MOA's are not refused.
+		{"MOA with dates", domain.ProfMOA, app(), &start, &end, "", nil},
+		{"resident with dates", domain.ProfResident, app(), &start, &end, "", nil},
+		{"ready application", domain.ProfMOA, app(inState(domain.AppReady)), nil, nil, "", nil},
+		{"profession without a sponsor", domain.ProfPhysician, app(), nil, nil, domain.EUNPROCESSABLE, []string{"does not need a sponsor"}},
+		{"not requested", domain.ProfMOA, app(notRequested), nil, nil, domain.EUNPROCESSABLE, []string{"no sponsorship was requested"}},
+		{"already sponsored", domain.ProfMOA, app(sponsored), nil, nil, domain.ECONFLICT, []string{"already sponsored", "Dr Lee"}},
+		{"provisioned", domain.ProfMOA, app(inState(domain.AppProvisioned)), nil, nil, domain.EUNPROCESSABLE, []string{"provisioned"}},
+		{"rejected", domain.ProfMOA, app(inState(domain.AppRejected)), nil, nil, domain.EUNPROCESSABLE, []string{"rejected"}},
+		// A resident's residency bounds their access.
+		{"resident without dates", domain.ProfResident, app(), nil, nil, domain.EINVALID, []string{"residencyStart", "residencyEnd"}},
+		{"resident without a start", domain.ProfResident, app(), nil, &end, domain.EINVALID, []string{"residencyStart"}},
+		{"resident without an end", domain.ProfResident, app(), &start, nil, domain.EINVALID, []string{"residencyEnd"}},
+		{"resident ending before the start", domain.ProfResident, app(), &end, &start, domain.EINVALID, []string{"residencyEnd"}},
+		{"resident ending at the start", domain.ProfResident, app(), &start, &start, domain.EINVALID, []string{"residencyEnd"}},
+		// Refusals other than the dates come first.
+		{"resident not requested, without dates", domain.ProfResident, app(notRequested), nil, nil, domain.EUNPROCESSABLE,
+			[]string{"no sponsorship was requested"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, ok := profs[tt.profession]
+			if !ok {
+				t.Fatalf("no profession %q", tt.profession)
+			}
+			err := domain.CanSponsor(tt.a, p, tt.start, tt.end)
+			if got := domain.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("CanSponsor = %v (code %q); want code %q", err, got, tt.wantCode)
+			}
+			if err == nil {
+				return
+			}
+			var e *domain.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("CanSponsor = %T; want a *domain.Error", err)
+			}
+			if tt.wantCode == domain.EINVALID {
+				for _, f := range tt.wantIn {
+					if _, ok := e.Fields[f]; !ok {
+						t.Errorf("fields = %v; want %q among them", e.Fields, f)
+					}
+				}
+				if len(e.Fields) != len(tt.wantIn) {
+					t.Errorf("fields = %v; want exactly %v", e.Fields, tt.wantIn)
+				}
+				return
+			}
+			for _, w := range tt.wantIn {
+				if !strings.Contains(e.Message, w) {
+					t.Errorf("message %q; want it to mention %q", e.Message, w)
+				}
 			}
 		})
 	}

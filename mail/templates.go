@@ -59,6 +59,10 @@ const (
 	KindApplicationDecided Kind = "application_decided"
 	// KindWelcomePackage welcomes a provisioned user: BusinessRole and the viewer's address.
 	KindWelcomePackage Kind = "welcome_package"
+	// KindSponsorshipRequest asks an authorizer to sponsor MemberName at the worksite.
+	KindSponsorshipRequest Kind = "sponsorship_request"
+	// KindSponsorshipApproved tells an on-behalf-of user they are sponsored (Change).
+	KindSponsorshipApproved Kind = "sponsorship_approved"
 )
 
 // Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
@@ -93,7 +97,7 @@ func Kinds() []Kind { return append(WorksiteKinds(), PersonKinds()...) }
 // PersonKinds returns the kinds about a person's own account.
 func PersonKinds() []Kind {
 	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired,
-		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage}
+		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage, KindSponsorshipRequest, KindSponsorshipApproved}
 }
 
 // WorksiteKinds returns the kinds about a worksite; each needs a worksite ID.

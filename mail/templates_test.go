@@ -176,7 +176,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 21; got != want {
+	if got, want := len(seen), 23; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
@@ -229,6 +229,12 @@ func TestRenderPersonKinds(t *testing.T) {
 			a.ViewerURL, a.BusinessRole = "https://viewer.careconnect.example/", "Community Services — Prescriber"
 		})), []string{"K4T6CLP", "https://viewer.careconnect.example/", "Your business role: Community Services — Prescriber",
 			"NOT the my.CareConnect enrolment portal", `HXBC\pdoe`}, nil},
+		// Sent to an authorizer, about the applicant (MemberName) who asks to be sponsored.
+		{"", mail.KindSponsorshipRequest, ptr(app(func(a *mail.TemplateData) { a.MemberName = "Sam Lee" })),
+			[]string{"Sam Lee", "K4T6CLP", "Main Street Family Practice", "sign in at https://careconnect.example/",
+				"approve the sponsorship request"}, nil},
+		{"", mail.KindSponsorshipApproved, ptr(app(func(a *mail.TemplateData) { a.Change = "sponsored by Dr Jane Smith" })),
+			[]string{"K4T6CLP", ": sponsored by Dr Jane Smith.", "Privacy & Security course"}, nil},
 	}
 	kinds := map[mail.Kind]bool{}
 	for _, tt := range tests {

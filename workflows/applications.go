@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -18,7 +19,29 @@ const (
 	UpdateProvisionApplication = "provision-application"
 	UpdateRejectApplication    = "reject-application"
 	UpdateSendBackApplication  = "send-back-application"
+	UpdateRequestSponsorship   = "request-sponsorship"
+	UpdateApproveSponsorship   = "approve-sponsorship"
 )
+
+// SponsorshipRequest asks the worksite's authorizers to sponsor an
+// on-behalf-of user's application; the API lists them.
+type SponsorshipRequest struct {
+	WorksiteID  string
+	Authorizers []domain.Person
+	RequestID   string
+}
+
+// SponsorshipApproval is an authorizer's approval; the API has checked
+// that they are an active member of the worksite and provisioned there.
+type SponsorshipApproval struct {
+	WorksiteID     string
+	SponsorSubject string
+	SponsorName    string
+	Role           domain.BusinessRole
+	ResidencyStart *time.Time
+	ResidencyEnd   *time.Time
+	RequestID      string
+}
 
 // SubmitApplication applies for access at a worksite. The API gives the
 // worksite's live facts and the profession's policy row.
@@ -86,6 +109,62 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 				return appErr(want(*app, d))
 			}})
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRequestSponsorship,
+		func(ctx workflow.Context, r SponsorshipRequest) (domain.UserStatus, error) {
+			ctx = workflow.WithActivityOptions(ctx, activityOptions())
+			app, _ := u.application(r.WorksiteID)
+			now := workflow.Now(ctx)
+			app.SponsorshipRequestedAt = &now
+			u.event(ctx, "sponsorship_requested", fmt.Sprintf("asked %d authorizers at worksite %s", len(r.Authorizers), r.WorksiteID))
+			for _, p := range r.Authorizers {
+				in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/sponsorship_request/%s/%s", u.in.Subject, r.WorksiteID, p.Email),
+					Kind: mail.KindSponsorshipRequest, Subject: u.in.Subject, Seq: 1, WorksiteID: app.Worksite.ID,
+					WorksiteName: app.Worksite.Name, Recipients: []domain.Person{p}}
+				u.sendUserEmail(ctx, in)
+			}
+			u.reevaluate(ctx)
+			u.project(ctx)
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r SponsorshipRequest) error {
+			app, ok := u.application(r.WorksiteID)
+			switch {
+			case !ok:
+				return appErr(domain.Errorf(domain.ENOTFOUND, "apply at this worksite first"))
+			case !u.profession.NeedsSponsor:
+				return appErr(domain.Errorf(domain.EUNPROCESSABLE, "your profession does not need a sponsor"))
+			case !app.Open():
+				return appErr(domain.Errorf(domain.EUNPROCESSABLE, "the application is %s", app.State))
+			case app.Sponsorship != nil:
+				return appErr(domain.Errorf(domain.ECONFLICT, "the application is already sponsored"))
+			case len(r.Authorizers) == 0:
+				return appErr(domain.Errorf(domain.EUNPROCESSABLE, "this worksite has no active authorizer to sponsor you yet"))
+			}
+			return nil
+		}}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApproveSponsorship,
+		func(ctx workflow.Context, s SponsorshipApproval) (domain.UserStatus, error) {
+			ctx = workflow.WithActivityOptions(ctx, activityOptions())
+			app, _ := u.application(s.WorksiteID)
+			app.Sponsorship = &domain.Sponsorship{SponsorSubject: s.SponsorSubject, SponsorName: s.SponsorName, Role: s.Role,
+				ApprovedAt: workflow.Now(ctx), ResidencyStart: s.ResidencyStart, ResidencyEnd: s.ResidencyEnd}
+			u.event(ctx, "sponsorship_approved", "sponsored by "+s.SponsorName+" at worksite "+s.WorksiteID)
+			u.appEmail(ctx, mail.KindSponsorshipApproved, *app, "sponsored", "sponsored by "+s.SponsorName)
+			u.reevaluate(ctx)
+			u.project(ctx)
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s SponsorshipApproval) error {
+			app, ok := u.application(s.WorksiteID)
+			if !ok {
+				return appErr(domain.Errorf(domain.ENOTFOUND, "no application at that worksite"))
+			}
+			return appErr(domain.CanSponsor(*app, u.profession, s.ResidencyStart, s.ResidencyEnd))
+		}}); err != nil {
+		return err
+	}
 	ready := func(a domain.Application, _ ApplicationDecision) error {
 		if a.State != domain.AppReady {
 			return domain.Errorf(domain.EUNPROCESSABLE, "the application is %s, not ready for provisioning", a.State)
@@ -138,6 +217,9 @@ func (u *userRun) submitApplication(ctx workflow.Context, a SubmitApplication) (
 // provision gives access with the team's business role (or the default).
 func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
 	role := domain.DefaultBusinessRole(u.profession, a.Worksite.Type.Type)
+	if a.Sponsorship != nil {
+		role = a.Sponsorship.Role // an on-behalf-of user works under the sponsor's role
+	}
 	if d.Role != nil {
 		role = *d.Role
 	}
@@ -151,12 +233,13 @@ func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d Appli
 // that loses a condition (a suspended worksite) leaves it.
 func (u *userRun) reevaluate(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	person := domain.PersonFacts{CourseCompletedAt: u.st.CourseCompletedAt, AgreementAcknowledgedAt: u.st.AgreementAcknowledgedAt}
 	for i := range u.st.Applications {
 		a := &u.st.Applications[i]
 		if !a.Open() {
 			continue
 		}
+		person := domain.PersonFacts{CourseCompletedAt: u.st.CourseCompletedAt, AgreementAcknowledgedAt: u.st.AgreementAcknowledgedAt,
+			SponsorshipRequestedAt: a.SponsorshipRequestedAt, Sponsored: a.Sponsorship != nil}
 		for _, w := range u.st.Worksites {
 			if w.WorksiteID == a.Worksite.ID {
 				a.Worksite.Member = w.Active
@@ -190,10 +273,14 @@ func (u *userRun) appEmail(ctx workflow.Context, kind mail.Kind, a domain.Applic
 	if a.BusinessRole != nil {
 		in.BusinessRole = a.BusinessRole.RoleContext + " — " + a.BusinessRole.FunctionalDescription
 	}
+	u.sendUserEmail(ctx, in)
+}
+
+func (u *userRun) sendUserEmail(ctx workflow.Context, in activities.UserEmailInput) {
 	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
 	var acts *activities.Activities
 	if err := workflow.ExecuteActivity(ectx, acts.SendUserEmail, in).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("application email not delivered", "kind", kind, "error", err)
+		workflow.GetLogger(ctx).Error("application email not delivered", "kind", in.Kind, "error", err)
 	}
 }
 

@@ -101,27 +101,145 @@ func TestApplicationReadyThenProvisioned(t *testing.T) {
 }
 
 // TestApplicationOnBehalfOfNamesTheMissingSponsor: an MOA's application
-// never reaches the queue without a sponsor, and says who must act.
+// never reaches the queue without a sponsor, and says who must act: the
+// applicant until they request sponsorship, then the sponsor. Once an
+// authorizer approves and the course is in, it is ready, and provisioning
+// gives the sponsor's business role.
 func TestApplicationOnBehalfOfNamesTheMissingSponsor(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
 	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	authorizers := []domain.Person{{Name: "Dr Jane Smith", Email: "jane@example.test", Subject: "bcsc-jane"},
+		{Name: "Dr Omar Haddad", Email: "omar@example.test", Subject: "bcsc-omar"}}
+	sponsorRole := domain.BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Prescriber"}
+	approval := workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorSubject: "bcsc-jane", SponsorName: "Dr Jane Smith",
+		Role: sponsorRole, RequestID: "req-approve"}
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
-	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfMOA)))
-	h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
-	q := h.query(3 * time.Hour)
-	h.runUntil(userInput(domain.DefaultSchedule()), 4*time.Hour)
-	st := h.mustStatus(q)
-	if len(st.Applications) != 1 {
-		t.Fatalf("applications = %+v", st.Applications)
+	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfMOA)))
+	before := h.query(2 * time.Hour)
+	unrequested := h.update(2*time.Hour+30*time.Minute, workflows.UpdateApproveSponsorship, "approve-unrequested", approval)
+	nobody := h.update(2*time.Hour+45*time.Minute, workflows.UpdateRequestSponsorship, "request-nobody",
+		workflows.SponsorshipRequest{WorksiteID: "K4T6CLP", RequestID: "req-nobody"})
+	elsewhere := h.update(2*time.Hour+50*time.Minute, workflows.UpdateRequestSponsorship, "request-elsewhere",
+		workflows.SponsorshipRequest{WorksiteID: "ZZZ9999", Authorizers: authorizers, RequestID: "req-elsewhere"})
+	requested := h.update(3*time.Hour, workflows.UpdateRequestSponsorship, "request",
+		workflows.SponsorshipRequest{WorksiteID: "K4T6CLP", Authorizers: authorizers, RequestID: "req-request"})
+	afterRequest := h.query(3*time.Hour + time.Minute)
+	approved := h.update(4*time.Hour, workflows.UpdateApproveSponsorship, "approve", approval)
+	afterApproval := h.query(4*time.Hour + time.Minute)
+	h.learn(5*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
+	ready := h.query(5*time.Hour + time.Minute)
+	again := h.update(5*time.Hour+30*time.Minute, workflows.UpdateApproveSponsorship, "approve-again", approval)
+	reRequest := h.update(5*time.Hour+40*time.Minute, workflows.UpdateRequestSponsorship, "request-again",
+		workflows.SponsorshipRequest{WorksiteID: "K4T6CLP", Authorizers: authorizers, RequestID: "req-again"})
+	provisioned := h.update(6*time.Hour, workflows.UpdateProvisionApplication, "provision",
+		workflows.ApplicationDecision{WorksiteID: "K4T6CLP", Actor: "team-1", RequestID: "req-prov"})
+	final := h.query(7 * time.Hour)
+	h.runUntil(userInput(domain.DefaultSchedule()), 8*time.Hour)
+
+	h.mustAccepted("submit", applied)
+	app := func(st domain.UserStatus) domain.Application {
+		t.Helper()
+		if len(st.Applications) != 1 {
+			t.Fatalf("applications = %+v; want one", st.Applications)
+		}
+		return st.Applications[0]
 	}
-	a := st.Applications[0]
+	sponsor := func(a domain.Application) domain.Requirement {
+		t.Helper()
+		for _, r := range a.Requirements {
+			if r.Key == "sponsor" {
+				return r
+			}
+		}
+		t.Fatalf("requirements %+v; want a sponsor requirement", a.Requirements)
+		return domain.Requirement{}
+	}
+
+	// Before a request: the applicant must ask an authorizer.
+	a := app(h.mustStatus(before))
 	if a.State != domain.AppWaiting || !hasOutstanding(a, "sponsor") || hasOutstanding(a, "hpcaa") {
 		t.Errorf("MOA application: %s %+v; want waiting on a sponsor, no HPCAA", a.State, a.Requirements)
 	}
-	for _, r := range a.Requirements {
-		if r.Key == "sponsor" && r.WaitingOn != domain.PartySponsor {
-			t.Errorf("sponsor requirement waits on %q; want the sponsor", r.WaitingOn)
+	if r := sponsor(a); r.WaitingOn != domain.PartyApplicant {
+		t.Errorf("before a request the sponsor requirement waits on %q; want the applicant", r.WaitingOn)
+	}
+	if a.SponsorshipRequestedAt != nil || a.Sponsorship != nil {
+		t.Errorf("before a request: requested %v, sponsorship %+v; want neither", a.SponsorshipRequestedAt, a.Sponsorship)
+	}
+	for name, tc := range map[string]struct {
+		o    *userUpdate
+		want string
+	}{
+		"approval before a request":     {unrequested, domain.EUNPROCESSABLE},
+		"a request without authorizers": {nobody, domain.EUNPROCESSABLE},
+		"a request at another worksite": {elsewhere, domain.ENOTFOUND},
+		"a second approval":             {again, domain.ECONFLICT},
+		"a request once sponsored":      {reRequest, domain.ECONFLICT},
+	} {
+		if tc.o.rejected == nil || tc.o.accepted {
+			t.Errorf("%s was accepted; want it refused", name)
+		} else if got := userRejectedType(t, tc.o.rejected); got != tc.want {
+			t.Errorf("%s rejected as %q; want %q", name, got, tc.want)
+		}
+	}
+
+	// After the request: the sponsor must act, since the request.
+	h.mustAccepted("request-sponsorship", requested)
+	a = app(h.mustStatus(afterRequest))
+	if r := sponsor(a); r.Done || r.WaitingOn != domain.PartySponsor || !r.Since.Equal(defaultStart.Add(3*time.Hour)) {
+		t.Errorf("after a request the sponsor requirement is %+v; want it waiting on the sponsor since the request", r)
+	}
+	if a.SponsorshipRequestedAt == nil || !a.SponsorshipRequestedAt.Equal(defaultStart.Add(3*time.Hour)) {
+		t.Errorf("sponsorship requested at %v; want %v", a.SponsorshipRequestedAt, defaultStart.Add(3*time.Hour))
+	}
+
+	// After the approval: sponsored, still waiting on the course.
+	h.mustAccepted("approve-sponsorship", approved)
+	a = app(h.mustStatus(afterApproval))
+	if r := sponsor(a); !r.Done || r.WaitingOn != domain.PartyNone {
+		t.Errorf("after approval the sponsor requirement is %+v; want it done", r)
+	}
+	if a.Sponsorship == nil || a.Sponsorship.SponsorSubject != "bcsc-jane" || a.Sponsorship.SponsorName != "Dr Jane Smith" ||
+		a.Sponsorship.Role != sponsorRole || !a.Sponsorship.ApprovedAt.Equal(defaultStart.Add(4*time.Hour)) {
+		t.Errorf("sponsorship = %+v; want Dr Jane Smith's, with her role, approved at the approval", a.Sponsorship)
+	}
+	if a.State != domain.AppWaiting || !hasOutstanding(a, "course") {
+		t.Errorf("sponsored without the course: %s %+v; want waiting on the course", a.State, a.Requirements)
+	}
+
+	// The course completes it.
+	if a := app(h.mustStatus(ready)); a.State != domain.AppReady || !hasOutstanding(a, "team") {
+		t.Errorf("sponsored with the course: %s %+v; want ready, waiting on the team", a.State, a.Requirements)
+	}
+
+	// Provisioning gives the sponsor's role, not the MOA default.
+	h.mustAccepted("provision", provisioned)
+	if a := app(h.mustStatus(final)); a.State != domain.AppProvisioned || a.BusinessRole == nil || *a.BusinessRole != sponsorRole {
+		t.Errorf("provisioned application = %+v; want the sponsor's role %+v", a, sponsorRole)
+	}
+
+	// One request email per authorizer (keyed by email: a Person's subject is not
+	// serialised), and the approval to the applicant.
+	var kinds []mail.Kind
+	keys := map[string]bool{}
+	for _, e := range h.sent() {
+		kinds = append(kinds, e.Kind)
+		if e.Kind == mail.KindSponsorshipRequest {
+			keys[e.Key] = true
+		}
+	}
+	for _, p := range authorizers {
+		if k := "user/" + userSubject + "/sponsorship_request/K4T6CLP/" + p.Email; !keys[k] {
+			t.Errorf("sponsorship request keys %v; want %q", keys, k)
+		}
+	}
+	if len(keys) != len(authorizers) {
+		t.Errorf("sponsorship request keys %v; want one per authorizer", keys)
+	}
+	for _, k := range []mail.Kind{mail.KindApplicationReceived, mail.KindSponsorshipApproved, mail.KindWelcomePackage} {
+		if !containsKind(kinds, k) {
+			t.Errorf("emails = %v; want %s", kinds, k)
 		}
 	}
 }
