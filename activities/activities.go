@@ -123,6 +123,8 @@ type UserEmailInput struct {
 	// Recipients, when set, get the email instead of the account owner
 	// (a sponsorship request to the worksite's authorizers), which is about them.
 	Recipients []domain.Person
+	// ToTeam sends the email to the enrolment team's mailbox instead.
+	ToTeam bool
 }
 
 // ApplicationProjection is the input of ProjectApplication.

@@ -25,6 +25,9 @@ func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error
 		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
 		WorksiteID: in.WorksiteID, WorksiteName: in.WorksiteName, Change: in.Change, Reason: in.Reason,
 		BusinessRole: in.BusinessRole, ViewerURL: a.Settings.ViewerURL, NeedsHPCAA: in.NeedsHPCAA}
+	if in.ToTeam {
+		in.Recipients = []domain.Person{{Name: "CareConnect enrolment team", Email: a.Settings.TeamEmail}}
+	}
 	if len(in.Recipients) > 0 {
 		to, data.RecipientName, data.MemberName = nil, in.Recipients[0].Name, acct.DisplayName()
 		for _, p := range in.Recipients {

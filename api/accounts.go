@@ -27,7 +27,8 @@ func (s *Server) ensurePerson(c *gin.Context, p domain.Principal) (domain.UserSt
 	op := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: workflows.UserWorkflowID(p.Subject), TaskQueue: s.cfg.Temporal.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.UserWorkflowName, workflows.UserInput{Subject: p.Subject, Schedule: s.cfg.Schedule.DomainSchedule()})
+	}, workflows.UserWorkflowName, workflows.UserInput{Subject: p.Subject, Schedule: s.cfg.Schedule.DomainSchedule(),
+		Calendar: s.cfg.Calendar.DomainCalendar()})
 	h, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateIdentityValidated, WaitForStage: client.WorkflowUpdateStageCompleted,
 			Args: []any{workflows.IdentityValidated{LegalFirstName: p.GivenName, LegalLastName: p.FamilyName, At: s.now().UTC()}}}})

@@ -191,6 +191,10 @@ type Schedule struct {
 	JoinRequestReminderBusinessDays []int           `mapstructure:"join_request_reminder_business_days"`
 	InvitationResendAfter           time.Duration   `mapstructure:"invitation_resend_after"`
 	InvitationExpiresAfter          time.Duration   `mapstructure:"invitation_expires_after"`
+	ApplicationReminders            []time.Duration `mapstructure:"application_reminders"`
+	ApplicationLapseAfter           time.Duration   `mapstructure:"application_lapse_after"`
+	SponsorReminderBusinessDays     []int           `mapstructure:"sponsor_reminder_business_days"`
+	ResidencyNoticeBefore           time.Duration   `mapstructure:"residency_notice_before"`
 }
 
 // Calendar defines business days for SLAs.
@@ -227,6 +231,10 @@ func (s Schedule) DomainSchedule() domain.Schedule {
 		JoinRequestReminderDays: append([]int(nil), s.JoinRequestReminderBusinessDays...),
 		InvitationResendAfter:   domain.Duration(s.InvitationResendAfter),
 		InvitationExpiresAfter:  domain.Duration(s.InvitationExpiresAfter),
+		ApplicationReminders:    durations(s.ApplicationReminders),
+		ApplicationLapseAfter:   domain.Duration(s.ApplicationLapseAfter),
+		SponsorReminderDays:     append([]int(nil), s.SponsorReminderBusinessDays...),
+		ResidencyNoticeBefore:   domain.Duration(s.ResidencyNoticeBefore),
 	}
 }
 
@@ -273,7 +281,9 @@ func Default() Config {
 		Schedule: Schedule{DeclarationReminders: stdDurations(ds.DeclarationReminders),
 			PasswordMaxAge: time.Duration(ds.PasswordMaxAge), PasswordRemindersBefore: stdDurations(ds.PasswordRemindersBefore),
 			JoinRequestReminderBusinessDays: ds.JoinRequestReminderDays, InvitationResendAfter: time.Duration(ds.InvitationResendAfter),
-			InvitationExpiresAfter: time.Duration(ds.InvitationExpiresAfter), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
+			InvitationExpiresAfter: time.Duration(ds.InvitationExpiresAfter),
+			ApplicationReminders:   stdDurations(ds.ApplicationReminders), ApplicationLapseAfter: time.Duration(ds.ApplicationLapseAfter),
+			SponsorReminderBusinessDays: ds.SponsorReminderDays, ResidencyNoticeBefore: time.Duration(ds.ResidencyNoticeBefore), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
 			DeclarationLapseAfter: time.Duration(ds.DeclarationLapseAfter), TeamReviewEscalateBusinessDays: ds.TeamReviewEscalateDays,
 			TeamReviewBreachBusinessDays: ds.TeamReviewBreachDays},
 		Calendar: Calendar{TimeZone: "America/Vancouver"},

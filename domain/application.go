@@ -20,6 +20,10 @@ const (
 	AppRejected ApplicationState = "rejected"
 	// AppSentBack: the team sent it back; the applicant must submit again.
 	AppSentBack ApplicationState = "sent_back"
+	// AppLapsed: the course (or HPCAA) was not done in time.
+	AppLapsed ApplicationState = "lapsed"
+	// AppEnded: access ended (a resident's residency end date).
+	AppEnded ApplicationState = "ended"
 )
 
 // Question is one question of the application questionnaire (configurable).
@@ -85,6 +89,7 @@ type Requirement struct {
 type Sponsorship struct {
 	SponsorSubject string       `json:"sponsorSubject"`
 	SponsorName    string       `json:"sponsorName"`
+	SponsorEmail   string       `json:"sponsorEmail,omitempty"`
 	Role           BusinessRole `json:"businessRole"`
 	ApprovedAt     time.Time    `json:"approvedAt"`
 	// ResidencyStart and ResidencyEnd bound a resident's access.
@@ -107,6 +112,77 @@ type Application struct {
 	// SponsorshipRequestedAt and Sponsorship are for on-behalf-of users.
 	SponsorshipRequestedAt *time.Time   `json:"sponsorshipRequestedAt,omitempty"`
 	Sponsorship            *Sponsorship `json:"sponsorship,omitempty"`
+	// SponsorsAsked are the authorizers the sponsorship request went to.
+	SponsorsAsked []Person `json:"sponsorsAsked,omitempty"`
+	// Timer bookkeeping: reminders sent, SLA flags, notices given.
+	RemindersSent        int  `json:"remindersSent"`
+	SponsorRemindersSent int  `json:"sponsorRemindersSent"`
+	Escalated            bool `json:"escalated"`
+	Breached             bool `json:"breached"`
+	ResidencyNoticeSent  bool `json:"residencyNoticeSent"`
+}
+
+// ApplicationSchedule is the applications' part of the reminder schedule.
+type ApplicationSchedule struct {
+	// Reminders go to the applicant while the course or HPCAA is outstanding;
+	// the application lapses at LapseAfter. Both count from submission.
+	Reminders  []Duration
+	LapseAfter Duration
+	// SponsorReminderDays are business days after a sponsorship request.
+	SponsorReminderDays []int
+	// EscalateDays and BreachDays are the team's SLA in business days from ready.
+	EscalateDays, BreachDays int
+	// ResidencyNoticeBefore is how long before a residency's end the resident and sponsor are told.
+	ResidencyNoticeBefore Duration
+}
+
+// DueTimer is the next timed step of an application.
+type DueTimer struct {
+	Kind string // "reminder", "lapse", "sponsor_reminder", "escalate", "breach", "residency_notice", "residency_end"
+	At   time.Time
+	Seq  int
+}
+
+// NextApplicationTimer returns an application's next timed step, if any:
+// course/HPCAA reminders and lapse while it waits on the applicant's
+// LearningHub steps, sponsorship reminders, the team's SLA once ready, and
+// a resident's end of access once provisioned.
+func NextApplicationTimer(a Application, p Profession, person PersonFacts, s ApplicationSchedule, c Calendar) (DueTimer, bool) {
+	var best DueTimer
+	ok := false
+	consider := func(t DueTimer) {
+		if !ok || t.At.Before(best.At) {
+			best, ok = t, true
+		}
+	}
+	learning := person.CourseCompletedAt == nil || (p.NeedsHPCAA && person.AgreementAcknowledgedAt == nil)
+	switch a.State {
+	case AppWaiting:
+		if learning {
+			if a.RemindersSent < len(s.Reminders) {
+				consider(DueTimer{Kind: "reminder", At: a.SubmittedAt.Add(time.Duration(s.Reminders[a.RemindersSent])), Seq: a.RemindersSent + 1})
+			}
+			consider(DueTimer{Kind: "lapse", At: a.SubmittedAt.Add(time.Duration(s.LapseAfter)), Seq: 1})
+		}
+		if a.SponsorshipRequestedAt != nil && a.Sponsorship == nil && a.SponsorRemindersSent < len(s.SponsorReminderDays) {
+			consider(DueTimer{Kind: "sponsor_reminder", Seq: a.SponsorRemindersSent + 1,
+				At: c.AddBusinessDays(*a.SponsorshipRequestedAt, s.SponsorReminderDays[a.SponsorRemindersSent])})
+		}
+	case AppReady:
+		if a.ReadySince != nil && !a.Escalated {
+			consider(DueTimer{Kind: "escalate", At: c.AddBusinessDays(*a.ReadySince, s.EscalateDays), Seq: 1})
+		} else if a.ReadySince != nil && !a.Breached {
+			consider(DueTimer{Kind: "breach", At: c.AddBusinessDays(*a.ReadySince, s.BreachDays), Seq: 1})
+		}
+	case AppProvisioned:
+		if sp := a.Sponsorship; sp != nil && sp.ResidencyEnd != nil {
+			if !a.ResidencyNoticeSent {
+				consider(DueTimer{Kind: "residency_notice", At: sp.ResidencyEnd.Add(-time.Duration(s.ResidencyNoticeBefore)), Seq: 1})
+			}
+			consider(DueTimer{Kind: "residency_end", At: *sp.ResidencyEnd, Seq: 1})
+		}
+	}
+	return best, ok
 }
 
 // Open reports whether the application can still move.

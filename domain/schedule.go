@@ -56,6 +56,22 @@ type Schedule struct {
 	// more; InvitationExpiresAfter is when it expires.
 	InvitationResendAfter  Duration `json:"invitationResendAfter"`
 	InvitationExpiresAfter Duration `json:"invitationExpiresAfter"`
+	// ApplicationReminders remind an applicant whose course or HPCAA is
+	// outstanding; the application lapses at ApplicationLapseAfter.
+	ApplicationReminders  []Duration `json:"applicationReminders"`
+	ApplicationLapseAfter Duration   `json:"applicationLapseAfter"`
+	// SponsorReminderDays are business days after a sponsorship request.
+	SponsorReminderDays []int `json:"sponsorReminderBusinessDays"`
+	// ResidencyNoticeBefore is when a resident and sponsor hear that access ends.
+	ResidencyNoticeBefore Duration `json:"residencyNoticeBefore"`
+}
+
+// Applications is the schedule of access applications; the team's SLA is
+// the same as for worksite reviews.
+func (s Schedule) Applications() ApplicationSchedule {
+	return ApplicationSchedule{Reminders: s.ApplicationReminders, LapseAfter: s.ApplicationLapseAfter,
+		SponsorReminderDays: s.SponsorReminderDays, EscalateDays: s.TeamReviewEscalateDays, BreachDays: s.TeamReviewBreachDays,
+		ResidencyNoticeBefore: s.ResidencyNoticeBefore}
 }
 
 // DefaultSchedule is DOMAIN's default reminder schedule.
@@ -71,6 +87,10 @@ func DefaultSchedule() Schedule {
 		JoinRequestReminderDays: []int{2, 5},
 		InvitationResendAfter:   Duration(7 * Day),
 		InvitationExpiresAfter:  Duration(14 * Day),
+		ApplicationReminders:    []Duration{Duration(3 * Day), Duration(7 * Day), Duration(14 * Day)},
+		ApplicationLapseAfter:   Duration(60 * Day),
+		SponsorReminderDays:     []int{2, 5},
+		ResidencyNoticeBefore:   Duration(14 * Day),
 	}
 }
 
@@ -106,6 +126,17 @@ func (s Schedule) Validate() error {
 	}
 	if s.InvitationExpiresAfter <= 0 || s.InvitationResendAfter <= 0 || s.InvitationResendAfter >= s.InvitationExpiresAfter {
 		return fmt.Errorf("invitation_resend_after: must be positive and before invitation_expires_after")
+	}
+	if s.ApplicationLapseAfter <= 0 {
+		return fmt.Errorf("application_lapse_after: must be positive")
+	}
+	for i, r := range s.ApplicationReminders {
+		if r <= 0 || r >= s.ApplicationLapseAfter {
+			return fmt.Errorf("application_reminders[%d]: must be positive and before application_lapse_after", i)
+		}
+	}
+	if s.ResidencyNoticeBefore <= 0 {
+		return fmt.Errorf("residency_notice_before: must be positive")
 	}
 	if s.TeamReviewEscalateDays <= 0 || s.TeamReviewBreachDays <= s.TeamReviewEscalateDays {
 		return fmt.Errorf("team_review_breach_business_days: must be after team_review_escalate_business_days, both positive")

@@ -63,6 +63,9 @@ const (
 	KindSponsorshipRequest Kind = "sponsorship_request"
 	// KindSponsorshipApproved tells an on-behalf-of user they are sponsored (Change).
 	KindSponsorshipApproved Kind = "sponsorship_approved"
+	// KindApplicationNotice is a timed notice about an application: a
+	// reminder (Seq, Deadline), a lapse, a residency ending, an SLA flag (Change).
+	KindApplicationNotice Kind = "application_notice"
 )
 
 // Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
@@ -97,7 +100,7 @@ func Kinds() []Kind { return append(WorksiteKinds(), PersonKinds()...) }
 // PersonKinds returns the kinds about a person's own account.
 func PersonKinds() []Kind {
 	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired,
-		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage, KindSponsorshipRequest, KindSponsorshipApproved}
+		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage, KindSponsorshipRequest, KindSponsorshipApproved, KindApplicationNotice}
 }
 
 // WorksiteKinds returns the kinds about a worksite; each needs a worksite ID.

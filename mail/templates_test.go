@@ -176,7 +176,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 23; got != want {
+	if got, want := len(seen), 24; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
@@ -235,6 +235,9 @@ func TestRenderPersonKinds(t *testing.T) {
 				"approve the sponsorship request"}, nil},
 		{"", mail.KindSponsorshipApproved, ptr(app(func(a *mail.TemplateData) { a.Change = "sponsored by Dr Jane Smith" })),
 			[]string{"K4T6CLP", ": sponsored by Dr Jane Smith.", "Privacy & Security course"}, nil},
+		{"", mail.KindApplicationNotice, ptr(app(func(a *mail.TemplateData) {
+			a.Change, a.Deadline = "complete the Privacy & Security course on LearningHub", time.Date(2027, 2, 1, 20, 0, 0, 0, time.UTC)
+		})), []string{"K4T6CLP", "complete the Privacy & Security course on LearningHub.", "Act by Monday, 1 February 2027"}, nil},
 	}
 	kinds := map[mail.Kind]bool{}
 	for _, tt := range tests {

@@ -37,6 +37,7 @@ type SponsorshipApproval struct {
 	WorksiteID     string
 	SponsorSubject string
 	SponsorName    string
+	SponsorEmail   string
 	Role           domain.BusinessRole
 	ResidencyStart *time.Time
 	ResidencyEnd   *time.Time
@@ -114,7 +115,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			app, _ := u.application(r.WorksiteID)
 			now := workflow.Now(ctx)
-			app.SponsorshipRequestedAt = &now
+			app.SponsorshipRequestedAt, app.SponsorsAsked = &now, r.Authorizers
 			u.event(ctx, "sponsorship_requested", fmt.Sprintf("asked %d authorizers at worksite %s", len(r.Authorizers), r.WorksiteID))
 			for _, p := range r.Authorizers {
 				in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/sponsorship_request/%s/%s", u.in.Subject, r.WorksiteID, p.Email),
@@ -148,7 +149,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, s SponsorshipApproval) (domain.UserStatus, error) {
 			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			app, _ := u.application(s.WorksiteID)
-			app.Sponsorship = &domain.Sponsorship{SponsorSubject: s.SponsorSubject, SponsorName: s.SponsorName, Role: s.Role,
+			app.Sponsorship = &domain.Sponsorship{SponsorSubject: s.SponsorSubject, SponsorName: s.SponsorName, SponsorEmail: s.SponsorEmail, Role: s.Role,
 				ApprovedAt: workflow.Now(ctx), ResidencyStart: s.ResidencyStart, ResidencyEnd: s.ResidencyEnd}
 			u.event(ctx, "sponsorship_approved", "sponsored by "+s.SponsorName+" at worksite "+s.WorksiteID)
 			u.appEmail(ctx, mail.KindSponsorshipApproved, *app, "sponsored", "sponsored by "+s.SponsorName)
@@ -285,10 +286,128 @@ func (u *userRun) sendUserEmail(ctx workflow.Context, in activities.UserEmailInp
 }
 
 func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application) {
+	u.appChanges++ // every change to an application passes here; the timer loop re-plans
 	var acts *activities.Activities
 	in := activities.ApplicationProjection{Subject: u.in.Subject, Name: u.st.LegalFirstName + " " + u.st.LegalLastName,
 		Profession: u.profession.Code, Application: a, Seq: u.st.Seq}
 	if err := workflow.ExecuteActivity(ctx, acts.ProjectApplication, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("application projection failed", "error", err)
+	}
+}
+
+// applicationTimers is the user workflow's second loop: it sleeps until the
+// next application deadline (or a change to the applications) and fires it.
+// Its progress lives in each Application, so continue-as-new carries it.
+func (u *userRun) applicationTimers(ctx workflow.Context) {
+	for {
+		seen := u.appChanges
+		changed := func() bool { return u.appChanges != seen }
+		var err error
+		if at, ok := u.nextApplicationTimer(); ok {
+			if d := at.Sub(workflow.Now(ctx)); d > 0 {
+				_, err = workflow.AwaitWithTimeout(ctx, d, changed)
+			}
+		} else {
+			err = workflow.Await(ctx, changed)
+		}
+		if err != nil {
+			return // cancelled
+		}
+		u.fireApplicationTimers(ctx)
+	}
+}
+
+func (u *userRun) personFacts(a domain.Application) domain.PersonFacts {
+	return domain.PersonFacts{CourseCompletedAt: u.st.CourseCompletedAt, AgreementAcknowledgedAt: u.st.AgreementAcknowledgedAt,
+		SponsorshipRequestedAt: a.SponsorshipRequestedAt, Sponsored: a.Sponsorship != nil}
+}
+
+func (u *userRun) nextApplicationTimer() (time.Time, bool) {
+	var next time.Time
+	ok := false
+	for _, a := range u.st.Applications {
+		if t, due := domain.NextApplicationTimer(a, u.profession, u.personFacts(a), u.in.Schedule.Applications(), u.in.Calendar); due && (!ok || t.At.Before(next)) {
+			next, ok = t.At, true
+		}
+	}
+	return next, ok
+}
+
+// fireApplicationTimers handles every application timer that has come due.
+func (u *userRun) fireApplicationTimers(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	for i := range u.st.Applications {
+		for {
+			a := &u.st.Applications[i]
+			t, due := domain.NextApplicationTimer(*a, u.profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar)
+			if !due || t.At.After(now) {
+				break
+			}
+			u.fireApplicationTimer(ctx, a, t)
+			u.st.Seq++
+			u.projectApplication(ctx, *a)
+			u.project(ctx)
+		}
+	}
+}
+
+func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Application, t domain.DueTimer) {
+	sched := u.in.Schedule.Applications()
+	notice := func(key, change string, edit func(*activities.UserEmailInput)) {
+		in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/application_notice/%s/%s", u.in.Subject, a.Worksite.ID, key),
+			Kind: mail.KindApplicationNotice, Subject: u.in.Subject, Seq: t.Seq, WorksiteID: a.Worksite.ID,
+			WorksiteName: a.Worksite.Name, Change: change}
+		if edit != nil {
+			edit(&in)
+		}
+		u.sendUserEmail(ctx, in)
+	}
+	switch t.Kind {
+	case "reminder":
+		a.RemindersSent = t.Seq
+		lapse := a.SubmittedAt.Add(time.Duration(sched.LapseAfter))
+		u.event(ctx, "application_reminder", fmt.Sprintf("%s: reminder %d to complete LearningHub", a.Worksite.ID, t.Seq))
+		notice(fmt.Sprintf("reminder/%d", t.Seq), "complete the Privacy & Security course"+map[bool]string{true: " and the HPCAA", false: ""}[u.profession.NeedsHPCAA]+
+			" on LearningHub", func(in *activities.UserEmailInput) { in.Deadline = lapse; in.NeedsHPCAA = u.profession.NeedsHPCAA })
+	case "lapse":
+		a.State, a.Reason = domain.AppLapsed, "the LearningHub steps were not completed in time"
+		u.event(ctx, "application_lapsed", a.Worksite.ID+": "+a.Reason)
+		notice("lapsed", "your application has lapsed; apply again when you can complete the LearningHub steps",
+			func(in *activities.UserEmailInput) { in.Reason = a.Reason })
+	case "sponsor_reminder":
+		a.SponsorRemindersSent = t.Seq
+		u.event(ctx, "sponsorship_reminder", fmt.Sprintf("%s: reminder %d to the authorizers", a.Worksite.ID, t.Seq))
+		for _, p := range a.SponsorsAsked {
+			p := p
+			notice(fmt.Sprintf("sponsor_reminder/%d/%s", t.Seq, p.Email), "a sponsorship request is waiting for an authorizer", func(in *activities.UserEmailInput) {
+				in.Kind, in.Recipients = mail.KindSponsorshipRequest, []domain.Person{p}
+			})
+		}
+	case "escalate", "breach":
+		a.Escalated = true
+		if t.Kind == "breach" {
+			a.Breached = true
+		}
+		days := map[string]int{"escalate": sched.EscalateDays, "breach": sched.BreachDays}[t.Kind]
+		u.event(ctx, "application_"+t.Kind, fmt.Sprintf("%s: waiting %d business days for the enrolment team", a.Worksite.ID, days))
+		notice(t.Kind, fmt.Sprintf("an application has waited %d business days for provisioning", days), func(in *activities.UserEmailInput) {
+			in.ToTeam = true
+		})
+	case "residency_notice":
+		a.ResidencyNoticeSent = true
+		end := *a.Sponsorship.ResidencyEnd
+		u.event(ctx, "residency_ending", a.Worksite.ID+": access ends "+end.Format(time.DateOnly))
+		change := "your CareConnect access here ends on " + end.Format(time.DateOnly) + ", at the end of your residency"
+		notice("residency_notice", change, func(in *activities.UserEmailInput) { in.Deadline = end })
+		notice("residency_notice/sponsor", change, func(in *activities.UserEmailInput) {
+			in.Deadline, in.Recipients = end, []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
+		})
+	case "residency_end":
+		a.State, a.Reason = domain.AppEnded, "the residency ended"
+		u.event(ctx, "access_ended", a.Worksite.ID+": the residency ended")
+		notice("residency_end", "your CareConnect access here has ended with your residency", nil)
+		notice("residency_end/sponsor", "the resident you sponsored no longer has CareConnect access here", func(in *activities.UserEmailInput) {
+			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
+		})
 	}
 }

@@ -261,3 +261,108 @@ func containsKind(ks []mail.Kind, k mail.Kind) bool {
 	}
 	return false
 }
+
+// noticeTimes lists when application notices were sent, by the Change they carried.
+func (h *userHarness) kindsAt(kind mail.Kind) []time.Duration {
+	var out []time.Duration
+	for _, e := range h.sent() {
+		if e.Kind == kind {
+			out = append(out, e.At)
+		}
+	}
+	return out
+}
+
+// TestApplicationRemindersAndLapse: while the course and HPCAA are
+// outstanding the applicant is reminded at 3, 7 and 14 days and the
+// application lapses at 60.
+func TestApplicationRemindersAndLapse(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
+	final := h.query(61 * day)
+	h.runUntil(userInput(domain.DefaultSchedule()), 62*day)
+
+	got := h.kindsAt(mail.KindApplicationNotice)
+	want := []time.Duration{time.Hour + 3*day, time.Hour + 7*day, time.Hour + 14*day, time.Hour + 60*day}
+	if len(got) != len(want) {
+		t.Fatalf("notices at %v; want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("notice %d at %v; want %v", i+1, got[i], want[i])
+		}
+	}
+	if a := h.mustStatus(final).Applications[0]; a.State != domain.AppLapsed || a.RemindersSent != 3 {
+		t.Errorf("after 60 days: %s with %d reminders; want lapsed after 3", a.State, a.RemindersSent)
+	}
+}
+
+// TestApplicationEarlyCompletionStopsReminders: completing the course and
+// HPCAA before the first reminder sends none and nothing lapses.
+func TestApplicationEarlyCompletionStopsReminders(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
+	h.learn(day, "evt-course", learninghub.TypeCourseCompleted)
+	h.learn(2*day, "evt-hpcaa", learninghub.TypeAgreementAcknowledged)
+	final := h.query(61 * day)
+	h.runUntil(userInput(domain.DefaultSchedule()), 62*day)
+	a := h.mustStatus(final).Applications[0]
+	if a.RemindersSent != 0 || a.State == domain.AppLapsed {
+		t.Errorf("early completion: %d reminders, state %s; want none and not lapsed", a.RemindersSent, a.State)
+	}
+	// Ready since day 2 (a Wednesday): escalated 5 and breached 7 business days later.
+	if !a.Escalated || !a.Breached {
+		t.Errorf("ready for weeks: escalated %v, breached %v; want both", a.Escalated, a.Breached)
+	}
+	sla := h.kindsAt(mail.KindApplicationNotice)
+	want := []time.Duration{2*day + 7*day, 2*day + 9*day} // Wed+5 business days = next Wed; +7 = next Fri
+	if len(sla) != 2 || sla[0] != want[0] || sla[1] != want[1] {
+		t.Errorf("SLA notices at %v; want %v", sla, want)
+	}
+}
+
+// TestResidentAccessEndsWithResidency: a sponsored resident is told 14
+// days before the residency ends, with the sponsor, and access ends on the date.
+func TestResidentAccessEndsWithResidency(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfResident)))
+	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
+		Authorizers: []domain.Person{{Name: "Dr Lee", Email: "lee@example.ca"}}})
+	start, end := defaultStart, defaultStart.Add(30*day)
+	h.update(3*time.Hour, workflows.UpdateApproveSponsorship, "sponsor", workflows.SponsorshipApproval{WorksiteID: "K4T6CLP",
+		SponsorSubject: "lee", SponsorName: "Dr Lee", SponsorEmail: "lee@example.ca",
+		Role: domain.BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Prescriber"}, ResidencyStart: &start, ResidencyEnd: &end})
+	h.learn(4*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
+	h.learn(5*time.Hour, "evt-hpcaa", learninghub.TypeAgreementAcknowledged)
+	h.update(day, workflows.UpdateProvisionApplication, "provision", workflows.ApplicationDecision{WorksiteID: "K4T6CLP", Actor: "team-1"})
+	before := h.query(15 * day)
+	final := h.query(31 * day)
+	h.runUntil(userInput(domain.DefaultSchedule()), 32*day)
+
+	if a := h.mustStatus(before).Applications[0]; a.State != domain.AppProvisioned || a.ResidencyNoticeSent {
+		t.Errorf("day 15: %s, notice %v; want provisioned, not yet told", a.State, a.ResidencyNoticeSent)
+	}
+	a := h.mustStatus(final).Applications[0]
+	if a.State != domain.AppEnded || !a.ResidencyNoticeSent {
+		t.Errorf("after the residency: %s, notice %v; want ended, told", a.State, a.ResidencyNoticeSent)
+	}
+	var at []time.Duration
+	for _, e := range h.sent() {
+		if e.Kind == mail.KindApplicationNotice && e.At >= 15*day {
+			at = append(at, e.At)
+		}
+	}
+	want := []time.Duration{16 * day, 16 * day, 30 * day, 30 * day} // resident and sponsor, each time
+	if len(at) != len(want) || at[0] != want[0] || at[2] != want[2] {
+		t.Errorf("residency notices at %v; want %v", at, want)
+	}
+}

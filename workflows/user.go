@@ -18,6 +18,8 @@ import (
 type UserInput struct {
 	Subject  string
 	Schedule domain.Schedule
+	// Calendar counts business days for sponsorship reminders and the SLA.
+	Calendar domain.Calendar
 	Carry    *UserCarry
 }
 
@@ -85,6 +87,8 @@ type userRun struct {
 	learningHubIDs []string
 	// profession is the policy row the applications were judged with.
 	profession domain.Profession
+	// appChanges counts changes to applications; the timer loop wakes on it.
+	appChanges int
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -124,6 +128,8 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 			sel.Select(ctx)
 		}
 	})
+
+	workflow.Go(ctx, u.applicationTimers)
 
 	if in.Carry == nil {
 		// The update-with-start that created this run has set the identity.
