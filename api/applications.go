@@ -101,9 +101,10 @@ func (s *Server) applicationQueue(c *gin.Context) {
 	}
 	state := c.DefaultQuery("state", string(domain.AppReady))
 	switch domain.ApplicationState(state) {
-	case domain.AppWaiting, domain.AppReady, domain.AppProvisioned, domain.AppRejected, domain.AppSentBack:
+	case domain.AppWaiting, domain.AppReady, domain.AppProvisioned, domain.AppRejected, domain.AppSentBack,
+		domain.AppLapsed, domain.AppEnded, domain.AppSuspended:
 	default:
-		writeError(c, s.log, (domain.FieldErrors{"state": "must be one of waiting, ready_for_provisioning, provisioned, rejected, sent_back"}).Err())
+		writeError(c, s.log, (domain.FieldErrors{"state": "must be one of waiting, ready_for_provisioning, provisioned, rejected, sent_back, lapsed, ended, suspended"}).Err())
 		return
 	}
 	rows, err := s.store.ListApplications(c.Request.Context(), state, 0)

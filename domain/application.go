@@ -22,8 +22,11 @@ const (
 	AppSentBack ApplicationState = "sent_back"
 	// AppLapsed: the course (or HPCAA) was not done in time.
 	AppLapsed ApplicationState = "lapsed"
-	// AppEnded: access ended (a resident's residency end date).
+	// AppEnded: access ended (a resident's residency end date, or the
+	// membership at the worksite was deactivated).
 	AppEnded ApplicationState = "ended"
+	// AppSuspended: provisioned access is suspended with the worksite.
+	AppSuspended ApplicationState = "suspended"
 )
 
 // Question is one question of the application questionnaire (configurable).

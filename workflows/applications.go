@@ -236,6 +236,7 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	for i := range u.st.Applications {
 		a := &u.st.Applications[i]
+		u.followAccess(ctx, a)
 		if !a.Open() {
 			continue
 		}
@@ -410,4 +411,45 @@ func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Applicati
 			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
 		})
 	}
+}
+
+// followAccess ends or suspends provisioned access when the membership or
+// the worksite says so, and restores it on reinstatement; each is audited
+// and the person is told.
+func (u *userRun) followAccess(ctx workflow.Context, a *domain.Application) {
+	if a.State != domain.AppProvisioned && a.State != domain.AppSuspended {
+		return
+	}
+	member, suspended := false, false
+	for _, w := range u.st.Worksites {
+		if w.WorksiteID == a.Worksite.ID {
+			member, suspended = w.Active, w.Suspended
+		}
+	}
+	var action, change string
+	switch {
+	case !member:
+		a.State, a.Reason = domain.AppEnded, "the membership at this worksite was deactivated"
+		action, change = "access ended", "your CareConnect access from this worksite has ended: your membership there is inactive"
+	case suspended && a.State == domain.AppProvisioned:
+		a.State, a.Reason = domain.AppSuspended, "the worksite is suspended"
+		action, change = "access suspended", "your CareConnect access from this worksite is suspended while the worksite is suspended"
+	case !suspended && a.State == domain.AppSuspended:
+		a.State, a.Reason = domain.AppProvisioned, ""
+		action, change = "access restored", "your CareConnect access from this worksite is restored"
+	default:
+		return
+	}
+	u.event(ctx, "access_changed", a.Worksite.ID+": "+action)
+	key := fmt.Sprintf("%s/%s/%d", a.Worksite.ID, action, u.st.Seq)
+	var acts *activities.Activities
+	e := domain.AuditEvent{Key: "user/" + u.in.Subject + "/audit/" + key, At: workflow.Now(ctx), Actor: "system", Role: "system",
+		WorksiteID: a.Worksite.ID, Subject: "person:" + u.in.Subject, Action: action, Detail: a.Reason}
+	if err := workflow.ExecuteActivity(ctx, acts.RecordAudit, e).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+	}
+	u.sendUserEmail(ctx, activities.UserEmailInput{Key: "user/" + u.in.Subject + "/application_notice/" + key,
+		Kind: mail.KindApplicationNotice, Subject: u.in.Subject, Seq: 1, WorksiteID: a.Worksite.ID, WorksiteName: a.Worksite.Name,
+		Change: change, Reason: a.Reason})
+	u.projectApplication(ctx, *a)
 }

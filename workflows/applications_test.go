@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -364,5 +365,50 @@ func TestResidentAccessEndsWithResidency(t *testing.T) {
 	want := []time.Duration{16 * day, 16 * day, 30 * day, 30 * day} // resident and sponsor, each time
 	if len(at) != len(want) || at[0] != want[0] || at[2] != want[2] {
 		t.Errorf("residency notices at %v; want %v", at, want)
+	}
+}
+
+// TestProvisionedAccessFollowsTheWorksite: suspending the worksite suspends
+// provisioned access, reinstating restores it, and deactivating the
+// membership ends it; each change is audited.
+func TestProvisionedAccessFollowsTheWorksite(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	var audited []string
+	h.env.OnActivity("RecordAudit", mock.Anything, mock.Anything).Return(func(_ context.Context, e domain.AuditEvent) error {
+		audited = append(audited, e.Action)
+		return nil
+	}).Maybe()
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
+	h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
+	h.learn(3*time.Hour, "evt-hpcaa", learninghub.TypeAgreementAcknowledged)
+	h.update(4*time.Hour, workflows.UpdateProvisionApplication, "provision", workflows.ApplicationDecision{WorksiteID: "K4T6CLP", Actor: "team-1"})
+	notice := func(at time.Duration, active, suspended bool) {
+		h.env.RegisterDelayedCallback(func() {
+			h.env.SignalWorkflow(workflows.SignalMembershipChanged, workflows.MembershipNotice{Subject: userSubject, WorksiteID: "K4T6CLP",
+				Active: active, WorksiteState: domain.WorksiteApproved, Suspended: suspended, Change: "changed"})
+		}, at)
+	}
+	notice(5*time.Hour, true, true)
+	susp := h.query(5*time.Hour + time.Minute)
+	notice(6*time.Hour, true, false)
+	back := h.query(6*time.Hour + time.Minute)
+	notice(7*time.Hour, false, false)
+	ended := h.query(7*time.Hour + time.Minute)
+	h.runUntil(userInput(domain.DefaultSchedule()), 8*time.Hour)
+
+	for _, c := range []struct {
+		q    *userQuery
+		want domain.ApplicationState
+	}{{susp, domain.AppSuspended}, {back, domain.AppProvisioned}, {ended, domain.AppEnded}} {
+		if got := h.mustStatus(c.q).Applications[0].State; got != c.want {
+			t.Errorf("state %s; want %s", got, c.want)
+		}
+	}
+	want := []string{"access suspended", "access restored", "access ended"}
+	if len(audited) != len(want) || audited[0] != want[0] || audited[1] != want[1] || audited[2] != want[2] {
+		t.Errorf("audited %v; want %v", audited, want)
 	}
 }
