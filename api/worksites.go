@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/enums/v1"
@@ -112,7 +114,11 @@ func (s *Server) getWorksite(c *gin.Context) {
 func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatus, string, error) {
 	ctx := c.Request.Context()
 	var st domain.WorksiteStatus
-	v, err := s.temporal.QueryWorkflow(ctx, workflows.WorksiteWorkflowID(id), "", workflows.QueryStatus)
+	// A query on a finished workflow replays it on a worker; when that is
+	// slow, the projection (which holds the final status) answers instead.
+	qctx, cancel := context.WithTimeout(ctx, statusQueryTimeout)
+	defer cancel()
+	v, err := s.temporal.QueryWorkflow(qctx, workflows.WorksiteWorkflowID(id), "", workflows.QueryStatus)
 	if err == nil {
 		if err = v.Get(&st); err == nil {
 			return st, "workflow", nil
@@ -122,6 +128,9 @@ func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatu
 	st, err = s.store.GetWorksiteStatus(ctx, id)
 	return st, "projection", err
 }
+
+// statusQueryTimeout bounds a status query before the projection answers.
+const statusQueryTimeout = 5 * time.Second
 
 // listWorksites is the team's list of worksites from the projection.
 func (s *Server) listWorksites(c *gin.Context) {
