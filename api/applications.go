@@ -9,6 +9,7 @@ import (
 
 	"careconnect/authz"
 	"careconnect/domain"
+	"careconnect/store"
 	"careconnect/workflows"
 )
 
@@ -112,7 +113,12 @@ func (s *Server) applicationQueue(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"applications": rows})
+	worksites, err := s.store.ListWorksites(c.Request.Context(), store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview)})
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"applications": rows, "worksitesAwaitingApproval": worksites})
 }
 
 // decideApplication is the team's provision, reject or send back.

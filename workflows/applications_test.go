@@ -412,3 +412,37 @@ func TestProvisionedAccessFollowsTheWorksite(t *testing.T) {
 		t.Errorf("audited %v; want %v", audited, want)
 	}
 }
+
+// TestApplicationByProfession: an independent pharmacist needs the course
+// and HPCAA but no sponsor; a home office application is refused until the
+// physician is provisioned at a physical worksite, then accepted.
+func TestApplicationByProfession(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPharmacist)))
+	h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
+	waiting := h.query(2*time.Hour + time.Minute)
+	h.learn(3*time.Hour, "evt-hpcaa", learninghub.TypeAgreementAcknowledged)
+	ready := h.query(3*time.Hour + time.Minute)
+
+	home := submit(profession(t, domain.ProfPhysician))
+	home.Worksite.ID = "HOME001"
+	home.Worksite.Type = domain.IndexWorksiteTypes(domain.DefaultWorksiteTypes())[domain.HomeOffice]
+	refused := h.update(4*time.Hour, workflows.UpdateSubmitApplication, "home-refused", home)
+	home.ProvisionedPhysical = true
+	accepted := h.update(5*time.Hour, workflows.UpdateSubmitApplication, "home-accepted", home)
+	h.runUntil(userInput(domain.DefaultSchedule()), 6*time.Hour)
+
+	if a := h.mustStatus(waiting).Applications[0]; a.State != domain.AppWaiting || !hasOutstanding(a, "hpcaa") || hasOutstanding(a, "sponsor") {
+		t.Errorf("pharmacist after the course: %s %+v; want waiting on the HPCAA, no sponsor", a.State, a.Requirements)
+	}
+	if a := h.mustStatus(ready).Applications[0]; a.State != domain.AppReady {
+		t.Errorf("pharmacist after the HPCAA: %s; want ready", a.State)
+	}
+	if refused.rejected == nil || userRejectedType(t, refused.rejected) != domain.EUNPROCESSABLE {
+		t.Errorf("home office without a physical provisioning: rejected %v; want EUNPROCESSABLE", refused.rejected)
+	}
+	h.mustAccepted("home office after a physical provisioning", accepted)
+}
