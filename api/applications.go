@@ -235,13 +235,10 @@ func (s *Server) approveSponsorship(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	name, email := p.GivenName+" "+p.FamilyName, p.Email
-	if acct, err := s.store.GetAccount(c.Request.Context(), p.Subject); err == nil {
-		name, email = acct.DisplayName(), acct.Email
-	}
+	name, email := s.caller(c, p)
 	var us domain.UserStatus
 	if err := s.userUpdateInto(c, c.Param("subject"), workflows.UpdateApproveSponsorship, workflows.SponsorshipApproval{
-		WorksiteID: w.ID, SponsorSubject: p.Subject, SponsorName: strings.TrimSpace(name), SponsorEmail: email, Role: *role,
+		WorksiteID: w.ID, SponsorSubject: p.Subject, SponsorName: name, SponsorEmail: email, Role: *role,
 		ResidencyStart: req.ResidencyStart, ResidencyEnd: req.ResidencyEnd, RequestID: requestID(c)}, &us); err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			err = domain.Errorf(domain.ENOTFOUND, "no application by that person at this worksite")

@@ -265,12 +265,27 @@ func (s *Server) decideJoinRequest(approve bool) gin.HandlerFunc {
 }
 
 func (s *Server) answerJoin(c *gin.Context, worksiteID string, d workflows.JoinDecision) {
+	s.membershipUpdate(c, worksiteID, workflows.UpdateDecideJoin, d, http.StatusOK)
+}
+
+// membershipUpdate runs a membership update and answers with the members
+// view it returns, or the error.
+func (s *Server) membershipUpdate(c *gin.Context, worksiteID, name string, arg any, status int) {
 	var m domain.Membership
-	if err := s.worksiteUpdate(c, worksiteID, workflows.UpdateDecideJoin, d, &m); err != nil {
+	if err := s.worksiteUpdate(c, worksiteID, name, arg, &m); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, membersView(m))
+	c.JSON(status, membersView(m))
+}
+
+// caller is the acting person's name and email, from their account when
+// they have one, else from their token.
+func (s *Server) caller(c *gin.Context, p *domain.Principal) (string, string) {
+	if acct, err := s.store.GetAccount(c.Request.Context(), p.Subject); err == nil {
+		return acct.DisplayName(), acct.Email
+	}
+	return strings.TrimSpace(p.GivenName + " " + p.FamilyName), p.Email
 }
 
 // memberAction applies promote, demote, deactivate or reactivate to :subject.
@@ -285,13 +300,8 @@ func (s *Server) memberAction(update string) gin.HandlerFunc {
 			writeError(c, s.log, err)
 			return
 		}
-		var m domain.Membership
-		if err := s.worksiteUpdate(c, id, update, workflows.MemberChange{Actor: p.Subject, Target: c.Param("subject"),
-			Reason: b.Reason, EndsAt: b.EndsAt, RequestID: requestID(c)}, &m); err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-		c.JSON(http.StatusOK, membersView(m))
+		s.membershipUpdate(c, id, update, workflows.MemberChange{Actor: p.Subject, Target: c.Param("subject"),
+			Reason: b.Reason, EndsAt: b.EndsAt, RequestID: requestID(c)}, http.StatusOK)
 	}
 }
 
@@ -313,17 +323,9 @@ func (s *Server) invite(c *gin.Context) {
 		writeError(c, s.log, (domain.FieldErrors{"email": "must be one email address, such as name@example.ca"}).Err())
 		return
 	}
-	name := p.GivenName + " " + p.FamilyName
-	if acct, err := s.store.GetAccount(c.Request.Context(), p.Subject); err == nil {
-		name = acct.DisplayName()
-	}
-	var m domain.Membership
-	if err := s.worksiteUpdate(c, id, workflows.UpdateInvite, workflows.InviteArgs{ID: "inv-" + newID(), Email: email, Actor: p.Subject,
-		ActorName: strings.TrimSpace(name), RequestID: requestID(c)}, &m); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusCreated, membersView(m))
+	name, _ := s.caller(c, p)
+	s.membershipUpdate(c, id, workflows.UpdateInvite, workflows.InviteArgs{ID: "inv-" + newID(), Email: email, Actor: p.Subject,
+		ActorName: name, RequestID: requestID(c)}, http.StatusCreated)
 }
 
 func (s *Server) resendInvitation(c *gin.Context) {
@@ -331,13 +333,8 @@ func (s *Server) resendInvitation(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var m domain.Membership
-	if err := s.worksiteUpdate(c, id, workflows.UpdateResendInvitation, workflows.InvitationRef{InvitationID: c.Param("iid"),
-		Actor: p.Subject, RequestID: requestID(c)}, &m); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, membersView(m))
+	s.membershipUpdate(c, id, workflows.UpdateResendInvitation, workflows.InvitationRef{InvitationID: c.Param("iid"),
+		Actor: p.Subject, RequestID: requestID(c)}, http.StatusOK)
 }
 
 // tokenParts verifies a signed link token of purpose and splits its subject.

@@ -215,19 +215,29 @@ func (m *Membership) CanPromote(actor, target string) error {
 	return nil
 }
 
+// otherMember is the member an active administrator acts on with verb;
+// nobody may do it to themselves (another administrator must).
+func (m *Membership) otherMember(actor, target, verb string) (*Member, error) {
+	if !m.isActiveAdmin(actor) {
+		return nil, errNotAdmin
+	}
+	if actor == target {
+		return nil, Errorf(EUNPROCESSABLE, "an administrator cannot %s themselves; another administrator must do it", verb)
+	}
+	x, ok := m.Member(target)
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "that person is not a member of this worksite")
+	}
+	return x, nil
+}
+
 // CanDemote says whether actor may remove target's administrator role:
 // never their own, and never the last active administrator's.
 func (m *Membership) CanDemote(actor, target string) error {
-	if !m.isActiveAdmin(actor) {
-		return errNotAdmin
-	}
-	if actor == target {
-		return Errorf(EUNPROCESSABLE, "an administrator cannot demote themselves; another administrator must do it")
-	}
-	x, ok := m.Member(target)
+	x, err := m.otherMember(actor, target, "demote")
 	switch {
-	case !ok:
-		return Errorf(ENOTFOUND, "that person is not a member of this worksite")
+	case err != nil:
+		return err
 	case !x.Admin || !x.Active:
 		return Errorf(ECONFLICT, "that member is not an active administrator")
 	case len(m.ActiveAdmins()) <= 1:
@@ -239,16 +249,10 @@ func (m *Membership) CanDemote(actor, target string) error {
 // CanDeactivate says whether actor may set target inactive: never
 // themselves, and never the last active administrator.
 func (m *Membership) CanDeactivate(actor, target string) error {
-	if !m.isActiveAdmin(actor) {
-		return errNotAdmin
-	}
-	if actor == target {
-		return Errorf(EUNPROCESSABLE, "an administrator cannot deactivate themselves; another administrator must do it")
-	}
-	x, ok := m.Member(target)
+	x, err := m.otherMember(actor, target, "deactivate")
 	switch {
-	case !ok:
-		return Errorf(ENOTFOUND, "that person is not a member of this worksite")
+	case err != nil:
+		return err
 	case !x.Active:
 		return Errorf(ECONFLICT, "that member is already inactive")
 	case x.Admin && len(m.ActiveAdmins()) <= 1:
