@@ -1,0 +1,340 @@
+// Package e2e drives the web portal and the team console in headless
+// Chromium (chromedp) against the whole system started by app/apptest: the
+// real API with the embedded front ends, Temporal dev server, PostgreSQL,
+// mail catcher and dev identity provider.
+//
+// The tests run only when CARECONNECT_BROWSER_TESTS=1; then a missing
+// browser (/usr/bin/chromium or CARECONNECT_CHROMIUM) or a missing axe-core
+// (npm ci in e2e/) fails them. Screenshots of each step are written under
+// CARECONNECT_ARTIFACTS, or e2e/artifacts/ (git-ignored).
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"careconnect/app/apptest"
+)
+
+func TestMain(m *testing.M) { apptest.Main(m) }
+
+// stepTimeout bounds one browser step (a click, a wait for text).
+const stepTimeout = 25 * time.Second
+
+// browser is one headless Chromium shared by a test's subtests.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context // the browser's first tab; every user gets a context of their own
+	env       *apptest.Env
+	artifacts string
+	axe       string
+}
+
+// mustBrowser starts Chromium for t, or skips t unless CARECONNECT_BROWSER_TESTS=1.
+func mustBrowser(t *testing.T, env *apptest.Env) *browser {
+	t.Helper()
+	exec := os.Getenv("CARECONNECT_CHROMIUM")
+	if exec == "" {
+		exec = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(exec); err != nil {
+		t.Fatalf("e2e: no Chromium at %s (install Debian's chromium, or set CARECONNECT_CHROMIUM): %v", exec, err)
+	}
+	axe, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("e2e: axe-core is missing; run `npm ci` in e2e/: %v", err)
+	}
+	dir := os.Getenv("CARECONNECT_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts"
+	}
+	dir, err = filepath.Abs(filepath.Join(dir, time.Now().Format("20060102-150405")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exec),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("metrics-recording-only", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("e2e: starting Chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	return &browser{t: t, ctx: ctx, env: env, artifacts: dir, axe: string(axe)}
+}
+
+// requireBrowserTests skips t unless the browser tests are asked for.
+func requireBrowserTests(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CARECONNECT_BROWSER_TESTS") != "1" {
+		t.Skip("browser tests skipped: set CARECONNECT_BROWSER_TESTS=1 (needs /usr/bin/chromium and `npm ci` in e2e/)")
+	}
+}
+
+// tab is one person's browser window: a browser context of its own, so
+// that each person has their own session cookie.
+type tab struct {
+	t    *testing.T
+	b    *browser
+	ctx  context.Context
+	name string
+	step int
+}
+
+// user opens a fresh, isolated window for a person.
+func (b *browser) user(t *testing.T, name string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	p := &tab{t: t, b: b, ctx: ctx, name: name}
+	p.do(chromedp.Navigate("about:blank"))
+	return p
+}
+
+// do runs steps with the step timeout; a failure fails the test with a screenshot.
+func (p *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.shotOnFailure()
+		p.t.Fatalf("%s: browser step failed: %v", p.name, err)
+	}
+}
+
+// eval evaluates a JavaScript expression (awaiting a promise) into out.
+func (p *tab) eval(js string, out any) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.shotOnFailure()
+		p.t.Fatalf("%s: evaluating %.80q: %v", p.name, js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			p.t.Fatalf("%s: result of %.80q: %v (%s)", p.name, js, err, raw)
+		}
+	}
+}
+
+// open navigates to a path of the system.
+func (p *tab) open(path string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(p.b.env.Base + path))
+}
+
+// signIn signs in through the dev identity provider's persona picker from
+// the page at path (/portal or /team), and waits for the page's heading.
+func (p *tab) signIn(path, persona string) {
+	p.t.Helper()
+	p.open(path)
+	p.click("#sign-in")
+	p.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[name="persona"][value=%q]`, persona))))
+	p.shot("persona-picker")
+	p.click(fmt.Sprintf(`button[name="persona"][value=%q]`, persona))
+	p.waitVisible("#sign-out")
+}
+
+// click clicks the first element matching sel once it is visible.
+func (p *tab) click(sel string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(sel)))
+}
+
+// clickText clicks the button or link under scope whose text is text.
+func (p *tab) clickText(scope, text string) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf(`[...document.querySelectorAll(%q)].some(e => e.textContent.trim() === %q && e.offsetParent !== null)`,
+		scope+" button, "+scope+" a", text), "a control "+text+" in "+scope)
+	p.eval(fmt.Sprintf(`(() => { const e = [...document.querySelectorAll(%q)].find(e => e.textContent.trim() === %q && e.offsetParent !== null); e.focus(); e.click(); return true })()`,
+		scope+" button, "+scope+" a", text), nil)
+}
+
+// fill sets a control's value and fires input and change events, as typing and choosing do.
+func (p *tab) fill(sel, value string) {
+	p.t.Helper()
+	p.waitVisible(sel)
+	p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.focus(); e.value = %q;
+		e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); return e.value })()`, sel, value), nil)
+}
+
+// check ticks a checkbox or radio button.
+func (p *tab) check(sel string) {
+	p.t.Helper()
+	p.waitVisible(sel)
+	p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e.checked) e.click(); return e.checked })()`, sel), nil)
+}
+
+// typeKeys types text into a control key by key.
+func (p *tab) typeKeys(sel, text string) {
+	p.t.Helper()
+	p.do(chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+func (p *tab) waitVisible(sel string) {
+	p.t.Helper()
+	p.do(chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func (p *tab) waitFor(cond, what string) {
+	p.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		var ok bool
+		ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { try { return Boolean(%s) } catch (e) { return false } })()`, cond)))
+		cancel()
+		if err == nil {
+			ok = v
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.shotOnFailure()
+			p.t.Fatalf("%s: waited %s for %s (err %v); main shows:\n%s", p.name, stepTimeout, what, err, p.mainText())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitText waits until the element matching sel contains want.
+func (p *tab) waitText(sel, want string) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf(`(document.querySelector(%q) || {}).textContent.includes(%q)`, sel, want), fmt.Sprintf("%q in %s", want, sel))
+}
+
+// text is the text of the first element matching sel ("" when there is none).
+func (p *tab) text(sel string) string {
+	p.t.Helper()
+	var s string
+	p.eval(fmt.Sprintf(`(document.querySelector(%q) || {textContent: ''}).textContent`, sel), &s)
+	return s
+}
+
+// mainText is the visible text of the page's main region, for failure messages.
+func (p *tab) mainText() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('main') || document.body || {innerText: ''}).innerText`))
+	if len(s) > 2000 {
+		s = s[:2000] + "…"
+	}
+	return s
+}
+
+// waitRoute waits until the page's hash route is hash and its heading is shown.
+func (p *tab) waitHeading(want string) {
+	p.t.Helper()
+	p.waitText("main h1", want)
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// shot saves a full-page screenshot of the step as a test artifact.
+func (p *tab) shot(name string) {
+	p.t.Helper()
+	p.step++
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Logf("%s: screenshot %s: %v", p.name, name, err)
+		return
+	}
+	p.save(fmt.Sprintf("%02d-%s-%s.png", p.step, p.name, name), png)
+}
+
+func (p *tab) shotOnFailure() {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		p.save(fmt.Sprintf("FAILED-%s.png", p.name), png)
+	}
+}
+
+func (p *tab) save(file string, data []byte) {
+	dir := filepath.Join(p.b.artifacts, unsafeName.ReplaceAllString(p.t.Name(), "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		p.t.Logf("artifacts: %v", err)
+		return
+	}
+	path := filepath.Join(dir, unsafeName.ReplaceAllString(file, "_"))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		p.t.Logf("artifacts: %v", err)
+		return
+	}
+	p.t.Logf("screenshot: %s", path)
+}
+
+// axeViolation is one serious or critical finding of axe-core.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// mustBeAccessible runs axe-core (WCAG 2 A and AA rules and best practices)
+// on the page as it is and fails on any serious or critical violation.
+func (p *tab) mustBeAccessible(page string) {
+	p.t.Helper()
+	var loaded bool
+	p.eval(`typeof window.axe === 'object'`, &loaded)
+	if !loaded {
+		p.eval("(() => { "+p.b.axe+"\n; return typeof window.axe === 'object' })()", &loaded)
+		if !loaded {
+			p.t.Fatalf("%s: axe-core did not load into %s", p.name, page)
+		}
+	}
+	var found []axeViolation
+	p.eval(`axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+		.filter(v => v.impact === 'serious' || v.impact === 'critical')
+		.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))`, &found)
+	var checked int
+	p.eval(`axe.run(document, {resultTypes: ['passes']}).then(r => r.passes.length)`, &checked)
+	if checked == 0 {
+		p.t.Fatalf("%s: axe-core checked nothing on %s", p.name, page)
+	}
+	for _, v := range found {
+		p.t.Errorf("%s: accessibility (%s) on %s: %s [%s] at %s", p.name, v.Impact, page, v.Help, v.ID, strings.Join(v.Nodes, " | "))
+	}
+	if len(found) > 0 {
+		p.shot("axe-" + page)
+	}
+}
