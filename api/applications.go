@@ -100,25 +100,114 @@ func (s *Server) applicationQueue(c *gin.Context) {
 	if !s.authorize(c, authz.TeamListApplications, authz.Resource{}) {
 		return
 	}
-	state := c.DefaultQuery("state", string(domain.AppReady))
-	switch domain.ApplicationState(state) {
+	f, overdue, err := s.queueFilter(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := c.Request.Context()
+	rows, err := s.store.ListApplications(ctx, f)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	cal, now := s.cfg.Calendar.DomainCalendar(), s.now()
+	apps := make([]store.QueuedApplication, 0, len(rows))
+	for _, r := range rows {
+		if overdue && !r.Application.Escalated {
+			continue
+		}
+		if since := r.Application.ReadySince; since != nil && r.Application.State == domain.AppReady {
+			r.BusinessDaysWaiting = cal.BusinessDaysBetween(*since, now)
+		}
+		r.WorkflowID = workflows.UserWorkflowID(r.Subject)
+		apps = append(apps, r)
+	}
+	worksites := []store.WorksiteSummary{}
+	if f.Profession == "" { // worksites have no profession: a profession filter leaves only applications
+		ws, err := s.store.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview)})
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		for _, w := range ws {
+			if (f.LocationType != "" && string(w.LocationType) != f.LocationType) || (overdue && !w.Escalated) {
+				continue
+			}
+			if w.WaitingSince != nil {
+				w.BusinessDaysWaiting = cal.BusinessDaysBetween(*w.WaitingSince, now)
+			}
+			w.WorkflowID = workflows.WorksiteWorkflowID(w.ID)
+			worksites = append(worksites, w)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"applications": apps, "worksitesAwaitingApproval": worksites})
+}
+
+// queueFilter reads the queue's query: state (default ready for
+// provisioning), profession, worksiteType and overdue.
+func (s *Server) queueFilter(c *gin.Context) (store.ApplicationFilter, bool, error) {
+	f := store.ApplicationFilter{State: c.DefaultQuery("state", string(domain.AppReady)), Profession: c.Query("profession"),
+		LocationType: c.Query("worksiteType")}
+	fe := domain.FieldErrors{}
+	switch domain.ApplicationState(f.State) {
 	case domain.AppWaiting, domain.AppReady, domain.AppProvisioned, domain.AppRejected, domain.AppSentBack,
 		domain.AppLapsed, domain.AppEnded, domain.AppSuspended:
 	default:
-		writeError(c, s.log, (domain.FieldErrors{"state": "must be one of waiting, ready_for_provisioning, provisioned, rejected, sent_back, lapsed, ended, suspended"}).Err())
+		fe.Add("state", "must be one of waiting, ready_for_provisioning, provisioned, rejected, sent_back, lapsed, ended, suspended")
+	}
+	if _, ok := domain.IndexProfessions(s.cfg.Policy.Professions)[f.Profession]; f.Profession != "" && !ok {
+		fe.Add("profession", "is not a profession of the policy table (see /api/v1/reference)")
+	}
+	if _, ok := domain.IndexWorksiteTypes(s.cfg.Policy.WorksiteTypes)[domain.LocationType(f.LocationType)]; f.LocationType != "" && !ok {
+		fe.Add("worksiteType", "is not a worksite type of the policy table (see /api/v1/reference)")
+	}
+	overdue := false
+	switch c.Query("overdue") {
+	case "", "false":
+	case "true":
+		overdue = true
+	default:
+		fe.Add("overdue", "must be true or false")
+	}
+	return f, overdue, fe.Err()
+}
+
+// sponsorshipRequests lists the sponsorship requests at the :id worksite
+// that wait for an authorizer; only its active authorizer members (and the team) see them.
+func (s *Server) sponsorshipRequests(c *gin.Context) {
+	p := principal(c)
+	if p == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
 		return
 	}
-	rows, err := s.store.ListApplications(c.Request.Context(), state, 0)
+	w, err := s.lookupWorksite(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	worksites, err := s.store.ListWorksites(c.Request.Context(), store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview)})
+	var authorizers []string
+	if m, err := s.liveMembership(c, w.ID); err == nil {
+		for _, x := range m.Members {
+			if x.Active && x.UserType == domain.Authorizer {
+				authorizers = append(authorizers, x.Subject)
+			}
+		}
+	}
+	if !s.authorize(c, authz.ReadSponsorshipRequests, authz.Resource{Sponsors: authorizers}) {
+		return
+	}
+	rows, err := s.store.SponsorshipRequests(c.Request.Context(), w.ID)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"applications": rows, "worksitesAwaitingApproval": worksites})
+	out := make([]gin.H, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, gin.H{"subject": r.Subject, "name": r.Name, "profession": r.Profession,
+			"requestedAt": r.Application.SponsorshipRequestedAt, "needsResidencyDates": r.Profession == domain.ProfResident})
+	}
+	c.JSON(http.StatusOK, gin.H{"worksiteId": w.ID, "requests": out})
 }
 
 // decideApplication is the team's provision, reject or send back.
@@ -136,8 +225,8 @@ func (s *Server) decideApplication(update string) gin.HandlerFunc {
 			return
 		}
 		req.Reason = strings.TrimSpace(req.Reason)
-		if update != workflows.UpdateProvisionApplication && req.Reason == "" {
-			writeError(c, s.log, (domain.FieldErrors{"reason": "is required"}).Err())
+		if err := requiredReason(req.Reason); err != nil && update != workflows.UpdateProvisionApplication {
+			writeError(c, s.log, err)
 			return
 		}
 		if r := req.BusinessRole; r != nil && (strings.TrimSpace(r.RoleContext) == "" || strings.TrimSpace(r.FunctionalDescription) == "") {
@@ -247,4 +336,52 @@ func (s *Server) approveSponsorship(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"message": "sponsorship approved"})
+}
+
+// suspendPerson is the team's suspension (or reinstatement) of a person's
+// CareConnect access at every worksite, with the reason; the workflow
+// audits it with the caller and suspends or restores provisioned access.
+func (s *Server) suspendPerson(suspend bool) gin.HandlerFunc {
+	update := workflows.UpdateReinstateAccess
+	if suspend {
+		update = workflows.UpdateSuspendAccess
+	}
+	return func(c *gin.Context) {
+		if !s.authorize(c, authz.TeamSuspendPerson, authz.Resource{}) {
+			return
+		}
+		var req struct {
+			Reason string `json:"reason"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		req.Reason = strings.TrimSpace(req.Reason)
+		if err := requiredReason(req.Reason); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		st, err := s.userUpdate(c, c.Param("subject"), update,
+			workflows.AccessDecision{Actor: principal(c).Subject, Reason: req.Reason, RequestID: requestID(c)})
+		if err != nil {
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				err = domain.Errorf(domain.ENOTFOUND, "no person with that subject has signed in")
+			}
+			writeError(c, s.log, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": st})
+	}
+}
+
+// requiredReason checks a trimmed reason the caller must give.
+func requiredReason(reason string) error {
+	switch {
+	case reason == "":
+		return (domain.FieldErrors{"reason": "is required: say why"}).Err()
+	case len(reason) > 1000:
+		return (domain.FieldErrors{"reason": "must be at most 1000 characters"}).Err()
+	}
+	return nil
 }

@@ -539,8 +539,8 @@ func (s *Server) worksiteChange(c *gin.Context, worksiteID, update string, reaso
 		return
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
-	if reasonRequired && req.Reason == "" {
-		writeError(c, s.log, (domain.FieldErrors{"reason": "is required"}).Err())
+	if err := requiredReason(req.Reason); err != nil && reasonRequired {
+		writeError(c, s.log, err)
 		return
 	}
 	p := principal(c)

@@ -269,6 +269,8 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"BusinessRole", domain.BusinessRole{}, false},
 		{"Question", domain.Question{}, false},
 		{"QueuedApplication", store.QueuedApplication{}, false},
+		{"FunnelStep", domain.FunnelStep{}, false},
+		{"AccessSuspension", domain.AccessSuspension{}, false},
 		{"ApplicationRequest", applicationRequest{}, true},
 		// The decision body is an anonymous struct in decideApplication; this mirrors it.
 		{"ApplicationDecision", struct {

@@ -67,7 +67,9 @@ type Store interface {
 	MemberWorksites(ctx context.Context, subject string) ([]store.MemberWorksite, error)
 	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
 	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
-	ListApplications(ctx context.Context, state string, limit int) ([]store.QueuedApplication, error)
+	ListApplications(ctx context.Context, f store.ApplicationFilter) ([]store.QueuedApplication, error)
+	SponsorshipRequests(ctx context.Context, worksiteID string) ([]store.QueuedApplication, error)
+	Funnel(ctx context.Context) ([]domain.FunnelCount, error)
 	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
 
 	// RecordLearningHubEvent stores an event once; a second call with its ID reports duplicate. Errors: EUNAVAILABLE.
@@ -170,6 +172,7 @@ func New(d Deps) *Server {
 	v1.GET("/me/applications", s.myApplications)
 	v1.POST("/me/applications", s.submitApplication)
 	v1.POST("/me/applications/:worksite/sponsorship-request", s.requestSponsorship)
+	v1.GET("/worksites/:id/sponsorship-requests", s.sponsorshipRequests)
 	v1.POST("/worksites/:id/sponsorships/:subject/approve", s.approveSponsorship)
 	v1.GET("/me/worksites", s.myWorksites)
 	v1.GET("/worksites/search", s.searchWorksites)
@@ -193,7 +196,11 @@ func New(d Deps) *Server {
 	staff := v1.Group("/staff")
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
+	staff.POST("/people/:subject/suspend", s.suspendPerson(true))
+	staff.POST("/people/:subject/reinstate", s.suspendPerson(false))
 	staff.GET("/applications", s.applicationQueue)
+	staff.GET("/funnel", s.funnel)
+	staff.GET("/funnel.svg", s.funnelSVG)
 	staff.POST("/applications/:subject/:worksite/provision", s.decideApplication(workflows.UpdateProvisionApplication))
 	staff.POST("/applications/:subject/:worksite/reject", s.decideApplication(workflows.UpdateRejectApplication))
 	staff.POST("/applications/:subject/:worksite/send-back", s.decideApplication(workflows.UpdateSendBackApplication))
@@ -303,7 +310,11 @@ func (s *Server) reference(c *gin.Context) {
 		"locationTypes": s.cfg.Policy.WorksiteTypes,
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,
-		"professions":   s.cfg.Policy.Professions,
-		"questions":     s.cfg.Policy.Questions,
+		// The Temporal Web UI, for the team console's links to each workflow;
+		// empty hides the links.
+		"temporalUi":        s.cfg.Temporal.UIURL,
+		"temporalNamespace": s.cfg.Temporal.Namespace,
+		"professions":       s.cfg.Policy.Professions,
+		"questions":         s.cfg.Policy.Questions,
 	})
 }

@@ -1,15 +1,20 @@
 package app_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
+
 	"careconnect/app/apptest"
 	"careconnect/devidp"
 	"careconnect/domain"
 	"careconnect/learninghub"
+	"careconnect/workflows"
 )
 
 // appOf returns the caller's application at worksite id.
@@ -143,6 +148,31 @@ func TestApplicationToProvisioning(t *testing.T) {
 	}
 	if again := env.Staff(http.MethodPost, "/api/v1/staff/applications/"+subject+"/"+id+"/provision", map[string]any{}); again.Status != http.StatusUnprocessableEntity {
 		t.Errorf("provisioning twice: got %d; want 422", again.Status)
+	}
+
+	// The Temporal Web UI's filters find both workflows by their typed search attributes.
+	for query, wantID := range map[string]string{
+		fmt.Sprintf("CareConnectWorksiteID = '%s' AND CareConnectStatus = 'provisioned' AND CareConnectProfession = 'physician'", id):              workflows.UserWorkflowID(subject),
+		fmt.Sprintf("CareConnectWorksiteID = '%s' AND CareConnectStatus = 'approved' AND WorkflowType = '%s'", id, workflows.WorksiteWorkflowName): workflows.WorksiteWorkflowID(id),
+	} {
+		var found []string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			res, err := env.Main.Temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+				Namespace: env.Config.Temporal.Namespace, Query: query})
+			if err != nil {
+				t.Fatalf("list workflows %q: %v", query, err)
+			}
+			found = found[:0]
+			for _, e := range res.GetExecutions() {
+				found = append(found, e.GetExecution().GetWorkflowId())
+			}
+			if len(found) == 1 && found[0] == wantID {
+				break
+			}
+		}
+		if len(found) != 1 || found[0] != wantID {
+			t.Errorf("workflows matching %q = %v; want [%s]", query, found, wantID)
+		}
 	}
 }
 

@@ -225,6 +225,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 			"profession": domain.ProfResident, "reason": "matrix",
 			"professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}),
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}, nil},
+		// A worksite's sponsorship requests: its authorizers (the victim) and the team; others learn nothing.
+		{http.MethodGet, "/api/v1/worksites/:id/sponsorship-requests", site + "/sponsorship-requests", none,
+			[nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
+		// The team's funnel.
+		{http.MethodGet, "/api/v1/staff/funnel", "/api/v1/staff/funnel", none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/funnel.svg", "/api/v1/staff/funnel.svg", none, teamOnly, nil},
+		// The team's suspension of a person; a blank reason is refused after authorization.
+		{http.MethodPost, "/api/v1/staff/people/:subject/suspend", "/api/v1/staff/people/" + victim.Subject + "/suspend", obj(map[string]any{"reason": ""}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		{http.MethodPost, "/api/v1/staff/people/:subject/reinstate", "/api/v1/staff/people/" + victim.Subject + "/reinstate", obj(map[string]any{"reason": ""}),
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		// Public reference data.
 		{http.MethodGet, "/api/v1/reference", "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}, nil},
 		// Last, as it ends the worksite: its administrator closes it (then the team

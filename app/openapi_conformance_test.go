@@ -732,6 +732,24 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 		t.Fatalf("queue = %+v; want the physician's application at %s", queue.Applications, id)
 	}
 	want("the queue by state", c.Staff(http.MethodGet, "/api/v1/staff/applications?state=provisioned", nil), http.StatusOK)
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/applications?profession=physician&worksiteType=community_private_practice&overdue=false", nil); res.Status != http.StatusOK ||
+		!strings.Contains(string(res.Body), `"workflowId":"user/`+subject+`"`) || !strings.Contains(string(res.Body), `"worksitesAwaitingApproval":[]`) {
+		t.Errorf("the queue by profession and type: got %d %s; want 200 with the physician's application and no worksites", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/applications?profession=pharmacist", nil); !strings.Contains(string(res.Body), `"applications":[]`) {
+		t.Errorf("the queue for pharmacists: got %d %s; want no applications", res.Status, res.Body)
+	}
+	// The policy tables come from configuration, so the document cannot list them: the server refuses.
+	want("the queue by an unknown profession", c.Staff(http.MethodGet, "/api/v1/staff/applications?profession=wizard", nil), http.StatusBadRequest)
+	want("the queue by an unknown worksite type", c.Staff(http.MethodGet, "/api/v1/staff/applications?worksiteType=castle", nil), http.StatusBadRequest)
+	want("the queue with overdue=maybe", bad.Staff(http.MethodGet, "/api/v1/staff/applications?overdue=maybe", nil), http.StatusBadRequest)
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/funnel", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"step":"provisioning","label":"Provision access","waitingOn":"enrolment_team","count":`) {
+		t.Errorf("the funnel: got %d %s; want 200 with the provisioning step", res.Status, res.Body)
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/funnel.svg", nil); res.Status != http.StatusOK || !strings.HasPrefix(string(res.Body), "<svg") ||
+		!strings.Contains(string(res.Body), "<title id=\"funnel-title\">") || !strings.Contains(string(res.Body), "Provision access") {
+		t.Errorf("the funnel chart: got %d %.200s; want an SVG with a title and the steps", res.Status, res.Body)
+	}
 	want("the queue as an applicant", phys.Do(http.MethodGet, "/api/v1/staff/applications", "", nil), http.StatusForbidden)
 	want("the queue anonymously", bad.Do(http.MethodGet, "/api/v1/staff/applications", "", nil), http.StatusUnauthorized)
 
@@ -772,6 +790,17 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 	if res := resident.Send(http.MethodPost, request, nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "sponsorshipRequestedAt") {
 		t.Errorf("request sponsorship: got %d %s; want 200 with the request recorded", res.Status, res.Body)
 	}
+	var requests struct {
+		Requests []struct {
+			Subject             string `json:"subject"`
+			NeedsResidencyDates bool   `json:"needsResidencyDates"`
+		} `json:"requests"`
+	}
+	phys.Do(http.MethodGet, "/api/v1/worksites/"+id+"/sponsorship-requests", "", nil).JSON(t, &requests)
+	if len(requests.Requests) != 1 || requests.Requests[0].Subject != resSubject || !requests.Requests[0].NeedsResidencyDates {
+		t.Errorf("the physician's sponsorship requests = %+v; want the resident's, needing residency dates", requests.Requests)
+	}
+	want("sponsorship requests as the resident", resident.Do(http.MethodGet, "/api/v1/worksites/"+id+"/sponsorship-requests", "", nil), http.StatusNotFound)
 	want("sponsor without the residency's dates", phys.PostJSON(sponsor(resSubject), map[string]any{}), http.StatusBadRequest)
 	want("sponsor with the residency ending before it starts", phys.PostJSON(sponsor(resSubject),
 		map[string]string{"residencyStart": end.Format(time.RFC3339), "residencyEnd": start.Format(time.RFC3339)}), http.StatusBadRequest)
@@ -813,6 +842,29 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 	want("send back", c.Staff(http.MethodPost, decide(subject, sentBack, "send-back"), map[string]any{"reason": "answer the questionnaire again"}),
 		http.StatusOK)
 	want("apply again once sent back", phys.PostJSON(mine, apply(sentBack, true)), http.StatusCreated)
+
+	// The team suspends the physician's access everywhere, then reinstates it.
+	person := "/api/v1/staff/people/" + url.PathEscape(subject)
+	want("reinstate someone not suspended", c.Staff(http.MethodPost, person+"/reinstate", map[string]any{"reason": "x"}), http.StatusConflict)
+	want("suspend without a reason", bad.Staff(http.MethodPost, person+"/suspend", map[string]any{"reason": " "}), http.StatusBadRequest)
+	want("suspend as the applicant", phys.PostJSON(person+"/suspend", map[string]any{"reason": "x"}), http.StatusForbidden)
+	want("suspend someone unknown", c.Staff(http.MethodPost, "/api/v1/staff/people/nobody-signed-in/suspend", map[string]any{"reason": "x"}),
+		http.StatusNotFound)
+	res := c.Staff(http.MethodPost, person+"/suspend", map[string]any{"reason": "privacy audit finding"})
+	var us struct {
+		Status domain.UserStatus `json:"status"`
+	}
+	res.JSON(t, &us)
+	if a := appOf(us.Status, id); res.Status != http.StatusOK || us.Status.AccessSuspended == nil || a == nil || a.State != domain.AppSuspended {
+		t.Errorf("suspend: got %d, suspension %+v, application %+v; want 200, suspended", res.Status, us.Status.AccessSuspended, a)
+	}
+	want("suspend twice", c.Staff(http.MethodPost, person+"/suspend", map[string]any{"reason": "again"}), http.StatusConflict)
+	res = c.Staff(http.MethodPost, person+"/reinstate", map[string]any{"reason": "finding closed"})
+	us.Status = domain.UserStatus{}
+	res.JSON(t, &us)
+	if a := appOf(us.Status, id); res.Status != http.StatusOK || us.Status.AccessSuspended != nil || a == nil || a.State != domain.AppProvisioned {
+		t.Errorf("reinstate: got %d, suspension %+v, application %+v; want 200, provisioned again", res.Status, us.Status.AccessSuspended, a)
+	}
 }
 
 // mustAccountChecked registers persona's account through c and returns

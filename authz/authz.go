@@ -36,13 +36,17 @@ const (
 	SubmitApplication Action = "self.application.submit"
 	// An authorizer who is an active member of the worksite and provisioned there.
 	ApproveSponsorship Action = "sponsorship.approve"
-	ReadOwnWorksites   Action = "self.worksites.read"
+	// ReadSponsorshipRequests lists a worksite's sponsorship requests: its
+	// active authorizer members (Resource.Sponsors) and the team.
+	ReadSponsorshipRequests Action = "sponsorship.requests.read"
+	ReadOwnWorksites        Action = "self.worksites.read"
 	// The enrolment team only.
 	TeamListWorksites     Action = "team.worksites.list"
 	TeamReadWorksite      Action = "team.worksite.read"
 	TeamDecideWorksite    Action = "team.worksite.decide"
 	TeamReadPerson        Action = "team.person.read"
 	TeamChangeProfession  Action = "team.person.profession"
+	TeamSuspendPerson     Action = "team.person.suspend"
 	TeamClassifyWorksite  Action = "team.worksite.classify"
 	TeamSuspendWorksite   Action = "team.worksite.suspend"
 	TeamListApplications  Action = "team.applications.list"
@@ -120,6 +124,13 @@ func sponsor(p domain.Principal, r Resource) error {
 	return nil
 }
 
+func authorizerOrTeam(p domain.Principal, r Resource) error {
+	if p.Role == domain.RoleTeam || (p.Role == domain.RoleApplicant && slices.Contains(r.Sponsors, p.Subject)) {
+		return nil
+	}
+	return errNotYours
+}
+
 func adminOrTeam(p domain.Principal, r Resource) error {
 	if p.Role == domain.RoleTeam || (p.Role == domain.RoleApplicant && slices.Contains(r.Admins, p.Subject)) {
 		return nil
@@ -129,31 +140,33 @@ func adminOrTeam(p domain.Principal, r Resource) error {
 
 // policy is the whole authorization policy.
 var policy = map[Action]rule{
-	ReadOwnStatus:         self,
-	RegisterAccount:       self,
-	ReadOwnAccount:        self,
-	UpdateOwnAccount:      self,
-	ResetOwnPassword:      self,
-	RegisterWorksite:      withAccount,
-	ReadWorksite:          adminOrTeam,
-	ReadMembers:           adminOrTeam,
-	CloseWorksite:         adminOrTeam,
-	ManageWorksite:        admin,
-	SearchWorksites:       signedIn,
-	RequestJoin:           withAccount,
-	AcceptInvitation:      withAccount,
-	SubmitApplication:     withAccount,
-	ApproveSponsorship:    sponsor,
-	TeamListApplications:  team,
-	TeamDecideApplication: team,
-	ReadOwnWorksites:      self,
-	TeamClassifyWorksite:  team,
-	TeamSuspendWorksite:   team,
-	TeamListWorksites:     team,
-	TeamReadWorksite:      team,
-	TeamDecideWorksite:    team,
-	TeamReadPerson:        team,
-	TeamChangeProfession:  team,
+	ReadOwnStatus:           self,
+	RegisterAccount:         self,
+	ReadOwnAccount:          self,
+	UpdateOwnAccount:        self,
+	ResetOwnPassword:        self,
+	RegisterWorksite:        withAccount,
+	ReadWorksite:            adminOrTeam,
+	ReadMembers:             adminOrTeam,
+	CloseWorksite:           adminOrTeam,
+	ManageWorksite:          admin,
+	SearchWorksites:         signedIn,
+	RequestJoin:             withAccount,
+	AcceptInvitation:        withAccount,
+	SubmitApplication:       withAccount,
+	ApproveSponsorship:      sponsor,
+	ReadSponsorshipRequests: authorizerOrTeam,
+	TeamListApplications:    team,
+	TeamDecideApplication:   team,
+	ReadOwnWorksites:        self,
+	TeamClassifyWorksite:    team,
+	TeamSuspendWorksite:     team,
+	TeamListWorksites:       team,
+	TeamReadWorksite:        team,
+	TeamDecideWorksite:      team,
+	TeamReadPerson:          team,
+	TeamChangeProfession:    team,
+	TeamSuspendPerson:       team,
 }
 
 // Authorize says whether p may take action a on r. A nil principal is

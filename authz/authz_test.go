@@ -103,6 +103,7 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{authz.TeamDecideWorksite, carolAdmins, teamOnly},
 		{authz.TeamReadPerson, aliceOwns, teamOnly},
 		{authz.TeamChangeProfession, aliceOwns, teamOnly},
+		{authz.TeamSuspendPerson, aliceOwns, teamOnly},
 		// Applying for access needs an account, like joining a worksite.
 		{authz.SubmitApplication, authz.Resource{HasAccount: true}, ownImplicit},
 		{authz.SubmitApplication, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
@@ -121,6 +122,11 @@ func TestAuthorizeMatrix(t *testing.T) {
 		// Nobody may sponsor at a worksite without sponsors, the team included.
 		{authz.ApproveSponsorship, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EFORBIDDEN, domain.EFORBIDDEN,
 			domain.EFORBIDDEN, domain.EFORBIDDEN}},
+		// A worksite's authorizers and the team read its sponsorship requests; others learn nothing.
+		{authz.ReadSponsorshipRequests, authz.Resource{Sponsors: []string{carol.Subject}}, want{domain.EUNAUTHORIZED,
+			domain.ENOTFOUND, domain.ENOTFOUND, ok, ok}},
+		{authz.ReadSponsorshipRequests, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.ENOTFOUND, domain.ENOTFOUND,
+			domain.ENOTFOUND, ok}},
 		// A team member listed as a sponsor is still judged by role, not by subject.
 		{authz.ApproveSponsorship, authz.Resource{Sponsors: []string{helen.Subject}}, want{domain.EUNAUTHORIZED,
 			domain.EFORBIDDEN, domain.EFORBIDDEN, domain.EFORBIDDEN, domain.EFORBIDDEN}},
@@ -156,8 +162,8 @@ func TestActionsListsEveryRuleOnce(t *testing.T) {
 		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.ReadMembers, authz.CloseWorksite,
 		authz.ManageWorksite, authz.SearchWorksites, authz.RequestJoin, authz.AcceptInvitation, authz.ReadOwnWorksites,
 		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
-		authz.TeamChangeProfession, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
-		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication, authz.ApproveSponsorship}
+		authz.TeamChangeProfession, authz.TeamSuspendPerson, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
+		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication, authz.ApproveSponsorship, authz.ReadSponsorshipRequests}
 	seen := map[authz.Action]int{}
 	for i, a := range acts {
 		seen[a]++

@@ -289,6 +289,21 @@ func ApplicationRequirements(p Profession, w WorksiteFacts, person PersonFacts, 
 }
 
 // Ready reports whether every requirement holds.
+// Blocker is the application's first outstanding requirement: what it
+// waits for and who must act. A decided application has none.
+func (a Application) Blocker() (Requirement, bool) {
+	if !a.Open() {
+		return Requirement{}, false
+	}
+	for _, r := range a.Requirements {
+		if !r.Done {
+			return r, true
+		}
+	}
+	return Requirement{}, false
+}
+
+// Ready says whether every requirement holds.
 func Ready(rs []Requirement) bool {
 	for _, r := range rs {
 		if !r.Done {

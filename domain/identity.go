@@ -122,9 +122,19 @@ type UserStatus struct {
 	// AgreementAcknowledgedAt is when the person acknowledged the HPCAA on LearningHub.
 	AgreementAcknowledgedAt *time.Time `json:"agreementAcknowledgedAt,omitempty"`
 	// Applications are the person's access applications, one per worksite.
-	Applications []Application   `json:"applications,omitempty"`
-	Timeline     []TimelineEvent `json:"timeline"`
-	Seq          int             `json:"seq"`
+	Applications []Application `json:"applications,omitempty"`
+	// AccessSuspended is set while the enrolment team has suspended the
+	// person's access (every worksite); provisioning waits until reinstated.
+	AccessSuspended *AccessSuspension `json:"accessSuspended,omitempty"`
+	Timeline        []TimelineEvent   `json:"timeline"`
+	Seq             int               `json:"seq"`
+}
+
+// AccessSuspension is the enrolment team's suspension of a person's access.
+type AccessSuspension struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
 }
 
 // UserWorksite is one of a person's memberships, as their status shows it.

@@ -20,9 +20,14 @@ type applicationRow struct {
 	State        string
 	SubmittedAt  time.Time
 	ReadySince   *time.Time
-	AppJSON      string `gorm:"column:app_json"`
-	Seq          int
-	UpdatedAt    time.Time
+	// Blocker and WaitingOn are the first outstanding requirement's key and party.
+	Blocker                string
+	WaitingOn              string
+	SponsorshipRequestedAt *time.Time
+	Sponsored              bool
+	AppJSON                string `gorm:"column:app_json"`
+	Seq                    int
+	UpdatedAt              time.Time
 }
 
 func (applicationRow) TableName() string { return "applications" }
@@ -35,11 +40,16 @@ func (s *Store) SaveApplication(ctx context.Context, subject, name, profession s
 	}
 	row := applicationRow{Subject: subject, WorksiteID: a.Worksite.ID, Name: name, Profession: profession,
 		LocationType: string(a.Worksite.Type.Type), State: string(a.State), SubmittedAt: a.SubmittedAt.UTC(),
-		ReadySince: utcPtr(a.ReadySince), AppJSON: string(js), Seq: seq, UpdatedAt: time.Now().UTC()}
+		ReadySince: utcPtr(a.ReadySince), SponsorshipRequestedAt: utcPtr(a.SponsorshipRequestedAt), Sponsored: a.Sponsorship != nil,
+		AppJSON: string(js), Seq: seq, UpdatedAt: time.Now().UTC()}
+	if b, ok := a.Blocker(); ok {
+		row.Blocker, row.WaitingOn = b.Key, string(b.WaitingOn)
+	}
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "subject"}, {Name: "worksite_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"name", "profession", "location_type", "state", "submitted_at", "ready_since", "app_json", "seq", "updated_at"}),
-		Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "applications.seq <= excluded.seq"}}},
+		Columns: []clause.Column{{Name: "subject"}, {Name: "worksite_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "profession", "location_type", "state", "submitted_at", "ready_since",
+			"blocker", "waiting_on", "sponsorship_requested_at", "sponsored", "app_json", "seq", "updated_at"}),
+		Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "applications.seq <= excluded.seq"}}},
 	}).Create(&row).Error)
 }
 
@@ -49,27 +59,76 @@ type QueuedApplication struct {
 	Name        string             `json:"name"`
 	Profession  string             `json:"profession"`
 	Application domain.Application `json:"application"`
+	// BusinessDaysWaiting and WorkflowID are filled in by the API.
+	BusinessDaysWaiting int    `json:"businessDaysWaiting"`
+	WorkflowID          string `json:"workflowId"`
 }
 
-// ListApplications lists applications in state (all when empty), those
-// waiting longest for the team first.
-func (s *Store) ListApplications(ctx context.Context, state string, limit int) ([]QueuedApplication, error) {
-	if limit <= 0 || limit > 500 {
-		limit = 100
+// ApplicationFilter narrows ListApplications. Zero values match everything.
+type ApplicationFilter struct {
+	State        string
+	Profession   string
+	LocationType string
+	Limit        int
+}
+
+// ListApplications lists the applications f selects, those waiting
+// longest for the team first.
+func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]QueuedApplication, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
 	}
 	q := s.db.WithContext(ctx).Model(&applicationRow{})
-	if state != "" {
-		q = q.Where("state = ?", state)
+	for col, v := range map[string]string{"state": f.State, "profession": f.Profession, "location_type": f.LocationType} {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
 	}
 	var rows []applicationRow
-	if err := q.Order("ready_since").Order("submitted_at").Order("subject").Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
+	return queued(rows)
+}
+
+func queued(rows []applicationRow) ([]QueuedApplication, error) {
 	out := make([]QueuedApplication, len(rows))
 	for i, r := range rows {
 		out[i] = QueuedApplication{Subject: r.Subject, Name: r.Name, Profession: r.Profession}
 		if err := json.Unmarshal([]byte(r.AppJSON), &out[i].Application); err != nil {
 			return nil, fmt.Errorf("store: application of %s: %w", r.Subject, err)
+		}
+	}
+	return out, nil
+}
+
+// SponsorshipRequests lists the open applications at a worksite whose
+// applicant asked for a sponsor and has none yet, oldest request first.
+func (s *Store) SponsorshipRequests(ctx context.Context, worksiteID string) ([]QueuedApplication, error) {
+	var rows []applicationRow
+	if err := s.db.WithContext(ctx).Where("worksite_id = ? AND state IN ? AND sponsorship_requested_at IS NOT NULL AND NOT sponsored",
+		worksiteID, []string{string(domain.AppWaiting), string(domain.AppReady)}).
+		Order("sponsorship_requested_at").Order("subject").Limit(500).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	return queued(rows)
+}
+
+// Funnel counts people, worksites and applications by where they wait.
+func (s *Store) Funnel(ctx context.Context) ([]domain.FunnelCount, error) {
+	var out []domain.FunnelCount
+	for _, q := range []struct{ kind, sql string }{
+		{"person", "SELECT state, '' AS blocker, waiting_on, COUNT(*) AS count FROM people GROUP BY state, waiting_on"},
+		{"worksite", "SELECT state, '' AS blocker, waiting_on, COUNT(*) AS count FROM worksites GROUP BY state, waiting_on"},
+		{"application", "SELECT state, blocker, waiting_on, COUNT(*) AS count FROM applications GROUP BY state, blocker, waiting_on"},
+	} {
+		var rows []domain.FunnelCount
+		if err := s.db.WithContext(ctx).Raw(q.sql).Scan(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			r.Kind = q.kind
+			out = append(out, r)
 		}
 	}
 	return out, nil

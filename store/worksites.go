@@ -217,6 +217,9 @@ type WorksiteSummary struct {
 	Escalated         bool                `json:"escalated"`
 	Breached          bool                `json:"breached"`
 	RegisteredAt      time.Time           `json:"registeredAt"`
+	// BusinessDaysWaiting and WorkflowID are filled in by the API.
+	BusinessDaysWaiting int    `json:"businessDaysWaiting,omitempty"`
+	WorkflowID          string `json:"workflowId,omitempty"`
 }
 
 // WorksiteFilter narrows ListWorksites. Zero values match everything.

@@ -3,6 +3,13 @@
 package worker
 
 import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -30,4 +37,34 @@ func Register(r interface {
 	r.RegisterWorkflowWithOptions(workflows.WorksiteEnrolment, workflow.RegisterOptions{Name: workflows.WorksiteWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UserEnrolment, workflow.RegisterOptions{Name: workflows.UserWorkflowName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
+}
+
+// EnsureSearchAttributes registers the enrolment workflows' search
+// attributes in namespace, adding only the missing ones; a worker calls it
+// before it polls, so the workflows' upserts and the Web UI's filters work
+// on a fresh Temporal as on the dev server.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("worker: list search attributes: %w", err)
+	}
+	missing := map[string]enums.IndexedValueType{}
+	for name, typ := range workflows.SearchAttributes() {
+		got, ok := have.GetCustomAttributes()[name]
+		switch {
+		case !ok:
+			missing[name] = typ
+		case got != typ:
+			return fmt.Errorf("worker: search attribute %s is registered as %s; the workflows need %s", name, got, typ)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) { // another worker registered them first
+		return fmt.Errorf("worker: add search attributes: %w", err)
+	}
+	return nil
 }

@@ -21,7 +21,18 @@ const (
 	UpdateSendBackApplication  = "send-back-application"
 	UpdateRequestSponsorship   = "request-sponsorship"
 	UpdateApproveSponsorship   = "approve-sponsorship"
+	// UpdateSuspendAccess and UpdateReinstateAccess are the enrolment team's
+	// suspension of a person's access at every worksite, and its end.
+	UpdateSuspendAccess   = "suspend-access"
+	UpdateReinstateAccess = "reinstate-access"
 )
+
+// AccessDecision is the enrolment team's suspension or reinstatement of a person.
+type AccessDecision struct {
+	Actor     string
+	Reason    string
+	RequestID string
+}
 
 // SponsorshipRequest asks the worksite's authorizers to sponsor an
 // on-behalf-of user's application; the API lists them.
@@ -166,7 +177,13 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 		}}); err != nil {
 		return err
 	}
+	if err := u.registerAccessHandlers(ctx); err != nil {
+		return err
+	}
 	ready := func(a domain.Application, _ ApplicationDecision) error {
+		if u.st.AccessSuspended != nil {
+			return domain.Errorf(domain.EUNPROCESSABLE, "this person's access is suspended; reinstate it before provisioning")
+		}
 		if a.State != domain.AppReady {
 			return domain.Errorf(domain.EUNPROCESSABLE, "the application is %s, not ready for provisioning", a.State)
 		}
@@ -196,6 +213,56 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 		u.event(ctx, "application_sent_back", a.Worksite.ID+": "+d.Reason)
 		u.appEmail(ctx, mail.KindApplicationDecided, *a, "sent_back", "your application was sent back to you: correct it and submit it again")
 	})
+}
+
+// registerAccessHandlers handles the team's suspension and reinstatement of
+// the person: each is audited with who and why, and followAccess suspends
+// or restores every provisioned application.
+func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
+	handler := func(suspend bool) func(workflow.Context, AccessDecision) (domain.UserStatus, error) {
+		return func(ctx workflow.Context, d AccessDecision) (domain.UserStatus, error) {
+			ctx = workflow.WithActivityOptions(ctx, activityOptions())
+			now := workflow.Now(ctx)
+			action := "access reinstated by the enrolment team"
+			if suspend {
+				u.st.AccessSuspended = &domain.AccessSuspension{At: now, By: d.Actor, Reason: d.Reason}
+				action = "access suspended by the enrolment team"
+			} else {
+				u.st.AccessSuspended = nil
+			}
+			u.event(ctx, map[bool]string{true: "access_suspended", false: "access_reinstated"}[suspend], action+": "+d.Reason)
+			var acts *activities.Activities
+			e := domain.AuditEvent{Key: fmt.Sprintf("user/%s/audit/%s/%d", u.in.Subject, action, u.st.Seq), At: now, Actor: d.Actor,
+				Role: string(domain.RoleTeam), Subject: "person:" + u.in.Subject, Action: action, Detail: d.Reason, RequestID: d.RequestID}
+			if err := workflow.ExecuteActivity(ctx, acts.RecordAudit, e).Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+			}
+			u.reevaluate(ctx)
+			u.project(ctx)
+			return u.st, nil
+		}
+	}
+	validator := func(suspend bool) func(workflow.Context, AccessDecision) error {
+		return func(ctx workflow.Context, d AccessDecision) error {
+			switch {
+			case d.Reason == "":
+				return appErr((domain.FieldErrors{"reason": "is required"}).Err())
+			case suspend && u.st.AccessSuspended != nil:
+				return appErr(domain.Errorf(domain.ECONFLICT, "this person's access is already suspended"))
+			case !suspend && u.st.AccessSuspended == nil:
+				return appErr(domain.Errorf(domain.ECONFLICT, "this person's access is not suspended"))
+			}
+			return appErr(u.needAccount())
+		}
+	}
+	for _, suspend := range []bool{true, false} {
+		name := map[bool]string{true: UpdateSuspendAccess, false: UpdateReinstateAccess}[suspend]
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handler(suspend),
+			workflow.UpdateHandlerOptions{Validator: validator(suspend)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (u *userRun) submitApplication(ctx workflow.Context, a SubmitApplication) (domain.UserStatus, error) {
@@ -426,15 +493,19 @@ func (u *userRun) followAccess(ctx workflow.Context, a *domain.Application) {
 			member, suspended = w.Active, w.Suspended
 		}
 	}
+	personal := u.st.AccessSuspended != nil
 	var action, change string
 	switch {
 	case !member:
 		a.State, a.Reason = domain.AppEnded, "the membership at this worksite was deactivated"
 		action, change = "access ended", "your CareConnect access from this worksite has ended: your membership there is inactive"
+	case personal && a.State == domain.AppProvisioned:
+		a.State, a.Reason = domain.AppSuspended, "the enrolment team suspended your access: "+u.st.AccessSuspended.Reason
+		action, change = "access suspended", "your CareConnect access is suspended by the enrolment team; contact them to have it reinstated"
 	case suspended && a.State == domain.AppProvisioned:
 		a.State, a.Reason = domain.AppSuspended, "the worksite is suspended"
 		action, change = "access suspended", "your CareConnect access from this worksite is suspended while the worksite is suspended"
-	case !suspended && a.State == domain.AppSuspended:
+	case !suspended && !personal && a.State == domain.AppSuspended:
 		a.State, a.Reason = domain.AppProvisioned, ""
 		action, change = "access restored", "your CareConnect access from this worksite is restored"
 	default:

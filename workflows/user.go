@@ -89,6 +89,8 @@ type userRun struct {
 	profession domain.Profession
 	// appChanges counts changes to applications; the timer loop wakes on it.
 	appChanges int
+	// visible is what the search attributes last showed.
+	visible domain.Visibility
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -355,6 +357,7 @@ func (u *userRun) email(ctx workflow.Context, kind mail.Kind, event string, seq 
 }
 
 func (u *userRun) project(ctx workflow.Context) {
+	upsertVisibility(ctx, &u.visible, u.st.Visibility())
 	var a *activities.Activities
 	if err := workflow.ExecuteActivity(ctx, a.ProjectUserStatus, u.st).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("user status projection failed", "error", err)

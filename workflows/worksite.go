@@ -84,6 +84,8 @@ type worksiteRun struct {
 	events    int // handled in this run, for continue-as-new
 	memSeq    int
 	projected int // st.Seq + memSeq at the last projection
+	// visible is what the search attributes last showed.
+	visible domain.Visibility
 }
 
 // WorksiteEnrolment is a worksite's whole life: the enrolment (declaration,
@@ -340,6 +342,7 @@ func (w *worksiteRun) flush(ctx workflow.Context) {
 func (w *worksiteRun) project(ctx workflow.Context) {
 	var a *activities.Activities
 	w.projected = w.st.Seq + w.memSeq
+	upsertVisibility(ctx, &w.visible, w.st.Visibility())
 	if err := workflow.ExecuteActivity(ctx, a.ProjectWorksiteStatus, w.st).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("worksite status projection failed", "error", err)
 	}

@@ -89,8 +89,9 @@ type coverage struct {
 func (e *Env) Checked() *Checked {
 	e.T.Helper()
 	registerHTML.Do(func() {
-		// kin-openapi has no decoder for HTML; a page is plain text to the schema.
+		// kin-openapi has no decoder for HTML or SVG; a page or chart is plain text to the schema.
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
 	})
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(api.OpenAPI())
