@@ -24,6 +24,7 @@ import (
 	"careconnect/domain"
 	"careconnect/links"
 	"careconnect/store"
+	"careconnect/web"
 	"careconnect/workflows"
 )
 
@@ -142,6 +143,13 @@ func New(d Deps) *Server {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
 			Message: "this endpoint does not accept " + c.Request.Method, RequestID: requestID(c)}})
 	})
+
+	// The web portal and the team console: embedded pages and assets that call this API.
+	portal := gin.WrapH(web.Handler())
+	e.GET("/", portal)
+	e.GET("/portal", portal)
+	e.GET("/team", portal)
+	e.GET("/static/:dir/:file", portal)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -346,6 +346,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{http.MethodGet, "/readyz", "/readyz", ok, false, true},
 			{http.MethodGet, "/metrics", "/metrics", ok, false, true},
 			{http.MethodGet, "/api/openapi.yaml", "/api/openapi.yaml", ok, false, true},
+			// The portal's pages and assets are public; their data comes from the API.
+			{http.MethodGet, "/", "/", ok, false, true},
+			{http.MethodGet, "/portal", "/portal", ok, false, true},
+			{http.MethodGet, "/team", "/team", ok, false, true},
+			{http.MethodGet, "/static/:dir/:file", "/static/js/portal.js", ok, false, true},
 			// The dev mail catcher is served in dev and test only (it shows every email).
 			{http.MethodGet, "/dev/mail", "/dev/mail", ok, true, false},
 			// The signed link is the signing authority's credential.

@@ -116,6 +116,17 @@ func TestOpenAPIConformance(t *testing.T) {
 			t.Errorf("GET %s: got %d %s; want 200", p, res.Status, res.Body)
 		}
 	}
+	// The portal's pages and assets, with their Content-Security-Policy.
+	for p, want := range map[string]string{"/": "/static/js/portal.js", "/portal": "/static/js/portal.js", "/team": "/static/js/team.js",
+		"/static/js/portal.js": "import", "/static/css/app.css": "{"} {
+		res := c.Do(http.MethodGet, p, "", nil)
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), want) || !strings.Contains(res.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+			t.Errorf("GET %s: got %d (CSP %q) %.120s; want 200 with %q under a strict CSP", p, res.Status, res.Header.Get("Content-Security-Policy"), res.Body, want)
+		}
+	}
+	if res := c.Do(http.MethodGet, "/static/js/missing.js", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("GET a missing asset: got %d; want 404", res.Status)
+	}
 	if res := c.Do(http.MethodGet, "/api/openapi.yaml", "", nil); res.Status != http.StatusOK || !bytes.Equal(res.Body, api.OpenAPI()) {
 		t.Errorf("GET /api/openapi.yaml: got %d; want 200 with the embedded document", res.Status)
 	}

@@ -91,7 +91,9 @@ func (e *Env) Checked() *Checked {
 	registerHTML.Do(func() {
 		// kin-openapi has no decoder for HTML or SVG; a page or chart is plain text to the schema.
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-		openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
+		for _, t := range []string{"image/svg+xml", "text/css", "text/javascript", "text/plain"} {
+			openapi3filter.RegisterBodyDecoder(t, openapi3filter.PlainBodyDecoder)
+		}
 	})
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(api.OpenAPI())
