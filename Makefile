@@ -16,7 +16,7 @@ endif
 CARECONNECT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: help run test vet build temporal-cli postgres
+.PHONY: help run test browser-test vet build temporal-cli postgres
 
 help: ## List the targets
 	@echo "CareConnect make targets:"
@@ -26,14 +26,25 @@ run: ## Run everything locally: Temporal dev server, worker, API and mail catche
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	CARECONNECT_TEMPORAL_DEV_SERVER_BINARY=$$TEMPORAL_BIN go run ./cmd/careconnect dev
 
-test: ## go vet, then all tests against the Temporal dev server and PostgreSQL (what CI runs)
+test: ## go vet, then all tests (browser tests included) against the Temporal dev server and PostgreSQL (what CI runs)
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	scripts/ensure-postgres.sh && \
+	scripts/ensure-browser.sh && \
 	echo "go vet ./..." && go vet ./... && \
 	echo "go test $(GO_TEST_FLAGS) ./...  (temporal CLI: $$TEMPORAL_BIN)" && \
 	CARECONNECT_TEST_TEMPORAL_CLI="$$TEMPORAL_BIN" \
 	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
+	CARECONNECT_BROWSER_TESTS=1 \
 	go test $(GO_TEST_FLAGS) ./...
+
+browser-test: ## Only the browser tests (e2e/, headless Debian Chromium); screenshots under e2e/artifacts/
+	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
+	scripts/ensure-postgres.sh && \
+	scripts/ensure-browser.sh && \
+	CARECONNECT_TEST_TEMPORAL_CLI="$$TEMPORAL_BIN" \
+	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
+	CARECONNECT_BROWSER_TESTS=1 \
+	go test $(GO_TEST_FLAGS) -v ./e2e/
 
 vet: ## go vet ./...
 	go vet ./...
