@@ -92,6 +92,8 @@ func printURLs(m *app.Main) {
 	fmt.Printf(`
 CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
 
+  Portal         %s/portal   (applicants, site administrators, authorizers)
+  Team console   %s/team     (the enrolment team: queue, subjects, funnel)
   API            %s   (OpenAPI: %s/api/openapi.yaml)
   Health         %s/healthz  %s/readyz  %s/metrics
   Mail           %s
@@ -101,7 +103,7 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
 
   Sign in        %s/auth/login   (enrolment team: %s/auth/login?as=team)
   Identity       %s
-`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
+`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
 		databaseLabel(c), m.URL(), m.URL(), identityLabel(m))
 }
 
