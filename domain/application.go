@@ -219,6 +219,9 @@ func CanApply(p Profession, w WorksiteFacts, answers map[string]bool, qs []Quest
 			fe.Add("answers."+q.ID, "must be yes: "+q.Text)
 		}
 	}
+	// The order does not matter: each unknown answer adds its own key to a
+	// map, so any iteration order gives the same FieldErrors.
+	//workflowcheck:ignore
 	for k := range answers {
 		if !hasQuestion(qs, k) {
 			fe.Add("answers."+k, "is not a question of the questionnaire")
