@@ -1,0 +1,127 @@
+package faults
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"careconnect/config"
+	"careconnect/devidp"
+	"careconnect/domain"
+	"careconnect/mail"
+	"careconnect/store"
+)
+
+// TestWorkerKilled kills the worker process with SIGKILL twice
+// mid-enrolment and starts it again each time:
+//
+//  1. between activities: two worksites have been registered and their
+//     registration emails delivered and logged; their first declaration
+//     reminders come due while no worker runs;
+//  2. during an email send: worksite A's reminder is held by the SMTP
+//     server before the message is transferred (RCPT TO unanswered), and
+//     worksite B's reminder is held after the server has accepted it but
+//     before the worker heard so.
+//
+// The enrolments complete. Every email reaches the catcher exactly once,
+// except B's reminder: the server took it and the worker died before it
+// could record that, so the retry sends it again, under the same
+// Message-ID (the limit of SMTP; see docs/faults.md).
+func TestWorkerKilled(t *testing.T) {
+	need(t)
+	t.Parallel()
+	const firstReminder = 8 * time.Second
+	front := startMailFront(t)
+	sys := startSystem(t, setup{SMTPPort: front.Port(), Schedule: func(s *config.Schedule) {
+		s.DeclarationReminders = []time.Duration{firstReminder, time.Hour, 2 * time.Hour}
+	}})
+	authA := sys.RegisterAccount(devidp.PersonaPhysician)
+	authB := sys.RegisterAccount(devidp.PersonaPhysician2)
+	adminA, adminB := adminEmail(devidp.PersonaPhysician), adminEmail(devidp.PersonaPhysician2)
+	registeredAt := time.Now()
+	a := sys.register(authA, 1)
+	b := sys.register(authB, 2)
+	regA := waitCaught(t, front.Catcher, key(a, mail.KindWorksiteRegistered, 1), 30*time.Second)
+	sys.waitEmailSent(key(a, mail.KindWorksiteRegistered, 1), 30*time.Second)
+	sys.waitEmailSent(key(b, mail.KindWorksiteRegistered, 1), 30*time.Second)
+	for _, who := range []string{adminA, adminB} { // the account emails went to the same addresses
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := front.Catcher.WaitFor(ctx, func(m mail.Caught) bool {
+			return len(m.To) == 1 && m.To[0] == who && strings.Contains(m.EventKey, string(mail.KindAccountRegistered))
+		})
+		cancel()
+		if err != nil {
+			t.Fatalf("account email to %s: %v", who, err)
+		}
+	}
+
+	// 1. Killed between activities, with the reminders not yet due.
+	sys.Worker.Kill()
+	if time.Since(registeredAt) >= firstReminder {
+		t.Fatalf("setup took %s: the reminders came due before the worker was killed", time.Since(registeredAt))
+	}
+	holdA := front.HoldNext(adminA, beforeData)
+	holdB := front.HoldNext(adminB, afterCommit)
+	time.Sleep(time.Until(registeredAt.Add(firstReminder + time.Second)))
+	remA, remB := key(a, mail.KindDeclarationReminder, 1), key(b, mail.KindDeclarationReminder, 1)
+	if n, _ := front.Copies(remA); n != 0 {
+		t.Fatalf("reminder sent with no worker running")
+	}
+	sys.Worker.Start()
+
+	// 2. Killed during the reminder sends.
+	var hA, hB *hold
+	for hA == nil || hB == nil {
+		select {
+		case hA = <-holdA:
+		case hB = <-holdB:
+		case <-time.After(90 * time.Second):
+			t.Fatalf("the restarted worker did not send the reminders (held A: %v, B: %v)", hA != nil, hB != nil)
+		}
+	}
+	sys.Worker.Kill()
+	hA.Release()
+	hB.Release()
+	// Where the kills landed: A's reminder is claimed but never reached the
+	// server; B's reached it but is not logged as sent.
+	for _, k := range []string{remA, remB} {
+		recs, err := sys.emailLog(k)
+		if err != nil || len(recs) != 1 || recs[0].Status != store.EmailPending || recs[0].Attempts != 1 {
+			t.Fatalf("email log of %s after the kill = %+v, %v; want one pending attempt", k, recs, err)
+		}
+	}
+	if n, _ := front.Copies(remA); n != 0 {
+		t.Fatalf("A's reminder reached the catcher %d times before it was transferred", n)
+	}
+	if n, _ := front.Copies(remB); n != 1 {
+		t.Fatalf("B's reminder reached the catcher %d times when the worker died; want 1", n)
+	}
+
+	// A new worker retries the sends once the killed attempts time out (30 s).
+	sys.Worker.Start()
+	sys.waitEmailSent(remA, 90*time.Second)
+	sys.waitEmailSent(remB, 90*time.Second)
+
+	// Both enrolments complete.
+	sys.sign(regA)
+	sys.sign(waitCaught(t, front.Catcher, key(b, mail.KindWorksiteRegistered, 1), time.Second))
+	sys.waitState(authA, a, domain.WorksiteAwaitingReview, 30*time.Second)
+	sys.waitState(authB, b, domain.WorksiteAwaitingReview, 30*time.Second)
+	sys.approve(a)
+	sys.approve(b)
+	sys.waitState(authA, a, domain.WorksiteApproved, 30*time.Second)
+	sys.waitState(authB, b, domain.WorksiteApproved, 30*time.Second)
+	sys.waitEmailSent(key(a, mail.KindWorksiteApproved, 1), 30*time.Second)
+	sys.waitEmailSent(key(b, mail.KindWorksiteApproved, 1), 30*time.Second)
+
+	sys.checkDeliveredOnce(front.Catcher, "worksite/"+a+"/")
+	sys.checkDeliveredOnce(front.Catcher, "worksite/"+b+"/", remB)
+	sys.checkDeliveredOnce(front.Catcher, "user/")
+	for _, k := range []string{remA, remB} {
+		recs, _ := sys.emailLog(k)
+		if len(recs) != 1 || recs[0].Attempts != 2 {
+			t.Errorf("email log of %s = %+v; want one record, sent on the second attempt", k, recs)
+		}
+	}
+}
