@@ -118,9 +118,12 @@ func (b *browser) user(t *testing.T, name string) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	p := &tab{t: t, b: b, ctx: ctx, name: name}
-	p.do(chromedp.Navigate("about:blank"))
-	return p
+	// The first run on a context creates its tab, which lives as long as
+	// that run's context: so no step timeout here.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("%s: opening a window: %v", name, err)
+	}
+	return &tab{t: t, b: b, ctx: ctx, name: name}
 }
 
 // do runs steps with the step timeout; a failure fails the test with a screenshot.

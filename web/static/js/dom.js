@@ -217,7 +217,7 @@ export function table(caption, cols, rows, opts = {}) {
   return h('div', { class: 'table-wrap' }, h('table', { class: opts.class || '' },
     h('caption', { class: opts.hideCaption ? 'visually-hidden' : '' }, caption),
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c.label)))),
-    h('tbody', {}, rows.map((r) => h('tr', { class: opts.rowClass ? opts.rowClass(r) : null },
+    h('tbody', {}, rows.map((r) => h('tr', { class: opts.rowClass ? opts.rowClass(r) : null, ...(opts.rowAttrs ? opts.rowAttrs(r) : {}) },
       cols.map((c, i) => (i === 0 && !opts.noRowHeader ? h('th', { scope: 'row' }, c.cell(r)) : h('td', {}, c.cell(r)))))))));
 }
 

@@ -59,19 +59,37 @@ const rowClass = (x) => (x.breached ? 'breached' : x.escalated ? 'escalated' : n
 /** days shows the business days waiting the API computed. */
 const days = (n) => (typeof n === 'number' ? String(n) : '—');
 
-/** reasonDialog posts {reason} (plus extra) to path after asking for the reason. */
-function reasonDialog(ctx, title, submit, path, done, method = post) {
+/**
+ * after is what follows a decision: in a queue the decided row leaves at
+ * once (the queue is read from a projection that follows a moment later);
+ * elsewhere the page is read again.
+ */
+function after(ctx, el) {
+  const row = el && el.closest('tr[data-queue-row]');
+  if (row) {
+    const table = row.closest('table');
+    row.remove();
+    if (table && !table.tBodies[0].rows.length) table.after(h('p', { class: 'empty' }, 'Nothing left here.'));
+    return;
+  }
+  ctx.reload();
+}
+
+/** reasonDialog posts {reason} to path after asking for the reason. */
+function reasonDialog(ctx, title, submit, path, done, from) {
   return ask({
     title, submit,
     fields: [field({ name: 'reason', label: 'Reason (required; recorded and emailed)', type: 'textarea', required: true })],
     onSubmit: async (form) => {
-      await method(path, { reason: val(form, 'reason') });
+      await post(path, { reason: val(form, 'reason') });
       return true;
     },
   }).then((ok) => {
     if (ok) {
       announce(done);
-      ctx.reload();
+      after(ctx, from);
+    } else if (from) {
+      from.focus();
     }
   });
 }
@@ -81,7 +99,7 @@ async function act(ctx, button, path, body, done) {
   try {
     await post(path, body);
     announce(done);
-    await ctx.reload();
+    after(ctx, button);
   } catch (err) {
     announce(err.message, 'bad');
     button.disabled = false;
@@ -132,20 +150,20 @@ async function queueView(main, ctx) {
       h('button', { type: 'button', class: 'small', 'aria-label': `Approve worksite ${w.name} (${w.id})`,
         onclick: (e) => act(ctx, e.target, `/api/v1/staff/worksites/${seg(w.id)}/approve`, {}, `Worksite ${w.id} approved.`) }, 'Approve'),
       h('button', { type: 'button', class: 'small danger', 'aria-label': `Reject worksite ${w.name} (${w.id})`,
-        onclick: () => reasonDialog(ctx, `Reject worksite ${w.name} (${w.id})`, 'Reject worksite', `/api/v1/staff/worksites/${seg(w.id)}/reject`, `Worksite ${w.id} rejected.`) }, 'Reject')) },
-  ], worksites, { empty: 'No worksites are awaiting approval.', rowClass });
+        onclick: (e) => reasonDialog(ctx, `Reject worksite ${w.name} (${w.id})`, 'Reject worksite', `/api/v1/staff/worksites/${seg(w.id)}/reject`, `Worksite ${w.id} rejected.`, e.currentTarget) }, 'Reject')) },
+  ], worksites, { empty: 'No worksites are awaiting approval.', rowClass, rowAttrs: () => ({ 'data-queue-row': '' }) });
 
   const appTable = table(`Applications: ${L.appState(f.state).toLowerCase()}`, [
     { label: 'Applicant', cell: (r) => h('a', { href: `#/people/${encodeURIComponent(r.subject)}` }, r.name) },
     { label: 'Profession', cell: (r) => L.professionLabel(reference, r.profession) },
     { label: 'Worksite', cell: (r) => h('a', { href: `#/worksites/${r.application.worksite.id}` }, `${r.application.worksite.name} (${r.application.worksite.id})`) },
     { label: 'Worksite type', cell: (r) => r.application.worksite.type ? r.application.worksite.type.label : '' },
-    { label: r.application && f.state === 'ready_for_provisioning' ? 'Ready since' : 'Submitted', cell: (r) => time(r.application.readySince || r.application.submittedAt, false) },
+    { label: f.state === 'ready_for_provisioning' ? 'Ready since' : 'Submitted', cell: (r) => time(r.application.readySince || r.application.submittedAt, false) },
     { label: 'Business days waiting', cell: (r) => days(r.businessDaysWaiting) },
     { label: 'Flags', cell: (r) => flags({ ...r.application, escalated: r.escalated ?? r.application.escalated, breached: r.breached ?? r.application.breached }) },
     { label: 'Workflow', cell: (r) => temporalLink(reference, r.workflowId || `user/${r.subject}`, `Enrolment of ${r.name}`) },
     { label: 'Actions', cell: (r) => appActions(ctx, reference, r) },
-  ], apps, { empty: 'No applications match these filters.', rowClass: (r) => rowClass({ escalated: r.escalated ?? r.application.escalated, breached: r.breached ?? r.application.breached }) });
+  ], apps, { empty: 'No applications match these filters.', rowAttrs: () => ({ 'data-queue-row': '' }), rowClass: (r) => rowClass({ escalated: r.escalated ?? r.application.escalated, breached: r.breached ?? r.application.breached }) });
 
   render(main,
     h('h1', {}, 'Queue'),
@@ -162,7 +180,7 @@ function appActions(ctx, reference, r) {
   const who = `${r.name} at ${a.worksite.id}`;
   return h('div', { class: 'actions' },
     a.state === 'ready_for_provisioning' ? h('button', { type: 'button', class: 'small', 'aria-label': `Provision ${who}`,
-      onclick: () => ask({
+      onclick: (ev) => { const from = ev.currentTarget; ask({
         title: `Provision ${who}`, submit: 'Provision access',
         fields: [
           h('p', {}, 'Leave both empty to use the default business role for the profession and worksite type.'),
@@ -179,13 +197,15 @@ function appActions(ctx, reference, r) {
       }).then((ok) => {
         if (ok) {
           announce(`${who} is provisioned; the welcome package is on its way.`);
-          ctx.reload();
+          after(ctx, from);
+        } else {
+          from.focus();
         }
-      }) }, 'Provision') : null,
+      }); } }, 'Provision') : null,
     open ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Send back ${who}`,
-      onclick: () => reasonDialog(ctx, `Send back ${who}`, 'Send back', `${base}/send-back`, `${who} sent back to the applicant.`) }, 'Send back') : null,
+      onclick: (e) => reasonDialog(ctx, `Send back ${who}`, 'Send back', `${base}/send-back`, `${who} sent back to the applicant.`, e.currentTarget) }, 'Send back') : null,
     open ? h('button', { type: 'button', class: 'small danger', 'aria-label': `Reject ${who}`,
-      onclick: () => reasonDialog(ctx, `Reject ${who}`, 'Reject application', `${base}/reject`, `${who} rejected.`) }, 'Reject') : null);
+      onclick: (e) => reasonDialog(ctx, `Reject ${who}`, 'Reject application', `${base}/reject`, `${who} rejected.`, e.currentTarget) }, 'Reject') : null);
 }
 
 // ---------------------------------------------------------------- worksites

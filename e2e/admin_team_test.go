@@ -1,0 +1,294 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"careconnect/app/apptest"
+	"careconnect/devidp"
+	"careconnect/learninghub"
+)
+
+// registerWorksite registers a worksite through the API as auth and returns its ID.
+func registerWorksite(t *testing.T, env *apptest.Env, auth, name, number, street, locationType, subOption string) string {
+	t.Helper()
+	res := env.PostJSON("/api/v1/worksites", map[string]any{
+		"name": name, "phone": "604-555-7000", "email": "front@" + strings.ToLower(strings.ReplaceAll(name, " ", "")) + ".example.ca",
+		"address":      map[string]any{"streetNumber": number, "streetName": street, "city": "Vancouver", "province": "BC", "postalCode": "V6B 1A1"},
+		"locationType": locationType, "subOption": subOption, "emr": "OSCAR",
+	}, "Authorization", auth)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("register %s: %d %s", name, res.Status, res.Body)
+	}
+	var out struct {
+		Worksite struct {
+			ID string `json:"id"`
+		} `json:"worksite"`
+	}
+	res.JSON(t, &out)
+	return out.Worksite.ID
+}
+
+// signDeclaration signs a worksite's declaration through its emailed link (over HTTP).
+func signDeclaration(t *testing.T, env *apptest.Env, adminEmail, id string) {
+	t.Helper()
+	_, token := apptest.DeclarationLink(t, waitMail(t, env, adminEmail, id))
+	if res := env.PostDeclaration(token, apptest.ValidDeclaration(t)); res.Status != http.StatusOK {
+		t.Fatalf("sign %s: %d %s", id, res.Status, res.Body)
+	}
+}
+
+// approveWorksite has the team approve id once its declaration is in.
+func approveWorksite(t *testing.T, env *apptest.Env, id string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res := env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/approve", map[string]string{})
+		if res.Status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("approve %s: %d %s", id, res.Status, res.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// readyApplicant registers persona, a worksite of theirs, signs and approves
+// it, applies and completes LearningHub: an application ready for the team.
+func readyApplicant(t *testing.T, env *apptest.Env, persona, worksite, number, street, locationType, subOption string, hpcaa bool) string {
+	t.Helper()
+	auth := env.RegisterAccount(persona)
+	email := apptest.AccountFor(persona)["email"].(string)
+	id := registerWorksite(t, env, auth, worksite, number, street, locationType, subOption)
+	signDeclaration(t, env, email, id)
+	approveWorksite(t, env, id)
+	if res := env.PostJSON("/api/v1/me/applications", map[string]any{"worksiteId": id, "answers": map[string]bool{"direct_clinical_care": true}},
+		"Authorization", auth); res.Status != http.StatusCreated {
+		t.Fatalf("apply %s: %d %s", persona, res.Status, res.Body)
+	}
+	learningHub(t, env, persona+"-course-"+id, learninghub.TypeCourseCompleted, email)
+	if hpcaa {
+		learningHub(t, env, persona+"-hpcaa-"+id, learninghub.TypeAgreementAcknowledged, email)
+	}
+	return id
+}
+
+// administratorRejectsJoinRequest: a registered nurse asks to join a
+// physician's worksite; the physician, its site administrator, rejects the
+// request in the portal, first without the required reason (shown beside
+// the field), then with one, which the nurse is emailed.
+func administratorRejectsJoinRequest(t *testing.T, b *browser) {
+	env := b.env
+	admin := env.RegisterAccount(devidp.PersonaPhysician2)
+	id := registerWorksite(t, env, admin, "Kitsilano Family Practice", "2100", "West 4th Avenue", "community_private_practice", "physician_led")
+	rn := env.RegisterAccount(devidp.PersonaRegisteredNurse)
+	rnEmail := apptest.AccountFor(devidp.PersonaRegisteredNurse)["email"].(string)
+	if res := env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "evening clinic shifts"}, "Authorization", rn); res.Status != http.StatusCreated {
+		t.Fatalf("join request: %d %s", res.Status, res.Body)
+	}
+
+	p := b.user(t, "site-admin")
+	p.signIn("/portal", devidp.PersonaPhysician2)
+	p.waitText("#todo", "Kitsilano Family Practice")
+	p.click(fmt.Sprintf(`a[href="#/worksites/%s"]`, id))
+	p.waitHeading("Kitsilano Family Practice")
+	p.waitText("main", "Maria Santos")
+	p.waitText("main", "evening clinic shifts")
+	p.shot("join-request")
+	p.click(`button[aria-label="Reject Maria Santos's join request"]`)
+	p.waitVisible("dialog[open] #f-reason")
+	p.mustBeAccessible("reject-dialog")
+	p.click("dialog[open] button[type=submit]")
+	p.waitFor(`document.querySelector('dialog[open] #f-reason-err').textContent.length > 0`, "the missing reason's error beside the field")
+	p.shot("reject-needs-reason")
+	const reason = "We only take physicians at this site"
+	p.fill("dialog[open] #f-reason", reason)
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "rejected")
+	p.waitText("main", "Join requests (0)")
+	p.waitText("main", "No join requests are waiting.")
+	p.shot("rejected")
+	m := waitMail(t, env, rnEmail, "not approved")
+	if !strings.Contains(m.Text, reason) {
+		t.Errorf("rejection email lacks the reason:\n%s", m.Text)
+	}
+	res := env.Do(http.MethodGet, "/api/v1/worksites/"+id+"/members", "", nil, "Authorization", admin)
+	if strings.Contains(string(res.Body), "Maria Santos") {
+		t.Errorf("after rejection the members view still names the nurse: %s", res.Body)
+	}
+}
+
+// teamWorksTheQueue: two applications are ready and a worksite awaits
+// approval; the team filters the queue by profession, worksite type and
+// overdue, sends one application back (the reason is required), provisions
+// the other with an overridden business role, rejects the worksite from its
+// subject page, reads a person's audit timeline, corrects a profession,
+// suspends access, follows the Temporal links and reads the funnel.
+func teamWorksTheQueue(t *testing.T, b *browser) {
+	env := b.env
+	npEmail := apptest.AccountFor(devidp.PersonaNursePractitioner)["email"].(string)
+	phEmail := apptest.AccountFor(devidp.PersonaPharmacist)["email"].(string)
+	npSite := readyApplicant(t, env, devidp.PersonaNursePractitioner, "Harbour NP Clinic", "88", "Pender Street", "community_private_practice", "np_led", true)
+	phSite := readyApplicant(t, env, devidp.PersonaPharmacist, "Granville Pharmacy", "1200", "Granville Street", "community_pharmacy", "licensed", true)
+	resident := env.RegisterAccount(devidp.PersonaResident)
+	pending := registerWorksite(t, env, resident, "Fraser Walk-in", "3400", "Fraser Street", "community_private_practice", "other")
+	signDeclaration(t, env, apptest.AccountFor(devidp.PersonaResident)["email"].(string), pending)
+
+	p := b.user(t, "team-queue")
+	p.signIn("/team", devidp.PersonaTeam)
+	p.reloadUntil("/team#/", mainHas("Daniel Tremblay")+" && "+mainHas("Amrit Gill")+" && "+mainHas("("+pending+")"), "both applications and the worksite awaiting approval")
+	p.shot("queue")
+
+	// Each queue row links to its workflow in the Temporal Web UI.
+	var links []string
+	p.eval(`[...document.querySelectorAll('main a.temporal-link')].map(a => a.href)`, &links)
+	for _, want := range []string{"/namespaces/default/workflows/worksite%2F" + pending, "/namespaces/default/workflows/user%2F"} {
+		found := false
+		for _, l := range links {
+			found = found || (strings.HasPrefix(l, temporalUI) && strings.Contains(l, want))
+		}
+		if !found {
+			t.Errorf("queue Temporal links %v; want one under %s with %s", links, temporalUI, want)
+		}
+	}
+
+	// Filters: by profession, by worksite type, overdue only.
+	p.fill("#f-profession", "pharmacist")
+	p.waitFor(`location.hash.includes('profession=pharmacist') && !document.querySelector('main .loading')`, "the profession filter applied")
+	p.waitText("main", "Amrit Gill")
+	if strings.Contains(p.mainText(), "Daniel Tremblay") {
+		t.Errorf("profession filter pharmacist still lists the nurse practitioner")
+	}
+	p.shot("filter-profession")
+	p.open("/team#/?worksiteType=community_private_practice")
+	p.waitText("main", "Daniel Tremblay")
+	if strings.Contains(p.mainText(), "Amrit Gill") {
+		t.Errorf("worksite type filter (private practice) still lists the pharmacist")
+	}
+	p.open("/team#/?overdue=true")
+	p.waitText("main", "No applications match these filters.")
+	p.shot("filter-overdue")
+
+	// Send back the nurse practitioner's application: a reason is required.
+	p.open("/team#/")
+	p.waitText("main", "Daniel Tremblay")
+	p.click(`button[aria-label="Send back Daniel Tremblay at ` + npSite + `"]`)
+	p.waitVisible("dialog[open] #f-reason")
+	p.click("dialog[open] button[type=submit]")
+	p.waitFor(`document.querySelector('dialog[open] #f-reason-err').textContent.length > 0`, "the missing reason's error beside the field")
+	p.fill("dialog[open] #f-reason", "Please use your clinic email address")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "sent back")
+	waitMail(t, env, npEmail, "")
+	p.reloadUntil("/team#/?state=sent_back", mainHas("Daniel Tremblay"), "the sent-back application under its status")
+
+	// Provision the pharmacist with an overridden business role.
+	p.open("/team#/")
+	p.waitText("main", "Amrit Gill")
+	p.click(`button[aria-label="Provision Amrit Gill at ` + phSite + `"]`)
+	p.waitVisible("dialog[open]")
+	p.fill(`dialog[open] [name="businessRole.roleContext"]`, "Pharmacy")
+	p.fill(`dialog[open] [name="businessRole.functionalDescription"]`, "Non-Prescriber Clinician")
+	p.shot("provision-override")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "provisioned")
+	if w := waitMail(t, env, phEmail, "Welcome to CareConnect"); !strings.Contains(w.Text, "Non-Prescriber Clinician") {
+		t.Errorf("welcome package lacks the overridden role:\n%s", w.Text)
+	}
+
+	// Reject the worksite awaiting approval from its subject page.
+	p.open("/team#/worksites/" + pending)
+	p.waitHeading("Fraser Walk-in")
+	p.waitText("#worksite-status", "Awaiting enrolment team review")
+	p.mustBeAccessible("worksite-subject")
+	p.clickText("main", "Reject worksite")
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Not a clinical worksite")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "rejected")
+	p.reloadUntil("/team#/worksites/"+pending, `document.querySelector('#worksite-status').innerText.includes('Rejected')`, "the worksite rejected")
+	p.waitText("main", "Audit timeline")
+	p.shot("worksite-rejected")
+
+	// A person's subject page: audit timeline, profession correction, suspension.
+	p.open("/team#/?state=sent_back")
+	p.waitText("main", "Daniel Tremblay")
+	p.clickText("main table", "Daniel Tremblay")
+	p.waitHeading("Daniel Tremblay")
+	var auditRows int
+	p.waitFor(`document.querySelectorAll('main table').length > 0`, "the tables")
+	p.eval(`[...document.querySelectorAll('main table')].find(t => t.caption && t.caption.textContent === 'Audit timeline').tBodies[0].rows.length`, &auditRows)
+	if auditRows == 0 {
+		t.Errorf("person page: the audit timeline is empty")
+	}
+	p.mustBeAccessible("person-subject")
+	p.shot("person")
+	p.fill("#f-profession", "registered_nurse")
+	p.waitVisible("#f-professionIds-college_id")
+	p.fill("#f-professionIds-college_id", "RN-7007")
+	p.fill("#profession-form #f-reason", "College register shows RN")
+	p.click("#profession-form button[type=submit]")
+	p.waitText("#announce", "profession is corrected")
+	p.waitText("#person-profession", "Registered Nurse")
+	p.clickText("main", "Suspend access")
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Audit finding")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "suspended")
+	p.shot("person-suspended")
+
+	// The funnel: the server's SVG chart, with the same numbers as a table.
+	p.open("/team#/funnel")
+	p.waitHeading("Funnel")
+	p.waitFor(`document.querySelector('#funnel-chart').complete && document.querySelector('#funnel-chart').naturalWidth > 0`, "the funnel chart to load")
+	var rows int
+	p.eval(`document.querySelectorAll('main table tbody tr').length`, &rows)
+	if rows == 0 {
+		t.Errorf("funnel: no steps listed")
+	}
+	p.mustBeAccessible("funnel")
+	p.shot("funnel")
+}
+
+// keyboardAndFocus: the portal and console can be worked from the keyboard,
+// and whatever has focus shows it.
+func keyboardAndFocus(t *testing.T, b *browser) {
+	p := b.user(t, "keyboard")
+	p.signIn("/team", devidp.PersonaTeam)
+	p.waitHeading("Queue")
+	p.eval(`(() => { document.activeElement.blur(); window.scrollTo(0, 0); return true })()`, nil)
+	seen := map[string]bool{}
+	for i := 0; i < 12; i++ {
+		p.do(keyTab())
+		var f struct {
+			Tag, Text, Outline string
+			Width              float64
+		}
+		p.eval(`(() => { const e = document.activeElement; const s = getComputedStyle(e);
+			return {tag: e.tagName, text: (e.textContent || e.name || '').trim().slice(0, 40), outline: s.outlineStyle, width: parseFloat(s.outlineWidth) || 0} })()`, &f)
+		if f.Tag == "BODY" {
+			t.Fatalf("Tab %d left focus on the body", i+1)
+		}
+		if f.Outline == "none" || f.Width < 2 {
+			t.Errorf("Tab %d: focused %s %q shows no focus outline (%s %vpx)", i+1, f.Tag, f.Text, f.Outline, f.Width)
+		}
+		seen[f.Tag+" "+f.Text] = true
+		if i == 0 && !strings.Contains(f.Text, "Skip to main content") {
+			t.Errorf("first Tab focused %s %q; want the skip link", f.Tag, f.Text)
+		}
+	}
+	if len(seen) < 8 {
+		t.Errorf("12 Tabs reached only %d controls: %v", len(seen), seen)
+	}
+	p.shot("keyboard-focus")
+}
+
+// keyTab presses the Tab key in the focused element.
+func keyTab() chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(kb.Tab) }
