@@ -1,0 +1,122 @@
+package workflows_test
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"careconnect/activities"
+	"careconnect/worker"
+	"careconnect/workflows"
+)
+
+// historiesDir holds histories recorded from a real Temporal dev server by
+// app.TestRecordHistories (see docs/determinism.md).
+const historiesDir = "testdata/histories"
+
+// recordedPaths are the histories every change must still replay, one per
+// major path of each workflow type; the replay test fails if one is missing.
+var recordedPaths = map[string]string{
+	"worksite_approved_members":     "registered, declaration signed, approved; join request, invitation, promotion, deactivation; suspended and reinstated",
+	"worksite_rejected":             "registered, declaration signed, rejected by the team (ends)",
+	"worksite_lapsed":               "declaration reminders, stalled flag, lapse (ends)",
+	"worksite_continue_as_new_run1": "membership changes until the server suggests continue-as-new",
+	"worksite_continue_as_new_run2": "the run that resumes from the carried state",
+	"user_provisioned":              "sign-in, account, application, LearningHub course and HPCAA, provisioned; sponsors an MOA",
+	"user_sponsored_deactivated":    "on-behalf-of user: join, application, sponsorship, provisioned, membership deactivated",
+	"user_timers_password_reset":    "application reminders and lapse, password reminders, expiry and reset",
+	"user_continue_as_new_run1":     "password changes until the server suggests continue-as-new",
+	"user_continue_as_new_run2":     "the run that resumes from the carried state",
+}
+
+// replayRegistry lets worker.Register register the workflows on a
+// replayer exactly as on a worker; a replay runs no activity, so activities
+// are not registered.
+type replayRegistry struct{ sdkworker.WorkflowReplayer }
+
+func (replayRegistry) RegisterActivityWithOptions(any, activity.RegisterOptions) {}
+
+// TestReplayRecordedHistories replays every recorded history against the
+// workflow code as it is now. A failure means a change would break running
+// workflows: guard it with workflow.GetVersion or, if the change is meant to
+// apply only to new workflows and the histories are obsolete, record them
+// again (docs/determinism.md).
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.Register(replayRegistry{replayer}, &activities.Activities{})
+	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	var names []string
+	types := map[string]int{}
+	continued := map[string]bool{}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		names = append(names, name)
+		t.Run(name, func(t *testing.T) {
+			h := mustLoadHistory(t, file)
+			typ := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+			types[typ]++
+			if last := h.GetEvents()[len(h.GetEvents())-1]; last.GetEventType() == enums.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW {
+				continued[typ] = true
+			}
+			if err := replayer.ReplayWorkflowHistory(logger, h); err != nil {
+				t.Fatalf("replaying %s (%s, %d events): %v", file, typ, len(h.GetEvents()), err)
+			}
+		})
+	}
+
+	// Coverage: every major path and both workflow types, each with a
+	// run that continued as new.
+	for name, path := range recordedPaths {
+		if !slices.Contains(names, name) {
+			t.Errorf("no recorded history %s/%s.json (%s)", historiesDir, name, path)
+		}
+	}
+	for _, typ := range []string{workflows.WorksiteWorkflowName, workflows.UserWorkflowName} {
+		if types[typ] == 0 {
+			t.Errorf("no recorded history of workflow type %s", typ)
+		}
+		if !continued[typ] {
+			t.Errorf("no recorded %s history that continued as new", typ)
+		}
+	}
+	for typ := range types {
+		if typ != workflows.WorksiteWorkflowName && typ != workflows.UserWorkflowName {
+			t.Errorf("history of unknown workflow type %q", typ)
+		}
+	}
+}
+
+// mustLoadHistory reads a history in the JSON form the Temporal CLI and
+// the recorder write.
+func mustLoadHistory(t *testing.T, file string) *historypb.History {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if len(h.GetEvents()) == 0 || h.GetEvents()[0].GetEventType() != enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
+		t.Fatalf("%s: does not start with WorkflowExecutionStarted", file)
+	}
+	return h
+}
