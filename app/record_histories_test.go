@@ -232,7 +232,9 @@ func runsOf(t *testing.T, env *apptest.Env, id string) []string {
 			t.Fatalf("list runs of %s: %v", id, err)
 		}
 		es := res.GetExecutions()
-		slices.SortFunc(es, func(a, b *workflowpb.WorkflowExecutionInfo) int { return a.GetStartTime().AsTime().Compare(b.GetStartTime().AsTime()) })
+		slices.SortFunc(es, func(a, b *workflowpb.WorkflowExecutionInfo) int {
+			return a.GetStartTime().AsTime().Compare(b.GetStartTime().AsTime())
+		})
 		runs = runs[:0]
 		for _, e := range es {
 			runs = append(runs, e.GetExecution().GetRunId())
