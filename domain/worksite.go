@@ -247,10 +247,17 @@ func AddressKey(a Address) string {
 }
 
 // UnitKey is the normalised unit: "Suite 101" and "#101" are both "101".
+// Prefixes are dropped until none is left ("Ste Unit 5" is "5"), so the key
+// of a key is itself and a unit has one key however it is written.
 func UnitKey(unit string) string {
 	u := NormaliseText(unit)
-	for _, p := range []string{"UNIT ", "SUITE ", "STE "} {
-		u = strings.TrimPrefix(u, p)
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, p := range []string{"UNIT ", "SUITE ", "STE "} {
+			if rest, ok := strings.CutPrefix(u, p); ok {
+				u, trimmed = rest, true
+			}
+		}
 	}
 	return u
 }
