@@ -257,38 +257,83 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.shot("funnel")
 }
 
-// keyboardAndFocus: the portal and console can be worked from the keyboard,
-// and whatever has focus shows it.
+// keyboardAndFocus: the console is worked from the keyboard alone: the
+// skip link, the header links, the filters (changed with arrow keys), the
+// route's heading taking focus; whatever has focus shows a visible outline.
 func keyboardAndFocus(t *testing.T, b *browser) {
 	p := b.user(t, "keyboard")
 	p.signIn("/team", devidp.PersonaTeam)
 	p.waitHeading("Queue")
-	p.eval(`(() => { document.activeElement.blur(); window.scrollTo(0, 0); return true })()`, nil)
+	p.waitFor(`document.activeElement.tagName === 'H1'`, "the new page's heading to take focus")
+
+	type focused struct {
+		Tag, Text, Outline string
+		Width              float64
+		Visible            bool
+	}
+	current := func() focused {
+		var f focused
+		p.eval(`(() => { const e = document.activeElement; const s = getComputedStyle(e); const r = e.getBoundingClientRect();
+			return {tag: e.tagName, text: (e.textContent || e.name || '').trim().slice(0, 40), outline: s.outlineStyle,
+				width: parseFloat(s.outlineWidth) || 0, visible: r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0} })()`, &f)
+		return f
+	}
+	mustShowFocus := func(f focused, where string) {
+		t.Helper()
+		if f.Outline == "none" || f.Width < 2 || !f.Visible {
+			t.Errorf("%s: focused %s %q shows no visible focus (outline %s %vpx, on screen %v)", where, f.Tag, f.Text, f.Outline, f.Width, f.Visible)
+		}
+	}
+
+	// From the skip link, Tab walks the header in order.
+	p.eval(`(() => { document.querySelector('.skip').focus(); return true })()`, nil)
+	mustShowFocus(current(), "skip link")
+	for _, want := range []string{"CareConnect team console", "Queue", "Worksites", "Funnel", "Find a subject", "Sign out"} {
+		p.do(key(kb.Tab))
+		f := current()
+		if !strings.Contains(f.Text, want) {
+			t.Errorf("Tab after the skip link reached %s %q; want %q", f.Tag, f.Text, want)
+		}
+		mustShowFocus(f, want)
+	}
+	// The skip link takes focus to the main region.
+	p.eval(`(() => { document.querySelector('.skip').focus(); return true })()`, nil)
+	p.do(key(kb.Enter))
+	if f := current(); f.Tag != "MAIN" {
+		t.Errorf("Enter on the skip link focused %s %q; want the main region", f.Tag, f.Text)
+	}
+	// Tab through the main region: every stop shows focus; the filters are reached.
 	seen := map[string]bool{}
-	for i := 0; i < 12; i++ {
-		p.do(keyTab())
-		var f struct {
-			Tag, Text, Outline string
-			Width              float64
-		}
-		p.eval(`(() => { const e = document.activeElement; const s = getComputedStyle(e);
-			return {tag: e.tagName, text: (e.textContent || e.name || '').trim().slice(0, 40), outline: s.outlineStyle, width: parseFloat(s.outlineWidth) || 0} })()`, &f)
+	for i := 0; i < 30; i++ {
+		p.do(key(kb.Tab))
+		f := current()
 		if f.Tag == "BODY" {
-			t.Fatalf("Tab %d left focus on the body", i+1)
+			break
 		}
-		if f.Outline == "none" || f.Width < 2 {
-			t.Errorf("Tab %d: focused %s %q shows no focus outline (%s %vpx)", i+1, f.Tag, f.Text, f.Outline, f.Width)
-		}
+		mustShowFocus(f, fmt.Sprintf("Tab %d in main", i+1))
 		seen[f.Tag+" "+f.Text] = true
-		if i == 0 && !strings.Contains(f.Text, "Skip to main content") {
-			t.Errorf("first Tab focused %s %q; want the skip link", f.Tag, f.Text)
+	}
+	for _, want := range []string{"SELECT", "INPUT", "BUTTON Apply filters"} {
+		found := false
+		for k := range seen {
+			found = found || strings.HasPrefix(k, want)
+		}
+		if !found {
+			t.Errorf("tabbing through the queue never reached %s; reached %v", want, seen)
 		}
 	}
-	if len(seen) < 8 {
-		t.Errorf("12 Tabs reached only %d controls: %v", len(seen), seen)
-	}
-	p.shot("keyboard-focus")
+	// A filter changed with the arrow keys applies itself.
+	p.eval(`(() => { document.querySelector('#f-profession').focus(); return true })()`, nil)
+	p.do(key(kb.ArrowDown))
+	p.waitFor(`location.hash.includes('profession=')`, "the profession filter applied from the keyboard")
+	p.waitHeading("Queue")
+	// Enter on a header link routes, and the new page's heading takes focus.
+	p.eval(`(() => { document.querySelector('#nav a[href="#/funnel"]').focus(); return true })()`, nil)
+	p.do(key(kb.Enter))
+	p.waitHeading("Funnel")
+	p.waitFor(`document.activeElement.tagName === 'H1' && document.activeElement.textContent === 'Funnel'`, "the funnel's heading to take focus")
+	p.shot("keyboard")
 }
 
-// keyTab presses the Tab key in the focused element.
-func keyTab() chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(kb.Tab) }
+// key presses a key in the focused element.
+func key(k string) chromedp.Action[chromedp.Void] { return chromedp.KeyEvent(k) }
