@@ -76,13 +76,16 @@ func (s *Server) funnelSVG(c *gin.Context) {
 		return
 	}
 	const labelW, barX, barMax, rowH = 280, 292, 420, 34
+	// Bars scale to the longest wait; the finished step (it only grows) is capped at full width.
 	most := 1
 	for _, st := range steps {
-		most = max(most, st.Count)
+		if !st.Finished {
+			most = max(most, st.Count)
+		}
 	}
 	bars := make([]funnelBar, len(steps))
 	for i, st := range steps {
-		w := st.Count * barMax / most
+		w := min(st.Count*barMax/most, barMax)
 		if st.Count > 0 {
 			w = max(w, 3)
 		}

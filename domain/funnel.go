@@ -18,6 +18,8 @@ type FunnelStep struct {
 	Label     string `json:"label"`
 	WaitingOn Party  `json:"waitingOn"`
 	Count     int    `json:"count"`
+	// Finished marks the step where nothing waits any more (access provisioned).
+	Finished bool `json:"finished"`
 }
 
 // funnelStep places counts on a step of the process: a row matches when
@@ -50,7 +52,7 @@ var funnelSteps = []funnelStep{
 func Funnel(counts []FunnelCount) []FunnelStep {
 	out := make([]FunnelStep, len(funnelSteps))
 	for i, s := range funnelSteps {
-		out[i] = FunnelStep{Step: s.step, Label: s.label, WaitingOn: s.waitingOn}
+		out[i] = FunnelStep{Step: s.step, Label: s.label, WaitingOn: s.waitingOn, Finished: s.isFinished}
 	}
 	for _, c := range counts {
 		for i, s := range funnelSteps {
@@ -66,13 +68,9 @@ func Funnel(counts []FunnelCount) []FunnelStep {
 
 // FunnelWaiting is the total waiting in steps: everything not finished.
 func FunnelWaiting(steps []FunnelStep) int {
-	finished := map[string]bool{}
-	for _, s := range funnelSteps {
-		finished[s.step] = s.isFinished
-	}
 	n := 0
 	for _, s := range steps {
-		if !finished[s.Step] {
+		if !s.Finished {
 			n += s.Count
 		}
 	}

@@ -30,6 +30,9 @@ func TestFunnel(t *testing.T) {
 		if s.Count != want[s.Step] {
 			t.Errorf("step %s (%s) = %d; want %d", s.Step, s.Label, s.Count, want[s.Step])
 		}
+		if s.Finished != (s.Step == "provisioned") {
+			t.Errorf("step %s finished = %v; only provisioned is", s.Step, s.Finished)
+		}
 		if s.Label == "" {
 			t.Errorf("step %s has no label", s.Step)
 		}
