@@ -123,6 +123,15 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	if strings.Contains(string(res.Body), "Maria Santos") {
 		t.Errorf("after rejection the members view still names the nurse: %s", res.Body)
 	}
+
+	// Signing out ends the session: the portal offers to sign in again.
+	p.click("#sign-out")
+	p.waitVisible("#sign-in")
+	var status int
+	p.eval(`fetch('/api/v1/me').then(r => r.status)`, &status)
+	if status != http.StatusUnauthorized {
+		t.Errorf("GET /api/v1/me after signing out: %d; want 401", status)
+	}
 }
 
 // teamWorksTheQueue: two applications are ready and a worksite awaits

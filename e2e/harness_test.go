@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ type browser struct {
 	env       *apptest.Env
 	artifacts string
 	axe       string
+	steps     atomic.Int32 // numbers screenshots in the order they were taken
 }
 
 // mustBrowser starts Chromium for t, or skips t unless CARECONNECT_BROWSER_TESTS=1.
@@ -110,7 +112,6 @@ type tab struct {
 	b    *browser
 	ctx  context.Context
 	name string
-	step int
 }
 
 // user opens a fresh, isolated window for a person.
@@ -272,7 +273,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // shot saves a full-page screenshot of the step as a test artifact.
 func (p *tab) shot(name string) {
 	p.t.Helper()
-	p.step++
+	n := p.b.steps.Add(1)
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -280,7 +281,7 @@ func (p *tab) shot(name string) {
 		p.t.Logf("%s: screenshot %s: %v", p.name, name, err)
 		return
 	}
-	p.save(fmt.Sprintf("%02d-%s-%s.png", p.step, p.name, name), png)
+	p.save(fmt.Sprintf("%03d-%s-%s.png", n, p.name, name), png)
 }
 
 func (p *tab) shotOnFailure() {

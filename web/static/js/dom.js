@@ -189,13 +189,18 @@ export async function submitting(form, fn) {
 }
 
 /** announce tells screen readers (and sighted users) what just happened. */
+let announceTimer = null;
+
 export function announce(msg, kind = 'ok') {
   const live = document.getElementById('announce');
   if (!live) return;
   live.textContent = '';
   live.className = `announce ${kind}`;
-  // A new text node after clearing makes screen readers speak it again.
+  clearTimeout(announceTimer);
+  // A new text node after clearing makes screen readers speak it again;
+  // the message then leaves the screen so that it hides nothing for long.
   setTimeout(() => { live.textContent = msg; }, 30);
+  announceTimer = setTimeout(() => { live.textContent = ''; }, 10000);
 }
 
 /** fmtDate shows an RFC 3339 time in the reader's locale; '' for the zero time. */

@@ -324,7 +324,7 @@ async function registerWorksiteView(main, ctx) {
   const form = h('form', { class: 'stack', novalidate: true, id: 'worksite-form' },
     h('fieldset', {}, h('legend', {}, 'Worksite contact'),
       field({ name: 'name', label: 'Worksite name', required: true, autocomplete: 'organization' }),
-      h('div', { class: 'grid3' },
+      h('div', { class: 'grid-contact' },
         field({ name: 'phone', label: 'Phone', type: 'tel', required: true }),
         field({ name: 'extension', label: 'Extension (optional)' }),
         field({ name: 'email', label: 'Worksite email', type: 'email', required: true }))),
@@ -562,7 +562,7 @@ async function manageView(main, ctx, id) {
         onclick: (e) => act(e.target, `${base}/join-requests/${seg(r.id)}/approve`, undefined, `${r.name} is now a member.`) }, 'Approve'),
       h('button', { type: 'button', class: 'small danger', 'aria-label': `Reject ${r.name}'s join request`,
         onclick: () => withReason(`Reject ${r.name}'s request`, 'Reject request', true, `${base}/join-requests/${seg(r.id)}/reject`, `${r.name}'s request is rejected; they have been emailed the reason.`) }, 'Reject')) },
-  ], members.joinRequests || [], { empty: 'No join requests are waiting.' });
+  ], members.joinRequests || [], { empty: 'No join requests are waiting.', hideCaption: true });
 
   const invite = h('form', { class: 'stack', novalidate: true, id: 'invite-form' },
     field({ name: 'email', label: 'Invite someone by email', type: 'email', hint: 'One address at a time. They must register with this address to accept.' }),
@@ -585,11 +585,11 @@ async function manageView(main, ctx, id) {
     { label: 'Expires', cell: (i) => time(i.expiresAt, false) },
     { label: 'Actions', cell: (i) => h('button', { type: 'button', class: 'small secondary', 'aria-label': `Resend the invitation to ${i.email}`,
       onclick: (e) => act(e.target, `${base}/invitations/${seg(i.id)}/resend`, undefined, `Invitation to ${i.email} sent again.`) }, 'Resend') },
-  ], members.invitations || [], { empty: 'No invitations are awaiting a response.' });
+  ], members.invitations || [], { empty: 'No invitations are awaiting a response.', hideCaption: true });
 
   const edit = h('form', { class: 'stack', novalidate: true, id: 'edit-worksite' },
     field({ name: 'name', label: 'Worksite name', value: w.name }),
-    h('div', { class: 'grid3' },
+    h('div', { class: 'grid-contact' },
       field({ name: 'phone', label: 'Phone', type: 'tel', value: w.phone }),
       field({ name: 'extension', label: 'Extension', value: w.extension || '' }),
       field({ name: 'email', label: 'Worksite email', type: 'email', value: w.email })),

@@ -143,7 +143,7 @@ async function queueView(main, ctx) {
     { label: 'Type', cell: (w) => L.locationLabel(reference, w.locationType) },
     { label: 'Address', cell: (w) => w.address },
     { label: 'Waiting since', cell: (w) => (w.waitingSince ? time(w.waitingSince, false) : '') },
-    { label: 'Business days waiting', cell: (w) => days(w.businessDaysWaiting) },
+    { label: 'Business days waiting', cell: (w) => days(w.businessDaysWaiting ?? 0) },
     { label: 'Flags', cell: (w) => flags(w) },
     { label: 'Workflow', cell: (w) => temporalLink(reference, w.workflowId || `worksite/${w.id}`, `Worksite ${w.id}`) },
     { label: 'Actions', cell: (w) => h('div', { class: 'actions' },
@@ -151,7 +151,7 @@ async function queueView(main, ctx) {
         onclick: (e) => act(ctx, e.target, `/api/v1/staff/worksites/${seg(w.id)}/approve`, {}, `Worksite ${w.id} approved.`) }, 'Approve'),
       h('button', { type: 'button', class: 'small danger', 'aria-label': `Reject worksite ${w.name} (${w.id})`,
         onclick: (e) => reasonDialog(ctx, `Reject worksite ${w.name} (${w.id})`, 'Reject worksite', `/api/v1/staff/worksites/${seg(w.id)}/reject`, `Worksite ${w.id} rejected.`, e.currentTarget) }, 'Reject')) },
-  ], worksites, { empty: 'No worksites are awaiting approval.', rowClass, rowAttrs: () => ({ 'data-queue-row': '' }) });
+  ], worksites, { empty: 'No worksites are awaiting approval.', hideCaption: true, rowClass, rowAttrs: () => ({ 'data-queue-row': '' }) });
 
   const appTable = table(`Applications: ${L.appState(f.state).toLowerCase()}`, [
     { label: 'Applicant', cell: (r) => h('a', { href: `#/people/${encodeURIComponent(r.subject)}` }, r.name) },
@@ -395,7 +395,7 @@ async function funnelView(main) {
       h('figcaption', { class: 'small muted' }, 'The same numbers as the table below.')),
     table('Enrolments waiting by step', [
       { label: 'Step', cell: (s) => s.label },
-      { label: 'Waiting on', cell: (s) => L.party(s.waitingOn) },
+      { label: 'Waiting on', cell: (s) => L.party(s.waitingOn) || 'Nobody (done)' },
       { label: 'Count', cell: (s) => String(s.count) },
     ], steps, { empty: 'Nothing is waiting.' }));
 }
