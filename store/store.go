@@ -77,6 +77,10 @@ func Open(ctx context.Context, url, sqlitePath string) (*Store, error) {
 		sqlDB.SetMaxOpenConns(1)
 	} else {
 		sqlDB.SetMaxOpenConns(20)
+		// Keep as many idle as may be open: database/sql keeps only 2 by
+		// default, so under concurrency every other query opened (and
+		// PostgreSQL forked) a new connection (bench/, docs/bench.md).
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := s.Ping(ctx); err != nil {
