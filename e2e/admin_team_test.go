@@ -246,12 +246,27 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.click("#profession-form button[type=submit]")
 	p.waitText("#announce", "profession is corrected")
 	p.waitText("#person-profession", "Registered Nurse")
-	p.clickText("main", "Suspend access")
+	p.click("#suspend-person")
 	p.waitVisible("dialog[open] #f-reason")
 	p.fill("dialog[open] #f-reason", "Audit finding")
 	p.click("dialog[open] button[type=submit]")
 	p.waitText("#announce", "suspended")
+	p.waitText("#person-suspension", "Audit finding")
+	p.waitVisible("#reinstate-person")
 	p.shot("person-suspended")
+	np := b.user(t, "nurse-practitioner")
+	np.signIn("/portal", devidp.PersonaNursePractitioner)
+	np.waitText("main", "Your CareConnect access is suspended")
+	np.shot("suspended-applicant")
+	p.click("#reinstate-person")
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Audit closed")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "reinstated")
+	p.waitVisible("#suspend-person")
+	if strings.Contains(p.mainText(), "Access suspended") {
+		t.Errorf("person page still shows the suspension after reinstatement")
+	}
 
 	// The funnel: the server's SVG chart, with the same numbers as a table.
 	p.open("/team#/funnel")

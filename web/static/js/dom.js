@@ -140,8 +140,9 @@ export function showErrors(form, err) {
       rest.push(`${humanPath(path)}: ${msg}`);
       continue;
     }
-    slot.textContent = slot.textContent ? `${slot.textContent}; ${msg}` : msg;
     const name = slot.getAttribute('data-error-for');
+    const text = /^[a-z]/.test(msg) ? `${labelOf(form, name, path)} ${msg}` : msg;
+    slot.textContent = slot.textContent ? `${slot.textContent}; ${text}` : text;
     form.querySelectorAll(`[data-field="${CSS.escape(name)}"]`).forEach((c) => {
       c.setAttribute('aria-invalid', 'true');
       if (!first) first = c;
@@ -149,7 +150,7 @@ export function showErrors(form, err) {
   }
   const general = form.querySelector('[data-form-error]');
   const text = Object.keys(err.fields || {}).length && !rest.length
-    ? 'Please correct the fields marked below.'
+    ? 'Please correct the fields marked in red.'
     : [err.message, ...rest].join(' ');
   if (general) general.textContent = text;
   if (first) first.focus();
@@ -165,6 +166,23 @@ function findSlot(form, path) {
     if (cut <= 0) return null;
     p = p.slice(0, cut);
   }
+}
+
+/** labelOf names a field in words: its label or legend, else its path. */
+function labelOf(form, name, path) {
+  const control = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+  let text = '';
+  if (control && control.type === 'radio') {
+    const legend = control.closest('fieldset')?.querySelector('legend');
+    text = legend ? legend.textContent : '';
+  } else if (control && control.id) {
+    const label = form.querySelector(`label[for="${CSS.escape(control.id)}"]`);
+    text = label ? label.textContent : '';
+  }
+  text = text.replace(/\s*\*\s*$/, '').replace(/\s*\(.*\)\s*$/, '').trim();
+  if (!text) return humanPath(path).replace(/^./, (c) => c.toUpperCase());
+  if (text.length > 60) return 'This answer';
+  return /\?$/.test(text) ? `“${text}”` : text;
 }
 
 const humanPath = (p) => p.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[._]/g, ' ').toLowerCase();

@@ -107,6 +107,8 @@ async function statusView(main, ctx) {
 
   render(main,
     h('h1', {}, 'Your CareConnect enrolment'),
+    st.accessSuspended ? h('div', { class: 'box bad', role: 'note' }, h('p', {}, h('strong', {}, 'Your CareConnect access is suspended'),
+      ` by the enrolment team since `, time(st.accessSuspended.at, false), `: ${st.accessSuspended.reason}`)) : null,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Name'), h('dd', {}, `${st.legalFirstName || who.principal.givenName} ${st.legalLastName || who.principal.familyName}`),
       h('dt', {}, 'Username'), h('dd', {}, who.account.username),
@@ -288,7 +290,7 @@ function editAccount(main, ctx, who, reference) {
       h('dt', {}, 'Legal name'), h('dd', {}, `${a.legalFirstName} ${a.legalLastName}`),
       h('dt', {}, 'Username'), h('dd', {}, a.username),
       h('dt', {}, 'Profession'), h('dd', {}, L.professionLabel(reference, a.profession), ' ', h('span', { class: 'muted small' }, '(only the enrolment team can change it)')),
-      Object.entries(a.professionIds || {}).map(([k, v]) => [h('dt', {}, k.replace(/_/g, ' ').toUpperCase()), h('dd', {}, v)]),
+      Object.entries(a.professionIds || {}).map(([k, v]) => [h('dt', {}, (((professionOf(reference, a.profession) || {}).ids || []).find((f) => f.key === k) || { label: k }).label), h('dd', {}, v)]),
       h('dt', {}, 'Registered'), h('dd', {}, time(a.createdAt, false))),
     h('h2', {}, 'Preferred names and contact details'), form);
 }

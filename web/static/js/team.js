@@ -326,7 +326,9 @@ async function personView(main, ctx, subject) {
   const st = p.status;
   const a = p.account;
   const name = `${st.legalFirstName} ${st.legalLastName}`;
-  const suspended = (st.applications || []).some((x) => x.state === 'suspended') || st.suspended;
+  const suspension = st.accessSuspended;
+  const prof = a ? reference.professions.find((x) => x.code === a.profession) : null;
+  const idLabel = (k) => ((prof && prof.ids) || []).find((f) => f.key === k)?.label || k.replace(/_/g, ' ');
 
   const profForm = h('form', { class: 'stack', novalidate: true, id: 'profession-form' });
   const idsBox = h('div', {});
@@ -362,18 +364,20 @@ async function personView(main, ctx, subject) {
         h('dt', {}, 'Email'), h('dd', {}, a.email),
         h('dt', {}, 'Phone'), h('dd', {}, a.phone),
         h('dt', {}, 'Profession'), h('dd', { id: 'person-profession' }, L.professionLabel(reference, a.profession)),
-        Object.entries(a.professionIds || {}).map(([k, v]) => [h('dt', {}, k.replace(/_/g, ' ')), h('dd', {}, v)]),
+        Object.entries(a.professionIds || {}).map(([k, v]) => [h('dt', {}, idLabel(k)), h('dd', {}, v)]),
       ] : [h('dt', {}, 'Account'), h('dd', {}, 'Not registered yet')],
       h('dt', {}, 'Privacy & Security course'), h('dd', {}, st.courseCompletedAt ? time(st.courseCompletedAt) : 'Not completed'),
       h('dt', {}, 'HPCAA'), h('dd', {}, st.agreementAcknowledgedAt ? time(st.agreementAcknowledgedAt) : 'Not acknowledged')),
+    suspension ? h('div', { class: 'box bad', id: 'person-suspension' },
+      h('p', {}, h('strong', {}, 'Access suspended'), ' since ', time(suspension.at), ` by ${suspension.by}: ${suspension.reason}`)) : null,
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'danger', id: 'suspend-person', onclick: () => reasonDialog(ctx, `Suspend ${name}'s access`, 'Suspend access', `${path}/suspend`, `${name}'s access is suspended.`) }, 'Suspend access'),
-      suspended ? h('button', { type: 'button', class: 'secondary', onclick: () => reasonDialog(ctx, `Reinstate ${name}'s access`, 'Reinstate access', `${path}/reinstate`, `${name}'s access is reinstated.`) }, 'Reinstate access') : null),
+      !suspension ? h('button', { type: 'button', class: 'danger', id: 'suspend-person', onclick: (e) => reasonDialog(ctx, `Suspend ${name}'s access`, 'Suspend access', `${path}/suspend`, `${name}'s access is suspended.`, e.currentTarget) }, 'Suspend access') : null,
+      suspension ? h('button', { type: 'button', class: 'secondary', id: 'reinstate-person', onclick: (e) => reasonDialog(ctx, `Reinstate ${name}'s access`, 'Reinstate access', `${path}/reinstate`, `${name}'s access is reinstated.`, e.currentTarget) }, 'Reinstate access') : null),
     h('section', { 'aria-labelledby': 'pa-h' }, h('h2', { id: 'pa-h' }, 'Applications'),
       table('Applications', [
         { label: 'Worksite', cell: (x) => h('a', { href: `#/worksites/${x.worksite.id}` }, `${x.worksite.name} (${x.worksite.id})`) },
         { label: 'Status', cell: (x) => [L.appState(x.state), ' ', flags(x)] },
-        { label: 'Outstanding', cell: (x) => (x.requirements || []).filter((r) => !r.done).map((r) => `${L.requirement(r.key)} (${L.party(r.waitingOn)})`).join('; ') || 'Nothing' },
+        { label: 'Outstanding or reason', cell: (x) => (['waiting', 'ready_for_provisioning'].includes(x.state) ? (x.requirements || []).filter((r) => !r.done).map((r) => `${L.requirement(r.key)} (${L.party(r.waitingOn)})`).join('; ') || 'Nothing' : x.reason || '') },
         { label: 'Business role', cell: (x) => (x.businessRole ? `${x.businessRole.roleContext} — ${x.businessRole.functionalDescription}` : '') },
         { label: 'Actions', cell: (x) => appActions(ctx, reference, { subject, name, profession: a && a.profession, application: x }) },
       ], st.applications || [], { empty: 'No applications.' })),
