@@ -76,9 +76,14 @@ func fromTemporal(err error) error {
 	var unavailable *serviceerror.Unavailable
 	var deadline *serviceerror.DeadlineExceeded
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	var ours *domain.Error
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &ours):
+		// Already ours, e.g. the database is unavailable: its text may
+		// say "connection refused" too, but it is not about Temporal.
+		return err
 	case errors.As(err, &appErr):
 		if _, known := statusOf[appErr.Type()]; known && appErr.Type() != domain.EINTERNAL {
 			de := &domain.Error{Code: appErr.Type(), Message: appErr.Message()}
