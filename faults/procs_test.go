@@ -44,6 +44,9 @@ func tail(path string, n int64) string {
 	return string(b)
 }
 
+// verbose is whether CARECONNECT_TEST_LOG asks for the logs of passing tests too.
+func verbose() bool { return os.Getenv("CARECONNECT_TEST_LOG") != "" }
+
 // process is a child OS process that a test kills and starts again: the
 // careconnect worker or PostgreSQL. It runs in its own process group and
 // dies with the test binary (Pdeathsig). Its output is appended to log.
@@ -70,7 +73,7 @@ func newProcess(t *testing.T, name, log string, args ...string) *process {
 	p := &process{t: t, name: name, args: args, log: log}
 	t.Cleanup(func() {
 		p.Stop()
-		if t.Failed() {
+		if t.Failed() || verbose() {
 			t.Logf("--- %s output (tail) ---\n%s", p.name, tail(p.log, 6000))
 		}
 	})

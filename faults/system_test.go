@@ -99,7 +99,7 @@ func startSystem(t *testing.T, s setup) *system {
 	t.Cleanup(func() {
 		_ = m.Close()
 		_ = logFile.Close()
-		if t.Failed() {
+		if t.Failed() || verbose() {
 			t.Logf("--- API log (tail) ---\n%s", tail(apiLog, 6000))
 		}
 	})
