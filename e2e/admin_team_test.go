@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"careconnect/devidp"
 	"careconnect/learninghub"
 )
+
+var invitationTokenRE = regexp.MustCompile(`/invitations/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
 
 // registerWorksite registers a worksite through the API as auth and returns its ID.
 func registerWorksite(t *testing.T, env *apptest.Env, auth, name, number, street, locationType, subOption string) string {
@@ -123,6 +126,55 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	if strings.Contains(string(res.Body), "Maria Santos") {
 		t.Errorf("after rejection the members view still names the nurse: %s", res.Body)
 	}
+
+	// Invitations: a bad address is refused beside the field; the nurse is
+	// invited, the invitation resent, and accepted (through the emailed link's token).
+	p.fill("#invite-email", "not-an-email")
+	p.click("#invite-form button[type=submit]")
+	p.waitFor(`document.querySelector('#invite-email-err').textContent.length > 0`, "the email's error beside it")
+	p.fill("#invite-email", rnEmail)
+	p.click("#invite-form button[type=submit]")
+	p.waitText("#announce", "Invitation sent")
+	p.waitText("main", rnEmail)
+	p.click(`button[aria-label="Resend the invitation to ` + rnEmail + `"]`)
+	p.waitText("#announce", "sent again")
+	p.waitFor(fmt.Sprintf(`[...document.querySelectorAll('main tr')].some(r => r.innerText.includes(%q) && r.cells[3] && r.cells[3].innerText.trim() === '2')`, rnEmail), "two emails sent")
+	p.shot("invitation-resent")
+	inv := waitMail(t, env, rnEmail, "invited")
+	tok := invitationTokenRE.FindStringSubmatch(inv.Text)
+	if tok == nil {
+		t.Fatalf("no invitation link in:\n%s", inv.Text)
+	}
+	if res := env.Do(http.MethodPost, "/api/v1/invitations/"+tok[1]+"/accept", "", nil, "Authorization", rn); res.Status != http.StatusOK {
+		t.Fatalf("accept invitation: %d %s", res.Status, res.Body)
+	}
+
+	// Promote the new member, then deactivate them (they move to the inactive list).
+	p.reloadUntil("/portal#/worksites/"+id, `!!document.querySelector('button[aria-label="Promote Maria Santos to site administrator"]')`, "the nurse among the active members")
+	p.click(`button[aria-label="Promote Maria Santos to site administrator"]`)
+	p.waitText("#announce", "now a site administrator")
+	p.waitVisible(`button[aria-label="Remove Maria Santos's administrator role"]`)
+	p.click(`button[aria-label="Deactivate Maria Santos"]`)
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Moved to another clinic")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "inactive")
+	p.waitVisible(`button[aria-label="Reactivate Maria Santos"]`)
+	p.waitText("main", "Moved to another clinic")
+	p.shot("member-deactivated")
+
+	// Edit the worksite: a bad phone number is refused beside the field.
+	// (The name changes too: a body whose only field is invalid is answered
+	// "send at least one of ..." without naming the field.)
+	p.fill("#f-name", "Kitsilano Family Practice West")
+	p.fill("#f-phone", "123")
+	p.click("#edit-worksite button[type=submit]")
+	p.waitFor(`document.querySelector('#f-phone-err').textContent.length > 0`, "the phone's error beside it")
+	p.fill("#f-phone", "604-555-9999")
+	p.click("#edit-worksite button[type=submit]")
+	p.waitText("#announce", "Worksite details saved")
+	p.waitHeading("Kitsilano Family Practice West")
+	p.mustBeAccessible("manage-worksite-members")
 
 	// Signing out ends the session: the portal offers to sign in again.
 	p.click("#sign-out")
@@ -242,7 +294,7 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.fill("#f-profession", "registered_nurse")
 	p.waitVisible("#f-professionIds-college_id")
 	p.fill("#f-professionIds-college_id", "RN-7007")
-	p.fill("#profession-form #f-reason", "College register shows RN")
+	p.fill("#profession-reason", "College register shows RN")
 	p.click("#profession-form button[type=submit]")
 	p.waitText("#announce", "profession is corrected")
 	p.waitText("#person-profession", "Registered Nurse")
@@ -267,6 +319,18 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	if strings.Contains(p.mainText(), "Access suspended") {
 		t.Errorf("person page still shows the suspension after reinstatement")
 	}
+
+	// The worksite list and the subject finder.
+	p.open("/team#/worksites?state=rejected")
+	p.waitHeading("Worksites")
+	p.waitText("main", "Fraser Walk-in")
+	p.mustBeAccessible("worksites")
+	p.open("/team#/find")
+	p.waitHeading("Find a subject")
+	p.mustBeAccessible("find")
+	p.fill("#f-target", strings.ToLower(phSite))
+	p.click("#find-form button[type=submit]")
+	p.waitHeading("Granville Pharmacy")
 
 	// The funnel: the server's SVG chart, with the same numbers as a table.
 	p.open("/team#/funnel")

@@ -238,8 +238,9 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	doc.waitText("main", "Active on-behalf-of users")
 
 	// The MOA applies and asks for sponsorship.
-	moa.open("/portal#/apply?worksite=" + id)
-	moa.waitHeading("Apply for CareConnect access")
+	// (The membership reaches the list of the MOA's worksites a moment later.)
+	moa.reloadUntil("/portal#/apply?worksite="+id, `!!document.querySelector('#apply-form')`, "the application form")
+	moa.mustBeAccessible("apply")
 	moa.check("#f-answers-direct_clinical_care-yes")
 	moa.click("#apply-form button[type=submit]")
 	moa.waitHeading("Your CareConnect enrolment")

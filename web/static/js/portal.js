@@ -466,7 +466,8 @@ async function applyView(main, ctx) {
   const active = (mine.worksites || []).filter((w) => w.active);
   if (!active.length) {
     render(main, h('h1', {}, 'Apply for CareConnect access'),
-      h('p', { class: 'box warn' }, 'You must belong to a worksite to apply. ', h('a', { href: '#/worksites/join' }, 'Join a worksite'), ' or ', h('a', { href: '#/worksites/new' }, 'register one'), '.'));
+      h('p', { class: 'box warn' }, 'You must belong to a worksite to apply. ', h('a', { href: '#/worksites/join' }, 'Join a worksite'), ' or ', h('a', { href: '#/worksites/new' }, 'register one'), '. ',
+        'If an administrator has just approved your request, reload this page in a moment.'));
     return;
   }
   const pre = (ctx.query.get('worksite') || '').toUpperCase();
@@ -567,7 +568,7 @@ async function manageView(main, ctx, id) {
   ], members.joinRequests || [], { empty: 'No join requests are waiting.', hideCaption: true });
 
   const invite = h('form', { class: 'stack', novalidate: true, id: 'invite-form' },
-    field({ name: 'email', label: 'Invite someone by email', type: 'email', hint: 'One address at a time. They must register with this address to accept.' }),
+    field({ id: 'invite-email', name: 'email', label: 'Invite someone by email', type: 'email', hint: 'One address at a time. They must register with this address to accept.' }),
     formError(),
     h('button', { type: 'submit' }, 'Send invitation'));
   invite.addEventListener('submit', async (e) => {

@@ -264,7 +264,7 @@ async function worksiteView(main, ctx, id) {
 
   const classify = h('form', { class: 'stack', novalidate: true, id: 'classify-form' },
     typeFields(reference, w),
-    field({ name: 'reason', label: 'Reason (required; recorded)', type: 'textarea', required: true }),
+    field({ id: 'classify-reason', name: 'reason', label: 'Reason (required; recorded)', type: 'textarea', required: true }),
     formError(),
     h('button', { type: 'submit', class: 'secondary' }, 'Change location type'));
   classify.addEventListener('submit', async (e) => {
@@ -339,7 +339,7 @@ async function personView(main, ctx, subject) {
     const prof = reference.professions.find((x) => x.code === sel.value);
     idsBox.replaceChildren(...((prof && prof.ids) || []).map((f) => field({ name: `professionIds.${f.key}`, label: f.label, required: true, hint: `For example ${f.example}` })));
   });
-  profForm.append(profField, idsBox, field({ name: 'reason', label: 'Reason (required; recorded)', type: 'textarea', required: true }), formError(),
+  profForm.append(profField, idsBox, field({ id: 'profession-reason', name: 'reason', label: 'Reason (required; recorded)', type: 'textarea', required: true }), formError(),
     h('button', { type: 'submit', class: 'secondary' }, 'Correct profession'));
   profForm.addEventListener('submit', async (e) => {
     e.preventDefault();
