@@ -16,18 +16,23 @@ import (
 // TestWorkerKilled kills the worker process with SIGKILL twice
 // mid-enrolment and starts it again each time:
 //
-//  1. between activities: two worksites have been registered and their
-//     registration emails delivered and logged; their first declaration
+//  1. between activities: two worksites are registered, their registration
+//     emails delivered and logged as sent, and the worker is killed before
+//     the next activity (the first declaration reminder) is due; the
 //     reminders come due while no worker runs;
-//  2. during an email send: worksite A's reminder is held by the SMTP
-//     server before the message is transferred (RCPT TO unanswered), and
-//     worksite B's reminder is held after the server has accepted it but
-//     before the worker heard so.
+//  2. during an email send: the restarted worker sends the reminders, and
+//     the SMTP server holds worksite A's before the message is transferred
+//     (RCPT TO unanswered) and worksite B's after it has accepted the
+//     message but before the worker has heard so; the worker is killed
+//     there.
 //
-// The enrolments complete. Every email reaches the catcher exactly once,
-// except B's reminder: the server took it and the worker died before it
-// could record that, so the retry sends it again, under the same
-// Message-ID (the limit of SMTP; see docs/faults.md).
+// A third worker retries the two sends once the killed attempts time out
+// (activity start-to-close, 30 s), and both enrolments are then signed and
+// approved. Every email reaches the catcher exactly once, except B's
+// reminder: the server had taken it and the worker died before it could
+// record that, so the retry sends it again under the same Message-ID
+// (the limit of SMTP; see docs/faults.md). The email log holds one record
+// per email, each sent.
 func TestWorkerKilled(t *testing.T) {
 	need(t)
 	t.Parallel()
