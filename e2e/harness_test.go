@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"careconnect/app/apptest"
@@ -121,10 +123,31 @@ func (b *browser) user(t *testing.T, name string) *tab {
 	t.Cleanup(cancel)
 	// The first run on a context creates its tab, which lives as long as
 	// that run's context: so no step timeout here.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(c, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: problemWatcher})
+		return err
+	})); err != nil {
 		t.Fatalf("%s: opening a window: %v", name, err)
 	}
 	return &tab{t: t, b: b, ctx: ctx, name: name}
+}
+
+// problemWatcher runs first in every page: it records what the content
+// security policy blocked and every uncaught script error, for checkProblems.
+const problemWatcher = `window.__ccProblems = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__ccProblems.push('the content security policy blocked ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' on ' + location.pathname + location.hash));
+window.addEventListener('error', (e) => window.__ccProblems.push('script error: ' + e.message + ' on ' + location.pathname + location.hash));
+window.addEventListener('unhandledrejection', (e) => window.__ccProblems.push('unhandled rejection: ' + ((e.reason && e.reason.message) || e.reason) + ' on ' + location.pathname + location.hash));`
+
+// checkProblems fails the test for each CSP violation or script error the page recorded.
+func (p *tab) checkProblems() {
+	p.t.Helper()
+	var problems []string
+	p.eval(`window.__ccProblems || []`, &problems)
+	for _, pr := range problems {
+		p.t.Errorf("%s: %s", p.name, pr)
+	}
+	p.eval(`(() => { window.__ccProblems = []; return true })()`, nil)
 }
 
 // do runs steps with the step timeout; a failure fails the test with a screenshot.
@@ -158,6 +181,7 @@ func (p *tab) eval(js string, out any) {
 // open navigates to a path of the system.
 func (p *tab) open(path string) {
 	p.t.Helper()
+	p.checkProblems()
 	p.do(chromedp.Navigate(p.b.env.Base + path))
 }
 
@@ -273,6 +297,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // shot saves a full-page screenshot of the step as a test artifact.
 func (p *tab) shot(name string) {
 	p.t.Helper()
+	p.checkProblems()
 	n := p.b.steps.Add(1)
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
