@@ -2,6 +2,7 @@ package learninghub_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,61 @@ func FuzzParseEvent(f *testing.F) {
 		}
 		if e.Type != learninghub.TypeCourseCompleted && e.Type != learninghub.TypeAgreementAcknowledged {
 			t.Fatalf("accepted type %q", e.Type)
+		}
+	})
+}
+
+// FuzzSignatureRoundTrip: a header Sign makes parses back to its timestamp
+// and MAC and verifies within the tolerance; it is refused for another body,
+// outside the tolerance, with any one byte of it changed, and after extra
+// parts that are not key=value. Timestamps are unix seconds of at most 12
+// digits; Sign's header for another timestamp is refused, never accepted.
+func FuzzSignatureRoundTrip(f *testing.F) {
+	f.Add(int64(1700000000), []byte(goodBody), uint16(0), byte('x'))
+	f.Add(int64(0), []byte{}, uint16(5), byte(','))
+	f.Add(int64(999999999999), []byte("{}"), uint16(14), byte('='))
+	f.Add(int64(-1), []byte("{}"), uint16(1), byte(' '))
+	f.Add(int64(1000000000000), []byte("x"), uint16(2), byte('0'))
+	f.Fuzz(func(t *testing.T, ts int64, body []byte, at uint16, b byte) {
+		h := learninghub.Sign(secret, ts, body)
+		now := time.Unix(ts, 0)
+		if ts < 0 || ts > 999999999999 {
+			if err := learninghub.Verify(secret, h, body, now, time.Minute); !errors.Is(err, learninghub.ErrBadSignature) {
+				t.Fatalf("header %q with a timestamp out of range: got %v; want ErrBadSignature", h, err)
+			}
+			return
+		}
+		gotTS, sigs, err := learninghub.ParseSignatureHeader(h)
+		if err != nil || gotTS != ts || len(sigs) != 1 {
+			t.Fatalf("ParseSignatureHeader(%q) = %d, %d sigs, %v; want %d and one MAC", h, gotTS, len(sigs), err, ts)
+		}
+		if err := learninghub.Verify(secret, h, body, now.Add(time.Minute), time.Minute); err != nil {
+			t.Fatalf("Verify of its own signature at the tolerance's edge: %v", err)
+		}
+		if err := learninghub.Verify(secret, h, body, now.Add(-time.Minute-time.Second), time.Minute); !errors.Is(err, learninghub.ErrStale) {
+			t.Fatalf("signed in the future beyond the tolerance: got %v; want ErrStale", err)
+		}
+		if err := learninghub.Verify(secret, h, append(append([]byte(nil), body...), ' '), now, time.Minute); !errors.Is(err, learninghub.ErrBadSignature) {
+			t.Fatalf("another body: got %v; want ErrBadSignature", err)
+		}
+		// Spaces around parts and unknown schemes are allowed; garbage parts are not.
+		if err := learninghub.Verify(secret, " "+strings.ReplaceAll(h, ",", " , ")+",v2=abc", body, now, time.Minute); err != nil {
+			t.Fatalf("spaced header with a future scheme: %v", err)
+		}
+		if err := learninghub.Verify(secret, h+",junk", body, now, time.Minute); !errors.Is(err, learninghub.ErrBadSignature) {
+			t.Fatalf("header with a part that is not key=value: got %v; want ErrBadSignature", err)
+		}
+		// One byte changed: refused, unless it only changes the case of a
+		// hex digit of the MAC (hex decoding ignores case).
+		i := int(at) % len(h)
+		if h[i] == b {
+			b ^= 1
+		}
+		mutated := h[:i] + string([]byte{b}) + h[i+1:]
+		err = learninghub.Verify(secret, mutated, body, now, time.Minute)
+		hexCase := i >= strings.Index(h, "v1=")+3 && strings.EqualFold(mutated, h)
+		if err == nil && !hexCase {
+			t.Fatalf("mutated header %q (byte %d of %q) verified", mutated, i, h)
 		}
 	})
 }
