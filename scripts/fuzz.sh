@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target in the module briefly, one after another:
+#
+#   scripts/fuzz.sh          # 5s per target
+#   scripts/fuzz.sh 60s      # longer (any -fuzztime value: 60s, 10000x)
+#
+# Targets are found, not listed: every `func FuzzXxx(f *testing.F)` in a
+# _test.go file. Their seed corpora (f.Add and testdata/fuzz/FuzzXxx/) also
+# run in plain `go test ./...`. When a target finds a failing input, Go
+# writes it to testdata/fuzz/FuzzXxx/ in that package: fix the code and
+# commit that file as a regression seed.
+set -euo pipefail
+
+fuzztime="${1:-5s}"
+case "$fuzztime" in
+*[0-9]) fuzztime="${fuzztime}s" ;; # a bare number means seconds
+esac
+
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	PATH="/usr/local/go/bin:$PATH"
+fi
+cd "$(dirname "$0")/.."
+
+targets=$(grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' . |
+	grep -v '^./\.git/' | sort | while read -r file; do
+	pkg="./$(dirname "${file#./}")"
+	grep -oE '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' "$file" | sed -E "s/^func (Fuzz[A-Za-z0-9_]*).*/$(printf '%s' "$pkg" | sed 's/[\/&]/\\&/g') \1/"
+done)
+
+if [ -z "$targets" ]; then
+	echo "fuzz.sh: no fuzz targets found" >&2
+	exit 1
+fi
+
+n=0
+while read -r pkg name; do
+	n=$((n + 1))
+	echo "fuzz: $pkg $name ($fuzztime)" >&2
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -timeout 10m "$pkg"
+done <<<"$targets"
+echo "fuzz: $n targets passed" >&2
