@@ -153,7 +153,13 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	p.reloadUntil("/portal#/worksites/"+id, `!!document.querySelector('button[aria-label="Promote Maria Santos to site administrator"]')`, "the nurse among the active members")
 	p.click(`button[aria-label="Promote Maria Santos to site administrator"]`)
 	p.waitText("#announce", "now a site administrator")
-	p.waitVisible(`button[aria-label="Remove Maria Santos's administrator role"]`)
+	p.waitVisible(`button[aria-label="Demote Maria Santos (remove the administrator role)"]`)
+	p.click(`button[aria-label="End date for Maria Santos"]`)
+	p.waitVisible("dialog[open] #f-endsAt")
+	p.fill("dialog[open] #f-endsAt", "2030-06-30")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "end date is saved")
+	p.waitFor(`[...document.querySelectorAll('main tr')].some(r => r.innerText.includes('Maria Santos') && r.innerText.includes('2030'))`, "the locum's end date in her row")
 	p.click(`button[aria-label="Deactivate Maria Santos"]`)
 	p.waitVisible("dialog[open] #f-reason")
 	p.fill("dialog[open] #f-reason", "Moved to another clinic")
@@ -175,6 +181,10 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	p.waitText("#announce", "Worksite details saved")
 	p.waitHeading("Kitsilano Family Practice West")
 	p.mustBeAccessible("manage-worksite-members")
+
+	// The team console is not for applicants.
+	p.open("/team")
+	p.waitText("main", "This console is for the CareConnect enrolment team")
 
 	// Signing out ends the session: the portal offers to sign in again.
 	p.click("#sign-out")
@@ -277,6 +287,29 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.reloadUntil("/team#/worksites/"+pending, `document.querySelector('#worksite-status').innerText.includes('Rejected')`, "the worksite rejected")
 	p.waitText("main", "Audit timeline")
 	p.shot("worksite-rejected")
+
+	// An approved worksite's subject page: its declaration screenshot, suspension and reinstatement.
+	p.open("/team#/worksites/" + npSite)
+	p.waitHeading("Harbour NP Clinic")
+	p.waitText("#worksite-status", "Approved")
+	var shot string
+	p.eval(`fetch([...document.querySelectorAll('main a')].find(a => a.textContent === 'Declaration screenshot').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`, &shot)
+	if shot != "200 image/png" {
+		t.Errorf("declaration screenshot link: %q; want 200 image/png", shot)
+	}
+	p.clickText("main", "Suspend worksite")
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Audit finding at the clinic")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "suspended")
+	p.waitText("#worksite-status", "Suspended")
+	p.shot("worksite-suspended")
+	p.clickText("main", "Reinstate worksite")
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Audit closed")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "reinstated")
+	p.waitFor(`!document.querySelector('#worksite-status').innerText.includes('Suspended')`, "the suspension lifted")
 
 	// A person's subject page: audit timeline, profession correction, suspension.
 	p.open("/team#/?state=sent_back")

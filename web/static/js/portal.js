@@ -9,7 +9,7 @@
 //   #/worksites/ID/sponsorships  an authorizer's sponsorship requests
 
 import { start } from './shell.js';
-import { get, post, patch, ref, seg, q } from './api.js';
+import { get, post, put, patch, ref, seg, q } from './api.js';
 import {
   h, field, yesNo, radioValue, val, formError, submitting, announce, render, time, table, badge,
   ask,
@@ -546,8 +546,24 @@ async function manageView(main, ctx, id) {
     { label: 'Actions', cell: (m) => h('div', { class: 'actions' },
       active && !m.admin ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Promote ${m.name} to site administrator`,
         onclick: (e) => act(e.target, `${base}/members/${seg(m.subject)}/promote`, undefined, `${m.name} is now a site administrator.`) }, 'Promote') : null,
-      active && m.admin && m.subject !== me ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove ${m.name}'s administrator role`,
+      active && m.admin && m.subject !== me ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Demote ${m.name} (remove the administrator role)`,
         onclick: (e) => act(e.target, `${base}/members/${seg(m.subject)}/demote`, undefined, `${m.name} is no longer a site administrator.`) }, 'Demote') : null,
+      active ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `End date for ${m.name}`,
+        onclick: () => ask({
+          title: `When does ${m.name}'s membership end?`, submit: 'Save end date',
+          fields: [h('p', {}, 'For a locum: the membership becomes inactive by itself on this date. Leave it empty for no end date.'),
+            field({ name: 'endsAt', label: 'End date', type: 'date', value: m.endsAt ? m.endsAt.slice(0, 10) : '' })],
+          onSubmit: async (form) => {
+            const d = val(form, 'endsAt');
+            await put(`${base}/members/${seg(m.subject)}/end-date`, d ? { endsAt: new Date(`${d}T23:59:59`).toISOString() } : undefined);
+            return true;
+          },
+        }).then((ok) => {
+          if (ok) {
+            announce(`${m.name}'s end date is saved.`);
+            ctx.reload();
+          }
+        }) }, 'End date') : null,
       active && m.subject !== me ? h('button', { type: 'button', class: 'small danger', 'aria-label': `Deactivate ${m.name}`,
         onclick: () => withReason(`Deactivate ${m.name}`, 'Deactivate', false, `${base}/members/${seg(m.subject)}/deactivate`, `${m.name} is inactive.`) }, 'Deactivate') : null,
       !active ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Reactivate ${m.name}`,
