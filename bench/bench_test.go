@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -103,18 +104,33 @@ func TestBench(t *testing.T) {
 		fmt.Println(rep.markdown())
 	}()
 
+	// The table so far is written after each phase, so that a long run stopped late keeps its figures.
+	partial := func() {
+		rep.Duration = time.Since(rep.Started).Round(time.Second).String() + " (so far)"
+		_ = rep.write(out)
+	}
 	benchThroughput(t, ctx, s, cfg, rep) // the latency phase reads as the journeys' physicians
+	partial()
 	if cfg.runs("latency") {
 		benchLatency(t, ctx, s, cfg, rep, journeyUsers)
+		partial()
 	}
 	scaleBase := journeyUsers
 	if cfg.runs("scale") || cfg.runs("burst") {
 		benchScale(t, ctx, s, cfg, rep, scaleBase) // the burst's learners are the scale set's
+		partial()
 	}
 	if cfg.runs("burst") {
 		benchBurst(t, ctx, s, cfg, rep, scaleBase+cfg.ScaleWorksites, cfg.ScaleUsers-cfg.ScaleWorksites)
 	}
 	t.Logf("CPU used: %+v", s.cpu())
+	if db, err := sql.Open("pgx", s.cfg.Database.URL); err == nil {
+		var sessions int64
+		if db.QueryRowContext(ctx, `SELECT sessions FROM pg_stat_database WHERE datname = current_database()`).Scan(&sessions) == nil {
+			rep.note("PostgreSQL sessions opened on the run's database, API and worker together (pg_stat_database.sessions): %d.", sessions)
+		}
+		_ = db.Close()
+	}
 	rss, peak, err := rssOf(s.workerPID())
 	if err == nil && cfg.runs("burst") {
 		rep.add(row{Measure: "worker RSS after the burst (peak so far)", Value: fmt.Sprintf("%s (%s)", mib(rss), mib(peak)),
@@ -180,6 +196,7 @@ func benchThroughput(t *testing.T, ctx context.Context, s *system, cfg settings,
 		t.Fatalf("%d of %d journeys failed; the first: %v", failed, cfg.Journeys, first)
 	}
 	journeysPerSec := float64(cfg.Journeys) / elapsed.Seconds()
+	t.Logf("throughput: %d journeys in %s", cfg.Journeys, elapsed.Round(time.Millisecond))
 
 	// The floor, on its own task queue and worker in this process.
 	tq := s.cfg.Temporal.TaskQueue + "-floor"
@@ -204,6 +221,7 @@ func benchThroughput(t *testing.T, ctx context.Context, s *system, cfg settings,
 		t.Fatalf("%d of %d floor journeys failed; the first: %v", failed, cfg.Journeys, first)
 	}
 	floorPerSec := float64(cfg.Journeys) / floorElapsed.Seconds()
+	t.Logf("throughput: %d floor journeys in %s", cfg.Journeys, floorElapsed.Round(time.Millisecond))
 	ratio := journeysPerSec / floorPerSec
 	rep.add(row{Measure: fmt.Sprintf("1. physician journeys/s (%d journeys, %d concurrent)", cfg.Journeys, cfg.JourneyConcurrency),
 		Value: fmt.Sprintf("%.2f /s", journeysPerSec), Baseline: fmt.Sprintf("%.2f /s (no-op floor)", floorPerSec),
@@ -299,6 +317,7 @@ func benchLatency(t *testing.T, ctx context.Context, s *system, cfg settings, re
 		cpu0 := s.cpu()
 		profile(cfg, "latency-"+tg.profile, func() { l = load(ctx, cfg.LatencyClients, warm, d, tg.req) })
 		cpu := s.cpu().minus(cpu0)
+		t.Logf("latency: %s: p50 %s, p99 %s", tg.name, ms(l.pct(50)), ms(l.pct(99)))
 		if len(l.d) == 0 {
 			t.Fatalf("%s: no successful request (%d errors)", tg.name, l.errors)
 		}
@@ -380,6 +399,14 @@ func benchScale(t *testing.T, ctx context.Context, s *system, cfg settings, rep 
 	rss, peak, err := rssOf(s.workerPID())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.ProfileDir != "" && cfg.InProcessWorker {
+		// The worker's heap at scale (in-process only: the separate worker serves no profiles).
+		runtime.GC()
+		if f, err := os.Create(filepath.Join(cfg.ProfileDir, "scale-heap.pprof")); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			_ = f.Close()
+		}
 	}
 	team, err := s.auth(devidp.PersonaTeam)
 	if err != nil {
@@ -474,6 +501,7 @@ func benchBurst(t *testing.T, ctx context.Context, s *system, cfg settings, rep 
 		return err
 	})
 	ingest := time.Since(t0)
+	t.Logf("burst: %d callbacks in %s", len(sends), ingest.Round(time.Millisecond))
 	ingestCPU := s.cpu().minus(cpu0)
 	rate := float64(len(sends)) / ingest.Seconds()
 
