@@ -97,9 +97,13 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 		t.Fatalf("join request: %d %s", res.Status, res.Body)
 	}
 
+	// Signing in from a link to the worksite's page comes back to that page.
 	p := b.user(t, "site-admin")
-	p.signIn("/portal", devidp.PersonaPhysician2)
+	p.signIn("/portal#/worksites/"+id, devidp.PersonaPhysician2)
+	p.waitHeading("Kitsilano Family Practice")
+	p.open("/portal#/")
 	p.waitText("#todo", "Kitsilano Family Practice")
+	p.waitText("#todo", "Signing authority")
 	p.click(fmt.Sprintf(`a[href="#/worksites/%s"]`, id))
 	p.waitHeading("Kitsilano Family Practice")
 	p.waitText("main", "Maria Santos")

@@ -93,8 +93,8 @@ async function statusView(main, ctx) {
   });
   applications.forEach((a) => {
     (a.requirements || []).filter((r) => !r.done).forEach((r) => {
-      todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since,
-        r.key === 'team' ? null : st.nextMilestone, a));
+      // The API gives no deadline per requirement; the status's next milestone is the account's, not theirs.
+      todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, null));
     });
   });
   if (!worksites.length) {

@@ -4,6 +4,8 @@
 import { me, signOut } from './api.js';
 import { h, render, loading, errorBox, announce } from './dom.js';
 
+const returnKey = 'careconnect-return-to';
+
 /**
  * start runs a page. opts: loginPath (where the Sign in button goes), role
  * (the principal role the page is for), wrongRole (words for anyone else),
@@ -27,6 +29,11 @@ export async function start(opts) {
     return;
   }
   header(who, opts);
+  const back = sessionStorage.getItem(returnKey);
+  if (back) {
+    sessionStorage.removeItem(returnKey);
+    if (!location.hash || location.hash === '#/') history.replaceState(null, '', back);
+  }
   if (who.principal.role !== opts.role) {
     render(main, h('h1', {}, 'Not for this account'),
       h('div', { class: 'box warn' }, h('p', {}, opts.wrongRole)));
@@ -69,7 +76,11 @@ export async function start(opts) {
 function signInScreen(main, opts) {
   document.getElementById('nav').hidden = true;
   document.getElementById('who').replaceChildren();
-  const go = () => { location.href = opts.loginPath; };
+  const go = () => {
+    // The sign-in returns to the page, not to its screen: remember the screen.
+    if (location.hash.length > 2) sessionStorage.setItem(returnKey, location.hash);
+    location.href = opts.loginPath;
+  };
   render(main, h('div', { class: 'signin' },
     h('h1', {}, opts.signInTitle || 'Sign in'),
     h('p', { class: 'lead' }, opts.signInText),
