@@ -54,6 +54,13 @@ function flags(x) {
   ].filter(Boolean).flatMap((b) => [b, ' ']);
 }
 
+/** subOptionLabel is the words for a worksite's sub-option. */
+function subOptionLabel(reference, w) {
+  const t = reference.locationTypes.find((x) => x.type === w.locationType);
+  const o = ((t && t.subOptions) || []).find((x) => x.value === w.subOption);
+  return o ? o.label : w.subOption;
+}
+
 const rowClass = (x) => (x.breached ? 'breached' : x.escalated ? 'escalated' : null);
 
 /** days shows the business days waiting the API computed. */
@@ -281,7 +288,7 @@ async function worksiteView(main, ctx, id) {
 
   render(main,
     h('h1', {}, `Worksite ${w.name} (${w.id})`),
-    h('p', {}, w.addressLine, ' · ', w.locationTypeLabel, w.subOption ? ` (${w.subOption})` : '', ' · EMR ', w.emr, ' · ',
+    h('p', {}, w.addressLine, ' · ', w.locationTypeLabel, w.subOption ? ` (${subOptionLabel(reference, w)})` : '', w.otherDescription ? ` (${w.otherDescription})` : '', ' · EMR ', w.emr, ' · ',
       temporalLink(reference, `worksite/${w.id}`, `Worksite ${w.id}`) || h('span', { class: 'muted' }, 'Temporal UI not configured')),
     h('div', { class: `box ${s.breached ? 'bad' : s.escalated || s.stalled ? 'warn' : ''}`, id: 'worksite-status' },
       h('p', {}, h('strong', {}, 'Status: '), L.worksiteState(s.state), ' ', flags(s)),
