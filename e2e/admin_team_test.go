@@ -261,7 +261,7 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.fill("dialog[open] #f-reason", "Please use your clinic email address")
 	p.click("dialog[open] button[type=submit]")
 	p.waitText("#announce", "sent back")
-	waitMail(t, env, npEmail, "")
+	waitMailText(t, env, npEmail, "Please use your clinic email address")
 	p.reloadUntil("/team#/?state=sent_back", mainHas("Daniel Tremblay"), "the sent-back application under its status")
 
 	// Provision the pharmacist with an overridden business role.

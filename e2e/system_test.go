@@ -45,6 +45,20 @@ func waitMail(t *testing.T, env *apptest.Env, to, subjectHas string) mail.Caught
 	return m
 }
 
+// waitMailText waits for an email to to whose text contains textHas.
+func waitMailText(t *testing.T, env *apptest.Env, to, textHas string) mail.Caught {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := env.Catcher.WaitFor(ctx, func(m mail.Caught) bool {
+		return strings.Contains(m.Text, textHas) && len(m.To) == 1 && strings.EqualFold(m.To[0], to)
+	})
+	if err != nil {
+		t.Fatalf("no email to %s saying %q: %v", to, textHas, err)
+	}
+	return m
+}
+
 // learningHub sends LearningHub's signed callback for email, as LearningHub would.
 func learningHub(t *testing.T, env *apptest.Env, eventID, typ, email string) {
 	t.Helper()
