@@ -46,7 +46,7 @@ func TestPostgresDown(t *testing.T) {
 	sys.waitEmailSent(key(id, mail.KindWorksiteRegistered, 1), 30*time.Second)
 	sys.waitState(auth, id, domain.WorksiteAwaitingDeclaration, 10*time.Second)
 	waitProjected(sys, id)
-	waitNoPendingActivities(sys, id)
+	waitIdle(sys, id)
 
 	pg.Stop()
 	downAt := time.Now()
@@ -84,7 +84,8 @@ func TestPostgresDown(t *testing.T) {
 
 	// The reminder comes due during the outage; its activity fails and is retried.
 	sys.wait(outage, "the reminder activity to be retried", func() (bool, string) {
-		return pendingAttempts(sys, id) >= 3, fmt.Sprintf("%d attempts", pendingAttempts(sys, id))
+		n, pending := pendingAttempts(sys, id)
+		return n >= 3, pending
 	})
 	if n, _ := front.Copies(key(id, mail.KindDeclarationReminder, 1)); n != 0 {
 		t.Fatalf("the reminder went out while its worksite could not be read")
@@ -126,6 +127,10 @@ func TestPostgresDown(t *testing.T) {
 	sys.waitEmailSent(key(second, mail.KindWorksiteRegistered, 1), 30*time.Second)
 	sys.checkDeliveredOnce(front.Catcher, "worksite/"+id+"/")
 	sys.checkDeliveredOnce(front.Catcher, "worksite/"+second+"/")
+	sys.wait(20*time.Second, "the team's list (the projection) to show the worksite approved", func() (bool, string) {
+		res := sys.Staff(http.MethodGet, "/api/v1/staff/worksites?state=approved", nil)
+		return res.Status == http.StatusOK && strings.Contains(string(res.Body), id), fmt.Sprintf("%d %s", res.Status, res.Body)
+	})
 	audit := sys.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+"/audit", nil)
 	for _, action := range []string{"worksite registered", "declaration signed", "worksite approved"} {
 		if !strings.Contains(string(audit.Body), action) {
@@ -158,36 +163,25 @@ func waitProjected(sys *system, id string) {
 	})
 }
 
-// waitNoPendingActivities waits until the worksite workflow runs no activity:
-// it has finished the registration's effects and waits on its timers.
-func waitNoPendingActivities(sys *system, id string) {
-	sys.t.Helper()
-	sys.wait(30*time.Second, "the worksite workflow to settle", func() (bool, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		d, err := sys.Temporal.DescribeWorkflowExecution(ctx, workflows.WorksiteWorkflowID(id), "")
-		if err != nil {
-			return false, err.Error()
-		}
-		return len(d.GetPendingActivities()) == 0, fmt.Sprintf("%d pending activities", len(d.GetPendingActivities()))
-	})
-}
-
 // pendingAttempts is the attempt number of the worksite workflow's pending
-// email activity, 0 if there is none.
-func pendingAttempts(sys *system, id string) int32 {
+// email activity (0 if there is none), and what is pending, for messages.
+func pendingAttempts(sys *system, id string) (int32, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	d, err := sys.Temporal.DescribeWorkflowExecution(ctx, workflows.WorksiteWorkflowID(id), "")
 	if err != nil {
-		return 0
+		return 0, err.Error()
 	}
+	var n int32
+	var pending []string
 	for _, a := range d.GetPendingActivities() {
+		pending = append(pending, fmt.Sprintf("%s attempt %d (%s)", a.GetActivityType().GetName(), a.GetAttempt(),
+			a.GetLastFailure().GetMessage()))
 		if a.GetActivityType().GetName() == "SendWorksiteEmail" {
-			return a.GetAttempt()
+			n = a.GetAttempt()
 		}
 	}
-	return 0
+	return n, fmt.Sprintf("pending: %v", pending)
 }
 
 // learningHubEvent is the body of a course completion for email.

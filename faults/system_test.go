@@ -24,6 +24,7 @@ import (
 	"careconnect/mail"
 	"careconnect/store"
 	"careconnect/store/storetest"
+	"careconnect/workflows"
 )
 
 // system is the whole service for one test: the API (with migrations and
@@ -157,6 +158,30 @@ func (s *system) wait(timeout time.Duration, what string, cond func() (bool, str
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// waitIdle waits until the worksite workflow has finished the
+// registration's effects and waits on its timers: no activity and no
+// workflow task pending, twice in a row (between two activities there is a
+// moment with neither but a workflow task about to be scheduled).
+func waitIdle(sys *system, id string) {
+	sys.t.Helper()
+	idle := 0
+	sys.wait(30*time.Second, "the worksite workflow to settle", func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		d, err := sys.Temporal.DescribeWorkflowExecution(ctx, workflows.WorksiteWorkflowID(id), "")
+		if err != nil {
+			idle = 0
+			return false, err.Error()
+		}
+		if len(d.GetPendingActivities()) > 0 || d.GetPendingWorkflowTask() != nil {
+			idle = 0
+			return false, fmt.Sprintf("%d pending activities, workflow task %v", len(d.GetPendingActivities()), d.GetPendingWorkflowTask())
+		}
+		idle++
+		return idle >= 3, "idle"
+	})
 }
 
 // newMachineDatabase is a fresh database on the machine's PostgreSQL (the

@@ -42,6 +42,7 @@ func TestTemporalRestarted(t *testing.T) {
 	reg := waitCaught(t, front.Catcher, key(id, mail.KindWorksiteRegistered, 1), 30*time.Second)
 	sys.waitEmailSent(key(id, mail.KindWorksiteRegistered, 1), 30*time.Second)
 	sys.waitState(auth, id, domain.WorksiteAwaitingDeclaration, 10*time.Second)
+	waitIdle(sys, id) // waiting on its reminder timers
 
 	srv.Stop()
 	if time.Since(registeredAt) >= first {

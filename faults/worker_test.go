@@ -36,7 +36,7 @@ import (
 func TestWorkerKilled(t *testing.T) {
 	need(t)
 	t.Parallel()
-	const firstReminder = 8 * time.Second
+	const firstReminder = 12 * time.Second
 	front := startMailFront(t)
 	sys := startSystem(t, setup{SMTPPort: front.Port(), Schedule: func(s *config.Schedule) {
 		s.DeclarationReminders = []time.Duration{firstReminder, time.Hour, 2 * time.Hour}
@@ -61,7 +61,10 @@ func TestWorkerKilled(t *testing.T) {
 		}
 	}
 
-	// 1. Killed between activities, with the reminders not yet due.
+	// 1. Killed between activities: the registration's are done, the
+	// reminders not yet due.
+	waitIdle(sys, a)
+	waitIdle(sys, b)
 	sys.Worker.Kill()
 	if time.Since(registeredAt) >= firstReminder {
 		t.Fatalf("setup took %s: the reminders came due before the worker was killed", time.Since(registeredAt))
