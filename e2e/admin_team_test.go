@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,7 +255,14 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	// Send back the nurse practitioner's application: a reason is required.
 	p.open("/team#/")
 	p.waitText("main", "Daniel Tremblay")
-	p.click(`button[aria-label="Send back Daniel Tremblay at ` + npSite + `"]`)
+	sendBack := `button[aria-label="Send back Daniel Tremblay at ` + npSite + `"]`
+	p.click(sendBack)
+	p.waitVisible("dialog[open] #f-reason")
+	p.waitFor(`document.activeElement.id === 'f-reason'`, "the dialog's first field to take focus")
+	p.do(key(kb.Escape)) // Escape closes the dialog and gives focus back to its button
+	p.waitFor(`!document.querySelector('dialog[open]')`, "the dialog to close")
+	p.waitFor(`document.activeElement.matches(`+strconv.Quote(sendBack)+`)`, "focus back on the Send back button")
+	p.do(key(kb.Enter)) // and Enter opens it again
 	p.waitVisible("dialog[open] #f-reason")
 	p.click("dialog[open] button[type=submit]")
 	p.waitFor(`document.querySelector('dialog[open] #f-reason-err').textContent.length > 0`, "the missing reason's error beside the field")
