@@ -15,8 +15,10 @@ endif
 # Database for tests that need PostgreSQL; override on the command line or in the environment.
 CARECONNECT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
+# How long `make test` runs each fuzz target (`make fuzz FUZZTIME=1m` for a longer hunt).
+FUZZTIME ?= 5s
 
-.PHONY: help run test browser-test vet build temporal-cli postgres
+.PHONY: help run test browser-test workflowcheck fuzz vet build temporal-cli postgres
 
 help: ## List the targets
 	@echo "CareConnect make targets:"
@@ -31,11 +33,13 @@ test: ## go vet, then all tests (browser tests included) against the Temporal de
 	scripts/ensure-postgres.sh && \
 	scripts/ensure-browser.sh && \
 	echo "go vet ./..." && go vet ./... && \
+	echo "workflowcheck" && scripts/workflowcheck.sh && \
 	echo "go test $(GO_TEST_FLAGS) ./...  (temporal CLI: $$TEMPORAL_BIN)" && \
 	CARECONNECT_TEST_TEMPORAL_CLI="$$TEMPORAL_BIN" \
 	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
 	CARECONNECT_BROWSER_TESTS=1 \
-	go test $(GO_TEST_FLAGS) ./...
+	go test $(GO_TEST_FLAGS) ./... && \
+	echo "fuzz: every target briefly" && scripts/fuzz.sh $(FUZZTIME)
 
 browser-test: ## Only the browser tests (e2e/, headless Debian Chromium); screenshots under e2e/artifacts/
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
@@ -45,6 +49,12 @@ browser-test: ## Only the browser tests (e2e/, headless Debian Chromium); screen
 	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
 	CARECONNECT_BROWSER_TESTS=1 \
 	go test $(GO_TEST_FLAGS) -v ./e2e/
+
+workflowcheck: ## Temporal's workflowcheck over the module (fails on findings)
+	@scripts/workflowcheck.sh
+
+fuzz: ## Every fuzz target for FUZZTIME (default 5s); a crash is saved under the package's testdata
+	@scripts/fuzz.sh $(FUZZTIME)
 
 vet: ## go vet ./...
 	go vet ./...

@@ -38,6 +38,19 @@ func (s *Server) ensurePerson(c *gin.Context, p domain.Principal) (domain.UserSt
 	return st, fromTemporal(err)
 }
 
+// liveOrEnsure returns the status of a person whose enrolment already runs,
+// by query (which adds nothing to its history); only a person without one
+// gets ensurePerson's update-with-start. Reads poll this: an update per read
+// would fill the workflow's history.
+func (s *Server) liveOrEnsure(c *gin.Context, p domain.Principal) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	v, err := s.temporal.QueryWorkflow(c.Request.Context(), workflows.UserWorkflowID(p.Subject), "", workflows.QueryStatus)
+	if err == nil && v.Get(&st) == nil && st.State != "" {
+		return st, nil
+	}
+	return s.ensurePerson(c, p)
+}
+
 // userUpdate sends an update to a person's workflow and returns their status.
 func (s *Server) userUpdate(c *gin.Context, subject, name string, arg any) (domain.UserStatus, error) {
 	var st domain.UserStatus
@@ -81,7 +94,7 @@ func (s *Server) me(c *gin.Context) {
 		body["csrfToken"] = p.CSRFToken
 	}
 	if p.Role == domain.RoleApplicant {
-		st, err := s.ensurePerson(c, *p)
+		st, err := s.liveOrEnsure(c, *p)
 		if err != nil {
 			writeError(c, s.log, err)
 			return
@@ -274,7 +287,7 @@ func (s *Server) myStatus(c *gin.Context) {
 		return
 	}
 	// A bearer client's first call may be this one: start the enrolment.
-	st, err := s.ensurePerson(c, *p)
+	st, err := s.liveOrEnsure(c, *p)
 	if err != nil {
 		writeError(c, s.log, err)
 		return

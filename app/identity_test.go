@@ -22,6 +22,7 @@ import (
 	"careconnect/devidp"
 	"careconnect/domain"
 	"careconnect/mail"
+	"careconnect/workflows"
 )
 
 var (
@@ -646,4 +647,55 @@ func TestAccountRegistrationRateLimited(t *testing.T) {
 	}
 	// Reading is not limited.
 	mustStatus(t, "GET /me after the limit", env.Do(http.MethodGet, "/api/v1/me", "", nil, "Authorization", auth), http.StatusOK)
+}
+
+// TestStatusReadsLeaveTheHistoryAlone: reading one's status (as the portal
+// polls it) queries the enrolment workflow; only the first call, which
+// starts it, is an update. Reads that updated would fill the history.
+func TestStatusReadsLeaveTheHistoryAlone(t *testing.T) {
+	env := apptest.Start(t, nil)
+	auth := env.RegisterAccount(devidp.PersonaPhysician)
+	subject := mustPersonaOf(t, env, devidp.PersonaPhysician).Subject
+	// length is the history's length once the enrolment is idle: no activity
+	// pending and nothing new for a second (the registration's emails and
+	// projections run first).
+	length := func() int64 {
+		t.Helper()
+		last := int64(-1)
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+			d, err := env.Main.Temporal.DescribeWorkflowExecution(context.Background(), workflows.UserWorkflowID(subject), "")
+			if err != nil {
+				t.Fatalf("describe the enrolment: %v", err)
+			}
+			n := d.GetWorkflowExecutionInfo().GetHistoryLength()
+			if n == last && len(d.GetPendingActivities()) == 0 {
+				return n
+			}
+			last = n
+		}
+		t.Fatalf("the enrolment did not settle")
+		return 0
+	}
+	before := length()
+	for i := 0; i < 5; i++ {
+		for _, path := range []string{"/api/v1/me", "/api/v1/me/status"} {
+			if res := env.Do(http.MethodGet, path, "", nil, "Authorization", auth); res.Status != http.StatusOK {
+				t.Fatalf("GET %s: %d %s", path, res.Status, res.Body)
+			}
+		}
+	}
+	if after := length(); after != before {
+		it := env.Main.Temporal.GetWorkflowHistory(context.Background(), workflows.UserWorkflowID(subject), "", false, 0)
+		var kinds []string
+		for n := int64(1); it.HasNext(); n++ {
+			e, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n > before {
+				kinds = append(kinds, e.GetEventType().String())
+			}
+		}
+		t.Errorf("10 status reads grew the enrolment's history from %d to %d events (%v); want no change", before, after, kinds)
+	}
 }
