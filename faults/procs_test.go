@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,8 +202,24 @@ func childEnv(vars map[string]string) []string {
 	return env
 }
 
-// pgBin is where Debian installs PostgreSQL 15's server programs.
-const pgBin = "/usr/lib/postgresql/15/bin"
+// pgBinDir returns where Debian installs the PostgreSQL server programs
+// (/usr/lib/postgresql/<major>/bin), the newest major version installed.
+func pgBinDir(t *testing.T) string {
+	t.Helper()
+	dirs, err := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("faults: the PostgreSQL server programs (initdb, postgres) are required in /usr/lib/postgresql/<version>/bin "+
+			"(Debian's postgresql package, which scripts/ensure-postgres.sh installs): %v", err)
+	}
+	sort.Slice(dirs, func(i, j int) bool { return pgMajor(dirs[i]) < pgMajor(dirs[j]) })
+	return filepath.Dir(dirs[len(dirs)-1])
+}
+
+// pgMajor is the major version in /usr/lib/postgresql/<major>/bin/initdb.
+func pgMajor(initdb string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(initdb))))
+	return n
+}
 
 // pgServer is a private PostgreSQL cluster in a temporary directory on a
 // free port, that a test can stop and start. The machine's own server on
@@ -218,9 +235,7 @@ type pgServer struct {
 // refuses root).
 func startPostgres(t *testing.T) *pgServer {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(pgBin, "initdb")); err != nil {
-		t.Fatalf("faults: PostgreSQL 15 server programs are required in %s (Debian package postgresql-15): %v", pgBin, err)
-	}
+	pgBin := pgBinDir(t)
 	dir, err := os.MkdirTemp("", "careconnect-faults-pg-")
 	if err != nil {
 		t.Fatal(err)
