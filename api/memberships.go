@@ -514,10 +514,13 @@ func (s *Server) validateEdit(req worksiteEdit) (store.WorksiteDetails, string, 
 		}
 		changed = append(changed, "EMR")
 	}
+	if err := fe.Err(); err != nil { // a field was given but is wrong: say which
+		return d, "", err
+	}
 	if len(changed) == 0 {
 		return d, "", domain.Errorf(domain.EINVALID, "send at least one of name, phone, extension, email, emr")
 	}
-	return d, strings.Join(changed, ", "), fe.Err()
+	return d, strings.Join(changed, ", "), nil
 }
 
 // closeWorksite closes the :id worksite: every membership ends.

@@ -270,6 +270,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"Question", domain.Question{}, false},
 		{"QueuedApplication", store.QueuedApplication{}, false},
 		{"FunnelStep", domain.FunnelStep{}, false},
+		{"ApplicationTimer", domain.DueTimer{}, false},
 		{"AccessSuspension", domain.AccessSuspension{}, false},
 		{"ApplicationRequest", applicationRequest{}, true},
 		// The decision body is an anonymous struct in decideApplication; this mirrors it.

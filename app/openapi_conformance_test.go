@@ -631,6 +631,10 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	// The administrator edits the worksite's details.
 	want("edit", phys.Send(http.MethodPatch, ws, map[string]string{"name": "Proctor Clinic East", "phone": "604 555 4556"}), http.StatusOK)
 	want("edit nothing", phys.Expect(apptest.RequestInvalid).Send(http.MethodPatch, ws, map[string]string{}), http.StatusBadRequest)
+	if res := phys.Send(http.MethodPatch, ws, map[string]string{"phone": "123"}); res.Status != http.StatusBadRequest ||
+		!strings.Contains(string(res.Body), `"phone":`) {
+		t.Errorf("edit with only a bad phone: got %d %s; want 400 naming the phone", res.Status, res.Body)
+	}
 	want("edit as the team", c.Staff(http.MethodPatch, ws, map[string]string{"name": "x"}), http.StatusForbidden)
 
 	// The team reclassifies an "Other" worksite, and suspends and reinstates one.

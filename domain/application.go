@@ -117,6 +117,8 @@ type Application struct {
 	Sponsorship            *Sponsorship `json:"sponsorship,omitempty"`
 	// SponsorsAsked are the authorizers the sponsorship request went to.
 	SponsorsAsked []Person `json:"sponsorsAsked,omitempty"`
+	// Next is the application's next reminder or deadline, if any: "by when".
+	Next *DueTimer `json:"next,omitempty"`
 	// Timer bookkeeping: reminders sent, SLA flags, notices given.
 	RemindersSent        int  `json:"remindersSent"`
 	SponsorRemindersSent int  `json:"sponsorRemindersSent"`
@@ -141,9 +143,9 @@ type ApplicationSchedule struct {
 
 // DueTimer is the next timed step of an application.
 type DueTimer struct {
-	Kind string // "reminder", "lapse", "sponsor_reminder", "escalate", "breach", "residency_notice", "residency_end"
-	At   time.Time
-	Seq  int
+	Kind string    `json:"kind"` // "reminder", "lapse", "sponsor_reminder", "escalate", "breach", "residency_notice", "residency_end"
+	At   time.Time `json:"at"`
+	Seq  int       `json:"seq"`
 }
 
 // NextApplicationTimer returns an application's next timed step, if any:

@@ -353,8 +353,23 @@ func (u *userRun) sendUserEmail(ctx workflow.Context, in activities.UserEmailInp
 	}
 }
 
+// planNext sets each application's next reminder or deadline, for the status.
+func (u *userRun) planNext() {
+	for i := range u.st.Applications {
+		a := &u.st.Applications[i]
+		a.Next = nil
+		if t, ok := domain.NextApplicationTimer(*a, u.profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar); ok {
+			a.Next = &t
+		}
+	}
+}
+
 func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application) {
 	u.appChanges++ // every change to an application passes here; the timer loop re-plans
+	u.planNext()
+	if cur, ok := u.application(a.Worksite.ID); ok {
+		a.Next = cur.Next
+	}
 	var acts *activities.Activities
 	in := activities.ApplicationProjection{Subject: u.in.Subject, Name: u.st.LegalFirstName + " " + u.st.LegalLastName,
 		Profession: u.profession.Code, Application: a, Seq: u.st.Seq}

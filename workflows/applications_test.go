@@ -75,8 +75,13 @@ func TestApplicationReadyThenProvisioned(t *testing.T) {
 	if a := app(h.mustStatus(waiting)); a.State != domain.AppWaiting || !hasOutstanding(a, "hpcaa") || hasOutstanding(a, "course") {
 		t.Errorf("after the course: %s, outstanding %v; want waiting on the HPCAA only", a.State, a.Requirements)
 	}
+	if a := app(h.mustStatus(waiting)); a.Next == nil || a.Next.Kind != "reminder" || !a.Next.At.Equal(defaultStart.Add(time.Hour+3*day)) {
+		t.Errorf("waiting on the HPCAA, next = %+v; want the first reminder 3 days after submission", a.Next)
+	}
 	if a := app(h.mustStatus(ready)); a.State != domain.AppReady || !hasOutstanding(a, "team") {
 		t.Errorf("after the HPCAA: %s; want ready, waiting on the team", a.State)
+	} else if a.Next == nil || a.Next.Kind != "escalate" {
+		t.Errorf("ready, next = %+v; want the team's escalation", a.Next)
 	}
 	if a := app(h.mustStatus(suspended)); a.State != domain.AppWaiting || !hasOutstanding(a, "worksite") {
 		t.Errorf("worksite suspended: %s; want back to waiting on the worksite", a.State)

@@ -357,6 +357,7 @@ func (u *userRun) email(ctx workflow.Context, kind mail.Kind, event string, seq 
 }
 
 func (u *userRun) project(ctx workflow.Context) {
+	u.planNext()
 	upsertVisibility(ctx, &u.visible, u.st.Visibility())
 	var a *activities.Activities
 	if err := workflow.ExecuteActivity(ctx, a.ProjectUserStatus, u.st).Get(ctx, nil); err != nil {

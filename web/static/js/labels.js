@@ -54,6 +54,9 @@ const milestones = {
   lapse: 'Lapses',
   escalate: 'Escalated to the team',
   breach: 'Service level breached',
+  sponsor_reminder: 'Next reminder to the authorizers',
+  residency_notice: 'Residency ending notice',
+  residency_end: 'Access ends with the residency',
 };
 export const milestone = (k) => milestones[k] || k || '';
 

@@ -93,8 +93,7 @@ async function statusView(main, ctx) {
   });
   applications.forEach((a) => {
     (a.requirements || []).filter((r) => !r.done).forEach((r) => {
-      // The API gives no deadline per requirement; the status's next milestone is the account's, not theirs.
-      todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, null));
+      todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, nextFor(a, r)));
     });
   });
   if (!worksites.length) {
@@ -160,6 +159,16 @@ function doneList(timeline) {
       : h('p', { class: 'empty' }, 'Nothing recorded yet.'));
 }
 
+// timerRequirements says which requirements an application's next timer concerns.
+const timerRequirements = {
+  reminder: ['course', 'hpcaa'], lapse: ['course', 'hpcaa'], sponsor_reminder: ['sponsor'], escalate: ['team'], breach: ['team'],
+};
+
+// nextFor is the application's next reminder or deadline when it concerns requirement r.
+function nextFor(a, r) {
+  return a.next && (timerRequirements[a.next.kind] || []).includes(r.key) ? a.next : null;
+}
+
 function applicationCard(a, ctx) {
   const kind = { provisioned: 'ok', ready_for_provisioning: 'info', waiting: 'warn' }[a.state] || 'bad';
   const needsSponsorRequest = a.requirements.some((r) => r.key === 'sponsor' && !r.done && r.waitingOn === 'applicant');
@@ -173,7 +182,9 @@ function applicationCard(a, ctx) {
     h('ol', { class: 'timeline' }, a.requirements.map((r) => h('li', { class: r.done ? 'done' : 'todo' },
       h('span', { class: 'what' }, `${L.requirement(r.key)}${r.done ? ' — done' : ''}`),
       !r.done ? h('span', { class: 'who' }, r.description) : null,
-      h('span', { class: 'who' }, r.done ? ['Since ', time(r.since, false)] : [`Who must act: ${L.party(r.waitingOn, 'applicant')} · since `, time(r.since, false)])))),
+      h('span', { class: 'who' }, r.done ? ['Since ', time(r.since, false)] : [`Who must act: ${L.party(r.waitingOn, 'applicant')} · since `, time(r.since, false),
+        nextFor(a, r) ? [` · ${L.milestone(a.next.kind)} `, time(a.next.at, false)] : null])))),
+    a.next && a.next.kind.startsWith('residency') ? h('p', {}, `${L.milestone(a.next.kind)}: `, time(a.next.at, false)) : null,
     a.state === 'ready_for_provisioning' && a.readySince
       ? h('p', { class: 'small muted' }, 'The enrolment team provisions access within 5 to 7 business days of ', time(a.readySince, false), '.') : null,
     needsSponsorRequest ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: async (e) => {
