@@ -28,7 +28,7 @@ run: ## Run everything locally: Temporal dev server, worker, API and mail catche
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	CARECONNECT_TEMPORAL_DEV_SERVER_BINARY=$$TEMPORAL_BIN go run ./cmd/careconnect dev
 
-test: ## go vet, then all tests (browser tests included) against the Temporal dev server and PostgreSQL (what CI runs)
+test: ## go vet, workflowcheck, all tests (browser and fault tests included) against the Temporal dev server and PostgreSQL, then each fuzz target briefly (what CI runs)
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	scripts/ensure-postgres.sh && \
 	scripts/ensure-browser.sh && \
@@ -38,6 +38,7 @@ test: ## go vet, then all tests (browser tests included) against the Temporal de
 	CARECONNECT_TEST_TEMPORAL_CLI="$$TEMPORAL_BIN" \
 	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
 	CARECONNECT_BROWSER_TESTS=1 \
+	CARECONNECT_FAULT_TESTS=1 \
 	go test $(GO_TEST_FLAGS) ./... && \
 	echo "fuzz: every target briefly" && scripts/fuzz.sh $(FUZZTIME)
 
