@@ -354,13 +354,14 @@ func benchScale(t *testing.T, ctx context.Context, s *system, cfg settings, rep 
 		t0 := time.Now()
 		var failed int
 		var first error
-		// A creation that fails is tried again (twice) rather than losing the run to one 503.
+		// A creation that fails is tried again, backing off, rather than
+		// losing the run to a 503 while the server works through a backlog.
 		retrying := func(ctx context.Context, i int) error {
 			err := f(ctx, i)
-			for attempt := 1; err != nil && attempt < 3; attempt++ {
+			for attempt := 1; err != nil && attempt < 8; attempt++ {
 				retries.Add(1)
-				t.Logf("scale: %s %d: %v; trying again", name, i, err)
-				time.Sleep(time.Second)
+				t.Logf("scale: %s %d: %v; trying again", name, i, clip([]byte(err.Error())))
+				time.Sleep(time.Duration(attempt) * 2 * time.Second)
 				err = f(ctx, i)
 			}
 			return err
@@ -378,7 +379,14 @@ func benchScale(t *testing.T, ctx context.Context, s *system, cfg settings, rep 
 		ids[i], err = s.registerWorksite(ctx, base+i)
 		return err
 	})
-	step("applications submitted", W, func(ctx context.Context, i int) error { return s.apply(ctx, base+i, ids[i]) })
+	// A worksite's first email says its workflow is running; applying before
+	// that waits (and may time out) behind the whole registration backlog.
+	step("applications submitted", W, func(ctx context.Context, i int) error {
+		if _, err := s.declarationToken(ctx, ids[i]); err != nil {
+			return err
+		}
+		return s.apply(ctx, base+i, ids[i])
+	})
 	step("declarations signed", signed, func(ctx context.Context, i int) error { return s.signDeclaration(ctx, ids[i], form, formType) })
 	step("worksites approved, course and HPCAA callbacks", ready, func(ctx context.Context, i int) error {
 		if err := s.approveWorksite(ctx, ids[i]); err != nil {
@@ -515,7 +523,7 @@ func benchBurst(t *testing.T, ctx context.Context, s *system, cfg settings, rep 
 		subjects[j] = s.personas[base+j].Subject
 	}
 	var stored, delivered, applied int
-	deadline := time.Now().Add(10 * time.Minute)
+	deadline := time.Now().Add(20 * time.Minute)
 	for {
 		q := func(query string, args ...any) int {
 			var n int
