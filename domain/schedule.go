@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 	_ "time/tzdata" // business days are counted in Pacific time on every host
 )
@@ -152,16 +153,26 @@ type Calendar struct {
 	Holidays []string `json:"holidays"`
 }
 
+// locations caches loaded zones by name: time.LoadLocation reads and parses
+// the zone's data on every call (about 45 µs), and counting business days
+// asks once per day counted, per item of the team's queue (docs/bench.md).
+// A *time.Location is immutable, so sharing one is safe.
+var locations sync.Map
+
 // Location returns the calendar's time zone.
 func (c Calendar) Location() (*time.Location, error) {
 	tz := c.TimeZone
 	if tz == "" {
 		tz = "America/Vancouver"
 	}
+	if loc, ok := locations.Load(tz); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return nil, fmt.Errorf("time_zone: %w", err)
 	}
+	locations.Store(tz, loc)
 	return loc, nil
 }
 

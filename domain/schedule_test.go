@@ -364,3 +364,16 @@ func TestTeamReviewMilestones(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBusinessDaysBetween is the SLA age of one queue item waiting a
+// week: the team's queue computes it for every item it lists.
+func BenchmarkBusinessDaysBetween(b *testing.B) {
+	c := domain.Calendar{TimeZone: "America/Vancouver", Holidays: []string{"2026-12-25"}}
+	from := time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 7)
+	for b.Loop() {
+		if n := c.BusinessDaysBetween(from, to); n != 5 {
+			b.Fatalf("got %d business days; want 5", n)
+		}
+	}
+}
