@@ -18,7 +18,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 20m
 # How long `make test` runs each fuzz target (`make fuzz FUZZTIME=1m` for a longer hunt).
 FUZZTIME ?= 5s
 
-.PHONY: help run test browser-test workflowcheck fuzz vet build temporal-cli postgres
+.PHONY: help run test browser-test bench workflowcheck fuzz vet build temporal-cli postgres
 
 help: ## List the targets
 	@echo "CareConnect make targets:"
@@ -50,6 +50,9 @@ browser-test: ## Only the browser tests (e2e/, headless Debian Chromium); screen
 	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
 	CARECONNECT_BROWSER_TESTS=1 \
 	go test $(GO_TEST_FLAGS) -v ./e2e/
+
+bench: ## Benchmarks, separate from test: table to stdout and bench/results.md (BENCH_SCALE=0.1 for a quick run)
+	@scripts/bench.sh
 
 workflowcheck: ## Temporal's workflowcheck over the module (fails on findings)
 	@scripts/workflowcheck.sh
