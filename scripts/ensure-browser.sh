@@ -14,15 +14,8 @@ cd "$(dirname "$0")/.."
 log() { echo "ensure-browser: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo -n "$@"
-	else
-		die "need root (or passwordless sudo) to run: $*"
-	fi
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh # the working directory is the repository (above)
 
 CHROMIUM="${CARECONNECT_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then

@@ -17,15 +17,8 @@ WAIT_SECONDS=60
 log() { echo "ensure-postgres: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo -n "$@"
-	else
-		die "need root (or passwordless sudo) to run: $*"
-	fi
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ready() {
 	command -v pg_isready >/dev/null 2>&1 || return 1
