@@ -41,7 +41,9 @@ func passFail(ok bool) string {
 
 func (r *report) add(x row) { r.Rows = append(r.Rows, x) }
 
-func (r *report) note(format string, args ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, args...)) }
+func (r *report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
 
 // markdown renders the table and notes.
 func (r *report) markdown() string {
