@@ -307,8 +307,6 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 		if !a.Open() {
 			continue
 		}
-		person := domain.PersonFacts{CourseCompletedAt: u.st.CourseCompletedAt, AgreementAcknowledgedAt: u.st.AgreementAcknowledgedAt,
-			SponsorshipRequestedAt: a.SponsorshipRequestedAt, Sponsored: a.Sponsorship != nil}
 		for _, w := range u.st.Worksites {
 			if w.WorksiteID == a.Worksite.ID {
 				a.Worksite.Member = w.Active
@@ -317,7 +315,7 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 				}
 			}
 		}
-		a.Requirements = domain.ApplicationRequirements(u.profession, a.Worksite, person, a.SubmittedAt)
+		a.Requirements = domain.ApplicationRequirements(u.profession, a.Worksite, u.personFacts(*a), a.SubmittedAt)
 		ready := domain.Ready(a.Requirements)
 		switch {
 		case ready && a.State == domain.AppWaiting:

@@ -65,13 +65,7 @@ func TestApplicationReadyThenProvisioned(t *testing.T) {
 	h.runUntil(userInput(domain.DefaultSchedule()), 8*time.Hour)
 
 	h.mustAccepted("submit", applied)
-	app := func(st domain.UserStatus) domain.Application {
-		t.Helper()
-		if len(st.Applications) != 1 {
-			t.Fatalf("applications = %+v; want one", st.Applications)
-		}
-		return st.Applications[0]
-	}
+	app := func(st domain.UserStatus) domain.Application { t.Helper(); return onlyApplication(t, st) }
 	if a := app(h.mustStatus(waiting)); a.State != domain.AppWaiting || !hasOutstanding(a, "hpcaa") || hasOutstanding(a, "course") {
 		t.Errorf("after the course: %s, outstanding %v; want waiting on the HPCAA only", a.State, a.Requirements)
 	}
@@ -144,13 +138,7 @@ func TestApplicationOnBehalfOfNamesTheMissingSponsor(t *testing.T) {
 	h.runUntil(userInput(domain.DefaultSchedule()), 8*time.Hour)
 
 	h.mustAccepted("submit", applied)
-	app := func(st domain.UserStatus) domain.Application {
-		t.Helper()
-		if len(st.Applications) != 1 {
-			t.Fatalf("applications = %+v; want one", st.Applications)
-		}
-		return st.Applications[0]
-	}
+	app := func(st domain.UserStatus) domain.Application { t.Helper(); return onlyApplication(t, st) }
 	sponsor := func(a domain.Application) domain.Requirement {
 		t.Helper()
 		for _, r := range a.Requirements {
@@ -248,6 +236,15 @@ func TestApplicationOnBehalfOfNamesTheMissingSponsor(t *testing.T) {
 			t.Errorf("emails = %v; want %s", kinds, k)
 		}
 	}
+}
+
+// onlyApplication returns st's one application, failing unless there is exactly one.
+func onlyApplication(t *testing.T, st domain.UserStatus) domain.Application {
+	t.Helper()
+	if len(st.Applications) != 1 {
+		t.Fatalf("applications = %+v; want one", st.Applications)
+	}
+	return st.Applications[0]
 }
 
 func hasOutstanding(a domain.Application, key string) bool {
