@@ -234,7 +234,7 @@ func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
 			var acts *activities.Activities
 			e := domain.AuditEvent{Key: fmt.Sprintf("user/%s/audit/%s/%d", u.in.Subject, action, u.st.Seq), At: now, Actor: d.Actor,
 				Role: string(domain.RoleTeam), Subject: "person:" + u.in.Subject, Action: action, Detail: d.Reason, RequestID: d.RequestID}
-			if err := workflow.ExecuteActivity(ctx, acts.RecordAudit, e).Get(ctx, nil); err != nil {
+			if err := write(ctx, u.local, acts.RecordAudit, e); err != nil {
 				workflow.GetLogger(ctx).Error("audit record failed", "error", err)
 			}
 			u.reevaluate(ctx)
@@ -371,7 +371,7 @@ func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application)
 	var acts *activities.Activities
 	in := activities.ApplicationProjection{Subject: u.in.Subject, Name: u.st.LegalFirstName + " " + u.st.LegalLastName,
 		Profession: u.profession.Code, Application: a, Seq: u.st.Seq}
-	if err := workflow.ExecuteActivity(ctx, acts.ProjectApplication, in).Get(ctx, nil); err != nil {
+	if err := write(ctx, u.local, acts.ProjectApplication, in); err != nil {
 		workflow.GetLogger(ctx).Error("application projection failed", "error", err)
 	}
 }
@@ -529,7 +529,7 @@ func (u *userRun) followAccess(ctx workflow.Context, a *domain.Application) {
 	var acts *activities.Activities
 	e := domain.AuditEvent{Key: "user/" + u.in.Subject + "/audit/" + key, At: workflow.Now(ctx), Actor: "system", Role: "system",
 		WorksiteID: a.Worksite.ID, Subject: "person:" + u.in.Subject, Action: action, Detail: a.Reason}
-	if err := workflow.ExecuteActivity(ctx, acts.RecordAudit, e).Get(ctx, nil); err != nil {
+	if err := write(ctx, u.local, acts.RecordAudit, e); err != nil {
 		workflow.GetLogger(ctx).Error("audit record failed", "error", err)
 	}
 	u.sendUserEmail(ctx, activities.UserEmailInput{Key: "user/" + u.in.Subject + "/application_notice/" + key,

@@ -74,6 +74,8 @@ func WorksiteWorkflowID(worksiteID string) string { return "worksite/" + worksit
 const (
 	activityStartToClose = 30 * time.Second
 	activityMaxInterval  = 5 * time.Minute
+	// activityScheduleToClose bounds a database write's retries (an outage) before the workflow hears of it.
+	activityScheduleToClose = 24 * time.Hour
 	// emailScheduleToClose bounds how long an email is retried (SMTP outages) before the workflow hears of it.
 	emailScheduleToClose = 7 * 24 * time.Hour
 )

@@ -91,6 +91,8 @@ type userRun struct {
 	appChanges int
 	// visible is what the search attributes last showed.
 	visible domain.Visibility
+	// local: this run writes locally and projects in its update handlers (changeLocalWrites).
+	local bool
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -98,6 +100,7 @@ type userRun struct {
 // reset), continued as new when its history grows.
 func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error) {
 	u := &userRun{in: in, st: domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}}
+	u.local = writesLocally(ctx)
 	if in.Carry != nil {
 		u.st, u.passwordChangedAt = in.Carry.Status, in.Carry.PasswordChangedAt
 		u.learningHubIDs = append([]string(nil), in.Carry.LearningHubEventIDs...)
@@ -225,6 +228,7 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 				u.st.LegalFirstName, u.st.LegalLastName = v.LegalFirstName, v.LegalLastName
 				u.event(ctx, "identity_validated", "signed in with the BC Services Card")
 				u.enter(ctx, domain.UserIdentityValidated)
+				u.projectInHandler(ctx)
 			}
 			return u.st, nil
 		}); err != nil {
@@ -236,6 +240,7 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			u.setPassword(a.At)
 			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
 			u.enter(ctx, domain.UserAccountRegistered)
+			u.projectInHandler(ctx)
 			return u.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a AccountRegistered) error {
@@ -253,6 +258,7 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			if u.st.State == domain.UserPasswordExpired {
 				u.enter(ctx, domain.UserAccountRegistered)
 			}
+			u.projectInHandler(ctx)
 			return u.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p PasswordChanged) error {
@@ -360,7 +366,16 @@ func (u *userRun) project(ctx workflow.Context) {
 	u.planNext()
 	upsertVisibility(ctx, &u.visible, u.st.Visibility())
 	var a *activities.Activities
-	if err := workflow.ExecuteActivity(ctx, a.ProjectUserStatus, u.st).Get(ctx, nil); err != nil {
+	if err := write(ctx, u.local, a.ProjectUserStatus, u.st); err != nil {
 		workflow.GetLogger(ctx).Error("user status projection failed", "error", err)
+	}
+}
+
+// projectInHandler projects the status an update handler leaves, before
+// the update returns, in runs that write locally; earlier runs project
+// from their main loop, as they always did.
+func (u *userRun) projectInHandler(ctx workflow.Context) {
+	if u.local {
+		u.project(ctx)
 	}
 }

@@ -49,6 +49,8 @@ type userUpdate struct {
 	completed bool
 	err       error
 	status    domain.UserStatus
+	// projected is the last status projected when the update completed.
+	projected domain.UserStatus
 }
 
 // userQuery is a status query made at a given workflow time.
@@ -132,6 +134,11 @@ func (h *userHarness) update(at time.Duration, name, id string, arg any) *userUp
 				o.completed, o.err = true, err
 				if st, ok := v.(domain.UserStatus); ok {
 					o.status = st
+				}
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				if n := len(h.projected); n > 0 {
+					o.projected = h.projected[n-1]
 				}
 			},
 		}, arg)
@@ -766,3 +773,28 @@ func TestUserUpdatesReturnPasswordExpiry(t *testing.T) {
 		}
 	}
 }
+
+// An update returns only once its state is projected, so the API can answer
+// a person's status reads from the projection and still show them their
+// own change at once.
+func TestUserUpdatesProjectBeforeReturning(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	validated := h.validated(0, "req-signin")
+	registered := h.registered(time.Hour, "req-register")
+	reset := h.passwordChanged(10*24*time.Hour, "req-reset")
+	h.runUntil(userInput(domain.DefaultSchedule()), 11*24*time.Hour)
+
+	for _, c := range []struct {
+		name string
+		o    *userUpdate
+	}{{"identity validated", validated}, {"account registered", registered}, {"password changed", reset}} {
+		st := h.mustAccepted(c.name, c.o)
+		if c.o.projected.Seq != st.Seq || c.o.projected.State != st.State ||
+			!equalTimes(c.o.projected.PasswordExpiresAt, st.PasswordExpiresAt) {
+			t.Errorf("%s returned %s seq %d (password expires %v), but the projection then held %s seq %d (%v)", c.name,
+				st.State, st.Seq, st.PasswordExpiresAt, c.o.projected.State, c.o.projected.Seq, c.o.projected.PasswordExpiresAt)
+		}
+	}
+}
+
+func equalTimes(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }

@@ -86,6 +86,13 @@ type worksiteRun struct {
 	projected int // st.Seq + memSeq at the last projection
 	// visible is what the search attributes last showed.
 	visible domain.Visibility
+	// local: this run writes locally and settles each update's writes in
+	// its handler (changeLocalWrites); handled counts those handlers, so the
+	// main loop wakes to re-plan its deadlines after each.
+	local   bool
+	handled int
+	// written is st.Seq + memSeq at the last projection that has finished.
+	written int
 }
 
 // WorksiteEnrolment is a worksite's whole life: the enrolment (declaration,
@@ -94,6 +101,7 @@ type worksiteRun struct {
 // It ends when the worksite is rejected, lapses or closes.
 func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteStatus, error) {
 	w := &worksiteRun{in: in, policy: in.TypePolicy}
+	w.local = writesLocally(ctx)
 	if c := in.Carry; c != nil {
 		w.st, w.mem, w.policy, w.ms, w.next = c.Status, c.Membership, c.TypePolicy, c.Milestones, c.NextIndex
 		w.signer, w.decision, w.memSeq = c.Signer, c.Decision, c.MembershipSeq
@@ -125,7 +133,8 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 				NextIndex: w.next, Signer: w.signer, Decision: w.decision, MembershipSeq: w.memSeq}
 			return w.st, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
 		}
-		woken := func() bool { return len(w.effects) > 0 }
+		seen := w.handled
+		woken := func() bool { return len(w.effects) > 0 || w.handled != seen }
 		if at, ok := w.nextDeadline(); ok {
 			if d := at.Sub(workflow.Now(ctx)); d > 0 {
 				if _, err := workflow.AwaitWithTimeout(ctx, d, woken); err != nil {
@@ -323,7 +332,7 @@ func (w *worksiteRun) flush(ctx workflow.Context) {
 				w.event(ctx, "email_failed", string(e.email.Kind))
 			}
 		case e.audit != nil:
-			if err := workflow.ExecuteActivity(ctx, a.RecordAudit, *e.audit).Get(ctx, nil); err != nil {
+			if err := write(ctx, w.local, a.RecordAudit, *e.audit); err != nil {
 				workflow.GetLogger(ctx).Error("audit record failed", "error", err)
 			}
 		case e.notify != nil:
@@ -334,6 +343,11 @@ func (w *worksiteRun) flush(ctx workflow.Context) {
 			}
 		}
 	}
+	w.projectChanged(ctx)
+}
+
+// projectChanged projects unless nothing changed since the last projection.
+func (w *worksiteRun) projectChanged(ctx workflow.Context) {
 	if w.st.Seq+w.memSeq != w.projected {
 		w.project(ctx)
 	}
@@ -341,26 +355,54 @@ func (w *worksiteRun) flush(ctx workflow.Context) {
 
 func (w *worksiteRun) project(ctx workflow.Context) {
 	var a *activities.Activities
-	w.projected = w.st.Seq + w.memSeq
+	sum := w.st.Seq + w.memSeq
+	w.projected = sum
 	upsertVisibility(ctx, &w.visible, w.st.Visibility())
-	if err := workflow.ExecuteActivity(ctx, a.ProjectWorksiteStatus, w.st).Get(ctx, nil); err != nil {
+	if err := write(ctx, w.local, a.ProjectWorksiteStatus, w.st); err != nil {
 		workflow.GetLogger(ctx).Error("worksite status projection failed", "error", err)
 	}
 	in := activities.MembershipProjection{WorksiteID: w.in.WorksiteID, Membership: w.mem, Seq: w.memSeq}
-	if err := workflow.ExecuteActivity(ctx, a.ProjectMembership, in).Get(ctx, nil); err != nil {
+	if err := write(ctx, w.local, a.ProjectMembership, in); err != nil {
 		workflow.GetLogger(ctx).Error("membership projection failed", "error", err)
 	}
+	w.written = max(w.written, sum)
+}
+
+// settle writes what an update handler changed before the update returns,
+// in a run that writes locally: the audit records it queued, then the
+// projections. Its emails and member notices stay queued for the main loop,
+// which wakes for them (or, with none, to re-plan its deadlines).
+func (w *worksiteRun) settle(ctx workflow.Context) {
+	if !w.local {
+		return
+	}
+	w.handled++
+	var audits []domain.AuditEvent
+	rest := make([]effect, 0, len(w.effects))
+	for _, e := range w.effects {
+		if e.audit != nil {
+			audits = append(audits, *e.audit)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	w.effects = rest
+	var a *activities.Activities
+	for _, e := range audits {
+		if err := write(ctx, true, a.RecordAudit, e); err != nil {
+			workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+		}
+	}
+	// The main loop may already be projecting this change: wait for it.
+	target := w.st.Seq + w.memSeq
+	w.projectChanged(ctx)
+	_ = workflow.Await(ctx, func() bool { return w.written >= target })
 }
 
 func activityOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
-		StartToCloseTimeout: activityStartToClose,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        activityMaxInterval,
-			NonRetryableErrorTypes: []string{domain.EINVALID, domain.ENOTFOUND},
-		},
-		ScheduleToCloseTimeout: 24 * time.Hour,
+		StartToCloseTimeout:    activityStartToClose,
+		RetryPolicy:            retryPolicy(),
+		ScheduleToCloseTimeout: activityScheduleToClose,
 	}
 }

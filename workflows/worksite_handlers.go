@@ -92,15 +92,20 @@ type (
 	}
 )
 
-// setUpdate registers a synchronous update handler with its validator;
-// both see the run's state, and apply queues its effects. Once the worksite
-// has ended (closed, lapsed, rejected) every update is refused, even in the
-// moment before the workflow completes.
-func setUpdate[T any, R any](ctx workflow.Context, ended func() error, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
+// setUpdate registers an update handler with its validator; both see the
+// run's state, and apply queues its effects. In a run that writes locally,
+// the handler then settles its writes before the update returns. Once the
+// worksite has ended (closed, lapsed, rejected) every update is refused,
+// even in the moment before the workflow completes.
+func setUpdate[T any, R any](ctx workflow.Context, w *worksiteRun, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, arg T) (R, error) { return apply(ctx, arg), nil },
+		func(ctx workflow.Context, arg T) (R, error) {
+			r := apply(ctx, arg)
+			w.settle(ctx)
+			return r, nil
+		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, arg T) error {
-			if err := ended(); err != nil {
+			if err := w.ended(); err != nil {
 				return appErr(err)
 			}
 			return appErr(validate(arg))
@@ -125,12 +130,12 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 	mem := func(ctx workflow.Context) domain.Membership { return w.mem }
 	regs := []func() error{
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateSignDeclaration, func(s SignDeclaration) error {
+			return setUpdate(ctx, w, UpdateSignDeclaration, func(s SignDeclaration) error {
 				return domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle)
 			}, w.signDeclaration)
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateDecide, func(d Decision) error {
+			return setUpdate(ctx, w, UpdateDecide, func(d Decision) error {
 				if w.decision != nil {
 					return domain.Errorf(domain.ECONFLICT, "the enrolment team has already decided on this worksite")
 				}
@@ -138,12 +143,12 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			}, w.decide)
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateRequestJoin, func(a JoinRequestArgs) error {
+			return setUpdate(ctx, w, UpdateRequestJoin, func(a JoinRequestArgs) error {
 				return w.mem.CanRequestJoin(a.Requester.Subject, a.Comment)
 			}, func(ctx workflow.Context, a JoinRequestArgs) domain.Membership { w.requestJoin(ctx, a); return w.mem })
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateDecideJoin, func(d JoinDecision) error {
+			return setUpdate(ctx, w, UpdateDecideJoin, func(d JoinDecision) error {
 				if err := w.mem.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
 					return err
 				}
@@ -157,18 +162,18 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			}, func(ctx workflow.Context, d JoinDecision) domain.Membership { w.decideJoin(ctx, d); return w.mem })
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateInvite, func(a InviteArgs) error { return w.mem.CanInvite(a.Actor, a.Email) },
+			return setUpdate(ctx, w, UpdateInvite, func(a InviteArgs) error { return w.mem.CanInvite(a.Actor, a.Email) },
 				func(ctx workflow.Context, a InviteArgs) domain.Membership { w.invite(ctx, a); return w.mem })
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateResendInvitation, func(r InvitationRef) error { return w.mem.CanResendInvitation(r.Actor, r.InvitationID) },
+			return setUpdate(ctx, w, UpdateResendInvitation, func(r InvitationRef) error { return w.mem.CanResendInvitation(r.Actor, r.InvitationID) },
 				func(ctx workflow.Context, r InvitationRef) domain.Membership {
 					w.resendInvitation(ctx, r)
 					return w.mem
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateAcceptInvitation, func(a AcceptInvitation) error {
+			return setUpdate(ctx, w, UpdateAcceptInvitation, func(a AcceptInvitation) error {
 				return w.mem.CanAcceptInvitation(a.Member.Subject, a.AccountEmail, a.InvitationID)
 			}, func(ctx workflow.Context, a AcceptInvitation) domain.Membership {
 				w.acceptInvitation(ctx, a)
@@ -176,28 +181,28 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdatePromote, func(c MemberChange) error { return w.mem.CanPromote(c.Actor, c.Target) },
+			return setUpdate(ctx, w, UpdatePromote, func(c MemberChange) error { return w.mem.CanPromote(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.changeMember(ctx, c, "promoted", "you are now an administrator of this worksite", func(x *domain.Member) { x.Admin = true })
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateDemote, func(c MemberChange) error { return w.mem.CanDemote(c.Actor, c.Target) },
+			return setUpdate(ctx, w, UpdateDemote, func(c MemberChange) error { return w.mem.CanDemote(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.changeMember(ctx, c, "demoted", "you are no longer an administrator of this worksite", func(x *domain.Member) { x.Admin = false })
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateDeactivate, func(c MemberChange) error { return w.mem.CanDeactivate(c.Actor, c.Target) },
+			return setUpdate(ctx, w, UpdateDeactivate, func(c MemberChange) error { return w.mem.CanDeactivate(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.deactivate(ctx, c.Target, c.Actor, c.Reason, c.RequestID)
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateReactivate, func(c MemberChange) error {
+			return setUpdate(ctx, w, UpdateReactivate, func(c MemberChange) error {
 				return w.mem.CanReactivate(c.Actor, c.Target, c.EndsAt, workflow.Now(ctx))
 			}, func(ctx workflow.Context, c MemberChange) domain.Membership {
 				now := workflow.Now(ctx)
@@ -208,7 +213,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateSetMemberEnd, func(c MemberChange) error { return w.canSetEnd(ctx, c) },
+			return setUpdate(ctx, w, UpdateSetMemberEnd, func(c MemberChange) error { return w.canSetEnd(ctx, c) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					change := "your membership no longer has an end date"
 					if c.EndsAt != nil {
@@ -219,13 +224,13 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+			return setUpdate(ctx, w, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.worksiteChanged(ctx, c)
 				return w.st
 			})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateSuspend, func(c WorksiteChange) error {
+			return setUpdate(ctx, w, UpdateSuspend, func(c WorksiteChange) error {
 				if c.ActorRole != domain.RoleTeam {
 					return domain.Errorf(domain.EFORBIDDEN, "only the enrolment team suspends a worksite")
 				}
@@ -239,7 +244,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateReinstate, func(c WorksiteChange) error {
+			return setUpdate(ctx, w, UpdateReinstate, func(c WorksiteChange) error {
 				if c.ActorRole != domain.RoleTeam {
 					return domain.Errorf(domain.EFORBIDDEN, "only the enrolment team reinstates a worksite")
 				}
@@ -253,7 +258,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			})
 		},
 		func() error {
-			return setUpdate(ctx, w.ended, UpdateClose, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
+			return setUpdate(ctx, w, UpdateClose, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.close(ctx, c)
 				return w.st
 			})

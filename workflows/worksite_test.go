@@ -58,6 +58,10 @@ type updateOutcome struct {
 	status    domain.WorksiteStatus
 	// mem is a membership update's result.
 	mem domain.Membership
+	// projected and memProjected are the last status and membership
+	// projections when the update completed.
+	projected    domain.WorksiteStatus
+	memProjected activities.MembershipProjection
 }
 
 // queryOutcome is a status query made at a given workflow time.
@@ -217,6 +221,14 @@ func (h *harness) sendUpdate(o *updateOutcome, name, id string, arg any, keep bo
 		OnReject: func(err error) { o.rejected = err },
 		OnComplete: func(v any, err error) {
 			o.completed, o.err = true, err
+			h.mu.Lock()
+			if n := len(h.projected); n > 0 {
+				o.projected = h.projected[n-1]
+			}
+			if n := len(h.memberships); n > 0 {
+				o.memProjected = h.memberships[n-1]
+			}
+			h.mu.Unlock()
 			if !keep {
 				return
 			}
@@ -951,5 +963,29 @@ func TestWorksiteAuditKeyReachesActivity(t *testing.T) {
 	}
 	if got, want := h.mustAudit("declaration signed").Key, "worksite/K4T6CLP/audit/declaration/req-sign"; got != want {
 		t.Errorf("declaration audit Key = %q; want %q", got, want)
+	}
+}
+
+// An update returns only once its state is projected, so the API can answer
+// reads from the projection: a client reading right after its own change
+// sees it.
+func TestWorksiteUpdatesProjectBeforeReturning(t *testing.T) {
+	h := newHarness(t)
+	signed := h.sign(1*day, "req-sign")
+	joined := h.requestJoin(1*day+time.Hour, "req-join", domain.Member{Subject: "bcsc-moa-0001", Name: "Mo Assistant",
+		Email: "mo@clinic.example.ca", Profession: domain.ProfMOA})
+	approved := h.decide(2*day, "req-approve", true, "")
+	h.runUntil(h.input(domain.CommunityPrivatePractice), 3*day)
+
+	for name, o := range map[string]*updateOutcome{"sign": signed, "approve": approved} {
+		h.mustAccepted(name, o)
+		if o.projected.Seq != o.status.Seq || o.projected.State != o.status.State {
+			t.Errorf("%s returned %s seq %d, but the projection then held %s seq %d", name,
+				o.status.State, o.status.Seq, o.projected.State, o.projected.Seq)
+		}
+	}
+	h.mustAccepted("request join", joined)
+	if got, want := len(joined.memProjected.Membership.Requests), len(joined.mem.Requests); got != want || want != 1 {
+		t.Errorf("the join request returned %d join requests, but the membership projection then held %d; want 1 in both", want, got)
 	}
 }
