@@ -38,17 +38,39 @@ func (s *Server) ensurePerson(c *gin.Context, p domain.Principal) (domain.UserSt
 	return st, fromTemporal(err)
 }
 
-// liveOrEnsure returns the status of a person whose enrolment already runs,
-// by query (which adds nothing to its history); only a person without one
-// gets ensurePerson's update-with-start. Reads poll this: an update per read
-// would fill the workflow's history.
-func (s *Server) liveOrEnsure(c *gin.Context, p domain.Principal) (domain.UserStatus, error) {
-	var st domain.UserStatus
-	v, err := s.temporal.QueryWorkflow(c.Request.Context(), workflows.UserWorkflowID(p.Subject), "", workflows.QueryStatus)
-	if err == nil && v.Get(&st) == nil && st.State != "" {
+// statusOrEnsure returns the status of a person whose enrolment already
+// runs (readUserStatus: the projection, or a query; neither adds to its
+// history); only a person without one gets ensurePerson's
+// update-with-start. Reads poll this: an update per read would fill the
+// workflow's history.
+func (s *Server) statusOrEnsure(c *gin.Context, p domain.Principal) (domain.UserStatus, error) {
+	if st, err := s.readUserStatus(c, p.Subject); err == nil && st.State != "" {
 		return st, nil
 	}
 	return s.ensurePerson(c, p)
+}
+
+// readUserStatus answers a read of a person's status from the projection,
+// which the workflow writes before each of its updates returns (see
+// workflows.changeLocalWrites), so a client sees its own change. Only a
+// status never projected (or a projection that cannot be read) is asked of
+// the workflow.
+func (s *Server) readUserStatus(c *gin.Context, subject string) (domain.UserStatus, error) {
+	st, err := s.store.GetUserStatus(c.Request.Context(), subject)
+	if err == nil && st.Seq > 0 {
+		return st, nil
+	}
+	var live domain.UserStatus
+	v, qerr := s.temporal.QueryWorkflow(c.Request.Context(), workflows.UserWorkflowID(subject), "", workflows.QueryStatus)
+	if qerr == nil {
+		if qerr = v.Get(&live); qerr == nil {
+			return live, nil
+		}
+	}
+	if err != nil {
+		return st, err
+	}
+	return st, fromTemporal(qerr)
 }
 
 // userUpdate sends an update to a person's workflow and returns their status.
@@ -94,7 +116,7 @@ func (s *Server) me(c *gin.Context) {
 		body["csrfToken"] = p.CSRFToken
 	}
 	if p.Role == domain.RoleApplicant {
-		st, err := s.liveOrEnsure(c, *p)
+		st, err := s.statusOrEnsure(c, *p)
 		if err != nil {
 			writeError(c, s.log, err)
 			return
@@ -287,7 +309,7 @@ func (s *Server) myStatus(c *gin.Context) {
 		return
 	}
 	// A bearer client's first call may be this one: start the enrolment.
-	st, err := s.liveOrEnsure(c, *p)
+	st, err := s.statusOrEnsure(c, *p)
 	if err != nil {
 		writeError(c, s.log, err)
 		return

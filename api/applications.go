@@ -87,7 +87,7 @@ func (s *Server) myApplications(c *gin.Context) {
 	if !s.authorize(c, authz.ReadOwnStatus, authz.Resource{}) {
 		return
 	}
-	st, err := s.userStatus(c, p.Subject)
+	st, err := s.readUserStatus(c, p.Subject)
 	if err != nil {
 		writeError(c, s.log, err)
 		return

@@ -51,19 +51,46 @@ func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, ou
 	return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", final.State)
 }
 
-// worksiteFor reads the :id worksite and authorizes action a on it against
-// its live administrators, writing the error and returning false on failure.
+// worksiteFor loads the :id worksite and authorizes a on it, by its active
+// administrators as the workflow knows them (the source of truth, so a
+// promotion a moment ago counts; the projection if Temporal cannot answer).
 func (s *Server) worksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, bool) {
+	return s.worksiteAuthorized(c, a, func(id string) ([]string, error) {
+		if m, err := s.liveMembership(c, id); err == nil {
+			return m.ActiveAdmins(), nil
+		}
+		return s.store.WorksiteAdmins(c.Request.Context(), id)
+	})
+}
+
+// projectedWorksiteFor is worksiteFor for reads: the administrators come
+// from the membership projection, which the workflow writes before each of
+// its updates returns, so no query reaches Temporal.
+func (s *Server) projectedWorksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, bool) {
+	return s.worksiteAuthorized(c, a, func(id string) ([]string, error) {
+		return s.store.WorksiteAdmins(c.Request.Context(), id)
+	})
+}
+
+// worksiteAuthorized loads the :id worksite and authorizes a on it by the
+// administrators admins gives; it writes the error and returns false when
+// the caller may not.
+func (s *Server) worksiteAuthorized(c *gin.Context, a authz.Action, admins func(id string) ([]string, error)) (domain.Worksite, bool) {
 	if principal(c) == nil {
 		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
 		return domain.Worksite{}, false
 	}
-	w, admins, err := s.worksiteAndAdmins(c)
+	w, err := s.lookupWorksite(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return w, false
 	}
-	return w, s.authorize(c, a, authz.Resource{Admins: admins})
+	subjects, err := admins(w.ID)
+	if err != nil {
+		writeError(c, s.log, err)
+		return w, false
+	}
+	return w, s.authorize(c, a, authz.Resource{Admins: subjects})
 }
 
 // notEnded refuses changes to a worksite whose enrolment has ended (closed,
@@ -77,21 +104,6 @@ func (s *Server) notEnded(c *gin.Context, id string) error {
 		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", st.State)
 	}
 	return nil
-}
-
-// worksiteAndAdmins loads the :id worksite and its active administrators,
-// asking the workflow (the source of truth, so a promotion a moment ago
-// counts) and falling back to the projection.
-func (s *Server) worksiteAndAdmins(c *gin.Context) (domain.Worksite, []string, error) {
-	w, err := s.lookupWorksite(c)
-	if err != nil {
-		return w, nil, err
-	}
-	if m, err := s.liveMembership(c, w.ID); err == nil {
-		return w, m.ActiveAdmins(), nil
-	}
-	admins, err := s.store.WorksiteAdmins(c.Request.Context(), w.ID)
-	return w, admins, err
 }
 
 // liveMembership queries the worksite workflow for its membership.

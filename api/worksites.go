@@ -96,14 +96,16 @@ func (s *Server) registerWorksite(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"worksite": s.view(w), "statusUrl": "/api/v1/worksites/" + w.ID})
 }
 
-// getWorksite returns a worksite and its live status from the workflow,
-// falling back to the stored projection when Temporal cannot answer.
+// getWorksite returns a worksite and its status from the projection, which
+// the workflow writes before each of its updates returns; a worksite whose
+// workflow has not yet projected (just registered) is asked of the workflow.
+// The administrators it is authorized by come from the projection too.
 func (s *Server) getWorksite(c *gin.Context) {
-	w, ok := s.worksiteFor(c, authz.ReadWorksite)
+	w, ok := s.projectedWorksiteFor(c, authz.ReadWorksite)
 	if !ok {
 		return
 	}
-	st, source, err := s.worksiteStatus(c, w.ID)
+	st, source, err := s.readWorksiteStatus(c, w.ID)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -127,6 +129,16 @@ func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatu
 	s.log.Warn("worksite status query failed; using projection", "worksite", id, "error", err)
 	st, err = s.store.GetWorksiteStatus(ctx, id)
 	return st, "projection", err
+}
+
+// readWorksiteStatus answers a read of a worksite's status from the
+// projection, and from the workflow (worksiteStatus) while it has none.
+func (s *Server) readWorksiteStatus(c *gin.Context, id string) (domain.WorksiteStatus, string, error) {
+	st, err := s.store.GetWorksiteStatus(c.Request.Context(), id)
+	if err == nil && st.Seq > 0 {
+		return st, "projection", nil
+	}
+	return s.worksiteStatus(c, id)
 }
 
 // statusQueryTimeout bounds a status query before the projection answers.
