@@ -13,6 +13,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -77,6 +78,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			if err := replayer.ReplayWorkflowHistory(logger, h); err != nil {
 				t.Fatalf("replaying %s (%s, %d events): %v", file, typ, len(h.GetEvents()), err)
 			}
+			checkWrites(t, name, h)
 		})
 	}
 
@@ -99,6 +101,44 @@ func TestReplayRecordedHistories(t *testing.T) {
 		if typ != workflows.WorksiteWorkflowName && typ != workflows.UserWorkflowName {
 			t.Errorf("history of unknown workflow type %q", typ)
 		}
+	}
+}
+
+// ordinaryWrites are the activities a run that writes locally (the
+// local-writes change, workflows/writes.go) must never schedule as ordinary
+// activities: they cost a trip through the task queue and a workflow task each.
+var ordinaryWrites = []string{"ProjectUserStatus", "ProjectApplication", "ProjectWorksiteStatus", "ProjectMembership", "RecordAudit"}
+
+// checkWrites checks which side of the local-writes change a history is
+// on: a history recorded before it (name ending _v0) has no local activity
+// and must still replay; every other one took the change, so it writes its
+// projections and audit records as local activities and schedules ordinary
+// activities only for emails.
+func checkWrites(t *testing.T, name string, h *historypb.History) {
+	t.Helper()
+	local, version := 0, false
+	for _, e := range h.GetEvents() {
+		if m := e.GetMarkerRecordedEventAttributes(); m != nil {
+			switch m.GetMarkerName() {
+			case "LocalActivity":
+				local++
+			case "Version":
+				var id string
+				if p := m.GetDetails()["change-id"]; p != nil && converter.GetDefaultDataConverter().FromPayloads(p, &id) == nil && id == "local-writes" {
+					version = true
+				}
+			}
+		}
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && !strings.HasSuffix(name, "_v0") &&
+			slices.Contains(ordinaryWrites, a.GetActivityType().GetName()) {
+			t.Errorf("%s schedules %s as an ordinary activity; it must be a local one", name, a.GetActivityType().GetName())
+		}
+	}
+	switch old := strings.HasSuffix(name, "_v0"); {
+	case old && (local > 0 || version):
+		t.Errorf("%s is named as recorded before the local-writes change, but has %d local activities (version marker %v)", name, local, version)
+	case !old && (local == 0 || !version):
+		t.Errorf("%s has %d local activities and version marker %v; a history recorded now writes locally", name, local, version)
 	}
 }
 
