@@ -343,7 +343,32 @@ func (u *userRun) appEmail(ctx workflow.Context, kind mail.Kind, a domain.Applic
 	u.sendUserEmail(ctx, in)
 }
 
+// sendUserEmail sends one email about the person's applications. In a run
+// that writes locally it only queues it for sendOutbox, so an update
+// handler returns without waiting on SMTP; earlier runs send it in place.
 func (u *userRun) sendUserEmail(ctx workflow.Context, in activities.UserEmailInput) {
+	if u.local {
+		u.outbox = append(u.outbox, in)
+		return
+	}
+	u.deliver(ctx, in)
+}
+
+// sendOutbox sends the queued emails in order, one at a time, for the
+// life of a run that writes locally; the run does not continue as new
+// before the outbox is empty.
+func (u *userRun) sendOutbox(ctx workflow.Context) {
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(u.outbox) > 0 }); err != nil {
+			return // cancelled
+		}
+		u.deliver(ctx, u.outbox[0])
+		u.outbox = u.outbox[1:]
+	}
+}
+
+// deliver sends one email and waits for the outcome.
+func (u *userRun) deliver(ctx workflow.Context, in activities.UserEmailInput) {
 	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
 	var acts *activities.Activities
 	if err := workflow.ExecuteActivity(ectx, acts.SendUserEmail, in).Get(ctx, nil); err != nil {
@@ -380,15 +405,22 @@ func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application)
 // next application deadline (or a change to the applications) and fires it.
 // Its progress lives in each Application, so continue-as-new carries it.
 func (u *userRun) applicationTimers(ctx workflow.Context) {
+	var timer deadline
 	for {
 		seen := u.appChanges
 		changed := func() bool { return u.appChanges != seen }
 		var err error
-		if at, ok := u.nextApplicationTimer(); ok {
+		at, ok := u.nextApplicationTimer()
+		switch {
+		case u.local && ok:
+			_, err = timer.wait(ctx, at, changed)
+		case u.local:
+			err = timer.waitForever(ctx, changed)
+		case ok:
 			if d := at.Sub(workflow.Now(ctx)); d > 0 {
 				_, err = workflow.AwaitWithTimeout(ctx, d, changed)
 			}
-		} else {
+		default:
 			err = workflow.Await(ctx, changed)
 		}
 		if err != nil {

@@ -79,6 +79,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 				t.Fatalf("replaying %s (%s, %d events): %v", file, typ, len(h.GetEvents()), err)
 			}
 			checkWrites(t, name, h)
+			checkTimers(t, name, typ, h)
 		})
 	}
 
@@ -139,6 +140,37 @@ func checkWrites(t *testing.T, name string, h *historypb.History) {
 		t.Errorf("%s is named as recorded before the local-writes change, but has %d local activities (version marker %v)", name, local, version)
 	case !old && (local == 0 || !version):
 		t.Errorf("%s has %d local activities and version marker %v; a history recorded now writes locally", name, local, version)
+	}
+}
+
+// timerLoops is how many loops of each workflow type wait on a timer at
+// once: a worksite's main loop; a person's password cycle and application
+// timers.
+var timerLoops = map[string]int{workflows.WorksiteWorkflowName: 1, workflows.UserWorkflowName: 2}
+
+// checkTimers checks that a history recorded with the local-writes change
+// never has more timers pending than the workflow has loops: each loop
+// reuses its timer or cancels it before starting another (workflows/wait.go).
+// Histories from before the change (_v0) left one behind at each wake.
+func checkTimers(t *testing.T, name, typ string, h *historypb.History) {
+	t.Helper()
+	if strings.HasSuffix(name, "_v0") {
+		return
+	}
+	pending, most := map[int64]bool{}, 0
+	for _, e := range h.GetEvents() {
+		switch {
+		case e.GetTimerStartedEventAttributes() != nil:
+			pending[e.GetEventId()] = true
+		case e.GetTimerFiredEventAttributes() != nil:
+			delete(pending, e.GetTimerFiredEventAttributes().GetStartedEventId())
+		case e.GetTimerCanceledEventAttributes() != nil:
+			delete(pending, e.GetTimerCanceledEventAttributes().GetStartedEventId())
+		}
+		most = max(most, len(pending))
+	}
+	if most > timerLoops[typ] {
+		t.Errorf("%s had %d timers pending at once; %s waits in %d loops, each on one timer", name, most, typ, timerLoops[typ])
 	}
 }
 

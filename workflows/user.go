@@ -93,6 +93,10 @@ type userRun struct {
 	visible domain.Visibility
 	// local: this run writes locally and projects in its update handlers (changeLocalWrites).
 	local bool
+	// outbox holds the emails queued for sendOutbox, oldest first (local runs).
+	outbox []activities.UserEmailInput
+	// passwordTimer is the password cycles' deadline timer (local runs).
+	passwordTimer deadline
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -135,6 +139,9 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	})
 
 	workflow.Go(ctx, u.applicationTimers)
+	if u.local {
+		workflow.Go(ctx, u.sendOutbox)
+	}
 
 	if in.Carry == nil {
 		// The update-with-start that created this run has set the identity.
@@ -157,7 +164,7 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 			return u.st, err // cancelled: every wait below would return at once, forever
 		}
 		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > maxUserHistory {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && len(u.outbox) == 0 }); err != nil {
 				return u.st, err
 			}
 			// Drain membership notices so none is lost with this run.
@@ -195,7 +202,11 @@ func (u *userRun) passwordCycle(ctx workflow.Context) {
 	u.st.PasswordExpiresAt, u.st.NextMilestone = &expiry, &ms[0]
 	u.project(ctx) // a new password life: registration or reset
 	expired := false
-	waitFor(ctx, ms, changed, func(m *domain.Milestone) { u.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
+	var timer *deadline
+	if u.local {
+		timer = &u.passwordTimer // the last cycle's timer is replaced, not left behind
+	}
+	waitFor(ctx, timer, ms, changed, func(m *domain.Milestone) { u.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
 		switch m.Kind {
 		case domain.MilestoneReminder:
 			u.event(ctx, "password_expiry_reminder", fmt.Sprintf("reminder %d: password expires %s", m.Seq, expiry.Format(time.DateOnly)))

@@ -93,6 +93,8 @@ type worksiteRun struct {
 	handled int
 	// written is st.Seq + memSeq at the last projection that has finished.
 	written int
+	// timer is the main loop's deadline timer in runs that write locally.
+	timer deadline
 }
 
 // WorksiteEnrolment is a worksite's whole life: the enrolment (declaration,
@@ -134,14 +136,7 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 			return w.st, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
 		}
 		seen := w.handled
-		woken := func() bool { return len(w.effects) > 0 || w.handled != seen }
-		if at, ok := w.nextDeadline(); ok {
-			if d := at.Sub(workflow.Now(ctx)); d > 0 {
-				if _, err := workflow.AwaitWithTimeout(ctx, d, woken); err != nil {
-					return w.st, err
-				}
-			}
-		} else if err := workflow.Await(ctx, woken); err != nil {
+		if err := w.sleep(ctx, func() bool { return len(w.effects) > 0 || w.handled != seen }); err != nil {
 			return w.st, err
 		}
 		w.fireDue(ctx)
@@ -167,6 +162,25 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
 	w.expect(domain.DeclarationMilestones(w.in.RegisteredAt, w.in.Schedule))
 	w.email(mail.KindWorksiteRegistered, activities.ToSiteAdmins, 1, nil)
+}
+
+// sleep waits until woken() or the next deadline, if any.
+func (w *worksiteRun) sleep(ctx workflow.Context, woken func() bool) error {
+	at, ok := w.nextDeadline()
+	switch {
+	case w.local && ok:
+		_, err := w.timer.wait(ctx, at, woken)
+		return err
+	case w.local:
+		return w.timer.waitForever(ctx, woken)
+	case !ok:
+		return workflow.Await(ctx, woken)
+	}
+	if d := at.Sub(workflow.Now(ctx)); d > 0 { // runs before the local-writes change
+		_, err := workflow.AwaitWithTimeout(ctx, d, woken)
+		return err
+	}
+	return nil
 }
 
 // nextDeadline is the earliest enrolment milestone or membership deadline.
