@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -56,6 +57,8 @@ type Store interface {
 
 	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
 	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
+	// UserStatusJSON returns the projected status as stored and its seq (0: never projected).
+	UserStatusJSON(ctx context.Context, subject string) (json.RawMessage, int, error)
 	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
 	DeleteAccount(ctx context.Context, subject string) error
 	GetAccount(ctx context.Context, subject string) (domain.Account, error)
@@ -256,6 +259,15 @@ func (s *Server) requestIDMiddleware(c *gin.Context) {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// writeJSONField answers 200 with {"<name>": raw}; raw is JSON the service
+// wrote itself (a stored projection), so it is passed on as it is.
+func writeJSONField(c *gin.Context, name string, raw json.RawMessage) {
+	body := make([]byte, 0, len(raw)+len(name)+5)
+	body = append(append(append(body, `{"`...), name...), `":`...)
+	body = append(append(body, raw...), '}')
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
 
 // requestTimeout bounds every request's calls to the database and Temporal:
 // a dependency that hangs yields 503, never a request that waits forever.

@@ -72,6 +72,7 @@ type Authenticator struct {
 	applicant *issuer
 	team      *issuer // nil in role-claim mode
 	sessions  SessionStore
+	verified  verifiedTokens
 }
 
 // New discovers the issuers (they must be reachable) and returns an Authenticator.
@@ -81,23 +82,23 @@ func New(ctx context.Context, cfg Config, sessions SessionStore) (*Authenticator
 	}
 	a := &Authenticator{cfg: cfg, sessions: sessions}
 	var err error
-	if a.applicant, err = discover(ctx, cfg.Applicant, cfg.RedirectURL); err != nil {
+	if a.applicant, err = discover(ctx, cfg.Applicant, cfg.RedirectURL, cfg.Now); err != nil {
 		return nil, err
 	}
 	if cfg.Team.Issuer != "" {
-		if a.team, err = discover(ctx, cfg.Team, cfg.RedirectURL); err != nil {
+		if a.team, err = discover(ctx, cfg.Team, cfg.RedirectURL, cfg.Now); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
 }
 
-func discover(ctx context.Context, c IssuerConfig, redirect string) (*issuer, error) {
+func discover(ctx context.Context, c IssuerConfig, redirect string, now func() time.Time) (*issuer, error) {
 	p, err := oidc.NewProvider(ctx, c.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("identity: discovering %s: %w", c.Issuer, err)
 	}
-	v := p.Verifier(&oidc.Config{ClientID: c.ClientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256}})
+	v := p.Verifier(&oidc.Config{ClientID: c.ClientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256}, Now: now})
 	return &issuer{cfg: c, verifier: v, oauth: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		Endpoint: p.Endpoint(), RedirectURL: redirect, Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}}, nil
 }
@@ -106,9 +107,14 @@ func discover(ctx context.Context, c IssuerConfig, redirect string) (*issuer, er
 // logged by the caller, never returned.
 var errBadToken = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "the token is not valid; sign in again"}
 
-// VerifyBearer verifies a bearer ID token and returns its principal.
+// VerifyBearer verifies a bearer ID token and returns its principal. A
+// token verified a moment ago is answered from memory (verifiedTokens).
 // Errors: EUNAUTHORIZED for any bad token, EFORBIDDEN for low assurance.
 func (a *Authenticator) VerifyBearer(ctx context.Context, raw string) (domain.Principal, error) {
+	now := a.cfg.Now()
+	if p, ok := a.verified.get(raw, now); ok {
+		return p, nil
+	}
 	iss := a.applicant
 	if a.team != nil && unverifiedIssuer(raw) == a.team.cfg.Issuer {
 		iss = a.team
@@ -117,7 +123,11 @@ func (a *Authenticator) VerifyBearer(ctx context.Context, raw string) (domain.Pr
 	if err != nil {
 		return domain.Principal{}, errors.Join(errBadToken, err)
 	}
-	return a.principal(tok, iss)
+	p, err := a.principal(tok, iss)
+	if err == nil {
+		a.verified.put(raw, p, tok.Expiry, now)
+	}
+	return p, err
 }
 
 // claims are the ID token claims the service reads.

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -669,4 +670,28 @@ func TestReturnToStaysOnSite(t *testing.T) {
 	if s := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPhysician, "//evil.example"); s.returnTo != "/" {
 		t.Errorf("Callback returnTo = %q; want /", s.returnTo)
 	}
+}
+
+// A verified token is answered from memory on later calls, but never past
+// its expiry, and a refused one is never remembered.
+func TestVerifyBearerRemembersOnlyGoodTokens(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	tok := mustToken(t, fx.idp, devidp.PersonaPhysician, applicantClient, devidp.WithExpiry(fx.clock.Now().Add(2*time.Minute)))
+	for i := range 3 {
+		if _, err := fx.auth.VerifyBearer(ctx, tok); err != nil {
+			t.Fatalf("call %d: %v; want the token accepted", i, err)
+		}
+	}
+	fx.clock.Advance(3 * time.Minute)
+	_, err := fx.auth.VerifyBearer(ctx, tok)
+	checkCode(t, "the same token after its expiry", err, domain.EUNAUTHORIZED)
+
+	low := mustToken(t, fx.idp, devidp.PersonaLowAssurance, applicantClient)
+	for i := range 2 {
+		_, err := fx.auth.VerifyBearer(ctx, low)
+		checkCode(t, fmt.Sprintf("low assurance, call %d", i), err, domain.EFORBIDDEN)
+	}
+	_, err = fx.auth.VerifyBearer(ctx, tamper(t, mustToken(t, fx.idp, devidp.PersonaPhysician, applicantClient)))
+	checkCode(t, "a tampered copy", err, domain.EUNAUTHORIZED)
 }

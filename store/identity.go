@@ -132,6 +132,20 @@ func (s *Store) SaveUserStatus(ctx context.Context, st domain.UserStatus) error 
 	return translate(res.Error)
 }
 
+// UserStatusJSON returns a person's projected status as the workflow
+// wrote it (the JSON of domain.UserStatus) and its sequence number, for
+// reads that pass it on as it is; seq 0 means the workflow has not
+// projected it yet. Errors: ENOTFOUND.
+func (s *Store) UserStatusJSON(ctx context.Context, subject string) (json.RawMessage, int, error) {
+	var raw string
+	var seq int
+	err := s.db.WithContext(ctx).Raw("SELECT status_json, status_seq FROM people WHERE subject = ?", subject).Row().Scan(&raw, &seq)
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	return json.RawMessage(raw), seq, nil
+}
+
 // GetUserStatus returns a person's projected status. Errors: ENOTFOUND.
 func (s *Store) GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
 	var r personRow

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -105,6 +106,42 @@ func TestSessionsAndLoginStates(t *testing.T) {
 		}
 		if _, err := s.GetSession(ctx, "h", time.Now()); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("deleted session: got %v; want ENOTFOUND", err)
+		}
+	})
+}
+
+// UserStatusJSON hands out the projection as the workflow wrote it, with its
+// sequence number: 0 until the first projection, the newest after.
+func TestUserStatusJSON(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, _, err := s.UserStatusJSON(ctx, "nobody"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("unknown subject: error %v; want ENOTFOUND", err)
+		}
+		if err := s.EnsurePerson(ctx, "sub-j", "Legal", "Name"); err != nil {
+			t.Fatal(err)
+		}
+		if _, seq, err := s.UserStatusJSON(ctx, "sub-j"); err != nil || seq != 0 {
+			t.Errorf("before any projection: seq %d, error %v; want 0, nil", seq, err)
+		}
+		for _, st := range []domain.UserStatus{
+			{Subject: "sub-j", State: domain.UserAccountRegistered, Seq: 5, Username: "newer"},
+			{Subject: "sub-j", State: domain.UserIdentityValidated, Seq: 3, Username: "older"}, // late and older: ignored
+		} {
+			if err := s.SaveUserStatus(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raw, seq, err := s.UserStatusJSON(ctx, "sub-j")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got domain.UserStatus
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatalf("stored status %s: %v", raw, err)
+		}
+		if seq != 5 || got.Seq != 5 || got.Username != "newer" || got.State != domain.UserAccountRegistered {
+			t.Errorf("got seq %d and %+v; want the seq 5 status", seq, got)
 		}
 	})
 }
