@@ -51,31 +51,11 @@ func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, ou
 	return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", final.State)
 }
 
-// worksiteFor loads the :id worksite and authorizes a on it, by its active
-// administrators as the workflow knows them (the source of truth, so a
-// promotion a moment ago counts; the projection if Temporal cannot answer).
+// worksiteFor loads the :id worksite and authorizes action a on it against
+// its active administrators as the workflow knows them (the source of
+// truth, so a promotion a moment ago counts; the projection when Temporal
+// cannot answer), writing the error and returning false on failure.
 func (s *Server) worksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, bool) {
-	return s.worksiteAuthorized(c, a, func(id string) ([]string, error) {
-		if m, err := s.liveMembership(c, id); err == nil {
-			return m.ActiveAdmins(), nil
-		}
-		return s.store.WorksiteAdmins(c.Request.Context(), id)
-	})
-}
-
-// projectedWorksiteFor is worksiteFor for reads: the administrators come
-// from the membership projection, which the workflow writes before each of
-// its updates returns, so no query reaches Temporal.
-func (s *Server) projectedWorksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, bool) {
-	return s.worksiteAuthorized(c, a, func(id string) ([]string, error) {
-		return s.store.WorksiteAdmins(c.Request.Context(), id)
-	})
-}
-
-// worksiteAuthorized loads the :id worksite and authorizes a on it by the
-// administrators admins gives; it writes the error and returns false when
-// the caller may not.
-func (s *Server) worksiteAuthorized(c *gin.Context, a authz.Action, admins func(id string) ([]string, error)) (domain.Worksite, bool) {
 	if principal(c) == nil {
 		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
 		return domain.Worksite{}, false
@@ -85,12 +65,14 @@ func (s *Server) worksiteAuthorized(c *gin.Context, a authz.Action, admins func(
 		writeError(c, s.log, err)
 		return w, false
 	}
-	subjects, err := admins(w.ID)
-	if err != nil {
+	var admins []string
+	if m, qerr := s.liveMembership(c, w.ID); qerr == nil {
+		admins = m.ActiveAdmins()
+	} else if admins, err = s.store.WorksiteAdmins(c.Request.Context(), w.ID); err != nil {
 		writeError(c, s.log, err)
 		return w, false
 	}
-	return w, s.authorize(c, a, authz.Resource{Admins: subjects})
+	return w, s.authorize(c, a, authz.Resource{Admins: admins})
 }
 
 // notEnded refuses changes to a worksite whose enrolment has ended (closed,

@@ -57,6 +57,8 @@ type Store interface {
 
 	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
 	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
+	// ReadWorksite returns a worksite, its active administrators and its stored status.
+	ReadWorksite(ctx context.Context, id string) (store.WorksiteRead, error)
 	// UserStatusJSON returns the projected status as stored and its seq (0: never projected).
 	UserStatusJSON(ctx context.Context, subject string) (json.RawMessage, int, error)
 	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)

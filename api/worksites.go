@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -101,16 +102,40 @@ func (s *Server) registerWorksite(c *gin.Context) {
 // workflow has not yet projected (just registered) is asked of the workflow.
 // The administrators it is authorized by come from the projection too.
 func (s *Server) getWorksite(c *gin.Context) {
-	w, ok := s.projectedWorksiteFor(c, authz.ReadWorksite)
-	if !ok {
+	if principal(c) == nil {
+		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
 		return
 	}
-	st, source, err := s.readWorksiteStatus(c, w.ID)
+	id, err := worksiteParam(c)
+	var r store.WorksiteRead
+	if err == nil {
+		r, err = s.store.ReadWorksite(c.Request.Context(), id)
+		err = notFoundOrNotYours(err)
+	}
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"worksite": s.view(w), "status": st, "statusSource": source})
+	if !s.authorize(c, authz.ReadWorksite, authz.Resource{Admins: r.Admins}) {
+		return
+	}
+	if r.StatusSeq > 0 {
+		c.JSON(http.StatusOK, worksiteWithStatus{Worksite: s.view(r.Worksite), Status: r.StatusJSON, StatusSource: "projection"})
+		return
+	}
+	st, source, err := s.worksiteStatus(c, id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksite": s.view(r.Worksite), "status": st, "statusSource": source})
+}
+
+// worksiteWithStatus is GET /worksites/{id}'s answer with the status as stored.
+type worksiteWithStatus struct {
+	Worksite     WorksiteView    `json:"worksite"`
+	Status       json.RawMessage `json:"status"`
+	StatusSource string          `json:"statusSource"`
 }
 
 func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatus, string, error) {
@@ -129,16 +154,6 @@ func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatu
 	s.log.Warn("worksite status query failed; using projection", "worksite", id, "error", err)
 	st, err = s.store.GetWorksiteStatus(ctx, id)
 	return st, "projection", err
-}
-
-// readWorksiteStatus answers a read of a worksite's status from the
-// projection, and from the workflow (worksiteStatus) while it has none.
-func (s *Server) readWorksiteStatus(c *gin.Context, id string) (domain.WorksiteStatus, string, error) {
-	st, err := s.store.GetWorksiteStatus(c.Request.Context(), id)
-	if err == nil && st.Seq > 0 {
-		return st, "projection", nil
-	}
-	return s.worksiteStatus(c, id)
 }
 
 // statusQueryTimeout bounds a status query before the projection answers.
@@ -200,16 +215,31 @@ func (s *Server) teamWorksite(c *gin.Context, a authz.Action) (string, bool) {
 
 // lookupWorksite loads the worksite named by the :id parameter. Errors: ENOTFOUND.
 func (s *Server) lookupWorksite(c *gin.Context) (domain.Worksite, error) {
-	id := strings.ToUpper(c.Param("id"))
-	if !domain.ValidWorksiteID(id) {
-		return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
+	id, err := worksiteParam(c)
+	if err != nil {
+		return domain.Worksite{}, err
 	}
 	w, err := s.store.GetWorksite(c.Request.Context(), id)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		// The same answer as for someone else's worksite (authz).
-		err = domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
+	return w, notFoundOrNotYours(err)
+}
+
+// worksiteParam is the :id worksite ID, upper-cased; a malformed one is
+// not found, like any worksite that is not the caller's.
+func worksiteParam(c *gin.Context) (string, error) {
+	id := strings.ToUpper(c.Param("id"))
+	if !domain.ValidWorksiteID(id) {
+		return "", domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
 	}
-	return w, err
+	return id, nil
+}
+
+// notFoundOrNotYours gives a missing worksite the same answer as someone
+// else's (authz), so IDs cannot be probed.
+func notFoundOrNotYours(err error) error {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
+	}
+	return err
 }
 
 // decisionRequest is the body of approve and reject. The deciding team

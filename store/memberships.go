@@ -117,24 +117,33 @@ func (s *Store) GetMembership(ctx context.Context, worksiteID string) (domain.Me
 // projects a membership it returns the registrant (worksites.admin_subject),
 // who is the first administrator. Errors: ENOTFOUND.
 func (s *Store) WorksiteAdmins(ctx context.Context, worksiteID string) ([]string, error) {
-	db := s.db.WithContext(ctx)
 	var w struct {
-		AdminSubject   string `gorm:"column:admin_subject"`
-		MembershipJSON string `gorm:"column:membership_json"`
+		AdminSubject string `gorm:"column:admin_subject"`
+		Projected    bool
 	}
-	// Comparing in SQL would spare reading the JSON, but it is small and
-	// this keeps the "not projected" test in one place (unprojected).
-	if err := db.Model(&worksiteRow{}).Select("admin_subject", "membership_json").Where("id = ?", worksiteID).Take(&w).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&worksiteRow{}).Select("admin_subject, "+membershipProjected).
+		Where("id = ?", worksiteID).Take(&w).Error; err != nil {
 		return nil, notFoundAs(err, worksiteNotFound(worksiteID))
 	}
-	if w.MembershipJSON == unprojected {
-		if w.AdminSubject == "" {
+	return s.activeAdmins(ctx, worksiteID, w.AdminSubject, w.Projected)
+}
+
+// membershipProjected selects, as "projected", whether the workflow has
+// projected a membership (membership_json is no longer unprojected),
+// without reading the JSON.
+const membershipProjected = "membership_json <> '" + unprojected + "' AS projected"
+
+// activeAdmins lists a worksite's active administrators: from the
+// memberships table once projected, the registrant before.
+func (s *Store) activeAdmins(ctx context.Context, worksiteID, registrant string, projected bool) ([]string, error) {
+	if !projected {
+		if registrant == "" {
 			return []string{}, nil
 		}
-		return []string{w.AdminSubject}, nil
+		return []string{registrant}, nil
 	}
 	subjects := []string{}
-	err := db.Model(&memberRow{}).Where("worksite_id = ? AND active = ? AND admin = ?", worksiteID, true, true).
+	err := s.db.WithContext(ctx).Model(&memberRow{}).Where("worksite_id = ? AND active = ? AND admin = ?", worksiteID, true, true).
 		Order("subject").Pluck("subject", &subjects).Error
 	return subjects, translate(err)
 }

@@ -420,3 +420,49 @@ func TestUpdateWorksiteClassification(t *testing.T) {
 		}
 	})
 }
+
+// ReadWorksite gives a read of one worksite what it needs: the worksite,
+// its active administrators (the registrant until a membership is
+// projected) and its status as stored.
+func TestReadWorksite(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := s.ReadWorksite(ctx, "NOSUCH1"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("unknown worksite: error %v; want ENOTFOUND", err)
+		}
+		w := mustCreateAt(t, s, "Read Clinic", "12", "Main St", "Vancouver", "", "sub-reg")
+		r, err := s.ReadWorksite(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Worksite.Name != "Read Clinic" || r.Worksite.Address.StreetName != "Main St" || r.StatusSeq != 0 ||
+			!reflect.DeepEqual(r.Admins, []string{"sub-reg"}) {
+			t.Errorf("before projection: %+v; want the worksite, the registrant as admin and seq 0", r)
+		}
+
+		since := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+		mustSaveMembership(t, s, w.ID, domain.Membership{Members: []domain.Member{
+			{Subject: "sub-reg", Name: "Reg", Email: "reg@example.ca", Admin: true, Since: since}, // no longer active
+			{Subject: "sub-z", Name: "Zed", Email: "z@example.ca", Admin: true, Active: true, Since: since},
+			{Subject: "sub-a", Name: "Al", Email: "a@example.ca", Admin: true, Active: true, Since: since},
+			{Subject: "sub-m", Name: "Mo", Email: "m@example.ca", Active: true, Since: since},
+		}}, 3)
+		if err := s.SaveWorksiteStatus(ctx, domain.WorksiteStatus{WorksiteID: w.ID, State: domain.WorksiteApproved, Seq: 7}); err != nil {
+			t.Fatal(err)
+		}
+		r, err = s.ReadWorksite(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st domain.WorksiteStatus
+		if err := json.Unmarshal(r.StatusJSON, &st); err != nil || st.State != domain.WorksiteApproved || r.StatusSeq != 7 {
+			t.Errorf("status %s (seq %d, %v); want approved, seq 7", r.StatusJSON, r.StatusSeq, err)
+		}
+		if want := []string{"sub-a", "sub-z"}; !reflect.DeepEqual(r.Admins, want) {
+			t.Errorf("admins = %v; want the active administrators %v", r.Admins, want)
+		}
+		if admins, err := s.WorksiteAdmins(ctx, w.ID); err != nil || !reflect.DeepEqual(admins, r.Admins) {
+			t.Errorf("WorksiteAdmins = %v, %v; want %v", admins, err, r.Admins)
+		}
+	})
+}

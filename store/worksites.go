@@ -50,9 +50,45 @@ type worksiteRow struct {
 	StatusJSON        string `gorm:"column:status_json"`
 	StatusSeq         int
 	UpdatedAt         time.Time
+	// Projected is read only, when a query selects membershipProjected.
+	Projected bool `gorm:"->;column:projected"`
 }
 
 func (worksiteRow) TableName() string { return "worksites" }
+
+// worksiteColumns are worksiteRow's columns: every column but the
+// membership projection (membership_json), which can be large.
+var worksiteColumns = []string{"id", "name", "phone", "extension", "email", "unit", "street_number", "street_name", "city",
+	"province", "postal_code", "address_key", "unit_key", "location_type", "sub_option", "other_description", "emr",
+	"admin_name", "admin_email", "admin_subject", "registered_at", "state", "waiting_on", "waiting_since",
+	"next_milestone_kind", "next_milestone_at", "stalled", "escalated", "breached", "status_json", "status_seq", "updated_at"}
+
+// WorksiteRead is what one read of a worksite needs, in at most two
+// queries: the worksite, the subjects of its active administrators (to
+// authorize the read) and its status projection as stored (StatusSeq 0:
+// not projected yet).
+type WorksiteRead struct {
+	Worksite   domain.Worksite
+	Admins     []string
+	StatusJSON json.RawMessage
+	StatusSeq  int
+}
+
+// ReadWorksite returns a worksite with its administrators and stored
+// status. Errors: ENOTFOUND.
+func (s *Store) ReadWorksite(ctx context.Context, id string) (WorksiteRead, error) {
+	var row worksiteRow
+	err := s.db.WithContext(ctx).Model(&worksiteRow{}).Select(strings.Join(worksiteColumns, ", ")+", "+membershipProjected).
+		Where("id = ?", id).Take(&row).Error
+	if err != nil {
+		return WorksiteRead{}, notFoundAs(err, worksiteNotFound(id))
+	}
+	admins, err := s.activeAdmins(ctx, id, row.AdminSubject, row.Projected)
+	if err != nil {
+		return WorksiteRead{}, err
+	}
+	return WorksiteRead{Worksite: row.worksite(), Admins: admins, StatusJSON: json.RawMessage(row.StatusJSON), StatusSeq: row.StatusSeq}, nil
+}
 
 func (r worksiteRow) worksite() domain.Worksite {
 	return domain.Worksite{
@@ -136,7 +172,7 @@ func (s *Store) DeleteWorksite(ctx context.Context, id string) error {
 // GetWorksite returns a worksite. Errors: ENOTFOUND.
 func (s *Store) GetWorksite(ctx context.Context, id string) (domain.Worksite, error) {
 	var row worksiteRow
-	if err := s.db.WithContext(ctx).First(&row, "id = ?", id).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select(worksiteColumns).Take(&row, "id = ?", id).Error; err != nil {
 		if domain.ErrorCode(translate(err)) == domain.ENOTFOUND {
 			return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s", id)
 		}
