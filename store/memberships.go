@@ -133,14 +133,20 @@ func (s *Store) WorksiteAdmins(ctx context.Context, worksiteID string) ([]string
 // without reading the JSON.
 const membershipProjected = "membership_json <> '" + unprojected + "' AS projected"
 
+// registrantOnly is the administrators of a worksite whose membership is
+// not projected yet: its registrant, if known.
+func registrantOnly(registrant string) []string {
+	if registrant == "" {
+		return []string{}
+	}
+	return []string{registrant}
+}
+
 // activeAdmins lists a worksite's active administrators: from the
 // memberships table once projected, the registrant before.
 func (s *Store) activeAdmins(ctx context.Context, worksiteID, registrant string, projected bool) ([]string, error) {
 	if !projected {
-		if registrant == "" {
-			return []string{}, nil
-		}
-		return []string{registrant}, nil
+		return registrantOnly(registrant), nil
 	}
 	subjects := []string{}
 	err := s.db.WithContext(ctx).Model(&memberRow{}).Where("worksite_id = ? AND active = ? AND admin = ?", worksiteID, true, true).

@@ -50,8 +50,10 @@ type worksiteRow struct {
 	StatusJSON        string `gorm:"column:status_json"`
 	StatusSeq         int
 	UpdatedAt         time.Time
-	// Projected is read only, when a query selects membershipProjected.
-	Projected bool `gorm:"->;column:projected"`
+	// Projected and ActiveAdmins are read only, when a query selects
+	// membershipProjected and activeAdminsJSON.
+	Projected    bool   `gorm:"->;column:projected"`
+	ActiveAdmins string `gorm:"->;column:active_admins"`
 }
 
 func (worksiteRow) TableName() string { return "worksites" }
@@ -75,19 +77,36 @@ type WorksiteRead struct {
 }
 
 // ReadWorksite returns a worksite with its administrators and stored
-// status. Errors: ENOTFOUND.
+// status, in one query. Errors: ENOTFOUND.
 func (s *Store) ReadWorksite(ctx context.Context, id string) (WorksiteRead, error) {
 	var row worksiteRow
-	err := s.db.WithContext(ctx).Model(&worksiteRow{}).Select(strings.Join(worksiteColumns, ", ")+", "+membershipProjected).
+	err := s.db.WithContext(ctx).Model(&worksiteRow{}).
+		Select(strings.Join(worksiteColumns, ", ")+", "+membershipProjected+", "+s.activeAdminsJSON()).
 		Where("id = ?", id).Take(&row).Error
 	if err != nil {
 		return WorksiteRead{}, notFoundAs(err, worksiteNotFound(id))
 	}
-	admins, err := s.activeAdmins(ctx, id, row.AdminSubject, row.Projected)
-	if err != nil {
-		return WorksiteRead{}, err
+	r := WorksiteRead{Worksite: row.worksite(), StatusJSON: json.RawMessage(row.StatusJSON), StatusSeq: row.StatusSeq}
+	if !row.Projected {
+		r.Admins = registrantOnly(row.AdminSubject)
+		return r, nil
 	}
-	return WorksiteRead{Worksite: row.worksite(), Admins: admins, StatusJSON: json.RawMessage(row.StatusJSON), StatusSeq: row.StatusSeq}, nil
+	r.Admins = []string{}
+	if err := json.Unmarshal([]byte(row.ActiveAdmins), &r.Admins); err != nil {
+		return WorksiteRead{}, fmt.Errorf("store: administrators of %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// activeAdminsJSON selects, as "active_admins", the JSON array of the
+// worksite's active administrators from the memberships table, sorted.
+func (s *Store) activeAdminsJSON() string {
+	if s.dialect == SQLite {
+		return `(SELECT json_group_array(subject) FROM (SELECT subject FROM memberships
+			WHERE worksite_id = worksites.id AND active AND admin ORDER BY subject)) AS active_admins`
+	}
+	return `(SELECT coalesce(json_agg(subject ORDER BY subject), '[]') FROM memberships
+		WHERE worksite_id = worksites.id AND active AND admin) AS active_admins`
 }
 
 func (r worksiteRow) worksite() domain.Worksite {
