@@ -1,7 +1,9 @@
 package workflows_test
 
 import (
+	"careconnect/activities"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -447,4 +449,37 @@ func TestApplicationByProfession(t *testing.T) {
 		t.Errorf("home office without a physical provisioning: rejected %v; want EUNPROCESSABLE", refused.rejected)
 	}
 	h.mustAccepted("home office after a physical provisioning", accepted)
+}
+
+// An application's email goes out after the update that caused it has
+// returned: the handler queues it (the outbox), so the applicant's request
+// never waits on SMTP. Here SMTP refuses the first two attempts: the
+// update still completes at once, and the email is sent, once, when the
+// retry gets through.
+func TestApplicationEmailsDoNotHoldTheirUpdate(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
+	attempts := 0
+	h.onEmail = func(in activities.UserEmailInput) error {
+		if in.Kind != mail.KindApplicationReceived {
+			return nil
+		}
+		if attempts++; attempts <= 2 {
+			return errors.New("smtp: 421 service not available")
+		}
+		return nil
+	}
+	h.runUntil(userInput(domain.DefaultSchedule()), 2*time.Hour)
+
+	h.mustAccepted("submit", applied)
+	if applied.at != time.Hour {
+		t.Errorf("the application update completed at +%v; want +1h, when it was sent, not after the email's retries", applied.at)
+	}
+	sent := h.kindsAt(mail.KindApplicationReceived)
+	if len(sent) != 1 || sent[0] <= time.Hour {
+		t.Errorf("application received email sent at %v; want once, after its retries (later than +1h)", sent)
+	}
 }

@@ -49,6 +49,8 @@ type userUpdate struct {
 	completed bool
 	err       error
 	status    domain.UserStatus
+	// at is when the update completed, after the harness's start.
+	at time.Duration
 	// projected is the last status projected when the update completed.
 	projected domain.UserStatus
 }
@@ -72,6 +74,9 @@ type userHarness struct {
 	emails     []userEmail
 	projected  []domain.UserStatus
 	failEmails map[mail.Kind]bool
+	// onEmail, when set, sees each email as it is sent, with mu held; an
+	// error it returns fails that attempt (retryably).
+	onEmail func(activities.UserEmailInput) error
 }
 
 // userLog sends the SDK's log lines to the test's log.
@@ -98,6 +103,11 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 		func(_ context.Context, in activities.UserEmailInput) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
+			if h.onEmail != nil {
+				if err := h.onEmail(in); err != nil {
+					return err
+				}
+			}
 			if h.failEmails[in.Kind] {
 				return temporal.NewNonRetryableApplicationError("smtp refused", domain.EINVALID, nil)
 			}
@@ -131,12 +141,12 @@ func (h *userHarness) update(at time.Duration, name, id string, arg any) *userUp
 			OnAccept: func() { o.accepted = true },
 			OnReject: func(err error) { o.rejected = err },
 			OnComplete: func(v any, err error) {
-				o.completed, o.err = true, err
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				o.completed, o.err, o.at = true, err, h.env.Now().Sub(h.start)
 				if st, ok := v.(domain.UserStatus); ok {
 					o.status = st
 				}
-				h.mu.Lock()
-				defer h.mu.Unlock()
 				if n := len(h.projected); n > 0 {
 					o.projected = h.projected[n-1]
 				}

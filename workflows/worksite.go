@@ -331,33 +331,62 @@ func (w *worksiteRun) audit(ctx workflow.Context, action, detail, actor, role, k
 	w.effects = append(w.effects, effect{audit: &e})
 }
 
-// flush runs the queued effects in order, then projects the status once.
+// flush runs the queued effects, then projects the status once. Runs
+// before the local-writes change ran them one after another; later runs
+// start every queued effect at once and then wait for each, so a member's
+// notice does not wait on an email's delivery.
 func (w *worksiteRun) flush(ctx workflow.Context) {
-	var a *activities.Activities
 	for len(w.effects) > 0 {
-		e := w.effects[0]
-		w.effects = w.effects[1:]
-		switch {
-		case e.email != nil:
-			ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
-			if err := workflow.ExecuteActivity(ectx, a.SendWorksiteEmail, *e.email).Get(ctx, nil); err != nil {
-				// Retried for a week or refused permanently; the email log shows it.
-				workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", e.email.Kind, "error", err)
-				w.event(ctx, "email_failed", string(e.email.Kind))
-			}
-		case e.audit != nil:
-			if err := write(ctx, w.local, a.RecordAudit, *e.audit); err != nil {
-				workflow.GetLogger(ctx).Error("audit record failed", "error", err)
-			}
-		case e.notify != nil:
-			err := workflow.SignalExternalWorkflow(ctx, UserWorkflowID(e.notify.Subject), "", SignalMembershipChanged, *e.notify).Get(ctx, nil)
-			if err != nil {
-				// The person has no enrolment workflow (never signed in): nothing to tell.
-				workflow.GetLogger(ctx).Info("member notice not delivered", "error", err)
-			}
+		if !w.local {
+			e := w.effects[0]
+			w.effects = w.effects[1:]
+			w.settled(ctx, e, w.start(ctx, e).Get(ctx, nil))
+			continue
+		}
+		batch := w.effects
+		w.effects = nil // handlers may queue more while these run
+		started := make([]workflow.Future, len(batch))
+		for i, e := range batch {
+			started[i] = w.start(ctx, e)
+		}
+		for i, f := range started {
+			w.settled(ctx, batch[i], f.Get(ctx, nil))
 		}
 	}
 	w.projectChanged(ctx)
+}
+
+// start starts one effect.
+func (w *worksiteRun) start(ctx workflow.Context, e effect) workflow.Future {
+	var a *activities.Activities
+	switch {
+	case e.email != nil:
+		return workflow.ExecuteActivity(workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose), a.SendWorksiteEmail, *e.email)
+	case e.audit != nil && w.local:
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localActivityOptions()), a.RecordAudit, *e.audit)
+	case e.audit != nil:
+		return workflow.ExecuteActivity(ctx, a.RecordAudit, *e.audit)
+	default:
+		return workflow.SignalExternalWorkflow(ctx, UserWorkflowID(e.notify.Subject), "", SignalMembershipChanged, *e.notify)
+	}
+}
+
+// settled records the outcome of one effect.
+func (w *worksiteRun) settled(ctx workflow.Context, e effect, err error) {
+	if err == nil {
+		return
+	}
+	switch {
+	case e.email != nil:
+		// Retried for a week or refused permanently; the email log shows it.
+		workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", e.email.Kind, "error", err)
+		w.event(ctx, "email_failed", string(e.email.Kind))
+	case e.audit != nil:
+		workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+	default:
+		// The person has no enrolment workflow (never signed in): nothing to tell.
+		workflow.GetLogger(ctx).Info("member notice not delivered", "error", err)
+	}
 }
 
 // projectChanged projects unless nothing changed since the last projection.
