@@ -80,10 +80,44 @@ var Dialects = []string{store.Postgres, store.SQLite}
 // New returns a migrated store of the given dialect for t, closed when t ends.
 func New(t testing.TB, dialect string) *store.Store {
 	t.Helper()
-	var pgURL, sqlitePath string
+	var pgURL string
 	if dialect == store.Postgres {
 		pgURL = NewPostgresURL(t)
-	} else {
+	}
+	return open(t, dialect, pgURL)
+}
+
+// NewPostgres is New(t, store.Postgres) that also returns the database's
+// URL, for tests that reach past the store (see Analyze).
+func NewPostgres(t testing.TB) (*store.Store, string) {
+	t.Helper()
+	pgURL := NewPostgresURL(t)
+	return open(t, store.Postgres, pgURL), pgURL
+}
+
+// Analyze refreshes PostgreSQL's planner statistics of the database at
+// url, as autovacuum would in its own time, so that plans and timings
+// right after a bulk seed are those of a settled database.
+func Analyze(t testing.TB, pgURL string) {
+	t.Helper()
+	db, err := gorm.Open(postgres.Open(pgURL), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("storetest: analyze: %v", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	if err := db.Exec("ANALYZE").Error; err != nil {
+		t.Fatalf("storetest: analyze: %v", err)
+	}
+}
+
+func open(t testing.TB, dialect, pgURL string) *store.Store {
+	t.Helper()
+	var sqlitePath string
+	if dialect != store.Postgres {
 		sqlitePath = filepath.Join(t.TempDir(), "careconnect.db")
 	}
 	s, err := store.Open(context.Background(), pgURL, sqlitePath)
