@@ -100,7 +100,7 @@ func (s *Server) applicationQueue(c *gin.Context) {
 	if !s.authorize(c, authz.TeamListApplications, authz.Resource{}) {
 		return
 	}
-	f, overdue, err := s.queueFilter(c)
+	f, err := s.queueFilter(c)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -114,9 +114,6 @@ func (s *Server) applicationQueue(c *gin.Context) {
 	cal, now := s.cfg.Calendar.DomainCalendar(), s.now()
 	apps := make([]store.QueuedApplication, 0, len(rows))
 	for _, r := range rows {
-		if overdue && !r.Application.Escalated {
-			continue
-		}
 		if since := r.Application.ReadySince; since != nil && r.Application.State == domain.AppReady {
 			r.BusinessDaysWaiting = cal.BusinessDaysBetween(*since, now)
 		}
@@ -125,15 +122,13 @@ func (s *Server) applicationQueue(c *gin.Context) {
 	}
 	worksites := []store.WorksiteSummary{}
 	if f.Profession == "" { // worksites have no profession: a profession filter leaves only applications
-		ws, err := s.store.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview)})
+		ws, err := s.store.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
+			LocationType: f.LocationType, Escalated: f.Escalated})
 		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
 		for _, w := range ws {
-			if (f.LocationType != "" && string(w.LocationType) != f.LocationType) || (overdue && !w.Escalated) {
-				continue
-			}
 			if w.WaitingSince != nil {
 				w.BusinessDaysWaiting = cal.BusinessDaysBetween(*w.WaitingSince, now)
 			}
@@ -145,8 +140,8 @@ func (s *Server) applicationQueue(c *gin.Context) {
 }
 
 // queueFilter reads the queue's query: state (default ready for
-// provisioning), profession, worksiteType and overdue.
-func (s *Server) queueFilter(c *gin.Context) (store.ApplicationFilter, bool, error) {
+// provisioning), profession, worksiteType and overdue (escalated only).
+func (s *Server) queueFilter(c *gin.Context) (store.ApplicationFilter, error) {
 	f := store.ApplicationFilter{State: c.DefaultQuery("state", string(domain.AppReady)), Profession: c.Query("profession"),
 		LocationType: c.Query("worksiteType")}
 	fe := domain.FieldErrors{}
@@ -162,15 +157,14 @@ func (s *Server) queueFilter(c *gin.Context) (store.ApplicationFilter, bool, err
 	if _, ok := domain.IndexWorksiteTypes(s.cfg.Policy.WorksiteTypes)[domain.LocationType(f.LocationType)]; f.LocationType != "" && !ok {
 		fe.Add("worksiteType", "is not a worksite type of the policy table (see /api/v1/reference)")
 	}
-	overdue := false
 	switch c.Query("overdue") {
 	case "", "false":
 	case "true":
-		overdue = true
+		f.Escalated = true
 	default:
 		fe.Add("overdue", "must be true or false")
 	}
-	return f, overdue, fe.Err()
+	return f, fe.Err()
 }
 
 // sponsorshipRequests lists the sponsorship requests at the :id worksite

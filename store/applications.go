@@ -25,9 +25,11 @@ type applicationRow struct {
 	WaitingOn              string
 	SponsorshipRequestedAt *time.Time
 	Sponsored              bool
-	AppJSON                string `gorm:"column:app_json"`
-	Seq                    int
-	UpdatedAt              time.Time
+	// Escalated is the application's flag, a column for the queue's overdue filter.
+	Escalated bool
+	AppJSON   string `gorm:"column:app_json"`
+	Seq       int
+	UpdatedAt time.Time
 }
 
 func (applicationRow) TableName() string { return "applications" }
@@ -41,14 +43,14 @@ func (s *Store) SaveApplication(ctx context.Context, subject, name, profession s
 	row := applicationRow{Subject: subject, WorksiteID: a.Worksite.ID, Name: name, Profession: profession,
 		LocationType: string(a.Worksite.Type.Type), State: string(a.State), SubmittedAt: a.SubmittedAt.UTC(),
 		ReadySince: utcPtr(a.ReadySince), SponsorshipRequestedAt: utcPtr(a.SponsorshipRequestedAt), Sponsored: a.Sponsorship != nil,
-		AppJSON: string(js), Seq: seq, UpdatedAt: time.Now().UTC()}
+		Escalated: a.Escalated, AppJSON: string(js), Seq: seq, UpdatedAt: time.Now().UTC()}
 	if b, ok := a.Blocker(); ok {
 		row.Blocker, row.WaitingOn = b.Key, string(b.WaitingOn)
 	}
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "subject"}, {Name: "worksite_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"name", "profession", "location_type", "state", "submitted_at", "ready_since",
-			"blocker", "waiting_on", "sponsorship_requested_at", "sponsored", "app_json", "seq", "updated_at"}),
+			"blocker", "waiting_on", "sponsorship_requested_at", "sponsored", "escalated", "app_json", "seq", "updated_at"}),
 		Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "applications.seq <= excluded.seq"}}},
 	}).Create(&row).Error)
 }
@@ -69,7 +71,10 @@ type ApplicationFilter struct {
 	State        string
 	Profession   string
 	LocationType string
-	Limit        int
+	// Escalated keeps only the applications escalated for waiting too long
+	// on the team (the queue's overdue filter).
+	Escalated bool
+	Limit     int
 }
 
 // ListApplications lists the applications f selects, those waiting
@@ -83,6 +88,9 @@ func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]Qu
 		if v != "" {
 			q = q.Where(col+" = ?", v)
 		}
+	}
+	if f.Escalated {
+		q = q.Where("escalated = ?", true)
 	}
 	var rows []applicationRow
 	if err := q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit).Find(&rows).Error; err != nil {

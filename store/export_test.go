@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -116,4 +117,27 @@ func (s *Store) DatabaseCollation(ctx context.Context) (string, error) {
 	var c string
 	err := s.db.WithContext(ctx).Raw("SELECT datcollate FROM pg_database WHERE datname = current_database()").Row().Scan(&c)
 	return c, err
+}
+
+// MigrateDownTo rolls the schema back to version v, for tests of a
+// migration on rows written before it.
+func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
+	p, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, v)
+	return err
+}
+
+// SaveApplicationV7 writes an application as SaveApplication did at schema
+// version 7, before the escalated column.
+func (s *Store) SaveApplicationV7(ctx context.Context, subject string, a domain.Application) error {
+	js, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Exec("INSERT INTO applications (subject, worksite_id, state, submitted_at, ready_since, app_json, seq, updated_at) "+
+		"VALUES (?, ?, ?, ?, ?, ?, 1, ?)", subject, a.Worksite.ID, string(a.State), a.SubmittedAt.UTC(), utcPtr(a.ReadySince), string(js),
+		time.Now().UTC()).Error
 }

@@ -95,9 +95,21 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Migrate applies every pending migration.
 func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// migrations is the goose provider of the embedded migrations for s.
+func (s *Store) migrations() (*goose.Provider, error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	gd := goose.DialectPostgres
 	if s.dialect == SQLite {
@@ -107,12 +119,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	p, err := goose.NewProvider(gd, sqlDB, mustSub(migrations, "migrations"),
 		goose.WithGoMigrations(addressPrefixIndex(s.dialect)))
 	if err != nil {
-		return fmt.Errorf("store: migrations: %w", err)
+		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
+	return p, nil
 }
 
 // Ping checks the connection.

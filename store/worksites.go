@@ -279,8 +279,11 @@ type WorksiteSummary struct {
 
 // WorksiteFilter narrows ListWorksites. Zero values match everything.
 type WorksiteFilter struct {
-	State     string
-	WaitingOn string
+	State        string
+	WaitingOn    string
+	LocationType string
+	// Escalated keeps only the worksites escalated for waiting too long on the team.
+	Escalated bool
 	Limit     int
 }
 
@@ -292,6 +295,12 @@ func (s *Store) ListWorksites(ctx context.Context, f WorksiteFilter) ([]Worksite
 	}
 	if f.WaitingOn != "" {
 		q = q.Where("waiting_on = ?", f.WaitingOn)
+	}
+	if f.LocationType != "" {
+		q = q.Where("location_type = ?", f.LocationType)
+	}
+	if f.Escalated {
+		q = q.Where("escalated = ?", true)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100

@@ -1,0 +1,177 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"careconnect/domain"
+	"careconnect/store"
+	"careconnect/store/storetest"
+)
+
+// queueSubjects returns a function that lists the subjects of a queue page in order.
+func queueSubjects(t *testing.T) func(qs []store.QueuedApplication, err error) string {
+	return func(qs []store.QueuedApplication, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, q := range qs {
+			out = append(out, q.Subject)
+		}
+		return strings.Join(out, " ")
+	}
+}
+
+// TestQueueOrderAndEscalated: the queue lists the longest ready first (then
+// by submission and subject) and filters escalated applications before the
+// page is cut.
+func TestQueueOrderAndEscalated(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx, subjects := context.Background(), queueSubjects(t)
+		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		day := func(n int) *time.Time { d := at.AddDate(0, 0, n); return &d }
+		for _, a := range []struct {
+			subject   string
+			ready     *time.Time
+			escalated bool
+		}{
+			{"newest", day(9), false},
+			{"oldest-b", day(0), true},
+			{"oldest-a", day(0), true}, // same ready time and submission: by subject
+			{"middle", day(4), false},
+			{"escalated-late", day(6), true},
+		} {
+			app := domain.Application{Worksite: domain.WorksiteFacts{ID: "K4T6CLP"}, State: domain.AppReady, SubmittedAt: at,
+				ReadySince: a.ready, Escalated: a.escalated}
+			if err := s.SaveApplication(ctx, a.subject, a.subject, domain.ProfPhysician, app, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ready := store.ApplicationFilter{State: string(domain.AppReady)}
+		got, err := s.ListApplications(ctx, ready)
+		if got, want := subjects(got, err), "oldest-a oldest-b middle escalated-late newest"; got != want {
+			t.Errorf("queue = %q; want %q", got, want)
+		}
+		for _, c := range []struct {
+			f    store.ApplicationFilter
+			want string
+		}{
+			// Escalated only.
+			{store.ApplicationFilter{State: ready.State, Escalated: true}, "oldest-a oldest-b escalated-late"},
+			// The filter applies before the limit: a page of two escalated, not two rows filtered to fewer.
+			{store.ApplicationFilter{State: ready.State, Escalated: true, Limit: 2}, "oldest-a oldest-b"},
+			{store.ApplicationFilter{State: ready.State, Limit: 3}, "oldest-a oldest-b middle"},
+		} {
+			if got := subjects(s.ListApplications(ctx, c.f)); got != c.want {
+				t.Errorf("ListApplications(%+v) = %q; want %q", c.f, got, c.want)
+			}
+		}
+		// A later projection that clears the flag (a new wait) clears the column too.
+		again := domain.Application{Worksite: domain.WorksiteFacts{ID: "K4T6CLP"}, State: domain.AppReady, SubmittedAt: at, ReadySince: day(10)}
+		if err := s.SaveApplication(ctx, "oldest-a", "oldest-a", domain.ProfPhysician, again, 2); err != nil {
+			t.Fatal(err)
+		}
+		if got := subjects(s.ListApplications(ctx, store.ApplicationFilter{State: ready.State, Escalated: true})); got != "oldest-b escalated-late" {
+			t.Errorf("escalated after a new projection = %q; want oldest-b escalated-late", got)
+		}
+	})
+}
+
+// TestWorksiteListFilters: ListWorksites reads every summary field from its
+// columns and filters by type and escalation before the page is cut.
+func TestWorksiteListFilters(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		since := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		var ids []string
+		for i, lt := range []domain.LocationType{domain.CommunityPrivatePractice, domain.CommunityPharmacy, domain.CommunityPrivatePractice, domain.CommunityPharmacy} {
+			reg := registration("")
+			reg.Address.StreetNumber, reg.LocationType = string(rune('1'+i)), lt
+			w, err := s.CreateWorksite(ctx, reg, since.Add(time.Duration(i)*time.Hour), domain.AuditEvent{Actor: "dalia@example.ca", Role: "applicant", Action: "worksite registered"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, w.ID)
+			st := domain.WorksiteStatus{WorksiteID: w.ID, State: domain.WorksiteAwaitingReview, WaitingOn: domain.PartyEnrolmentTeam,
+				WaitingSince: since, Escalated: i >= 1, Breached: i == 3, Stalled: i == 2, Seq: 1,
+				NextMilestone: &domain.Milestone{Kind: domain.MilestoneBreach, At: since.AddDate(0, 0, 9), Seq: 1}}
+			if err := s.SaveWorksiteStatus(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := s.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview)})
+		if err != nil || len(list) != 4 {
+			t.Fatalf("list = %+v, %v; want 4 rows", list, err)
+		}
+		w := list[3]
+		if w.ID != ids[3] || w.Name != "Proctor Clinic" || w.LocationType != domain.CommunityPharmacy || w.Address != "4 Broadway E, Vancouver, BC V5T 4G5" ||
+			w.State != string(domain.WorksiteAwaitingReview) || w.WaitingOn != string(domain.PartyEnrolmentTeam) ||
+			w.WaitingSince == nil || !w.WaitingSince.Equal(since) || w.NextMilestoneKind != string(domain.MilestoneBreach) ||
+			w.NextMilestoneAt == nil || !w.NextMilestoneAt.Equal(since.AddDate(0, 0, 9)) || w.Stalled || !w.Escalated || !w.Breached ||
+			!w.RegisteredAt.Equal(since.Add(3*time.Hour)) || w.RegisteredAt.Location() != time.UTC {
+			t.Errorf("last row = %+v; want the fourth worksite's summary", w)
+		}
+		for _, c := range []struct {
+			f    store.WorksiteFilter
+			want []string
+		}{
+			{store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview), LocationType: string(domain.CommunityPharmacy)}, []string{ids[1], ids[3]}},
+			{store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview), Escalated: true}, []string{ids[1], ids[2], ids[3]}},
+			// Both filters apply before the limit.
+			{store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview), LocationType: string(domain.CommunityPrivatePractice),
+				Escalated: true, Limit: 1}, []string{ids[2]}},
+		} {
+			list, err := s.ListWorksites(ctx, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range list {
+				got = append(got, w.ID)
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("ListWorksites(%+v) = %v; want %v", c.f, got, c.want)
+			}
+		}
+	})
+}
+
+// TestEscalatedBackfill: migration 8 sets the escalated column of the
+// applications stored before it from their JSON, and only of those flagged.
+func TestEscalatedBackfill(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx, subjects := context.Background(), queueSubjects(t)
+		if err := s.MigrateDownTo(ctx, 7); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		for _, a := range []struct {
+			subject   string
+			escalated bool
+			answers   map[string]bool
+		}{
+			{"flagged", true, nil},
+			{"not-flagged", false, nil},
+			// Answers named like the flag (a map sorts its keys) and a
+			// reason quoting it do not pass for the flag.
+			{"lookalikes", false, map[string]bool{"escalated": true, "x\",\"escalated\":true,\"breached\"": true}},
+		} {
+			app := domain.Application{Worksite: domain.WorksiteFacts{ID: "K4T6CLP"}, State: domain.AppReady, SubmittedAt: at, ReadySince: &at,
+				Escalated: a.escalated, Answers: a.answers, Reason: `,"escalated":true,"breached":`}
+			if err := s.SaveApplicationV7(ctx, a.subject, app); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f := store.ApplicationFilter{State: string(domain.AppReady), Escalated: true}
+		if got := subjects(s.ListApplications(ctx, f)); got != "flagged" {
+			t.Errorf("escalated after the backfill = %q; want flagged", got)
+		}
+	})
+}
