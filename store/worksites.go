@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -287,36 +288,67 @@ type WorksiteFilter struct {
 	Limit     int
 }
 
+// worksiteSummaryColumns are what ListWorksites reads: not the JSON
+// projections (status, membership), which grow with a worksite's history.
+var worksiteSummaryColumns = []string{"id", "name", "location_type", "unit", "street_number", "street_name", "city", "province",
+	"postal_code", "state", "waiting_on", "waiting_since", "next_milestone_kind", "next_milestone_at", "stalled", "escalated",
+	"breached", "registered_at"}
+
 // ListWorksites lists worksites from the projection, longest waiting first.
 func (s *Store) ListWorksites(ctx context.Context, f WorksiteFilter) ([]WorksiteSummary, error) {
-	q := s.db.WithContext(ctx).Model(&worksiteRow{})
-	if f.State != "" {
-		q = q.Where("state = ?", f.State)
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
 	}
-	if f.WaitingOn != "" {
-		q = q.Where("waiting_on = ?", f.WaitingOn)
+	rows, err := worksiteListQuery(s.db.WithContext(ctx), f).Rows()
+	if err != nil {
+		return nil, translate(err)
 	}
-	if f.LocationType != "" {
-		q = q.Where("location_type = ?", f.LocationType)
+	defer rows.Close()
+	// Scanned by hand: gorm's reflective scan of each row cost as much as the query.
+	out := make([]WorksiteSummary, 0, min(f.Limit, 128))
+	for rows.Next() {
+		var (
+			w                    WorksiteSummary
+			lt                   string
+			a                    domain.Address
+			waitingSince, nextAt sql.NullTime
+		)
+		if err := rows.Scan(&w.ID, &w.Name, &lt, &a.Unit, &a.StreetNumber, &a.StreetName, &a.City, &a.Province, &a.PostalCode,
+			&w.State, &w.WaitingOn, &waitingSince, &w.NextMilestoneKind, &nextAt, &w.Stalled, &w.Escalated, &w.Breached,
+			&w.RegisteredAt); err != nil {
+			return nil, translate(err)
+		}
+		w.LocationType, w.Address, w.RegisteredAt = domain.LocationType(lt), a.String(), w.RegisteredAt.UTC()
+		w.WaitingSince, w.NextMilestoneAt = utcNullTime(waitingSince), utcNullTime(nextAt)
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// worksiteListQuery is ListWorksites' statement for f (whose Limit is set).
+func worksiteListQuery(db *gorm.DB, f WorksiteFilter) *gorm.DB {
+	q := db.Model(&worksiteRow{}).Select(worksiteSummaryColumns)
+	for _, c := range []struct{ col, v string }{{"state", f.State}, {"waiting_on", f.WaitingOn}, {"location_type", f.LocationType}} {
+		if c.v != "" {
+			q = q.Where(c.col+" = ?", c.v)
+		}
 	}
 	if f.Escalated {
 		q = q.Where("escalated = ?", true)
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 100
+	return q.Order(clause.OrderByColumn{Column: clause.Column{Name: "registered_at"}}).Order("id").Limit(f.Limit)
+}
+
+// utcNullTime is t in UTC, or nil when t is NULL.
+func utcNullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
 	}
-	var rows []worksiteRow
-	if err := q.Order(clause.OrderByColumn{Column: clause.Column{Name: "registered_at"}}).Order("id").Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := make([]WorksiteSummary, len(rows))
-	for i, r := range rows {
-		out[i] = WorksiteSummary{ID: r.ID, Name: r.Name, LocationType: domain.LocationType(r.LocationType),
-			Address: r.worksite().Address.String(), State: r.State, WaitingOn: r.WaitingOn, WaitingSince: utcPtr(r.WaitingSince),
-			NextMilestoneKind: r.NextMilestoneKind, NextMilestoneAt: utcPtr(r.NextMilestoneAt), Stalled: r.Stalled,
-			Escalated: r.Escalated, Breached: r.Breached, RegisteredAt: r.RegisteredAt.UTC()}
-	}
-	return out, nil
+	u := t.Time.UTC()
+	return &u
 }
 
 func utcPtr(t *time.Time) *time.Time {
