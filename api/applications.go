@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -106,37 +108,44 @@ func (s *Server) applicationQueue(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	rows, err := s.store.ListApplications(ctx, f)
+	apps, err := s.store.ListApplications(ctx, f)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
 	cal, now := s.cfg.Calendar.DomainCalendar(), s.now()
-	apps := make([]store.QueuedApplication, 0, len(rows))
-	for _, r := range rows {
-		if since := r.Application.ReadySince; since != nil && r.Application.State == domain.AppReady {
+	for i := range apps {
+		r := &apps[i]
+		if since := r.ReadySince; since != nil && r.State == domain.AppReady {
 			r.BusinessDaysWaiting = cal.BusinessDaysBetween(*since, now)
 		}
 		r.WorkflowID = workflows.UserWorkflowID(r.Subject)
-		apps = append(apps, r)
 	}
 	worksites := []store.WorksiteSummary{}
 	if f.Profession == "" { // worksites have no profession: a profession filter leaves only applications
-		ws, err := s.store.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
+		worksites, err = s.store.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
 			LocationType: f.LocationType, Escalated: f.Escalated})
 		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
-		for _, w := range ws {
+		for i := range worksites {
+			w := &worksites[i]
 			if w.WaitingSince != nil {
 				w.BusinessDaysWaiting = cal.BusinessDaysBetween(*w.WaitingSince, now)
 			}
 			w.WorkflowID = workflows.WorksiteWorkflowID(w.ID)
-			worksites = append(worksites, w)
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"applications": apps, "worksitesAwaitingApproval": worksites})
+	// Marshalled here rather than by c.JSON, which answers 200 with an empty
+	// body when marshalling fails: a stored application that is not valid
+	// JSON (it passes through as json.RawMessage) must be an internal error.
+	body, err := json.Marshal(gin.H{"applications": nonNil(apps), "worksitesAwaitingApproval": nonNil(worksites)})
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("api: queue: %w", err))
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // queueFilter reads the queue's query: state (default ready for

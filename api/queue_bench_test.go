@@ -4,8 +4,6 @@ package api_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,27 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"careconnect/api"
-	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/store"
 	"careconnect/store/storetest"
 )
-
-// teamAuth signs every bearer in as a member of the enrolment team.
-type teamAuth struct{}
-
-func (teamAuth) VerifyBearer(context.Context, string) (domain.Principal, error) {
-	return domain.Principal{Subject: "team-bench", Role: domain.RoleTeam, GivenName: "Team", IAL: 3}, nil
-}
-func (teamAuth) LoginURL(context.Context, domain.SignInKind, string) (string, error) { return "", nil }
-func (teamAuth) Callback(context.Context, string, string) (domain.Principal, string, string, error) {
-	return domain.Principal{}, "", "", domain.Errorf(domain.EUNAUTHORIZED, "no sign-in here")
-}
-func (teamAuth) Session(context.Context, string) (domain.Principal, error) {
-	return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "no sessions here")
-}
-func (teamAuth) Logout(context.Context, string) error { return nil }
 
 // processCPU is the CPU time this process has used (user and system, every
 // thread, the garbage collector's included). Per request it is the API's
@@ -62,9 +43,7 @@ func BenchmarkApplicationQueue(b *testing.B) {
 	s, pgURL := storetest.NewPostgres(b)
 	storetest.SeedQueue(b, s, storetest.IssueScale)
 	storetest.Analyze(b, pgURL)
-	cfg := config.Default()
-	srv := api.New(api.Deps{Config: cfg, Store: s, Auth: teamAuth{}, Now: func() time.Time { return storetest.QueueNow },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := newQueueServer(s, storetest.QueueNow)
 	for _, q := range []struct{ name, query string }{
 		// The team's default view: every ready application and worksite awaiting approval.
 		{"ready", ""},

@@ -74,7 +74,7 @@ type Store interface {
 	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
 	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
 	ListApplications(ctx context.Context, f store.ApplicationFilter) ([]store.QueuedApplication, error)
-	SponsorshipRequests(ctx context.Context, worksiteID string) ([]store.QueuedApplication, error)
+	SponsorshipRequests(ctx context.Context, worksiteID string) ([]store.SponsorshipRequest, error)
 	Funnel(ctx context.Context) ([]domain.FunnelCount, error)
 	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
 

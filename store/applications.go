@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"careconnect/domain"
@@ -56,14 +58,21 @@ func (s *Store) SaveApplication(ctx context.Context, subject, name, profession s
 }
 
 // QueuedApplication is one row of the team's application queue.
+// Application is the stored JSON of the domain.Application, exactly as
+// SaveApplication wrote it: the queue passes it through undecoded, since
+// decoding and re-encoding it was most of the queue's cost (docs/bench.md).
+// What the API needs of it comes from columns: State and ReadySince.
 type QueuedApplication struct {
-	Subject     string             `json:"subject"`
-	Name        string             `json:"name"`
-	Profession  string             `json:"profession"`
-	Application domain.Application `json:"application"`
+	Subject     string          `json:"subject"`
+	Name        string          `json:"name"`
+	Profession  string          `json:"profession"`
+	Application json.RawMessage `json:"application"`
 	// BusinessDaysWaiting and WorkflowID are filled in by the API.
 	BusinessDaysWaiting int    `json:"businessDaysWaiting"`
 	WorkflowID          string `json:"workflowId"`
+	// State and ReadySince are the application's, from their columns.
+	State      domain.ApplicationState `json:"-"`
+	ReadySince *time.Time              `json:"-"`
 }
 
 // ApplicationFilter narrows ListApplications. Zero values match everything.
@@ -78,48 +87,77 @@ type ApplicationFilter struct {
 }
 
 // ListApplications lists the applications f selects, those waiting
-// longest for the team first.
+// longest for the team first (the applications_queue index's order).
 func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]QueuedApplication, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := s.db.WithContext(ctx).Model(&applicationRow{})
-	for col, v := range map[string]string{"state": f.State, "profession": f.Profession, "location_type": f.LocationType} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
+	rows, err := queueQuery(s.db.WithContext(ctx), f).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	// Scanned by hand: gorm's reflective scan of each row cost as much as the query.
+	out := make([]QueuedApplication, 0, min(f.Limit, 128))
+	for rows.Next() {
+		var (
+			r     QueuedApplication
+			state string
+			ready sql.NullTime
+			js    []byte
+		)
+		if err := rows.Scan(&r.Subject, &r.Name, &r.Profession, &state, &ready, &js); err != nil {
+			return nil, translate(err)
+		}
+		r.State, r.Application = domain.ApplicationState(state), json.RawMessage(js)
+		r.ReadySince = utcNullTime(ready)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// queueQuery is ListApplications' statement for f (whose Limit is set).
+func queueQuery(db *gorm.DB, f ApplicationFilter) *gorm.DB {
+	q := db.Model(&applicationRow{}).Select("subject", "name", "profession", "state", "ready_since", "app_json")
+	for _, c := range []struct{ col, v string }{{"state", f.State}, {"profession", f.Profession}, {"location_type", f.LocationType}} {
+		if c.v != "" {
+			q = q.Where(c.col+" = ?", c.v)
 		}
 	}
 	if f.Escalated {
 		q = q.Where("escalated = ?", true)
 	}
-	var rows []applicationRow
-	if err := q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, translate(err)
-	}
-	return queued(rows)
+	return q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit)
 }
 
-func queued(rows []applicationRow) ([]QueuedApplication, error) {
-	out := make([]QueuedApplication, len(rows))
-	for i, r := range rows {
-		out[i] = QueuedApplication{Subject: r.Subject, Name: r.Name, Profession: r.Profession}
-		if err := json.Unmarshal([]byte(r.AppJSON), &out[i].Application); err != nil {
-			return nil, fmt.Errorf("store: application of %s: %w", r.Subject, err)
-		}
-	}
-	return out, nil
+// SponsorshipRequest is an application that waits for a sponsor.
+type SponsorshipRequest struct {
+	Subject     string
+	Name        string
+	Profession  string
+	Application domain.Application
 }
 
 // SponsorshipRequests lists the open applications at a worksite whose
 // applicant asked for a sponsor and has none yet, oldest request first.
-func (s *Store) SponsorshipRequests(ctx context.Context, worksiteID string) ([]QueuedApplication, error) {
+func (s *Store) SponsorshipRequests(ctx context.Context, worksiteID string) ([]SponsorshipRequest, error) {
 	var rows []applicationRow
 	if err := s.db.WithContext(ctx).Where("worksite_id = ? AND state IN ? AND sponsorship_requested_at IS NOT NULL AND NOT sponsored",
 		worksiteID, []string{string(domain.AppWaiting), string(domain.AppReady)}).
 		Order("sponsorship_requested_at").Order("subject").Limit(500).Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
-	return queued(rows)
+	out := make([]SponsorshipRequest, len(rows))
+	for i, r := range rows {
+		out[i] = SponsorshipRequest{Subject: r.Subject, Name: r.Name, Profession: r.Profession}
+		if err := json.Unmarshal([]byte(r.AppJSON), &out[i].Application); err != nil {
+			return nil, fmt.Errorf("store: application of %s: %w", r.Subject, err)
+		}
+	}
+	return out, nil
 }
 
 // Funnel counts people, worksites and applications by where they wait.

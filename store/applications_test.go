@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -28,8 +29,13 @@ func TestApplicationQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.ListApplications(ctx, store.ApplicationFilter{State: string(domain.AppReady)})
-		if err != nil || len(got) != 1 || got[0].Application.State != domain.AppReady || got[0].Name != "Priya Sharma" {
+		if err != nil || len(got) != 1 || got[0].State != domain.AppReady || got[0].Name != "Priya Sharma" ||
+			got[0].ReadySince == nil || !got[0].ReadySince.Equal(ready) {
 			t.Fatalf("queue = %+v, %v; want the ready application", got, err)
+		}
+		// The application passes through as SaveApplication encoded it.
+		if want, _ := json.Marshal(a); string(got[0].Application) != string(want) {
+			t.Errorf("queued application = %s; want %s", got[0].Application, want)
 		}
 		provisioned := a
 		provisioned.State = domain.AppProvisioned
@@ -101,8 +107,12 @@ func TestApplicationFiltersSponsorshipsAndFunnel(t *testing.T) {
 				t.Errorf("ListApplications(%+v) = %q; want %q", c.f, got, c.want)
 			}
 		}
-		if got := subjects(s.SponsorshipRequests(ctx, "CLINIC1")); got != "moa-asked" {
-			t.Errorf("sponsorship requests at CLINIC1 = %q; want only the open, requested, unsponsored one", got)
+		reqs, err := s.SponsorshipRequests(ctx, "CLINIC1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(reqs) != 1 || reqs[0].Subject != "moa-asked" || reqs[0].Application.SponsorshipRequestedAt == nil {
+			t.Errorf("sponsorship requests at CLINIC1 = %+v; want only the open, requested, unsponsored one", reqs)
 		}
 
 		counts, err := s.Funnel(ctx)

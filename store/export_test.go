@@ -74,7 +74,26 @@ func (s *Store) ExplainSearch(ctx context.Context, prefix string, limit int) (st
 	if err != nil {
 		return "", err
 	}
-	stmt := s.searchQuery(s.db.WithContext(ctx).Session(&gorm.Session{DryRun: true}), keys, limit).Find(&[]worksiteRow{}).Statement
+	return s.explain(ctx, s.searchQuery(s.dryRun(ctx), keys, limit).Find(&[]worksiteRow{}).Statement)
+}
+
+// ExplainListApplications returns the plan of ListApplications(ctx, f), f.Limit set.
+func (s *Store) ExplainListApplications(ctx context.Context, f ApplicationFilter) (string, error) {
+	return s.explain(ctx, queueQuery(s.dryRun(ctx), f).Find(&[]applicationRow{}).Statement)
+}
+
+// ExplainListWorksites returns the plan of ListWorksites(ctx, f), f.Limit set.
+func (s *Store) ExplainListWorksites(ctx context.Context, f WorksiteFilter) (string, error) {
+	return s.explain(ctx, worksiteListQuery(s.dryRun(ctx), f).Find(&[]worksiteRow{}).Statement)
+}
+
+// dryRun builds statements without running them.
+func (s *Store) dryRun(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Session(&gorm.Session{DryRun: true})
+}
+
+// explain returns the database's plan of stmt, one plan line a line.
+func (s *Store) explain(ctx context.Context, stmt *gorm.Statement) (string, error) {
 	explain := "EXPLAIN "
 	if s.dialect == SQLite {
 		explain = "EXPLAIN QUERY PLAN "
@@ -83,7 +102,7 @@ func (s *Store) ExplainSearch(ctx context.Context, prefix string, limit int) (st
 	if err != nil {
 		return "", err
 	}
-	// The statement's own SQL and bind variables, as SearchWorksites sends them.
+	// The statement's own SQL and bind variables, as the store sends them.
 	rows, err := sqlDB.QueryContext(ctx, explain+stmt.SQL.String(), stmt.Vars...)
 	if err != nil {
 		return "", err

@@ -27,8 +27,8 @@ func queueSubjects(t *testing.T) func(qs []store.QueuedApplication, err error) s
 }
 
 // TestQueueOrderAndEscalated: the queue lists the longest ready first (then
-// by submission and subject) and filters escalated applications before the
-// page is cut.
+// by submission and subject), reads the state and ready time from their
+// columns, and filters escalated applications before the page is cut.
 func TestQueueOrderAndEscalated(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx, subjects := context.Background(), queueSubjects(t)
@@ -55,6 +55,9 @@ func TestQueueOrderAndEscalated(t *testing.T) {
 		got, err := s.ListApplications(ctx, ready)
 		if got, want := subjects(got, err), "oldest-a oldest-b middle escalated-late newest"; got != want {
 			t.Errorf("queue = %q; want %q", got, want)
+		}
+		if got[0].State != domain.AppReady || got[0].ReadySince == nil || !got[0].ReadySince.Equal(*day(0)) {
+			t.Errorf("first row: state %q, ready since %v; want ready since %v", got[0].State, got[0].ReadySince, day(0))
 		}
 		for _, c := range []struct {
 			f    store.ApplicationFilter
@@ -174,4 +177,47 @@ func TestEscalatedBackfill(t *testing.T) {
 			t.Errorf("escalated after the backfill = %q; want flagged", got)
 		}
 	})
+}
+
+// TestQueueUsesIndexesOnPostgres checks "cheap at scale" by plan: at the
+// issue's scale, with statistics analysed, each list of the team's queue
+// reads its rows from an index in the order shown rather than the table.
+func TestQueueUsesIndexesOnPostgres(t *testing.T) {
+	s, pgURL := storetest.NewPostgres(t)
+	scale := storetest.IssueScale
+	scale.People = 0 // the queue reads no person rows
+	storetest.SeedQueue(t, s, scale)
+	storetest.Analyze(t, pgURL)
+	ctx := context.Background()
+	ready, awaiting := string(domain.AppReady), string(domain.WorksiteAwaitingReview)
+	for _, c := range []struct {
+		name string
+		plan func() (string, error)
+		// Any of these, all led by the state column.
+		ix []string
+	}{
+		{"ready", func() (string, error) {
+			return s.ExplainListApplications(ctx, store.ApplicationFilter{State: ready, Limit: 100})
+		}, []string{"applications_queue"}},
+		{"ready overdue", func() (string, error) {
+			return s.ExplainListApplications(ctx, store.ApplicationFilter{State: ready, Escalated: true, Limit: 100})
+		}, []string{"applications_queue"}},
+		{"provisioned", func() (string, error) {
+			return s.ExplainListApplications(ctx, store.ApplicationFilter{State: string(domain.AppProvisioned), Limit: 100})
+		}, []string{"applications_queue"}},
+		{"worksites awaiting approval", func() (string, error) {
+			return s.ExplainListWorksites(ctx, store.WorksiteFilter{State: awaiting, Limit: 100})
+		}, []string{"worksites_state_registered"}},
+		{"pharmacies awaiting approval", func() (string, error) {
+			return s.ExplainListWorksites(ctx, store.WorksiteFilter{State: awaiting, LocationType: string(domain.CommunityPharmacy), Limit: 100})
+		}, []string{"worksites_state_registered", "worksites_state_since"}},
+	} {
+		plan, err := c.plan()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if strings.Contains(plan, "Seq Scan") || !usesIndex(plan, c.ix) {
+			t.Errorf("%s does not use %s:\n%s", c.name, strings.Join(c.ix, " or "), plan)
+		}
+	}
 }
