@@ -4,9 +4,14 @@ package api_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -69,6 +74,47 @@ func BenchmarkApplicationQueue(b *testing.B) {
 			b.ReportMetric(float64(size), "resp-bytes")
 		})
 	}
+	// The load: 10 closed-loop clients over HTTP (keep-alive), the
+	// server and the clients in this one process, as in bench/. One op is
+	// one request; p50 and p95 are of the requests' latencies.
+	b.Run("ready/10-clients", func(b *testing.B) {
+		const clients = 10
+		ts := httptest.NewServer(srv)
+		defer ts.Close()
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+		defer hc.CloseIdleConnections()
+		var (
+			next      atomic.Int64
+			latencies = make([]time.Duration, b.N)
+			wg        sync.WaitGroup
+			failed    atomic.Pointer[error]
+		)
+		cpu := processCPU(b)
+		b.ResetTimer()
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
+					start := time.Now()
+					if err := getQueue(hc, ts.URL+"/api/v1/staff/applications"); err != nil {
+						failed.CompareAndSwap(nil, &err)
+						return
+					}
+					latencies[i] = time.Since(start)
+				}
+			}()
+		}
+		wg.Wait()
+		b.StopTimer()
+		if err := failed.Load(); err != nil {
+			b.Fatal(*err)
+		}
+		b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+		slices.Sort(latencies)
+		b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(latencies[len(latencies)*95/100].Microseconds())/1000, "p95-ms")
+	})
 	ctx := context.Background()
 	b.Run("store/ListApplications", func(b *testing.B) {
 		for b.Loop() {
@@ -84,4 +130,25 @@ func BenchmarkApplicationQueue(b *testing.B) {
 			}
 		}
 	})
+}
+
+// getQueue GETs the queue as the team and reads the whole body.
+func getQueue(hc *http.Client, url string) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer bench")
+	res, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if _, err := io.Copy(io.Discard, res.Body); err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", res.StatusCode)
+	}
+	return nil
 }
