@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -121,7 +119,7 @@ func (s *Server) applicationQueue(c *gin.Context) {
 		}
 		r.WorkflowID = workflows.UserWorkflowID(r.Subject)
 	}
-	worksites := []store.WorksiteSummary{}
+	var worksites []store.WorksiteSummary
 	if f.Profession == "" { // worksites have no profession: a profession filter leaves only applications
 		worksites, err = s.store.ListWorksites(ctx, store.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
 			LocationType: f.LocationType, Escalated: f.Escalated})
@@ -137,12 +135,9 @@ func (s *Server) applicationQueue(c *gin.Context) {
 			w.WorkflowID = workflows.WorksiteWorkflowID(w.ID)
 		}
 	}
-	// Marshalled here rather than by c.JSON, which answers 200 with an empty
-	// body when marshalling fails: a stored application that is not valid
-	// JSON (it passes through as json.RawMessage) must be an internal error.
-	body, err := json.Marshal(gin.H{"applications": nonNil(apps), "worksitesAwaitingApproval": nonNil(worksites)})
+	body, err := queuePage(apps, worksites)
 	if err != nil {
-		writeError(c, s.log, fmt.Errorf("api: queue: %w", err))
+		writeError(c, s.log, err)
 		return
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
