@@ -199,9 +199,15 @@ func (c Calendar) IsBusinessDay(t time.Time) bool {
 	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return false
 	}
-	d := t.Format(time.DateOnly)
+	if len(c.Holidays) == 0 {
+		return true
+	}
+	// Formatted into an array on the stack: the team's queue counts days
+	// of every item on every request (BenchmarkApplicationQueue in api/).
+	var buf [len(time.DateOnly) + 8]byte
+	d := t.AppendFormat(buf[:0], time.DateOnly)
 	for _, h := range c.Holidays {
-		if h == d {
+		if h == string(d) {
 			return false
 		}
 	}

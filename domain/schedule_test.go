@@ -366,14 +366,26 @@ func TestTeamReviewMilestones(t *testing.T) {
 }
 
 // BenchmarkBusinessDaysBetween is the SLA age of one queue item waiting a
-// week: the team's queue computes it for every item it lists.
+// week: the team's queue computes it for every item it lists. The default
+// calendar has no holidays; an operator's has a year's.
 func BenchmarkBusinessDaysBetween(b *testing.B) {
-	c := domain.Calendar{TimeZone: "America/Vancouver", Holidays: []string{"2026-12-25"}}
-	from := time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)
-	to := from.AddDate(0, 0, 7)
-	for b.Loop() {
-		if n := c.BusinessDaysBetween(from, to); n != 5 {
-			b.Fatalf("got %d business days; want 5", n)
-		}
+	for _, c := range []struct {
+		name     string
+		holidays []string
+	}{
+		{"holidays", []string{"2026-01-01", "2026-02-16", "2026-04-03", "2026-05-18", "2026-07-01", "2026-08-03", "2026-09-07",
+			"2026-09-30", "2026-10-12", "2026-11-11", "2026-12-25"}},
+		{"none", nil},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cal := domain.Calendar{TimeZone: "America/Vancouver", Holidays: c.holidays}
+			from := time.Date(2026, 3, 2, 17, 0, 0, 0, time.UTC)
+			to := from.AddDate(0, 0, 7)
+			for b.Loop() {
+				if n := cal.BusinessDaysBetween(from, to); n != 5 {
+					b.Fatalf("got %d business days; want 5", n)
+				}
+			}
+		})
 	}
 }
