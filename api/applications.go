@@ -43,20 +43,12 @@ func (s *Server) submitApplication(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	st, _, err := s.worksiteStatus(c, w.ID)
+	facts, err := s.applicationFacts(c, w, acct.Subject)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	m, err := s.liveMembership(c, w.ID)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	x, isMember := m.Member(acct.Subject)
-	facts := domain.WorksiteFacts{ID: w.ID, Name: w.Name, Type: s.types[w.LocationType], State: st.State,
-		Suspended: st.Suspended, Member: isMember && x.Active, StateSince: st.WaitingSince}
-	mine, err := s.userStatus(c, acct.Subject)
+	mine, err := s.readUserStatus(c, acct.Subject)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -79,6 +71,32 @@ func provisionedAtPhysicalWorksite(st domain.UserStatus, types domain.WorksiteTy
 		}
 	}
 	return false
+}
+
+// applicationFacts is what an application is judged with about worksite w
+// and the applicant: its state and suspension, and whether the applicant is
+// an active member. They come from the projections, which the worksite
+// workflow writes before each of its updates returns; a worksite not yet
+// projected (registered a moment ago) is asked of the workflow.
+func (s *Server) applicationFacts(c *gin.Context, w domain.Worksite, subject string) (domain.WorksiteFacts, error) {
+	facts := domain.WorksiteFacts{ID: w.ID, Name: w.Name, Type: s.types[w.LocationType]}
+	ctx := c.Request.Context()
+	st, err := s.store.GetWorksiteStatus(ctx, w.ID)
+	if err == nil && st.Seq > 0 {
+		facts.State, facts.Suspended, facts.StateSince = st.State, st.Suspended, st.WaitingSince
+		facts.Member, err = s.store.IsActiveMember(ctx, w.ID, subject)
+		return facts, err
+	}
+	if st, _, err = s.worksiteStatus(c, w.ID); err != nil {
+		return facts, err
+	}
+	m, err := s.liveMembership(c, w.ID)
+	if err != nil {
+		return facts, fromTemporal(err)
+	}
+	x, isMember := m.Member(subject)
+	facts.State, facts.Suspended, facts.StateSince, facts.Member = st.State, st.Suspended, st.WaitingSince, isMember && x.Active
+	return facts, nil
 }
 
 // myApplications lists the caller's applications with their outstanding requirements.

@@ -57,6 +57,8 @@ type Store interface {
 
 	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
 	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
+	// IsActiveMember reports whether subject is an active member of the worksite (projection).
+	IsActiveMember(ctx context.Context, worksiteID, subject string) (bool, error)
 	// ReadWorksite returns a worksite, its active administrators and its stored status.
 	ReadWorksite(ctx context.Context, id string) (store.WorksiteRead, error)
 	// UserStatusJSON returns the projected status as stored and its seq (0: never projected).

@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err := worker.EnsureSearchAttributes(ctx, m.Temporal, cfg.Temporal.Namespace); err != nil {
 			return fmt.Errorf("app: %w", err)
 		}
-		m.worker = worker.New(m.Temporal, cfg.Temporal.TaskQueue, acts)
+		m.worker = worker.New(m.Temporal, cfg.Temporal.TaskQueue, cfg.Temporal.WorkflowCacheSize, acts)
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("app: worker: %w", err)
 		}

@@ -157,7 +157,7 @@ func (s *system) callback(ctx context.Context, eventID, typ, email string) (int,
 	return status, nil
 }
 
-// waitApplication polls user i's applications (a workflow query) until
+// waitApplication polls user i's applications (a read of the status projection) until
 // the one at worksite id is in state want.
 func (s *system) waitApplication(ctx context.Context, i int, id string, want domain.ApplicationState) error {
 	auth, err := s.auth(userKey(i))

@@ -96,6 +96,10 @@ type Temporal struct {
 	TaskQueue string    `mapstructure:"task_queue"`
 	UIURL     string    `mapstructure:"ui_url"`
 	DevServer DevServer `mapstructure:"dev_server"`
+	// WorkflowCacheSize is how many enrolments the worker keeps in memory
+	// between their events (the SDK's sticky cache, about 90 KiB each); an
+	// evicted one is replayed from its history when it next wakes.
+	WorkflowCacheSize int `mapstructure:"workflow_cache_size"`
 }
 
 // DevServer configures the `temporal server start-dev` child process.
@@ -267,7 +271,7 @@ func Default() Config {
 		Env:      EnvDev,
 		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://127.0.0.1:8080"},
 		Database: Database{SQLitePath: "data/careconnect.db"},
-		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233",
+		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
 		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter), JoinRequestTTL: 30 * 24 * time.Hour},
@@ -406,6 +410,9 @@ func (c Config) Validate() error {
 	}
 	if c.Temporal.TaskQueue == "" {
 		return bad("temporal.task_queue", "is required")
+	}
+	if c.Temporal.WorkflowCacheSize < 1 {
+		return bad("temporal.workflow_cache_size", "must be at least 1")
 	}
 	if c.Temporal.Address != "" {
 		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {

@@ -75,6 +75,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"learninghub tolerance", map[string]string{"CARECONNECT_LEARNINGHUB_TOLERANCE": "2h"}, "learninghub.tolerance"},
 		{"no course code", map[string]string{"CARECONNECT_LEARNINGHUB_COURSE_CODE": ""}, "learninghub.course_code"},
 		{"same codes", map[string]string{"CARECONNECT_LEARNINGHUB_AGREEMENT_CODE": "CC-PRIVACY-COMMUNITY"}, "learninghub.agreement_code"},
+		{"no workflow cache", map[string]string{"CARECONNECT_TEMPORAL_WORKFLOW_CACHE_SIZE": "0"}, "temporal.workflow_cache_size"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

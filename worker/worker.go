@@ -22,7 +22,10 @@ import (
 // New returns a worker polling taskQueue (workflows.TaskQueue unless a
 // test isolates itself) with every workflow and activity registered. The
 // caller starts and stops it.
-func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+func New(c client.Client, taskQueue string, cacheSize int, acts *activities.Activities) sdkworker.Worker {
+	// The cache is the SDK's, shared by every worker of the process; it
+	// bounds the worker's memory, whatever the number of open enrolments.
+	sdkworker.SetStickyWorkflowCacheSize(cacheSize)
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
 	Register(w, acts)
 	return w

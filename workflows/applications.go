@@ -347,21 +347,21 @@ func (u *userRun) appEmail(ctx workflow.Context, kind mail.Kind, a domain.Applic
 // that writes locally it only queues it for sendOutbox, so an update
 // handler returns without waiting on SMTP; earlier runs send it in place.
 func (u *userRun) sendUserEmail(ctx workflow.Context, in activities.UserEmailInput) {
-	if u.local {
-		u.outbox = append(u.outbox, in)
+	if !u.local {
+		u.deliver(ctx, in)
 		return
 	}
-	u.deliver(ctx, in)
+	u.outbox = append(u.outbox, in)
+	if len(u.outbox) == 1 { // no sender is running: start one
+		workflow.Go(u.mailCtx, u.sendOutbox)
+	}
 }
 
-// sendOutbox sends the queued emails in order, one at a time, for the
-// life of a run that writes locally; the run does not continue as new
-// before the outbox is empty.
+// sendOutbox sends the queued emails in order, one at a time, and ends
+// when the outbox is empty (an idle enrolment keeps no coroutine for it);
+// the run does not continue as new before the outbox is empty.
 func (u *userRun) sendOutbox(ctx workflow.Context) {
-	for {
-		if err := workflow.Await(ctx, func() bool { return len(u.outbox) > 0 }); err != nil {
-			return // cancelled
-		}
+	for len(u.outbox) > 0 {
 		u.deliver(ctx, u.outbox[0])
 		u.outbox = u.outbox[1:]
 	}

@@ -93,8 +93,11 @@ type userRun struct {
 	visible domain.Visibility
 	// local: this run writes locally and projects in its update handlers (changeLocalWrites).
 	local bool
-	// outbox holds the emails queued for sendOutbox, oldest first (local runs).
-	outbox []activities.UserEmailInput
+	// outbox holds the emails queued for sendOutbox, oldest first (local
+	// runs); mailCtx is the run's context with its activity options, on
+	// which the sender starts.
+	outbox  []activities.UserEmailInput
+	mailCtx workflow.Context
 	// passwordTimer is the password cycles' deadline timer (local runs).
 	passwordTimer deadline
 }
@@ -105,6 +108,7 @@ type userRun struct {
 func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error) {
 	u := &userRun{in: in, st: domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}}
 	u.local = writesLocally(ctx)
+	u.mailCtx = workflow.WithActivityOptions(ctx, activityOptions()) // before any handler can queue an email
 	if in.Carry != nil {
 		u.st, u.passwordChangedAt = in.Carry.Status, in.Carry.PasswordChangedAt
 		u.learningHubIDs = append([]string(nil), in.Carry.LearningHubEventIDs...)
@@ -139,9 +143,6 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	})
 
 	workflow.Go(ctx, u.applicationTimers)
-	if u.local {
-		workflow.Go(ctx, u.sendOutbox)
-	}
 
 	if in.Carry == nil {
 		// The update-with-start that created this run has set the identity.

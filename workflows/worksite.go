@@ -333,8 +333,10 @@ func (w *worksiteRun) audit(ctx workflow.Context, action, detail, actor, role, k
 
 // flush runs the queued effects, then projects the status once. Runs
 // before the local-writes change ran them one after another; later runs
-// start every queued effect at once and then wait for each, so a member's
-// notice does not wait on an email's delivery.
+// start every queued effect at once, project while they run (so a change
+// made outside an update handler, such as the registration or a timer's,
+// is readable without waiting on SMTP), and then wait for each, so a
+// member's notice does not wait on an email's delivery either.
 func (w *worksiteRun) flush(ctx workflow.Context) {
 	for len(w.effects) > 0 {
 		if !w.local {
@@ -349,6 +351,7 @@ func (w *worksiteRun) flush(ctx workflow.Context) {
 		for i, e := range batch {
 			started[i] = w.start(ctx, e)
 		}
+		w.projectChanged(ctx)
 		for i, f := range started {
 			w.settled(ctx, batch[i], f.Get(ctx, nil))
 		}
