@@ -2,6 +2,8 @@ package deploy_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,8 +14,10 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v3"
 
 	"careconnect/config"
+	"careconnect/devtemporal"
 )
 
 const composeFile = "../docker-compose.yml"
@@ -344,5 +348,47 @@ func TestNoLiteralSecrets(t *testing.T) {
 		if !strings.HasPrefix(m[1], "${POSTGRES_PASSWORD:?") {
 			t.Errorf("database URL has a literal password %q; use ${POSTGRES_PASSWORD:?...}", m[1])
 		}
+	}
+}
+
+// The compose Temporal server runs with the dynamic configuration the dev
+// server gets (devtemporal.DynamicConfig): mounted where
+// DYNAMIC_CONFIG_FILE_PATH says, with the same settings.
+func TestTemporalDynamicConfig(t *testing.T) {
+	p := mustLoad(t)
+	tsvc := service(t, p, "temporal")
+	path := env(tsvc)["DYNAMIC_CONFIG_FILE_PATH"]
+	var source string
+	for _, v := range tsvc.Volumes {
+		if v.Target == path {
+			source = v.Source
+			if !v.ReadOnly {
+				t.Errorf("the dynamic config at %s is mounted writable; want read-only", path)
+			}
+		}
+	}
+	if path == "" || source == "" {
+		t.Fatalf("temporal: DYNAMIC_CONFIG_FILE_PATH=%q, mounted from %q; want a file mounted at that path", path, source)
+	}
+	b, err := os.ReadFile(source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string][]struct {
+		Value any `yaml:"value"`
+	}
+	if err := yaml.Unmarshal(b, &file); err != nil {
+		t.Fatalf("%s: %v", source, err)
+	}
+	got := map[string]string{}
+	for k, vs := range file {
+		if len(vs) != 1 {
+			t.Errorf("%s: %s has %d values; want one, for every namespace", source, k, len(vs))
+			continue
+		}
+		got[k] = fmt.Sprint(vs[0].Value)
+	}
+	if want := devtemporal.DynamicConfig(); !maps.Equal(got, want) {
+		t.Errorf("%s sets %v; the dev server runs with %v", source, got, want)
 	}
 }

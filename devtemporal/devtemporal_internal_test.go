@@ -9,14 +9,15 @@ func TestArgs(t *testing.T) {
 	got := args(Options{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/t.db", Namespace: "careconnect",
 		LogLevel: "error", SearchAttributes: map[string]string{"PractitionerID": "Keyword", "Stage": "Keyword", "Attempt": "Int"}})
 	want := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", "7233", "--log-level", "error",
-		"--ui-port", "8233", "--db-filename", "data/t.db", "--namespace", "careconnect",
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true", "--ui-port", "8233", "--db-filename", "data/t.db", "--namespace", "careconnect",
 		"--search-attribute", "Attempt=Int", "--search-attribute", "PractitionerID=Keyword", "--search-attribute", "Stage=Keyword"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("args:\n got %q\nwant %q", got, want)
 	}
 
 	got = args(Options{IP: "127.0.0.1", Port: 1234, UIPort: -1, Namespace: DefaultNamespace, LogLevel: "warn"})
-	want = []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", "1234", "--log-level", "warn", "--headless"}
+	want = []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", "1234", "--log-level", "warn",
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true", "--headless"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("headless args:\n got %q\nwant %q", got, want)
 	}
