@@ -314,7 +314,7 @@ func (s *Server) myStatus(c *gin.Context) {
 	}
 	// The projection as stored is the answer, passed on without decoding.
 	if raw, seq, err := s.store.UserStatusJSON(c.Request.Context(), p.Subject); err == nil && seq > 0 {
-		writeJSONField(c, "status", raw)
+		writeJSONObject(c, jsonField{"status", raw})
 		return
 	}
 	// A bearer client's first call may be this one: start the enrolment.

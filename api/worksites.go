@@ -120,7 +120,13 @@ func (s *Server) getWorksite(c *gin.Context) {
 		return
 	}
 	if r.StatusSeq > 0 {
-		c.JSON(http.StatusOK, worksiteWithStatus{Worksite: s.view(r.Worksite), Status: r.StatusJSON, StatusSource: "projection"})
+		view, err := json.Marshal(s.view(r.Worksite))
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		writeJSONObject(c, jsonField{"worksite", view}, jsonField{"status", r.StatusJSON},
+			jsonField{"statusSource", json.RawMessage(`"projection"`)})
 		return
 	}
 	st, source, err := s.worksiteStatus(c, id)
@@ -129,13 +135,6 @@ func (s *Server) getWorksite(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"worksite": s.view(r.Worksite), "status": st, "statusSource": source})
-}
-
-// worksiteWithStatus is GET /worksites/{id}'s answer with the status as stored.
-type worksiteWithStatus struct {
-	Worksite     WorksiteView    `json:"worksite"`
-	Status       json.RawMessage `json:"status"`
-	StatusSource string          `json:"statusSource"`
 }
 
 func (s *Server) worksiteStatus(c *gin.Context, id string) (domain.WorksiteStatus, string, error) {
