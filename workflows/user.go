@@ -1,7 +1,9 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -100,6 +102,9 @@ type userRun struct {
 	mailCtx workflow.Context
 	// passwordTimer is the password cycles' deadline timer (local runs).
 	passwordTimer deadline
+	// written is a hash of the status last projected (local runs skip
+	// projecting the same status twice).
+	written uint64
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
@@ -377,10 +382,31 @@ func (u *userRun) email(ctx workflow.Context, kind mail.Kind, event string, seq 
 func (u *userRun) project(ctx workflow.Context) {
 	u.planNext()
 	upsertVisibility(ctx, &u.visible, u.st.Visibility())
+	var h uint64
+	if u.local {
+		if h = statusHash(u.st); h == u.written {
+			return // the projection already holds this status
+		}
+	}
 	var a *activities.Activities
 	if err := write(ctx, u.local, a.ProjectUserStatus, u.st); err != nil {
 		workflow.GetLogger(ctx).Error("user status projection failed", "error", err)
+		return
 	}
+	u.written = h
+}
+
+// statusHash is a hash of st as the projection stores it (its JSON).
+func statusHash(st domain.UserStatus) uint64 {
+	// encoding/json's output is deterministic (struct fields in order, map
+	// keys sorted); workflowcheck objects only to its internal type cache.
+	b, err := json.Marshal(st) //workflowcheck:ignore
+	if err != nil {
+		return 0 // never equal to a real hash in practice: project it
+	}
+	f := fnv.New64a()
+	f.Write(b)
+	return f.Sum64()
 }
 
 // projectInHandler projects the status an update handler leaves, before

@@ -91,8 +91,11 @@ type worksiteRun struct {
 	// main loop wakes to re-plan its deadlines after each.
 	local   bool
 	handled int
-	// written is st.Seq + memSeq at the last projection that has finished.
-	written int
+	// written is st.Seq + memSeq at the last projection that has finished;
+	// statusWritten and memWritten are the Seq and memSeq last written
+	// (local runs write only the one that changed; -1: none yet).
+	written                   int
+	statusWritten, memWritten int
 	// timer is the main loop's deadline timer in runs that write locally.
 	timer deadline
 }
@@ -102,7 +105,7 @@ type worksiteRun struct {
 // its membership (join requests, invitations, members, locum end dates).
 // It ends when the worksite is rejected, lapses or closes.
 func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteStatus, error) {
-	w := &worksiteRun{in: in, policy: in.TypePolicy}
+	w := &worksiteRun{in: in, policy: in.TypePolicy, statusWritten: -1, memWritten: -1}
 	w.local = writesLocally(ctx)
 	if c := in.Carry; c != nil {
 		w.st, w.mem, w.policy, w.ms, w.next = c.Status, c.Membership, c.TypePolicy, c.Milestones, c.NextIndex
@@ -404,12 +407,20 @@ func (w *worksiteRun) project(ctx workflow.Context) {
 	sum := w.st.Seq + w.memSeq
 	w.projected = sum
 	upsertVisibility(ctx, &w.visible, w.st.Visibility())
-	if err := write(ctx, w.local, a.ProjectWorksiteStatus, w.st); err != nil {
-		workflow.GetLogger(ctx).Error("worksite status projection failed", "error", err)
+	if seq := w.st.Seq; !w.local || seq != w.statusWritten {
+		if err := write(ctx, w.local, a.ProjectWorksiteStatus, w.st); err != nil {
+			workflow.GetLogger(ctx).Error("worksite status projection failed", "error", err)
+		} else {
+			w.statusWritten = seq
+		}
 	}
-	in := activities.MembershipProjection{WorksiteID: w.in.WorksiteID, Membership: w.mem, Seq: w.memSeq}
-	if err := write(ctx, w.local, a.ProjectMembership, in); err != nil {
-		workflow.GetLogger(ctx).Error("membership projection failed", "error", err)
+	if seq := w.memSeq; !w.local || seq != w.memWritten {
+		in := activities.MembershipProjection{WorksiteID: w.in.WorksiteID, Membership: w.mem, Seq: seq}
+		if err := write(ctx, w.local, a.ProjectMembership, in); err != nil {
+			workflow.GetLogger(ctx).Error("membership projection failed", "error", err)
+		} else {
+			w.memWritten = seq
+		}
 	}
 	w.written = max(w.written, sum)
 }
