@@ -5,7 +5,7 @@
 # at scale. Prints the table and writes bench/results.md and
 # bench/results.json. Separate from `make test`.
 #
-#   scripts/bench.sh                    # full scale (20,000 users, 2,000 worksites): 40-60 min on 2 quiet cores
+#   scripts/bench.sh                    # full scale (20,000 users, 2,000 worksites): about 20 min on 2 quiet cores
 #   BENCH_SCALE=0.1 scripts/bench.sh    # a quick run at a tenth of the burst and scale counts
 #
 # Other knobs (environment): BENCH_JOURNEYS, BENCH_JOURNEY_CONCURRENCY,
