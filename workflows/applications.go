@@ -405,25 +405,14 @@ func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application)
 // next application deadline (or a change to the applications) and fires it.
 // Its progress lives in each Application, so continue-as-new carries it.
 func (u *userRun) applicationTimers(ctx workflow.Context) {
-	var timer deadline
+	var timer *deadline // nil: as runs before local-writes waited
+	if u.local {
+		timer = &deadline{}
+	}
 	for {
 		seen := u.appChanges
-		changed := func() bool { return u.appChanges != seen }
-		var err error
 		at, ok := u.nextApplicationTimer()
-		switch {
-		case u.local && ok:
-			_, err = timer.wait(ctx, at, changed)
-		case u.local:
-			err = timer.waitForever(ctx, changed)
-		case ok:
-			if d := at.Sub(workflow.Now(ctx)); d > 0 {
-				_, err = workflow.AwaitWithTimeout(ctx, d, changed)
-			}
-		default:
-			err = workflow.Await(ctx, changed)
-		}
-		if err != nil {
+		if _, err := timer.until(ctx, at, ok, func() bool { return u.appChanges != seen }); err != nil {
 			return // cancelled
 		}
 		u.fireApplicationTimers(ctx)

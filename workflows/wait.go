@@ -11,32 +11,19 @@ import (
 // waitFor blocks until done() or until the last milestone has passed.
 // Before each wait, next is told the coming milestone (nil when none is
 // left). At each milestone reached before done(), on is called; on
-// returning true ends the wait (a lapse or expiry). With a timer (runs that
-// write locally), each wait uses it; without, workflow.AwaitWithTimeout, as
-// runs before the local-writes change did.
+// returning true ends the wait (a lapse or expiry). Each wait is
+// timer.until's (a nil timer waits as runs before local-writes did).
 func waitFor(ctx workflow.Context, timer *deadline, ms []domain.Milestone, done func() bool, next func(*domain.Milestone),
 	on func(workflow.Context, domain.Milestone) bool) {
 	for i := 0; ; i++ {
 		m, ok := domain.NextMilestone(ms, i)
 		if !ok {
 			next(nil)
-			if timer != nil {
-				_ = timer.waitForever(ctx, done)
-			} else {
-				_ = workflow.Await(ctx, done)
-			}
+			_, _ = timer.until(ctx, time.Time{}, false, done)
 			return
 		}
 		next(&m)
-		if timer != nil {
-			if ok, err := timer.wait(ctx, m.At, done); ok || err != nil { // err: cancelled
-				return
-			}
-		} else if d := m.At.Sub(workflow.Now(ctx)); d > 0 {
-			if ok, err := workflow.AwaitWithTimeout(ctx, d, done); ok || err != nil { // err: cancelled
-				return
-			}
-		} else if done() {
+		if ok, err := timer.until(ctx, m.At, true, done); ok || err != nil { // err: cancelled
 			return
 		}
 		if on(ctx, m) {
@@ -55,6 +42,27 @@ type deadline struct {
 	at     time.Time
 	timer  workflow.Future
 	cancel workflow.CancelFunc
+}
+
+// until blocks until cond() holds or, when hasAt, at has come; ok reports
+// that cond() ended it, err that ctx was cancelled. It is how every waiting
+// loop waits. A nil d waits as runs before the local-writes change did, so
+// their histories replay: a new workflow.AwaitWithTimeout on each call (its
+// timer left running), none when at has passed.
+func (d *deadline) until(ctx workflow.Context, at time.Time, hasAt bool, cond func() bool) (ok bool, err error) {
+	switch {
+	case d != nil && hasAt:
+		return d.wait(ctx, at, cond)
+	case d != nil:
+		d.stop()
+		return true, workflow.Await(ctx, cond)
+	case !hasAt:
+		return true, workflow.Await(ctx, cond)
+	}
+	if dur := at.Sub(workflow.Now(ctx)); dur > 0 {
+		return workflow.AwaitWithTimeout(ctx, dur, cond)
+	}
+	return cond(), nil
 }
 
 // wait blocks until cond() holds or at has come; ok reports that cond()
@@ -81,13 +89,6 @@ func (d *deadline) wait(ctx workflow.Context, at time.Time, cond func() bool) (o
 	}
 	d.timer, d.cancel = nil, nil // fired
 	return false, nil
-}
-
-// waitForever blocks until cond() holds, with no deadline: a pending timer
-// is cancelled.
-func (d *deadline) waitForever(ctx workflow.Context, cond func() bool) error {
-	d.stop()
-	return workflow.Await(ctx, cond)
 }
 
 // stop cancels the pending timer, if any.

@@ -96,8 +96,9 @@ type worksiteRun struct {
 	// (local runs write only the one that changed; -1: none yet).
 	written                   int
 	statusWritten, memWritten int
-	// timer is the main loop's deadline timer in runs that write locally.
-	timer deadline
+	// timer is the main loop's deadline timer in runs that write locally
+	// (nil before: deadline.until then waits as those runs did).
+	timer *deadline
 }
 
 // WorksiteEnrolment is a worksite's whole life: the enrolment (declaration,
@@ -107,6 +108,9 @@ type worksiteRun struct {
 func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteStatus, error) {
 	w := &worksiteRun{in: in, policy: in.TypePolicy, statusWritten: -1, memWritten: -1}
 	w.local = writesLocally(ctx)
+	if w.local {
+		w.timer = &deadline{}
+	}
 	if c := in.Carry; c != nil {
 		w.st, w.mem, w.policy, w.ms, w.next = c.Status, c.Membership, c.TypePolicy, c.Milestones, c.NextIndex
 		w.signer, w.decision, w.memSeq = c.Signer, c.Decision, c.MembershipSeq
@@ -170,20 +174,8 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 // sleep waits until woken() or the next deadline, if any.
 func (w *worksiteRun) sleep(ctx workflow.Context, woken func() bool) error {
 	at, ok := w.nextDeadline()
-	switch {
-	case w.local && ok:
-		_, err := w.timer.wait(ctx, at, woken)
-		return err
-	case w.local:
-		return w.timer.waitForever(ctx, woken)
-	case !ok:
-		return workflow.Await(ctx, woken)
-	}
-	if d := at.Sub(workflow.Now(ctx)); d > 0 { // runs before the local-writes change
-		_, err := workflow.AwaitWithTimeout(ctx, d, woken)
-		return err
-	}
-	return nil
+	_, err := w.timer.until(ctx, at, ok, woken)
+	return err
 }
 
 // nextDeadline is the earliest enrolment milestone or membership deadline.
@@ -368,10 +360,8 @@ func (w *worksiteRun) start(ctx workflow.Context, e effect) workflow.Future {
 	switch {
 	case e.email != nil:
 		return workflow.ExecuteActivity(workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose), a.SendWorksiteEmail, *e.email)
-	case e.audit != nil && w.local:
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localActivityOptions()), a.RecordAudit, *e.audit)
 	case e.audit != nil:
-		return workflow.ExecuteActivity(ctx, a.RecordAudit, *e.audit)
+		return startWrite(ctx, w.local, a.RecordAudit, *e.audit)
 	default:
 		return workflow.SignalExternalWorkflow(ctx, UserWorkflowID(e.notify.Subject), "", SignalMembershipChanged, *e.notify)
 	}

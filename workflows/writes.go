@@ -37,10 +37,15 @@ func writesLocally(ctx workflow.Context) bool {
 // record): a local activity when local, otherwise an ordinary one with the
 // activity options already on ctx.
 func write(ctx workflow.Context, local bool, activity, arg any) error {
+	return startWrite(ctx, local, activity, arg).Get(ctx, nil)
+}
+
+// startWrite starts what write waits for.
+func startWrite(ctx workflow.Context, local bool, activity, arg any) workflow.Future {
 	if local {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localActivityOptions()), activity, arg).Get(ctx, nil)
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localActivityOptions()), activity, arg)
 	}
-	return workflow.ExecuteActivity(ctx, activity, arg).Get(ctx, nil)
+	return workflow.ExecuteActivity(ctx, activity, arg)
 }
 
 // localActivityOptions bound a local write like an ordinary activity: each
