@@ -117,15 +117,12 @@ func (s *Store) GetMembership(ctx context.Context, worksiteID string) (domain.Me
 // projects a membership it returns the registrant (worksites.admin_subject),
 // who is the first administrator. Errors: ENOTFOUND.
 func (s *Store) WorksiteAdmins(ctx context.Context, worksiteID string) ([]string, error) {
-	var w struct {
-		AdminSubject string `gorm:"column:admin_subject"`
-		Projected    bool
-	}
-	if err := s.db.WithContext(ctx).Model(&worksiteRow{}).Select("admin_subject, "+membershipProjected).
-		Where("id = ?", worksiteID).Take(&w).Error; err != nil {
+	var row worksiteRow
+	if err := s.db.WithContext(ctx).Model(&worksiteRow{}).Select("id, admin_subject, "+membershipProjected+", "+s.activeAdminsJSON()).
+		Where("id = ?", worksiteID).Take(&row).Error; err != nil {
 		return nil, notFoundAs(err, worksiteNotFound(worksiteID))
 	}
-	return s.activeAdmins(ctx, worksiteID, w.AdminSubject, w.Projected)
+	return row.admins()
 }
 
 // membershipProjected selects, as "projected", whether the workflow has
@@ -133,25 +130,32 @@ func (s *Store) WorksiteAdmins(ctx context.Context, worksiteID string) ([]string
 // without reading the JSON.
 const membershipProjected = "membership_json <> '" + unprojected + "' AS projected"
 
-// registrantOnly is the administrators of a worksite whose membership is
-// not projected yet: its registrant, if known.
-func registrantOnly(registrant string) []string {
-	if registrant == "" {
-		return []string{}
+// activeAdminsJSON selects, as "active_admins", the JSON array of the
+// worksite's active administrators from the memberships table, sorted.
+func (s *Store) activeAdminsJSON() string {
+	if s.dialect == SQLite {
+		return `(SELECT json_group_array(subject) FROM (SELECT subject FROM memberships
+			WHERE worksite_id = worksites.id AND active AND admin ORDER BY subject)) AS active_admins`
 	}
-	return []string{registrant}
+	return `(SELECT coalesce(json_agg(subject ORDER BY subject), '[]') FROM memberships
+		WHERE worksite_id = worksites.id AND active AND admin) AS active_admins`
 }
 
-// activeAdmins lists a worksite's active administrators: from the
-// memberships table once projected, the registrant before.
-func (s *Store) activeAdmins(ctx context.Context, worksiteID, registrant string, projected bool) ([]string, error) {
-	if !projected {
-		return registrantOnly(registrant), nil
+// admins are the active administrators of a row read with
+// membershipProjected and activeAdminsJSON: from the memberships table once
+// projected, the registrant (if known) before.
+func (r worksiteRow) admins() ([]string, error) {
+	if !r.Projected {
+		if r.AdminSubject == "" {
+			return []string{}, nil
+		}
+		return []string{r.AdminSubject}, nil
 	}
 	subjects := []string{}
-	err := s.db.WithContext(ctx).Model(&memberRow{}).Where("worksite_id = ? AND active = ? AND admin = ?", worksiteID, true, true).
-		Order("subject").Pluck("subject", &subjects).Error
-	return subjects, translate(err)
+	if err := json.Unmarshal([]byte(r.ActiveAdmins), &subjects); err != nil {
+		return nil, fmt.Errorf("store: administrators of %s: %w", r.ID, err)
+	}
+	return subjects, nil
 }
 
 // IsActiveMember reports whether subject is an active member of

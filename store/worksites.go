@@ -66,8 +66,8 @@ var worksiteColumns = []string{"id", "name", "phone", "extension", "email", "uni
 	"admin_name", "admin_email", "admin_subject", "registered_at", "state", "waiting_on", "waiting_since",
 	"next_milestone_kind", "next_milestone_at", "stalled", "escalated", "breached", "status_json", "status_seq", "updated_at"}
 
-// WorksiteRead is what one read of a worksite needs, in at most two
-// queries: the worksite, the subjects of its active administrators (to
+// WorksiteRead is what one read of a worksite needs, in one query: the
+// worksite, the subjects of its active administrators (to
 // authorize the read) and its status projection as stored (StatusSeq 0:
 // not projected yet).
 type WorksiteRead struct {
@@ -87,27 +87,11 @@ func (s *Store) ReadWorksite(ctx context.Context, id string) (WorksiteRead, erro
 	if err != nil {
 		return WorksiteRead{}, notFoundAs(err, worksiteNotFound(id))
 	}
-	r := WorksiteRead{Worksite: row.worksite(), StatusJSON: json.RawMessage(row.StatusJSON), StatusSeq: row.StatusSeq}
-	if !row.Projected {
-		r.Admins = registrantOnly(row.AdminSubject)
-		return r, nil
+	admins, err := row.admins()
+	if err != nil {
+		return WorksiteRead{}, err
 	}
-	r.Admins = []string{}
-	if err := json.Unmarshal([]byte(row.ActiveAdmins), &r.Admins); err != nil {
-		return WorksiteRead{}, fmt.Errorf("store: administrators of %s: %w", id, err)
-	}
-	return r, nil
-}
-
-// activeAdminsJSON selects, as "active_admins", the JSON array of the
-// worksite's active administrators from the memberships table, sorted.
-func (s *Store) activeAdminsJSON() string {
-	if s.dialect == SQLite {
-		return `(SELECT json_group_array(subject) FROM (SELECT subject FROM memberships
-			WHERE worksite_id = worksites.id AND active AND admin ORDER BY subject)) AS active_admins`
-	}
-	return `(SELECT coalesce(json_agg(subject ORDER BY subject), '[]') FROM memberships
-		WHERE worksite_id = worksites.id AND active AND admin) AS active_admins`
+	return WorksiteRead{Worksite: row.worksite(), Admins: admins, StatusJSON: json.RawMessage(row.StatusJSON), StatusSeq: row.StatusSeq}, nil
 }
 
 func (r worksiteRow) worksite() domain.Worksite {
