@@ -15,8 +15,9 @@ endif
 # Database for tests that need PostgreSQL; override on the command line or in the environment.
 CARECONNECT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
-# How long `make test` runs each fuzz target (`make fuzz FUZZTIME=1m` for a longer hunt).
-FUZZTIME ?= 5s
+# How many inputs `make test` tries on each fuzz target (`make fuzz FUZZTIME=1000000x` for a
+# longer hunt); a count, not a duration, which Go 1.26 can fail spuriously (scripts/fuzz.sh).
+FUZZTIME ?= 50000x
 
 .PHONY: help run test browser-test bench workflowcheck fuzz vet build temporal-cli postgres
 
@@ -57,7 +58,7 @@ bench: ## Benchmarks, separate from test: table to stdout and bench/results.md (
 workflowcheck: ## Temporal's workflowcheck over the module (fails on findings)
 	@scripts/workflowcheck.sh
 
-fuzz: ## Every fuzz target for FUZZTIME (default 5s); a crash is saved under the package's testdata
+fuzz: ## Every fuzz target for FUZZTIME (default 50000x inputs); a crash is saved under the package's testdata
 	@scripts/fuzz.sh $(FUZZTIME)
 
 vet: ## go vet ./...
