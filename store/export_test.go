@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -83,27 +82,11 @@ func (s *Store) ExplainListApplications(ctx context.Context, f ApplicationFilter
 	return s.explain(ctx, queueQuery(s.dryRun(ctx), f).Find(&[]applicationRow{}).Statement)
 }
 
-// ExplainListWorksites returns the plan of ListWorksites(ctx, f), f.Limit set.
-func (s *Store) ExplainListWorksites(ctx context.Context, f WorksiteFilter) (string, error) {
-	return s.explain(ctx, worksiteListQuery(s.dryRun(ctx), f).Find(&[]worksiteRow{}).Statement)
-}
-
-// ExplainListWorksitesIndexed returns the plan PostgreSQL makes for
-// ListWorksites(ctx, f) when it may not read the table whole: the plan
-// that shows whether an index can serve the query's filter and order,
-// whatever the planner would prefer for a table as small as the one at hand.
-func (s *Store) ExplainListWorksitesIndexed(ctx context.Context, f WorksiteFilter) (string, error) {
-	var plan string
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-			return err
-		}
-		stmt := worksiteListQuery(tx.Session(&gorm.Session{DryRun: true}), f).Find(&[]worksiteRow{}).Statement
-		var err error
-		plan, err = explainRows(tx.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Rows())
-		return err
-	})
-	return plan, err
+// ExplainListWorksites returns the plan of ListWorksites(ctx, f), f.Limit
+// set, made with the planner settings given in force (PostgreSQL's SET
+// LOCAL, such as "enable_seqscan = off").
+func (s *Store) ExplainListWorksites(ctx context.Context, f WorksiteFilter, settings ...string) (string, error) {
+	return s.explain(ctx, worksiteListQuery(s.dryRun(ctx), f).Find(&[]worksiteRow{}).Statement, settings...)
 }
 
 // dryRun builds statements without running them.
@@ -111,8 +94,9 @@ func (s *Store) dryRun(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Session(&gorm.Session{DryRun: true})
 }
 
-// explain returns the database's plan of stmt, one plan line a line.
-func (s *Store) explain(ctx context.Context, stmt *gorm.Statement) (string, error) {
+// explain returns the database's plan of stmt, one plan line a line,
+// made in a transaction with the planner settings given set locally.
+func (s *Store) explain(ctx context.Context, stmt *gorm.Statement, settings ...string) (string, error) {
 	explain := "EXPLAIN "
 	if s.dialect == SQLite {
 		explain = "EXPLAIN QUERY PLAN "
@@ -121,12 +105,18 @@ func (s *Store) explain(ctx context.Context, stmt *gorm.Statement) (string, erro
 	if err != nil {
 		return "", err
 	}
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback() // an explain writes nothing: the settings end with it
+	for _, set := range settings {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
+			return "", err
+		}
+	}
 	// The statement's own SQL and bind variables, as the store sends them.
-	return explainRows(sqlDB.QueryContext(ctx, explain+stmt.SQL.String(), stmt.Vars...))
-}
-
-// explainRows returns the plan lines of an EXPLAIN's rows.
-func explainRows(rows *sql.Rows, err error) (string, error) {
+	rows, err := tx.QueryContext(ctx, explain+stmt.SQL.String(), stmt.Vars...)
 	if err != nil {
 		return "", err
 	}
