@@ -89,9 +89,7 @@ type ApplicationFilter struct {
 // ListApplications lists the applications f selects, those waiting
 // longest for the team first (the applications_queue index's order).
 func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]QueuedApplication, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 100
-	}
+	f.Limit = pageLimit(f.Limit)
 	rows, err := queueQuery(s.db.WithContext(ctx), f).Rows()
 	if err != nil {
 		return nil, translate(err)
@@ -121,16 +119,35 @@ func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]Qu
 
 // queueQuery is ListApplications' statement for f (whose Limit is set).
 func queueQuery(db *gorm.DB, f ApplicationFilter) *gorm.DB {
-	q := db.Model(&applicationRow{}).Select("subject", "name", "profession", "state", "ready_since", "app_json")
-	for _, c := range []struct{ col, v string }{{"state", f.State}, {"profession", f.Profession}, {"location_type", f.LocationType}} {
-		if c.v != "" {
-			q = q.Where(c.col+" = ?", c.v)
+	q := narrow(db.Model(&applicationRow{}).Select("subject", "name", "profession", "state", "ready_since", "app_json"),
+		f.Escalated, eq{"state", f.State}, eq{"profession", f.Profession}, eq{"location_type", f.LocationType})
+	return q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit)
+}
+
+// eq is one equality filter of a list: the rows whose column col holds v
+// (an empty v filters nothing).
+type eq struct{ col, v string }
+
+// narrow keeps the rows of q that every filter matches, and only the
+// escalated ones when escalated: the filters the team's queue lists share.
+func narrow(q *gorm.DB, escalated bool, filters ...eq) *gorm.DB {
+	for _, f := range filters {
+		if f.v != "" {
+			q = q.Where(f.col+" = ?", f.v)
 		}
 	}
-	if f.Escalated {
+	if escalated {
 		q = q.Where("escalated = ?", true)
 	}
-	return q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit)
+	return q
+}
+
+// pageLimit is a list's page size: n, or 100 when n is unset or over 500.
+func pageLimit(n int) int {
+	if n <= 0 || n > 500 {
+		return 100
+	}
+	return n
 }
 
 // SponsorshipRequest is an application that waits for a sponsor.

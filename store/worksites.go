@@ -280,9 +280,7 @@ var worksiteSummaryColumns = []string{"id", "name", "location_type", "unit", "st
 
 // ListWorksites lists worksites from the projection, longest waiting first.
 func (s *Store) ListWorksites(ctx context.Context, f WorksiteFilter) ([]WorksiteSummary, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 100
-	}
+	f.Limit = pageLimit(f.Limit)
 	rows, err := worksiteListQuery(s.db.WithContext(ctx), f).Rows()
 	if err != nil {
 		return nil, translate(err)
@@ -314,15 +312,8 @@ func (s *Store) ListWorksites(ctx context.Context, f WorksiteFilter) ([]Worksite
 
 // worksiteListQuery is ListWorksites' statement for f (whose Limit is set).
 func worksiteListQuery(db *gorm.DB, f WorksiteFilter) *gorm.DB {
-	q := db.Model(&worksiteRow{}).Select(worksiteSummaryColumns)
-	for _, c := range []struct{ col, v string }{{"state", f.State}, {"waiting_on", f.WaitingOn}, {"location_type", f.LocationType}} {
-		if c.v != "" {
-			q = q.Where(c.col+" = ?", c.v)
-		}
-	}
-	if f.Escalated {
-		q = q.Where("escalated = ?", true)
-	}
+	q := narrow(db.Model(&worksiteRow{}).Select(worksiteSummaryColumns),
+		f.Escalated, eq{"state", f.State}, eq{"waiting_on", f.WaitingOn}, eq{"location_type", f.LocationType})
 	return q.Order(clause.OrderByColumn{Column: clause.Column{Name: "registered_at"}}).Order("id").Limit(f.Limit)
 }
 
