@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -37,13 +39,7 @@ func (s *Server) submitApplication(c *gin.Context) {
 		writeError(c, s.log, (domain.FieldErrors{"worksiteId": "must be a 7-character worksite ID"}).Err())
 		return
 	}
-	c.Params = append(c.Params, gin.Param{Key: "id", Value: id})
-	w, err := s.lookupWorksite(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	facts, err := s.applicationFacts(c, w, acct.Subject)
+	facts, err := s.applicationFacts(c, id, acct.Subject)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
@@ -73,21 +69,31 @@ func provisionedAtPhysicalWorksite(st domain.UserStatus, types domain.WorksiteTy
 	return false
 }
 
-// applicationFacts is what an application is judged with about worksite w
-// and the applicant: its state and suspension, and whether the applicant is
-// an active member. They come from the projections, which the worksite
-// workflow writes before each of its updates returns; a worksite not yet
-// projected (registered a moment ago) is asked of the workflow.
-func (s *Server) applicationFacts(c *gin.Context, w domain.Worksite, subject string) (domain.WorksiteFacts, error) {
-	facts := domain.WorksiteFacts{ID: w.ID, Name: w.Name, Type: s.types[w.LocationType]}
+// applicationFacts is what an application is judged with about worksite id
+// and the applicant: the worksite, its state and suspension, and whether
+// the applicant is an active member. They come from the projections, read
+// with the worksite in one query; the worksite workflow writes them before
+// each of its updates returns. A worksite not yet projected (registered a
+// moment ago) is asked of the workflow. Errors: ENOTFOUND.
+func (s *Server) applicationFacts(c *gin.Context, id, subject string) (domain.WorksiteFacts, error) {
 	ctx := c.Request.Context()
-	st, err := s.store.GetWorksiteStatus(ctx, w.ID)
-	if err == nil && st.Seq > 0 {
+	r, err := s.store.ReadWorksite(ctx, id)
+	if err != nil {
+		return domain.WorksiteFacts{}, notFoundOrNotYours(err)
+	}
+	w := r.Worksite
+	facts := domain.WorksiteFacts{ID: w.ID, Name: w.Name, Type: s.types[w.LocationType]}
+	if r.StatusSeq > 0 {
+		var st domain.WorksiteStatus
+		if err := json.Unmarshal(r.StatusJSON, &st); err != nil {
+			return facts, fmt.Errorf("api: status of worksite %s: %w", id, err)
+		}
 		facts.State, facts.Suspended, facts.StateSince = st.State, st.Suspended, st.WaitingSince
 		facts.Member, err = s.store.IsActiveMember(ctx, w.ID, subject)
 		return facts, err
 	}
-	if st, _, err = s.worksiteStatus(c, w.ID); err != nil {
+	st, _, err := s.worksiteStatus(c, w.ID)
+	if err != nil {
 		return facts, err
 	}
 	m, err := s.liveMembership(c, w.ID)
