@@ -18,14 +18,26 @@ import (
 // Authenticator signs people in and says who is calling. *identity.Authenticator implements it.
 type Authenticator interface {
 	VerifyBearer(ctx context.Context, raw string) (domain.Principal, error)
-	LoginURL(ctx context.Context, kind domain.SignInKind, returnTo string) (string, error)
-	Callback(ctx context.Context, state, code string) (domain.Principal, string, string, error)
+	// LoginURL returns the issuer's URL and the pre-login cookie's value.
+	LoginURL(ctx context.Context, kind domain.SignInKind, returnTo, browserKey string) (string, string, error)
+	// Callback needs the pre-login cookie of the browser that started the sign-in.
+	Callback(ctx context.Context, state, code, browserKey string) (domain.Principal, string, string, error)
 	Session(ctx context.Context, cookie string) (domain.Principal, error)
 	Logout(ctx context.Context, cookie string) error
 }
 
 // SessionCookie carries the server-side session ID.
 const SessionCookie = "cc_session"
+
+// PreLoginCookie binds a pending sign-in to the browser that started it
+// (login CSRF): /auth/login sets it, /auth/callback requires it. It is
+// HttpOnly, SameSite=Lax (sent on the issuer's redirect back, a top-level
+// GET) and scoped to /auth/.
+const PreLoginCookie = "cc_login"
+
+// preLoginMaxAge is the pre-login cookie's lifetime: that of the pending
+// sign-in it binds (identity.LoginStateTTL).
+const preLoginMaxAge = 10 * time.Minute
 
 // CSRFHeader must echo the session's CSRF token on every state change a
 // cookie authenticates.
@@ -156,11 +168,13 @@ func (s *Server) login(c *gin.Context) {
 	if c.Query("as") == "team" {
 		kind = domain.SignInTeam
 	}
-	u, err := s.auth.LoginURL(c.Request.Context(), kind, c.Query("returnTo"))
+	held, _ := c.Cookie(PreLoginCookie)
+	u, key, err := s.auth.LoginURL(c.Request.Context(), kind, c.Query("returnTo"), held)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
+	s.setPreLoginCookie(c, key, int(preLoginMaxAge.Seconds()))
 	c.Redirect(http.StatusFound, u)
 }
 
@@ -171,7 +185,8 @@ func (s *Server) callback(c *gin.Context) {
 		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign-in was not completed (%s); try again", safeWord(e)))
 		return
 	}
-	p, cookie, returnTo, err := s.auth.Callback(c.Request.Context(), c.Query("state"), c.Query("code"))
+	key, _ := c.Cookie(PreLoginCookie)
+	p, cookie, returnTo, err := s.auth.Callback(c.Request.Context(), c.Query("state"), c.Query("code"), key)
 	if err != nil {
 		s.log.Info("sign-in refused", "request_id", requestID(c), "reason", err)
 		writeError(c, s.log, err)
@@ -185,6 +200,7 @@ func (s *Server) callback(c *gin.Context) {
 		}
 	}
 	s.setSessionCookie(c, cookie, int(s.cfg.Auth.SessionTTL.Seconds()))
+	s.setPreLoginCookie(c, "", -1) // spent
 	c.Redirect(http.StatusFound, returnTo)
 }
 
@@ -201,6 +217,11 @@ func (s *Server) logout(c *gin.Context) {
 
 func (s *Server) setSessionCookie(c *gin.Context, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		Secure: s.cfg.Auth.CookieSecure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) setPreLoginCookie(c *gin.Context, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: PreLoginCookie, Value: value, Path: "/auth/", MaxAge: maxAge,
 		Secure: s.cfg.Auth.CookieSecure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 

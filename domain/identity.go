@@ -40,12 +40,15 @@ const (
 
 // LoginState is a pending browser sign-in, kept server-side until the callback.
 type LoginState struct {
-	State     string
-	Nonce     string
-	Verifier  string
-	Kind      SignInKind
-	ReturnTo  string
-	ExpiresAt time.Time
+	State    string
+	Nonce    string
+	Verifier string
+	// BrowserHash binds the sign-in to the browser that started it: the
+	// hash of that browser's pre-login cookie, which the callback must bring.
+	BrowserHash string
+	Kind        SignInKind
+	ReturnTo    string
+	ExpiresAt   time.Time
 }
 
 // Session is a signed-in browser session.

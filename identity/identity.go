@@ -52,8 +52,10 @@ type Config struct {
 // SessionStore keeps login states and sessions. *store.Store implements it.
 type SessionStore interface {
 	CreateLoginState(ctx context.Context, s domain.LoginState) error
-	// TakeLoginState returns and deletes the state (one use). Errors: ENOTFOUND.
-	TakeLoginState(ctx context.Context, state string) (domain.LoginState, error)
+	// TakeLoginState returns and deletes the state (one use) when the
+	// browser with browserHash started it. Errors: ENOTFOUND (unknown, used,
+	// or started by another browser; that browser's state is left alone).
+	TakeLoginState(ctx context.Context, state, browserHash string) (domain.LoginState, error)
 	CreateSession(ctx context.Context, s domain.Session) error
 	// GetSession returns an unexpired session. Errors: ENOTFOUND.
 	GetSession(ctx context.Context, idHash string, now time.Time) (domain.Session, error)
@@ -207,18 +209,48 @@ func unverifiedIssuer(raw string) string {
 	return c.Iss
 }
 
-// LoginURL starts a browser sign-in and returns the issuer's authorization URL.
-func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, returnTo string) (string, error) {
+// LoginStateTTL is how long a browser has to come back from the issuer.
+const LoginStateTTL = 10 * time.Minute
+
+// LoginURL starts a browser sign-in and returns the issuer's authorization
+// URL and the browser key: the value of the pre-login cookie that binds the
+// sign-in's state, nonce and PKCE verifier to this browser, so that only
+// this browser can complete it (Callback). browserKey is the pre-login
+// cookie the browser already holds, if any, so that two tabs signing in at
+// once both complete; a missing or malformed one is replaced by a new
+// random key.
+func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, returnTo, browserKey string) (string, string, error) {
 	iss := a.applicant
 	if kind == domain.SignInTeam && a.team != nil {
 		iss = a.team
 	}
-	st := domain.LoginState{State: randomString(24), Nonce: randomString(24), Verifier: oauth2.GenerateVerifier(),
-		Kind: kind, ReturnTo: safeReturnTo(returnTo), ExpiresAt: a.cfg.Now().Add(10 * time.Minute)}
-	if err := a.sessions.CreateLoginState(ctx, st); err != nil {
-		return "", err
+	if !validBrowserKey(browserKey) {
+		browserKey = randomString(32)
 	}
-	return iss.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), nil
+	st := domain.LoginState{State: randomString(24), Nonce: randomString(24), Verifier: oauth2.GenerateVerifier(),
+		BrowserHash: HashBrowserKey(browserKey), Kind: kind, ReturnTo: safeReturnTo(returnTo),
+		ExpiresAt: a.cfg.Now().Add(LoginStateTTL)}
+	if err := a.sessions.CreateLoginState(ctx, st); err != nil {
+		return "", "", err
+	}
+	return iss.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), browserKey, nil
+}
+
+// validBrowserKey reports whether k looks like a key LoginURL made: 43
+// base64url characters (32 random bytes).
+func validBrowserKey(k string) bool {
+	if len(k) != 43 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(k)
+	return err == nil && len(b) == 32
+}
+
+// HashBrowserKey is how a browser key is stored with its login states:
+// a copy of the database does not yield the cookie.
+func HashBrowserKey(k string) string {
+	sum := sha256.Sum256([]byte("careconnect pre-login\x00" + k))
+	return hex.EncodeToString(sum[:])
 }
 
 // safeReturnTo keeps redirects after sign-in on this site.
@@ -231,17 +263,29 @@ func safeReturnTo(s string) string {
 	return s
 }
 
-// Callback completes a browser sign-in: it checks state, exchanges the code
-// with the PKCE verifier, verifies the ID token and its nonce, and creates a
-// session. It returns the principal, the session cookie value and where to go next.
-func (a *Authenticator) Callback(ctx context.Context, state, code string) (domain.Principal, string, string, error) {
+// errOtherBrowser refuses a callback without the pre-login cookie of the
+// browser that started the sign-in.
+var errOtherBrowser = domain.Errorf(domain.EUNAUTHORIZED,
+	"this sign-in was not started in this browser, has expired or was already used; sign in again")
+
+// Callback completes a browser sign-in: it checks that state was started by
+// this browser (browserKey, its pre-login cookie) and is unused, exchanges
+// the code with the PKCE verifier, verifies the ID token and its nonce, and
+// creates a session. It returns the principal, the session cookie value and
+// where to go next. A callback from another browser (an attacker's
+// unfinished sign-in opened in a victim's browser) is refused and leaves
+// the state to the browser that started it.
+func (a *Authenticator) Callback(ctx context.Context, state, code, browserKey string) (domain.Principal, string, string, error) {
 	if state == "" || code == "" {
 		return domain.Principal{}, "", "", domain.Errorf(domain.EINVALID, "the sign-in response is incomplete; sign in again")
 	}
-	st, err := a.sessions.TakeLoginState(ctx, state)
+	if !validBrowserKey(browserKey) {
+		return domain.Principal{}, "", "", errOtherBrowser
+	}
+	st, err := a.sessions.TakeLoginState(ctx, state, HashBrowserKey(browserKey))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.Principal{}, "", "", domain.Errorf(domain.EUNAUTHORIZED, "this sign-in has expired or was already used; sign in again")
+			return domain.Principal{}, "", "", errOtherBrowser
 		}
 		return domain.Principal{}, "", "", err
 	}

@@ -54,6 +54,9 @@ type fixture struct {
 	team  *devidp.Provider // nil in role-claim mode
 	store *store.Store
 	clock *clock
+	// browser is the pre-login cookie of the fixture's browser: its
+	// sign-ins are bound to it.
+	browser string
 }
 
 // mustStartIDP starts a dev identity provider with one client.
@@ -344,13 +347,18 @@ func mustRead(t *testing.T, res *http.Response) string {
 	return string(b)
 }
 
-// mustLoginURL starts a sign-in and returns the authorization URL.
+// mustLoginURL starts a sign-in in the fixture's browser and returns the
+// authorization URL.
 func (fx *fixture) mustLoginURL(t *testing.T, kind domain.SignInKind, returnTo string) string {
 	t.Helper()
-	u, err := fx.auth.LoginURL(context.Background(), kind, returnTo)
+	u, key, err := fx.auth.LoginURL(context.Background(), kind, returnTo, fx.browser)
 	if err != nil {
 		t.Fatalf("LoginURL: %v", err)
 	}
+	if fx.browser != "" && key != fx.browser {
+		t.Fatalf("LoginURL replaced the browser's pre-login key %q with %q; want it kept", fx.browser, key)
+	}
+	fx.browser = key
 	return u
 }
 
@@ -365,7 +373,7 @@ type signedIn struct {
 func (fx *fixture) mustSignIn(t *testing.T, kind domain.SignInKind, persona, returnTo string) signedIn {
 	t.Helper()
 	q := mustAuthorize(t, fx.mustLoginURL(t, kind, returnTo), persona)
-	p, cookie, back, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"))
+	p, cookie, back, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"), fx.browser)
 	if err != nil {
 		t.Fatalf("Callback(%s): %v", persona, err)
 	}
@@ -500,7 +508,7 @@ func TestCallbackTeam(t *testing.T) {
 		}
 		// An applicant choosing the team sign-in is refused, with no session.
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInTeam, "/"), devidp.PersonaPhysician)
-		p, cookie, _, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"))
+		p, cookie, _, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "applicant through team sign-in", err, domain.EFORBIDDEN)
 		if cookie != "" || p.Subject != "" {
 			t.Errorf("refused sign-in returned principal %+v cookie %q; want neither", p, cookie)
@@ -522,7 +530,7 @@ func TestCallbackRefusals(t *testing.T) {
 
 	t.Run("low assurance", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaLowAssurance)
-		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "low assurance Callback", err, domain.EFORBIDDEN)
 		if cookie != "" || p.Subject != "" {
 			t.Errorf("refused sign-in returned principal %+v cookie %q; want neither", p, cookie)
@@ -534,10 +542,10 @@ func TestCallbackRefusals(t *testing.T) {
 
 	t.Run("state is single use", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
-		if _, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code")); err != nil {
+		if _, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser); err != nil {
 			t.Fatalf("first Callback: %v", err)
 		}
-		_, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		_, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "replayed Callback", err, domain.EUNAUTHORIZED)
 		if cookie != "" {
 			t.Errorf("replay returned a cookie")
@@ -546,14 +554,14 @@ func TestCallbackRefusals(t *testing.T) {
 
 	t.Run("unknown state", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
-		_, _, _, err := fx.auth.Callback(ctx, "forged-"+q.Get("state"), q.Get("code"))
+		_, _, _, err := fx.auth.Callback(ctx, "forged-"+q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "Callback with an unknown state", err, domain.EUNAUTHORIZED)
 	})
 
 	t.Run("incomplete response", func(t *testing.T) {
-		_, _, _, err := fx.auth.Callback(ctx, "", "code")
+		_, _, _, err := fx.auth.Callback(ctx, "", "code", fx.browser)
 		checkCode(t, "Callback without state", err, domain.EINVALID)
-		_, _, _, err = fx.auth.Callback(ctx, "state", "")
+		_, _, _, err = fx.auth.Callback(ctx, "state", "", fx.browser)
 		checkCode(t, "Callback without code", err, domain.EINVALID)
 	})
 
@@ -568,7 +576,7 @@ func TestCallbackRefusals(t *testing.T) {
 		q.Set("nonce", "attacker-chosen-nonce-0000000000")
 		u.RawQuery = q.Encode()
 		back := mustAuthorize(t, u.String(), devidp.PersonaPhysician)
-		_, cookie, _, err := fx.auth.Callback(ctx, back.Get("state"), back.Get("code"))
+		_, cookie, _, err := fx.auth.Callback(ctx, back.Get("state"), back.Get("code"), fx.browser)
 		checkCode(t, "Callback with a swapped nonce", err, domain.EUNAUTHORIZED)
 		if cookie != "" {
 			t.Errorf("nonce mismatch returned a cookie")
@@ -580,16 +588,16 @@ func TestCallbackRefusals(t *testing.T) {
 	t.Run("code of another sign-in", func(t *testing.T) {
 		mine := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
 		theirs := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaMOA)
-		_, _, _, err := fx.auth.Callback(ctx, mine.Get("state"), theirs.Get("code"))
+		_, _, _, err := fx.auth.Callback(ctx, mine.Get("state"), theirs.Get("code"), fx.browser)
 		checkCode(t, "Callback with another sign-in's code", err, domain.EUNAUTHORIZED)
 		// The refused attempt used up its state.
-		_, _, _, err = fx.auth.Callback(ctx, mine.Get("state"), mine.Get("code"))
+		_, _, _, err = fx.auth.Callback(ctx, mine.Get("state"), mine.Get("code"), fx.browser)
 		checkCode(t, "Callback after a refused attempt", err, domain.EUNAUTHORIZED)
 	})
 
 	t.Run("made-up code", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
-		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), "made-up-code")
+		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), "made-up-code", fx.browser)
 		checkCode(t, "Callback with a made-up code", err, domain.EUNAUTHORIZED)
 	})
 
@@ -597,9 +605,51 @@ func TestCallbackRefusals(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
 		fx.clock.Advance(11 * time.Minute)
 		defer fx.clock.Advance(-11 * time.Minute)
-		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "Callback 11 minutes later", err, domain.EUNAUTHORIZED)
 	})
+}
+
+// TestCallbackBoundToBrowser: a sign-in completes only with the pre-login
+// key of the browser that started it. Another browser's attempt (none, a
+// malformed one, or its own) is refused and does not spend the state.
+func TestCallbackBoundToBrowser(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/portal"), devidp.PersonaPhysician)
+	mine := fx.browser
+
+	_, otherKey, err := fx.auth.LoginURL(ctx, domain.SignInApplicant, "/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otherKey == mine || len(otherKey) < 43 {
+		t.Fatalf("a new browser got key %q (first browser %q); want a fresh random key", otherKey, mine)
+	}
+	for _, tt := range []struct{ name, key string }{
+		{"no pre-login cookie", ""},
+		{"a malformed one", "x"},
+		{"the stored hash is not the key", strings.Repeat("A", 43)},
+		{"another browser's", otherKey},
+	} {
+		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), tt.key)
+		checkCode(t, "Callback with "+tt.name, err, domain.EUNAUTHORIZED)
+		if cookie != "" || p.Subject != "" {
+			t.Errorf("Callback with %s returned principal %+v cookie %q; want neither", tt.name, p, cookie)
+		}
+	}
+	p, cookie, back, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), mine)
+	if err != nil || cookie == "" || back != "/portal" {
+		t.Fatalf("Callback in the browser that started it: %+v %q %q %v; want a session back to /portal", p, cookie, back, err)
+	}
+
+	// A malformed key is replaced; a good one is kept for the browser's next sign-in.
+	for _, held := range []string{"", "short", strings.Repeat("!", 43)} {
+		_, key, err := fx.auth.LoginURL(ctx, domain.SignInApplicant, "/", held)
+		if err != nil || key == held || len(key) != 43 {
+			t.Errorf("LoginURL with held key %q: key %q, %v; want a new 43-character key", held, key, err)
+		}
+	}
 }
 
 func TestSession(t *testing.T) {
@@ -658,7 +708,7 @@ func TestReturnToStaysOnSite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := fx.store.TakeLoginState(ctx, u.Query().Get("state"))
+		st, err := fx.store.TakeLoginState(ctx, u.Query().Get("state"), identity.HashBrowserKey(fx.browser))
 		if err != nil {
 			t.Fatalf("TakeLoginState: %v", err)
 		}

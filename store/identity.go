@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -13,12 +14,13 @@ import (
 )
 
 type loginStateRow struct {
-	State     string `gorm:"primaryKey"`
-	Nonce     string
-	Verifier  string
-	Kind      string
-	ReturnTo  string
-	ExpiresAt time.Time
+	State       string `gorm:"primaryKey"`
+	Nonce       string
+	Verifier    string
+	BrowserHash string
+	Kind        string
+	ReturnTo    string
+	ExpiresAt   time.Time
 }
 
 func (loginStateRow) TableName() string { return "login_states" }
@@ -30,15 +32,22 @@ func (s *Store) CreateLoginState(ctx context.Context, st domain.LoginState) erro
 		return translate(err)
 	}
 	return translate(db.Create(&loginStateRow{State: st.State, Nonce: st.Nonce, Verifier: st.Verifier,
-		Kind: string(st.Kind), ReturnTo: st.ReturnTo, ExpiresAt: st.ExpiresAt.UTC()}).Error)
+		BrowserHash: st.BrowserHash, Kind: string(st.Kind), ReturnTo: st.ReturnTo, ExpiresAt: st.ExpiresAt.UTC()}).Error)
 }
 
-// TakeLoginState returns and deletes a pending sign-in, so a state is used once. Errors: ENOTFOUND.
-func (s *Store) TakeLoginState(ctx context.Context, state string) (domain.LoginState, error) {
+// TakeLoginState returns and deletes the pending sign-in state that the
+// browser with browserHash started, so a state is used once and only by
+// that browser. The hashes are compared in constant time; another
+// browser's attempt leaves the state for its own browser. Errors:
+// ENOTFOUND (unknown, used, or another browser's).
+func (s *Store) TakeLoginState(ctx context.Context, state, browserHash string) (domain.LoginState, error) {
 	var row loginStateRow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&row, "state = ?", state).Error; err != nil {
 			return err
+		}
+		if row.BrowserHash == "" || subtle.ConstantTimeCompare([]byte(row.BrowserHash), []byte(browserHash)) != 1 {
+			return gorm.ErrRecordNotFound
 		}
 		res := tx.Delete(&loginStateRow{}, "state = ?", state)
 		if res.Error == nil && res.RowsAffected == 0 {
@@ -49,8 +58,8 @@ func (s *Store) TakeLoginState(ctx context.Context, state string) (domain.LoginS
 	if err != nil {
 		return domain.LoginState{}, translate(err)
 	}
-	return domain.LoginState{State: row.State, Nonce: row.Nonce, Verifier: row.Verifier, Kind: domain.SignInKind(row.Kind),
-		ReturnTo: row.ReturnTo, ExpiresAt: row.ExpiresAt.UTC()}, nil
+	return domain.LoginState{State: row.State, Nonce: row.Nonce, Verifier: row.Verifier, BrowserHash: row.BrowserHash,
+		Kind: domain.SignInKind(row.Kind), ReturnTo: row.ReturnTo, ExpiresAt: row.ExpiresAt.UTC()}, nil
 }
 
 type sessionRow struct {

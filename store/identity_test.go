@@ -79,15 +79,22 @@ func TestAccounts(t *testing.T) {
 func TestSessionsAndLoginStates(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		st := domain.LoginState{State: "st", Nonce: "n", Verifier: "v", Kind: domain.SignInTeam, ReturnTo: "/x", ExpiresAt: time.Now().Add(time.Minute)}
+		st := domain.LoginState{State: "st", Nonce: "n", Verifier: "v", BrowserHash: "browser-a", Kind: domain.SignInTeam,
+			ReturnTo: "/x", ExpiresAt: time.Now().Add(time.Minute)}
 		if err := s.CreateLoginState(ctx, st); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.TakeLoginState(ctx, "st")
-		if err != nil || got.Nonce != "n" || got.Kind != domain.SignInTeam {
+		// Another browser's attempt finds nothing and leaves the state alone.
+		for _, other := range []string{"browser-b", "", "browser-a "} {
+			if _, err := s.TakeLoginState(ctx, "st", other); domain.ErrorCode(err) != domain.ENOTFOUND {
+				t.Errorf("take by browser %q: got %v; want ENOTFOUND", other, err)
+			}
+		}
+		got, err := s.TakeLoginState(ctx, "st", "browser-a")
+		if err != nil || got.Nonce != "n" || got.Kind != domain.SignInTeam || got.BrowserHash != "browser-a" {
 			t.Fatalf("TakeLoginState = %+v, %v", got, err)
 		}
-		if _, err := s.TakeLoginState(ctx, "st"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := s.TakeLoginState(ctx, "st", "browser-a"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("second take: got %v; want ENOTFOUND (single use)", err)
 		}
 		p := domain.Principal{Subject: "sub", Role: domain.RoleTeam, GivenName: "Casey", IAL: 3}
