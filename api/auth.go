@@ -2,14 +2,11 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"careconnect/authz"
 	"careconnect/domain"
@@ -109,56 +106,6 @@ func (s *Server) authorize(c *gin.Context, a authz.Action, r authz.Resource) boo
 		return false
 	}
 	return true
-}
-
-// limiter is a per-client-address token bucket for sign-in, registration
-// and password resets; guarded by mu.
-type limiter struct {
-	mu      sync.Mutex
-	perMin  int
-	clients map[string]*clientLimit
-}
-
-type clientLimit struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiter(perMinute int) *limiter {
-	return &limiter{perMin: perMinute, clients: map[string]*clientLimit{}}
-}
-
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.clients) > 10000 { // forget idle clients so the map stays bounded
-		for k, cl := range l.clients {
-			if now.Sub(cl.seen) > 10*time.Minute {
-				delete(l.clients, k)
-			}
-		}
-	}
-	cl, ok := l.clients[key]
-	if !ok {
-		cl = &clientLimit{lim: rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.perMin)}
-		l.clients[key] = cl
-	}
-	cl.seen = now
-	return cl.lim.AllowN(now, 1)
-}
-
-// rateLimited bounds how often one client address may call the route.
-func (s *Server) rateLimited(c *gin.Context) {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		host = c.Request.RemoteAddr
-	}
-	if !s.limiter.allow(c.FullPath()+"|"+host, s.now()) {
-		c.Header("Retry-After", "60")
-		writeError(c, s.log, domain.Errorf(domain.ERATELIMITED, "too many attempts; wait a minute and try again"))
-		return
-	}
-	c.Next()
 }
 
 // login starts a browser sign-in: ?as=team for the enrolment team, and
