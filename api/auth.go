@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -183,4 +184,35 @@ func safeWord(s string) string {
 		}
 		return -1
 	}, s)
+}
+
+// revokeSessions is the team's "sign this person out everywhere": every
+// browser session of the subject ends at once, recorded with who, why and
+// how many. Bearer ID tokens carry no session; they lapse at their expiry.
+func (s *Server) revokeSessions(c *gin.Context) {
+	if !s.authorize(c, authz.TeamRevokeSessions, authz.Resource{}) {
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if err := requiredReason(req.Reason); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	subject := c.Param("subject")
+	n, err := s.store.RevokeSessions(c.Request.Context(), subject, func(ended int64) domain.AuditEvent {
+		return s.audit(c, "person:"+subject, "sessions revoked", fmt.Sprintf("%d sessions ended: %s", ended, req.Reason))
+	})
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	s.log.Info("sessions revoked", "request_id", requestID(c), "subject", subject, "by", principal(c).Subject, "ended", n)
+	c.JSON(http.StatusOK, gin.H{"revoked": n})
 }

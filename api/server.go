@@ -88,6 +88,9 @@ type Store interface {
 	MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error
 	// SubjectByEmail finds the account registered with an email. Errors: ENOTFOUND.
 	SubjectByEmail(ctx context.Context, email string) (string, error)
+	// RevokeSessions ends every session of subject with the audit record
+	// audit(ended), in one transaction, and says how many it ended.
+	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
 }
 
 // Deps are the Server's dependencies, built once in main.
@@ -214,6 +217,7 @@ func New(d Deps) *Server {
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))
 	staff.POST("/people/:subject/reinstate", s.suspendPerson(false))
+	staff.POST("/people/:subject/revoke-sessions", s.revokeSessions)
 	staff.GET("/applications", s.applicationQueue)
 	staff.GET("/funnel", s.funnel)
 	staff.GET("/funnel.svg", s.funnelSVG)

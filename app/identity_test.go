@@ -484,6 +484,74 @@ func TestLoginCSRF(t *testing.T) {
 	}
 }
 
+// TestRevokeSessions: the team signs a person out of every browser at
+// once, with the reason on the person's audit timeline; nobody else may,
+// and other people's sessions stand.
+func TestRevokeSessions(t *testing.T) {
+	env := apptest.Start(t, nil)
+	per := mustPersonaOf(t, env, devidp.PersonaPhysician)
+	team := mustPersonaOf(t, env, devidp.PersonaTeam)
+	laptop, phone, other := newBrowser(t, env), newBrowser(t, env), newBrowser(t, env)
+	for _, b := range []*browser{laptop, phone} {
+		if cb, _ := b.signIn(devidp.PersonaPhysician, ""); cb.StatusCode != http.StatusFound {
+			t.Fatalf("sign-in: %d", cb.StatusCode)
+		}
+	}
+	other.signIn(devidp.PersonaMOA, "")
+	path := "/api/v1/staff/people/" + url.PathEscape(per.Subject) + "/revoke-sessions"
+	body := mustMarshal(t, map[string]any{"reason": "laptop reported stolen"})
+
+	// Only the team, and only with a reason.
+	mustStatus(t, "anonymous", env.Do(http.MethodPost, path, "application/json", body), http.StatusUnauthorized)
+	mustStatus(t, "the person themself", env.Do(http.MethodPost, path, "application/json", body, "Authorization", env.Bearer(devidp.PersonaPhysician)),
+		http.StatusForbidden)
+	mustStatus(t, "another applicant", env.Do(http.MethodPost, path, "application/json", body, "Authorization", env.Bearer(devidp.PersonaMOA)),
+		http.StatusForbidden)
+	res := env.Staff(http.MethodPost, path, map[string]any{"reason": "  "})
+	mustStatus(t, "a blank reason", res, http.StatusBadRequest)
+	if e := errorOf(t, res); e.Fields["reason"] == "" {
+		t.Errorf("error %+v; want the reason field named", e)
+	}
+	for _, b := range []*browser{laptop, phone, other} {
+		mustStatus(t, "GET /me before the revocation", b.do(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+	}
+
+	res = env.Staff(http.MethodPost, path, map[string]any{"reason": "laptop reported stolen"})
+	mustStatus(t, "revoke", res, http.StatusOK)
+	var out struct {
+		Revoked int `json:"revoked"`
+	}
+	res.JSON(t, &out)
+	if out.Revoked != 2 {
+		t.Errorf("revoked = %d; want the physician's 2 sessions", out.Revoked)
+	}
+	for name, b := range map[string]*browser{"laptop": laptop, "phone": phone} {
+		mustStatus(t, name+": GET /me after the revocation", b.do(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized)
+	}
+	mustStatus(t, "another person's session", other.do(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+
+	res = env.Staff(http.MethodGet, "/api/v1/staff/people/"+url.PathEscape(per.Subject), nil)
+	mustStatus(t, "staff reads the person", res, http.StatusOK)
+	var person struct {
+		Audit []domain.AuditEvent `json:"audit"`
+	}
+	res.JSON(t, &person)
+	var found *domain.AuditEvent
+	for i, e := range person.Audit {
+		if e.Action == "sessions revoked" {
+			found = &person.Audit[i]
+		}
+	}
+	if found == nil || found.Actor != team.Subject || found.Role != string(domain.RoleTeam) ||
+		!strings.Contains(found.Detail, "laptop reported stolen") || !strings.Contains(found.Detail, "2 sessions") || found.RequestID == "" {
+		t.Errorf("audit record = %+v; want who (the team member), why, how many and the request", found)
+	}
+	// Signing in again works: the person is not locked out, only signed out.
+	if cb, _ := laptop.signIn(devidp.PersonaPhysician, ""); cb.StatusCode != http.StatusFound {
+		t.Errorf("signing in again: %d; want 302", cb.StatusCode)
+	}
+}
+
 func TestSignInReturnToStaysOnSite(t *testing.T) {
 	env := apptest.Start(t, nil)
 	for _, rt := range []string{"//evil.example/x", "https://evil.example/", "/\t/evil.example", `/\evil.example`} {

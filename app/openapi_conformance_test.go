@@ -909,6 +909,9 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 		t.Errorf("suspend: got %d, suspension %+v, application %+v; want 200, suspended", res.Status, us.Status.AccessSuspended, a)
 	}
 	want("suspend twice", c.Staff(http.MethodPost, person+"/suspend", map[string]any{"reason": "again"}), http.StatusConflict)
+	want("revoke sessions without a reason", bad.Staff(http.MethodPost, person+"/revoke-sessions", map[string]any{}), http.StatusBadRequest)
+	want("revoke sessions as the applicant", phys.PostJSON(person+"/revoke-sessions", map[string]any{"reason": "x"}), http.StatusForbidden)
+	want("revoke sessions", c.Staff(http.MethodPost, person+"/revoke-sessions", map[string]any{"reason": "device reported stolen"}), http.StatusOK)
 	res = c.Staff(http.MethodPost, person+"/reinstate", map[string]any{"reason": "finding closed"})
 	us.Status = domain.UserStatus{}
 	res.JSON(t, &us)

@@ -56,7 +56,16 @@ type Session struct {
 	IDHash    string
 	Principal Principal
 	CSRFToken string
+	// ExpiresAt is the end of its absolute lifetime.
 	ExpiresAt time.Time
+	// LastSeenAt is its last recorded use (recorded at most once a
+	// minute); it ends when idle too long.
+	LastSeenAt time.Time
+	// CheckedAt is when a team session's role was last confirmed with the issuer.
+	CheckedAt time.Time
+	// Sealed is a team session's issuer tokens, encrypted with a key only
+	// the session cookie yields; empty for applicants.
+	Sealed string
 }
 
 // Account is a person's HxBC account (DOMAIN "User types and professions").

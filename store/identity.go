@@ -74,6 +74,9 @@ type sessionRow struct {
 	CSRFToken  string `gorm:"column:csrf_token"`
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	CheckedAt  time.Time
+	Sealed     string `gorm:"column:token_sealed"`
 }
 
 func (sessionRow) TableName() string { return "sessions" }
@@ -87,7 +90,8 @@ func (s *Store) CreateSession(ctx context.Context, se domain.Session) error {
 	p := se.Principal
 	return translate(db.Create(&sessionRow{IDHash: se.IDHash, Subject: p.Subject, Issuer: p.Issuer, Role: string(p.Role),
 		GivenName: p.GivenName, FamilyName: p.FamilyName, Email: p.Email, IAL: p.IAL, CSRFToken: se.CSRFToken,
-		CreatedAt: time.Now().UTC(), ExpiresAt: se.ExpiresAt.UTC()}).Error)
+		CreatedAt: time.Now().UTC(), ExpiresAt: se.ExpiresAt.UTC(), LastSeenAt: se.LastSeenAt.UTC(),
+		CheckedAt: se.CheckedAt.UTC(), Sealed: se.Sealed}).Error)
 }
 
 // GetSession returns a session unexpired at now. Errors: ENOTFOUND.
@@ -97,13 +101,42 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (d
 		return domain.Session{}, translate(err)
 	}
 	return domain.Session{IDHash: r.IDHash, CSRFToken: r.CSRFToken, ExpiresAt: r.ExpiresAt.UTC(),
+		LastSeenAt: r.LastSeenAt.UTC(), CheckedAt: r.CheckedAt.UTC(), Sealed: r.Sealed,
 		Principal: domain.Principal{Subject: r.Subject, Issuer: r.Issuer, Role: domain.Role(r.Role), GivenName: r.GivenName,
 			FamilyName: r.FamilyName, Email: r.Email, IAL: r.IAL}}, nil
+}
+
+// TouchSession records a use of the session at at (never moving it back).
+func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
+	return translate(s.db.WithContext(ctx).Model(&sessionRow{}).Where("id_hash = ? AND last_seen_at < ?", idHash, at.UTC()).
+		Update("last_seen_at", at.UTC()).Error)
+}
+
+// RecordSessionCheck records that a team session's role was confirmed at
+// at, with the issuer's tokens as they now are (sealed).
+func (s *Store) RecordSessionCheck(ctx context.Context, idHash string, at time.Time, sealed string) error {
+	return translate(s.db.WithContext(ctx).Model(&sessionRow{}).Where("id_hash = ?", idHash).
+		Updates(map[string]any{"checked_at": at.UTC(), "token_sealed": sealed}).Error)
 }
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	return translate(s.db.WithContext(ctx).Delete(&sessionRow{}, "id_hash = ?", idHash).Error)
+}
+
+// RevokeSessions ends every session of subject and records audit, in one
+// transaction, and says how many it ended.
+func (s *Store) RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Delete(&sessionRow{}, "subject = ?", subject)
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return createAudit(tx, audit(n))
+	})
+	return n, translate(err)
 }
 
 type personRow struct {
