@@ -400,7 +400,7 @@ func (a *Authenticator) Session(ctx context.Context, cookie string) (domain.Prin
 			return domain.Principal{}, err
 		}
 		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED,
-			"your session ended after %v without use; sign in again", a.cfg.IdleTimeout)
+			"your session ended after %d minutes without use; sign in again", int(a.cfg.IdleTimeout.Minutes()))
 	}
 	if s.Principal.Role == domain.RoleTeam && now.Sub(s.CheckedAt) >= a.cfg.RoleRecheck {
 		if err := a.recheckTeam(ctx, cookie, s, now); err != nil {
