@@ -233,8 +233,8 @@ func New(d Deps) *Server {
 	e.POST("/webhooks/learninghub", s.learningHubCallback)
 
 	e.GET("/declaration/:token", s.declarationPage)
-	e.GET("/join-requests/:token", s.linkPage("join", "Request to join your worksite"))
-	e.GET("/invitations/:token", s.linkPage("invitation", "Invitation to join a worksite"))
+	e.GET("/join-requests/:token", s.linkPage(joinLinkKind))
+	e.GET("/invitations/:token", s.linkPage(invitationLinkKind))
 	if d.DevMail != nil {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}

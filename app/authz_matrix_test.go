@@ -364,9 +364,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			// A declaration token is not a join-request token.
 			{http.MethodGet, "/api/v1/join-links/:token", "/api/v1/join-links/" + token, notFound, false, false},
 			{http.MethodPost, "/api/v1/join-links/:token", "/api/v1/join-links/" + token, notFound, false, false},
-			// The link pages are static forms that call the API with their token.
-			{http.MethodGet, "/join-requests/:token", "/join-requests/not-a-token", ok, false, false},
-			{http.MethodGet, "/invitations/:token", "/invitations/not-a-token", ok, false, false},
+			// The link pages verify their token first: a bad one opens only an error page.
+			{http.MethodGet, "/join-requests/:token", "/join-requests/not-a-token", notFound, false, false},
+			{http.MethodGet, "/invitations/:token", "/invitations/not-a-token", notFound, false, false},
+			{http.MethodGet, "/invitations/:token", "/invitations/" + token, notFound, false, false},
 			// Sign-in entry points (the redirect to the identity provider is not
 			// followed); logout without a session is harmless.
 			{http.MethodGet, "/auth/login", "/auth/login", http.StatusFound, false, false},

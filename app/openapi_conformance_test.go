@@ -547,8 +547,11 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("a join request without an account", c.As(env.Bearer(devidp.PersonaPharmacist)).PostJSON(ws+"/join-requests", map[string]string{}),
 		http.StatusUnprocessableEntity)
 	token := mustLink(t, waitEventMail(t, env, "worksite/"+id+"/join_request/"+rid+"/0/"), "join-requests")
-	if res := c.Do(http.MethodGet, "/join-requests/"+token, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "/api/v1/join-links/") {
+	if res := c.Do(http.MethodGet, "/join-requests/"+token, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `data-token="`+token+`"`) {
 		t.Errorf("join request page: got %d; want 200 with the page", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/join-requests/AAAA.BBBB", "", nil); res.Status != http.StatusNotFound || strings.Contains(string(res.Body), "<script") {
+		t.Errorf("join request page of a forged link: got %d; want 404, an error page with no script", res.Status)
 	}
 	want("the join link", c.Do(http.MethodGet, "/api/v1/join-links/"+token, "", nil), http.StatusOK)
 	want("answer the join link without approve", bad.PostJSON("/api/v1/join-links/"+token, map[string]string{"reason": "x"}), http.StatusBadRequest)
@@ -592,8 +595,13 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("resend", phys.Send(http.MethodPost, ws+"/invitations/"+iid+"/resend", nil), http.StatusOK)
 	want("resend an unknown invitation", phys.Send(http.MethodPost, ws+"/invitations/inv-none/resend", nil), http.StatusNotFound)
 	itoken := mustLink(t, waitEventMail(t, env, "worksite/"+id+"/invitation/"+iid+"/1"), "invitations")
-	if res := c.Do(http.MethodGet, "/invitations/"+itoken, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "/accept") {
+	if res := c.Do(http.MethodGet, "/invitations/"+itoken, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `id="accept"`) {
 		t.Errorf("invitation page: got %d; want 200 with the page", res.Status)
+	}
+	expiredInvitation := mustSigner(t, env.Config.Links.Secret).Sign(links.Claims{Purpose: links.PurposeInvitation,
+		Subject: id + "/" + iid, Expires: time.Now().Add(-time.Hour)})
+	if res := c.Do(http.MethodGet, "/invitations/"+expiredInvitation, "", nil); res.Status != http.StatusUnprocessableEntity || strings.Contains(string(res.Body), "<script") {
+		t.Errorf("invitation page of an expired link: got %d; want 422, an error page with no script", res.Status)
 	}
 	accept := "/api/v1/invitations/" + itoken + "/accept"
 	want("accept with another account", moa.Send(http.MethodPost, accept, nil), http.StatusForbidden)
