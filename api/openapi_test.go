@@ -257,6 +257,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"UserWorksite", domain.UserWorksite{}, false},
 		{"Member", domain.Member{}, false},
 		{"JoinRequest", domain.JoinRequest{}, false},
+		{"JoinLinkAnswered", joinLinkAnswered{}, false},
 		{"Invitation", domain.Invitation{}, false},
 		{"MemberWorksite", store.MemberWorksite{}, false},
 		{"WorksiteHit", store.WorksiteHit{}, false},

@@ -52,7 +52,7 @@ async function answer(approve) {
     body: JSON.stringify({ approve, reason: reason.value }),
   });
   if (ok) {
-    say(approve ? 'Approved. The person has been told.' : 'Rejected. The person has been told why.', false); // the buttons stay off
+    say(body.message, false); // the request is answered: the buttons stay off
     return;
   }
   enable(true);
