@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"careconnect/authz"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/links"
@@ -209,6 +210,7 @@ func New(d Deps) *Server {
 	v1.POST("/invitations/:token/accept", s.acceptInvitation)
 
 	staff := v1.Group("/staff")
+	staff.GET("/reference", s.staffReference)
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))
@@ -351,11 +353,17 @@ func (s *Server) reference(c *gin.Context) {
 		"locationTypes": s.cfg.Policy.WorksiteTypes,
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,
-		// The Temporal Web UI, for the team console's links to each workflow;
-		// empty hides the links.
-		"temporalUi":        s.cfg.Temporal.UIURL,
-		"temporalNamespace": s.cfg.Temporal.Namespace,
-		"professions":       s.cfg.Policy.Professions,
-		"questions":         s.cfg.Policy.Questions,
+		"professions":   s.cfg.Policy.Professions,
+		"questions":     s.cfg.Policy.Questions,
 	})
+}
+
+// staffReference is what only the team's console needs: the Temporal Web
+// UI, for its links to each workflow (empty hides the links). Anonymous
+// callers do not learn where the workflow service is.
+func (s *Server) staffReference(c *gin.Context) {
+	if !s.authorize(c, authz.TeamReadReference, authz.Resource{}) {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"temporalUi": s.cfg.Temporal.UIURL, "temporalNamespace": s.cfg.Temporal.Namespace})
 }

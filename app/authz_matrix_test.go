@@ -236,8 +236,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		{http.MethodPost, "/api/v1/staff/people/:subject/reinstate", "/api/v1/staff/people/" + victim.Subject + "/reinstate", obj(map[string]any{"reason": ""}),
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
-		// Public reference data.
+		// Public reference data; what only the team's console needs (the Temporal Web UI) is the team's.
 		{http.MethodGet, "/api/v1/reference", "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}, nil},
+		{http.MethodGet, "/api/v1/staff/reference", "/api/v1/staff/reference", none, teamOnly, nil},
 		// Last, as it ends the worksite: its administrator closes it (then the team
 		// finds it closed); nobody else may.
 		{http.MethodPost, "/api/v1/worksites/:id/close", site + "/close", obj(map[string]any{"reason": "matrix"}),

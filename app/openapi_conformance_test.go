@@ -116,6 +116,24 @@ func TestOpenAPIConformance(t *testing.T) {
 			t.Errorf("GET %s: got %d %s; want 200", p, res.Status, res.Body)
 		}
 	}
+	// Anonymous callers do not learn where the workflow service is; the team does.
+	if res := c.Do(http.MethodGet, "/api/v1/reference", "", nil); strings.Contains(string(res.Body), "temporal") ||
+		strings.Contains(string(res.Body), env.Config.Temporal.UIURL) {
+		t.Errorf("GET /api/v1/reference tells anonymous callers about Temporal: %.300s", res.Body)
+	}
+	var staffRef struct {
+		TemporalUI        string `json:"temporalUi"`
+		TemporalNamespace string `json:"temporalNamespace"`
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/reference", nil); res.Status != http.StatusOK {
+		t.Errorf("GET /api/v1/staff/reference as the team: got %d %s; want 200", res.Status, res.Body)
+	} else if res.JSON(t, &staffRef); staffRef.TemporalUI != env.Config.Temporal.UIURL || staffRef.TemporalNamespace != env.Config.Temporal.Namespace {
+		t.Errorf("GET /api/v1/staff/reference = %+v; want the Temporal Web UI %q, namespace %q", staffRef, env.Config.Temporal.UIURL, env.Config.Temporal.Namespace)
+	}
+	if res := c.Expect(apptest.RequestInvalid).Do(http.MethodGet, "/api/v1/staff/reference", "", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("GET /api/v1/staff/reference anonymously: got %d; want 401", res.Status)
+	}
+
 	// The portal's pages and assets, with their Content-Security-Policy.
 	for p, want := range map[string]string{"/": "/static/js/portal.js", "/portal": "/static/js/portal.js", "/team": "/static/js/team.js",
 		"/static/js/portal.js": "import", "/static/css/app.css": "{"} {
