@@ -119,6 +119,7 @@ type Server struct {
 	auth        Authenticator
 	limiter     *limiter
 	engine      *gin.Engine
+	admin       *gin.Engine // the admin listener's routes
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
@@ -146,7 +147,7 @@ func New(d Deps) *Server {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware, deadline)
-	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint")) })
+	e.NoRoute(s.noRoute)
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
 			Message: "this endpoint does not accept " + c.Request.Method, RequestID: requestID(c)}})
@@ -159,9 +160,9 @@ func New(d Deps) *Server {
 	e.GET("/team", portal)
 	e.GET("/static/:dir/:file", portal)
 
+	// Probes may use the public listener; /metrics is on the admin listener only (AdminHandler).
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI()) })
 
 	auth := e.Group("/auth")
@@ -241,11 +242,27 @@ func New(d Deps) *Server {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}
 	s.engine = e
+
+	a := gin.New()
+	a.Use(s.requestIDMiddleware, s.recoverMiddleware, deadline)
+	a.NoRoute(s.noRoute)
+	a.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	a.GET("/healthz", s.healthz)
+	a.GET("/readyz", s.readyz)
+	s.admin = a
 	return s
 }
 
-// ServeHTTP implements http.Handler.
+func (s *Server) noRoute(c *gin.Context) {
+	writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint"))
+}
+
+// ServeHTTP implements http.Handler: the public listener's routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// AdminHandler serves the admin listener (http.admin_addr), which is for
+// the operators' network: /metrics, /healthz and /readyz.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 const requestIDKey = "request_id"
 

@@ -345,7 +345,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}{
 			{http.MethodGet, "/healthz", "/healthz", ok, false, true},
 			{http.MethodGet, "/readyz", "/readyz", ok, false, true},
-			{http.MethodGet, "/metrics", "/metrics", ok, false, true},
+			// Metrics are on the admin listener only (TestAdminListener).
+			{http.MethodGet, "/metrics", "/metrics", notFound, false, true},
 			{http.MethodGet, "/api/openapi.yaml", "/api/openapi.yaml", ok, false, true},
 			// The portal's pages and assets are public; their data comes from the API.
 			{http.MethodGet, "/", "/", ok, false, true},
