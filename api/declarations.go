@@ -230,6 +230,5 @@ func (s *Server) declarationScreenshot(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", "attachment")
-	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, d.ScreenshotType, d.Screenshot)
 }

@@ -140,8 +140,8 @@ func (s *Server) linkErrorPage(c *gin.Context, title string, err error, invalid,
 
 // renderLinkPage renders a link page into a buffer first, so that a
 // template error is a clean 500 rather than half a page. The pages take
-// the portal's Content-Security-Policy; the token in their URL must not
-// leak through the Referer header.
+// the portal's Content-Security-Policy; securityHeaders keeps the token in
+// their URL out of Referer headers (no-referrer) and out of caches.
 func (s *Server) renderLinkPage(c *gin.Context, status int, name string, page linkPage) {
 	var b bytes.Buffer
 	if err := linkPagesTmpl.ExecuteTemplate(&b, name, page); err != nil {
@@ -149,6 +149,5 @@ func (s *Server) renderLinkPage(c *gin.Context, status int, name string, page li
 		return
 	}
 	c.Header("Content-Security-Policy", web.ContentSecurityPolicy)
-	c.Header("Referrer-Policy", "no-referrer")
 	c.Data(status, "text/html; charset=utf-8", b.Bytes())
 }

@@ -119,7 +119,8 @@ type Server struct {
 	auth        Authenticator
 	limiter     *limiter
 	engine      *gin.Engine
-	admin       *gin.Engine // the admin listener's routes
+	handler     http.Handler // engine behind securityHeaders
+	admin       http.Handler // the admin listener's routes, behind securityHeaders
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
@@ -249,7 +250,8 @@ func New(d Deps) *Server {
 	a.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	a.GET("/healthz", s.healthz)
 	a.GET("/readyz", s.readyz)
-	s.admin = a
+	s.handler = securityHeaders(e, isHTTPS(d.Config.HTTP.PublicBaseURL))
+	s.admin = securityHeaders(a, false)
 	return s
 }
 
@@ -258,7 +260,7 @@ func (s *Server) noRoute(c *gin.Context) {
 }
 
 // ServeHTTP implements http.Handler: the public listener's routes.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // AdminHandler serves the admin listener (http.admin_addr), which is for
 // the operators' network: /metrics, /healthz and /readyz.
