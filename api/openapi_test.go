@@ -208,7 +208,8 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 				if !statuses[status] {
 					t.Errorf("%s %s: documents status %d, which no error code maps to", method, path, status)
 				}
-				if path == "/readyz" || path == "/declaration/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" {
+				if path == "/readyz" || path == "/declaration/{token}" || path == "/join-requests/{token}" || path == "/invitations/{token}" ||
+					path == "/dev/mail" || path == "/static/{dir}/{file}" {
 					continue // a readiness report, HTML pages and the portal's assets, by design
 				}
 				mt := resp.Value.Content.Get("application/json")
@@ -260,6 +261,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"UserWorksite", domain.UserWorksite{}, false},
 		{"Member", domain.Member{}, false},
 		{"JoinRequest", domain.JoinRequest{}, false},
+		{"JoinLinkAnswered", joinLinkAnswered{}, false},
 		{"Invitation", domain.Invitation{}, false},
 		{"MemberWorksite", store.MemberWorksite{}, false},
 		{"WorksiteHit", store.WorksiteHit{}, false},

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"careconnect/authz"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/links"
@@ -121,6 +122,8 @@ type Server struct {
 	auth        Authenticator
 	limits      limits
 	engine      *gin.Engine
+	handler     http.Handler // engine behind securityHeaders
+	admin       http.Handler // the admin listener's routes, behind securityHeaders
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
@@ -149,7 +152,7 @@ func New(d Deps) *Server {
 	s.trustProxies(e)
 	e.HandleMethodNotAllowed = true
 	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware, deadline)
-	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint")) })
+	e.NoRoute(s.noRoute)
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
 			Message: "this endpoint does not accept " + c.Request.Method, RequestID: requestID(c)}})
@@ -162,9 +165,9 @@ func New(d Deps) *Server {
 	e.GET("/team", portal)
 	e.GET("/static/:dir/:file", portal)
 
+	// Probes may use the public listener; /metrics is on the admin listener only (AdminHandler).
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI()) })
 
 	auth := e.Group("/auth")
@@ -213,6 +216,7 @@ func New(d Deps) *Server {
 	v1.POST("/invitations/:token/accept", s.limit(s.limits.links), s.acceptInvitation)
 
 	staff := v1.Group("/staff")
+	staff.GET("/reference", s.staffReference)
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))
@@ -239,17 +243,34 @@ func New(d Deps) *Server {
 	e.POST("/webhooks/learninghub", s.limit(s.limits.webhook), s.learningHubCallback)
 
 	e.GET("/declaration/:token", s.limit(s.limits.declarations), s.declarationPage)
-	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage("join", "Request to join your worksite"))
-	e.GET("/invitations/:token", s.limit(s.limits.links), s.linkPage("invitation", "Invitation to join a worksite"))
+	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage(joinLinkKind))
+	e.GET("/invitations/:token", s.limit(s.limits.links), s.linkPage(invitationLinkKind))
 	if d.DevMail != nil {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}
 	s.engine = e
+
+	a := gin.New()
+	a.Use(s.requestIDMiddleware, s.recoverMiddleware, deadline)
+	a.NoRoute(s.noRoute)
+	a.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	a.GET("/healthz", s.healthz)
+	a.GET("/readyz", s.readyz)
+	s.handler = securityHeaders(e, isHTTPS(d.Config.HTTP.PublicBaseURL))
+	s.admin = securityHeaders(a, false)
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) noRoute(c *gin.Context) {
+	writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint"))
+}
+
+// ServeHTTP implements http.Handler: the public listener's routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// AdminHandler serves the admin listener (http.admin_addr), which is for
+// the operators' network: /metrics, /healthz and /readyz.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 const requestIDKey = "request_id"
 
@@ -357,11 +378,17 @@ func (s *Server) reference(c *gin.Context) {
 		"locationTypes": s.cfg.Policy.WorksiteTypes,
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,
-		// The Temporal Web UI, for the team console's links to each workflow;
-		// empty hides the links.
-		"temporalUi":        s.cfg.Temporal.UIURL,
-		"temporalNamespace": s.cfg.Temporal.Namespace,
-		"professions":       s.cfg.Policy.Professions,
-		"questions":         s.cfg.Policy.Questions,
+		"professions":   s.cfg.Policy.Professions,
+		"questions":     s.cfg.Policy.Questions,
 	})
+}
+
+// staffReference is what only the team's console needs: the Temporal Web
+// UI, for its links to each workflow (empty hides the links). Anonymous
+// callers do not learn where the workflow service is.
+func (s *Server) staffReference(c *gin.Context) {
+	if !s.authorize(c, authz.TeamReadReference, authz.Resource{}) {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"temporalUi": s.cfg.Temporal.UIURL, "temporalNamespace": s.cfg.Temporal.Namespace})
 }

@@ -53,6 +53,8 @@ const (
 	TeamSuspendWorksite   Action = "team.worksite.suspend"
 	TeamListApplications  Action = "team.applications.list"
 	TeamDecideApplication Action = "team.application.decide"
+	// TeamReadReference reads what only the team's console needs (the Temporal Web UI's address).
+	TeamReadReference Action = "team.reference.read"
 )
 
 // Resource describes what an action touches. Zero fields mean "not about that".
@@ -170,6 +172,7 @@ var policy = map[Action]rule{
 	TeamChangeProfession:    team,
 	TeamSuspendPerson:       team,
 	TeamRevokeSessions:      team,
+	TeamReadReference:       team,
 }
 
 // Authorize says whether p may take action a on r. A nil principal is

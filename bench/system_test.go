@@ -71,6 +71,7 @@ func startSystem(t testing.TB, users int, inProcessWorker bool) *system {
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.AdminAddr = "127.0.0.1:0"
 	cfg.HTTP.PublicBaseURL = ""
 	cfg.SMTP.Port = 0
 	cfg.Database.URL = storetest.NewPostgresURL(t)

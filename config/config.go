@@ -81,6 +81,10 @@ type LearningHub struct {
 // HTTP configures the API listener and the links it puts in emails.
 type HTTP struct {
 	Addr string `mapstructure:"addr"`
+	// AdminAddr is the admin listener's host:port: /metrics, and /healthz
+	// and /readyz for probes. It is for the operators' network only; the
+	// public listener does not serve /metrics.
+	AdminAddr string `mapstructure:"admin_addr"`
 	// PublicBaseURL is where people reach the portal; emailed links start with
 	// it. Outside production, empty means the API listener's own URL.
 	PublicBaseURL string `mapstructure:"public_base_url"`
@@ -310,7 +314,7 @@ func Default() Config {
 	ds := domain.DefaultSchedule()
 	return Config{
 		Env: EnvDev,
-		HTTP: HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://127.0.0.1:8080",
+		HTTP: HTTP{Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9091", PublicBaseURL: "http://127.0.0.1:8080",
 			RateLimits: RateLimits{Declarations: 30, Links: 30, Search: 120, Webhook: 20000}},
 		Database: Database{SQLitePath: "data/careconnect.db"},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
@@ -436,6 +440,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		return bad("http.addr", "must be host:port (%v)", err)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.AdminAddr); err != nil {
+		return bad("http.admin_addr", "must be host:port (%v)", err)
 	}
 	for i, p := range c.HTTP.TrustedProxies {
 		if !validProxy(p) {

@@ -90,6 +90,7 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		key  string
 	}{
 		{"bad env", map[string]string{"CARECONNECT_ENV": "staging"}, "env"},
+		{"bad admin address", map[string]string{"CARECONNECT_HTTP_ADMIN_ADDR": "metrics"}, "http.admin_addr"},
 		{"bad port", map[string]string{"CARECONNECT_SMTP_PORT": "70000"}, "smtp.port"},
 		{"not a number", map[string]string{"CARECONNECT_SMTP_PORT": "abc"}, "port"},
 		{"short secret", map[string]string{"CARECONNECT_LINKS_SECRET": "short"}, "links.secret"},

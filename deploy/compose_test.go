@@ -216,6 +216,10 @@ func TestAppWiring(t *testing.T) {
 	if a := env(service(t, p, "api"))["CARECONNECT_HTTP_ADDR"]; a != "0.0.0.0:8080" {
 		t.Errorf("api: CARECONNECT_HTTP_ADDR = %q, want 0.0.0.0:8080", a)
 	}
+	// The admin listener (/metrics) listens on the compose network; TestPorts checks it is not published.
+	if a := env(service(t, p, "api"))["CARECONNECT_HTTP_ADMIN_ADDR"]; a != "0.0.0.0:9091" {
+		t.Errorf("api: CARECONNECT_HTTP_ADMIN_ADDR = %q, want 0.0.0.0:9091", a)
+	}
 
 	// The public base URL is overridable.
 	over := envList(testEnv)

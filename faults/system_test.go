@@ -54,6 +54,7 @@ func startSystem(t *testing.T, s setup) *system {
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.AdminAddr = "127.0.0.1:0"
 	cfg.HTTP.PublicBaseURL = ""
 	cfg.Database.URL = s.DatabaseURL
 	if cfg.Database.URL == "" {

@@ -81,6 +81,7 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.AdminAddr = "127.0.0.1:0"
 	cfg.HTTP.PublicBaseURL = "" // the listener's URL, so emailed links reach this system
 	cfg.SMTP.Port = 0
 	cfg.Database.URL = storetest.NewPostgresURL(t)
