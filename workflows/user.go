@@ -355,7 +355,7 @@ func (u *userRun) needAccount() error {
 func (u *userRun) enter(ctx workflow.Context, s domain.UserState) {
 	u.st.State = s
 	u.st.WaitingSince = workflow.Now(ctx)
-	u.st.WaitingOn, u.st.NextAction = domain.UserNextAction(s)
+	u.st.WaitingOn, u.st.NextAction = domain.UserNextAction(s, u.st.EmailConfirmation)
 	u.st.Seq++
 }
 
