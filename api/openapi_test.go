@@ -86,6 +86,7 @@ func authenticated(method, path string) bool {
 var rateLimited = map[string]bool{
 	"GET /auth/login": true, "GET /auth/callback": true,
 	"POST /api/v1/me/account": true, "POST /api/v1/me/password": true,
+	"POST /api/v1/me/email-confirmation": true, "POST /api/v1/email-confirmations/{token}": true,
 }
 
 // TestOpenAPIRoutes: every route the server serves is documented, and every
@@ -204,7 +205,7 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 				if !statuses[status] {
 					t.Errorf("%s %s: documents status %d, which no error code maps to", method, path, status)
 				}
-				if path == "/readyz" || path == "/declaration/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" {
+				if path == "/readyz" || path == "/declaration/{token}" || path == "/confirm-email/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" {
 					continue // a readiness report, HTML pages and the portal's assets, by design
 				}
 				mt := resp.Value.Content.Get("application/json")
