@@ -30,7 +30,7 @@ if (main && button) {
       show(r.outcome === 'already_confirmed'
         ? 'This email address was already confirmed. There is nothing more to do.'
         : 'Thank you: your email address is confirmed.');
-      button.hidden = true;
+      button.remove(); // the stylesheet shows buttons whatever their hidden attribute
       document.getElementById('next').hidden = false;
     } catch (err) {
       show(err.message, true);
