@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"testing"
 	"time"
 
 	"careconnect/mail"
@@ -31,24 +32,32 @@ func (e *Env) Subject(persona string) string {
 // the latest.
 func (e *Env) ConfirmationToken(persona, address string) string {
 	e.T.Helper()
-	prefix := "user/" + e.Subject(persona) + "/email_confirmation/"
+	return ConfirmationTokenIn(e.T, e.Catcher, e.Subject(persona), address)
+}
+
+// ConfirmationTokenIn waits for an email confirmation email that c caught,
+// sent to address for the account of subject, and returns the token of
+// its link; with several, the latest.
+func ConfirmationTokenIn(t testing.TB, c *mail.Catcher, subject, address string) string {
+	t.Helper()
+	prefix := "user/" + subject + "/email_confirmation/"
 	mine := func(m mail.Caught) bool {
 		return strings.HasPrefix(m.EventKey, prefix) && len(m.To) == 1 && strings.EqualFold(m.To[0], address)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := e.Catcher.WaitFor(ctx, mine); err != nil {
-		e.T.Fatalf("apptest: no email confirmation link for %s sent to %s: %v", persona, address, err)
+	if _, err := c.WaitFor(ctx, mine); err != nil {
+		t.Fatalf("apptest: no email confirmation link for %s sent to %s: %v", subject, address, err)
 	}
 	var last mail.Caught
-	for _, m := range e.Catcher.Messages() {
+	for _, m := range c.Messages() {
 		if mine(m) {
 			last = m
 		}
 	}
 	g := confirmLinkRE.FindStringSubmatch(last.Text)
 	if g == nil {
-		e.T.Fatalf("apptest: no /confirm-email/ link in %q:\n%s", last.Subject, last.Text)
+		t.Fatalf("apptest: no /confirm-email/ link in %q:\n%s", last.Subject, last.Text)
 	}
 	return g[1]
 }
