@@ -86,7 +86,11 @@ func authenticated(method, path string) bool {
 var rateLimited = map[string]bool{
 	"GET /auth/login": true, "GET /auth/callback": true,
 	"POST /api/v1/me/account": true, "POST /api/v1/me/password": true,
-	"POST /api/v1/me/email-confirmation": true, "POST /api/v1/email-confirmations/{token}": true,
+	"GET /api/v1/declarations/{token}": true, "POST /api/v1/declarations/{token}": true, "GET /declaration/{token}": true,
+	"GET /api/v1/join-links/{token}": true, "POST /api/v1/join-links/{token}": true,
+	"GET /invitations/{token}": true, "GET /join-requests/{token}": true, "POST /api/v1/invitations/{token}/accept": true,
+	"GET /api/v1/worksites/search": true, "POST /webhooks/learninghub": true,
+	"POST /api/v1/me/email-confirmation": true, "POST /api/v1/email-confirmations/{token}": true, "GET /confirm-email/{token}": true,
 }
 
 // TestOpenAPIRoutes: every route the server serves is documented, and every

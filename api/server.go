@@ -97,6 +97,9 @@ type Store interface {
 	// LearnerSubject finds the account an event goes to: by bound learningHubId, else by confirmed email.
 	// Errors: ENOTFOUND.
 	LearnerSubject(ctx context.Context, email, learningHubID string) (string, error)
+	// RevokeSessions ends every session of subject with the audit record
+	// audit(ended), in one transaction, and says how many it ended.
+	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
 }
 
 // Deps are the Server's dependencies, built once in main.
@@ -125,7 +128,7 @@ type Server struct {
 	types       domain.WorksiteTypes
 	professions domain.Professions
 	auth        Authenticator
-	limiter     *limiter
+	limits      limits
 	engine      *gin.Engine
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
@@ -138,7 +141,7 @@ func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
-		limiter: newLimiter(d.Config.Auth.RateLimitPerMinute)}
+		limits: newLimits(d.Config)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -152,6 +155,7 @@ func New(d Deps) *Server {
 	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	e := gin.New()
+	s.trustProxies(e)
 	e.HandleMethodNotAllowed = true
 	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware, deadline)
 	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint")) })
@@ -179,12 +183,12 @@ func New(d Deps) *Server {
 
 	// Declarations are reached through a signed link by a signing
 	// authority who may have no account: the token is the credential.
-	e.GET("/api/v1/declarations/:token", s.getDeclarationForm)
-	e.POST("/api/v1/declarations/:token", s.signDeclaration)
+	e.GET("/api/v1/declarations/:token", s.limit(s.limits.declarations), s.getDeclarationForm)
+	e.POST("/api/v1/declarations/:token", s.limit(s.limits.declarations), s.signDeclaration)
 	e.GET("/api/v1/reference", s.reference)
 	// Join request links name the answering administrator: the token is the credential.
-	e.GET("/api/v1/join-links/:token", s.joinLink)
-	e.POST("/api/v1/join-links/:token", s.answerJoinLink)
+	e.GET("/api/v1/join-links/:token", s.limit(s.limits.links), s.joinLink)
+	e.POST("/api/v1/join-links/:token", s.limit(s.limits.links), s.answerJoinLink)
 
 	// Everything else under /api/v1 knows its caller and goes through authz.
 	v1 := e.Group("/api/v1", s.authenticate, s.csrf)
@@ -195,14 +199,14 @@ func New(d Deps) *Server {
 	v1.POST("/me/password", s.rateLimited, s.resetPassword)
 	v1.POST("/me/email-confirmation", s.rateLimited, s.resendEmailConfirmation)
 	// The emailed link proves the mailbox; the session proves the account.
-	v1.POST("/email-confirmations/:token", s.rateLimited, s.confirmEmail)
+	v1.POST("/email-confirmations/:token", s.limit(s.limits.links), s.confirmEmail)
 	v1.GET("/me/applications", s.myApplications)
 	v1.POST("/me/applications", s.submitApplication)
 	v1.POST("/me/applications/:worksite/sponsorship-request", s.requestSponsorship)
 	v1.GET("/worksites/:id/sponsorship-requests", s.sponsorshipRequests)
 	v1.POST("/worksites/:id/sponsorships/:subject/approve", s.approveSponsorship)
 	v1.GET("/me/worksites", s.myWorksites)
-	v1.GET("/worksites/search", s.searchWorksites)
+	v1.GET("/worksites/search", s.limit(s.limits.search), s.searchWorksites)
 	v1.POST("/worksites", s.registerWorksite)
 	v1.GET("/worksites/:id", s.getWorksite)
 	v1.PATCH("/worksites/:id", s.editWorksite)
@@ -218,13 +222,14 @@ func New(d Deps) *Server {
 	v1.POST("/worksites/:id/members/:subject/deactivate", s.memberAction(workflows.UpdateDeactivate))
 	v1.POST("/worksites/:id/members/:subject/reactivate", s.memberAction(workflows.UpdateReactivate))
 	v1.PUT("/worksites/:id/members/:subject/end-date", s.memberAction(workflows.UpdateSetMemberEnd))
-	v1.POST("/invitations/:token/accept", s.acceptInvitation)
+	v1.POST("/invitations/:token/accept", s.limit(s.limits.links), s.acceptInvitation)
 
 	staff := v1.Group("/staff")
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))
 	staff.POST("/people/:subject/reinstate", s.suspendPerson(false))
+	staff.POST("/people/:subject/revoke-sessions", s.revokeSessions)
 	staff.GET("/applications", s.applicationQueue)
 	staff.GET("/funnel", s.funnel)
 	staff.GET("/funnel.svg", s.funnelSVG)
@@ -242,12 +247,13 @@ func New(d Deps) *Server {
 	staff.POST("/worksites/:id/reject", s.decideWorksite(false))
 
 	// LearningHub's callbacks carry no caller identity: the HMAC signature is the credential.
-	e.POST("/webhooks/learninghub", s.learningHubCallback)
+	// Limited per sending address, with an allowance for LearningHub's bursts.
+	e.POST("/webhooks/learninghub", s.limit(s.limits.webhook), s.learningHubCallback)
 
-	e.GET("/declaration/:token", s.declarationPage)
-	e.GET("/join-requests/:token", s.linkPage("join", "Request to join your worksite"))
-	e.GET("/invitations/:token", s.linkPage("invitation", "Invitation to join a worksite"))
-	e.GET("/confirm-email/:token", s.confirmEmailPage)
+	e.GET("/declaration/:token", s.limit(s.limits.declarations), s.declarationPage)
+	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage("join", "Request to join your worksite"))
+	e.GET("/invitations/:token", s.limit(s.limits.links), s.linkPage("invitation", "Invitation to join a worksite"))
+	e.GET("/confirm-email/:token", s.limit(s.limits.links), s.confirmEmailPage)
 	if d.DevMail != nil {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}

@@ -187,7 +187,8 @@ func (m *Main) startIdentity(ctx context.Context) (*identity.Authenticator, erro
 		Applicant: identity.IssuerConfig{Issuer: a.Applicant.Issuer, ClientID: a.Applicant.ClientID, ClientSecret: a.Applicant.ClientSecret},
 		Team:      identity.IssuerConfig{Issuer: a.Team.Issuer, ClientID: a.Team.ClientID, ClientSecret: a.Team.ClientSecret},
 		RoleClaim: a.TeamRoleClaim, RoleValue: a.TeamRoleValue, MinIAL: a.MinIdentityAssurance, IALClaim: a.IALClaim,
-		RedirectURL: redirect, SessionTTL: a.SessionTTL,
+		RedirectURL: redirect, SessionTTL: a.SessionTTL, IdleTimeout: a.SessionIdleTimeout, RoleRecheck: a.TeamRoleRecheck,
+		Logger: m.Logger.With("component", "identity"),
 	}, m.Store)
 	if err != nil {
 		return nil, fmt.Errorf("app: sign-in (auth.applicant / auth.team): %w", err)

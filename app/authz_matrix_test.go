@@ -242,6 +242,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		{http.MethodPost, "/api/v1/staff/people/:subject/reinstate", "/api/v1/staff/people/" + victim.Subject + "/reinstate", obj(map[string]any{"reason": ""}),
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		// The team's revocation of a person's sessions; a blank reason is refused after authorization.
+		{http.MethodPost, "/api/v1/staff/people/:subject/revoke-sessions", "/api/v1/staff/people/" + victim.Subject + "/revoke-sessions",
+			obj(map[string]any{"reason": ""}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		// Public reference data.
 		{http.MethodGet, "/api/v1/reference", "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}, nil},
 		// Last, as it ends the worksite: its administrator closes it (then the team

@@ -458,9 +458,14 @@ func TestOpenAPIConformance(t *testing.T) {
 // TestOpenAPIRateLimited: each rate-limited operation answers 429, as
 // documented, once a client address has used its allowance.
 func TestOpenAPIRateLimited(t *testing.T) {
-	env := apptest.Start(t, func(cfg *config.Config) { cfg.Auth.RateLimitPerMinute = 1 })
+	env := apptest.Start(t, func(cfg *config.Config) {
+		cfg.Auth.RateLimitPerMinute = 1
+		cfg.HTTP.RateLimits = config.RateLimits{Declarations: 1, Links: 1, Search: 1, Webhook: 1}
+	})
 	c := env.Checked()
 	physAuth := env.Bearer(devidp.PersonaPhysician)
+	// Forged tokens: the limit counts every request, answered or refused.
+	const forged = "AAAA.BBBB"
 	calls := []struct {
 		name string
 		do   func(*apptest.Checked) apptest.Response
@@ -474,6 +479,45 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		}},
 		{"reset a password", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"})
+		}},
+		{"declaration form", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/api/v1/declarations/"+forged, "", nil)
+		}},
+		{"sign a declaration", func(c *apptest.Checked) apptest.Response {
+			return c.Expect(apptest.RequestUnchecked).Do(http.MethodPost, "/api/v1/declarations/"+forged, "multipart/form-data; boundary=x", []byte("--x--\r\n"))
+		}},
+		{"declaration page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/declaration/"+forged, "", nil)
+		}},
+		{"join link", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/api/v1/join-links/"+forged, "", nil)
+		}},
+		{"answer a join link", func(c *apptest.Checked) apptest.Response {
+			return c.PostJSON("/api/v1/join-links/"+forged, map[string]any{"approve": true})
+		}},
+		{"invitation page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/invitations/"+forged, "", nil)
+		}},
+		{"join request page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/join-requests/"+forged, "", nil)
+		}},
+		{"accept an invitation", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, "/api/v1/invitations/"+forged+"/accept", "", nil)
+		}},
+		{"search worksites", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodGet, "/api/v1/worksites/search?address=1234", "", nil)
+		}},
+		{"learninghub callback", func(c *apptest.Checked) apptest.Response {
+			return c.Expect(apptest.RequestUnchecked).PostJSON("/webhooks/learninghub", map[string]any{"eventId": "e"})
+		}},
+		{"resend the email confirmation link", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, "/api/v1/me/email-confirmation", "", nil)
+		}},
+		{"confirm an email", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, "/api/v1/email-confirmations/"+forged, "", nil)
+		}},
+		{"email confirmation page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/confirm-email/"+forged, "", nil)
 		}},
 	}
 	for _, call := range calls {
@@ -876,6 +920,9 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 		t.Errorf("suspend: got %d, suspension %+v, application %+v; want 200, suspended", res.Status, us.Status.AccessSuspended, a)
 	}
 	want("suspend twice", c.Staff(http.MethodPost, person+"/suspend", map[string]any{"reason": "again"}), http.StatusConflict)
+	want("revoke sessions without a reason", bad.Staff(http.MethodPost, person+"/revoke-sessions", map[string]any{}), http.StatusBadRequest)
+	want("revoke sessions as the applicant", phys.PostJSON(person+"/revoke-sessions", map[string]any{"reason": "x"}), http.StatusForbidden)
+	want("revoke sessions", c.Staff(http.MethodPost, person+"/revoke-sessions", map[string]any{"reason": "device reported stolen"}), http.StatusOK)
 	res = c.Staff(http.MethodPost, person+"/reinstate", map[string]any{"reason": "finding closed"})
 	us.Status = domain.UserStatus{}
 	res.JSON(t, &us)

@@ -45,12 +45,14 @@ const (
 	ReadSponsorshipRequests Action = "sponsorship.requests.read"
 	ReadOwnWorksites        Action = "self.worksites.read"
 	// The enrolment team only.
-	TeamListWorksites     Action = "team.worksites.list"
-	TeamReadWorksite      Action = "team.worksite.read"
-	TeamDecideWorksite    Action = "team.worksite.decide"
-	TeamReadPerson        Action = "team.person.read"
-	TeamChangeProfession  Action = "team.person.profession"
-	TeamSuspendPerson     Action = "team.person.suspend"
+	TeamListWorksites    Action = "team.worksites.list"
+	TeamReadWorksite     Action = "team.worksite.read"
+	TeamDecideWorksite   Action = "team.worksite.decide"
+	TeamReadPerson       Action = "team.person.read"
+	TeamChangeProfession Action = "team.person.profession"
+	TeamSuspendPerson    Action = "team.person.suspend"
+	// TeamRevokeSessions ends every signed-in session of a person (or team member).
+	TeamRevokeSessions    Action = "team.person.sessions.revoke"
 	TeamClassifyWorksite  Action = "team.worksite.classify"
 	TeamSuspendWorksite   Action = "team.worksite.suspend"
 	TeamListApplications  Action = "team.applications.list"
@@ -187,6 +189,7 @@ var policy = map[Action]rule{
 	TeamReadPerson:          team,
 	TeamChangeProfession:    team,
 	TeamSuspendPerson:       team,
+	TeamRevokeSessions:      team,
 }
 
 // Authorize says whether p may take action a on r. A nil principal is

@@ -73,6 +73,7 @@ func startSystem(t *testing.T, s setup) *system {
 	cfg.Auth.CookieSecure = false
 	cfg.Auth.BcryptCost = 4
 	cfg.Auth.RateLimitPerMinute = 10000
+	cfg.HTTP.RateLimits = config.RateLimits{Declarations: 10000, Links: 10000, Search: 10000, Webhook: 100000}
 	if s.Schedule != nil {
 		s.Schedule(&cfg.Schedule)
 	}

@@ -92,6 +92,8 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	cfg.Auth.CookieSecure = false // the test client talks plain http
 	cfg.Auth.BcryptCost = 4       // fast hashes; the cost is a setting, not behaviour
 	cfg.Auth.RateLimitPerMinute = 10000
+	// Tests call from one address far faster than a person; rate-limit tests set their own.
+	cfg.HTTP.RateLimits = config.RateLimits{Declarations: 10000, Links: 10000, Search: 10000, Webhook: 100000}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -3,7 +3,7 @@
 //   #/?state=&worksiteType=&profession=&overdue=1   the queue: worksites awaiting approval and applications
 //   #/worksites?state=&waitingOn=                    every worksite, from the status projection
 //   #/worksites/ID                                   a worksite: status, members, audit timeline, emails; decisions
-//   #/people/SUBJECT                                 a person: account, applications, audit timeline; profession, suspension
+//   #/people/SUBJECT                                 a person: account, applications, audit timeline; profession, suspension, sign-out everywhere
 //   #/funnel                                         how many enrolments wait at each step, and on whom
 //   #/find                                           open a subject page by worksite ID or person subject
 
@@ -94,6 +94,29 @@ function reasonDialog(ctx, title, submit, path, done, from) {
   }).then((ok) => {
     if (ok) {
       announce(done);
+      after(ctx, from);
+    } else if (from) {
+      from.focus();
+    }
+  });
+}
+
+/**
+ * revokeSessionsDialog signs a person out of every browser, once the team
+ * member has confirmed it and said why.
+ */
+function revokeSessionsDialog(ctx, name, path, from) {
+  return ask({
+    title: `Sign ${name} out everywhere?`,
+    submit: 'End all sessions',
+    fields: [
+      h('p', {}, `Every browser where ${name} is signed in is signed out at once. They can sign in again; to stop them using CareConnect, suspend their access instead.`),
+      field({ name: 'reason', label: 'Reason (required; recorded in the audit timeline)', type: 'textarea', required: true }),
+    ],
+    onSubmit: (form) => post(`${path}/revoke-sessions`, { reason: val(form, 'reason') }),
+  }).then((out) => {
+    if (out) {
+      announce(`${name} is signed out everywhere: ${out.revoked} session${out.revoked === 1 ? '' : 's'} ended.`);
       after(ctx, from);
     } else if (from) {
       from.focus();
@@ -379,7 +402,8 @@ async function personView(main, ctx, subject) {
       h('p', {}, h('strong', {}, 'Access suspended'), ' since ', time(suspension.at), ` by ${suspension.by}: ${suspension.reason}`)) : null,
     h('div', { class: 'actions' },
       !suspension ? h('button', { type: 'button', class: 'danger', id: 'suspend-person', onclick: (e) => reasonDialog(ctx, `Suspend ${name}'s access`, 'Suspend access', `${path}/suspend`, `${name}'s access is suspended.`, e.currentTarget) }, 'Suspend access') : null,
-      suspension ? h('button', { type: 'button', class: 'secondary', id: 'reinstate-person', onclick: (e) => reasonDialog(ctx, `Reinstate ${name}'s access`, 'Reinstate access', `${path}/reinstate`, `${name}'s access is reinstated.`, e.currentTarget) }, 'Reinstate access') : null),
+      suspension ? h('button', { type: 'button', class: 'secondary', id: 'reinstate-person', onclick: (e) => reasonDialog(ctx, `Reinstate ${name}'s access`, 'Reinstate access', `${path}/reinstate`, `${name}'s access is reinstated.`, e.currentTarget) }, 'Reinstate access') : null,
+      h('button', { type: 'button', class: 'secondary', id: 'revoke-sessions', onclick: (e) => revokeSessionsDialog(ctx, name, path, e.currentTarget) }, 'End all sessions')),
     h('section', { 'aria-labelledby': 'pa-h' }, h('h2', { id: 'pa-h' }, 'Applications'),
       table('Applications', [
         { label: 'Worksite', cell: (x) => h('a', { href: `#/worksites/${x.worksite.id}` }, `${x.worksite.name} (${x.worksite.id})`) },
