@@ -81,7 +81,7 @@ func TestApplicationToProvisioning(t *testing.T) {
 	}
 
 	// The declaration, and the team's approval of the worksite.
-	_, token := apptest.DeclarationLink(t, waitMail(t, env, docEmail, id))
+	_, token := apptest.DeclarationLink(t, waitEventMail(t, env, "worksite/"+id+"/worksite_registered/")) // the application email names the worksite too
 	if res := env.PostDeclaration(token, apptest.ValidDeclaration(t)); res.Status != http.StatusOK {
 		t.Fatalf("sign: %d %s", res.Status, res.Body)
 	}

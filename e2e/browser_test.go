@@ -173,7 +173,7 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	doc.mustBeAccessible("status")
 
 	// The signing authority signs through the emailed link.
-	_, token := apptest.DeclarationLink(t, waitMail(t, env, docEmail, id))
+	_, token := apptest.DeclarationLink(t, waitMailKey(t, env, "worksite/"+id+"/worksite_registered/")) // the application email names the worksite too
 	signer := b.user(t, "signing-authority")
 	signer.open("/declaration/" + token)
 	signer.waitText("h1", "Declaration")

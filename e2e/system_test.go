@@ -48,6 +48,18 @@ func waitMail(t *testing.T, env *apptest.Env, to, subjectHas string) mail.Caught
 	return m
 }
 
+// waitMailKey waits for an email whose event key starts with prefix.
+func waitMailKey(t *testing.T, env *apptest.Env, prefix string) mail.Caught {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := env.Catcher.WaitFor(ctx, func(m mail.Caught) bool { return strings.HasPrefix(m.EventKey, prefix) })
+	if err != nil {
+		t.Fatalf("no email with event key %s*: %v", prefix, err)
+	}
+	return m
+}
+
 // waitMailText waits for an email to to whose text contains textHas.
 func waitMailText(t *testing.T, env *apptest.Env, to, textHas string) mail.Caught {
 	t.Helper()
