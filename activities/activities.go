@@ -50,6 +50,8 @@ type Settings struct {
 	JoinLinkTTL time.Duration
 	// ViewerURL is where provisioned users open CareConnect (not the portal).
 	ViewerURL string
+	// EmailConfirmationTTL is how long an email confirmation link works.
+	EmailConfirmationTTL time.Duration
 }
 
 // Activities holds the dependencies of every activity. Register a pointer
@@ -125,6 +127,10 @@ type UserEmailInput struct {
 	Recipients []domain.Person
 	// ToTeam sends the email to the enrolment team's mailbox instead.
 	ToTeam bool
+	// EmailLink is the nonce of an email confirmation link
+	// (mail.KindEmailConfirmation): the email goes to the address the
+	// account waits to confirm, unless a later change replaced it.
+	EmailLink string
 }
 
 // ApplicationProjection is the input of ProjectApplication.

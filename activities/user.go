@@ -3,9 +3,11 @@ package activities
 import (
 	"context"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"careconnect/domain"
+	"careconnect/links"
 	"careconnect/mail"
 )
 
@@ -25,6 +27,17 @@ func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error
 		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
 		WorksiteID: in.WorksiteID, WorksiteName: in.WorksiteName, Change: in.Change, Reason: in.Reason,
 		BusinessRole: in.BusinessRole, ViewerURL: a.Settings.ViewerURL, NeedsHPCAA: in.NeedsHPCAA}
+	if in.Kind == mail.KindEmailConfirmation {
+		if in.EmailLink == "" || acct.EmailLink != in.EmailLink || acct.AwaitingEmail() == "" {
+			// A later change (or the confirmation itself) replaced the
+			// address: a link for it would confirm nothing.
+			activity.GetLogger(ctx).Info("email confirmation link not sent: the address no longer awaits confirmation", "key", in.Key)
+			return nil
+		}
+		to = []string{acct.AwaitingEmail()}
+		data.LinkExpires = activity.GetInfo(ctx).ScheduledTime.Add(a.Settings.EmailConfirmationTTL)
+		data.Link = a.link(links.PurposeEmailConfirmation, in.Subject+"/"+in.EmailLink, data.LinkExpires)
+	}
 	if in.ToTeam {
 		in.Recipients = []domain.Person{{Name: "CareConnect enrolment team", Email: a.Settings.TeamEmail}}
 	}

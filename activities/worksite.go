@@ -99,6 +99,8 @@ var linkPaths = map[links.Purpose]string{
 	links.PurposeDeclaration:  "/declaration/",
 	links.PurposeJoinDecision: "/join-requests/",
 	links.PurposeInvitation:   "/invitations/",
+	// The page confirms the address; the token names the account and the link.
+	links.PurposeEmailConfirmation: "/confirm-email/",
 }
 
 // link is a signed link for purpose and subject, expiring at exp.

@@ -172,8 +172,11 @@ func (s *Server) registerAccount(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	// The workflow sends the first link to confirm the address: until it
+	// is used, nothing (LearningHub events, invitations) binds to it.
 	st, err := s.userUpdate(c, p.Subject, workflows.UpdateAccountRegistered, workflows.AccountRegistered{
-		Username: acct.Username, Profession: acct.Profession, At: now, RequestID: requestID(c)})
+		Username: acct.Username, Profession: acct.Profession, At: now, RequestID: requestID(c),
+		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: acct.EmailLink, Seq: acct.EmailLinksSent, RequestID: requestID(c)}})
 	if err != nil {
 		// The workflow did not take it: remove the account so a retry starts clean.
 		if derr := s.store.DeleteAccount(ctx, p.Subject); derr != nil {
@@ -182,8 +185,6 @@ func (s *Server) registerAccount(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	// LearningHub completions that arrived before the account now reach it.
-	s.deliverLearningHub(ctx, p.Subject, acct.Email)
 	c.JSON(http.StatusCreated, gin.H{"account": acct, "status": st})
 }
 
@@ -197,7 +198,9 @@ type accountUpdate struct {
 }
 
 // updateAccount changes the caller's preferred names and contact details.
-// Legal names and the profession are not editable here.
+// Legal names and the profession are not editable here. A new email is
+// confirmed through a link sent to it before it counts: a confirmed
+// address stays in force meanwhile (store.UpdateAccount).
 func (s *Server) updateAccount(c *gin.Context) {
 	p := principal(c)
 	if !s.authorize(c, authz.UpdateOwnAccount, authz.Resource{}) {
@@ -213,12 +216,30 @@ func (s *Server) updateAccount(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	acct, err := s.store.UpdateAccount(c.Request.Context(), p.Subject, u, s.audit(c, "person:"+p.Subject, "contact details updated", ""))
+	acct, change, err := s.store.UpdateAccount(c.Request.Context(), p.Subject, u, s.audit(c, "person:"+p.Subject, "contact details updated", ""))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"account": acct})
+	body := gin.H{"account": acct}
+	var st domain.UserStatus
+	switch change {
+	case domain.EmailReplaced, domain.EmailPending:
+		st, err = s.userUpdate(c, p.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
+			Link: acct.EmailLink, Seq: acct.EmailLinksSent, Change: acct.EmailConfirmed, RequestID: requestID(c)})
+	case domain.EmailWithdrawn:
+		st, err = s.userUpdate(c, p.Subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
+			At: s.now().UTC(), RequestID: requestID(c)})
+	}
+	if change != domain.EmailUnchanged {
+		if err != nil {
+			// Stored, and shown on the account; the link can be sent again from the status page.
+			s.log.Warn("email change stored but the enrolment not told", "request_id", requestID(c), "error", err)
+		} else {
+			body["status"] = st
+		}
+	}
+	c.JSON(http.StatusOK, body)
 }
 
 func validateAccountUpdate(req accountUpdate) (store.AccountUpdate, error) {

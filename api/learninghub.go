@@ -33,7 +33,8 @@ type LearningHubAck struct {
 // "LearningHub callbacks"). The signature is checked before anything else
 // and nothing is stored for a refused callback; an accepted event is
 // stored before the answer, then delivered to the learner's workflow when
-// they have an account (else when one registers with their email).
+// an account holds their learningHubId or has confirmed their address
+// (else when one confirms it).
 func (s *Server) learningHubCallback(c *gin.Context) {
 	header := c.GetHeader(learninghub.Header)
 	if header == "" {
@@ -75,7 +76,7 @@ func (s *Server) learningHubCallback(c *gin.Context) {
 		return
 	}
 	// A duplicate is LearningHub retrying: a good moment to retry delivery too.
-	s.deliverLearningHubEmail(ctx, e.Learner.Email)
+	s.deliverLearningHub(ctx, e.Learner.Email, e.Learner.LearningHubID)
 	if dup {
 		c.JSON(http.StatusOK, LearningHubAck{Status: "duplicate"})
 		return
@@ -94,45 +95,43 @@ func signatureError(err error) error {
 	return domain.Errorf(domain.EUNAUTHORIZED, "the %s header does not match the body", learninghub.Header)
 }
 
-// deliverLearningHubEmail delivers the pending events of email when an
-// account has it; without one they wait for its registration. Failures
-// are logged: the events stay pending.
-func (s *Server) deliverLearningHubEmail(ctx context.Context, email string) {
-	subject, err := s.store.SubjectByEmail(ctx, email)
-	switch domain.ErrorCode(err) {
-	case "":
-		s.deliverLearningHub(ctx, subject, email)
-	case domain.ENOTFOUND: // kept until an account with this email registers
-	default:
-		s.log.Warn("learninghub: account lookup failed; events stay pending", "error", err)
-	}
-}
-
-// deliverLearningHub signals every pending event of email to subject's
-// workflow, oldest first, marking each delivered once the signal is sent.
-// It stops at the first failure; what is left stays pending and is
-// delivered on a later callback for the email or at account registration.
-// The workflow ignores an event it has seen, so delivering twice is safe.
-func (s *Server) deliverLearningHub(ctx context.Context, subject, email string) {
+// deliverLearningHub delivers the pending events of a learner (those for
+// email, and those with learningHubID) to the accounts they belong to
+// (store.LearnerSubject: the account bound to the event's learningHubId,
+// else the account that has confirmed its address), oldest first, marking
+// each delivered once the signal is sent; an event no account can take yet
+// stays pending. It stops at the first failure; what is left stays pending
+// and is delivered on a later callback for the learner or when an address
+// is confirmed. The workflow ignores an event it has seen, so delivering
+// twice is safe.
+func (s *Server) deliverLearningHub(ctx context.Context, email, learningHubID string) {
 	ctx, cancel := context.WithTimeout(ctx, learningHubDeliveryTimeout)
 	defer cancel()
-	pending, err := s.store.PendingLearningHubEvents(ctx, email)
+	pending, err := s.store.PendingLearningHubEvents(ctx, email, learningHubID)
 	if err != nil {
-		s.log.Warn("learninghub: pending events not read", "subject", subject, "error", err)
+		s.log.Warn("learninghub: pending events not read", "error", err)
 		return
 	}
 	cfg := s.cfg.LearningHub
 	for _, p := range pending {
-		to := subject
+		to := "" // another course: nothing for CareConnect to apply, whoever the learner is
 		if (learninghub.Event{Type: p.Type, CourseCode: p.CourseCode}).Counts(cfg.CourseCode, cfg.AgreementCode) {
-			err := s.temporal.SignalWorkflow(ctx, workflows.UserWorkflowID(subject), "", workflows.SignalLearningHub,
+			subject, err := s.store.LearnerSubject(ctx, p.Email, p.LearningHubID)
+			switch domain.ErrorCode(err) {
+			case "":
+			case domain.ENOTFOUND:
+				continue // kept until an account confirms the address
+			default:
+				s.log.Warn("learninghub: account lookup failed; events stay pending", "event_id", p.EventID, "error", err)
+				return
+			}
+			err = s.temporal.SignalWorkflow(ctx, workflows.UserWorkflowID(subject), "", workflows.SignalLearningHub,
 				workflows.LearningHubEvent{EventID: p.EventID, Type: p.Type, CourseCode: p.CourseCode, OccurredAt: p.OccurredAt})
 			if err != nil {
 				s.log.Warn("learninghub: event not delivered; it stays pending", "event_id", p.EventID, "subject", subject, "error", err)
 				return
 			}
-		} else {
-			to = "" // another course: nothing for CareConnect to apply
+			to = subject
 		}
 		if err := s.store.MarkLearningHubDelivered(ctx, p.EventID, to); err != nil {
 			s.log.Warn("learninghub: delivered event not marked; it will be delivered again", "event_id", p.EventID, "error", err)

@@ -344,7 +344,8 @@ func (s *Server) tokenParts(c *gin.Context, purpose links.Purpose, n int) ([]str
 }
 
 // acceptInvitation accepts the invitation in the token for the caller,
-// whose account email must be the invited address.
+// whose confirmed account email must be the invited address: an
+// unconfirmed address accepts nothing.
 func (s *Server) acceptInvitation(c *gin.Context) {
 	acct, ok := s.account(c, authz.AcceptInvitation)
 	if !ok {
@@ -357,7 +358,7 @@ func (s *Server) acceptInvitation(c *gin.Context) {
 	}
 	var m domain.Membership
 	if err := s.worksiteUpdate(c, parts[0], workflows.UpdateAcceptInvitation, workflows.AcceptInvitation{InvitationID: parts[1],
-		Member: s.asMember(acct), AccountEmail: acct.Email, RequestID: requestID(c)}, &m); err != nil {
+		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: requestID(c)}, &m); err != nil {
 		writeError(c, s.log, err)
 		return
 	}

@@ -90,6 +90,7 @@ var rateLimited = map[string]bool{
 	"GET /api/v1/join-links/{token}": true, "POST /api/v1/join-links/{token}": true,
 	"GET /invitations/{token}": true, "GET /join-requests/{token}": true, "POST /api/v1/invitations/{token}/accept": true,
 	"GET /api/v1/worksites/search": true, "POST /webhooks/learninghub": true,
+	"POST /api/v1/me/email-confirmation": true, "POST /api/v1/email-confirmations/{token}": true, "GET /confirm-email/{token}": true,
 }
 
 // TestOpenAPIRoutes: every route the server serves is documented, and every
@@ -209,7 +210,7 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 					t.Errorf("%s %s: documents status %d, which no error code maps to", method, path, status)
 				}
 				if path == "/readyz" || path == "/declaration/{token}" || path == "/join-requests/{token}" || path == "/invitations/{token}" ||
-					path == "/dev/mail" || path == "/static/{dir}/{file}" {
+					path == "/confirm-email/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" {
 					continue // a readiness report, HTML pages and the portal's assets, by design
 				}
 				mt := resp.Value.Content.Get("application/json")

@@ -67,7 +67,14 @@ type Store interface {
 	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
 	DeleteAccount(ctx context.Context, subject string) error
 	GetAccount(ctx context.Context, subject string) (domain.Account, error)
-	UpdateAccount(ctx context.Context, subject string, u store.AccountUpdate, audit domain.AuditEvent) (domain.Account, error)
+	// UpdateAccount applies a self-service change and says what it did to the email. Errors: ENOTFOUND, ECONFLICT.
+	UpdateAccount(ctx context.Context, subject string, u store.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
+	// NextEmailLink counts one more link for the address awaiting confirmation and returns its nonce and number.
+	// Errors: ENOTFOUND, ECONFLICT (nothing awaits), EUNPROCESSABLE (too many links).
+	NextEmailLink(ctx context.Context, subject string) (nonce string, seq int, err error)
+	// ConfirmEmail uses a confirmation link. Errors: ENOTFOUND, EUNPROCESSABLE (not the awaited address's link),
+	// ECONFLICT (another account confirmed the address first).
+	ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
 	SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
 	SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
 
@@ -83,12 +90,14 @@ type Store interface {
 
 	// RecordLearningHubEvent stores an event once; a second call with its ID reports duplicate. Errors: EUNAVAILABLE.
 	RecordLearningHubEvent(ctx context.Context, e store.LearningHubEvent) (duplicate bool, err error)
-	// PendingLearningHubEvents are the undelivered events of an email, oldest first.
-	PendingLearningHubEvents(ctx context.Context, email string) ([]store.LearningHubEvent, error)
-	// MarkLearningHubDelivered records delivery to subject's workflow. Errors: ENOTFOUND.
+	// PendingLearningHubEvents are the undelivered events of a learner (by email, or learningHubId when set), oldest first.
+	PendingLearningHubEvents(ctx context.Context, email, learningHubID string) ([]store.LearningHubEvent, error)
+	// MarkLearningHubDelivered records delivery to subject's workflow, binding the event's learningHubId to
+	// the account at its first delivery. Errors: ENOTFOUND.
 	MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error
-	// SubjectByEmail finds the account registered with an email. Errors: ENOTFOUND.
-	SubjectByEmail(ctx context.Context, email string) (string, error)
+	// LearnerSubject finds the account an event goes to: by bound learningHubId, else by confirmed email.
+	// Errors: ENOTFOUND.
+	LearnerSubject(ctx context.Context, email, learningHubID string) (string, error)
 	// RevokeSessions ends every session of subject with the audit record
 	// audit(ended), in one transaction, and says how many it ended.
 	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
@@ -191,6 +200,9 @@ func New(d Deps) *Server {
 	v1.POST("/me/account", s.rateLimited, s.registerAccount)
 	v1.PATCH("/me/account", s.updateAccount)
 	v1.POST("/me/password", s.rateLimited, s.resetPassword)
+	v1.POST("/me/email-confirmation", s.rateLimited, s.resendEmailConfirmation)
+	// The emailed link proves the mailbox; the session proves the account.
+	v1.POST("/email-confirmations/:token", s.limit(s.limits.links), s.confirmEmail)
 	v1.GET("/me/applications", s.myApplications)
 	v1.POST("/me/applications", s.submitApplication)
 	v1.POST("/me/applications/:worksite/sponsorship-request", s.requestSponsorship)
@@ -245,6 +257,7 @@ func New(d Deps) *Server {
 	e.GET("/declaration/:token", s.limit(s.limits.declarations), s.declarationPage)
 	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage(joinLinkKind))
 	e.GET("/invitations/:token", s.limit(s.limits.links), s.linkPage(invitationLinkKind))
+	e.GET("/confirm-email/:token", s.limit(s.limits.links), s.confirmEmailPage)
 	if d.DevMail != nil {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}

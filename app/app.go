@@ -146,7 +146,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		}
 		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
 			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL,
-			JoinLinkTTL: cfg.Links.JoinRequestTTL, ViewerURL: cfg.Viewer.URL}}
+			JoinLinkTTL: cfg.Links.JoinRequestTTL, EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, ViewerURL: cfg.Viewer.URL}}
 		if err := worker.EnsureSearchAttributes(ctx, m.Temporal, cfg.Temporal.Namespace); err != nil {
 			return fmt.Errorf("app: %w", err)
 		}

@@ -45,7 +45,7 @@ func outstanding(a *domain.Application) []string {
 // the viewer's address and the business role.
 func TestApplicationToProvisioning(t *testing.T) {
 	env := apptest.Start(t, nil)
-	doc := env.RegisterAccount(devidp.PersonaPhysician)
+	doc := env.RegisterConfirmedAccount(devidp.PersonaPhysician)
 	env.Auth = doc // the administrator reads the worksite's status while waiting
 	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
 	res := env.PostJSON("/api/v1/worksites", registration(), "Authorization", doc)
@@ -81,7 +81,7 @@ func TestApplicationToProvisioning(t *testing.T) {
 	}
 
 	// The declaration, and the team's approval of the worksite.
-	_, token := apptest.DeclarationLink(t, waitMail(t, env, docEmail, id))
+	_, token := apptest.DeclarationLink(t, waitEventMail(t, env, "worksite/"+id+"/worksite_registered/")) // the application email names the worksite too
 	if res := env.PostDeclaration(token, apptest.ValidDeclaration(t)); res.Status != http.StatusOK {
 		t.Fatalf("sign: %d %s", res.Status, res.Body)
 	}
@@ -180,7 +180,7 @@ func TestApplicationToProvisioning(t *testing.T) {
 // at a new worksite and returns the worksite ID and the physician's auth.
 func provisionedPhysician(t *testing.T, env *apptest.Env) (string, string) {
 	t.Helper()
-	doc := env.RegisterAccount(devidp.PersonaPhysician)
+	doc := env.RegisterConfirmedAccount(devidp.PersonaPhysician)
 	env.Auth = doc
 	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
 	res := env.PostJSON("/api/v1/worksites", registration(), "Authorization", doc)
@@ -259,7 +259,7 @@ func provisionWhenReady(t *testing.T, env *apptest.Env, auth, id string) domain.
 func TestSponsoredApplication(t *testing.T) {
 	env := apptest.Start(t, nil)
 	id, doc := provisionedPhysician(t, env)
-	moa := env.RegisterAccount(devidp.PersonaMOA)
+	moa := env.RegisterConfirmedAccount(devidp.PersonaMOA)
 	moaEmail := apptest.AccountFor(devidp.PersonaMOA)["email"].(string)
 	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
 

@@ -133,6 +133,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
 		{http.MethodPost, "/api/v1/me/password", "/api/v1/me/password", obj(map[string]any{"password": "Matrix!Pass9"}),
 			[nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
+		// Every applicant here has an unconfirmed address: each gets a link to their own.
+		{http.MethodPost, "/api/v1/me/email-confirmation", "/api/v1/me/email-confirmation", none,
+			[nCallers]int{unauth, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, forbid}, nil},
+		// A confirmation link is used by an applicant signed in as its account's owner; this token is no link.
+		{http.MethodPost, "/api/v1/email-confirmations/:token", "/api/v1/email-confirmations/not-a-token", none,
+			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
 		// Any applicant with an account may register a worksite (and administers it).
 		{http.MethodPost, "/api/v1/worksites", "/api/v1/worksites", func(n int) any {
 			return worksiteBody(fmt.Sprintf("Matrix Clinic %d", n), fmt.Sprintf("front%d@matrix.example.ca", n), 1000+n)
@@ -373,6 +379,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{http.MethodGet, "/join-requests/:token", "/join-requests/not-a-token", notFound, false, false},
 			{http.MethodGet, "/invitations/:token", "/invitations/not-a-token", notFound, false, false},
 			{http.MethodGet, "/invitations/:token", "/invitations/" + token, notFound, false, false},
+			// The email confirmation page verifies its token before it shows anything.
+			{http.MethodGet, "/confirm-email/:token", "/confirm-email/not-a-token", notFound, false, false},
 			// Sign-in entry points (the redirect to the identity provider is not
 			// followed); logout without a session is harmless.
 			{http.MethodGet, "/auth/login", "/auth/login", http.StatusFound, false, false},

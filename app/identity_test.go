@@ -437,9 +437,16 @@ func TestBrowserSignInAndAccount(t *testing.T) {
 	res = env.Do(http.MethodGet, "/api/v1/me/status", "", nil, "Cookie", api.SessionCookie+"="+old)
 	mustStatus(t, "GET /me/status with the old cookie", res, http.StatusUnauthorized)
 
-	// Exactly one account email: refusals sent none.
-	if got := userMails(env, per.Subject); len(got) != 1 {
-		t.Errorf("user emails = %d; want only the account registration's", len(got))
+	// Exactly one account email, and a confirmation link for each address
+	// given (at registration, and the change): refusals sent none.
+	links := 0
+	for _, m := range userMails(env, per.Subject) {
+		if strings.Contains(m.EventKey, "/email_confirmation/") {
+			links++
+		}
+	}
+	if got := userMails(env, per.Subject); len(got)-links != 1 || links != 2 {
+		t.Errorf("user emails = %d, of which %d confirmation links; want the account registration's and two links", len(got), links)
 	}
 }
 
@@ -617,7 +624,7 @@ func TestTeamSignIn(t *testing.T) {
 func TestAccountDuplicatesLeaveNothing(t *testing.T) {
 	env := apptest.Start(t, nil)
 	ctx := context.Background()
-	env.RegisterAccount(devidp.PersonaPhysician)
+	env.RegisterConfirmedAccount(devidp.PersonaPhysician)
 	first := apptest.AccountFor(devidp.PersonaPhysician)
 	np := mustPersonaOf(t, env, devidp.PersonaNursePractitioner)
 	npAuth := env.Bearer(devidp.PersonaNursePractitioner)
@@ -627,7 +634,7 @@ func TestAccountDuplicatesLeaveNothing(t *testing.T) {
 		edit  func(a map[string]any)
 		field string
 	}{
-		// Email is unique across accounts, whatever its case.
+		// A confirmed email is unique across accounts, whatever its case.
 		{"same email", func(a map[string]any) { a["email"] = first["email"] }, "email"},
 		{"same email in upper case", func(a map[string]any) { a["email"] = strings.ToUpper(first["email"].(string)) }, "email"},
 		// Usernames are unique without regard to case.
@@ -656,12 +663,14 @@ func TestAccountDuplicatesLeaveNothing(t *testing.T) {
 		})
 	}
 
-	// The same applicant then registers cleanly: one account email, one audit record.
+	// The same applicant then registers cleanly: one account email (and its
+	// confirmation link), one audit record.
 	mustStatus(t, "clean registration", env.PostJSON("/api/v1/me/account", apptest.AccountFor(devidp.PersonaNursePractitioner),
 		"Authorization", npAuth), http.StatusCreated)
 	mustUserMail(t, env, np.Subject, "account_registered/1")
-	if got := userMails(env, np.Subject); len(got) != 1 {
-		t.Errorf("emails to the nurse practitioner = %d; want 1 (refusals sent none)", len(got))
+	env.ConfirmationToken(devidp.PersonaNursePractitioner, apptest.AccountFor(devidp.PersonaNursePractitioner)["email"].(string))
+	if got := userMails(env, np.Subject); len(got) != 2 {
+		t.Errorf("emails to the nurse practitioner = %d; want 2, the account email and the confirmation link (refusals sent none)", len(got))
 	}
 	res := env.Staff(http.MethodGet, "/api/v1/staff/people/"+np.Subject, nil)
 	mustStatus(t, "staff reads the person", res, http.StatusOK)
@@ -685,7 +694,7 @@ func TestAccountDuplicatesLeaveNothing(t *testing.T) {
 	if n := mustCountAccounts(t, env); n != 2 {
 		t.Errorf("accounts = %d; want 2", n)
 	}
-	// Changing one's email to another account's is refused too.
+	// Changing one's email to another account's confirmed one is refused too.
 	res = env.Do(http.MethodPatch, "/api/v1/me/account", "application/json", mustMarshal(t, map[string]any{"email": first["email"]}),
 		"Authorization", npAuth)
 	mustStatus(t, "PATCH to a taken email", res, http.StatusConflict)

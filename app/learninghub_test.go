@@ -89,12 +89,12 @@ func learningHubConformance(t *testing.T, env *apptest.Env, c *apptest.Checked) 
 // TestLearningHubCallbacks: a signed completion is stored and reaches the
 // learner's status; a duplicate is acknowledged once; every refusal
 // stores nothing; a completion before the account is applied when the
-// account registers.
+// account registers and confirms its email.
 func TestLearningHubCallbacks(t *testing.T) {
 	env := apptest.Start(t, nil)
 	c := env.Checked()
 	course, agreement := env.Config.LearningHub.CourseCode, env.Config.LearningHub.AgreementCode
-	phys := env.RegisterAccount(devidp.PersonaPhysician)
+	phys := env.RegisterConfirmedAccount(devidp.PersonaPhysician)
 	physEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
 
 	// Refusals first: each stores nothing.
@@ -199,7 +199,7 @@ func TestLearningHubCallbacks(t *testing.T) {
 	}
 
 	// A completion before the account exists waits, and is applied when
-	// the account with that email registers.
+	// the account with that email registers and confirms it.
 	npEmail := apptest.AccountFor(devidp.PersonaNursePractitioner)["email"].(string)
 	early := learningHubBody(t, "evt-early", learninghub.TypeCourseCompleted, course, npEmail)
 	if res := postLearningHub(c, early, time.Now(), true); res.Status != http.StatusAccepted {
@@ -208,7 +208,7 @@ func TestLearningHubCallbacks(t *testing.T) {
 	if ev, err := env.Store.GetLearningHubEvent(context.Background(), "evt-early"); err != nil || ev.DeliveredAt != nil {
 		t.Fatalf("early event = %+v, %v; want stored and pending", ev, err)
 	}
-	np := env.RegisterAccount(devidp.PersonaNursePractitioner)
+	np := env.RegisterConfirmedAccount(devidp.PersonaNursePractitioner)
 	st = waitLearningHubStatus(t, env, np, courseDone)
 	if st.State != domain.UserAccountRegistered {
 		t.Errorf("state = %s; want account_registered", st.State)

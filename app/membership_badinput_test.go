@@ -100,7 +100,7 @@ func TestMembershipBadInput(t *testing.T) {
 	base := env.Checked().Expect(apptest.RequestUnchecked)
 	team := env.Bearer(devidp.PersonaTeam)
 	physAuth := env.RegisterAccount(devidp.PersonaPhysician)
-	moaAuth := env.RegisterAccount(devidp.PersonaMOA)
+	moaAuth := env.RegisterConfirmedAccount(devidp.PersonaMOA)
 	residentAuth := env.RegisterAccount(devidp.PersonaResident)
 	freshAuth := env.RegisterAccount(devidp.PersonaPhysician2) // an applicant with an account, member of nothing
 	noAccount := env.Bearer(devidp.PersonaPharmacist)
@@ -341,6 +341,10 @@ func TestMembershipBadInput(t *testing.T) {
 		{"accept: with the wrong account", func(c *apptest.Checked) apptest.Response {
 			return c.As(moaAuth).Send(http.MethodPost, accept(invToken), nil)
 		}, 403, domain.EFORBIDDEN, nil},
+		// An address binds nothing until it is confirmed.
+		{"accept: with an unconfirmed address", func(c *apptest.Checked) apptest.Response {
+			return c.As(residentAuth).Send(http.MethodPost, accept(invToken), nil)
+		}, 422, domain.EUNPROCESSABLE, nil},
 		{"accept: a forged token", func(c *apptest.Checked) apptest.Response {
 			return c.As(moaAuth).Send(http.MethodPost, accept("AAAA.BBBB"), nil)
 		}, 404, domain.ENOTFOUND, nil},

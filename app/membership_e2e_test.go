@@ -80,8 +80,8 @@ func waitMailTo(t *testing.T, env *apptest.Env, to, subjectHas string) mail.Caug
 func TestMembershipJourney(t *testing.T) {
 	env := apptest.Start(t, nil)
 	doc := env.RegisterAccount(devidp.PersonaPhysician)
-	moa := env.RegisterAccount(devidp.PersonaMOA)
-	doc2 := env.RegisterAccount(devidp.PersonaPhysician2)
+	moa := env.RegisterConfirmedAccount(devidp.PersonaMOA)
+	doc2 := env.RegisterConfirmedAccount(devidp.PersonaPhysician2)
 	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
 	moaEmail := apptest.AccountFor(devidp.PersonaMOA)["email"].(string)
 	doc2Email := apptest.AccountFor(devidp.PersonaPhysician2)["email"].(string)
@@ -143,7 +143,7 @@ func TestMembershipJourney(t *testing.T) {
 	}
 	inv := waitMailTo(t, env, doc2Email, "invited to join")
 	itoken := mustLink(t, inv, "invitations")
-	// Only the account registered with the invited email may accept.
+	// Only the account whose confirmed email is the invited address may accept.
 	if wrong := env.Do(http.MethodPost, "/api/v1/invitations/"+itoken+"/accept", "", nil, "Authorization", moa); wrong.Status != http.StatusForbidden {
 		t.Errorf("accept by another account: got %d %s; want 403", wrong.Status, wrong.Body)
 	}

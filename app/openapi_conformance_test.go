@@ -205,6 +205,8 @@ func TestOpenAPIConformance(t *testing.T) {
 	if res := phys.Expect(apptest.RequestInvalid).Do(http.MethodPatch, "/api/v1/me/account", "application/json", []byte(`{}`)); res.Status != http.StatusBadRequest {
 		t.Errorf("update nothing: got %d %s; want 400", res.Status, res.Body)
 	}
+	// The email: its page, a resend, and its confirmation through the emailed link.
+	emailConformance(t, env, c, phys, devidp.PersonaPhysician, admin)
 	if res := phys.PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"}); res.Status != http.StatusOK {
 		t.Errorf("reset the password: got %d %s; want 200", res.Status, res.Body)
 	}
@@ -525,6 +527,15 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		}},
 		{"learninghub callback", func(c *apptest.Checked) apptest.Response {
 			return c.Expect(apptest.RequestUnchecked).PostJSON("/webhooks/learninghub", map[string]any{"eventId": "e"})
+		}},
+		{"resend the email confirmation link", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, "/api/v1/me/email-confirmation", "", nil)
+		}},
+		{"confirm an email", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, "/api/v1/email-confirmations/"+forged, "", nil)
+		}},
+		{"email confirmation page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/confirm-email/"+forged, "", nil)
 		}},
 	}
 	for _, call := range calls {
@@ -946,15 +957,49 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 	}
 }
 
-// mustAccountChecked registers persona's account through c and returns
-// the Authorization header to act as them.
+// mustAccountChecked registers persona's account through c, confirms its
+// email through the emailed link, and returns the Authorization header to
+// act as them.
 func mustAccountChecked(t *testing.T, c *apptest.Checked, persona string) string {
 	t.Helper()
 	auth := c.Env().Bearer(persona)
 	if res := c.As(auth).PostJSON("/api/v1/me/account", apptest.AccountFor(persona)); res.Status != http.StatusCreated {
 		t.Fatalf("registering %s's account: got %d %s; want 201", persona, res.Status, res.Body)
 	}
+	tok := c.Env().ConfirmationToken(persona, apptest.AccountFor(persona)["email"].(string))
+	if res := c.As(auth).Send(http.MethodPost, "/api/v1/email-confirmations/"+tok, nil); res.Status != http.StatusOK {
+		t.Fatalf("confirming %s's email: got %d %s; want 200", persona, res.Status, res.Body)
+	}
 	return auth
+}
+
+// emailConformance runs an account's email confirmation through the
+// conformance client: the link's page, a resend, a forged link, the
+// confirmation, its replay, and a resend with nothing left to confirm.
+func emailConformance(t *testing.T, env *apptest.Env, c, owner *apptest.Checked, persona, address string) {
+	t.Helper()
+	tok := env.ConfirmationToken(persona, address)
+	if res := c.Do(http.MethodGet, "/confirm-email/"+tok, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "data-token") {
+		t.Errorf("the confirmation page: got %d %.200s; want 200 with the token as data", res.Status, res.Body)
+	}
+	if res := c.Do(http.MethodGet, "/confirm-email/AAAA.BBBB", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("the page of a forged link: got %d; want 404", res.Status)
+	}
+	if res := owner.Send(http.MethodPost, "/api/v1/me/email-confirmation", nil); res.Status != http.StatusAccepted {
+		t.Errorf("resend the link: got %d %s; want 202", res.Status, res.Body)
+	}
+	if res := owner.Send(http.MethodPost, "/api/v1/email-confirmations/AAAA.BBBB", nil); res.Status != http.StatusNotFound {
+		t.Errorf("confirm with a forged link: got %d %s; want 404", res.Status, res.Body)
+	}
+	if res := owner.Send(http.MethodPost, "/api/v1/email-confirmations/"+tok, nil); res.Status != http.StatusOK {
+		t.Fatalf("confirm the email: got %d %s; want 200", res.Status, res.Body)
+	}
+	if res := owner.Send(http.MethodPost, "/api/v1/email-confirmations/"+tok, nil); res.Status != http.StatusOK {
+		t.Errorf("confirm again: got %d %s; want 200", res.Status, res.Body)
+	}
+	if res := owner.Send(http.MethodPost, "/api/v1/me/email-confirmation", nil); res.Status != http.StatusConflict {
+		t.Errorf("resend once confirmed: got %d %s; want 409", res.Status, res.Body)
+	}
 }
 
 // mustJoinChecked asks to join worksite id through c and returns the join request's ID.

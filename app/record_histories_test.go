@@ -63,9 +63,9 @@ func TestRecordHistories(t *testing.T) {
 func recordApprovedWorksite(t *testing.T) {
 	env := apptest.Start(t, nil)
 	id, doc := provisionedPhysician(t, env)
-	moa := env.RegisterAccount(devidp.PersonaMOA)
+	moa := env.RegisterConfirmedAccount(devidp.PersonaMOA)
 	moaEmail := apptest.AccountFor(devidp.PersonaMOA)["email"].(string)
-	doc2 := env.RegisterAccount(devidp.PersonaPhysician2)
+	doc2 := env.RegisterConfirmedAccount(devidp.PersonaPhysician2)
 	doc2Email := apptest.AccountFor(devidp.PersonaPhysician2)["email"].(string)
 
 	mustOK(t, "join", env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "front desk"}, "Authorization", moa), http.StatusCreated)

@@ -20,6 +20,10 @@ const (
 	ReadOwnAccount   Action = "self.account.read"
 	UpdateOwnAccount Action = "self.account.update"
 	ResetOwnPassword Action = "self.password.reset"
+	// ConfirmOwnEmail uses an emailed confirmation link: the link proves
+	// the mailbox, and only the account's owner (Resource.Owner, named by
+	// the link), signed in, may use it for their account.
+	ConfirmOwnEmail Action = "self.email.confirm"
 	// An applicant with an account registers a worksite and becomes its administrator.
 	RegisterWorksite Action = "worksite.register"
 	// A site administrator of the worksite, or the enrolment team.
@@ -118,6 +122,21 @@ func admin(p domain.Principal, r Resource) error {
 
 func signedIn(p domain.Principal, _ Resource) error { return nil }
 
+// emailOwner lets an applicant use a confirmation link of their own
+// account. Someone else's link is refused in words (not hidden as a
+// missing record): the holder received it, and must learn that it
+// confirms another account, which they should not do.
+func emailOwner(p domain.Principal, r Resource) error {
+	if p.Role != domain.RoleApplicant {
+		return errApplicant
+	}
+	if r.Owner != "" && r.Owner != p.Subject {
+		return domain.Errorf(domain.EFORBIDDEN, "this link confirms the email address of another HxBC account; "+
+			"only that account's owner, signed in, can use it (if you did not register that account, ignore the email)")
+	}
+	return nil
+}
+
 func sponsor(p domain.Principal, r Resource) error {
 	if p.Role != domain.RoleApplicant {
 		return errApplicant
@@ -149,6 +168,7 @@ var policy = map[Action]rule{
 	ReadOwnAccount:          self,
 	UpdateOwnAccount:        self,
 	ResetOwnPassword:        self,
+	ConfirmOwnEmail:         emailOwner,
 	RegisterWorksite:        withAccount,
 	ReadWorksite:            adminOrTeam,
 	ReadMembers:             adminOrTeam,

@@ -61,6 +61,9 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{authz.UpdateOwnAccount, authz.Resource{}, ownImplicit},
 		{authz.ResetOwnPassword, aliceOwns, selfOnly},
 		{authz.ResetOwnPassword, authz.Resource{}, ownImplicit},
+		// A confirmation link names its account: another applicant is told it is not theirs.
+		{authz.ConfirmOwnEmail, aliceOwns, want{domain.EUNAUTHORIZED, ok, domain.EFORBIDDEN, domain.EFORBIDDEN, domain.EFORBIDDEN}},
+		{authz.ConfirmOwnEmail, authz.Resource{}, ownImplicit},
 		// Any applicant with an account may register a worksite; the team may not.
 		{authz.RegisterWorksite, authz.Resource{HasAccount: true}, ownImplicit},
 		// Without an account the applicant is told what to do first.
@@ -161,7 +164,7 @@ func TestAuthorizeMatrix(t *testing.T) {
 func TestActionsListsEveryRuleOnce(t *testing.T) {
 	acts := authz.Actions()
 	want := []authz.Action{authz.ReadOwnStatus, authz.RegisterAccount, authz.ReadOwnAccount, authz.UpdateOwnAccount,
-		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.ReadMembers, authz.CloseWorksite,
+		authz.ResetOwnPassword, authz.ConfirmOwnEmail, authz.RegisterWorksite, authz.ReadWorksite, authz.ReadMembers, authz.CloseWorksite,
 		authz.ManageWorksite, authz.SearchWorksites, authz.RequestJoin, authz.AcceptInvitation, authz.ReadOwnWorksites,
 		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
 		authz.TeamChangeProfession, authz.TeamSuspendPerson, authz.TeamRevokeSessions, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,

@@ -231,7 +231,8 @@ func (s *system) do(ctx context.Context, method, path, contentType string, body 
 }
 
 // declarationLinks indexes the declaration links the worker emails, by
-// worksite ID, as the catcher receives them.
+// worksite ID, and the email confirmation links, by "email:<subject>", as
+// the catcher receives them.
 type declarationLinks struct {
 	mu      sync.Mutex
 	tokens  map[string]string
@@ -242,31 +243,43 @@ func newDeclarationLinks() *declarationLinks {
 	return &declarationLinks{tokens: map[string]string{}, waiters: map[string][]chan string{}}
 }
 
-var declarationLinkRE = regexp.MustCompile(`/declaration/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+var (
+	declarationLinkRE = regexp.MustCompile(`/declaration/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+	confirmLinkRE     = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+)
 
 // indexMail sees every caught message once (the predicate never matches)
 // until the catcher closes.
 func (s *system) indexMail() {
 	_, _ = s.m.Catcher.WaitFor(context.Background(), func(m mail.Caught) bool {
-		g := declarationLinkRE.FindStringSubmatch(m.Text)
-		if g == nil {
-			return false
-		}
-		claims, err := s.signer.Verify(g[1], links.PurposeDeclaration, time.Now())
-		if err != nil {
+		key, tok := "", ""
+		if g := declarationLinkRE.FindStringSubmatch(m.Text); g != nil {
+			claims, err := s.signer.Verify(g[1], links.PurposeDeclaration, time.Now())
+			if err != nil {
+				return false
+			}
+			key, tok = claims.Subject, g[1]
+		} else if g := confirmLinkRE.FindStringSubmatch(m.Text); g != nil {
+			claims, err := s.signer.Verify(g[1], links.PurposeEmailConfirmation, time.Now())
+			if err != nil {
+				return false
+			}
+			subject, _, _ := strings.Cut(claims.Subject, "/")
+			key, tok = "email:"+subject, g[1]
+		} else {
 			return false
 		}
 		d := s.decl
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		if _, seen := d.tokens[claims.Subject]; seen {
+		if _, seen := d.tokens[key]; seen {
 			return false
 		}
-		d.tokens[claims.Subject] = g[1]
-		for _, w := range d.waiters[claims.Subject] {
-			w <- g[1]
+		d.tokens[key] = tok
+		for _, w := range d.waiters[key] {
+			w <- tok
 		}
-		delete(d.waiters, claims.Subject)
+		delete(d.waiters, key)
 		return false
 	})
 }
@@ -286,7 +299,7 @@ func (s *system) declarationToken(ctx context.Context, id string) (string, error
 	case tok := <-ch:
 		return tok, nil
 	case <-ctx.Done():
-		return "", fmt.Errorf("no declaration email for worksite %s: %w", id, ctx.Err())
+		return "", fmt.Errorf("no declaration or confirmation email for %s: %w", id, ctx.Err())
 	}
 }
 

@@ -170,6 +170,8 @@ type Links struct {
 	DeclarationTTL time.Duration `mapstructure:"declaration_ttl"`
 	// JoinRequestTTL is how long an administrator's emailed answer link works.
 	JoinRequestTTL time.Duration `mapstructure:"join_request_ttl"`
+	// EmailConfirmationTTL is how long an email confirmation link works.
+	EmailConfirmationTTL time.Duration `mapstructure:"email_confirmation_ttl"`
 }
 
 // Auth configures sign-in: applicants through the BC Services Card OIDC
@@ -319,8 +321,9 @@ func Default() Config {
 		Database: Database{SQLitePath: "data/careconnect.db"},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
-		SMTP:  SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
-		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter), JoinRequestTTL: 30 * 24 * time.Hour},
+		SMTP: SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
+		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter), JoinRequestTTL: 30 * 24 * time.Hour,
+			EmailConfirmationTTL: 7 * 24 * time.Hour},
 		Auth: Auth{
 			Applicant:     OIDCClient{ClientID: DevOIDCClientID, ClientSecret: DevOIDCClientSecret},
 			TeamRoleClaim: "roles", TeamRoleValue: "enrolment_team", MinIdentityAssurance: 3,
@@ -503,6 +506,9 @@ func (c Config) Validate() error {
 	}
 	if c.Links.JoinRequestTTL <= 0 {
 		return bad("links.join_request_ttl", "must be positive")
+	}
+	if c.Links.EmailConfirmationTTL <= 0 {
+		return bad("links.email_confirmation_ttl", "must be positive")
 	}
 	if c.Auth.Applicant.Issuer == "" && !c.Auth.DevIDP.Enabled {
 		return bad("auth.applicant.issuer", "is required unless auth.dev_idp.enabled (dev only)")

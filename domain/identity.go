@@ -70,9 +70,27 @@ type Session struct {
 
 // Account is a person's HxBC account (DOMAIN "User types and professions").
 type Account struct {
-	Subject             string            `json:"subject"`
-	Username            string            `json:"username"`
-	Email               string            `json:"email"`
+	Subject  string `json:"subject"`
+	Username string `json:"username"`
+	// Email is the address in force: every email goes to it. It binds
+	// LearningHub events and invitations only once EmailConfirmed.
+	Email          string `json:"email"`
+	EmailConfirmed bool   `json:"emailConfirmed"`
+	// PendingEmail is a new address awaiting confirmation; Email stays in
+	// force until its link is used.
+	PendingEmail string `json:"pendingEmail,omitempty"`
+	// LearningHubID is the learner's LearningHub ID, bound at the first
+	// LearningHub event delivered to the account by its confirmed address;
+	// later events with it reach the account whatever address they carry.
+	LearningHubID string `json:"learningHubId,omitempty"`
+	// EmailLink is the nonce of the one link that may confirm the address
+	// awaiting confirmation (AwaitingEmail), and EmailLinksSent how many
+	// links have been sent for it; EmailConfirmedLink is the link that
+	// confirmed Email (a replay of it confirms nothing new). Never shown
+	// to callers.
+	EmailLink           string            `json:"-"`
+	EmailLinksSent      int               `json:"-"`
+	EmailConfirmedLink  string            `json:"-"`
 	LegalFirstName      string            `json:"legalFirstName"`
 	LegalLastName       string            `json:"legalLastName"`
 	PreferredFirstName  string            `json:"preferredFirstName,omitempty"`
@@ -84,6 +102,27 @@ type Account struct {
 	HasHANetworkAccount bool              `json:"hasHealthAuthorityNetworkAccount"`
 	PasswordChangedAt   time.Time         `json:"passwordChangedAt"`
 	CreatedAt           time.Time         `json:"createdAt"`
+}
+
+// ConfirmedEmail is the account's confirmed address, or "" when it has none.
+func (a Account) ConfirmedEmail() string {
+	if !a.EmailConfirmed {
+		return ""
+	}
+	return a.Email
+}
+
+// AwaitingEmail is the address waiting for its confirmation link: the
+// pending new address, or the address in force when it was never
+// confirmed; "" when none waits.
+func (a Account) AwaitingEmail() string {
+	switch {
+	case a.PendingEmail != "":
+		return a.PendingEmail
+	case !a.EmailConfirmed:
+		return a.Email
+	}
+	return ""
 }
 
 // DisplayName is the name to greet the person by: preferred names where
@@ -133,6 +172,10 @@ type UserStatus struct {
 	CourseCompletedAt *time.Time `json:"courseCompletedAt,omitempty"`
 	// AgreementAcknowledgedAt is when the person acknowledged the HPCAA on LearningHub.
 	AgreementAcknowledgedAt *time.Time `json:"agreementAcknowledgedAt,omitempty"`
+	// EmailConfirmation is where the confirmation of the person's email
+	// address stands; nil for an enrolment that has never been told (one
+	// registered before addresses were confirmed).
+	EmailConfirmation *EmailConfirmation `json:"emailConfirmation,omitempty"`
 	// Applications are the person's access applications, one per worksite.
 	Applications []Application `json:"applications,omitempty"`
 	// AccessSuspended is set while the enrolment team has suspended the
@@ -160,13 +203,23 @@ type UserWorksite struct {
 	Suspended     bool          `json:"suspended,omitempty"`
 }
 
-// UserNextAction says who must act in state s and what they must do.
-func UserNextAction(s UserState) (Party, string) {
+// UserNextAction says who must act in state s, with the email
+// confirmation e (nil when unknown), and what they must do. An address
+// awaiting confirmation comes after registering and after an expired
+// password, which the portal needs first.
+func UserNextAction(s UserState, e *EmailConfirmation) (Party, string) {
 	switch s {
 	case UserIdentityValidated:
 		return PartyApplicant, "register your HxBC account: profession, contact details, username and password"
 	case UserPasswordExpired:
 		return PartyApplicant, "your password has expired: reset it to keep using the portal"
+	}
+	switch {
+	case e == nil || !e.Awaiting:
+	case e.Confirmed:
+		return PartyApplicant, "confirm your new email address: open the link we emailed to it (or send it again from your status page); until then we keep using your current address"
+	default:
+		return PartyApplicant, "confirm your email address: open the link we emailed to it (or send it again from your status page); your course, HPCAA and invitations reach your account only once it is confirmed"
 	}
 	return PartyNone, ""
 }

@@ -183,14 +183,19 @@ func (m *Membership) CanResendInvitation(actor, id string) error {
 	return nil
 }
 
-// CanAcceptInvitation says whether the account with accountEmail may accept invitation id.
-func (m *Membership) CanAcceptInvitation(subject, accountEmail, id string) error {
+// CanAcceptInvitation says whether the account whose confirmed address is
+// confirmedEmail ("" when its address is not confirmed yet) may accept
+// invitation id: an invitation binds only to a confirmed address.
+func (m *Membership) CanAcceptInvitation(subject, confirmedEmail, id string) error {
 	i, ok := m.Invitation(id)
 	if !ok {
 		return Errorf(ENOTFOUND, "no invitation awaiting a response with that ID; it may have expired")
 	}
-	if !strings.EqualFold(m.Invitations[i].Email, accountEmail) {
-		return Errorf(EFORBIDDEN, "this invitation was sent to a different email address; register (or update your account) with the invited address")
+	if confirmedEmail == "" {
+		return Errorf(EUNPROCESSABLE, "confirm your email address before accepting an invitation: open the link we emailed to it, or send it again from your status page")
+	}
+	if !strings.EqualFold(m.Invitations[i].Email, confirmedEmail) {
+		return Errorf(EFORBIDDEN, "this invitation was sent to a different email address; accept it with the account whose confirmed email is the invited address (a new address counts once you have confirmed it)")
 	}
 	if x, ok := m.Member(subject); ok && x.Active {
 		return Errorf(ECONFLICT, "you are already an active member of this worksite")

@@ -197,7 +197,7 @@ func TestCanAcceptInvitation(t *testing.T) {
 	tests := []struct {
 		name         string
 		subject      string
-		accountEmail string
+		accountEmail string // the account's confirmed address
 		id           string
 		wantCode     string
 	}{
@@ -209,6 +209,9 @@ func TestCanAcceptInvitation(t *testing.T) {
 		{"already an active member", sBob, "bob@clinic.example.ca", "inv-bob", domain.ECONFLICT},
 		// The address is checked before membership.
 		{"active member with another address", sBob, "other@clinic.example.ca", "inv-bob", domain.EFORBIDDEN},
+		// An invitation binds only to a confirmed address ("" when the account has none).
+		{"no confirmed address", sStranger, "", "inv-fay", domain.EUNPROCESSABLE},
+		{"no confirmed address, no such invitation", sStranger, "", "inv-9", domain.ENOTFOUND},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -542,18 +542,31 @@ func TestAccountDisplayName(t *testing.T) {
 }
 
 func TestUserNextAction(t *testing.T) {
+	awaiting := &domain.EmailConfirmation{Awaiting: true}
+	changing := &domain.EmailConfirmation{Awaiting: true, Confirmed: true}
+	confirmed := &domain.EmailConfirmation{Confirmed: true}
 	tests := []struct {
+		name  string
 		state domain.UserState
+		email *domain.EmailConfirmation
 		want  domain.Party
+		has   string // words the action must contain
 	}{
-		{domain.UserIdentityValidated, domain.PartyApplicant},
-		{domain.UserPasswordExpired, domain.PartyApplicant},
-		{domain.UserAccountRegistered, domain.PartyNone},
+		{"no account yet", domain.UserIdentityValidated, nil, domain.PartyApplicant, "register your HxBC account"},
+		{"password expired", domain.UserPasswordExpired, nil, domain.PartyApplicant, "reset"},
+		{"registered, nothing known of the email", domain.UserAccountRegistered, nil, domain.PartyNone, ""},
+		{"registered, email confirmed", domain.UserAccountRegistered, confirmed, domain.PartyNone, ""},
+		// The applicant must confirm the address before anything is bound to it.
+		{"registered, email awaiting its link", domain.UserAccountRegistered, awaiting, domain.PartyApplicant, "confirm your email address"},
+		{"registered, a new address awaiting its link", domain.UserAccountRegistered, changing, domain.PartyApplicant, "confirm your new email address"},
+		// The portal needs a current password first.
+		{"password expired and email awaiting", domain.UserPasswordExpired, awaiting, domain.PartyApplicant, "reset"},
 	}
 	for _, tt := range tests {
-		got, action := domain.UserNextAction(tt.state)
-		if got != tt.want || (got == domain.PartyNone) != (action == "") {
-			t.Errorf("UserNextAction(%s) = %q, %q; want %q with an action exactly when someone must act", tt.state, got, action, tt.want)
+		got, action := domain.UserNextAction(tt.state, tt.email)
+		if got != tt.want || (got == domain.PartyNone) != (action == "") || !strings.Contains(action, tt.has) {
+			t.Errorf("%s: UserNextAction(%s, %+v) = %q, %q; want %q with an action containing %q exactly when someone must act",
+				tt.name, tt.state, tt.email, got, action, tt.want, tt.has)
 		}
 	}
 }

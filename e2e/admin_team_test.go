@@ -68,7 +68,7 @@ func approveWorksite(t *testing.T, env *apptest.Env, id string) {
 // it, applies and completes LearningHub: an application ready for the team.
 func readyApplicant(t *testing.T, env *apptest.Env, persona, worksite, number, street, locationType, subOption string, hpcaa bool) string {
 	t.Helper()
-	auth := env.RegisterAccount(persona)
+	auth := env.RegisterConfirmedAccount(persona)
 	email := apptest.AccountFor(persona)["email"].(string)
 	id := registerWorksite(t, env, auth, worksite, number, street, locationType, subOption)
 	signDeclaration(t, env, email, id)
@@ -92,7 +92,7 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	env := b.env
 	admin := env.RegisterAccount(devidp.PersonaPhysician2)
 	id := registerWorksite(t, env, admin, "Kitsilano Family Practice", "2100", "West 4th Avenue", "community_private_practice", "physician_led")
-	rn := env.RegisterAccount(devidp.PersonaRegisteredNurse)
+	rn := env.RegisterConfirmedAccount(devidp.PersonaRegisteredNurse)
 	rnEmail := apptest.AccountFor(devidp.PersonaRegisteredNurse)["email"].(string)
 	if res := env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "evening clinic shifts"}, "Authorization", rn); res.Status != http.StatusCreated {
 		t.Fatalf("join request: %d %s", res.Status, res.Body)

@@ -113,6 +113,21 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	registerAccount(doc, devidp.PersonaPhysician)
 	doc.waitText("#todo", "Register your worksite or join one")
 
+	// Confirming the email is the next action, with a resend; the emailed
+	// link's page confirms it and the action is gone.
+	doc.waitText("#todo-email", "Confirm your email address")
+	doc.waitText("#todo-email", docEmail)
+	doc.waitText("#email-state", "Not confirmed yet")
+	doc.shot("status-confirm-email")
+	doc.mustBeAccessible("status-confirm-email")
+	doc.click("#resend-email")
+	doc.waitText("#announce", "We sent a new link to "+docEmail)
+	confirmEmail(doc, devidp.PersonaPhysician, docEmail)
+	doc.mustBeAccessible("email-confirmed")
+	doc.reloadUntil("/portal#/", `!document.querySelector('#todo-email')`, "no email left to confirm")
+	doc.waitText("#email-state", "Confirmed")
+	doc.waitText("#done", "Email confirmed")
+
 	// Register the worksite; a bad postal code is shown beside its field.
 	doc.open("/portal#/worksites/new")
 	doc.waitHeading("Register a worksite")
@@ -158,7 +173,7 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	doc.mustBeAccessible("status")
 
 	// The signing authority signs through the emailed link.
-	_, token := apptest.DeclarationLink(t, waitMail(t, env, docEmail, id))
+	_, token := apptest.DeclarationLink(t, waitMailKey(t, env, "worksite/"+id+"/worksite_registered/")) // the application email names the worksite too
 	signer := b.user(t, "signing-authority")
 	signer.open("/declaration/" + token)
 	signer.waitText("h1", "Declaration")
@@ -214,6 +229,7 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	moa := b.user(t, "moa")
 	moa.signIn("/portal", devidp.PersonaMOA)
 	registerAccount(moa, devidp.PersonaMOA)
+	confirmEmail(moa, devidp.PersonaMOA, moaEmail)
 	moa.open("/portal#/worksites/join")
 	moa.waitHeading("Join a worksite")
 	moa.typeKeys("#f-address", "370 broadway e")

@@ -122,7 +122,7 @@ func TestLinkPages(t *testing.T) {
 
 	// An invited person opens the invitation link's page and accepts.
 	{
-		rn := env.RegisterAccount(devidp.PersonaRegisteredNurse)
+		rn := env.RegisterConfirmedAccount(devidp.PersonaRegisteredNurse)
 		rnEmail := apptest.AccountFor(devidp.PersonaRegisteredNurse)["email"].(string)
 		if res := env.PostJSON("/api/v1/worksites/"+id+"/invitations", map[string]string{"email": rnEmail}, "Authorization", admin); res.Status != http.StatusCreated {
 			t.Fatalf("invite: %d %s", res.Status, res.Body)

@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"careconnect/app/apptest"
 	"careconnect/config"
@@ -45,6 +48,18 @@ func waitMail(t *testing.T, env *apptest.Env, to, subjectHas string) mail.Caught
 	return m
 }
 
+// waitMailKey waits for an email whose event key starts with prefix.
+func waitMailKey(t *testing.T, env *apptest.Env, prefix string) mail.Caught {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := env.Catcher.WaitFor(ctx, func(m mail.Caught) bool { return strings.HasPrefix(m.EventKey, prefix) })
+	if err != nil {
+		t.Fatalf("no email with event key %s*: %v", prefix, err)
+	}
+	return m
+}
+
 // waitMailText waits for an email to to whose text contains textHas.
 func waitMailText(t *testing.T, env *apptest.Env, to, textHas string) mail.Caught {
 	t.Helper()
@@ -57,6 +72,43 @@ func waitMailText(t *testing.T, env *apptest.Env, to, textHas string) mail.Caugh
 		t.Fatalf("no email to %s saying %q: %v", to, textHas, err)
 	}
 	return m
+}
+
+// confirmLinkRE finds the email confirmation link in an email.
+var confirmLinkRE = regexp.MustCompile(`https?://[^\s"<>]+/confirm-email/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+`)
+
+// confirmEmail follows the latest email confirmation link sent to address
+// for persona, as they would from their mailbox, in p's window (signed in
+// as persona), and confirms.
+func confirmEmail(p *tab, persona, address string) {
+	p.t.Helper()
+	env := p.b.env
+	sub := env.Subject(persona)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	mine := func(m mail.Caught) bool {
+		return strings.HasPrefix(m.EventKey, "user/"+sub+"/email_confirmation/") && len(m.To) == 1 && strings.EqualFold(m.To[0], address)
+	}
+	if _, err := env.Catcher.WaitFor(ctx, mine); err != nil {
+		p.t.Fatalf("no email confirmation link sent to %s: %v", address, err)
+	}
+	var link string
+	for _, m := range env.Catcher.Messages() {
+		if mine(m) {
+			link = confirmLinkRE.FindString(m.Text)
+		}
+	}
+	if link == "" {
+		p.t.Fatalf("the email confirmation email to %s has no link", address)
+	}
+	p.checkProblems()
+	p.do(chromedp.Navigate(link))
+	p.waitHeading("Confirm your email address")
+	p.waitVisible("#confirm")
+	p.shot("confirm-email-page")
+	p.click("#confirm")
+	p.waitText("#msg", "your email address is confirmed")
+	p.shot("email-confirmed")
 }
 
 // learningHub sends LearningHub's signed callback for email, as LearningHub would.

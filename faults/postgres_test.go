@@ -40,6 +40,7 @@ func TestPostgresDown(t *testing.T) {
 		Schedule: func(s *config.Schedule) { s.DeclarationReminders = []time.Duration{reminder, time.Hour, 2 * time.Hour} }})
 	auth := sys.RegisterAccount(devidp.PersonaPhysician)
 	email := adminEmail(devidp.PersonaPhysician)
+	sys.confirmEmail(front.Catcher, devidp.PersonaPhysician, auth) // so that its LearningHub events reach it
 	registeredAt := time.Now()
 	id := sys.register(auth, 1)
 	reg := waitCaught(t, front.Catcher, key(id, mail.KindWorksiteRegistered, 1), 30*time.Second)

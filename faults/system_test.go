@@ -303,6 +303,17 @@ func (s *system) sign(registered mail.Caught) {
 	}
 }
 
+// confirmEmail confirms persona's account email through the link the
+// worker sent (caught by f), as its owner (auth): LearningHub events for
+// the address reach the account only then.
+func (s *system) confirmEmail(f *mail.Catcher, persona, auth string) {
+	s.t.Helper()
+	tok := apptest.ConfirmationTokenIn(s.t, f, s.Subject(persona), adminEmail(persona))
+	if res := s.Do(http.MethodPost, "/api/v1/email-confirmations/"+tok, "", nil, "Authorization", auth); res.Status != http.StatusOK {
+		s.t.Fatalf("confirm %s's email: got %d %s; want 200", persona, res.Status, res.Body)
+	}
+}
+
 // approve approves the worksite as the enrolment team.
 func (s *system) approve(id string) {
 	s.t.Helper()

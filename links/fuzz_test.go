@@ -11,7 +11,7 @@ import (
 
 const fuzzSecret = "fuzz-secret-0123456789abcdef0123456789"
 
-var purposes = []links.Purpose{links.PurposeDeclaration, links.PurposeJoinDecision, links.PurposeInvitation}
+var purposes = []links.Purpose{links.PurposeDeclaration, links.PurposeJoinDecision, links.PurposeInvitation, links.PurposeEmailConfirmation}
 
 func mustSigner(t testing.TB) *links.Signer {
 	t.Helper()
@@ -31,6 +31,7 @@ func FuzzSignVerify(f *testing.F) {
 	f.Add(uint8(2), "K4T6CLP/inv-9", int64(-62135596800), uint16(200), byte(0))
 	f.Add(uint8(0), "", int64(0), uint16(1), byte('_'))
 	f.Add(uint8(1), "ünïcode/\x00/subject", int64(253402300799), uint16(7), byte('-'))
+	f.Add(uint8(3), "bcsc-physician-0001/0123456789abcdef0123456789abcdef", int64(1767225600), uint16(9), byte('/'))
 	f.Fuzz(func(t *testing.T, p uint8, subject string, exp int64, at uint16, b byte) {
 		if strings.Contains(subject, "|") {
 			return // Sign's documented precondition

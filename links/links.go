@@ -24,6 +24,10 @@ const (
 	PurposeJoinDecision Purpose = "join-decision"
 	// PurposeInvitation opens an invitation: "<worksite ID>/<invitation ID>".
 	PurposeInvitation Purpose = "invitation"
+	// PurposeEmailConfirmation confirms that the person holding an account
+	// receives mail at an address: "<account subject>/<nonce>", the nonce
+	// naming the one address the account waits to confirm.
+	PurposeEmailConfirmation Purpose = "email-confirmation"
 )
 
 // Errors returned by Verify. Callers map both to one message so that a

@@ -66,6 +66,10 @@ const (
 	// KindApplicationNotice is a timed notice about an application: a
 	// reminder (Seq, Deadline), a lapse, a residency ending, an SLA flag (Change).
 	KindApplicationNotice Kind = "application_notice"
+	// KindEmailConfirmation asks the reader to confirm, through Link (until
+	// LinkExpires), that the address it was sent to is theirs; Change is
+	// set when it replaces a confirmed address.
+	KindEmailConfirmation Kind = "email_confirmation"
 )
 
 // Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
@@ -100,7 +104,8 @@ func Kinds() []Kind { return append(WorksiteKinds(), PersonKinds()...) }
 // PersonKinds returns the kinds about a person's own account.
 func PersonKinds() []Kind {
 	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired,
-		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage, KindSponsorshipRequest, KindSponsorshipApproved, KindApplicationNotice}
+		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage, KindSponsorshipRequest, KindSponsorshipApproved, KindApplicationNotice,
+		KindEmailConfirmation}
 }
 
 // WorksiteKinds returns the kinds about a worksite; each needs a worksite ID.
@@ -134,10 +139,11 @@ func (k Kind) valid() bool {
 	return false
 }
 
-// needsLink reports whether an email of kind k is pointless without the
-// signed declaration link.
+// needsLink reports whether an email of kind k is pointless without its
+// signed link.
 func (k Kind) needsLink() bool {
-	return k == KindWorksiteRegistered || k == KindDeclarationReminder || k == KindJoinRequest || k == KindInvitation
+	return k == KindWorksiteRegistered || k == KindDeclarationReminder || k == KindJoinRequest || k == KindInvitation ||
+		k == KindEmailConfirmation
 }
 
 // TemplateData is everything a template may show. Only WorksiteID (every
@@ -245,7 +251,7 @@ func Render(k Kind, d TemplateData) (Rendered, error) {
 		return Rendered{}, fmt.Errorf("mail: %s: worksite ID is required", k)
 	}
 	if k.needsLink() && strings.TrimSpace(d.Link) == "" {
-		return Rendered{}, fmt.Errorf("mail: %s: declaration link is required", k)
+		return Rendered{}, fmt.Errorf("mail: %s: its signed link is required", k)
 	}
 	loc, err := time.LoadLocation(TimeZone)
 	if err != nil {

@@ -176,7 +176,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 24; got != want {
+	if got, want := len(seen), 25; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
@@ -238,6 +238,10 @@ func TestRenderPersonKinds(t *testing.T) {
 		{"", mail.KindApplicationNotice, ptr(app(func(a *mail.TemplateData) {
 			a.Change, a.Deadline = "complete the Privacy & Security course on LearningHub", time.Date(2027, 2, 1, 20, 0, 0, 0, time.UTC)
 		})), []string{"K4T6CLP", "complete the Privacy & Security course on LearningHub.", "Act by Monday, 1 February 2027"}, nil},
+		// The link is the credential for the address it was sent to.
+		{"", mail.KindEmailConfirmation, ptr(linked(d, "")), []string{`HXBC\pdoe`, "Confirm that it is yours",
+			"https://careconnect.example/confirm-email/abc.def", "by Monday, 7 December 2026", "do not open the link"}, []string{"new address"}},
+		{"change", mail.KindEmailConfirmation, ptr(linked(d, "changed")), []string{"as its new address", "we keep writing to your current address"}, nil},
 	}
 	kinds := map[mail.Kind]bool{}
 	for _, tt := range tests {
@@ -274,3 +278,9 @@ func TestRenderPersonKinds(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// linked adds an email confirmation link (and change) to d.
+func linked(d mail.TemplateData, change string) mail.TemplateData {
+	d.Link, d.LinkExpires, d.Change = "https://careconnect.example/confirm-email/abc.def", time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC), change
+	return d
+}

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -206,10 +209,21 @@ func (s *Store) GetUserStatus(ctx context.Context, subject string) (domain.UserS
 }
 
 type accountRow struct {
-	Subject           string `gorm:"primaryKey"`
-	Username          string
-	UsernameKey       string
-	Email             string
+	Subject     string `gorm:"primaryKey"`
+	Username    string
+	UsernameKey string
+	Email       string
+	// EmailConfirmedAt is set once Email was confirmed through its link.
+	EmailConfirmedAt *time.Time
+	// PendingEmail is a new address awaiting confirmation beside a confirmed Email.
+	PendingEmail string
+	// EmailNonce names the one link that may confirm the awaited address.
+	EmailNonce string
+	// EmailConfirmedNonce is the link that confirmed Email (a replay of it changes nothing).
+	EmailConfirmedNonce string
+	// EmailLinksSent counts the links sent for EmailNonce.
+	EmailLinksSent    int
+	LearningHubID     string `gorm:"column:learninghub_id"`
 	PreferredFirst    string
 	PreferredLast     string
 	Profession        string
@@ -226,8 +240,11 @@ type accountRow struct {
 func (accountRow) TableName() string { return "accounts" }
 
 func (r accountRow) account(p personRow) (domain.Account, error) {
-	a := domain.Account{Subject: r.Subject, Username: r.Username, Email: r.Email, LegalFirstName: p.LegalFirst,
-		LegalLastName: p.LegalLast, PreferredFirstName: r.PreferredFirst, PreferredLastName: r.PreferredLast,
+	a := domain.Account{Subject: r.Subject, Username: r.Username, Email: r.Email, EmailConfirmed: r.EmailConfirmedAt != nil,
+		PendingEmail: r.PendingEmail, LearningHubID: r.LearningHubID, EmailLink: r.EmailNonce, EmailLinksSent: r.EmailLinksSent,
+		EmailConfirmedLink: r.EmailConfirmedNonce,
+		LegalFirstName:     p.LegalFirst,
+		LegalLastName:      p.LegalLast, PreferredFirstName: r.PreferredFirst, PreferredLastName: r.PreferredLast,
 		Profession: r.Profession, Phone: r.Phone, Mobile: r.Mobile, HasHANetworkAccount: r.HANetworkAccount,
 		PasswordChangedAt: r.PasswordChangedAt.UTC(), CreatedAt: r.CreatedAt.UTC()}
 	if err := json.Unmarshal([]byte(r.ProfessionIDs), &a.ProfessionIDs); err != nil {
@@ -237,8 +254,11 @@ func (r accountRow) account(p personRow) (domain.Account, error) {
 }
 
 // CreateAccount stores a validated account with its password hash and an
-// audit record, in one transaction. Errors: ECONFLICT naming the field when
-// the person already has an account or the email or username is taken.
+// audit record, in one transaction. Its email starts unconfirmed, with the
+// nonce of the one link that may confirm it (Account.EmailLink), whose
+// first link the caller sends. Errors:
+// ECONFLICT naming the field when the person already has an account, the
+// username is taken, or another account has confirmed the email.
 func (s *Store) CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error) {
 	ids, err := json.Marshal(r.ProfessionIDs)
 	if err != nil {
@@ -248,7 +268,7 @@ func (s *Store) CreateAccount(ctx context.Context, subject string, r domain.Acco
 	row := accountRow{Subject: subject, Username: r.Username, UsernameKey: domain.NormaliseUsername(r.Username), Email: r.Email,
 		PreferredFirst: r.PreferredFirstName, PreferredLast: r.PreferredLastName, Profession: r.Profession,
 		ProfessionIDs: string(ids), Phone: r.Phone, Mobile: r.Mobile, HANetworkAccount: *r.HasHANetworkAccount,
-		PasswordHash: passwordHash, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at}
+		PasswordHash: passwordHash, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at, EmailNonce: newNonce(), EmailLinksSent: 1}
 	var person personRow
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&person, "subject = ?", subject).Error; err != nil {
@@ -279,10 +299,12 @@ func (s *Store) CreateAccount(ctx context.Context, subject string, r domain.Acco
 }
 
 // accountConflicts returns ECONFLICT when another account (or, with
-// includeSelf, any account of subject) holds email or username.
+// includeSelf, any account of subject) holds username, or has confirmed
+// email: an unconfirmed claim on an address blocks nobody.
 func (s *Store) accountConflicts(tx *gorm.DB, subject, email, usernameKey string, includeSelf bool) error {
 	var rows []accountRow
-	q := tx.Select("subject", "email", "username_key").Where("email = ? OR username_key = ? OR subject = ?", email, usernameKey, subject)
+	q := tx.Select("subject", "email", "email_confirmed_at", "username_key").
+		Where("(email = ? AND email_confirmed_at IS NOT NULL) OR username_key = ? OR subject = ?", email, usernameKey, subject)
 	if err := q.Find(&rows).Error; err != nil {
 		return translate(err)
 	}
@@ -291,7 +313,7 @@ func (s *Store) accountConflicts(tx *gorm.DB, subject, email, usernameKey string
 		case r.Subject == subject && includeSelf:
 			return domain.Errorf(domain.ECONFLICT, "you already have an HxBC account; sign in and update it instead")
 		case r.Subject == subject:
-		case r.Email == email:
+		case r.Email == email && r.EmailConfirmedAt != nil:
 			return &domain.Error{Code: domain.ECONFLICT, Message: "that email address is already used by another account",
 				Fields: map[string]string{"email": "is already used by another account; each person needs their own email address"}}
 		case usernameKey != "" && r.UsernameKey == usernameKey:
@@ -337,10 +359,16 @@ type AccountUpdate struct {
 	Mobile             *string
 }
 
-// UpdateAccount applies a self-service change with its audit record.
-// Errors: ENOTFOUND, ECONFLICT (email taken).
-func (s *Store) UpdateAccount(ctx context.Context, subject string, u AccountUpdate, audit domain.AuditEvent) (domain.Account, error) {
-	upd := map[string]any{"updated_at": time.Now().UTC()}
+// UpdateAccount applies a self-service change with its audit record, and
+// says what the change did to the account's email (domain.PlanEmailChange):
+// a new address replaces one never confirmed, or waits beside a confirmed
+// one as pending, each with a new link nonce (so the links of the address
+// it replaces stop working) whose first link the caller sends; giving the confirmed address again withdraws
+// a pending change. An email change is audited on its own, the addresses
+// masked. Errors: ENOTFOUND, ECONFLICT (another account confirmed the email).
+func (s *Store) UpdateAccount(ctx context.Context, subject string, u AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error) {
+	now := time.Now().UTC()
+	upd := map[string]any{"updated_at": now}
 	set := func(col string, v *string) {
 		if v != nil {
 			upd[col] = *v
@@ -348,30 +376,154 @@ func (s *Store) UpdateAccount(ctx context.Context, subject string, u AccountUpda
 	}
 	set("preferred_first", u.PreferredFirstName)
 	set("preferred_last", u.PreferredLastName)
-	set("email", u.Email)
 	set("phone", u.Phone)
 	set("mobile", u.Mobile)
+	change := domain.EmailUnchanged
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row accountRow
+		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
+			return err
+		}
 		if u.Email != nil {
-			if err := s.accountConflicts(tx, subject, *u.Email, "", false); err != nil {
-				return err
+			next := strings.ToLower(*u.Email)
+			change = domain.PlanEmailChange(row.Email, row.EmailConfirmedAt != nil, row.PendingEmail, next)
+			if change == domain.EmailReplaced || change == domain.EmailPending {
+				if err := s.accountConflicts(tx, subject, next, "", false); err != nil {
+					return err
+				}
+			}
+			emailAudit := audit
+			emailAudit.Key = ""
+			switch change {
+			case domain.EmailReplaced:
+				upd["email"], upd["email_nonce"], upd["email_links_sent"] = next, newNonce(), 1
+				emailAudit.Action, emailAudit.Detail = "email change requested",
+					domain.MaskEmail(row.Email)+" -> "+domain.MaskEmail(next)+" (neither confirmed: the new address replaces the old and must be confirmed)"
+			case domain.EmailPending:
+				upd["pending_email"], upd["email_nonce"], upd["email_links_sent"] = next, newNonce(), 1
+				emailAudit.Action, emailAudit.Detail = "email change requested",
+					domain.MaskEmail(row.Email)+" -> "+domain.MaskEmail(next)+" (the confirmed address stays in force until the new one is confirmed)"
+			case domain.EmailWithdrawn:
+				upd["pending_email"], upd["email_nonce"], upd["email_links_sent"] = "", "", 0
+				emailAudit.Action, emailAudit.Detail = "email change withdrawn",
+					domain.MaskEmail(row.PendingEmail)+" withdrawn; "+domain.MaskEmail(row.Email)+" stays in force"
+			}
+			if change != domain.EmailUnchanged {
+				if err := createAudit(tx, emailAudit); err != nil {
+					return err
+				}
 			}
 		}
-		res := tx.Model(&accountRow{}).Where("subject = ?", subject).Updates(upd)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		if err := tx.Model(&accountRow{}).Where("subject = ?", subject).Updates(upd).Error; err != nil {
+			return err
 		}
 		return createAudit(tx, audit)
 	})
 	if de := asDomain(err); de != nil {
-		return domain.Account{}, de
+		return domain.Account{}, change, de
 	} else if err != nil {
-		return domain.Account{}, translate(err)
+		return domain.Account{}, change, translate(err)
 	}
-	return s.GetAccount(ctx, subject)
+	a, err := s.GetAccount(ctx, subject)
+	return a, change, err
+}
+
+// NextEmailLink counts one more link sent for the address the account
+// waits to confirm, and returns the link's nonce and its number (1 for the
+// first). An account registered before addresses were confirmed gets its
+// nonce here. Errors: ENOTFOUND, ECONFLICT (nothing awaits confirmation),
+// EUNPROCESSABLE (domain.MaxEmailConfirmationLinks reached).
+func (s *Store) NextEmailLink(ctx context.Context, subject string) (nonce string, seq int, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row accountRow
+		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
+			return err
+		}
+		awaiting := row.PendingEmail != "" || row.EmailConfirmedAt == nil
+		if err := domain.CanResendEmailConfirmation(awaiting, row.EmailLinksSent); err != nil {
+			return err
+		}
+		nonce, seq = row.EmailNonce, row.EmailLinksSent+1
+		if nonce == "" {
+			nonce = newNonce()
+		}
+		res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ? AND email_links_sent = ?", subject, row.EmailNonce, row.EmailLinksSent).
+			Updates(map[string]any{"email_nonce": nonce, "email_links_sent": seq})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return domain.Errorf(domain.ECONFLICT, "your email address changed meanwhile; try again")
+		}
+		return res.Error
+	})
+	if de := asDomain(err); de != nil {
+		return "", 0, de
+	}
+	return nonce, seq, translate(err)
+}
+
+// ConfirmEmail uses the confirmation link with nonce on subject's account
+// (domain.CheckEmailLink): the awaited address becomes the confirmed one in
+// force, with an audit record; a replay of the link that confirmed it
+// changes nothing. Errors: ENOTFOUND, EUNPROCESSABLE (the link is for an
+// address no longer awaited), ECONFLICT (another account confirmed the
+// address first).
+func (s *Store) ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error) {
+	var outcome domain.EmailLinkOutcome
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row accountRow
+		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
+			return err
+		}
+		awaited := row.PendingEmail
+		if awaited == "" && row.EmailConfirmedAt == nil {
+			awaited = row.Email
+		}
+		f := domain.EmailLinkFacts{Used: row.EmailConfirmedNonce}
+		if awaited != "" {
+			f.Outstanding = row.EmailNonce
+			var n int64
+			if err := tx.Model(&accountRow{}).Where("email = ? AND email_confirmed_at IS NOT NULL AND subject <> ?", awaited, subject).
+				Count(&n).Error; err != nil {
+				return err
+			}
+			f.TakenByOther = n > 0
+		}
+		var err error
+		if outcome, err = domain.CheckEmailLink(f, nonce); err != nil || outcome != domain.EmailLinkConfirms {
+			return err
+		}
+		res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ?", subject, nonce).Updates(map[string]any{
+			"email": awaited, "email_confirmed_at": at.UTC(), "pending_email": "", "email_nonce": "", "email_confirmed_nonce": nonce,
+			"email_links_sent": 0, "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		audit.Action, audit.Detail = "email confirmed", domain.MaskEmail(awaited)+" confirmed through the link sent to it"
+		if awaited != row.Email {
+			audit.Detail += "; it replaces " + domain.MaskEmail(row.Email)
+		}
+		return createAudit(tx, audit)
+	})
+	if de := asDomain(err); de != nil {
+		return domain.Account{}, "", de
+	} else if err != nil {
+		err = translate(err)
+		if domain.ErrorCode(err) == domain.ECONFLICT { // lost a race to confirm the same address
+			_, cerr := domain.CheckEmailLink(domain.EmailLinkFacts{Outstanding: nonce, TakenByOther: true}, nonce)
+			return domain.Account{}, "", cerr
+		}
+		return domain.Account{}, "", err
+	}
+	a, err := s.GetAccount(ctx, subject)
+	return a, outcome, err
+}
+
+// newNonce names one email confirmation link: 128 random bits, hex.
+func newNonce() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("store: crypto/rand failed: " + err.Error()) // the platform's randomness is gone
+	}
+	return hex.EncodeToString(b)
 }
 
 // SetPassword stores a new password hash. Errors: ENOTFOUND.

@@ -37,6 +37,10 @@ func TestAccounts(t *testing.T) {
 		if a.LegalFirstName != "Legal" || a.Username != "Alice" {
 			t.Errorf("got %+v; want legal names from the first sign-in", a)
 		}
+		// Addresses are unique once confirmed: confirm Alice's.
+		if _, _, err := s.ConfirmEmail(ctx, "sub-a", a.EmailLink, time.Now(), domain.AuditEvent{Subject: "person:sub-a"}); err != nil {
+			t.Fatalf("ConfirmEmail: %v", err)
+		}
 		cases := []struct {
 			name, subject, email, username, field string
 		}{
@@ -64,9 +68,9 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("refused registrations left audit records: %+v", ev)
 		}
 		email := "new@example.ca"
-		got, err := s.UpdateAccount(ctx, "sub-a", store.AccountUpdate{Email: &email}, domain.AuditEvent{Subject: "person:sub-a", Action: "contact details updated"})
-		if err != nil || got.Email != email {
-			t.Errorf("UpdateAccount = %+v, %v; want the new email", got, err)
+		got, change, err := s.UpdateAccount(ctx, "sub-a", store.AccountUpdate{Email: &email}, domain.AuditEvent{Subject: "person:sub-a", Action: "contact details updated"})
+		if err != nil || got.Email != "a@example.ca" || got.PendingEmail != email || change != domain.EmailPending {
+			t.Errorf("UpdateAccount = %+v, %v, %v; want the new email pending beside the confirmed one", got, change, err)
 		}
 		if err := s.DeleteAccount(ctx, "sub-a"); err != nil {
 			t.Fatal(err)

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"careconnect/domain"
@@ -65,12 +67,17 @@ func (s *Store) RecordLearningHubEvent(ctx context.Context, e LearningHubEvent) 
 	return res.RowsAffected == 0, nil
 }
 
-// PendingLearningHubEvents returns the undelivered events of email, oldest first.
-func (s *Store) PendingLearningHubEvents(ctx context.Context, email string) ([]LearningHubEvent, error) {
+// PendingLearningHubEvents returns the undelivered events of a learner,
+// oldest first: those for email, and those with learningHubID (when set).
+func (s *Store) PendingLearningHubEvents(ctx context.Context, email, learningHubID string) ([]LearningHubEvent, error) {
 	var rows []learningHubEventRow
-	err := s.db.WithContext(ctx).Where("email = ? AND delivered_at IS NULL", strings.ToLower(email)).
-		Order("occurred_at, event_id").Find(&rows).Error
-	if err != nil {
+	q := s.db.WithContext(ctx).Where("delivered_at IS NULL")
+	if learningHubID != "" {
+		q = q.Where("email = ? OR learninghub_id = ?", strings.ToLower(email), learningHubID)
+	} else {
+		q = q.Where("email = ?", strings.ToLower(email))
+	}
+	if err := q.Order("occurred_at, event_id").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]LearningHubEvent, len(rows))
@@ -98,34 +105,54 @@ func (s *Store) CountLearningHubEvents(ctx context.Context) (int64, error) {
 
 // MarkLearningHubDelivered records that an event reached subject's
 // workflow (subject is empty for an event that concerns no workflow). A
-// delivered event stays delivered: marking it again changes nothing.
-// Errors: ENOTFOUND.
+// delivered event stays delivered: marking it again changes nothing. The
+// first event delivered to an account binds its learningHubId to the
+// account, unless the account has one or another account holds that ID
+// (LearnerSubject routes later events by it). Errors: ENOTFOUND.
 func (s *Store) MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error {
-	db := s.db.WithContext(ctx)
-	res := db.Model(&learningHubEventRow{}).Where("event_id = ? AND delivered_at IS NULL", eventID).
-		Updates(map[string]any{"delivered_at": time.Now().UTC(), "subject": subject})
-	if res.Error != nil {
-		return translate(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		var n int64
-		if err := db.Model(&learningHubEventRow{}).Where("event_id = ?", eventID).Count(&n).Error; err != nil {
-			return translate(err)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row learningHubEventRow
+		if err := tx.First(&row, "event_id = ?", eventID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return domain.Errorf(domain.ENOTFOUND, "no LearningHub event %s", eventID)
+			}
+			return err
 		}
-		if n == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "no LearningHub event %s", eventID)
+		res := tx.Model(&learningHubEventRow{}).Where("event_id = ? AND delivered_at IS NULL", eventID).
+			Updates(map[string]any{"delivered_at": time.Now().UTC(), "subject": subject})
+		if res.Error != nil || res.RowsAffected == 0 || subject == "" || row.LearningHubID == "" {
+			return res.Error
 		}
+		return tx.Exec(`UPDATE accounts SET learninghub_id = ? WHERE subject = ? AND learninghub_id = ''
+			AND NOT EXISTS (SELECT 1 FROM accounts other WHERE other.learninghub_id = ?)`, row.LearningHubID, subject, row.LearningHubID).Error
+	})
+	if de := asDomain(err); de != nil {
+		return de
 	}
-	return nil
+	return translate(err)
 }
 
-// SubjectByEmail returns the subject of the account registered with email
-// (compared lower-case). Errors: ENOTFOUND.
-func (s *Store) SubjectByEmail(ctx context.Context, email string) (string, error) {
-	var row accountRow
-	err := s.db.WithContext(ctx).Select("subject").First(&row, "email = ?", strings.ToLower(email)).Error
+// LearnerSubject returns the account a LearningHub event for a learner
+// goes to: the account bound to learningHubID when there is one, else the
+// account whose confirmed address is email (compared lower-case). An
+// unconfirmed address binds nothing. Errors: ENOTFOUND.
+func (s *Store) LearnerSubject(ctx context.Context, email, learningHubID string) (string, error) {
+	db := s.db.WithContext(ctx)
+	var rows []accountRow
+	if learningHubID != "" {
+		if err := db.Select("subject").Where("learninghub_id = ?", learningHubID).Limit(1).Find(&rows).Error; err != nil {
+			return "", translate(err)
+		}
+		if len(rows) == 1 {
+			return rows[0].Subject, nil
+		}
+	}
+	err := db.Select("subject").Where("email = ? AND email_confirmed_at IS NOT NULL", strings.ToLower(email)).Limit(1).Find(&rows).Error
 	if err != nil {
 		return "", translate(err)
 	}
-	return row.Subject, nil
+	if len(rows) == 0 {
+		return "", domain.Errorf(domain.ENOTFOUND, "no account has confirmed that address or holds that LearningHub ID")
+	}
+	return rows[0].Subject, nil
 }

@@ -42,7 +42,7 @@ func TestLearningHubEvents(t *testing.T) {
 			t.Fatalf("evt-1 = %+v, %v; want the first recording, undelivered", got, err)
 		}
 
-		pending, err := s.PendingLearningHubEvents(ctx, "PAT@example.ca")
+		pending, err := s.PendingLearningHubEvents(ctx, "PAT@example.ca", "")
 		if err != nil || len(pending) != 2 || pending[0].EventID != "evt-1" || pending[1].EventID != "evt-2" {
 			t.Fatalf("pending = %+v, %v; want evt-1 then evt-2", pending, err)
 		}
@@ -56,7 +56,7 @@ func TestLearningHubEvents(t *testing.T) {
 		if got, _ := s.GetLearningHubEvent(ctx, "evt-1"); got.DeliveredAt == nil || got.Subject != "sub-pat" {
 			t.Errorf("evt-1 after delivery = %+v; want delivered to sub-pat", got)
 		}
-		if pending, err := s.PendingLearningHubEvents(ctx, "pat@example.ca"); err != nil || len(pending) != 1 || pending[0].EventID != "evt-2" {
+		if pending, err := s.PendingLearningHubEvents(ctx, "pat@example.ca", ""); err != nil || len(pending) != 1 || pending[0].EventID != "evt-2" {
 			t.Errorf("pending after delivery = %+v, %v; want evt-2 alone", pending, err)
 		}
 		if err := s.MarkLearningHubDelivered(ctx, "no-such", "x"); domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -68,22 +68,31 @@ func TestLearningHubEvents(t *testing.T) {
 	})
 }
 
-func TestSubjectByEmail(t *testing.T) {
+// TestLearnerSubjectByEmail: an event goes to the account that has
+// confirmed its address (compared lower-case), never to one that only
+// claims it.
+func TestLearnerSubjectByEmail(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		if err := s.EnsurePerson(ctx, "sub-a", "Legal", "Name"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SubjectByEmail(ctx, "a@example.ca"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := s.LearnerSubject(ctx, "a@example.ca", ""); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("before the account: got %v; want ENOTFOUND", err)
 		}
-		if _, err := s.CreateAccount(ctx, "sub-a", reg("a@example.ca", "Alice"), "hash", time.Now(), domain.AuditEvent{Subject: "person:sub-a", Action: "account registered"}); err != nil {
+		a, err := s.CreateAccount(ctx, "sub-a", reg("a@example.ca", "Alice"), "hash", time.Now(), domain.AuditEvent{Subject: "person:sub-a", Action: "account registered"})
+		if err != nil {
 			t.Fatal(err)
 		}
-		// Emails are compared lower-case.
+		if _, err := s.LearnerSubject(ctx, "a@example.ca", ""); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("before the address is confirmed: got %v; want ENOTFOUND", err)
+		}
+		if _, _, err := s.ConfirmEmail(ctx, "sub-a", a.EmailLink, time.Now(), domain.AuditEvent{Subject: "person:sub-a"}); err != nil {
+			t.Fatal(err)
+		}
 		for _, email := range []string{"a@example.ca", "A@Example.CA"} {
-			if sub, err := s.SubjectByEmail(ctx, email); err != nil || sub != "sub-a" {
-				t.Errorf("SubjectByEmail(%q) = %q, %v; want sub-a", email, sub, err)
+			if sub, err := s.LearnerSubject(ctx, email, ""); err != nil || sub != "sub-a" {
+				t.Errorf("LearnerSubject(%q) = %q, %v; want sub-a", email, sub, err)
 			}
 		}
 	})

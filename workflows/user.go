@@ -61,6 +61,10 @@ type AccountRegistered struct {
 	Profession string
 	At         time.Time
 	RequestID  string
+	// EmailConfirmation, when set, sends the first link to confirm the
+	// account's address (registrations before addresses were confirmed
+	// carry none).
+	EmailConfirmation *EmailConfirmationRequest
 }
 
 // PasswordChanged is the argument of UpdatePasswordChanged.
@@ -236,6 +240,9 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	if err := u.registerApplicationHandlers(ctx); err != nil {
 		return err
 	}
+	if err := u.registerEmailHandlers(ctx); err != nil {
+		return err
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.UserStatus, error) { return u.st, nil }); err != nil {
 		return err
 	}
@@ -257,6 +264,9 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			u.setPassword(a.At)
 			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
 			u.enter(ctx, domain.UserAccountRegistered)
+			if a.EmailConfirmation != nil {
+				u.requestEmailConfirmation(workflow.WithActivityOptions(ctx, activityOptions()), *a.EmailConfirmation)
+			}
 			u.projectInHandler(ctx)
 			return u.st, nil
 		},
@@ -355,7 +365,7 @@ func (u *userRun) needAccount() error {
 func (u *userRun) enter(ctx workflow.Context, s domain.UserState) {
 	u.st.State = s
 	u.st.WaitingSince = workflow.Now(ctx)
-	u.st.WaitingOn, u.st.NextAction = domain.UserNextAction(s)
+	u.st.WaitingOn, u.st.NextAction = domain.UserNextAction(s, u.st.EmailConfirmation)
 	u.st.Seq++
 }
 

@@ -52,6 +52,8 @@ type (
 	AcceptInvitation struct {
 		InvitationID string
 		Member       domain.Member
+		// AccountEmail is the account's confirmed address ("" when it has
+		// none: an invitation binds only to a confirmed address).
 		AccountEmail string
 		RequestID    string
 	}

@@ -82,7 +82,13 @@ async function statusView(main, ctx) {
   const applications = apps.applications || [];
 
   const todo = [];
-  if (st.waitingOn && st.nextAction) {
+  // An address waiting for its link comes first, with a way to send it again.
+  const awaiting = awaitingEmail(who.account);
+  const emailAction = st.emailConfirmation && st.emailConfirmation.awaiting && st.state === 'account_registered';
+  if (awaiting) {
+    todo.push(emailTodo(awaiting, who.account, emailAction ? st : null));
+  }
+  if (st.waitingOn && st.nextAction && !(awaiting && emailAction)) {
     todo.push(todoItem('Your account', st.nextAction, st.waitingOn, st.waitingSince, st.nextMilestone));
   }
   adminStatus.filter(Boolean).forEach((ws) => {
@@ -111,6 +117,7 @@ async function statusView(main, ctx) {
     h('dl', { class: 'facts' },
       h('dt', {}, 'Name'), h('dd', {}, `${st.legalFirstName || who.principal.givenName} ${st.legalLastName || who.principal.familyName}`),
       h('dt', {}, 'Username'), h('dd', {}, who.account.username),
+      h('dt', {}, 'Email'), h('dd', { id: 'email-state' }, emailFacts(who.account)),
       h('dt', {}, 'Profession'), h('dd', {}, L.professionLabel(reference, who.account.profession)),
       h('dt', {}, 'Enrolment'), h('dd', {}, L.userState(st.state)),
       st.passwordExpiresAt ? [h('dt', {}, 'Password expires'), h('dd', {}, time(st.passwordExpiresAt, false))] : null,
@@ -137,6 +144,44 @@ async function statusView(main, ctx) {
             ? h('a', { class: 'button small secondary', href: `#/apply?worksite=${w.worksiteId}` }, 'Apply for access') : null) },
       ], worksites, { empty: 'You do not belong to a worksite yet.', hideCaption: true })),
     doneList(st.timeline));
+}
+
+/** awaitingEmail is the address the account waits to confirm, or ''. */
+function awaitingEmail(a) {
+  if (a.pendingEmail) return a.pendingEmail;
+  return a.emailConfirmed ? '' : a.email;
+}
+
+/** emailFacts says which address is in force and whether it is confirmed. */
+function emailFacts(a) {
+  return [a.email, ' ', a.emailConfirmed ? badge('Confirmed', 'ok') : badge('Not confirmed yet', 'warn'),
+    a.pendingEmail ? h('span', { class: 'muted small' }, ` (new address ${a.pendingEmail} waiting for confirmation)`) : null];
+}
+
+// emailTodo is the "confirm your email" item of the status page: what to
+// do, and a button that sends the link again. st is the status when it
+// shows the same wait (its since), else null (an account registered before
+// addresses were confirmed, whose enrolment was never told).
+function emailTodo(address, account, st) {
+  const change = account.emailConfirmed;
+  const resend = h('button', { type: 'button', class: 'small secondary', id: 'resend-email', onclick: async (e) => {
+    e.target.disabled = true;
+    try {
+      const r = await post('/api/v1/me/email-confirmation');
+      announce(`We sent a new link to ${r.sentTo}. Open it, signed in, to confirm the address.`);
+    } catch (err) {
+      announce(err.message, 'bad');
+    }
+    e.target.disabled = false;
+  } }, 'Send the link again');
+  return h('li', { class: 'todo', id: 'todo-email' },
+    h('span', { class: 'what' }, change ? 'Confirm your new email address' : 'Confirm your email address'),
+    h('span', { class: 'who' }, `We emailed a link to ${address}. Open it while signed in and confirm. `,
+      change ? `Until then we keep using ${account.email}.`
+        : 'Until then your Privacy & Security course, HPCAA and invitations do not reach your account.'),
+    h('span', { class: 'who' }, `Who must act: ${L.party('applicant', 'applicant')}`,
+      st && st.waitingSince && !st.waitingSince.startsWith('0001-') ? [' · waiting since ', time(st.waitingSince, false)] : null),
+    h('div', { class: 'actions' }, resend));
 }
 
 function todoItem(what, detail, waitingOn, since, milestone) {
@@ -292,7 +337,10 @@ function editAccount(main, ctx, who, reference) {
     }
     const out = await submitting(form, () => patch('/api/v1/me/account', body));
     if (out) {
-      announce('Your account is updated.');
+      const pending = awaitingEmail(out.account);
+      announce(body.email !== undefined && pending
+        ? `Your account is updated. We sent a link to ${pending}: open it to confirm the address.`
+        : 'Your account is updated.');
       ctx.reload();
     }
   });
@@ -303,6 +351,8 @@ function editAccount(main, ctx, who, reference) {
       h('dt', {}, 'Profession'), h('dd', {}, L.professionLabel(reference, a.profession), ' ', h('span', { class: 'muted small' }, '(only the enrolment team can change it)')),
       Object.entries(a.professionIds || {}).map(([k, v]) => [h('dt', {}, (((professionOf(reference, a.profession) || {}).ids || []).find((f) => f.key === k) || { label: k }).label), h('dd', {}, v)]),
       h('dt', {}, 'Registered'), h('dd', {}, time(a.createdAt, false))),
+    a.pendingEmail ? h('p', { class: 'box warn', id: 'pending-email' }, `Your new email address ${a.pendingEmail} is waiting for confirmation: `
+      + `open the link we sent to it. Until then we keep using ${a.email}. To keep ${a.email}, enter it again below.`) : null,
     h('h2', {}, 'Preferred names and contact details'), form);
 }
 

@@ -1,0 +1,136 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"careconnect/activities"
+	"careconnect/domain"
+	"careconnect/mail"
+)
+
+// Email confirmation updates of the user workflow (DOMAIN "Account
+// fields": an address is confirmed by a signed link sent to it before
+// anything is bound to it). The API owns the address and its link in the
+// store; the workflow sends the links, once per link, and shows the
+// applicant that they must act until the address is confirmed.
+const (
+	// UpdateEmailConfirmationRequested sends a link to confirm the address
+	// the account waits to confirm (a new address, or a resend).
+	UpdateEmailConfirmationRequested = "email-confirmation-requested"
+	// UpdateEmailConfirmationSettled records that the awaited address was
+	// confirmed, or that a change of address was withdrawn.
+	UpdateEmailConfirmationSettled = "email-confirmation-settled"
+)
+
+// EmailConfirmationRequest is the argument of
+// UpdateEmailConfirmationRequested; AccountRegistered carries one for the
+// address given at registration.
+type EmailConfirmationRequest struct {
+	// Link is the nonce of the one link that may confirm the address; Seq
+	// numbers the links sent for it (1 the first). Together they key the
+	// email, so each is sent once.
+	Link string
+	Seq  int
+	// Change is set when the address replaces a confirmed one, which
+	// stays in force until then.
+	Change    bool
+	RequestID string
+}
+
+// EmailConfirmationSettled is the argument of UpdateEmailConfirmationSettled.
+type EmailConfirmationSettled struct {
+	// Confirmed: the awaited address was confirmed; otherwise the change
+	// of address was withdrawn and the confirmed address stays.
+	Confirmed bool
+	At        time.Time
+	RequestID string
+}
+
+func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationRequested,
+		func(ctx workflow.Context, r EmailConfirmationRequest) (domain.UserStatus, error) {
+			ctx = workflow.WithActivityOptions(ctx, activityOptions())
+			u.requestEmailConfirmation(ctx, r)
+			u.project(ctx)
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r EmailConfirmationRequest) error {
+			if r.Link == "" || r.Seq < 1 {
+				return appErr(domain.Errorf(domain.EINVALID, "an email confirmation needs its link"))
+			}
+			return appErr(u.needAccount())
+		}}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationSettled,
+		func(ctx workflow.Context, s EmailConfirmationSettled) (domain.UserStatus, error) {
+			ctx = workflow.WithActivityOptions(ctx, activityOptions())
+			u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
+				e.Awaiting, e.Since, e.LinksSent = false, nil, 0
+				e.Confirmed = e.Confirmed || s.Confirmed
+			})
+			if s.Confirmed {
+				u.event(ctx, "email_confirmed", "email address confirmed through the link sent to it")
+			} else {
+				u.event(ctx, "email_change_withdrawn", "the change of email address was withdrawn; the confirmed address stays")
+			}
+			u.nextAction(ctx)
+			u.project(ctx)
+			return u.st, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s EmailConfirmationSettled) error {
+			if err := u.needAccount(); err != nil {
+				return appErr(err)
+			}
+			if e := u.st.EmailConfirmation; e != nil && !e.Awaiting {
+				return appErr(domain.Errorf(domain.ECONFLICT, "no email address awaits confirmation"))
+			}
+			return nil
+		}})
+}
+
+// setEmailConfirmation changes a copy of the status's email confirmation
+// and puts it in place, so that no status handed out before (an update's
+// result, a queued projection) shares what changes.
+func (u *userRun) setEmailConfirmation(change func(*domain.EmailConfirmation)) {
+	var e domain.EmailConfirmation
+	if u.st.EmailConfirmation != nil {
+		e = *u.st.EmailConfirmation
+	}
+	change(&e)
+	u.st.EmailConfirmation = &e
+}
+
+// requestEmailConfirmation records that the address awaits confirmation
+// and sends link r.Seq to it, once per link; the applicant must act next.
+func (u *userRun) requestEmailConfirmation(ctx workflow.Context, r EmailConfirmationRequest) {
+	now := workflow.Now(ctx)
+	u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
+		if !e.Awaiting || r.Seq == 1 {
+			e.Since = &now // a new address
+		}
+		e.Awaiting, e.Confirmed, e.LinksSent = true, r.Change, r.Seq
+	})
+	which := "the account's address"
+	change := ""
+	if r.Change {
+		which, change = "the new address", "changed"
+	}
+	u.event(ctx, "email_confirmation_sent", fmt.Sprintf("link %d sent to confirm %s", r.Seq, which))
+	u.sendUserEmail(ctx, activities.UserEmailInput{Key: fmt.Sprintf("user/%s/%s/%s/%d", u.in.Subject, mail.KindEmailConfirmation, r.Link, r.Seq),
+		Kind: mail.KindEmailConfirmation, Subject: u.in.Subject, Seq: r.Seq, EmailLink: r.Link, Change: change})
+	u.nextAction(ctx)
+}
+
+// nextAction sets who must act next from the state and the email
+// confirmation; a changed action starts a new wait.
+func (u *userRun) nextAction(ctx workflow.Context) {
+	party, action := domain.UserNextAction(u.st.State, u.st.EmailConfirmation)
+	if party != u.st.WaitingOn || action != u.st.NextAction {
+		u.st.WaitingOn, u.st.NextAction, u.st.WaitingSince = party, action, workflow.Now(ctx)
+	}
+	u.st.Seq++
+}
