@@ -312,6 +312,9 @@ func TestMembershipBadInput(t *testing.T) {
 		{"deactivate: an unknown field", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Send(http.MethodPost, member(moaSub, "deactivate"), body("why", "leaving"))
 		}, 400, domain.EINVALID, []string{"why"}},
+		{"deactivate: the reason twice", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, member(moaSub, "deactivate"), "application/json", []byte(`{"reason":"a","reason":"b"}`))
+		}, 400, domain.EINVALID, []string{"reason"}},
 		{"deactivate: not JSON", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Do(http.MethodPost, member(moaSub, "deactivate"), "text/plain", []byte("leaving"))
 		}, 400, domain.EINVALID, nil},
