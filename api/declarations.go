@@ -136,9 +136,13 @@ func (s *Server) parseDeclaration(c *gin.Context) (domain.Declaration, error) {
 	fe := domain.FieldErrors{}
 	if d.SignerName == "" || len(d.SignerName) > 120 {
 		fe.Add("signerName", "is required (at most 120 characters): the name of the person with signing authority")
+	} else if err := domain.ValidName(d.SignerName); err != nil {
+		fe.Add("signerName", err.Error())
 	}
 	if d.SignerTitle == "" || len(d.SignerTitle) > 120 {
 		fe.Add("signerTitle", "is required (at most 120 characters), e.g. Clinical Lead or Office Manager")
+	} else if err := domain.ValidName(d.SignerTitle); err != nil {
+		fe.Add("signerTitle", err.Error())
 	}
 	if d.SignerEmail != "" && !domain.ValidEmail(d.SignerEmail) {
 		fe.Add("signerEmail", "must be an email address")

@@ -438,6 +438,9 @@ func TestDeclarationBadInput(t *testing.T) {
 		{"no signer name", func(d *apptest.Declaration) { d.SignerName = "" }, []string{"signerName"}},
 		{"blank signer name", func(d *apptest.Declaration) { d.SignerName = "   " }, []string{"signerName"}},
 		{"no signer title", func(d *apptest.Declaration) { d.SignerTitle = "" }, []string{"signerTitle"}},
+		{"signer name and title with line breaks", func(d *apptest.Declaration) {
+			d.SignerName, d.SignerTitle = "Pat\r\nDoe", "Office\nManager\x1b[2J"
+		}, []string{"signerName", "signerTitle"}},
 		{"everything missing", func(d *apptest.Declaration) {
 			*d = apptest.Declaration{}
 		}, []string{"signerName", "signerTitle", "attestations", "screenshot"}},

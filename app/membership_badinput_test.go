@@ -420,6 +420,9 @@ func TestMembershipBadInput(t *testing.T) {
 		{"edit: an empty name, a bad phone, extension, email and EMR", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Send(http.MethodPatch, ws, body("name", " ", "phone", "123", "extension", "12a", "email", "front", "emr", "Nope"))
 		}, 400, domain.EINVALID, []string{"name", "phone", "extension", "email", "emr"}},
+		{"edit: a name with a line break or a control character", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Send(http.MethodPatch, ws, body("name", "Proctor\r\nBcc: x@example.ca"))
+		}, 400, domain.EINVALID, []string{"name"}},
 		{"edit: the address, which is the team's to change", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Send(http.MethodPatch, ws, map[string]any{"address": otherAddress})
 		}, 400, domain.EINVALID, []string{"address"}},
