@@ -42,7 +42,7 @@ const declarationPageHTML = `<!doctype html>
    {{range .Attestations}}<label><input type="checkbox" name="attestations" value="{{.ID}}" required> {{.Text}}</label>{{end}}
   </fieldset>
   <p class="err" id="attestations-err" aria-live="polite"></p>
-  <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB)</label>
+  <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB and 16 megapixels)</label>
   <input type="file" id="screenshot" name="screenshot" accept="image/png,image/jpeg" required aria-describedby="screenshot-err">
   <p class="err" id="screenshot-err" aria-live="polite"></p>
   <button type="submit">Sign the declaration</button>

@@ -86,6 +86,7 @@ func authenticated(method, path string) bool {
 var rateLimited = map[string]bool{
 	"GET /auth/login": true, "GET /auth/callback": true,
 	"POST /api/v1/me/account": true, "POST /api/v1/me/password": true,
+	"POST /api/v1/declarations/{token}": true,
 }
 
 // TestOpenAPIRoutes: every route the server serves is documented, and every

@@ -117,10 +117,14 @@ type Server struct {
 	professions domain.Professions
 	auth        Authenticator
 	limiter     *limiter
-	engine      *gin.Engine
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
+	// decodes holds a token for each screenshot being decoded (at most
+	// screenshotDecodeSlots); decodeWait is how long a request waits for one.
+	decodes    chan struct{}
+	decodeWait time.Duration
+	engine     *gin.Engine
+	registry   *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
@@ -129,7 +133,8 @@ func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
-		limiter: newLimiter(d.Config.Auth.RateLimitPerMinute)}
+		limiter: newLimiter(d.Config.Auth.RateLimitPerMinute),
+		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -171,7 +176,7 @@ func New(d Deps) *Server {
 	// Declarations are reached through a signed link by a signing
 	// authority who may have no account: the token is the credential.
 	e.GET("/api/v1/declarations/:token", s.getDeclarationForm)
-	e.POST("/api/v1/declarations/:token", s.signDeclaration)
+	e.POST("/api/v1/declarations/:token", s.rateLimited, s.signDeclaration)
 	e.GET("/api/v1/reference", s.reference)
 	// Join request links name the answering administrator: the token is the credential.
 	e.GET("/api/v1/join-links/:token", s.joinLink)

@@ -524,6 +524,11 @@ func TestDeclarationBadInput(t *testing.T) {
 		t.Fatalf("sign with the real link after the refusals: got %d %s; want 200", res.Status, res.Body)
 	}
 	waitStateChecked(t, c, id, domain.WorksiteAwaitingReview)
+
+	// Once signed, the link is refused before its form is read: even an
+	// oversized screenshot gets the conflict, not a complaint about its size.
+	d.File = oversized
+	mustErrorBody(t, c.Expect(apptest.RequestUnchecked).PostDeclaration(token, d), http.StatusConflict, domain.ECONFLICT)
 }
 
 // TestDeclarationDamagedScreenshot: a PNG whose header is intact but whose

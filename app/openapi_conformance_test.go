@@ -473,6 +473,9 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		{"reset a password", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"})
 		}},
+		{"sign a declaration", func(c *apptest.Checked) apptest.Response {
+			return c.Expect(apptest.RequestUnchecked).Do(http.MethodPost, "/api/v1/declarations/garbage", "multipart/form-data; boundary=x", nil)
+		}},
 	}
 	for _, call := range calls {
 		t.Run(call.name, func(t *testing.T) {

@@ -153,7 +153,7 @@ type Auth struct {
 	// CookieSecure marks the session cookie Secure; only plain-http dev may turn it off.
 	CookieSecure bool   `mapstructure:"cookie_secure"`
 	DevIDP       DevIDP `mapstructure:"dev_idp"`
-	// RateLimitPerMinute bounds sign-in, registration and password resets per client address.
+	// RateLimitPerMinute bounds sign-in, registration, password resets and declaration signing per client address.
 	RateLimitPerMinute int `mapstructure:"rate_limit_per_minute"`
 	// BcryptCost is the password hash cost.
 	BcryptCost int `mapstructure:"bcrypt_cost"`
