@@ -2,14 +2,12 @@ package api
 
 import (
 	"context"
-	"net"
+	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"careconnect/authz"
 	"careconnect/domain"
@@ -18,14 +16,26 @@ import (
 // Authenticator signs people in and says who is calling. *identity.Authenticator implements it.
 type Authenticator interface {
 	VerifyBearer(ctx context.Context, raw string) (domain.Principal, error)
-	LoginURL(ctx context.Context, kind domain.SignInKind, returnTo string) (string, error)
-	Callback(ctx context.Context, state, code string) (domain.Principal, string, string, error)
+	// LoginURL returns the issuer's URL and the pre-login cookie's value.
+	LoginURL(ctx context.Context, kind domain.SignInKind, returnTo, browserKey string) (string, string, error)
+	// Callback needs the pre-login cookie of the browser that started the sign-in.
+	Callback(ctx context.Context, state, code, browserKey string) (domain.Principal, string, string, error)
 	Session(ctx context.Context, cookie string) (domain.Principal, error)
 	Logout(ctx context.Context, cookie string) error
 }
 
 // SessionCookie carries the server-side session ID.
 const SessionCookie = "cc_session"
+
+// PreLoginCookie binds a pending sign-in to the browser that started it
+// (login CSRF): /auth/login sets it, /auth/callback requires it. It is
+// HttpOnly, SameSite=Lax (sent on the issuer's redirect back, a top-level
+// GET) and scoped to /auth/.
+const PreLoginCookie = "cc_login"
+
+// preLoginMaxAge is the pre-login cookie's lifetime: that of the pending
+// sign-in it binds (identity.LoginStateTTL).
+const preLoginMaxAge = 10 * time.Minute
 
 // CSRFHeader must echo the session's CSRF token on every state change a
 // cookie authenticates.
@@ -99,56 +109,6 @@ func (s *Server) authorize(c *gin.Context, a authz.Action, r authz.Resource) boo
 	return true
 }
 
-// limiter is a per-client-address token bucket for sign-in, registration
-// and password resets; guarded by mu.
-type limiter struct {
-	mu      sync.Mutex
-	perMin  int
-	clients map[string]*clientLimit
-}
-
-type clientLimit struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiter(perMinute int) *limiter {
-	return &limiter{perMin: perMinute, clients: map[string]*clientLimit{}}
-}
-
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.clients) > 10000 { // forget idle clients so the map stays bounded
-		for k, cl := range l.clients {
-			if now.Sub(cl.seen) > 10*time.Minute {
-				delete(l.clients, k)
-			}
-		}
-	}
-	cl, ok := l.clients[key]
-	if !ok {
-		cl = &clientLimit{lim: rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.perMin)}
-		l.clients[key] = cl
-	}
-	cl.seen = now
-	return cl.lim.AllowN(now, 1)
-}
-
-// rateLimited bounds how often one client address may call the route.
-func (s *Server) rateLimited(c *gin.Context) {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		host = c.Request.RemoteAddr
-	}
-	if !s.limiter.allow(c.FullPath()+"|"+host, s.now()) {
-		c.Header("Retry-After", "60")
-		writeError(c, s.log, domain.Errorf(domain.ERATELIMITED, "too many attempts; wait a minute and try again"))
-		return
-	}
-	c.Next()
-}
-
 // login starts a browser sign-in: ?as=team for the enrolment team, and
 // ?returnTo=/path to come back to.
 func (s *Server) login(c *gin.Context) {
@@ -156,11 +116,13 @@ func (s *Server) login(c *gin.Context) {
 	if c.Query("as") == "team" {
 		kind = domain.SignInTeam
 	}
-	u, err := s.auth.LoginURL(c.Request.Context(), kind, c.Query("returnTo"))
+	held, _ := c.Cookie(PreLoginCookie)
+	u, key, err := s.auth.LoginURL(c.Request.Context(), kind, c.Query("returnTo"), held)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
+	s.setPreLoginCookie(c, key, int(preLoginMaxAge.Seconds()))
 	c.Redirect(http.StatusFound, u)
 }
 
@@ -171,7 +133,8 @@ func (s *Server) callback(c *gin.Context) {
 		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign-in was not completed (%s); try again", safeWord(e)))
 		return
 	}
-	p, cookie, returnTo, err := s.auth.Callback(c.Request.Context(), c.Query("state"), c.Query("code"))
+	key, _ := c.Cookie(PreLoginCookie)
+	p, cookie, returnTo, err := s.auth.Callback(c.Request.Context(), c.Query("state"), c.Query("code"), key)
 	if err != nil {
 		s.log.Info("sign-in refused", "request_id", requestID(c), "reason", err)
 		writeError(c, s.log, err)
@@ -185,6 +148,7 @@ func (s *Server) callback(c *gin.Context) {
 		}
 	}
 	s.setSessionCookie(c, cookie, int(s.cfg.Auth.SessionTTL.Seconds()))
+	s.setPreLoginCookie(c, "", -1) // spent
 	c.Redirect(http.StatusFound, returnTo)
 }
 
@@ -204,6 +168,11 @@ func (s *Server) setSessionCookie(c *gin.Context, value string, maxAge int) {
 		Secure: s.cfg.Auth.CookieSecure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
+func (s *Server) setPreLoginCookie(c *gin.Context, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: PreLoginCookie, Value: value, Path: "/auth/", MaxAge: maxAge,
+		Secure: s.cfg.Auth.CookieSecure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
 // safeWord keeps an OAuth error code printable and short before echoing it.
 func safeWord(s string) string {
 	if len(s) > 40 {
@@ -215,4 +184,35 @@ func safeWord(s string) string {
 		}
 		return -1
 	}, s)
+}
+
+// revokeSessions is the team's "sign this person out everywhere": every
+// browser session of the subject ends at once, recorded with who, why and
+// how many. Bearer ID tokens carry no session; they lapse at their expiry.
+func (s *Server) revokeSessions(c *gin.Context) {
+	if !s.authorize(c, authz.TeamRevokeSessions, authz.Resource{}) {
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if err := requiredReason(req.Reason); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	subject := c.Param("subject")
+	n, err := s.store.RevokeSessions(c.Request.Context(), subject, func(ended int64) domain.AuditEvent {
+		return s.audit(c, "person:"+subject, "sessions revoked", fmt.Sprintf("%d sessions ended: %s", ended, req.Reason))
+	})
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	s.log.Info("sessions revoked", "request_id", requestID(c), "subject", subject, "by", principal(c).Subject, "ended", n)
+	c.JSON(http.StatusOK, gin.H{"revoked": n})
 }

@@ -1,72 +1,90 @@
 package api
 
-// declarationPageHTML is the worksite Privacy & Security Declaration form.
-const declarationPageHTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Worksite Privacy &amp; Security Declaration · CareConnect</title>
-<style>
- body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
- h1{font-size:1.6rem} label{display:block;font-weight:600;margin-top:1rem}
- input[type=text],input[type=email]{width:100%;padding:.5rem;border:1px solid #555;border-radius:4px;font-size:1rem}
- fieldset{border:1px solid #999;border-radius:4px;margin-top:1rem} .att label{font-weight:400;display:flex;gap:.5rem}
- .err{color:#a00000;font-weight:600;margin:.25rem 0 0} button{margin-top:1.5rem;padding:.6rem 1.4rem;font-size:1rem;background:#003366;color:#fff;border:0;border-radius:4px}
- :focus-visible{outline:3px solid #fcba19;outline-offset:2px} .box{padding:1rem;border-radius:4px;background:#f2f2f2}
- .ok{background:#e6f4ea;border:1px solid #2e7d32}
-</style>
-</head>
-<body>
-<main>
-<h1>Worksite Privacy &amp; Security Declaration</h1>
-{{if .Error}}
- <p class="box err" role="alert">{{.Error}}</p>
-{{else if .Done}}
- <p class="box ok" role="status">The declaration for {{.Worksite.Name}} (worksite ID <strong>{{.Worksite.ID}}</strong>) has already been received. Current status: {{.Done}}.</p>
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"careconnect/domain"
+)
+
+// declarationTmpl is the worksite Privacy & Security Declaration form, a
+// link page (link_pages.go): its script, web/static/js/declaration.js,
+// posts the form to the JSON API and shows each field error beside its field.
+var declarationTmpl = template.Must(linkPagesTmpl.New("declaration").Parse(`{{template "head" .}}{{with .Declaration}}
+{{if .Done}}
+<p class="box ok" role="status">The declaration for {{.Worksite.Name}} (worksite ID <strong>{{.Worksite.ID}}</strong>) has already been received. Current status: {{.Done}}.</p>
 {{else}}
- <p>Worksite <strong>{{.Worksite.Name}}</strong>, ID <strong>{{.Worksite.ID}}</strong>, {{.Worksite.AddressLine}}.</p>
- <p>This form must be completed by a person with legal signing authority for the organization (for example the clinical lead or office manager).</p>
- <form id="decl" novalidate>
+<p>Worksite <strong>{{.Worksite.Name}}</strong>, ID <strong>{{.Worksite.ID}}</strong>, {{.Worksite.AddressLine}}.</p>
+<p>This form must be completed by a person with legal signing authority for the organization (for example the clinical lead or office manager).</p>
+<form id="decl" class="stack" novalidate>
+ <div class="field">
   <label for="signerName">Your full name</label>
   <input type="text" id="signerName" name="signerName" autocomplete="name" required aria-describedby="signerName-err">
-  <p class="err" id="signerName-err" aria-live="polite"></p>
+  <p class="field-error" id="signerName-err" aria-live="polite"></p>
+ </div>
+ <div class="field">
   <label for="signerTitle">Your title</label>
   <input type="text" id="signerTitle" name="signerTitle" autocomplete="organization-title" required aria-describedby="signerTitle-err">
-  <p class="err" id="signerTitle-err" aria-live="polite"></p>
+  <p class="field-error" id="signerTitle-err" aria-live="polite"></p>
+ </div>
+ <div class="field">
   <label for="signerEmail">Your email (optional)</label>
   <input type="email" id="signerEmail" name="signerEmail" autocomplete="email" aria-describedby="signerEmail-err">
-  <p class="err" id="signerEmail-err" aria-live="polite"></p>
-  <fieldset class="att" aria-describedby="attestations-err">
-   <legend>I attest that</legend>
-   {{range .Attestations}}<label><input type="checkbox" name="attestations" value="{{.ID}}" required> {{.Text}}</label>{{end}}
-  </fieldset>
-  <p class="err" id="attestations-err" aria-live="polite"></p>
+  <p class="field-error" id="signerEmail-err" aria-live="polite"></p>
+ </div>
+ <fieldset aria-describedby="attestations-err">
+  <legend>I attest that</legend>
+  {{range .Attestations}}<div class="field check"><input type="checkbox" id="att-{{.ID}}" name="attestations" value="{{.ID}}" required> <label for="att-{{.ID}}">{{.Text}}</label></div>
+  {{end}}
+ </fieldset>
+ <p class="field-error" id="attestations-err" aria-live="polite"></p>
+ <div class="field">
   <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB and 16 megapixels)</label>
   <input type="file" id="screenshot" name="screenshot" accept="image/png,image/jpeg" required aria-describedby="screenshot-err">
-  <p class="err" id="screenshot-err" aria-live="polite"></p>
-  <button type="submit">Sign the declaration</button>
-  <p class="err" id="form-err" role="alert"></p>
- </form>
- <p id="done" class="box ok" role="status" hidden>Thank you. The declaration is signed; the CareConnect enrolment team will now review the worksite.</p>
- <script>
- document.getElementById('decl').addEventListener('submit', async function (ev) {
-  ev.preventDefault();
-  document.querySelectorAll('.err').forEach(function (e) { e.textContent = ''; });
-  var res = await fetch('/api/v1/declarations/{{.Token}}', {method: 'POST', body: new FormData(ev.target)});
-  if (res.ok) { ev.target.hidden = true; document.getElementById('done').hidden = false; return; }
-  var body = await res.json().catch(function () { return {error: {message: 'The service did not answer; try again.'}}; });
-  var fields = body.error.fields || {};
-  Object.keys(fields).forEach(function (k) {
-   var el = document.getElementById(k + '-err');
-   (el || document.getElementById('form-err')).textContent += (el ? '' : k + ': ') + fields[k];
-  });
-  if (!Object.keys(fields).length) { document.getElementById('form-err').textContent = body.error.message; }
- });
- </script>
-{{end}}
-<p>Questions? Email <a href="mailto:{{.TeamEmail}}">{{.TeamEmail}}</a>.</p>
-</main>
-</body>
-</html>
-`
+  <p class="field-error" id="screenshot-err" aria-live="polite"></p>
+ </div>
+ <div class="actions"><button type="submit">Sign the declaration</button></div>
+ <p class="form-error" id="form-err" role="alert"></p>
+</form>
+<p id="done" class="box ok" role="status" hidden>Thank you. The declaration is signed; the CareConnect enrolment team will now review the worksite.</p>
+{{end}}{{end}}
+{{template "foot" .}}`))
+
+// declarationForm is what the declaration page shows of a verified link.
+type declarationForm struct {
+	Worksite     WorksiteView
+	Done         string // the worksite's state once the declaration is in; empty while it awaits one
+	Attestations []domain.Attestation
+	MaxMB        int64
+}
+
+const declarationTitle = "Worksite Privacy & Security Declaration"
+
+// declarationPage is the HTML form an emailed declaration link opens. The
+// token is verified first; a link that cannot be used gets an error page
+// (404 not valid, 422 expired, 503) that says what to do, and no script.
+func (s *Server) declarationPage(c *gin.Context) {
+	claims, err := s.declarationClaims(c)
+	var w domain.Worksite
+	if err == nil {
+		w, err = s.store.GetWorksite(c.Request.Context(), claims.Subject)
+	}
+	if err != nil {
+		s.linkErrorPage(c, declarationTitle, err,
+			[2]string{"This declaration link is not valid. It may have been cut short or changed when it was copied.",
+				"Open the link in your worksite registration email again. If it still does not work, contact the CareConnect enrolment team."},
+			[2]string{"This declaration link has expired.",
+				"Contact the CareConnect enrolment team at " + s.cfg.Team.Email + " for a new link."})
+		return
+	}
+	form := &declarationForm{Worksite: s.view(w), Attestations: s.cfg.Policy.Attestations, MaxMB: s.cfg.Uploads.MaxScreenshotBytes >> 20}
+	page := linkPage{Title: declarationTitle, TeamEmail: s.cfg.Team.Email, Declaration: form}
+	if st, _, serr := s.worksiteStatus(c, w.ID); serr == nil && st.State != domain.WorksiteAwaitingDeclaration {
+		form.Done = string(st.State)
+	} else {
+		page.Script, page.Token = "declaration.js", c.Param("token")
+	}
+	s.renderLinkPage(c, http.StatusOK, "declaration", page)
+}

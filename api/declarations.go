@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"image"
 	"image/color"
 	_ "image/jpeg" // registers JPEG for image.DecodeConfig
@@ -377,39 +376,5 @@ func (s *Server) declarationScreenshot(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", "attachment")
-	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, d.ScreenshotType, d.Screenshot)
-}
-
-var declarationPageTmpl = template.Must(template.New("declaration").Parse(declarationPageHTML))
-
-// declarationPage is the HTML form an emailed declaration link opens. It
-// posts to the JSON API and shows each field error next to its field.
-func (s *Server) declarationPage(c *gin.Context) {
-	data := gin.H{"Token": c.Param("token"), "Attestations": s.cfg.Policy.Attestations,
-		"MaxMB": s.cfg.Uploads.MaxScreenshotBytes >> 20, "TeamEmail": s.cfg.Team.Email}
-	status := http.StatusOK
-	claims, err := s.declarationClaims(c)
-	if err == nil {
-		var w domain.Worksite
-		if w, err = s.store.GetWorksite(c.Request.Context(), claims.Subject); err == nil {
-			data["Worksite"] = s.view(w)
-			if st, _, serr := s.worksiteStatus(c, w.ID); serr == nil && st.State != domain.WorksiteAwaitingDeclaration {
-				data["Done"] = string(st.State)
-			}
-		}
-	}
-	if err != nil {
-		status = statusOf[domain.ErrorCode(err)]
-		if status == 0 || status == http.StatusInternalServerError {
-			status, err = http.StatusServiceUnavailable, domain.Errorf(domain.EUNAVAILABLE, "the service is unavailable; try again shortly")
-		}
-		data["Error"] = domain.ErrorMessage(err)
-	}
-	c.Header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'")
-	c.Header("Referrer-Policy", "no-referrer")
-	c.Status(status)
-	if err := declarationPageTmpl.Execute(c.Writer, data); err != nil {
-		s.log.Error("declaration page", "error", err)
-	}
 }

@@ -98,6 +98,5 @@ func (s *Server) funnelSVG(c *gin.Context) {
 		writeError(c, s.log, fmt.Errorf("funnel: %w", err))
 		return
 	}
-	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "image/svg+xml; charset=utf-8", b.Bytes())
 }

@@ -1,73 +1,153 @@
 package api
 
 import (
+	"bytes"
 	"html/template"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/web"
 )
 
-// linkPage is a small page an emailed link opens; its script calls the
-// JSON API and shows errors next to the form.
-var linkPageTmpl = template.Must(template.New("link").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+// linkPagesTmpl holds the pages emailed links open: the join request and
+// invitation pages (here) and the declaration form (declaration_page.go).
+// They carry no inline script or style (the pages' CSP allows neither):
+// each loads app.css and, only when its token verified, one module of
+// web/static/js, which reads the token from main's data-token attribute.
+// A value taken from the URL never becomes script source.
+var linkPagesTmpl = template.Must(template.New("link pages").Parse(`
+{{define "head"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · CareConnect</title>
-<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
-label{display:block;font-weight:600;margin-top:1rem}textarea{width:100%;padding:.5rem;border:1px solid #555;border-radius:4px}
-button{margin:1rem .5rem 0 0;padding:.6rem 1.4rem;font-size:1rem;background:#003366;color:#fff;border:0;border-radius:4px}
-button.secondary{background:#fff;color:#003366;border:2px solid #003366}:focus-visible{outline:3px solid #fcba19;outline-offset:2px}
-.err{color:#a00000;font-weight:600}.box{padding:1rem;border-radius:4px;background:#f2f2f2}</style></head>
-<body><main><h1>{{.Title}}</h1>
-{{if eq .Kind "join"}}
-<div id="req" class="box" aria-live="polite">Loading the request…</div>
-<label for="reason">Reason (required to reject)</label><textarea id="reason" rows="3"></textarea>
-<button id="approve">Approve</button><button id="reject" class="secondary">Reject</button>
-<p id="msg" role="status"></p>
-<script>
-const api = '/api/v1/join-links/{{.Token}}';
-fetch(api).then(r => r.json().then(b => ({ok: r.ok, b}))).then(({ok, b}) => {
-  document.getElementById('req').textContent = ok
-    ? b.joinRequest.name + ' (' + b.joinRequest.profession + ') asks to join worksite ' + b.worksiteId + (b.joinRequest.comment ? ': "' + b.joinRequest.comment + '"' : '')
-    : b.error.message;
-});
-async function answer(approve) {
-  const r = await fetch(api, {method: 'POST', headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({approve, reason: document.getElementById('reason').value})});
-  const b = await r.json();
-  const m = document.getElementById('msg');
-  m.className = r.ok ? '' : 'err';
-  m.textContent = r.ok ? (approve ? 'Approved. The person has been told.' : 'Rejected. The person has been told why.')
-    : (b.error.fields && b.error.fields.reason ? 'Reason ' + b.error.fields.reason : b.error.message);
-}
-document.getElementById('approve').onclick = () => answer(true);
-document.getElementById('reject').onclick = () => answer(false);
-</script>
-{{else}}
-<p>Accept the invitation with the account you registered using the invited email address.</p>
-<button id="accept">Accept the invitation</button>
-<p id="msg" role="status"></p>
-<script>
-document.getElementById('accept').onclick = async () => {
-  const me = await fetch('/api/v1/me');
-  if (me.status === 401) { location.href = '/auth/login?returnTo=' + encodeURIComponent(location.pathname); return; }
-  const csrf = (await me.json()).csrfToken || '';
-  const r = await fetch('/api/v1/invitations/{{.Token}}/accept', {method: 'POST', headers: {'X-CSRF-Token': csrf}});
-  const b = await r.json();
-  const m = document.getElementById('msg');
-  m.className = r.ok ? '' : 'err';
-  m.textContent = r.ok ? b.message : b.error.message;
-};
-</script>
+<link rel="stylesheet" href="/static/css/app.css">
+{{with .Script}}<script type="module" src="/static/js/{{.}}"></script>
+{{end}}</head>
+<body>
+<header class="top"><a class="brand" href="/portal">CareConnect enrolment</a></header>
+<main id="main" class="link-page"{{with .Token}} data-token="{{.}}"{{end}}>
+<h1>{{.Title}}</h1>
 {{end}}
-</main></body></html>`))
 
-func (s *Server) linkPage(kind, title string) gin.HandlerFunc {
+{{define "foot"}}<p>Questions? Email the CareConnect enrolment team at <a href="mailto:{{.TeamEmail}}">{{.TeamEmail}}</a>.</p>
+</main>
+</body>
+</html>
+{{end}}
+
+{{define "error"}}{{template "head" .}}<div class="box bad" role="alert">
+<p>{{.Problem}}</p>
+<p>{{.Next}}</p>
+</div>
+{{template "foot" .}}{{end}}
+
+{{define "join"}}{{template "head" .}}<div id="req" class="box" aria-live="polite">Loading the request…</div>
+<div class="field">
+<label for="reason">Reason (required to reject)</label>
+<textarea id="reason" rows="3" aria-describedby="msg"></textarea>
+</div>
+<div class="actions"><button type="button" id="approve">Approve</button><button type="button" id="reject" class="secondary">Reject</button></div>
+<p id="msg" role="status"></p>
+{{template "foot" .}}{{end}}
+
+{{define "invitation"}}{{template "head" .}}<p>Accept the invitation with the account you registered using the invited email address.</p>
+<div class="actions"><button type="button" id="accept">Accept the invitation</button></div>
+<p id="msg" role="status"></p>
+{{template "foot" .}}{{end}}
+`))
+
+// linkPage is what a link page's template is given.
+type linkPage struct {
+	Title string
+	// Script is the page's module under /static/js/; empty on an error page,
+	// which runs no script at all.
+	Script string
+	// Token is the verified link token, handed to the script as data.
+	Token     string
+	TeamEmail string
+	// Problem and Next are an error page's: what happened, and what to do.
+	Problem, Next string
+	// Declaration is the declaration form's content (declaration_page.go).
+	Declaration *declarationForm
+}
+
+// linkKind describes one kind of emailed link and what its page says when
+// the link cannot be used.
+type linkKind struct {
+	purpose  links.Purpose
+	parts    int // the parts of the token's subject (tokenParts)
+	title    string
+	template string
+	script   string
+	// invalid and expired are the error page's words: what happened, then
+	// the way forward.
+	invalid, expired [2]string
+}
+
+var (
+	joinLinkKind = linkKind{purpose: links.PurposeJoinDecision, parts: 3, title: "Request to join your worksite",
+		template: "join", script: "join-link.js",
+		invalid: [2]string{"This link to a join request is not valid. It may have been cut short or changed when it was copied.",
+			"Open the link in the email again, or answer the request from your worksite's page in the CareConnect portal."},
+		expired: [2]string{"This link to a join request has expired.",
+			"You can still answer the request from your worksite's page in the CareConnect portal."}}
+	invitationLinkKind = linkKind{purpose: links.PurposeInvitation, parts: 2, title: "Invitation to join a worksite",
+		template: "invitation", script: "invitation-link.js",
+		invalid: [2]string{"This invitation link is not valid. It may have been cut short or changed when it was copied.",
+			"Open the link in your invitation email again. If it still does not work, ask the worksite's administrator to send you a new invitation."},
+		expired: [2]string{"This invitation link has expired.",
+			"Ask the worksite's administrator to send you a new invitation."}}
+)
+
+// linkPage serves the page of an emailed link of kind k. The token is
+// verified (signature, purpose, expiry) before anything is rendered: a
+// link that cannot be used gets an error page that says why and what to
+// do, with no script.
+func (s *Server) linkPage(k linkKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'")
-		c.Header("Referrer-Policy", "no-referrer")
-		c.Status(http.StatusOK)
-		if err := linkPageTmpl.Execute(c.Writer, gin.H{"Kind": kind, "Title": title, "Token": c.Param("token")}); err != nil {
-			s.log.Error("link page", "error", err)
+		if _, err := s.tokenParts(c, k.purpose, k.parts); err != nil {
+			s.linkErrorPage(c, k.title, err, k.invalid, k.expired)
+			return
 		}
+		s.renderLinkPage(c, http.StatusOK, k.template, linkPage{Title: k.title, Script: k.script, Token: c.Param("token"), TeamEmail: s.cfg.Team.Email})
 	}
+}
+
+// linkErrorPage answers a link that cannot be used: 404 (not valid) or 422
+// (expired) as its error says; anything else is 503.
+func (s *Server) linkErrorPage(c *gin.Context, title string, err error, invalid, expired [2]string) {
+	page := linkPage{Title: title, TeamEmail: s.cfg.Team.Email}
+	var status int
+	switch domain.ErrorCode(err) {
+	case domain.ENOTFOUND:
+		status, page.Problem, page.Next = http.StatusNotFound, invalid[0], invalid[1]
+	case domain.EUNPROCESSABLE:
+		status, page.Problem, page.Next = http.StatusUnprocessableEntity, expired[0], expired[1]
+	default:
+		if domain.ErrorCode(err) == domain.EINTERNAL {
+			s.log.Error("link page", "request_id", requestID(c), "error", err)
+		}
+		status, page.Problem, page.Next = http.StatusServiceUnavailable, "The service cannot show this page right now.",
+			"Try the link again in a few minutes."
+	}
+	s.renderLinkPage(c, status, "error", page)
+}
+
+// renderLinkPage renders a link page into a buffer first, so that a
+// template error is a clean 500 rather than half a page. The pages take
+// the portal's Content-Security-Policy; securityHeaders keeps the token in
+// their URL out of Referer headers (no-referrer) and out of caches.
+func (s *Server) renderLinkPage(c *gin.Context, status int, name string, page linkPage) {
+	var b bytes.Buffer
+	if err := linkPagesTmpl.ExecuteTemplate(&b, name, page); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.Header("Content-Security-Policy", web.ContentSecurityPolicy)
+	c.Data(status, "text/html; charset=utf-8", b.Bytes())
 }

@@ -253,13 +253,9 @@ func (s *Server) decideJoinRequest(approve bool) gin.HandlerFunc {
 			writeError(c, s.log, err)
 			return
 		}
-		s.answerJoin(c, id, workflows.JoinDecision{JoinRequestID: c.Param("rid"), Approve: approve, Reason: b.Reason,
-			Actor: p.Subject, EndsAt: b.EndsAt, RequestID: requestID(c)})
+		s.membershipUpdate(c, id, workflows.UpdateDecideJoin, workflows.JoinDecision{JoinRequestID: c.Param("rid"), Approve: approve,
+			Reason: b.Reason, Actor: p.Subject, EndsAt: b.EndsAt, RequestID: requestID(c)}, http.StatusOK)
 	}
-}
-
-func (s *Server) answerJoin(c *gin.Context, worksiteID string, d workflows.JoinDecision) {
-	s.membershipUpdate(c, worksiteID, workflows.UpdateDecideJoin, d, http.StatusOK)
 }
 
 // membershipUpdate runs a membership update and answers with the members
@@ -416,8 +412,26 @@ func (s *Server) answerJoinLink(c *gin.Context) {
 		writeError(c, s.log, (domain.FieldErrors{"approve": "is required: true to approve, false to reject"}).Err())
 		return
 	}
-	s.answerJoin(c, parts[0], workflows.JoinDecision{JoinRequestID: parts[1], Approve: *req.Approve,
-		Reason: strings.TrimSpace(req.Reason), Actor: parts[2], EndsAt: req.EndsAt, RequestID: requestID(c)})
+	var m domain.Membership
+	if err := s.worksiteUpdate(c, parts[0], workflows.UpdateDecideJoin, workflows.JoinDecision{JoinRequestID: parts[1],
+		Approve: *req.Approve, Reason: strings.TrimSpace(req.Reason), Actor: parts[2], EndsAt: req.EndsAt,
+		RequestID: requestID(c)}, &m); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	// Only an acknowledgement: whoever holds the link learns nothing of the
+	// worksite's members from it.
+	ack := joinLinkAnswered{Status: "rejected", Message: "Rejected. The person has been told why."}
+	if *req.Approve {
+		ack = joinLinkAnswered{Status: "approved", Message: "Approved. The person is now a member of the worksite and has been told."}
+	}
+	c.JSON(http.StatusOK, ack)
+}
+
+// joinLinkAnswered acknowledges an answer given through a join request link.
+type joinLinkAnswered struct {
+	Status  string `json:"status"` // approved or rejected
+	Message string `json:"message"`
 }
 
 // worksiteEdit is an administrator's edit of the worksite's details.

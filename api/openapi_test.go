@@ -86,7 +86,10 @@ func authenticated(method, path string) bool {
 var rateLimited = map[string]bool{
 	"GET /auth/login": true, "GET /auth/callback": true,
 	"POST /api/v1/me/account": true, "POST /api/v1/me/password": true,
-	"POST /api/v1/declarations/{token}": true,
+	"GET /api/v1/declarations/{token}": true, "POST /api/v1/declarations/{token}": true, "GET /declaration/{token}": true,
+	"GET /api/v1/join-links/{token}": true, "POST /api/v1/join-links/{token}": true,
+	"GET /invitations/{token}": true, "GET /join-requests/{token}": true, "POST /api/v1/invitations/{token}/accept": true,
+	"GET /api/v1/worksites/search": true, "POST /webhooks/learninghub": true,
 }
 
 // TestOpenAPIRoutes: every route the server serves is documented, and every
@@ -205,7 +208,8 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 				if !statuses[status] {
 					t.Errorf("%s %s: documents status %d, which no error code maps to", method, path, status)
 				}
-				if path == "/readyz" || path == "/declaration/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" {
+				if path == "/readyz" || path == "/declaration/{token}" || path == "/join-requests/{token}" || path == "/invitations/{token}" ||
+					path == "/dev/mail" || path == "/static/{dir}/{file}" {
 					continue // a readiness report, HTML pages and the portal's assets, by design
 				}
 				mt := resp.Value.Content.Get("application/json")
@@ -257,6 +261,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"UserWorksite", domain.UserWorksite{}, false},
 		{"Member", domain.Member{}, false},
 		{"JoinRequest", domain.JoinRequest{}, false},
+		{"JoinLinkAnswered", joinLinkAnswered{}, false},
 		{"Invitation", domain.Invitation{}, false},
 		{"MemberWorksite", store.MemberWorksite{}, false},
 		{"WorksiteHit", store.WorksiteHit{}, false},

@@ -25,8 +25,10 @@ type teamAuth struct{}
 func (teamAuth) VerifyBearer(context.Context, string) (domain.Principal, error) {
 	return domain.Principal{Subject: "team-test", Role: domain.RoleTeam, GivenName: "Team", IAL: 3}, nil
 }
-func (teamAuth) LoginURL(context.Context, domain.SignInKind, string) (string, error) { return "", nil }
-func (teamAuth) Callback(context.Context, string, string) (domain.Principal, string, string, error) {
+func (teamAuth) LoginURL(context.Context, domain.SignInKind, string, string) (string, string, error) {
+	return "", "", nil
+}
+func (teamAuth) Callback(context.Context, string, string, string) (domain.Principal, string, string, error) {
 	return domain.Principal{}, "", "", domain.Errorf(domain.EUNAUTHORIZED, "no sign-in here")
 }
 func (teamAuth) Session(context.Context, string) (domain.Principal, error) {

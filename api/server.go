@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"careconnect/authz"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/links"
@@ -88,6 +89,9 @@ type Store interface {
 	MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error
 	// SubjectByEmail finds the account registered with an email. Errors: ENOTFOUND.
 	SubjectByEmail(ctx context.Context, email string) (string, error)
+	// RevokeSessions ends every session of subject with the audit record
+	// audit(ended), in one transaction, and says how many it ended.
+	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
 }
 
 // Deps are the Server's dependencies, built once in main.
@@ -116,12 +120,14 @@ type Server struct {
 	types       domain.WorksiteTypes
 	professions domain.Professions
 	auth        Authenticator
-	limiter     *limiter
+	limits      limits
 	// decodes holds a token for each screenshot being decoded (at most
 	// screenshotDecodeSlots); decodeWait is how long a request waits for one.
 	decodes    chan struct{}
 	decodeWait time.Duration
 	engine     *gin.Engine
+	handler    http.Handler // engine behind securityHeaders
+	admin      http.Handler // the admin listener's routes, behind securityHeaders
 	registry   *prometheus.Registry
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
@@ -133,7 +139,7 @@ func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
-		limiter: newLimiter(d.Config.Auth.RateLimitPerMinute),
+		limits:  newLimits(d.Config),
 		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
 	if s.now == nil {
 		s.now = time.Now
@@ -148,9 +154,10 @@ func New(d Deps) *Server {
 	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	e := gin.New()
+	s.trustProxies(e)
 	e.HandleMethodNotAllowed = true
 	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware, deadline)
-	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint")) })
+	e.NoRoute(s.noRoute)
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
 			Message: "this endpoint does not accept " + c.Request.Method, RequestID: requestID(c)}})
@@ -163,9 +170,9 @@ func New(d Deps) *Server {
 	e.GET("/team", portal)
 	e.GET("/static/:dir/:file", portal)
 
+	// Probes may use the public listener; /metrics is on the admin listener only (AdminHandler).
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	e.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI()) })
 
 	auth := e.Group("/auth")
@@ -175,12 +182,12 @@ func New(d Deps) *Server {
 
 	// Declarations are reached through a signed link by a signing
 	// authority who may have no account: the token is the credential.
-	e.GET("/api/v1/declarations/:token", s.getDeclarationForm)
-	e.POST("/api/v1/declarations/:token", s.rateLimited, s.signDeclaration)
+	e.GET("/api/v1/declarations/:token", s.limit(s.limits.declarations), s.getDeclarationForm)
+	e.POST("/api/v1/declarations/:token", s.limit(s.limits.declarations), s.signDeclaration)
 	e.GET("/api/v1/reference", s.reference)
 	// Join request links name the answering administrator: the token is the credential.
-	e.GET("/api/v1/join-links/:token", s.joinLink)
-	e.POST("/api/v1/join-links/:token", s.answerJoinLink)
+	e.GET("/api/v1/join-links/:token", s.limit(s.limits.links), s.joinLink)
+	e.POST("/api/v1/join-links/:token", s.limit(s.limits.links), s.answerJoinLink)
 
 	// Everything else under /api/v1 knows its caller and goes through authz.
 	v1 := e.Group("/api/v1", s.authenticate, s.csrf)
@@ -195,7 +202,7 @@ func New(d Deps) *Server {
 	v1.GET("/worksites/:id/sponsorship-requests", s.sponsorshipRequests)
 	v1.POST("/worksites/:id/sponsorships/:subject/approve", s.approveSponsorship)
 	v1.GET("/me/worksites", s.myWorksites)
-	v1.GET("/worksites/search", s.searchWorksites)
+	v1.GET("/worksites/search", s.limit(s.limits.search), s.searchWorksites)
 	v1.POST("/worksites", s.registerWorksite)
 	v1.GET("/worksites/:id", s.getWorksite)
 	v1.PATCH("/worksites/:id", s.editWorksite)
@@ -211,13 +218,15 @@ func New(d Deps) *Server {
 	v1.POST("/worksites/:id/members/:subject/deactivate", s.memberAction(workflows.UpdateDeactivate))
 	v1.POST("/worksites/:id/members/:subject/reactivate", s.memberAction(workflows.UpdateReactivate))
 	v1.PUT("/worksites/:id/members/:subject/end-date", s.memberAction(workflows.UpdateSetMemberEnd))
-	v1.POST("/invitations/:token/accept", s.acceptInvitation)
+	v1.POST("/invitations/:token/accept", s.limit(s.limits.links), s.acceptInvitation)
 
 	staff := v1.Group("/staff")
+	staff.GET("/reference", s.staffReference)
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))
 	staff.POST("/people/:subject/reinstate", s.suspendPerson(false))
+	staff.POST("/people/:subject/revoke-sessions", s.revokeSessions)
 	staff.GET("/applications", s.applicationQueue)
 	staff.GET("/funnel", s.funnel)
 	staff.GET("/funnel.svg", s.funnelSVG)
@@ -235,20 +244,38 @@ func New(d Deps) *Server {
 	staff.POST("/worksites/:id/reject", s.decideWorksite(false))
 
 	// LearningHub's callbacks carry no caller identity: the HMAC signature is the credential.
-	e.POST("/webhooks/learninghub", s.learningHubCallback)
+	// Limited per sending address, with an allowance for LearningHub's bursts.
+	e.POST("/webhooks/learninghub", s.limit(s.limits.webhook), s.learningHubCallback)
 
-	e.GET("/declaration/:token", s.declarationPage)
-	e.GET("/join-requests/:token", s.linkPage("join", "Request to join your worksite"))
-	e.GET("/invitations/:token", s.linkPage("invitation", "Invitation to join a worksite"))
+	e.GET("/declaration/:token", s.limit(s.limits.declarations), s.declarationPage)
+	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage(joinLinkKind))
+	e.GET("/invitations/:token", s.limit(s.limits.links), s.linkPage(invitationLinkKind))
 	if d.DevMail != nil {
 		e.GET("/dev/mail", gin.WrapH(http.StripPrefix("/dev/mail", d.DevMail)))
 	}
 	s.engine = e
+
+	a := gin.New()
+	a.Use(s.requestIDMiddleware, s.recoverMiddleware, deadline)
+	a.NoRoute(s.noRoute)
+	a.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	a.GET("/healthz", s.healthz)
+	a.GET("/readyz", s.readyz)
+	s.handler = securityHeaders(e, isHTTPS(d.Config.HTTP.PublicBaseURL))
+	s.admin = securityHeaders(a, false)
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) noRoute(c *gin.Context) {
+	writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "no such endpoint"))
+}
+
+// ServeHTTP implements http.Handler: the public listener's routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// AdminHandler serves the admin listener (http.admin_addr), which is for
+// the operators' network: /metrics, /healthz and /readyz.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 const requestIDKey = "request_id"
 
@@ -356,11 +383,17 @@ func (s *Server) reference(c *gin.Context) {
 		"locationTypes": s.cfg.Policy.WorksiteTypes,
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,
-		// The Temporal Web UI, for the team console's links to each workflow;
-		// empty hides the links.
-		"temporalUi":        s.cfg.Temporal.UIURL,
-		"temporalNamespace": s.cfg.Temporal.Namespace,
-		"professions":       s.cfg.Policy.Professions,
-		"questions":         s.cfg.Policy.Questions,
+		"professions":   s.cfg.Policy.Professions,
+		"questions":     s.cfg.Policy.Questions,
 	})
+}
+
+// staffReference is what only the team's console needs: the Temporal Web
+// UI, for its links to each workflow (empty hides the links). Anonymous
+// callers do not learn where the workflow service is.
+func (s *Server) staffReference(c *gin.Context) {
+	if !s.authorize(c, authz.TeamReadReference, authz.Resource{}) {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"temporalUi": s.cfg.Temporal.UIURL, "temporalNamespace": s.cfg.Temporal.Namespace})
 }

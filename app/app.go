@@ -56,10 +56,12 @@ type Main struct {
 	// DevIDPPersonas replaces the dev identity provider's default personas (tests).
 	DevIDPPersonas []devidp.Persona
 
-	worker     sdkworker.Worker
-	httpServer *http.Server
-	ln         net.Listener
-	serveErr   chan error
+	worker      sdkworker.Worker
+	httpServer  *http.Server
+	ln          net.Listener
+	adminServer *http.Server // /metrics, /healthz, /readyz on http.admin_addr
+	adminLn     net.Listener
+	serveErr    chan error
 }
 
 // New returns a Main for cfg. Call Run, then Close.
@@ -130,6 +132,9 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if m.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 			return fmt.Errorf("app: http.addr %s: %w", cfg.HTTP.Addr, err)
 		}
+		if m.adminLn, err = net.Listen("tcp", cfg.HTTP.AdminAddr); err != nil {
+			return fmt.Errorf("app: http.admin_addr %s: %w", cfg.HTTP.AdminAddr, err)
+		}
 		if cfg.HTTP.PublicBaseURL == "" {
 			cfg.HTTP.PublicBaseURL = m.URL()
 		}
@@ -160,10 +165,14 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
-		m.httpServer = &http.Server{Handler: api.New(deps), ReadHeaderTimeout: 10 * time.Second,
+		srv := api.New(deps)
+		m.httpServer = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-		m.serveErr = make(chan error, 1)
+		m.adminServer = &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		m.serveErr = make(chan error, 2)
 		go func() { m.serveErr <- m.httpServer.Serve(m.ln) }()
+		go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 	}
 	return nil
 }
@@ -187,7 +196,8 @@ func (m *Main) startIdentity(ctx context.Context) (*identity.Authenticator, erro
 		Applicant: identity.IssuerConfig{Issuer: a.Applicant.Issuer, ClientID: a.Applicant.ClientID, ClientSecret: a.Applicant.ClientSecret},
 		Team:      identity.IssuerConfig{Issuer: a.Team.Issuer, ClientID: a.Team.ClientID, ClientSecret: a.Team.ClientSecret},
 		RoleClaim: a.TeamRoleClaim, RoleValue: a.TeamRoleValue, MinIAL: a.MinIdentityAssurance, IALClaim: a.IALClaim,
-		RedirectURL: redirect, SessionTTL: a.SessionTTL,
+		RedirectURL: redirect, SessionTTL: a.SessionTTL, IdleTimeout: a.SessionIdleTimeout, RoleRecheck: a.TeamRoleRecheck,
+		Logger: m.Logger.With("component", "identity"),
 	}, m.Store)
 	if err != nil {
 		return nil, fmt.Errorf("app: sign-in (auth.applicant / auth.team): %w", err)
@@ -203,18 +213,20 @@ func (m *Main) URL() string {
 	return "http://" + m.ln.Addr().String()
 }
 
+// AdminURL is the admin listener's base URL (/metrics, /healthz, /readyz),
+// e.g. http://127.0.0.1:9091.
+func (m *Main) AdminURL() string {
+	if m.adminLn == nil {
+		return ""
+	}
+	return "http://" + m.adminLn.Addr().String()
+}
+
 // Close stops everything Run started, in reverse order.
 func (m *Main) Close() error {
 	var errs []error
-	if m.httpServer != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		errs = append(errs, m.httpServer.Shutdown(ctx))
-		cancel()
-		m.httpServer = nil
-	} else if m.ln != nil {
-		errs = append(errs, m.ln.Close())
-	}
-	m.ln = nil
+	errs = append(errs, stopHTTP(m.httpServer, m.ln), stopHTTP(m.adminServer, m.adminLn))
+	m.httpServer, m.ln, m.adminServer, m.adminLn = nil, nil, nil, nil
 	if m.worker != nil {
 		m.worker.Stop()
 		m.worker = nil
@@ -240,4 +252,17 @@ func (m *Main) Close() error {
 		m.DevIDP = nil
 	}
 	return errors.Join(errs...)
+}
+
+// stopHTTP shuts srv down, or closes ln when no server serves it yet.
+func stopHTTP(srv *http.Server, ln net.Listener) error {
+	switch {
+	case srv != nil:
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	case ln != nil:
+		return ln.Close()
+	}
+	return nil
 }

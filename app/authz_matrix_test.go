@@ -236,8 +236,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		{http.MethodPost, "/api/v1/staff/people/:subject/reinstate", "/api/v1/staff/people/" + victim.Subject + "/reinstate", obj(map[string]any{"reason": ""}),
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
-		// Public reference data.
+		// The team's revocation of a person's sessions; a blank reason is refused after authorization.
+		{http.MethodPost, "/api/v1/staff/people/:subject/revoke-sessions", "/api/v1/staff/people/" + victim.Subject + "/revoke-sessions",
+			obj(map[string]any{"reason": ""}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		// Public reference data; what only the team's console needs (the Temporal Web UI) is the team's.
 		{http.MethodGet, "/api/v1/reference", "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}, nil},
+		{http.MethodGet, "/api/v1/staff/reference", "/api/v1/staff/reference", none, teamOnly, nil},
 		// Last, as it ends the worksite: its administrator closes it (then the team
 		// finds it closed); nobody else may.
 		{http.MethodPost, "/api/v1/worksites/:id/close", site + "/close", obj(map[string]any{"reason": "matrix"}),
@@ -344,7 +348,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}{
 			{http.MethodGet, "/healthz", "/healthz", ok, false, true},
 			{http.MethodGet, "/readyz", "/readyz", ok, false, true},
-			{http.MethodGet, "/metrics", "/metrics", ok, false, true},
+			// Metrics are on the admin listener only (TestAdminListener).
+			{http.MethodGet, "/metrics", "/metrics", notFound, false, true},
 			{http.MethodGet, "/api/openapi.yaml", "/api/openapi.yaml", ok, false, true},
 			// The portal's pages and assets are public; their data comes from the API.
 			{http.MethodGet, "/", "/", ok, false, true},
@@ -364,9 +369,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			// A declaration token is not a join-request token.
 			{http.MethodGet, "/api/v1/join-links/:token", "/api/v1/join-links/" + token, notFound, false, false},
 			{http.MethodPost, "/api/v1/join-links/:token", "/api/v1/join-links/" + token, notFound, false, false},
-			// The link pages are static forms that call the API with their token.
-			{http.MethodGet, "/join-requests/:token", "/join-requests/not-a-token", ok, false, false},
-			{http.MethodGet, "/invitations/:token", "/invitations/not-a-token", ok, false, false},
+			// The link pages verify their token first: a bad one opens only an error page.
+			{http.MethodGet, "/join-requests/:token", "/join-requests/not-a-token", notFound, false, false},
+			{http.MethodGet, "/invitations/:token", "/invitations/not-a-token", notFound, false, false},
+			{http.MethodGet, "/invitations/:token", "/invitations/" + token, notFound, false, false},
 			// Sign-in entry points (the redirect to the identity provider is not
 			// followed); logout without a session is harmless.
 			{http.MethodGet, "/auth/login", "/auth/login", http.StatusFound, false, false},

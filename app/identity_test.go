@@ -118,6 +118,57 @@ func (b *browser) signIn(persona, query string) (cb *http.Response, cbBody []byt
 	return b.callback, nil
 }
 
+// authorize starts a sign-in in this browser (GET /auth/login+query), picks
+// persona at the identity provider and returns the callback URL it
+// redirects to, without opening it: an unfinished sign-in.
+func (b *browser) authorize(persona, query string) string {
+	b.t.Helper()
+	res, err := b.c.Get(b.env.Base + "/auth/login" + query)
+	if err != nil {
+		b.t.Fatalf("GET /auth/login: %v", err)
+	}
+	page := readBody(b.t, res)
+	m := pickerActionRE.FindSubmatch(page)
+	if res.StatusCode != http.StatusOK || m == nil {
+		b.t.Fatalf("GET /auth/login%s ended with %d at %s; want the identity provider's picker\n%s", query, res.StatusCode, res.Request.URL, page)
+	}
+	action, err := res.Request.URL.Parse(html.UnescapeString(string(m[1])))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	form := url.Values{}
+	for _, f := range pickerHiddenRE.FindAllSubmatch(page, -1) {
+		form.Set(html.UnescapeString(string(f[1])), html.UnescapeString(string(f[2])))
+	}
+	form.Set("persona", persona)
+	stop := &http.Client{Jar: b.jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	res, err = stop.PostForm(action.String(), form)
+	if err != nil {
+		b.t.Fatalf("POST persona %s: %v", persona, err)
+	}
+	readBody(b.t, res)
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusFound || err != nil || loc.Path != "/auth/callback" {
+		b.t.Fatalf("the identity provider answered %d to %q; want 302 to /auth/callback", res.StatusCode, res.Header.Get("Location"))
+	}
+	return loc.String()
+}
+
+// open opens an absolute URL in this browser without following redirects.
+func (b *browser) open(u string) apptest.Response {
+	b.t.Helper()
+	stop := &http.Client{Jar: b.jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	res, err := stop.Get(u)
+	if err != nil {
+		b.t.Fatalf("GET %s: %v", u, err)
+	}
+	return apptest.Response{Status: res.StatusCode, Header: res.Header, Body: readBody(b.t, res)}
+}
+
 // sessionCookie is the session cookie the browser holds, or "".
 func (b *browser) sessionCookie() string {
 	for _, c := range b.jar.Cookies(b.base) {
@@ -389,6 +440,115 @@ func TestBrowserSignInAndAccount(t *testing.T) {
 	// Exactly one account email: refusals sent none.
 	if got := userMails(env, per.Subject); len(got) != 1 {
 		t.Errorf("user emails = %d; want only the account registration's", len(got))
+	}
+}
+
+// TestLoginCSRF: an unfinished sign-in's callback URL signs in only the
+// browser that started it. Opened in another browser, with no sign-in of
+// its own or with one of its own, it is refused with no session (so an
+// attacker cannot plant their session in a victim's browser), and the
+// refusals do not spend it: the browser that started it still completes.
+func TestLoginCSRF(t *testing.T) {
+	env := apptest.Start(t, nil)
+	attacker := newBrowser(t, env)
+	callback := attacker.authorize(devidp.PersonaPhysician, "?returnTo=/portal")
+
+	victim := newBrowser(t, env)
+	other := newBrowser(t, env)
+	other.authorize(devidp.PersonaMOA, "") // a sign-in of its own, left unfinished
+	for name, b := range map[string]*browser{"a browser with no sign-in": victim, "a browser with another sign-in": other} {
+		res := b.open(callback)
+		if res.Status < 400 || res.Status >= 500 {
+			t.Errorf("%s opens the callback: got %d %s; want 4xx", name, res.Status, res.Body)
+		}
+		for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+			if c.Name == api.SessionCookie && c.Value != "" {
+				t.Errorf("%s got a session cookie from someone else's sign-in", name)
+			}
+		}
+		if b.sessionCookie() != "" {
+			t.Errorf("%s holds a session cookie", name)
+		}
+		mustStatus(t, name+": GET /me", b.do(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized)
+	}
+
+	res := attacker.open(callback)
+	if res.Status != http.StatusFound || res.Header.Get("Location") != "/portal" || attacker.sessionCookie() == "" {
+		t.Fatalf("the browser that started the sign-in: got %d to %q, cookie %q; want 302 to /portal with a session",
+			res.Status, res.Header.Get("Location"), attacker.sessionCookie())
+	}
+	mustStatus(t, "GET /me in the browser that signed in", attacker.do(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+	// The pre-login cookie is spent: the same callback URL does not sign in twice.
+	if res := attacker.open(callback); res.Status < 400 || res.Status >= 500 {
+		t.Errorf("the callback opened again: got %d; want 4xx", res.Status)
+	}
+}
+
+// TestRevokeSessions: the team signs a person out of every browser at
+// once, with the reason on the person's audit timeline; nobody else may,
+// and other people's sessions stand.
+func TestRevokeSessions(t *testing.T) {
+	env := apptest.Start(t, nil)
+	per := mustPersonaOf(t, env, devidp.PersonaPhysician)
+	team := mustPersonaOf(t, env, devidp.PersonaTeam)
+	laptop, phone, other := newBrowser(t, env), newBrowser(t, env), newBrowser(t, env)
+	for _, b := range []*browser{laptop, phone} {
+		if cb, _ := b.signIn(devidp.PersonaPhysician, ""); cb.StatusCode != http.StatusFound {
+			t.Fatalf("sign-in: %d", cb.StatusCode)
+		}
+	}
+	other.signIn(devidp.PersonaMOA, "")
+	path := "/api/v1/staff/people/" + url.PathEscape(per.Subject) + "/revoke-sessions"
+	body := mustMarshal(t, map[string]any{"reason": "laptop reported stolen"})
+
+	// Only the team, and only with a reason.
+	mustStatus(t, "anonymous", env.Do(http.MethodPost, path, "application/json", body), http.StatusUnauthorized)
+	mustStatus(t, "the person themself", env.Do(http.MethodPost, path, "application/json", body, "Authorization", env.Bearer(devidp.PersonaPhysician)),
+		http.StatusForbidden)
+	mustStatus(t, "another applicant", env.Do(http.MethodPost, path, "application/json", body, "Authorization", env.Bearer(devidp.PersonaMOA)),
+		http.StatusForbidden)
+	res := env.Staff(http.MethodPost, path, map[string]any{"reason": "  "})
+	mustStatus(t, "a blank reason", res, http.StatusBadRequest)
+	if e := errorOf(t, res); e.Fields["reason"] == "" {
+		t.Errorf("error %+v; want the reason field named", e)
+	}
+	for _, b := range []*browser{laptop, phone, other} {
+		mustStatus(t, "GET /me before the revocation", b.do(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+	}
+
+	res = env.Staff(http.MethodPost, path, map[string]any{"reason": "laptop reported stolen"})
+	mustStatus(t, "revoke", res, http.StatusOK)
+	var out struct {
+		Revoked int `json:"revoked"`
+	}
+	res.JSON(t, &out)
+	if out.Revoked != 2 {
+		t.Errorf("revoked = %d; want the physician's 2 sessions", out.Revoked)
+	}
+	for name, b := range map[string]*browser{"laptop": laptop, "phone": phone} {
+		mustStatus(t, name+": GET /me after the revocation", b.do(http.MethodGet, "/api/v1/me", nil), http.StatusUnauthorized)
+	}
+	mustStatus(t, "another person's session", other.do(http.MethodGet, "/api/v1/me", nil), http.StatusOK)
+
+	res = env.Staff(http.MethodGet, "/api/v1/staff/people/"+url.PathEscape(per.Subject), nil)
+	mustStatus(t, "staff reads the person", res, http.StatusOK)
+	var person struct {
+		Audit []domain.AuditEvent `json:"audit"`
+	}
+	res.JSON(t, &person)
+	var found *domain.AuditEvent
+	for i, e := range person.Audit {
+		if e.Action == "sessions revoked" {
+			found = &person.Audit[i]
+		}
+	}
+	if found == nil || found.Actor != team.Subject || found.Role != string(domain.RoleTeam) ||
+		!strings.Contains(found.Detail, "laptop reported stolen") || !strings.Contains(found.Detail, "2 sessions") || found.RequestID == "" {
+		t.Errorf("audit record = %+v; want who (the team member), why, how many and the request", found)
+	}
+	// Signing in again works: the person is not locked out, only signed out.
+	if cb, _ := laptop.signIn(devidp.PersonaPhysician, ""); cb.StatusCode != http.StatusFound {
+		t.Errorf("signing in again: %d; want 302", cb.StatusCode)
 	}
 }
 

@@ -121,6 +121,12 @@ func TestMembershipJourney(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("approve by link: %d %s", res.Status, res.Body)
 	}
+	// Whoever holds the link gets an acknowledgement, not the member list.
+	var ack map[string]any
+	res.JSON(t, &ack)
+	if len(ack) != 2 || ack["status"] != "approved" || ack["message"] == "" || strings.Contains(string(res.Body), docEmail) {
+		t.Errorf("approve by link answered %s; want only {status: approved, message}", res.Body)
+	}
 	waitMailTo(t, env, moaEmail, "was approved")
 	if again := env.PostJSON("/api/v1/join-links/"+token, map[string]any{"approve": true}); again.Status != http.StatusNotFound {
 		t.Errorf("approving twice: got %d %s; want 404", again.Status, again.Body)

@@ -111,11 +111,29 @@ func TestOpenAPIConformance(t *testing.T) {
 	c := env.Checked() // anonymous unless a request says otherwise
 
 	// Operations.
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/reference"} {
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/reference"} {
 		if res := c.Do(http.MethodGet, p, "", nil); res.Status != http.StatusOK {
 			t.Errorf("GET %s: got %d %s; want 200", p, res.Status, res.Body)
 		}
 	}
+	// Anonymous callers do not learn where the workflow service is; the team does.
+	if res := c.Do(http.MethodGet, "/api/v1/reference", "", nil); strings.Contains(string(res.Body), "temporal") ||
+		strings.Contains(string(res.Body), env.Config.Temporal.UIURL) {
+		t.Errorf("GET /api/v1/reference tells anonymous callers about Temporal: %.300s", res.Body)
+	}
+	var staffRef struct {
+		TemporalUI        string `json:"temporalUi"`
+		TemporalNamespace string `json:"temporalNamespace"`
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/reference", nil); res.Status != http.StatusOK {
+		t.Errorf("GET /api/v1/staff/reference as the team: got %d %s; want 200", res.Status, res.Body)
+	} else if res.JSON(t, &staffRef); staffRef.TemporalUI != env.Config.Temporal.UIURL || staffRef.TemporalNamespace != env.Config.Temporal.Namespace {
+		t.Errorf("GET /api/v1/staff/reference = %+v; want the Temporal Web UI %q, namespace %q", staffRef, env.Config.Temporal.UIURL, env.Config.Temporal.Namespace)
+	}
+	if res := c.Expect(apptest.RequestInvalid).Do(http.MethodGet, "/api/v1/staff/reference", "", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("GET /api/v1/staff/reference anonymously: got %d; want 401", res.Status)
+	}
+
 	// The portal's pages and assets, with their Content-Security-Policy.
 	for p, want := range map[string]string{"/": "/static/js/portal.js", "/portal": "/static/js/portal.js", "/team": "/static/js/team.js",
 		"/static/js/portal.js": "import", "/static/css/app.css": "{"} {
@@ -456,9 +474,14 @@ func TestOpenAPIConformance(t *testing.T) {
 // TestOpenAPIRateLimited: each rate-limited operation answers 429, as
 // documented, once a client address has used its allowance.
 func TestOpenAPIRateLimited(t *testing.T) {
-	env := apptest.Start(t, func(cfg *config.Config) { cfg.Auth.RateLimitPerMinute = 1 })
+	env := apptest.Start(t, func(cfg *config.Config) {
+		cfg.Auth.RateLimitPerMinute = 1
+		cfg.HTTP.RateLimits = config.RateLimits{Declarations: 1, Links: 1, Search: 1, Webhook: 1}
+	})
 	c := env.Checked()
 	physAuth := env.Bearer(devidp.PersonaPhysician)
+	// Forged tokens: the limit counts every request, answered or refused.
+	const forged = "AAAA.BBBB"
 	calls := []struct {
 		name string
 		do   func(*apptest.Checked) apptest.Response
@@ -473,8 +496,35 @@ func TestOpenAPIRateLimited(t *testing.T) {
 		{"reset a password", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).PostJSON("/api/v1/me/password", map[string]string{"password": "N3w!secret"})
 		}},
+		{"declaration form", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/api/v1/declarations/"+forged, "", nil)
+		}},
 		{"sign a declaration", func(c *apptest.Checked) apptest.Response {
-			return c.Expect(apptest.RequestUnchecked).Do(http.MethodPost, "/api/v1/declarations/garbage", "multipart/form-data; boundary=x", nil)
+			return c.Expect(apptest.RequestUnchecked).Do(http.MethodPost, "/api/v1/declarations/"+forged, "multipart/form-data; boundary=x", []byte("--x--\r\n"))
+		}},
+		{"declaration page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/declaration/"+forged, "", nil)
+		}},
+		{"join link", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/api/v1/join-links/"+forged, "", nil)
+		}},
+		{"answer a join link", func(c *apptest.Checked) apptest.Response {
+			return c.PostJSON("/api/v1/join-links/"+forged, map[string]any{"approve": true})
+		}},
+		{"invitation page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/invitations/"+forged, "", nil)
+		}},
+		{"join request page", func(c *apptest.Checked) apptest.Response {
+			return c.Do(http.MethodGet, "/join-requests/"+forged, "", nil)
+		}},
+		{"accept an invitation", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, "/api/v1/invitations/"+forged+"/accept", "", nil)
+		}},
+		{"search worksites", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodGet, "/api/v1/worksites/search?address=1234", "", nil)
+		}},
+		{"learninghub callback", func(c *apptest.Checked) apptest.Response {
+			return c.Expect(apptest.RequestUnchecked).PostJSON("/webhooks/learninghub", map[string]any{"eventId": "e"})
 		}},
 	}
 	for _, call := range calls {
@@ -550,8 +600,11 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("a join request without an account", c.As(env.Bearer(devidp.PersonaPharmacist)).PostJSON(ws+"/join-requests", map[string]string{}),
 		http.StatusUnprocessableEntity)
 	token := mustLink(t, waitEventMail(t, env, "worksite/"+id+"/join_request/"+rid+"/0/"), "join-requests")
-	if res := c.Do(http.MethodGet, "/join-requests/"+token, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "/api/v1/join-links/") {
+	if res := c.Do(http.MethodGet, "/join-requests/"+token, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `data-token="`+token+`"`) {
 		t.Errorf("join request page: got %d; want 200 with the page", res.Status)
+	}
+	if res := c.Do(http.MethodGet, "/join-requests/AAAA.BBBB", "", nil); res.Status != http.StatusNotFound || strings.Contains(string(res.Body), "<script") {
+		t.Errorf("join request page of a forged link: got %d; want 404, an error page with no script", res.Status)
 	}
 	want("the join link", c.Do(http.MethodGet, "/api/v1/join-links/"+token, "", nil), http.StatusOK)
 	want("answer the join link without approve", bad.PostJSON("/api/v1/join-links/"+token, map[string]string{"reason": "x"}), http.StatusBadRequest)
@@ -595,8 +648,13 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("resend", phys.Send(http.MethodPost, ws+"/invitations/"+iid+"/resend", nil), http.StatusOK)
 	want("resend an unknown invitation", phys.Send(http.MethodPost, ws+"/invitations/inv-none/resend", nil), http.StatusNotFound)
 	itoken := mustLink(t, waitEventMail(t, env, "worksite/"+id+"/invitation/"+iid+"/1"), "invitations")
-	if res := c.Do(http.MethodGet, "/invitations/"+itoken, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), "/accept") {
+	if res := c.Do(http.MethodGet, "/invitations/"+itoken, "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `id="accept"`) {
 		t.Errorf("invitation page: got %d; want 200 with the page", res.Status)
+	}
+	expiredInvitation := mustSigner(t, env.Config.Links.Secret).Sign(links.Claims{Purpose: links.PurposeInvitation,
+		Subject: id + "/" + iid, Expires: time.Now().Add(-time.Hour)})
+	if res := c.Do(http.MethodGet, "/invitations/"+expiredInvitation, "", nil); res.Status != http.StatusUnprocessableEntity || strings.Contains(string(res.Body), "<script") {
+		t.Errorf("invitation page of an expired link: got %d; want 422, an error page with no script", res.Status)
 	}
 	accept := "/api/v1/invitations/" + itoken + "/accept"
 	want("accept with another account", moa.Send(http.MethodPost, accept, nil), http.StatusForbidden)
@@ -877,6 +935,9 @@ func applicationConformance(t *testing.T, env *apptest.Env, c *apptest.Checked, 
 		t.Errorf("suspend: got %d, suspension %+v, application %+v; want 200, suspended", res.Status, us.Status.AccessSuspended, a)
 	}
 	want("suspend twice", c.Staff(http.MethodPost, person+"/suspend", map[string]any{"reason": "again"}), http.StatusConflict)
+	want("revoke sessions without a reason", bad.Staff(http.MethodPost, person+"/revoke-sessions", map[string]any{}), http.StatusBadRequest)
+	want("revoke sessions as the applicant", phys.PostJSON(person+"/revoke-sessions", map[string]any{"reason": "x"}), http.StatusForbidden)
+	want("revoke sessions", c.Staff(http.MethodPost, person+"/revoke-sessions", map[string]any{"reason": "device reported stolen"}), http.StatusOK)
 	res = c.Staff(http.MethodPost, person+"/reinstate", map[string]any{"reason": "finding closed"})
 	us.Status = domain.UserStatus{}
 	res.JSON(t, &us)

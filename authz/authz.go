@@ -41,16 +41,20 @@ const (
 	ReadSponsorshipRequests Action = "sponsorship.requests.read"
 	ReadOwnWorksites        Action = "self.worksites.read"
 	// The enrolment team only.
-	TeamListWorksites     Action = "team.worksites.list"
-	TeamReadWorksite      Action = "team.worksite.read"
-	TeamDecideWorksite    Action = "team.worksite.decide"
-	TeamReadPerson        Action = "team.person.read"
-	TeamChangeProfession  Action = "team.person.profession"
-	TeamSuspendPerson     Action = "team.person.suspend"
+	TeamListWorksites    Action = "team.worksites.list"
+	TeamReadWorksite     Action = "team.worksite.read"
+	TeamDecideWorksite   Action = "team.worksite.decide"
+	TeamReadPerson       Action = "team.person.read"
+	TeamChangeProfession Action = "team.person.profession"
+	TeamSuspendPerson    Action = "team.person.suspend"
+	// TeamRevokeSessions ends every signed-in session of a person (or team member).
+	TeamRevokeSessions    Action = "team.person.sessions.revoke"
 	TeamClassifyWorksite  Action = "team.worksite.classify"
 	TeamSuspendWorksite   Action = "team.worksite.suspend"
 	TeamListApplications  Action = "team.applications.list"
 	TeamDecideApplication Action = "team.application.decide"
+	// TeamReadReference reads what only the team's console needs (the Temporal Web UI's address).
+	TeamReadReference Action = "team.reference.read"
 )
 
 // Resource describes what an action touches. Zero fields mean "not about that".
@@ -167,6 +171,8 @@ var policy = map[Action]rule{
 	TeamReadPerson:          team,
 	TeamChangeProfession:    team,
 	TeamSuspendPerson:       team,
+	TeamRevokeSessions:      team,
+	TeamReadReference:       team,
 }
 
 // Authorize says whether p may take action a on r. A nil principal is

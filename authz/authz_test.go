@@ -104,6 +104,8 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{authz.TeamReadPerson, aliceOwns, teamOnly},
 		{authz.TeamChangeProfession, aliceOwns, teamOnly},
 		{authz.TeamSuspendPerson, aliceOwns, teamOnly},
+		{authz.TeamRevokeSessions, aliceOwns, teamOnly},
+		{authz.TeamReadReference, authz.Resource{}, teamOnly},
 		// Applying for access needs an account, like joining a worksite.
 		{authz.SubmitApplication, authz.Resource{HasAccount: true}, ownImplicit},
 		{authz.SubmitApplication, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
@@ -162,8 +164,9 @@ func TestActionsListsEveryRuleOnce(t *testing.T) {
 		authz.ResetOwnPassword, authz.RegisterWorksite, authz.ReadWorksite, authz.ReadMembers, authz.CloseWorksite,
 		authz.ManageWorksite, authz.SearchWorksites, authz.RequestJoin, authz.AcceptInvitation, authz.ReadOwnWorksites,
 		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
-		authz.TeamChangeProfession, authz.TeamSuspendPerson, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
-		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication, authz.ApproveSponsorship, authz.ReadSponsorshipRequests}
+		authz.TeamChangeProfession, authz.TeamSuspendPerson, authz.TeamRevokeSessions, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
+		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication, authz.ApproveSponsorship, authz.ReadSponsorshipRequests,
+		authz.TeamReadReference}
 	seen := map[authz.Action]int{}
 	for i, a := range acts {
 		seen[a]++

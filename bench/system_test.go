@@ -71,6 +71,7 @@ func startSystem(t testing.TB, users int, inProcessWorker bool) *system {
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.AdminAddr = "127.0.0.1:0"
 	cfg.HTTP.PublicBaseURL = ""
 	cfg.SMTP.Port = 0
 	cfg.Database.URL = storetest.NewPostgresURL(t)
@@ -82,6 +83,8 @@ func startSystem(t testing.TB, users int, inProcessWorker bool) *system {
 	cfg.Auth.CookieSecure = false
 	cfg.Auth.BcryptCost = 4 // as the tests: the cost is a setting, and a journey's one hash is not what is measured
 	cfg.Auth.RateLimitPerMinute = 1_000_000
+	// The webhook keeps its default: the LearningHub burst must fit in it.
+	cfg.HTTP.RateLimits.Declarations, cfg.HTTP.RateLimits.Links, cfg.HTTP.RateLimits.Search = 1_000_000, 1_000_000, 1_000_000
 
 	m := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	personas := devidp.DefaultPersonas()

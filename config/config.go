@@ -39,6 +39,12 @@ const (
 	// DefaultTaskQueue must equal workflows.TaskQueue (config imports no adapter; a test checks).
 	DefaultTaskQueue = "careconnect-enrolment"
 	DefaultTeamTag   = "CareConnect enrolment team"
+	// MaxTeamRoleRecheck bounds auth.team_role_recheck: a team member whose
+	// role is revoked loses access within this long.
+	MaxTeamRoleRecheck = 5 * time.Minute
+	// MinSecretBits is the entropy production asks of links.secret and
+	// learninghub.secret (see SecretProblem).
+	MinSecretBits = 256
 )
 
 // Config is the whole service configuration.
@@ -75,9 +81,38 @@ type LearningHub struct {
 // HTTP configures the API listener and the links it puts in emails.
 type HTTP struct {
 	Addr string `mapstructure:"addr"`
+	// AdminAddr is the admin listener's host:port: /metrics, and /healthz
+	// and /readyz for probes. It is for the operators' network only; the
+	// public listener does not serve /metrics.
+	AdminAddr string `mapstructure:"admin_addr"`
 	// PublicBaseURL is where people reach the portal; emailed links start with
 	// it. Outside production, empty means the API listener's own URL.
 	PublicBaseURL string `mapstructure:"public_base_url"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse proxies
+	// whose X-Forwarded-For names the client. Empty trusts none: the client
+	// is the connection's peer, and X-Forwarded-For is ignored.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// RateLimits bound how often one client address may call the routes
+	// that take no sign-in or are cheap to flood.
+	RateLimits RateLimits `mapstructure:"rate_limits"`
+}
+
+// RateLimits are per-client-address allowances a minute, each route with
+// a bucket of its own; a client over its allowance gets 429 with
+// Retry-After. Sign-in, registration and password resets use
+// auth.rate_limit_per_minute.
+type RateLimits struct {
+	// Declarations: the declaration page and its form (GET and POST
+	// /api/v1/declarations/{token}, GET /declaration/{token}).
+	Declarations int `mapstructure:"declarations_per_minute"`
+	// Links: join-request answers and the invitation and join-request pages.
+	Links int `mapstructure:"links_per_minute"`
+	// Search: GET /api/v1/worksites/search (type-ahead).
+	Search int `mapstructure:"search_per_minute"`
+	// Webhook: LearningHub's callbacks, per sending address. LearningHub
+	// delivers in bursts of thousands, so the default is high; it stops a
+	// flood, not LearningHub.
+	Webhook int `mapstructure:"webhook_per_minute"`
 }
 
 // Database selects the application database.
@@ -120,8 +155,11 @@ type SMTP struct {
 	Username string `mapstructure:"username"`
 	Password string `mapstructure:"password"`
 	From     string `mapstructure:"from"`
-	// TLS is "none" (dev catcher only), "starttls" or "tls".
+	// TLS is "none" (dev catcher only; refused in production), "starttls" or "tls".
 	TLS string `mapstructure:"tls"`
+	// CAFile is a PEM file of CA certificates trusted for the relay besides
+	// the system roots, for a relay whose certificate an internal CA issued.
+	CAFile string `mapstructure:"ca_file"`
 	// DevCatcher starts the in-process mail catcher on Host:Port (dev and tests only).
 	DevCatcher bool `mapstructure:"dev_catcher"`
 }
@@ -147,13 +185,20 @@ type Auth struct {
 	TeamRoleClaim string `mapstructure:"team_role_claim"`
 	TeamRoleValue string `mapstructure:"team_role_value"`
 	// MinIdentityAssurance refuses BCSC sign-ins below this level.
-	MinIdentityAssurance int           `mapstructure:"min_identity_assurance"`
-	IALClaim             string        `mapstructure:"ial_claim"`
-	SessionTTL           time.Duration `mapstructure:"session_ttl"`
+	MinIdentityAssurance int    `mapstructure:"min_identity_assurance"`
+	IALClaim             string `mapstructure:"ial_claim"`
+	// SessionTTL is a browser session's absolute lifetime.
+	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	// SessionIdleTimeout ends a browser session unused this long (its last
+	// use is recorded at most once a minute).
+	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
+	// TeamRoleRecheck is how often a team session asks the issuer again
+	// whether the person is still on the team (at most 5m).
+	TeamRoleRecheck time.Duration `mapstructure:"team_role_recheck"`
 	// CookieSecure marks the session cookie Secure; only plain-http dev may turn it off.
 	CookieSecure bool   `mapstructure:"cookie_secure"`
 	DevIDP       DevIDP `mapstructure:"dev_idp"`
-	// RateLimitPerMinute bounds sign-in, registration, password resets and declaration signing per client address.
+	// RateLimitPerMinute bounds sign-in, registration and password resets per client address.
 	RateLimitPerMinute int `mapstructure:"rate_limit_per_minute"`
 	// BcryptCost is the password hash cost.
 	BcryptCost int `mapstructure:"bcrypt_cost"`
@@ -268,8 +313,9 @@ func stdDurations(ds []domain.Duration) []time.Duration {
 func Default() Config {
 	ds := domain.DefaultSchedule()
 	return Config{
-		Env:      EnvDev,
-		HTTP:     HTTP{Addr: "127.0.0.1:8080", PublicBaseURL: "http://127.0.0.1:8080"},
+		Env: EnvDev,
+		HTTP: HTTP{Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9091", PublicBaseURL: "http://127.0.0.1:8080",
+			RateLimits: RateLimits{Declarations: 30, Links: 30, Search: 120, Webhook: 20000}},
 		Database: Database{SQLitePath: "data/careconnect.db"},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
@@ -278,7 +324,8 @@ func Default() Config {
 		Auth: Auth{
 			Applicant:     OIDCClient{ClientID: DevOIDCClientID, ClientSecret: DevOIDCClientSecret},
 			TeamRoleClaim: "roles", TeamRoleValue: "enrolment_team", MinIdentityAssurance: 3,
-			IALClaim: "identity_assurance_level", SessionTTL: 8 * time.Hour, CookieSecure: true,
+			IALClaim: "identity_assurance_level", SessionTTL: 8 * time.Hour, SessionIdleTimeout: 30 * time.Minute,
+			TeamRoleRecheck: MaxTeamRoleRecheck, CookieSecure: true,
 			DevIDP: DevIDP{Enabled: true, Addr: "127.0.0.1:8090"}, RateLimitPerMinute: 30, BcryptCost: 12},
 		Team:   Team{Email: "enrolment-team@careconnect.localhost"},
 		Viewer: Viewer{URL: "https://viewer.careconnect.localhost"},
@@ -394,6 +441,21 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		return bad("http.addr", "must be host:port (%v)", err)
 	}
+	if _, _, err := net.SplitHostPort(c.HTTP.AdminAddr); err != nil {
+		return bad("http.admin_addr", "must be host:port (%v)", err)
+	}
+	for i, p := range c.HTTP.TrustedProxies {
+		if !validProxy(p) {
+			return bad(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is not an IP address or CIDR", p)
+		}
+	}
+	for key, n := range map[string]int{"declarations_per_minute": c.HTTP.RateLimits.Declarations,
+		"links_per_minute": c.HTTP.RateLimits.Links, "search_per_minute": c.HTTP.RateLimits.Search,
+		"webhook_per_minute": c.HTTP.RateLimits.Webhook} {
+		if n < 1 {
+			return bad("http.rate_limits."+key, "must be at least 1")
+		}
+	}
 	if c.HTTP.PublicBaseURL == "" && c.Env != EnvProduction {
 		// Dev and tests: the API's own listener URL is used.
 	} else if u, err := url.Parse(c.HTTP.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -460,6 +522,12 @@ func (c Config) Validate() error {
 	if c.Auth.SessionTTL < time.Minute || c.Auth.SessionTTL > 24*time.Hour {
 		return bad("auth.session_ttl", "must be between 1m and 24h")
 	}
+	if c.Auth.SessionIdleTimeout < time.Minute || c.Auth.SessionIdleTimeout > c.Auth.SessionTTL {
+		return bad("auth.session_idle_timeout", "must be between 1m and auth.session_ttl")
+	}
+	if c.Auth.TeamRoleRecheck < 10*time.Second || c.Auth.TeamRoleRecheck > MaxTeamRoleRecheck {
+		return bad("auth.team_role_recheck", "must be between 10s and %v", MaxTeamRoleRecheck)
+	}
 	if c.Auth.RateLimitPerMinute < 1 {
 		return bad("auth.rate_limit_per_minute", "must be at least 1")
 	}
@@ -513,9 +581,124 @@ func (c Config) Validate() error {
 		return bad("learninghub.agreement_code", "is required and must differ from learninghub.course_code")
 	}
 	if c.Env == EnvProduction {
-		return c.refuseDevDefaults()
+		if err := c.refuseDevDefaults(); err != nil {
+			return err
+		}
+		return c.refuseWeakSettings()
 	}
 	return nil
+}
+
+// validProxy reports whether p is an IP address or a CIDR.
+func validProxy(p string) bool {
+	if _, _, err := net.ParseCIDR(p); err == nil {
+		return true
+	}
+	return net.ParseIP(p) != nil
+}
+
+// ErrWeakSetting marks a production configuration that would run without
+// transport encryption or with a guessable secret.
+var ErrWeakSetting = errors.New("weak setting refused in production")
+
+// refuseWeakSettings refuses what production must not run with: mail in
+// clear text, a database connection that may fall back to clear text, and
+// secrets an attacker could guess.
+func (c Config) refuseWeakSettings() error {
+	bad := func(key, why string) error {
+		return &KeyError{Key: key, Problem: fmt.Sprintf("%s: %v", why, ErrWeakSetting), cause: ErrWeakSetting}
+	}
+	if c.SMTP.TLS == "none" {
+		return bad("smtp.tls", "mail would travel in clear text; use starttls or tls")
+	}
+	if why := databaseTLSProblem(c.Database.URL); why != "" {
+		return bad("database.url", why)
+	}
+	if why := SecretProblem(c.Links.Secret); why != "" {
+		return bad("links.secret", why+" (openssl rand -hex 32)")
+	}
+	if why := SecretProblem(c.LearningHub.Secret); why != "" {
+		return bad("learninghub.secret", why+" (agree a random one with LearningHub, e.g. openssl rand -hex 32)")
+	}
+	return nil
+}
+
+// databaseTLSProblem says why a PostgreSQL URL may connect without TLS, or
+// "". Only require, verify-ca and verify-full insist on TLS; disable never
+// uses it, and allow and prefer (the default when sslmode is absent) fall
+// back to clear text when the server, or whoever is in the middle, declines.
+func databaseTLSProblem(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "cannot be parsed"
+	}
+	modes := u.Query()["sslmode"]
+	if len(modes) != 1 {
+		return "set sslmode once, to require, verify-ca or verify-full (verify-full checks the server's name); " +
+			"without it the connection may be made in clear text"
+	}
+	switch strings.ToLower(modes[0]) {
+	case "require", "verify-ca", "verify-full":
+		return ""
+	}
+	return fmt.Sprintf("sslmode=%s may connect in clear text; use require, verify-ca or verify-full", modes[0])
+}
+
+// SecretProblem says why s is too weak for an HMAC key, or "" when it is
+// strong enough. A secret needs MinSecretBits (32 bytes) of entropy, counted
+// as 4 bits a character when it is hex and 6 bits a character otherwise
+// (base64 carries 6; padding '=' counts nothing): 64 hex characters, or 43
+// of base64 or other text. And it must not be an obvious low-entropy
+// string: fewer than 8 distinct characters, a run of 8 or more characters
+// that appears twice (a repeated word or block), or more than half its
+// neighbouring characters equal or one apart ("aaaa", "abcd", "4321").
+func SecretProblem(s string) string {
+	body := strings.TrimRight(s, "=")
+	bitsPerChar := 6
+	if isHex(body) {
+		bitsPerChar = 4
+	}
+	if bits := len(body) * bitsPerChar; bits < MinSecretBits {
+		return fmt.Sprintf("carries at most %d bits; it needs %d (32 bytes: 64 hex or 43 base64 characters)", bits, MinSecretBits)
+	}
+	distinct := map[byte]bool{}
+	for i := 0; i < len(body); i++ {
+		distinct[body[i]] = true
+	}
+	if len(distinct) < 8 {
+		return fmt.Sprintf("uses only %d distinct characters; use a random secret", len(distinct))
+	}
+	const block = 8
+	seen := map[string]bool{}
+	for i := 0; i+block <= len(body); i++ {
+		if seen[body[i:i+block]] {
+			return fmt.Sprintf("repeats %q; use a random secret", body[i:i+block])
+		}
+		seen[body[i:i+block]] = true
+	}
+	steps := 0
+	for i := 1; i < len(body); i++ {
+		if d := int(body[i]) - int(body[i-1]); d >= -1 && d <= 1 {
+			steps++
+		}
+	}
+	if 2*steps > len(body)-1 {
+		return "is mostly runs of equal or consecutive characters; use a random secret"
+	}
+	return ""
+}
+
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrDevDefault marks a production configuration that still uses a dev-only default.

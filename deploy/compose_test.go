@@ -1,11 +1,16 @@
 package deploy_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"maps"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -26,11 +31,11 @@ const composeFile = "../docker-compose.yml"
 // interpolation from the environment.
 var testEnv = map[string]string{
 	"POSTGRES_PASSWORD":                        "pgpw-from-env-3f9c1a",
-	"CARECONNECT_LINKS_SECRET":                 "links-secret-from-env-0123456789abcdef0123456789",
+	"CARECONNECT_LINKS_SECRET":                 "6c1e9f4a2b7d3e8c5a0f9b1d4e7a2c6f8b3d0e5a9c1f7b2e4d8a6c0f3b9e5d1a",
 	"CARECONNECT_AUTH_APPLICANT_ISSUER":        "https://bcsc-issuer-from-env.example.ca/oauth2",
 	"CARECONNECT_AUTH_APPLICANT_CLIENT_ID":     "careconnect-enrolment",
 	"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": "bcsc-client-secret-from-env-0123456789",
-	"CARECONNECT_LEARNINGHUB_SECRET":           "learninghub-secret-from-env-0123456789abcdef",
+	"CARECONNECT_LEARNINGHUB_SECRET":           "Xk2mQ9vL4pR7tN1wZ8cB5hJ3fD6sG0aY2uE7iO4nK9W=",
 }
 
 func envList(m map[string]string, without ...string) []string {
@@ -91,7 +96,7 @@ func env(s types.ServiceConfig) map[string]string {
 
 func TestServices(t *testing.T) {
 	p := mustLoad(t)
-	want := []string{"api", "mailcatcher", "migrate", "postgres", "temporal", "temporal-ui", "worker"}
+	want := []string{"api", "certs", "mailcatcher", "migrate", "postgres", "temporal", "temporal-ui", "worker"}
 	got := p.ServiceNames()
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
@@ -164,7 +169,7 @@ func TestPorts(t *testing.T) {
 			t.Errorf("%s ports = %v, want %v", name, got, ports)
 		}
 	}
-	for _, name := range []string{"postgres", "temporal", "worker", "migrate"} {
+	for _, name := range []string{"certs", "postgres", "temporal", "worker", "migrate"} {
 		if ps := service(t, p, name).Ports; len(ps) != 0 {
 			t.Errorf("%s publishes ports %v; only api, temporal-ui and mailcatcher should", name, ps)
 		}
@@ -184,12 +189,17 @@ func TestAppWiring(t *testing.T) {
 			u.User.Username() != "careconnect" || pw != testEnv["POSTGRES_PASSWORD"] {
 			t.Errorf("%s: CARECONNECT_DATABASE_URL = %q, want postgres://careconnect:<POSTGRES_PASSWORD>@postgres:5432/careconnect", name, u.Redacted())
 		}
+		// The database connection is encrypted and the server's certificate checked.
+		if q := u.Query(); q.Get("sslmode") != "verify-full" || q.Get("sslrootcert") != "/certs/ca.crt" {
+			t.Errorf("%s: CARECONNECT_DATABASE_URL query = %q, want sslmode=verify-full&sslrootcert=/certs/ca.crt", name, u.RawQuery)
+		}
 		checks := map[string]string{
 			"CARECONNECT_ENV":                          "production",
 			"CARECONNECT_TEMPORAL_ADDRESS":             "temporal:7233",
 			"CARECONNECT_SMTP_HOST":                    "mailcatcher",
 			"CARECONNECT_SMTP_PORT":                    "1025",
-			"CARECONNECT_SMTP_TLS":                     "none",
+			"CARECONNECT_SMTP_TLS":                     "starttls",
+			"CARECONNECT_SMTP_CA_FILE":                 "/certs/ca.crt",
 			"CARECONNECT_SMTP_DEV_CATCHER":             "false",
 			"CARECONNECT_LINKS_SECRET":                 testEnv["CARECONNECT_LINKS_SECRET"],
 			"CARECONNECT_AUTH_DEV_IDP_ENABLED":         "false",
@@ -205,6 +215,10 @@ func TestAppWiring(t *testing.T) {
 	}
 	if a := env(service(t, p, "api"))["CARECONNECT_HTTP_ADDR"]; a != "0.0.0.0:8080" {
 		t.Errorf("api: CARECONNECT_HTTP_ADDR = %q, want 0.0.0.0:8080", a)
+	}
+	// The admin listener (/metrics) listens on the compose network; TestPorts checks it is not published.
+	if a := env(service(t, p, "api"))["CARECONNECT_HTTP_ADMIN_ADDR"]; a != "0.0.0.0:9091" {
+		t.Errorf("api: CARECONNECT_HTTP_ADMIN_ADDR = %q, want 0.0.0.0:9091", a)
 	}
 
 	// The public base URL is overridable.
@@ -390,5 +404,113 @@ func TestTemporalDynamicConfig(t *testing.T) {
 	}
 	if want := devtemporal.DynamicConfig(); !maps.Equal(got, want) {
 		t.Errorf("%s sets %v; the dev server runs with %v", source, got, want)
+	}
+}
+
+// TestTLSWiring: careconnect reaches PostgreSQL and the mail catcher over
+// TLS verified against the stack's private CA: the certs service makes it,
+// postgres and mailpit serve its certificates, and every careconnect
+// service mounts the CA read-only where its configuration looks.
+func TestTLSWiring(t *testing.T) {
+	p := mustLoad(t)
+	mounts := func(s types.ServiceConfig) map[string]types.ServiceVolumeConfig {
+		m := map[string]types.ServiceVolumeConfig{}
+		for _, v := range s.Volumes {
+			m[v.Target] = v
+		}
+		return m
+	}
+	certs := service(t, p, "certs")
+	if v, ok := mounts(certs)["/certs"]; !ok || v.Source != "certs" || v.ReadOnly {
+		t.Errorf("certs: want the certs volume mounted writable at /certs, got %+v", certs.Volumes)
+	}
+	if script := strings.Join(certs.Entrypoint, " "); !strings.Contains(script, "/make-certs.sh") {
+		t.Errorf("certs: entrypoint %q does not run make-certs.sh", script)
+	}
+	for _, name := range []string{"postgres", "mailcatcher", "api", "worker", "migrate"} {
+		s := service(t, p, name)
+		if v, ok := mounts(s)["/certs"]; !ok || v.Source != "certs" || !v.ReadOnly {
+			t.Errorf("%s: want the certs volume mounted read-only at /certs, got %+v", name, s.Volumes)
+		}
+	}
+	for _, name := range []string{"postgres", "mailcatcher"} {
+		if d := service(t, p, name).DependsOn["certs"]; d.Condition != types.ServiceConditionCompletedSuccessfully {
+			t.Errorf("%s: want to start after certs completes, got %+v", name, service(t, p, name).DependsOn)
+		}
+	}
+	pg := strings.Join(service(t, p, "postgres").Command, " ")
+	for _, want := range []string{"ssl=on", "ssl_cert_file=/certs/postgres.crt", "ssl_key_file=/certs/postgres.key"} {
+		if !strings.Contains(pg, want) {
+			t.Errorf("postgres: command %q lacks %s", pg, want)
+		}
+	}
+	mp := env(service(t, p, "mailcatcher"))
+	if mp["MP_SMTP_TLS_CERT"] != "/certs/mailcatcher.crt" || mp["MP_SMTP_TLS_KEY"] != "/certs/mailcatcher.key" || mp["MP_SMTP_REQUIRE_STARTTLS"] != "true" {
+		t.Errorf("mailcatcher env = %v; want STARTTLS required with the certs volume's certificate", mp)
+	}
+}
+
+// TestMakeCerts runs deploy/make-certs.sh and checks what careconnect
+// will check: both server certificates verify against the CA for their
+// compose host names, the keys are private, the CA key is gone, and a
+// second run keeps what the first made.
+func TestMakeCerts(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed")
+	}
+	dir := t.TempDir()
+	run := func() {
+		t.Helper()
+		cmd := exec.Command("sh", "make-certs.sh", dir)
+		cmd.Env = append(os.Environ(), fmt.Sprintf("POSTGRES_UID=%d", os.Getuid()))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("make-certs.sh: %v\n%s", err, out)
+		}
+	}
+	run()
+	read := func(name string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(read("ca.crt")) {
+		t.Fatal("ca.crt holds no certificate")
+	}
+	for _, host := range []string{"postgres", "mailcatcher"} {
+		block, _ := pem.Decode(read(host + ".crt"))
+		if block == nil {
+			t.Fatalf("%s.crt is not PEM", host)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, DNSName: host}); err != nil {
+			t.Errorf("%s.crt does not verify for %s: %v", host, host, err)
+		}
+		if _, err := tls.X509KeyPair(read(host+".crt"), read(host+".key")); err != nil {
+			t.Errorf("%s key pair: %v", host, err)
+		}
+	}
+	for name, want := range map[string]os.FileMode{"postgres.key": 0o600, "mailcatcher.key": 0o640, "ca.crt": 0o644} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s mode %v; want %v", name, fi.Mode().Perm(), want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ca.key")); !os.IsNotExist(err) {
+		t.Errorf("the CA key is left behind (%v); nothing else may be signed with it", err)
+	}
+	ca := read("ca.crt")
+	run()
+	if !bytes.Equal(read("ca.crt"), ca) {
+		t.Errorf("a second run replaced the CA")
 	}
 }

@@ -14,9 +14,16 @@
 //	GET  /jwks                                public signing keys
 //	GET  /authorize                           validates the request, shows the persona picker
 //	POST /authorize                           the picker's submission: issues a one-time code
-//	POST /token                               authorization_code grant (client_secret_basic or _post)
-//	GET  /userinfo                            the persona's claims for a bearer access token
+//	POST /token                               authorization_code and refresh_token grants (client_secret_basic or _post)
+//	GET  /userinfo                            the persona's current claims for a bearer access token
 //	GET  /                                    a page listing the personas and the discovery URL
+//	POST /dev/token                           mints an ID token for a persona (curl against the API)
+//	POST /dev/personas/{key}/roles            sets a persona's roles (form: roles, comma-separated)
+//	POST /dev/personas/{key}/revoke           revokes every token issued to a persona
+//
+// The last two do what an identity provider's administrator does, so that
+// the service's re-checks of a team member (refresh and userinfo) can be
+// tried for real: SetRoles and RevokeGrants are the same from Go.
 //
 // When the issuer URL has a path (e.g. http://host/idp), mount Handler with
 // http.StripPrefix so that these paths are seen relative to it.
@@ -98,9 +105,12 @@ type Provider struct {
 	foreignSigner jose.Signer // guarded by foreignOnce
 	foreignErr    error       // guarded by foreignOnce
 
-	mu     sync.Mutex
-	codes  map[string]*authCode    // guarded by mu
-	tokens map[string]*accessGrant // guarded by mu
+	mu      sync.Mutex
+	codes   map[string]*authCode     // guarded by mu
+	tokens  map[string]*accessGrant  // guarded by mu
+	refresh map[string]*refreshGrant // guarded by mu
+	// roles overrides a persona's Roles after SetRoles; guarded by mu.
+	roles map[string][]string
 
 	srv       *http.Server // set by Start before it returns
 	serveDone chan error   // receives Serve's result; set by Start
@@ -168,6 +178,8 @@ func New(o Options) (*Provider, error) {
 		pages:    pages,
 		codes:    make(map[string]*authCode),
 		tokens:   make(map[string]*accessGrant),
+		refresh:  make(map[string]*refreshGrant),
+		roles:    make(map[string][]string),
 	}
 	if p.ttl == 0 {
 		p.ttl = defaultTokenTTL
@@ -212,13 +224,56 @@ func (p *Provider) Issuer() string { return p.issuer }
 // package documentation.
 func (p *Provider) Handler() http.Handler { return p.handler }
 
-// Persona returns the persona with the given key, if the Provider has one.
+// Persona returns the persona with the given key, if the Provider has
+// one, with the roles SetRoles last gave it.
 func (p *Provider) Persona(key string) (Persona, bool) {
 	per, ok := p.byKey[key]
 	if !ok {
 		return Persona{}, false
 	}
-	return per.clone(), true
+	per = per.clone()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if roles, set := p.roles[key]; set {
+		per.Roles = append([]string(nil), roles...)
+	}
+	return per, true
+}
+
+// SetRoles replaces a persona's roles claim (nil or empty removes it): the
+// tokens, refreshes and userinfo answers that follow carry the new roles,
+// as when an administrator takes someone off the enrolment team. Tokens
+// already issued keep the claims they were signed with.
+func (p *Provider) SetRoles(personaKey string, roles []string) error {
+	if _, ok := p.byKey[personaKey]; !ok {
+		return fmt.Errorf("devidp: unknown persona %q", personaKey)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.roles[personaKey] = append([]string(nil), roles...)
+	return nil
+}
+
+// RevokeGrants forgets every access and refresh token issued to the
+// persona, as when an account is disabled: userinfo refuses the access
+// tokens and the refresh tokens are refused. It returns how many it revoked.
+func (p *Provider) RevokeGrants(personaKey string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for k, g := range p.tokens {
+		if g.persona == personaKey {
+			delete(p.tokens, k)
+			n++
+		}
+	}
+	for k, g := range p.refresh {
+		if g.persona == personaKey {
+			delete(p.refresh, k)
+			n++
+		}
+	}
+	return n
 }
 
 // Close stops the server that Start began. It is a no-op for a Provider from

@@ -168,7 +168,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		"subject_types_supported":               {"public"},
 		"id_token_signing_alg_values_supported": {"RS256"},
 		"code_challenge_methods_supported":      {"S256"},
-		"grant_types_supported":                 {"authorization_code"},
+		"grant_types_supported":                 {"authorization_code", "refresh_token"},
 		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"},
 	}
 	for k, want := range wantLists {

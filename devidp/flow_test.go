@@ -130,6 +130,9 @@ func TestTokenCodeReplay(t *testing.T) {
 	if got := userinfoStatus(t, fx, tok.AccessToken); got != http.StatusUnauthorized {
 		t.Errorf("userinfo after replay: status %d; want 401", got)
 	}
+	if _, err := fx.cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+		t.Errorf("refresh after replay: got a token; want the refresh token revoked")
+	}
 }
 
 func TestTokenRefusals(t *testing.T) {

@@ -25,7 +25,13 @@ const (
 	// so people can call the API with curl locally. The provider never runs
 	// in production, and it only mints for registered clients.
 	pathDevToken = "/dev/token"
+	// pathDevPersona is where SetRoles and RevokeGrants are reached over HTTP.
+	pathDevPersona = "/dev/personas/{key}"
 )
+
+// refreshTokenLifetime bounds how long a refresh token works: about a
+// working day, longer than any session of the service.
+const refreshTokenLifetime = 24 * time.Hour
 
 // maxFormBytes bounds request bodies; real requests are far smaller.
 const maxFormBytes = 64 << 10
@@ -35,13 +41,20 @@ type authCode struct {
 	clientID, redirectURI, nonce, challenge, persona, scope string
 	authTime, expires                                       time.Time
 	used                                                    bool
-	accessToken                                             string // issued by its exchange; revoked on replay
+	accessToken, refreshToken                               string // issued by its exchange; revoked on replay
 }
 
 // accessGrant is what an opaque access token stands for.
 type accessGrant struct {
 	persona, clientID, scope string
 	expires                  time.Time
+}
+
+// refreshGrant is what an opaque refresh token stands for. It is not
+// rotated: a refresh answers with the same refresh token.
+type refreshGrant struct {
+	persona, clientID, scope string
+	authTime, expires        time.Time
 }
 
 // routes builds the handler for all endpoints.
@@ -56,7 +69,41 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("POST "+pathUserinfo, p.handleUserinfo)
 	mux.HandleFunc("GET /{$}", p.handleIndex)
 	mux.HandleFunc("POST "+pathDevToken, p.handleDevToken)
+	mux.HandleFunc("POST "+pathDevPersona+"/roles", p.handleDevRoles)
+	mux.HandleFunc("POST "+pathDevPersona+"/revoke", p.handleDevRevoke)
 	return mux
+}
+
+// handleDevRoles answers POST /dev/personas/{key}/roles (form: roles,
+// comma-separated; empty removes them) with 204.
+func (p *Provider) handleDevRoles(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		return
+	}
+	var roles []string
+	for _, role := range strings.Split(r.PostForm.Get("roles"), ",") {
+		if role = strings.TrimSpace(role); role != "" {
+			roles = append(roles, role)
+		}
+	}
+	if err := p.SetRoles(r.PathValue("key"), roles); err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown_persona"})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleDevRevoke answers POST /dev/personas/{key}/revoke with 204.
+func (p *Provider) handleDevRevoke(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if _, ok := p.byKey[key]; !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown_persona"})
+		return
+	}
+	p.RevokeGrants(key)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // handleDevToken answers POST /dev/token (form: persona, client_id) with
@@ -117,7 +164,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 			"name", "given_name", "family_name", "email", "email_verified",
 			"identity_assurance_level", "roles",
 		},
-		GrantTypesSupported:               []string{"authorization_code"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		AuthorizationResponseIssParam:     true,
 	})
@@ -327,15 +374,21 @@ func (p *Provider) sweepLocked(now time.Time) {
 			delete(p.tokens, k)
 		}
 	}
+	for k, g := range p.refresh {
+		if now.After(g.expires) {
+			delete(p.refresh, k)
+		}
+	}
 }
 
 // tokenResponse is the successful token endpoint response.
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
-	IDToken     string `json:"id_token"`
-	Scope       string `json:"scope,omitempty"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	IDToken      string `json:"id_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
 }
 
 // tokenError is an RFC 6749 5.2 error response.
@@ -361,7 +414,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// exchange runs the authorization_code grant.
+// exchange runs the authorization_code or refresh_token grant.
 func (p *Provider) exchange(r *http.Request, form url.Values) (tokenResponse, *tokenError) {
 	bad := func(code, description string) *tokenError {
 		return &tokenError{status: http.StatusBadRequest, code: code, description: description}
@@ -377,16 +430,22 @@ func (p *Provider) exchange(r *http.Request, form url.Values) (tokenResponse, *t
 	}
 	switch gt := form.Get("grant_type"); gt {
 	case "authorization_code":
+	case "refresh_token":
+		return p.refreshGrant(clientID, form)
 	case "":
 		return tokenResponse{}, bad("invalid_request", "grant_type is required")
 	default:
-		return tokenResponse{}, bad("unsupported_grant_type", "only authorization_code is supported")
+		return tokenResponse{}, bad("unsupported_grant_type", "only authorization_code and refresh_token are supported")
 	}
 	code := form.Get("code")
 	if code == "" {
 		return tokenResponse{}, bad("invalid_request", "code is required")
 	}
 	accessToken, err := randomToken()
+	if err != nil {
+		return tokenResponse{}, &tokenError{status: http.StatusInternalServerError, code: "server_error", description: "could not issue a token"}
+	}
+	refreshToken, err := randomToken()
 	if err != nil {
 		return tokenResponse{}, &tokenError{status: http.StatusInternalServerError, code: "server_error", description: "could not issue a token"}
 	}
@@ -402,6 +461,7 @@ func (p *Provider) exchange(r *http.Request, form url.Values) (tokenResponse, *t
 	if ac.used {
 		// RFC 6749 4.1.2: a replayed code revokes what the first exchange issued.
 		delete(p.tokens, ac.accessToken)
+		delete(p.refresh, ac.refreshToken)
 		p.mu.Unlock()
 		return tokenResponse{}, bad("invalid_grant", "the code has already been used")
 	}
@@ -418,12 +478,14 @@ func (p *Provider) exchange(r *http.Request, form url.Values) (tokenResponse, *t
 		p.mu.Unlock()
 		return tokenResponse{}, bad("invalid_grant", "code_verifier does not match the code_challenge")
 	}
-	ac.accessToken = accessToken
+	ac.accessToken, ac.refreshToken = accessToken, refreshToken
 	p.tokens[accessToken] = &accessGrant{persona: ac.persona, clientID: clientID, scope: ac.scope, expires: now.Add(p.ttl)}
+	p.refresh[refreshToken] = &refreshGrant{persona: ac.persona, clientID: clientID, scope: ac.scope,
+		authTime: ac.authTime, expires: now.Add(refreshTokenLifetime)}
 	bound := *ac
 	p.mu.Unlock()
 
-	per := p.byKey[bound.persona]
+	per, _ := p.Persona(bound.persona)
 	idToken, err := sign(p.signer, p.idTokenClaims(per, idTokenParams{
 		issuer: p.issuer, audience: clientID, nonce: bound.nonce,
 		issuedAt: now, authTime: bound.authTime, expiry: now.Add(p.ttl),
@@ -432,16 +494,57 @@ func (p *Provider) exchange(r *http.Request, form url.Values) (tokenResponse, *t
 	if err != nil {
 		p.mu.Lock()
 		delete(p.tokens, accessToken)
+		delete(p.refresh, refreshToken)
 		p.mu.Unlock()
 		return tokenResponse{}, &tokenError{status: http.StatusInternalServerError, code: "server_error", description: "could not sign the ID token"}
 	}
 	return tokenResponse{
-		AccessToken: accessToken,
-		TokenType:   "Bearer",
-		ExpiresIn:   int64(p.ttl / time.Second),
-		IDToken:     idToken,
-		Scope:       bound.scope,
+		AccessToken:  accessToken,
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(p.ttl / time.Second),
+		IDToken:      idToken,
+		RefreshToken: refreshToken,
+		Scope:        bound.scope,
 	}, nil
+}
+
+// refreshGrant runs the refresh_token grant for the authenticated client:
+// a new access token and an ID token with the persona's current claims
+// (no nonce: OIDC Core 12.2), and the same refresh token.
+func (p *Provider) refreshGrant(clientID string, form url.Values) (tokenResponse, *tokenError) {
+	refreshToken := form.Get("refresh_token")
+	if refreshToken == "" {
+		return tokenResponse{}, &tokenError{status: http.StatusBadRequest, code: "invalid_request", description: "refresh_token is required"}
+	}
+	accessToken, err := randomToken()
+	if err != nil {
+		return tokenResponse{}, &tokenError{status: http.StatusInternalServerError, code: "server_error", description: "could not issue a token"}
+	}
+	now := p.now()
+	p.mu.Lock()
+	g, ok := p.refresh[refreshToken]
+	if !ok || now.After(g.expires) || g.clientID != clientID {
+		p.mu.Unlock()
+		return tokenResponse{}, &tokenError{status: http.StatusBadRequest, code: "invalid_grant",
+			description: "the refresh token is unknown, revoked, expired or another client's"}
+	}
+	p.tokens[accessToken] = &accessGrant{persona: g.persona, clientID: clientID, scope: g.scope, expires: now.Add(p.ttl)}
+	grant := *g
+	p.mu.Unlock()
+
+	per, _ := p.Persona(grant.persona)
+	idToken, err := sign(p.signer, p.idTokenClaims(per, idTokenParams{
+		issuer: p.issuer, audience: clientID, issuedAt: now, authTime: grant.authTime, expiry: now.Add(p.ttl),
+		accessToken: accessToken,
+	}))
+	if err != nil {
+		p.mu.Lock()
+		delete(p.tokens, accessToken)
+		p.mu.Unlock()
+		return tokenResponse{}, &tokenError{status: http.StatusInternalServerError, code: "server_error", description: "could not sign the ID token"}
+	}
+	return tokenResponse{AccessToken: accessToken, TokenType: "Bearer", ExpiresIn: int64(p.ttl / time.Second),
+		IDToken: idToken, RefreshToken: refreshToken, Scope: grant.scope}, nil
 }
 
 // authenticateClient checks client_secret_basic or client_secret_post
@@ -509,7 +612,8 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "the access token is unknown, revoked or expired"})
 		return
 	}
-	writeJSON(w, http.StatusOK, profileClaims(p.byKey[persona]))
+	per, _ := p.Persona(persona)
+	writeJSON(w, http.StatusOK, profileClaims(per))
 }
 
 // writeJSON writes v as a JSON response that no cache keeps.

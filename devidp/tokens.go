@@ -109,7 +109,7 @@ func (p *Provider) ForeignSignedToken(personaKey, audience string, opts ...Token
 
 // mintClaims builds the claims of a directly minted ID token.
 func (p *Provider) mintClaims(personaKey, audience string, opts []TokenOption) (map[string]any, error) {
-	per, ok := p.byKey[personaKey]
+	per, ok := p.Persona(personaKey)
 	if !ok {
 		return nil, fmt.Errorf("devidp: unknown persona %q", personaKey)
 	}

@@ -40,12 +40,15 @@ const (
 
 // LoginState is a pending browser sign-in, kept server-side until the callback.
 type LoginState struct {
-	State     string
-	Nonce     string
-	Verifier  string
-	Kind      SignInKind
-	ReturnTo  string
-	ExpiresAt time.Time
+	State    string
+	Nonce    string
+	Verifier string
+	// BrowserHash binds the sign-in to the browser that started it: the
+	// hash of that browser's pre-login cookie, which the callback must bring.
+	BrowserHash string
+	Kind        SignInKind
+	ReturnTo    string
+	ExpiresAt   time.Time
 }
 
 // Session is a signed-in browser session.
@@ -53,7 +56,16 @@ type Session struct {
 	IDHash    string
 	Principal Principal
 	CSRFToken string
+	// ExpiresAt is the end of its absolute lifetime.
 	ExpiresAt time.Time
+	// LastSeenAt is its last recorded use (recorded at most once a
+	// minute); it ends when idle too long.
+	LastSeenAt time.Time
+	// CheckedAt is when a team session's role was last confirmed with the issuer.
+	CheckedAt time.Time
+	// Sealed is a team session's issuer tokens, encrypted with a key only
+	// the session cookie yields; empty for applicants.
+	Sealed string
 }
 
 // Account is a person's HxBC account (DOMAIN "User types and professions").

@@ -364,6 +364,17 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	if strings.Contains(p.mainText(), "Access suspended") {
 		t.Errorf("person page still shows the suspension after reinstatement")
 	}
+	// The team signs the nurse practitioner out of every browser: their
+	// open portal is anonymous at its next request.
+	p.click("#revoke-sessions")
+	p.waitVisible("dialog[open] #f-reason")
+	p.fill("dialog[open] #f-reason", "Shared workstation left signed in")
+	p.click("dialog[open] button[type=submit]")
+	p.waitText("#announce", "signed out everywhere")
+	p.waitText("main", "sessions revoked")
+	np.open("/portal")
+	np.waitVisible("#sign-in")
+	np.shot("signed-out-by-the-team")
 
 	// The worksite list and the subject finder.
 	p.open("/team#/worksites?state=rejected")

@@ -54,6 +54,7 @@ func startSystem(t *testing.T, s setup) *system {
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.AdminAddr = "127.0.0.1:0"
 	cfg.HTTP.PublicBaseURL = ""
 	cfg.Database.URL = s.DatabaseURL
 	if cfg.Database.URL == "" {
@@ -73,6 +74,7 @@ func startSystem(t *testing.T, s setup) *system {
 	cfg.Auth.CookieSecure = false
 	cfg.Auth.BcryptCost = 4
 	cfg.Auth.RateLimitPerMinute = 10000
+	cfg.HTTP.RateLimits = config.RateLimits{Declarations: 10000, Links: 10000, Search: 10000, Webhook: 100000}
 	if s.Schedule != nil {
 		s.Schedule(&cfg.Schedule)
 	}

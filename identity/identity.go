@@ -1,10 +1,17 @@
 // Package identity signs people in over OpenID Connect and says who is
 // calling: applicants through the BC Services Card issuer, the enrolment
 // team through their own issuer or a role claim. Browsers use the code flow
-// with PKCE, state and nonce and a server-side session; API clients send
-// bearer ID tokens. Tokens are verified with go-oidc: signature against the
-// issuer's JWKS (RS256/ES256 only, so "alg: none" never passes), issuer,
-// audience and expiry; an identity assurance level below the minimum is refused.
+// with PKCE, state and nonce, bound to the browser by a pre-login cookie,
+// and a server-side session; API clients send bearer ID tokens. Tokens are
+// verified with go-oidc: signature against the issuer's JWKS (RS256/ES256
+// only, so "alg: none" never passes), issuer, audience and expiry; an
+// identity assurance level below the minimum is refused.
+//
+// A session ends at its absolute lifetime, or earlier when unused for the
+// idle timeout. A team session also asks its issuer again, at most every
+// RoleRecheck, whether the person is still on the team (a refresh-token
+// grant, then userinfo); a refusal, a missing role or an issuer that cannot
+// answer ends it.
 package identity
 
 import (
@@ -16,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +31,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 
 	"careconnect/domain"
 )
@@ -45,23 +54,49 @@ type Config struct {
 	MinIAL      int
 	IALClaim    string
 	RedirectURL string
-	SessionTTL  time.Duration
+	// SessionTTL is a session's absolute lifetime.
+	SessionTTL time.Duration
+	// IdleTimeout ends a session unused this long; zero means 30 minutes.
+	IdleTimeout time.Duration
+	// RoleRecheck is how often a team session's role is confirmed with
+	// the issuer; zero means 5 minutes.
+	RoleRecheck time.Duration
 	Now         func() time.Time
+	// Logger records ended team sessions; nil means slog.Default().
+	Logger *slog.Logger
 }
+
+// Defaults of Config.
+const (
+	DefaultIdleTimeout = 30 * time.Minute
+	DefaultRoleRecheck = 5 * time.Minute
+	// touchEvery is how stale a session's recorded last use may be before a
+	// request records it again: one write a minute, not one a request.
+	touchEvery = time.Minute
+	// recheckTimeout bounds one conversation with the issuer.
+	recheckTimeout = 10 * time.Second
+)
 
 // SessionStore keeps login states and sessions. *store.Store implements it.
 type SessionStore interface {
 	CreateLoginState(ctx context.Context, s domain.LoginState) error
-	// TakeLoginState returns and deletes the state (one use). Errors: ENOTFOUND.
-	TakeLoginState(ctx context.Context, state string) (domain.LoginState, error)
+	// TakeLoginState returns and deletes the state (one use) when the
+	// browser with browserHash started it. Errors: ENOTFOUND (unknown, used,
+	// or started by another browser; that browser's state is left alone).
+	TakeLoginState(ctx context.Context, state, browserHash string) (domain.LoginState, error)
 	CreateSession(ctx context.Context, s domain.Session) error
 	// GetSession returns an unexpired session. Errors: ENOTFOUND.
 	GetSession(ctx context.Context, idHash string, now time.Time) (domain.Session, error)
+	// TouchSession records a use of the session at at.
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	// RecordSessionCheck records a confirmed team role and the tokens, sealed.
+	RecordSessionCheck(ctx context.Context, idHash string, at time.Time, sealed string) error
 	DeleteSession(ctx context.Context, idHash string) error
 }
 
 type issuer struct {
 	cfg      IssuerConfig
+	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
 	oauth    oauth2.Config
 }
@@ -73,12 +108,25 @@ type Authenticator struct {
 	team      *issuer // nil in role-claim mode
 	sessions  SessionStore
 	verified  verifiedTokens
+	// rechecks runs one issuer conversation per session at a time: the
+	// requests of a busy console share it rather than spend the refresh
+	// token in parallel.
+	rechecks singleflight.Group
 }
 
 // New discovers the issuers (they must be reachable) and returns an Authenticator.
 func New(ctx context.Context, cfg Config, sessions SessionStore) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.RoleRecheck <= 0 {
+		cfg.RoleRecheck = DefaultRoleRecheck
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	a := &Authenticator{cfg: cfg, sessions: sessions}
 	var err error
@@ -99,7 +147,7 @@ func discover(ctx context.Context, c IssuerConfig, redirect string, now func() t
 		return nil, fmt.Errorf("identity: discovering %s: %w", c.Issuer, err)
 	}
 	v := p.Verifier(&oidc.Config{ClientID: c.ClientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256}, Now: now})
-	return &issuer{cfg: c, verifier: v, oauth: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+	return &issuer{cfg: c, provider: p, verifier: v, oauth: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		Endpoint: p.Endpoint(), RedirectURL: redirect, Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}}, nil
 }
 
@@ -208,18 +256,48 @@ func unverifiedIssuer(raw string) string {
 	return c.Iss
 }
 
-// LoginURL starts a browser sign-in and returns the issuer's authorization URL.
-func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, returnTo string) (string, error) {
+// LoginStateTTL is how long a browser has to come back from the issuer.
+const LoginStateTTL = 10 * time.Minute
+
+// LoginURL starts a browser sign-in and returns the issuer's authorization
+// URL and the browser key: the value of the pre-login cookie that binds the
+// sign-in's state, nonce and PKCE verifier to this browser, so that only
+// this browser can complete it (Callback). browserKey is the pre-login
+// cookie the browser already holds, if any, so that two tabs signing in at
+// once both complete; a missing or malformed one is replaced by a new
+// random key.
+func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, returnTo, browserKey string) (string, string, error) {
 	iss := a.applicant
 	if kind == domain.SignInTeam && a.team != nil {
 		iss = a.team
 	}
-	st := domain.LoginState{State: randomString(24), Nonce: randomString(24), Verifier: oauth2.GenerateVerifier(),
-		Kind: kind, ReturnTo: safeReturnTo(returnTo), ExpiresAt: a.cfg.Now().Add(10 * time.Minute)}
-	if err := a.sessions.CreateLoginState(ctx, st); err != nil {
-		return "", err
+	if !validBrowserKey(browserKey) {
+		browserKey = randomString(32)
 	}
-	return iss.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), nil
+	st := domain.LoginState{State: randomString(24), Nonce: randomString(24), Verifier: oauth2.GenerateVerifier(),
+		BrowserHash: HashBrowserKey(browserKey), Kind: kind, ReturnTo: safeReturnTo(returnTo),
+		ExpiresAt: a.cfg.Now().Add(LoginStateTTL)}
+	if err := a.sessions.CreateLoginState(ctx, st); err != nil {
+		return "", "", err
+	}
+	return iss.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), browserKey, nil
+}
+
+// validBrowserKey reports whether k looks like a key LoginURL made: 43
+// base64url characters (32 random bytes).
+func validBrowserKey(k string) bool {
+	if len(k) != 43 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(k)
+	return err == nil && len(b) == 32
+}
+
+// HashBrowserKey is how a browser key is stored with its login states:
+// a copy of the database does not yield the cookie.
+func HashBrowserKey(k string) string {
+	sum := sha256.Sum256([]byte("careconnect pre-login\x00" + k))
+	return hex.EncodeToString(sum[:])
 }
 
 // safeReturnTo keeps redirects after sign-in on this site.
@@ -232,17 +310,29 @@ func safeReturnTo(s string) string {
 	return s
 }
 
-// Callback completes a browser sign-in: it checks state, exchanges the code
-// with the PKCE verifier, verifies the ID token and its nonce, and creates a
-// session. It returns the principal, the session cookie value and where to go next.
-func (a *Authenticator) Callback(ctx context.Context, state, code string) (domain.Principal, string, string, error) {
+// errOtherBrowser refuses a callback without the pre-login cookie of the
+// browser that started the sign-in.
+var errOtherBrowser = domain.Errorf(domain.EUNAUTHORIZED,
+	"this sign-in was not started in this browser, has expired or was already used; sign in again")
+
+// Callback completes a browser sign-in: it checks that state was started by
+// this browser (browserKey, its pre-login cookie) and is unused, exchanges
+// the code with the PKCE verifier, verifies the ID token and its nonce, and
+// creates a session. It returns the principal, the session cookie value and
+// where to go next. A callback from another browser (an attacker's
+// unfinished sign-in opened in a victim's browser) is refused and leaves
+// the state to the browser that started it.
+func (a *Authenticator) Callback(ctx context.Context, state, code, browserKey string) (domain.Principal, string, string, error) {
 	if state == "" || code == "" {
 		return domain.Principal{}, "", "", domain.Errorf(domain.EINVALID, "the sign-in response is incomplete; sign in again")
 	}
-	st, err := a.sessions.TakeLoginState(ctx, state)
+	if !validBrowserKey(browserKey) {
+		return domain.Principal{}, "", "", errOtherBrowser
+	}
+	st, err := a.sessions.TakeLoginState(ctx, state, HashBrowserKey(browserKey))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.Principal{}, "", "", domain.Errorf(domain.EUNAUTHORIZED, "this sign-in has expired or was already used; sign in again")
+			return domain.Principal{}, "", "", errOtherBrowser
 		}
 		return domain.Principal{}, "", "", err
 	}
@@ -273,7 +363,15 @@ func (a *Authenticator) Callback(ctx context.Context, state, code string) (domai
 		return domain.Principal{}, "", "", domain.Errorf(domain.EFORBIDDEN, "this account is not a member of the enrolment team")
 	}
 	id := randomString(32)
-	sess := domain.Session{IDHash: HashSessionID(id), Principal: p, CSRFToken: randomString(24), ExpiresAt: a.cfg.Now().Add(a.cfg.SessionTTL)}
+	now := a.cfg.Now()
+	sess := domain.Session{IDHash: HashSessionID(id), Principal: p, CSRFToken: randomString(24), ExpiresAt: now.Add(a.cfg.SessionTTL),
+		LastSeenAt: now, CheckedAt: now}
+	if p.Role == domain.RoleTeam {
+		// Kept to ask the issuer again whether they are still on the team.
+		if sess.Sealed, err = seal(id, tok); err != nil {
+			return domain.Principal{}, "", "", err
+		}
+	}
 	if err := a.sessions.CreateSession(ctx, sess); err != nil {
 		return domain.Principal{}, "", "", err
 	}
@@ -281,21 +379,120 @@ func (a *Authenticator) Callback(ctx context.Context, state, code string) (domai
 	return p, id, st.ReturnTo, nil
 }
 
-// Session returns the principal of a session cookie value. Errors: EUNAUTHORIZED.
+// Session returns the principal of a session cookie value. A session past
+// its lifetime or unused for the idle timeout has ended; a team session
+// whose role was last confirmed RoleRecheck ago is confirmed with the
+// issuer first, and ends if it cannot be. Its use is recorded at most once
+// a minute. Errors: EUNAUTHORIZED, or the store's.
 func (a *Authenticator) Session(ctx context.Context, cookie string) (domain.Principal, error) {
 	if cookie == "" || len(cookie) > 128 {
 		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "sign in first")
 	}
-	s, err := a.sessions.GetSession(ctx, HashSessionID(cookie), a.cfg.Now())
+	now := a.cfg.Now()
+	s, err := a.sessions.GetSession(ctx, HashSessionID(cookie), now)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED, "your session has ended; sign in again")
 		}
 		return domain.Principal{}, err
 	}
+	if now.Sub(s.LastSeenAt) >= a.cfg.IdleTimeout {
+		if err := a.sessions.DeleteSession(ctx, s.IDHash); err != nil {
+			return domain.Principal{}, err
+		}
+		return domain.Principal{}, domain.Errorf(domain.EUNAUTHORIZED,
+			"your session ended after %d minutes without use; sign in again", int(a.cfg.IdleTimeout.Minutes()))
+	}
+	if s.Principal.Role == domain.RoleTeam && now.Sub(s.CheckedAt) >= a.cfg.RoleRecheck {
+		if err := a.recheckTeam(ctx, cookie, s, now); err != nil {
+			return domain.Principal{}, err
+		}
+	}
+	if now.Sub(s.LastSeenAt) >= touchEvery {
+		if err := a.sessions.TouchSession(ctx, s.IDHash, now); err != nil {
+			return domain.Principal{}, err
+		}
+	}
 	p := s.Principal
 	p.SessionID, p.CSRFToken = s.IDHash, s.CSRFToken
 	return p, nil
+}
+
+// errTeamUnconfirmed ends a team session whose role the issuer did not confirm.
+var errTeamUnconfirmed = domain.Errorf(domain.EUNAUTHORIZED,
+	"your enrolment team access could not be confirmed; sign in again")
+
+// teamUnconfirmed is the issuer's refusal (or silence) behind errTeamUnconfirmed.
+type teamUnconfirmed struct{ cause error }
+
+func (e teamUnconfirmed) Error() string {
+	return "identity: team role not confirmed: " + e.cause.Error()
+}
+func (e teamUnconfirmed) Unwrap() error { return e.cause }
+
+// recheckTeam confirms a team session's role with its issuer, once per
+// session at a time, and ends the session when the issuer does not.
+func (a *Authenticator) recheckTeam(ctx context.Context, cookie string, s domain.Session, now time.Time) error {
+	_, err, _ := a.rechecks.Do(s.IDHash, func() (any, error) {
+		// Shared by every waiting request: one of them going away must not end it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recheckTimeout)
+		defer cancel()
+		return nil, a.confirmTeam(ctx, cookie, s, now)
+	})
+	var refused teamUnconfirmed
+	if !errors.As(err, &refused) {
+		return err // nil, or the store failing: the session stands
+	}
+	a.cfg.Logger.Warn("team session ended: the issuer did not confirm the team role",
+		"subject", s.Principal.Subject, "issuer", s.Principal.Issuer, "reason", refused.cause)
+	if err := a.sessions.DeleteSession(ctx, s.IDHash); err != nil {
+		return err
+	}
+	return errors.Join(errTeamUnconfirmed, refused)
+}
+
+// confirmTeam asks the session's issuer whether its subject still holds
+// the team role: a refresh-token grant (where the issuer checks the
+// account) when it gave one, then userinfo with the access token. With a
+// team issuer its answer is the confirmation; with the role claim, the
+// claim must still be there. The tokens are kept, sealed, for next time.
+func (a *Authenticator) confirmTeam(ctx context.Context, cookie string, s domain.Session, now time.Time) error {
+	iss := a.applicant
+	if a.team != nil && s.Principal.Issuer == a.team.cfg.Issuer {
+		iss = a.team
+	}
+	tok, err := unseal(cookie, s.Sealed)
+	if err != nil {
+		return teamUnconfirmed{err}
+	}
+	if tok.RefreshToken != "" {
+		fresh, err := iss.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		if err != nil {
+			return teamUnconfirmed{err}
+		}
+		tok = fresh
+	}
+	info, err := iss.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		return teamUnconfirmed{err}
+	}
+	if info.Subject != s.Principal.Subject {
+		return teamUnconfirmed{fmt.Errorf("userinfo names subject %q", info.Subject)}
+	}
+	if iss != a.team {
+		var claims map[string]any
+		if err := info.Claims(&claims); err != nil {
+			return teamUnconfirmed{err}
+		}
+		if !hasRole(claims[a.cfg.RoleClaim], a.cfg.RoleValue) {
+			return teamUnconfirmed{fmt.Errorf("the %s claim no longer holds %q", a.cfg.RoleClaim, a.cfg.RoleValue)}
+		}
+	}
+	sealed, err := seal(cookie, tok)
+	if err != nil {
+		return err
+	}
+	return a.sessions.RecordSessionCheck(ctx, s.IDHash, now, sealed)
 }
 
 // Logout ends a session.

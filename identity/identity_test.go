@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -54,6 +55,9 @@ type fixture struct {
 	team  *devidp.Provider // nil in role-claim mode
 	store *store.Store
 	clock *clock
+	// browser is the pre-login cookie of the fixture's browser: its
+	// sign-ins are bound to it.
+	browser string
 }
 
 // mustStartIDP starts a dev identity provider with one client.
@@ -72,18 +76,23 @@ func mustStartIDP(t *testing.T, clientID string) *devidp.Provider {
 	return idp
 }
 
-// newFixture builds the fixture; withTeamIssuer adds a separate team issuer.
-func newFixture(t *testing.T, withTeamIssuer bool) *fixture {
+// newFixture builds the fixture; withTeamIssuer adds a separate team
+// issuer, and edits change the Authenticator's configuration.
+func newFixture(t *testing.T, withTeamIssuer bool, edits ...func(*identity.Config)) *fixture {
 	t.Helper()
 	fx := &fixture{idp: mustStartIDP(t, applicantClient), store: storetest.New(t, store.Postgres), clock: &clock{t: time.Now()}}
 	cfg := identity.Config{
 		Applicant: identity.IssuerConfig{Issuer: fx.idp.Issuer(), ClientID: applicantClient, ClientSecret: applicantClient + "-secret"},
 		RoleClaim: "roles", RoleValue: devidp.RoleEnrolmentTeam, MinIAL: minIAL, IALClaim: "identity_assurance_level",
-		RedirectURL: redirectURL, SessionTTL: time.Hour, Now: fx.clock.Now,
+		RedirectURL: redirectURL, SessionTTL: time.Hour, IdleTimeout: 30 * time.Minute, RoleRecheck: 5 * time.Minute,
+		Now: fx.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if withTeamIssuer {
 		fx.team = mustStartIDP(t, teamClient)
 		cfg.Team = identity.IssuerConfig{Issuer: fx.team.Issuer(), ClientID: teamClient, ClientSecret: teamClient + "-secret"}
+	}
+	for _, edit := range edits {
+		edit(&cfg)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -344,13 +353,18 @@ func mustRead(t *testing.T, res *http.Response) string {
 	return string(b)
 }
 
-// mustLoginURL starts a sign-in and returns the authorization URL.
+// mustLoginURL starts a sign-in in the fixture's browser and returns the
+// authorization URL.
 func (fx *fixture) mustLoginURL(t *testing.T, kind domain.SignInKind, returnTo string) string {
 	t.Helper()
-	u, err := fx.auth.LoginURL(context.Background(), kind, returnTo)
+	u, key, err := fx.auth.LoginURL(context.Background(), kind, returnTo, fx.browser)
 	if err != nil {
 		t.Fatalf("LoginURL: %v", err)
 	}
+	if fx.browser != "" && key != fx.browser {
+		t.Fatalf("LoginURL replaced the browser's pre-login key %q with %q; want it kept", fx.browser, key)
+	}
+	fx.browser = key
 	return u
 }
 
@@ -359,17 +373,18 @@ type signedIn struct {
 	p        domain.Principal
 	cookie   string
 	returnTo string
+	at       time.Time // the fixture's clock at sign-in
 }
 
 // mustSignIn runs the whole code flow for persona and fails unless it succeeds.
 func (fx *fixture) mustSignIn(t *testing.T, kind domain.SignInKind, persona, returnTo string) signedIn {
 	t.Helper()
 	q := mustAuthorize(t, fx.mustLoginURL(t, kind, returnTo), persona)
-	p, cookie, back, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"))
+	p, cookie, back, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"), fx.browser)
 	if err != nil {
 		t.Fatalf("Callback(%s): %v", persona, err)
 	}
-	return signedIn{p: p, cookie: cookie, returnTo: back}
+	return signedIn{p: p, cookie: cookie, returnTo: back, at: fx.clock.Now()}
 }
 
 func TestLoginURL(t *testing.T) {
@@ -500,7 +515,7 @@ func TestCallbackTeam(t *testing.T) {
 		}
 		// An applicant choosing the team sign-in is refused, with no session.
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInTeam, "/"), devidp.PersonaPhysician)
-		p, cookie, _, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"))
+		p, cookie, _, err := fx.auth.Callback(context.Background(), q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "applicant through team sign-in", err, domain.EFORBIDDEN)
 		if cookie != "" || p.Subject != "" {
 			t.Errorf("refused sign-in returned principal %+v cookie %q; want neither", p, cookie)
@@ -522,7 +537,7 @@ func TestCallbackRefusals(t *testing.T) {
 
 	t.Run("low assurance", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaLowAssurance)
-		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "low assurance Callback", err, domain.EFORBIDDEN)
 		if cookie != "" || p.Subject != "" {
 			t.Errorf("refused sign-in returned principal %+v cookie %q; want neither", p, cookie)
@@ -534,10 +549,10 @@ func TestCallbackRefusals(t *testing.T) {
 
 	t.Run("state is single use", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
-		if _, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code")); err != nil {
+		if _, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser); err != nil {
 			t.Fatalf("first Callback: %v", err)
 		}
-		_, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		_, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "replayed Callback", err, domain.EUNAUTHORIZED)
 		if cookie != "" {
 			t.Errorf("replay returned a cookie")
@@ -546,14 +561,14 @@ func TestCallbackRefusals(t *testing.T) {
 
 	t.Run("unknown state", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
-		_, _, _, err := fx.auth.Callback(ctx, "forged-"+q.Get("state"), q.Get("code"))
+		_, _, _, err := fx.auth.Callback(ctx, "forged-"+q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "Callback with an unknown state", err, domain.EUNAUTHORIZED)
 	})
 
 	t.Run("incomplete response", func(t *testing.T) {
-		_, _, _, err := fx.auth.Callback(ctx, "", "code")
+		_, _, _, err := fx.auth.Callback(ctx, "", "code", fx.browser)
 		checkCode(t, "Callback without state", err, domain.EINVALID)
-		_, _, _, err = fx.auth.Callback(ctx, "state", "")
+		_, _, _, err = fx.auth.Callback(ctx, "state", "", fx.browser)
 		checkCode(t, "Callback without code", err, domain.EINVALID)
 	})
 
@@ -568,7 +583,7 @@ func TestCallbackRefusals(t *testing.T) {
 		q.Set("nonce", "attacker-chosen-nonce-0000000000")
 		u.RawQuery = q.Encode()
 		back := mustAuthorize(t, u.String(), devidp.PersonaPhysician)
-		_, cookie, _, err := fx.auth.Callback(ctx, back.Get("state"), back.Get("code"))
+		_, cookie, _, err := fx.auth.Callback(ctx, back.Get("state"), back.Get("code"), fx.browser)
 		checkCode(t, "Callback with a swapped nonce", err, domain.EUNAUTHORIZED)
 		if cookie != "" {
 			t.Errorf("nonce mismatch returned a cookie")
@@ -580,16 +595,16 @@ func TestCallbackRefusals(t *testing.T) {
 	t.Run("code of another sign-in", func(t *testing.T) {
 		mine := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
 		theirs := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaMOA)
-		_, _, _, err := fx.auth.Callback(ctx, mine.Get("state"), theirs.Get("code"))
+		_, _, _, err := fx.auth.Callback(ctx, mine.Get("state"), theirs.Get("code"), fx.browser)
 		checkCode(t, "Callback with another sign-in's code", err, domain.EUNAUTHORIZED)
 		// The refused attempt used up its state.
-		_, _, _, err = fx.auth.Callback(ctx, mine.Get("state"), mine.Get("code"))
+		_, _, _, err = fx.auth.Callback(ctx, mine.Get("state"), mine.Get("code"), fx.browser)
 		checkCode(t, "Callback after a refused attempt", err, domain.EUNAUTHORIZED)
 	})
 
 	t.Run("made-up code", func(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
-		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), "made-up-code")
+		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), "made-up-code", fx.browser)
 		checkCode(t, "Callback with a made-up code", err, domain.EUNAUTHORIZED)
 	})
 
@@ -597,9 +612,51 @@ func TestCallbackRefusals(t *testing.T) {
 		q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/"), devidp.PersonaPhysician)
 		fx.clock.Advance(11 * time.Minute)
 		defer fx.clock.Advance(-11 * time.Minute)
-		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"))
+		_, _, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), fx.browser)
 		checkCode(t, "Callback 11 minutes later", err, domain.EUNAUTHORIZED)
 	})
+}
+
+// TestCallbackBoundToBrowser: a sign-in completes only with the pre-login
+// key of the browser that started it. Another browser's attempt (none, a
+// malformed one, or its own) is refused and does not spend the state.
+func TestCallbackBoundToBrowser(t *testing.T) {
+	fx := newFixture(t, false)
+	ctx := context.Background()
+	q := mustAuthorize(t, fx.mustLoginURL(t, domain.SignInApplicant, "/portal"), devidp.PersonaPhysician)
+	mine := fx.browser
+
+	_, otherKey, err := fx.auth.LoginURL(ctx, domain.SignInApplicant, "/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otherKey == mine || len(otherKey) < 43 {
+		t.Fatalf("a new browser got key %q (first browser %q); want a fresh random key", otherKey, mine)
+	}
+	for _, tt := range []struct{ name, key string }{
+		{"no pre-login cookie", ""},
+		{"a malformed one", "x"},
+		{"the stored hash is not the key", strings.Repeat("A", 43)},
+		{"another browser's", otherKey},
+	} {
+		p, cookie, _, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), tt.key)
+		checkCode(t, "Callback with "+tt.name, err, domain.EUNAUTHORIZED)
+		if cookie != "" || p.Subject != "" {
+			t.Errorf("Callback with %s returned principal %+v cookie %q; want neither", tt.name, p, cookie)
+		}
+	}
+	p, cookie, back, err := fx.auth.Callback(ctx, q.Get("state"), q.Get("code"), mine)
+	if err != nil || cookie == "" || back != "/portal" {
+		t.Fatalf("Callback in the browser that started it: %+v %q %q %v; want a session back to /portal", p, cookie, back, err)
+	}
+
+	// A malformed key is replaced; a good one is kept for the browser's next sign-in.
+	for _, held := range []string{"", "short", strings.Repeat("!", 43)} {
+		_, key, err := fx.auth.LoginURL(ctx, domain.SignInApplicant, "/", held)
+		if err != nil || key == held || len(key) != 43 {
+			t.Errorf("LoginURL with held key %q: key %q, %v; want a new 43-character key", held, key, err)
+		}
+	}
 }
 
 func TestSession(t *testing.T) {
@@ -620,14 +677,155 @@ func TestSession(t *testing.T) {
 		checkCode(t, "Session("+tt.name+")", err, domain.EUNAUTHORIZED)
 	}
 
-	// The session ends after its TTL (an hour here).
-	fx.clock.Advance(59 * time.Minute)
-	if _, err := fx.auth.Session(ctx, s.cookie); err != nil {
-		t.Fatalf("Session after 59 minutes: %v; want valid", err)
+	// The session ends after its TTL (an hour here), however busy.
+	for _, at := range []time.Duration{20 * time.Minute, 40 * time.Minute, 59 * time.Minute} {
+		fx.clock.Advance(at - fx.clock.Now().Sub(s.at))
+		if _, err := fx.auth.Session(ctx, s.cookie); err != nil {
+			t.Fatalf("Session after %v: %v; want valid", at, err)
+		}
 	}
 	fx.clock.Advance(2 * time.Minute)
 	_, err := fx.auth.Session(ctx, s.cookie)
 	checkCode(t, "Session after 61 minutes", err, domain.EUNAUTHORIZED)
+}
+
+// sameTime compares times as the database keeps them (to the microsecond).
+func sameTime(a, b time.Time) bool { return a.Sub(b).Abs() < time.Microsecond }
+
+// mustSessionRow reads a session's stored row as it is at the fixture's now.
+func (fx *fixture) mustSessionRow(t *testing.T, cookie string) domain.Session {
+	t.Helper()
+	se, err := fx.store.GetSession(context.Background(), identity.HashSessionID(cookie), fx.clock.Now())
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	return se
+}
+
+// mustUse uses the session at the fixture's now, failing unless it is valid.
+func (fx *fixture) mustUse(t *testing.T, cookie, when string) domain.Principal {
+	t.Helper()
+	p, err := fx.auth.Session(context.Background(), cookie)
+	if err != nil {
+		t.Fatalf("Session %s: %v; want it valid", when, err)
+	}
+	return p
+}
+
+// mustEnded checks that the session is refused and gone from the store.
+func (fx *fixture) mustEnded(t *testing.T, cookie, when string) {
+	t.Helper()
+	_, err := fx.auth.Session(context.Background(), cookie)
+	checkCode(t, "Session "+when, err, domain.EUNAUTHORIZED)
+	if _, err := fx.store.GetSession(context.Background(), identity.HashSessionID(cookie), fx.clock.Now()); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("the ended session is still stored (%v); want it deleted", err)
+	}
+}
+
+// TestSessionIdleTimeout: a session unused for the idle timeout (30
+// minutes here) ends, well before its lifetime (8 hours here). Its last use
+// is recorded at most once a minute, not on every request.
+func TestSessionIdleTimeout(t *testing.T) {
+	fx := newFixture(t, false, func(c *identity.Config) { c.SessionTTL = 8 * time.Hour })
+	s := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPharmacist, "")
+	signedIn := fx.mustSessionRow(t, s.cookie).LastSeenAt
+	if !sameTime(signedIn, s.at) {
+		t.Errorf("last use at sign-in = %v; want the sign-in time %v", signedIn, s.at)
+	}
+
+	fx.clock.Advance(30 * time.Second)
+	fx.mustUse(t, s.cookie, "30 seconds in")
+	if got := fx.mustSessionRow(t, s.cookie).LastSeenAt; !got.Equal(signedIn) {
+		t.Errorf("a use within a minute of the last recorded one wrote last use %v; want it left at %v", got, signedIn)
+	}
+
+	// Used every 29 minutes, it lives on, each use recorded.
+	for i := 1; i <= 3; i++ {
+		fx.clock.Advance(29 * time.Minute)
+		fx.mustUse(t, s.cookie, fmt.Sprintf("after %d idle spells of 29 minutes", i))
+		if got := fx.mustSessionRow(t, s.cookie).LastSeenAt; !sameTime(got, fx.clock.Now()) {
+			t.Errorf("last use = %v; want this use, %v", got, fx.clock.Now())
+		}
+	}
+	fx.clock.Advance(31 * time.Minute)
+	fx.mustEnded(t, s.cookie, "after 31 idle minutes")
+}
+
+// TestTeamRoleRecheck: a team session asks its issuer again (refresh
+// grant, then userinfo) once its re-check interval (5 minutes here) has
+// passed; a team member whose role was taken away, whose grants were
+// revoked, or whose issuer cannot answer, loses the session then.
+func TestTeamRoleRecheck(t *testing.T) {
+	t.Run("role claim taken away", func(t *testing.T) {
+		fx := newFixture(t, false)
+		s := fx.mustSignIn(t, domain.SignInTeam, devidp.PersonaTeam, "")
+		fx.clock.Advance(4 * time.Minute)
+		fx.mustUse(t, s.cookie, "4 minutes in")
+		checked := fx.mustSessionRow(t, s.cookie).CheckedAt
+		if !sameTime(checked, s.at) {
+			t.Errorf("role checked at %v before the interval passed; want only at sign-in, %v", checked, s.at)
+		}
+		// Past the interval the issuer is asked; still on the team, the session goes on.
+		fx.clock.Advance(2 * time.Minute)
+		if p := fx.mustUse(t, s.cookie, "6 minutes in"); p.Role != domain.RoleTeam {
+			t.Errorf("role = %q; want the team role kept", p.Role)
+		}
+		if got := fx.mustSessionRow(t, s.cookie).CheckedAt; !sameTime(got, fx.clock.Now()) {
+			t.Errorf("role checked at %v; want now, %v", got, fx.clock.Now())
+		}
+
+		if err := fx.idp.SetRoles(devidp.PersonaTeam, nil); err != nil {
+			t.Fatal(err)
+		}
+		fx.clock.Advance(5*time.Minute - time.Second)
+		fx.mustUse(t, s.cookie, "until the next re-check")
+		fx.clock.Advance(time.Second)
+		fx.mustEnded(t, s.cookie, "at the re-check after the role was taken away")
+	})
+
+	t.Run("team issuer revokes the grants", func(t *testing.T) {
+		fx := newFixture(t, true)
+		s := fx.mustSignIn(t, domain.SignInTeam, devidp.PersonaRegisteredNurse, "")
+		fx.clock.Advance(6 * time.Minute)
+		fx.mustUse(t, s.cookie, "after a re-check at the team issuer")
+		fx.team.RevokeGrants(devidp.PersonaRegisteredNurse)
+		fx.clock.Advance(6 * time.Minute)
+		fx.mustEnded(t, s.cookie, "after the team issuer revoked the grants")
+	})
+
+	t.Run("issuer unreachable", func(t *testing.T) {
+		fx := newFixture(t, false)
+		s := fx.mustSignIn(t, domain.SignInTeam, devidp.PersonaTeam, "")
+		if err := fx.idp.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fx.clock.Advance(6 * time.Minute)
+		fx.mustEnded(t, s.cookie, "when the issuer cannot be asked")
+	})
+
+	t.Run("tokens kept sealed, and only for the team", func(t *testing.T) {
+		fx := newFixture(t, false)
+		team := fx.mustSignIn(t, domain.SignInTeam, devidp.PersonaTeam, "")
+		applicant := fx.mustSignIn(t, domain.SignInApplicant, devidp.PersonaPhysician, "")
+		sealed := fx.mustSessionRow(t, team.cookie).Sealed
+		if sealed == "" {
+			t.Fatalf("the team session keeps no token; want its tokens sealed in the row")
+		}
+		for _, plain := range []string{"access_token", "refresh_token", "Bearer", "AccessToken", "RefreshToken"} {
+			if strings.Contains(sealed, plain) {
+				t.Errorf("the stored token shows %q; want it sealed", plain)
+			}
+		}
+		if got := fx.mustSessionRow(t, applicant.cookie).Sealed; got != "" {
+			t.Errorf("an applicant's session keeps a token (%d bytes); want none", len(got))
+		}
+		// Applicant sessions are not re-checked: their issuer is not asked.
+		if err := fx.idp.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fx.clock.Advance(6 * time.Minute)
+		fx.mustUse(t, applicant.cookie, "with the issuer gone")
+	})
 }
 
 func TestReturnToStaysOnSite(t *testing.T) {
@@ -658,7 +856,7 @@ func TestReturnToStaysOnSite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := fx.store.TakeLoginState(ctx, u.Query().Get("state"))
+		st, err := fx.store.TakeLoginState(ctx, u.Query().Get("state"), identity.HashBrowserKey(fx.browser))
 		if err != nil {
 			t.Fatalf("TakeLoginState: %v", err)
 		}

@@ -3,10 +3,12 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	htmltemplate "html/template"
 	"io"
 	"log"
@@ -451,7 +453,7 @@ func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Anyone on the host can send the catcher mail: show it inert.
-		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'")
+		w.Header().Set("Content-Security-Policy", previewCSP(msgs[n].HTML))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, msgs[n].HTML)
 	default:
@@ -464,6 +466,7 @@ func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "mail: rendering catcher page", http.StatusInternalServerError)
 			return
 		}
+		w.Header().Set("Content-Security-Policy", catcherPageCSP)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(b.Bytes())
 	}
@@ -500,6 +503,52 @@ func (c *Catcher) linkify(s string) []textSegment {
 		out = append(out, textSegment{Text: s[last:]})
 	}
 	return out
+}
+
+var (
+	styleElementRE   = regexp.MustCompile(`(?is)<style\b[^>]*>(.*?)</style>`)
+	styleAttributeRE = regexp.MustCompile(`(?i)\sstyle\s*=\s*"([^"]*)"`)
+)
+
+// styleHash is the CSP source that allows exactly one inline style: the
+// SHA-256 of its text (an element's content, or an attribute's value).
+func styleHash(css string) string {
+	sum := sha256.Sum256([]byte(css))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// catcherPageCSP lets the dev page use its own style sheet, and nothing else.
+var catcherPageCSP = "default-src 'none'; style-src " + styleHash(styleElementRE.FindStringSubmatch(catcherPage)[1]) +
+	"; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// previewCSP shows a caught HTML email inert (a sandbox: no script, no
+// loads, no form) with the styles it carries: each of its style elements
+// and style attributes (as our templates write them, double-quoted) is
+// allowed by its hash, so no inline style is allowed wholesale.
+func previewCSP(body string) string {
+	seen := map[string]bool{}
+	var sources []string
+	add := func(css string) {
+		if h := styleHash(css); !seen[h] {
+			seen[h] = true
+			sources = append(sources, h)
+		}
+	}
+	for _, m := range styleElementRE.FindAllStringSubmatch(body, -1) {
+		add(m[1])
+	}
+	attrs := styleAttributeRE.FindAllStringSubmatch(body, -1)
+	for _, m := range attrs {
+		add(html.UnescapeString(m[1]))
+	}
+	csp := "sandbox; default-src 'none'; frame-ancestors 'none'"
+	if len(sources) > 0 {
+		if len(attrs) > 0 {
+			sources = append([]string{"'unsafe-hashes'"}, sources...)
+		}
+		csp += "; style-src " + strings.Join(sources, " ")
+	}
+	return csp
 }
 
 // catcherPage is the dev page; html/template escapes every value.

@@ -2,6 +2,8 @@ package mail_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -204,6 +206,7 @@ func TestHandler(t *testing.T) {
 	m := message("k/page", "admin@clinic.example")
 	m.Subject = `Worksite <b>K4T6CLP</b> & "friends"`
 	m.Text = "Sign here: https://careconnect.example/declaration?token=abc.def_-.\n"
+	m.HTML = `<p style="margin:16px 0;">Hello &amp; <a href="x" style="color:&quot;#1a5a96&quot;;">welcome</a></p>`
 	mustSend(t, s, m)
 	mustWaitKey(t, c, "k/page")
 	h := c.Handler()
@@ -227,6 +230,9 @@ func TestHandler(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("page does not contain %q:\n%s", want, body)
 			}
+		}
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src 'sha256-") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("got Content-Security-Policy %q; want its own style sheet by hash, and no framing", csp)
 		}
 		if strings.Contains(body, "<b>K4T6CLP") {
 			t.Errorf("page contains the subject unescaped")
@@ -252,8 +258,20 @@ func TestHandler(t *testing.T) {
 		if body != m.HTML {
 			t.Errorf("got body %q; want %q", body, m.HTML)
 		}
-		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
-			t.Errorf("got Content-Security-Policy %q; want a sandbox", csp)
+		csp := res.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("got Content-Security-Policy %q; want a sandbox that nothing may frame", csp)
+		}
+		// Each style attribute is allowed by the hash of its value as the
+		// browser reads it (entities decoded), and no inline style else.
+		for _, css := range []string{"margin:16px 0;", `color:"#1a5a96";`} {
+			sum := sha256.Sum256([]byte(css))
+			if h := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, h) {
+				t.Errorf("got Content-Security-Policy %q; want %s for the style %q", csp, h, css)
+			}
+		}
+		if !strings.Contains(csp, "style-src 'unsafe-hashes' 'sha256-") || strings.Count(csp, "'sha256-") != 2 {
+			t.Errorf("got Content-Security-Policy %q; want the two styles' hashes and nothing else inline", csp)
 		}
 	})
 

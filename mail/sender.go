@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	netmail "net/mail"
 	"net/textproto"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +57,7 @@ type Sender struct {
 	from     string // the configured From, e.g. "CareConnect <no-reply@example.ca>"
 	idDomain string // right-hand side of generated Message-IDs
 	timeout  time.Duration
+	tls      *tls.Config // for STARTTLS and implicit TLS; read-only after NewSender
 }
 
 // NewSender returns a Sender for cfg. TLS "none" sends in clear text (the
@@ -87,6 +90,14 @@ func NewSender(cfg config.SMTP) (*Sender, error) {
 		from:     from.String(),
 		idDomain: from.Address[at+1:],
 		timeout:  DefaultTimeout,
+		tls:      &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12},
+	}
+	if cfg.CAFile != "" {
+		roots, err := rootsWith(cfg.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		s.tls.RootCAs = roots
 	}
 	// Build one client now so that a bad option fails at startup, not at the first send.
 	if _, err := s.client(s.dial); err != nil {
@@ -166,7 +177,7 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 func (s *Sender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := &net.Dialer{Timeout: s.timeout}
 	if s.tlsMode == "tls" {
-		td := &tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}}
+		td := &tls.Dialer{NetDialer: d, Config: s.tls.Clone()}
 		return td.DialContext(ctx, network, addr)
 	}
 	return d.DialContext(ctx, network, addr)
@@ -178,6 +189,7 @@ func (s *Sender) client(dial gomail.DialContextFunc) (*gomail.Client, error) {
 		gomail.WithPort(s.port),
 		gomail.WithTimeout(s.timeout),
 		gomail.WithDialContextFunc(dial),
+		gomail.WithTLSConfig(s.tls.Clone()),
 	}
 	switch s.tlsMode {
 	case "none":
@@ -336,4 +348,21 @@ func redact(s string) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// rootsWith returns the system roots plus the CA certificates in the PEM
+// file at path (smtp.ca_file).
+func rootsWith(path string) (*x509.CertPool, error) {
+	pemData, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("mail: smtp ca_file: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("mail: smtp ca_file %s holds no PEM certificate", path)
+	}
+	return roots, nil
 }

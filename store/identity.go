@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -13,12 +14,13 @@ import (
 )
 
 type loginStateRow struct {
-	State     string `gorm:"primaryKey"`
-	Nonce     string
-	Verifier  string
-	Kind      string
-	ReturnTo  string
-	ExpiresAt time.Time
+	State       string `gorm:"primaryKey"`
+	Nonce       string
+	Verifier    string
+	BrowserHash string
+	Kind        string
+	ReturnTo    string
+	ExpiresAt   time.Time
 }
 
 func (loginStateRow) TableName() string { return "login_states" }
@@ -30,15 +32,22 @@ func (s *Store) CreateLoginState(ctx context.Context, st domain.LoginState) erro
 		return translate(err)
 	}
 	return translate(db.Create(&loginStateRow{State: st.State, Nonce: st.Nonce, Verifier: st.Verifier,
-		Kind: string(st.Kind), ReturnTo: st.ReturnTo, ExpiresAt: st.ExpiresAt.UTC()}).Error)
+		BrowserHash: st.BrowserHash, Kind: string(st.Kind), ReturnTo: st.ReturnTo, ExpiresAt: st.ExpiresAt.UTC()}).Error)
 }
 
-// TakeLoginState returns and deletes a pending sign-in, so a state is used once. Errors: ENOTFOUND.
-func (s *Store) TakeLoginState(ctx context.Context, state string) (domain.LoginState, error) {
+// TakeLoginState returns and deletes the pending sign-in state that the
+// browser with browserHash started, so a state is used once and only by
+// that browser. The hashes are compared in constant time; another
+// browser's attempt leaves the state for its own browser. Errors:
+// ENOTFOUND (unknown, used, or another browser's).
+func (s *Store) TakeLoginState(ctx context.Context, state, browserHash string) (domain.LoginState, error) {
 	var row loginStateRow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&row, "state = ?", state).Error; err != nil {
 			return err
+		}
+		if row.BrowserHash == "" || subtle.ConstantTimeCompare([]byte(row.BrowserHash), []byte(browserHash)) != 1 {
+			return gorm.ErrRecordNotFound
 		}
 		res := tx.Delete(&loginStateRow{}, "state = ?", state)
 		if res.Error == nil && res.RowsAffected == 0 {
@@ -49,8 +58,8 @@ func (s *Store) TakeLoginState(ctx context.Context, state string) (domain.LoginS
 	if err != nil {
 		return domain.LoginState{}, translate(err)
 	}
-	return domain.LoginState{State: row.State, Nonce: row.Nonce, Verifier: row.Verifier, Kind: domain.SignInKind(row.Kind),
-		ReturnTo: row.ReturnTo, ExpiresAt: row.ExpiresAt.UTC()}, nil
+	return domain.LoginState{State: row.State, Nonce: row.Nonce, Verifier: row.Verifier, BrowserHash: row.BrowserHash,
+		Kind: domain.SignInKind(row.Kind), ReturnTo: row.ReturnTo, ExpiresAt: row.ExpiresAt.UTC()}, nil
 }
 
 type sessionRow struct {
@@ -65,6 +74,9 @@ type sessionRow struct {
 	CSRFToken  string `gorm:"column:csrf_token"`
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	CheckedAt  time.Time
+	Sealed     string `gorm:"column:token_sealed"`
 }
 
 func (sessionRow) TableName() string { return "sessions" }
@@ -78,7 +90,8 @@ func (s *Store) CreateSession(ctx context.Context, se domain.Session) error {
 	p := se.Principal
 	return translate(db.Create(&sessionRow{IDHash: se.IDHash, Subject: p.Subject, Issuer: p.Issuer, Role: string(p.Role),
 		GivenName: p.GivenName, FamilyName: p.FamilyName, Email: p.Email, IAL: p.IAL, CSRFToken: se.CSRFToken,
-		CreatedAt: time.Now().UTC(), ExpiresAt: se.ExpiresAt.UTC()}).Error)
+		CreatedAt: time.Now().UTC(), ExpiresAt: se.ExpiresAt.UTC(), LastSeenAt: se.LastSeenAt.UTC(),
+		CheckedAt: se.CheckedAt.UTC(), Sealed: se.Sealed}).Error)
 }
 
 // GetSession returns a session unexpired at now. Errors: ENOTFOUND.
@@ -88,13 +101,42 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (d
 		return domain.Session{}, translate(err)
 	}
 	return domain.Session{IDHash: r.IDHash, CSRFToken: r.CSRFToken, ExpiresAt: r.ExpiresAt.UTC(),
+		LastSeenAt: r.LastSeenAt.UTC(), CheckedAt: r.CheckedAt.UTC(), Sealed: r.Sealed,
 		Principal: domain.Principal{Subject: r.Subject, Issuer: r.Issuer, Role: domain.Role(r.Role), GivenName: r.GivenName,
 			FamilyName: r.FamilyName, Email: r.Email, IAL: r.IAL}}, nil
+}
+
+// TouchSession records a use of the session at at (never moving it back).
+func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
+	return translate(s.db.WithContext(ctx).Model(&sessionRow{}).Where("id_hash = ? AND last_seen_at < ?", idHash, at.UTC()).
+		Update("last_seen_at", at.UTC()).Error)
+}
+
+// RecordSessionCheck records that a team session's role was confirmed at
+// at, with the issuer's tokens as they now are (sealed).
+func (s *Store) RecordSessionCheck(ctx context.Context, idHash string, at time.Time, sealed string) error {
+	return translate(s.db.WithContext(ctx).Model(&sessionRow{}).Where("id_hash = ?", idHash).
+		Updates(map[string]any{"checked_at": at.UTC(), "token_sealed": sealed}).Error)
 }
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	return translate(s.db.WithContext(ctx).Delete(&sessionRow{}, "id_hash = ?", idHash).Error)
+}
+
+// RevokeSessions ends every session of subject and records audit, in one
+// transaction, and says how many it ended.
+func (s *Store) RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Delete(&sessionRow{}, "subject = ?", subject)
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return createAudit(tx, audit(n))
+	})
+	return n, translate(err)
 }
 
 type personRow struct {

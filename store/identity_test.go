@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,15 +80,22 @@ func TestAccounts(t *testing.T) {
 func TestSessionsAndLoginStates(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		st := domain.LoginState{State: "st", Nonce: "n", Verifier: "v", Kind: domain.SignInTeam, ReturnTo: "/x", ExpiresAt: time.Now().Add(time.Minute)}
+		st := domain.LoginState{State: "st", Nonce: "n", Verifier: "v", BrowserHash: "browser-a", Kind: domain.SignInTeam,
+			ReturnTo: "/x", ExpiresAt: time.Now().Add(time.Minute)}
 		if err := s.CreateLoginState(ctx, st); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.TakeLoginState(ctx, "st")
-		if err != nil || got.Nonce != "n" || got.Kind != domain.SignInTeam {
+		// Another browser's attempt finds nothing and leaves the state alone.
+		for _, other := range []string{"browser-b", "", "browser-a "} {
+			if _, err := s.TakeLoginState(ctx, "st", other); domain.ErrorCode(err) != domain.ENOTFOUND {
+				t.Errorf("take by browser %q: got %v; want ENOTFOUND", other, err)
+			}
+		}
+		got, err := s.TakeLoginState(ctx, "st", "browser-a")
+		if err != nil || got.Nonce != "n" || got.Kind != domain.SignInTeam || got.BrowserHash != "browser-a" {
 			t.Fatalf("TakeLoginState = %+v, %v", got, err)
 		}
-		if _, err := s.TakeLoginState(ctx, "st"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := s.TakeLoginState(ctx, "st", "browser-a"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("second take: got %v; want ENOTFOUND (single use)", err)
 		}
 		p := domain.Principal{Subject: "sub", Role: domain.RoleTeam, GivenName: "Casey", IAL: 3}
@@ -106,6 +114,70 @@ func TestSessionsAndLoginStates(t *testing.T) {
 		}
 		if _, err := s.GetSession(ctx, "h", time.Now()); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("deleted session: got %v; want ENOTFOUND", err)
+		}
+	})
+}
+
+func TestSessionUseAndRevocation(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		t0 := time.Now().UTC().Truncate(time.Second)
+		mk := func(hash, subject string) {
+			t.Helper()
+			err := s.CreateSession(ctx, domain.Session{IDHash: hash, Principal: domain.Principal{Subject: subject, Role: domain.RoleTeam},
+				CSRFToken: "c", ExpiresAt: t0.Add(time.Hour), LastSeenAt: t0, CheckedAt: t0, Sealed: "sealed-" + hash})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		get := func(hash string) domain.Session {
+			t.Helper()
+			se, err := s.GetSession(ctx, hash, t0)
+			if err != nil {
+				t.Fatalf("GetSession(%s): %v", hash, err)
+			}
+			return se
+		}
+		mk("a1", "alice")
+		mk("a2", "alice")
+		mk("b1", "bob")
+		if se := get("a1"); !se.LastSeenAt.Equal(t0) || !se.CheckedAt.Equal(t0) || se.Sealed != "sealed-a1" {
+			t.Errorf("stored session = %+v; want last use and check at %v and the sealed token", se, t0)
+		}
+
+		// Last use only moves forward.
+		if err := s.TouchSession(ctx, "a1", t0.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.TouchSession(ctx, "a1", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if got := get("a1").LastSeenAt; !got.Equal(t0.Add(2 * time.Minute)) {
+			t.Errorf("last use = %v; want the later use, %v", got, t0.Add(2*time.Minute))
+		}
+		if err := s.RecordSessionCheck(ctx, "a1", t0.Add(5*time.Minute), "resealed"); err != nil {
+			t.Fatal(err)
+		}
+		if se := get("a1"); !se.CheckedAt.Equal(t0.Add(5*time.Minute)) || se.Sealed != "resealed" {
+			t.Errorf("after the check: %+v; want checked at +5m with the new seal", se)
+		}
+
+		n, err := s.RevokeSessions(ctx, "alice", func(ended int64) domain.AuditEvent {
+			return domain.AuditEvent{Subject: "person:alice", Actor: "team-1", Role: "enrolment_team", Action: "sessions revoked",
+				Detail: fmt.Sprintf("%d ended", ended)}
+		})
+		if err != nil || n != 2 {
+			t.Fatalf("RevokeSessions = %d, %v; want alice's 2", n, err)
+		}
+		for _, h := range []string{"a1", "a2"} {
+			if _, err := s.GetSession(ctx, h, t0); domain.ErrorCode(err) != domain.ENOTFOUND {
+				t.Errorf("session %s after the revocation: %v; want ENOTFOUND", h, err)
+			}
+		}
+		get("b1") // another subject's session stands
+		ev, err := s.ListAudit(ctx, "person:alice")
+		if err != nil || len(ev) != 1 || ev[0].Detail != "2 ended" || ev[0].Actor != "team-1" {
+			t.Errorf("audit = %+v, %v; want one record of 2 ended by team-1", ev, err)
 		}
 	})
 }

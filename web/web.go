@@ -56,10 +56,10 @@ func Handler() http.Handler {
 		_, _ = w.Write(b) // a failed write means the browser went away
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The headers every response carries (nosniff, Referrer-Policy, HSTS)
+		// are the API's securityHeaders'; the pages' fuller CSP is this one.
 		h := w.Header()
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			h.Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

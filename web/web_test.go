@@ -95,8 +95,8 @@ func TestAssetsResolve(t *testing.T) {
 	}
 }
 
-// TestPagesNeedNoInlineCode: the pages run under a CSP without
-// 'unsafe-inline', so they carry no inline script, handler or style.
+// TestPagesNeedNoInlineCode: the pages run under a CSP that allows no
+// inline code, so they carry no inline script, handler or style.
 func TestPagesNeedNoInlineCode(t *testing.T) {
 	for _, page := range []string{"index.html", "team.html"} {
 		b, err := fs.ReadFile(Static(), page)

@@ -81,6 +81,7 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.HTTP.AdminAddr = "127.0.0.1:0"
 	cfg.HTTP.PublicBaseURL = "" // the listener's URL, so emailed links reach this system
 	cfg.SMTP.Port = 0
 	cfg.Database.URL = storetest.NewPostgresURL(t)
@@ -92,6 +93,8 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	cfg.Auth.CookieSecure = false // the test client talks plain http
 	cfg.Auth.BcryptCost = 4       // fast hashes; the cost is a setting, not behaviour
 	cfg.Auth.RateLimitPerMinute = 10000
+	// Tests call from one address far faster than a person; rate-limit tests set their own.
+	cfg.HTTP.RateLimits = config.RateLimits{Declarations: 10000, Links: 10000, Search: 10000, Webhook: 100000}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -345,9 +345,10 @@ func (s BrowserSession) Headers() []string {
 }
 
 // SignInBrowser signs persona in as a browser does: GET /auth/login with
-// query (e.g. "?returnTo=/x"; 302 to the dev identity provider), the
-// provider's persona picker, then GET /auth/callback (302, setting the
-// session cookie) and GET /api/v1/me for the CSRF token. The API's answers
+// query (e.g. "?returnTo=/x"; 302 to the dev identity provider, setting the
+// pre-login cookie), the provider's persona picker, then GET /auth/callback
+// with that cookie (302, setting the session cookie) and GET /api/v1/me for
+// the CSRF token. The API's answers
 // are checked against the document; the provider's are not part of it.
 func (c *Checked) SignInBrowser(persona, query string) BrowserSession {
 	t := c.t
@@ -374,7 +375,17 @@ func (c *Checked) SignInBrowser(persona, query string) BrowserSession {
 	if res.StatusCode != http.StatusFound || err != nil || back.Scheme+"://"+back.Host != c.env.Base || back.Path != "/auth/callback" {
 		t.Fatalf("dev identity provider: got %d to %q; want 302 to %s/auth/callback", res.StatusCode, res.Header.Get("Location"), c.env.Base)
 	}
-	cb := anon.Do(http.MethodGet, back.RequestURI(), "", nil)
+	// The callback completes only with the pre-login cookie /auth/login set.
+	var preLogin string
+	for _, ck := range (&http.Response{Header: login.Header}).Cookies() {
+		if ck.Name == api.PreLoginCookie && ck.Value != "" {
+			preLogin = ck.Name + "=" + ck.Value
+		}
+	}
+	if preLogin == "" {
+		t.Fatalf("GET /auth/login: no %s cookie in %q", api.PreLoginCookie, login.Header.Values("Set-Cookie"))
+	}
+	cb := anon.Do(http.MethodGet, back.RequestURI(), "", nil, "Cookie", preLogin)
 	if cb.Status != http.StatusFound {
 		t.Fatalf("GET /auth/callback: got %d %s; want 302", cb.Status, clip(cb.Body))
 	}

@@ -95,7 +95,8 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
   Portal         %s/portal   (applicants, site administrators, authorizers)
   Team console   %s/team     (the enrolment team: queue, subjects, funnel)
   API            %s   (OpenAPI: %s/api/openapi.yaml)
-  Health         %s/healthz  %s/readyz  %s/metrics
+  Health         %s/healthz  %s/readyz
+  Admin          %s/metrics  %s/healthz  %s/readyz   (admin listener: operators only)
   Mail           %s
   Temporal UI    %s
   Temporal gRPC  %s
@@ -103,7 +104,7 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
 
   Sign in        %s/auth/login   (enrolment team: %s/auth/login?as=team)
   Identity       %s
-`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
+`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.AdminURL(), m.AdminURL(), m.AdminURL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
 		databaseLabel(c), m.URL(), m.URL(), identityLabel(m))
 }
 

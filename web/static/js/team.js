@@ -3,7 +3,7 @@
 //   #/?state=&worksiteType=&profession=&overdue=1   the queue: worksites awaiting approval and applications
 //   #/worksites?state=&waitingOn=                    every worksite, from the status projection
 //   #/worksites/ID                                   a worksite: status, members, audit timeline, emails; decisions
-//   #/people/SUBJECT                                 a person: account, applications, audit timeline; profession, suspension
+//   #/people/SUBJECT                                 a person: account, applications, audit timeline; profession, suspension, sign-out everywhere
 //   #/funnel                                         how many enrolments wait at each step, and on whom
 //   #/find                                           open a subject page by worksite ID or person subject
 
@@ -37,11 +37,23 @@ start({
   ],
 });
 
-/** temporalLink links to a workflow in the Temporal Web UI, when one is configured. */
-function temporalLink(reference, workflowId, label) {
-  if (!reference.temporalUi || !workflowId) return null;
-  const ns = reference.temporalNamespace || 'default';
-  const href = `${reference.temporalUi.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ns)}/workflows/${encodeURIComponent(workflowId)}`;
+let staffReference = null;
+
+/**
+ * staffRef returns what only the team's console needs (cached for the
+ * page's life): the Temporal Web UI's address and namespace, which the
+ * public reference tables do not give away.
+ */
+async function staffRef() {
+  if (!staffReference) staffReference = await get('/api/v1/staff/reference');
+  return staffReference;
+}
+
+/** temporalLink links to a workflow in the Temporal Web UI (temporal: staffRef()), when one is configured. */
+function temporalLink(temporal, workflowId, label) {
+  if (!temporal.temporalUi || !workflowId) return null;
+  const ns = temporal.temporalNamespace || 'default';
+  const href = `${temporal.temporalUi.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ns)}/workflows/${encodeURIComponent(workflowId)}`;
   return h('a', { href, target: '_blank', rel: 'noopener', class: 'temporal-link', 'aria-label': `${label || 'Workflow'} ${workflowId} in the Temporal Web UI (opens a new tab)` }, 'Temporal');
 }
 
@@ -101,6 +113,29 @@ function reasonDialog(ctx, title, submit, path, done, from) {
   });
 }
 
+/**
+ * revokeSessionsDialog signs a person out of every browser, once the team
+ * member has confirmed it and said why.
+ */
+function revokeSessionsDialog(ctx, name, path, from) {
+  return ask({
+    title: `Sign ${name} out everywhere?`,
+    submit: 'End all sessions',
+    fields: [
+      h('p', {}, `Every browser where ${name} is signed in is signed out at once. They can sign in again; to stop them using CareConnect, suspend their access instead.`),
+      field({ name: 'reason', label: 'Reason (required; recorded in the audit timeline)', type: 'textarea', required: true }),
+    ],
+    onSubmit: (form) => post(`${path}/revoke-sessions`, { reason: val(form, 'reason') }),
+  }).then((out) => {
+    if (out) {
+      announce(`${name} is signed out everywhere: ${out.revoked} session${out.revoked === 1 ? '' : 's'} ended.`);
+      after(ctx, from);
+    } else if (from) {
+      from.focus();
+    }
+  });
+}
+
 async function act(ctx, button, path, body, done) {
   button.disabled = true;
   try {
@@ -116,7 +151,7 @@ async function act(ctx, button, path, body, done) {
 // ---------------------------------------------------------------- queue
 
 async function queueView(main, ctx) {
-  const reference = await ref();
+  const [reference, temporal] = await Promise.all([ref(), staffRef()]);
   const f = {
     state: ctx.query.get('state') || 'ready_for_provisioning',
     worksiteType: ctx.query.get('worksiteType') || '',
@@ -152,7 +187,7 @@ async function queueView(main, ctx) {
     { label: 'Waiting since', cell: (w) => (w.waitingSince ? time(w.waitingSince, false) : '') },
     { label: 'Business days waiting', cell: (w) => days(w.businessDaysWaiting ?? 0) },
     { label: 'Flags', cell: (w) => flags(w) },
-    { label: 'Workflow', cell: (w) => temporalLink(reference, w.workflowId || `worksite/${w.id}`, `Worksite ${w.id}`) },
+    { label: 'Workflow', cell: (w) => temporalLink(temporal, w.workflowId || `worksite/${w.id}`, `Worksite ${w.id}`) },
     { label: 'Actions', cell: (w) => h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'small', 'aria-label': `Approve worksite ${w.name} (${w.id})`,
         onclick: (e) => act(ctx, e.target, `/api/v1/staff/worksites/${seg(w.id)}/approve`, {}, `Worksite ${w.id} approved.`) }, 'Approve'),
@@ -168,7 +203,7 @@ async function queueView(main, ctx) {
     { label: f.state === 'ready_for_provisioning' ? 'Ready since' : 'Submitted', cell: (r) => time(r.application.readySince || r.application.submittedAt, false) },
     { label: 'Business days waiting', cell: (r) => days(r.businessDaysWaiting) },
     { label: 'Flags', cell: (r) => flags({ ...r.application, escalated: r.escalated ?? r.application.escalated, breached: r.breached ?? r.application.breached }) },
-    { label: 'Workflow', cell: (r) => temporalLink(reference, r.workflowId || `user/${r.subject}`, `Enrolment of ${r.name}`) },
+    { label: 'Workflow', cell: (r) => temporalLink(temporal, r.workflowId || `user/${r.subject}`, `Enrolment of ${r.name}`) },
     { label: 'Actions', cell: (r) => appActions(ctx, reference, r) },
   ], apps, { empty: 'No applications match these filters.', rowAttrs: () => ({ 'data-queue-row': '' }), rowClass: (r) => rowClass({ escalated: r.escalated ?? r.application.escalated, breached: r.breached ?? r.application.breached }) });
 
@@ -218,7 +253,7 @@ function appActions(ctx, reference, r) {
 // ---------------------------------------------------------------- worksites
 
 async function worksitesView(main, ctx) {
-  const reference = await ref();
+  const [reference, temporal] = await Promise.all([ref(), staffRef()]);
   const f = { state: ctx.query.get('state') || '', waitingOn: ctx.query.get('waitingOn') || '' };
   const out = await get(`/api/v1/staff/worksites${q(f)}`);
   const states = ['registering', 'awaiting_declaration', 'awaiting_team_review', 'approved', 'rejected', 'lapsed', 'registered_only', 'closed'];
@@ -242,7 +277,7 @@ async function worksitesView(main, ctx) {
       { label: 'Since', cell: (w) => (w.waitingSince ? time(w.waitingSince, false) : '') },
       { label: 'Next', cell: (w) => (w.nextMilestoneKind ? [`${L.milestone(w.nextMilestoneKind)} `, time(w.nextMilestoneAt, false)] : '') },
       { label: 'Flags', cell: (w) => flags(w) },
-      { label: 'Workflow', cell: (w) => temporalLink(reference, w.workflowId || `worksite/${w.id}`, `Worksite ${w.id}`) },
+      { label: 'Workflow', cell: (w) => temporalLink(temporal, w.workflowId || `worksite/${w.id}`, `Worksite ${w.id}`) },
     ], out.worksites || [], { empty: 'No worksites match.', rowClass }));
 }
 
@@ -258,7 +293,7 @@ function auditTable(events) {
 }
 
 async function worksiteView(main, ctx, id) {
-  const reference = await ref();
+  const [reference, temporal] = await Promise.all([ref(), staffRef()]);
   const base = `/api/v1/staff/worksites/${seg(id)}`;
   const [ws, members, audit, emails] = await Promise.all([
     get(`/api/v1/worksites/${seg(id)}`), get(`/api/v1/worksites/${seg(id)}/members`), get(`${base}/audit`), get(`${base}/emails`),
@@ -289,7 +324,7 @@ async function worksiteView(main, ctx, id) {
   render(main,
     h('h1', {}, `Worksite ${w.name} (${w.id})`),
     h('p', {}, w.addressLine, ' · ', w.locationTypeLabel, w.subOption ? ` (${subOptionLabel(reference, w)})` : '', w.otherDescription ? ` (${w.otherDescription})` : '', ' · EMR ', w.emr, ' · ',
-      temporalLink(reference, `worksite/${w.id}`, `Worksite ${w.id}`) || h('span', { class: 'muted' }, 'Temporal UI not configured')),
+      temporalLink(temporal, `worksite/${w.id}`, `Worksite ${w.id}`) || h('span', { class: 'muted' }, 'Temporal UI not configured')),
     h('div', { class: `box ${s.breached ? 'bad' : s.escalated || s.stalled ? 'warn' : ''}`, id: 'worksite-status' },
       h('p', {}, h('strong', {}, 'Status: '), L.worksiteState(s.state), ' ', flags(s)),
       s.waitingOn ? h('p', {}, h('strong', {}, 'Who must act: '), L.party(s.waitingOn), s.nextAction ? ` — ${s.nextAction}` : '', ' · since ', time(s.waitingSince, false)) : null,
@@ -327,7 +362,7 @@ async function worksiteView(main, ctx, id) {
 // ---------------------------------------------------------------- people
 
 async function personView(main, ctx, subject) {
-  const reference = await ref();
+  const [reference, temporal] = await Promise.all([ref(), staffRef()]);
   const path = `/api/v1/staff/people/${seg(subject)}`;
   const p = await get(path);
   const st = p.status;
@@ -362,7 +397,7 @@ async function personView(main, ctx, subject) {
 
   render(main,
     h('h1', {}, `${name}`),
-    h('p', {}, h('code', {}, subject), ' · ', temporalLink(reference, `user/${subject}`, `Enrolment of ${name}`) || h('span', { class: 'muted' }, 'Temporal UI not configured')),
+    h('p', {}, h('code', {}, subject), ' · ', temporalLink(temporal, `user/${subject}`, `Enrolment of ${name}`) || h('span', { class: 'muted' }, 'Temporal UI not configured')),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Enrolment'), h('dd', {}, L.userState(st.state)),
       st.waitingOn ? [h('dt', {}, 'Who must act'), h('dd', {}, L.party(st.waitingOn), st.nextAction ? ` — ${st.nextAction}` : '')] : null,
@@ -379,7 +414,8 @@ async function personView(main, ctx, subject) {
       h('p', {}, h('strong', {}, 'Access suspended'), ' since ', time(suspension.at), ` by ${suspension.by}: ${suspension.reason}`)) : null,
     h('div', { class: 'actions' },
       !suspension ? h('button', { type: 'button', class: 'danger', id: 'suspend-person', onclick: (e) => reasonDialog(ctx, `Suspend ${name}'s access`, 'Suspend access', `${path}/suspend`, `${name}'s access is suspended.`, e.currentTarget) }, 'Suspend access') : null,
-      suspension ? h('button', { type: 'button', class: 'secondary', id: 'reinstate-person', onclick: (e) => reasonDialog(ctx, `Reinstate ${name}'s access`, 'Reinstate access', `${path}/reinstate`, `${name}'s access is reinstated.`, e.currentTarget) }, 'Reinstate access') : null),
+      suspension ? h('button', { type: 'button', class: 'secondary', id: 'reinstate-person', onclick: (e) => reasonDialog(ctx, `Reinstate ${name}'s access`, 'Reinstate access', `${path}/reinstate`, `${name}'s access is reinstated.`, e.currentTarget) }, 'Reinstate access') : null,
+      h('button', { type: 'button', class: 'secondary', id: 'revoke-sessions', onclick: (e) => revokeSessionsDialog(ctx, name, path, e.currentTarget) }, 'End all sessions')),
     h('section', { 'aria-labelledby': 'pa-h' }, h('h2', { id: 'pa-h' }, 'Applications'),
       table('Applications', [
         { label: 'Worksite', cell: (x) => h('a', { href: `#/worksites/${x.worksite.id}` }, `${x.worksite.name} (${x.worksite.id})`) },
