@@ -5,7 +5,7 @@
 #
 #   docker build -t careconnect:local .
 
-ARG GO_VERSION=1.26
+ARG GO_VERSION=1.26.11
 
 FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src

@@ -19,7 +19,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 20m
 # longer hunt); a count, not a duration, which Go 1.26 can fail spuriously (scripts/fuzz.sh).
 FUZZTIME ?= 50000x
 
-.PHONY: help run test browser-test bench workflowcheck fuzz vet build temporal-cli postgres
+.PHONY: help run test browser-test bench workflowcheck govulncheck fuzz vet build temporal-cli postgres
 
 help: ## List the targets
 	@echo "CareConnect make targets:"
@@ -29,11 +29,12 @@ run: ## Run everything locally: Temporal dev server, worker, API and mail catche
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	CARECONNECT_TEMPORAL_DEV_SERVER_BINARY=$$TEMPORAL_BIN go run ./cmd/careconnect dev
 
-test: ## go vet, workflowcheck, all tests (browser and fault tests included) against the Temporal dev server and PostgreSQL, then each fuzz target briefly (what CI runs)
+test: ## go vet, govulncheck (vendored database), workflowcheck, all tests (browser and fault tests included) against the Temporal dev server and PostgreSQL, then each fuzz target briefly (what CI runs)
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	scripts/ensure-postgres.sh && \
 	scripts/ensure-browser.sh && \
 	echo "go vet ./..." && go vet ./... && \
+	echo "govulncheck" && scripts/govulncheck.sh && \
 	echo "workflowcheck" && scripts/workflowcheck.sh && \
 	echo "go test $(GO_TEST_FLAGS) ./...  (temporal CLI: $$TEMPORAL_BIN)" && \
 	CARECONNECT_TEST_TEMPORAL_CLI="$$TEMPORAL_BIN" \
@@ -57,6 +58,9 @@ bench: ## Benchmarks, separate from test: table to stdout and bench/results.md (
 
 workflowcheck: ## Temporal's workflowcheck over the module (fails on findings)
 	@scripts/workflowcheck.sh
+
+govulncheck: ## govulncheck over the module against the vendored database in testdata/vulndb (scripts/govulncheck.sh --refresh updates it)
+	@scripts/govulncheck.sh
 
 fuzz: ## Every fuzz target for FUZZTIME (default 50000x inputs); a crash is saved under the package's testdata
 	@scripts/fuzz.sh $(FUZZTIME)

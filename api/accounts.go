@@ -253,11 +253,15 @@ func validateAccountUpdate(req accountUpdate) (store.AccountUpdate, error) {
 	}
 	u := store.AccountUpdate{PreferredFirstName: trim(req.PreferredFirstName), PreferredLastName: trim(req.PreferredLastName),
 		Email: trim(req.Email), Phone: trim(req.Phone), Mobile: trim(req.Mobile)}
-	if u.PreferredFirstName != nil && len(*u.PreferredFirstName) > 60 {
-		fe.Add("preferredFirstName", "must be at most 60 characters")
+	if u.PreferredFirstName != nil {
+		if problem := domain.PreferredNameProblem(*u.PreferredFirstName); problem != "" {
+			fe.Add("preferredFirstName", problem)
+		}
 	}
-	if u.PreferredLastName != nil && len(*u.PreferredLastName) > 60 {
-		fe.Add("preferredLastName", "must be at most 60 characters")
+	if u.PreferredLastName != nil {
+		if problem := domain.PreferredNameProblem(*u.PreferredLastName); problem != "" {
+			fe.Add("preferredLastName", problem)
+		}
 	}
 	if u.Email != nil {
 		if !domain.ValidEmail(*u.Email) {

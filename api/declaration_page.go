@@ -41,7 +41,7 @@ var declarationTmpl = template.Must(linkPagesTmpl.New("declaration").Parse(`{{te
  </fieldset>
  <p class="field-error" id="attestations-err" aria-live="polite"></p>
  <div class="field">
-  <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB)</label>
+  <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB and 16 megapixels)</label>
   <input type="file" id="screenshot" name="screenshot" accept="image/png,image/jpeg" required aria-describedby="screenshot-err">
   <p class="field-error" id="screenshot-err" aria-live="polite"></p>
  </div>

@@ -486,6 +486,8 @@ func (s *Server) validateEdit(req worksiteEdit) (store.WorksiteDetails, string, 
 		v := strings.TrimSpace(*req.Name)
 		if v == "" || len(v) > 120 {
 			fe.Add("name", "must be 1 to 120 characters")
+		} else if err := domain.ValidName(v); err != nil {
+			fe.Add("name", err.Error())
 		}
 		d.Name, changed = &v, append(changed, "name")
 	}

@@ -130,12 +130,16 @@ type Server struct {
 	professions domain.Professions
 	auth        Authenticator
 	limits      limits
-	engine      *gin.Engine
-	handler     http.Handler // engine behind securityHeaders
-	admin       http.Handler // the admin listener's routes, behind securityHeaders
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
+	// decodes holds a token for each screenshot being decoded (at most
+	// screenshotDecodeSlots); decodeWait is how long a request waits for one.
+	decodes    chan struct{}
+	decodeWait time.Duration
+	engine     *gin.Engine
+	handler    http.Handler // engine behind securityHeaders
+	admin      http.Handler // the admin listener's routes, behind securityHeaders
+	registry   *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
@@ -144,7 +148,8 @@ func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
-		limits: newLimits(d.Config)}
+		limits:  newLimits(d.Config),
+		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -438,6 +438,9 @@ func TestDeclarationBadInput(t *testing.T) {
 		{"no signer name", func(d *apptest.Declaration) { d.SignerName = "" }, []string{"signerName"}},
 		{"blank signer name", func(d *apptest.Declaration) { d.SignerName = "   " }, []string{"signerName"}},
 		{"no signer title", func(d *apptest.Declaration) { d.SignerTitle = "" }, []string{"signerTitle"}},
+		{"signer name and title with line breaks", func(d *apptest.Declaration) {
+			d.SignerName, d.SignerTitle = "Pat\r\nDoe", "Office\nManager\x1b[2J"
+		}, []string{"signerName", "signerTitle"}},
 		{"everything missing", func(d *apptest.Declaration) {
 			*d = apptest.Declaration{}
 		}, []string{"signerName", "signerTitle", "attestations", "screenshot"}},
@@ -521,6 +524,11 @@ func TestDeclarationBadInput(t *testing.T) {
 		t.Fatalf("sign with the real link after the refusals: got %d %s; want 200", res.Status, res.Body)
 	}
 	waitStateChecked(t, c, id, domain.WorksiteAwaitingReview)
+
+	// Once signed, the link is refused before its form is read: even an
+	// oversized screenshot gets the conflict, not a complaint about its size.
+	d.File = oversized
+	mustErrorBody(t, c.Expect(apptest.RequestUnchecked).PostDeclaration(token, d), http.StatusConflict, domain.ECONFLICT)
 }
 
 // TestDeclarationDamagedScreenshot: a PNG whose header is intact but whose

@@ -312,6 +312,9 @@ func TestMembershipBadInput(t *testing.T) {
 		{"deactivate: an unknown field", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Send(http.MethodPost, member(moaSub, "deactivate"), body("why", "leaving"))
 		}, 400, domain.EINVALID, []string{"why"}},
+		{"deactivate: the reason twice", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Do(http.MethodPost, member(moaSub, "deactivate"), "application/json", []byte(`{"reason":"a","reason":"b"}`))
+		}, 400, domain.EINVALID, []string{"reason"}},
 		{"deactivate: not JSON", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Do(http.MethodPost, member(moaSub, "deactivate"), "text/plain", []byte("leaving"))
 		}, 400, domain.EINVALID, nil},
@@ -421,6 +424,9 @@ func TestMembershipBadInput(t *testing.T) {
 		{"edit: an empty name, a bad phone, extension, email and EMR", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Send(http.MethodPatch, ws, body("name", " ", "phone", "123", "extension", "12a", "email", "front", "emr", "Nope"))
 		}, 400, domain.EINVALID, []string{"name", "phone", "extension", "email", "emr"}},
+		{"edit: a name with a line break or a control character", func(c *apptest.Checked) apptest.Response {
+			return c.As(physAuth).Send(http.MethodPatch, ws, body("name", "Proctor\r\nBcc: x@example.ca"))
+		}, 400, domain.EINVALID, []string{"name"}},
 		{"edit: the address, which is the team's to change", func(c *apptest.Checked) apptest.Response {
 			return c.As(physAuth).Send(http.MethodPatch, ws, map[string]any{"address": otherAddress})
 		}, 400, domain.EINVALID, []string{"address"}},

@@ -102,6 +102,35 @@ func (m *Membership) isActiveAdmin(subject string) bool {
 	return ok && x.Active && x.Admin
 }
 
+// Deactivate sets x inactive from now, for why, and clears the
+// administrator role: a member who comes back (a join request approved, an
+// invitation accepted, a reactivation) comes back as a plain member, and
+// only a promotion makes them an administrator again. A role must not
+// outlive the membership it was given in.
+func (x *Member) Deactivate(now time.Time, why string) {
+	x.Active, x.Admin, x.InactiveSince, x.InactiveWhy, x.EndsAt = false, false, &now, why, nil
+}
+
+// Reactivate makes x active again from now, as a plain member (see
+// Deactivate), until endsAt (nil: no end date).
+func (x *Member) Reactivate(now time.Time, endsAt *time.Time) {
+	x.Active, x.Admin, x.Since, x.EndsAt, x.InactiveSince, x.InactiveWhy = true, false, now, endsAt, nil, ""
+}
+
+// Admit makes nm an active member from now, as a plain member: a newcomer
+// is added; a returning member (a join request approved, an invitation
+// accepted) takes nm's details and holds no role they held before (see
+// Deactivate). It returns the member.
+func (m *Membership) Admit(nm Member, now time.Time) *Member {
+	nm.Admin, nm.Active, nm.Since = false, true, now
+	if x, ok := m.Member(nm.Subject); ok {
+		*x = nm
+		return x
+	}
+	m.Members = append(m.Members, nm)
+	return &m.Members[len(m.Members)-1]
+}
+
 // Request returns the pending join request with id.
 func (m *Membership) Request(id string) (int, bool) {
 	for i, r := range m.Requests {

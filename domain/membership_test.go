@@ -503,3 +503,86 @@ func TestWorksiteStateEnded(t *testing.T) {
 		}
 	}
 }
+
+// TestReturningMemberIsPlain: deactivation clears the administrator role,
+// and whoever comes back (a join request approved, an invitation accepted,
+// a reactivation) comes back as a plain member; only a promotion makes
+// them an administrator again. Dee is an inactive former administrator
+// whose role was kept when she was deactivated (before the rule).
+func TestReturningMemberIsPlain(t *testing.T) {
+	at := membershipAt(t)
+	end := at.Add(30 * domain.Day)
+	cases := []struct {
+		name    string
+		subject string
+		do      func(m *domain.Membership)
+	}{
+		// Deactivating an administrator leaves an inactive plain member.
+		{"deactivated administrator", sAda, func(m *domain.Membership) {
+			x, _ := m.Member(sAda)
+			x.Deactivate(at, "left the clinic")
+		}},
+		// An administrator deactivated, then back by a join request.
+		{"deactivated administrator rejoins", sGil, func(m *domain.Membership) {
+			x, _ := m.Member(sGil)
+			x.Deactivate(at, "left the clinic")
+			m.Admit(domain.Member{Subject: sGil, Name: "Gil", Email: "gil@clinic.example.ca", Admin: true}, at.Add(domain.Day))
+		}},
+		// A former administrator whose role survived deactivation rejoins by request.
+		{"former administrator's join request approved", sDee, func(m *domain.Membership) {
+			m.Admit(domain.Member{Subject: sDee, Name: "Dee", Email: "dee@clinic.example.ca"}, at)
+		}},
+		// ... or accepts an invitation.
+		{"former administrator accepts an invitation", sDee, func(m *domain.Membership) {
+			m.Admit(domain.Member{Subject: sDee, Name: "Dee Dee", Email: "dee@clinic.example.ca", UserType: domain.Authorizer}, at)
+		}},
+		// ... or is reactivated.
+		{"former administrator reactivated", sDee, func(m *domain.Membership) {
+			x, _ := m.Member(sDee)
+			x.Reactivate(at, &end)
+		}},
+		// A newcomer is admitted as a plain member, whatever the caller set.
+		{"newcomer", sEve, func(m *domain.Membership) {
+			m.Admit(domain.Member{Subject: sEve, Name: "Eve", Email: "eve@clinic.example.ca", Admin: true}, at)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := twoAdmins(t)
+			c.do(&m)
+			x, ok := m.Member(c.subject)
+			if !ok {
+				t.Fatalf("no member %s", c.subject)
+			}
+			if x.Admin {
+				t.Errorf("%s = %+v; want no administrator role", c.subject, *x)
+			}
+			n := 0
+			for _, y := range m.Members {
+				if y.Subject == c.subject {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%s appears %d times in %+v; want once", c.subject, n, m.Members)
+			}
+		})
+	}
+
+	// What else each step sets.
+	m := twoAdmins(t)
+	ada, _ := m.Member(sAda)
+	ada.EndsAt = &end
+	ada.Deactivate(at, "left")
+	if ada.Active || ada.InactiveSince == nil || !ada.InactiveSince.Equal(at) || ada.InactiveWhy != "left" || ada.EndsAt != nil {
+		t.Errorf("deactivated = %+v; want inactive since %v because %q, no end date", *ada, at, "left")
+	}
+	ada.Reactivate(at.Add(domain.Day), &end)
+	if !ada.Active || !ada.Since.Equal(at.Add(domain.Day)) || ada.InactiveSince != nil || ada.InactiveWhy != "" || ada.EndsAt != &end {
+		t.Errorf("reactivated = %+v; want active since %v until %v, no inactive fields", *ada, at.Add(domain.Day), end)
+	}
+	back := m.Admit(domain.Member{Subject: sDee, Name: "Dee", Email: "dee@new.example.ca", EndsAt: &end}, at)
+	if !back.Active || !back.Since.Equal(at) || back.Email != "dee@new.example.ca" || back.EndsAt != &end || back.InactiveSince != nil {
+		t.Errorf("admitted = %+v; want active since %v with the new details", *back, at)
+	}
+}

@@ -164,6 +164,19 @@ var usernameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$`)
 // NormaliseUsername returns the case-insensitive form usernames are unique by.
 func NormaliseUsername(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
 
+// PreferredNameProblem says what is wrong with a preferred first or last
+// name (optional, trimmed by the caller), or "" when nothing is: at most 60
+// characters of one-line text (ValidName).
+func PreferredNameProblem(name string) string {
+	if len(name) > 60 {
+		return "must be at most 60 characters"
+	}
+	if err := ValidName(name); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // AccountRegistration is what an applicant submits to create an HxBC account.
 type AccountRegistration struct {
 	PreferredFirstName string            `json:"preferredFirstName"`
@@ -188,11 +201,11 @@ func ValidateAccountRegistration(r AccountRegistration, profs Professions) (Acco
 	for _, s := range []*string{&r.PreferredFirstName, &r.PreferredLastName, &r.Profession, &r.Email, &r.Phone, &r.Mobile, &r.Username} {
 		*s = strings.TrimSpace(*s)
 	}
-	if len(r.PreferredFirstName) > 60 {
-		fe.Add("preferredFirstName", "must be at most 60 characters")
+	if problem := PreferredNameProblem(r.PreferredFirstName); problem != "" {
+		fe.Add("preferredFirstName", problem)
 	}
-	if len(r.PreferredLastName) > 60 {
-		fe.Add("preferredLastName", "must be at most 60 characters")
+	if problem := PreferredNameProblem(r.PreferredLastName); problem != "" {
+		fe.Add("preferredLastName", problem)
 	}
 	p, ok := profs[r.Profession]
 	switch {

@@ -249,6 +249,12 @@ func TestValidateAccountRegistrationInvalid(t *testing.T) {
 			[]string{"preferredFirstName"}},
 		{"preferred last name too long", func(r *domain.AccountRegistration) { r.PreferredLastName = strings.Repeat("a", 61) },
 			[]string{"preferredLastName"}},
+		// Preferred names are one line of text.
+		{"preferred first name with a line break", func(r *domain.AccountRegistration) { r.PreferredFirstName = "Al\r\nBcc: x@example.ca" },
+			[]string{"preferredFirstName"}},
+		{"preferred last name with a control character", func(r *domain.AccountRegistration) { r.PreferredLastName = "Lee\x1b[2J" },
+			[]string{"preferredLastName"}},
+		{"email with a line break", func(r *domain.AccountRegistration) { r.Email = "lee@example.ca\nBcc: x@example.ca" }, []string{"email"}},
 		// Every problem is reported at once.
 		{"everything missing", func(r *domain.AccountRegistration) { *r = domain.AccountRegistration{} },
 			[]string{"email", "hasHealthAuthorityNetworkAccount", "password", "phone", "profession", "username"}},

@@ -98,18 +98,29 @@ func WorksiteNextAction(s WorksiteState, t WorksiteTypePolicy) (Party, string) {
 	return PartyNone, ""
 }
 
-// CanSignDeclaration says whether a declaration may be signed in state s.
-func CanSignDeclaration(s WorksiteState, signerName, signerTitle string) error {
+// CanTakeDeclaration says whether a worksite in state s takes a
+// declaration at all: only while it awaits one. It is checked before a
+// declaration form is read, so a worksite that cannot take one costs no
+// upload.
+func CanTakeDeclaration(s WorksiteState) error {
 	switch s {
 	case WorksiteAwaitingDeclaration:
+		return nil
 	case WorksiteAwaitingReview, WorksiteApproved, WorksiteRejected:
 		return Errorf(ECONFLICT, "the Privacy & Security Declaration for this worksite is already signed")
 	case WorksiteLapsed:
 		return Errorf(EUNPROCESSABLE, "this worksite registration has lapsed; register the worksite again")
 	case WorksiteRegisteredOnly:
 		return Errorf(EUNPROCESSABLE, "this worksite type does not enrol for CareConnect access, so no declaration is needed")
-	default:
-		return Errorf(EUNPROCESSABLE, "the worksite cannot take a declaration now")
+	}
+	return Errorf(EUNPROCESSABLE, "the worksite cannot take a declaration now")
+}
+
+// CanSignDeclaration says whether a declaration may be signed in state s:
+// the state takes one (CanTakeDeclaration) and the signer is named.
+func CanSignDeclaration(s WorksiteState, signerName, signerTitle string) error {
+	if err := CanTakeDeclaration(s); err != nil {
+		return err
 	}
 	fe := FieldErrors{}
 	if signerName == "" {

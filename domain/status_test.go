@@ -130,6 +130,29 @@ func TestCanSignDeclaration(t *testing.T) {
 	}
 }
 
+func TestCanTakeDeclaration(t *testing.T) {
+	tests := []struct {
+		s        domain.WorksiteState
+		wantCode string
+	}{
+		// Only a worksite awaiting its declaration takes one.
+		{domain.WorksiteAwaitingDeclaration, ""},
+		// Already signed.
+		{domain.WorksiteAwaitingReview, domain.ECONFLICT},
+		{domain.WorksiteApproved, domain.ECONFLICT},
+		{domain.WorksiteRejected, domain.ECONFLICT},
+		// Never will.
+		{domain.WorksiteLapsed, domain.EUNPROCESSABLE},
+		{domain.WorksiteRegisteredOnly, domain.EUNPROCESSABLE},
+		{"bogus", domain.EUNPROCESSABLE},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.s), func(t *testing.T) {
+			checkErr(t, domain.CanTakeDeclaration(tt.s), tt.wantCode, nil)
+		})
+	}
+}
+
 func TestCanDecideWorksite(t *testing.T) {
 	practice := mustPolicy(t, domain.CommunityPrivatePractice)
 	other := mustPolicy(t, domain.OtherLocation)

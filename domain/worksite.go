@@ -272,12 +272,16 @@ func ValidateWorksiteRegistration(r WorksiteRegistration, types WorksiteTypes, e
 		&r.Address.PostalCode, &r.Administrator.Name, &r.Administrator.Email} {
 		trim(s)
 	}
+	// requireLen checks a required free-text field: present, at most max
+	// bytes, and one line of text (ValidName).
 	requireLen := func(field, v string, max int) {
 		switch {
 		case v == "":
 			fe.Add(field, "is required")
 		case len(v) > max:
 			fe.Add(field, fmt.Sprintf("must be at most %d characters", max))
+		case ValidName(v) != nil:
+			fe.Add(field, ValidName(v).Error())
 		}
 	}
 

@@ -100,6 +100,22 @@ func TestValidateWorksiteRegistration_Refused(t *testing.T) {
 		{"name empty", func(r *domain.WorksiteRegistration) { r.Name = " " }, []string{"name"}, "is required"},
 		// Name is at most 120 characters.
 		{"name long", func(r *domain.WorksiteRegistration) { r.Name = strings.Repeat("x", 121) }, []string{"name"}, "at most 120"},
+		// Names are one line of text: no line breaks or other control characters.
+		{"name with a line break", func(r *domain.WorksiteRegistration) { r.Name = "Proctor\r\nBcc: x@example.ca" }, []string{"name"}, "no line breaks"},
+		{"name with a tab", func(r *domain.WorksiteRegistration) { r.Name = "Proctor\tClinic" }, []string{"name"}, "no line breaks"},
+		{"name with an override", func(r *domain.WorksiteRegistration) { r.Name = "Proctor \u202ecinilC" }, []string{"name"}, "no line breaks"},
+		{"street and city with control characters", func(r *domain.WorksiteRegistration) {
+			r.Address.StreetName, r.Address.City = "Broadway\nE", "Vancouver\x1b[2J"
+		}, []string{"address.city", "address.streetName"}, ""},
+		{"other description with a line break", func(r *domain.WorksiteRegistration) {
+			r.LocationType, r.SubOption, r.OtherDescription = domain.OtherLocation, "", "Mobile\nclinic"
+		}, []string{"otherDescription"}, "no line breaks"},
+		{"administrator name with a line break", func(r *domain.WorksiteRegistration) { r.Administrator.Name = "Dana\nLee" },
+			[]string{"administrator.name"}, "no line breaks"},
+		// Contact fields refuse line breaks through their own formats.
+		{"email with a line break", func(r *domain.WorksiteRegistration) { r.Email = "clinic@example.ca\r\nBcc: x@example.ca" }, []string{"email"}, "email address"},
+		{"phone with a line break", func(r *domain.WorksiteRegistration) { r.Phone = "604 555\n4555" }, []string{"phone"}, ""},
+		{"extension with a line break", func(r *domain.WorksiteRegistration) { r.Extension = "12\n3" }, []string{"extension"}, ""},
 		// Street number is required.
 		{"street number empty", func(r *domain.WorksiteRegistration) { r.Address.StreetNumber = "" }, []string{"address.streetNumber"}, "is required"},
 		// Street number is digits with an optional letter.

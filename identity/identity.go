@@ -195,8 +195,9 @@ func (a *Authenticator) principal(tok *oidc.IDToken, iss *issuer) (domain.Princi
 	if err := tok.Claims(&all); err != nil {
 		return domain.Principal{}, errors.Join(errBadToken, err)
 	}
-	p := domain.Principal{Subject: tok.Subject, Issuer: tok.Issuer, Role: domain.RoleApplicant, GivenName: c.GivenName,
-		FamilyName: c.FamilyName, Email: c.Email, IAL: intClaim(all[a.cfg.IALClaim])}
+	// Legal names are cleaned, not refused: the person cannot edit them.
+	p := domain.Principal{Subject: tok.Subject, Issuer: tok.Issuer, Role: domain.RoleApplicant, GivenName: domain.CleanName(c.GivenName),
+		FamilyName: domain.CleanName(c.FamilyName), Email: c.Email, IAL: intClaim(all[a.cfg.IALClaim])}
 	if p.Subject == "" {
 		return domain.Principal{}, errBadToken
 	}

@@ -893,3 +893,20 @@ func TestVerifyBearerRemembersOnlyGoodTokens(t *testing.T) {
 	_, err = fx.auth.VerifyBearer(ctx, tamper(t, mustToken(t, fx.idp, devidp.PersonaPhysician, applicantClient)))
 	checkCode(t, "a tampered copy", err, domain.EUNAUTHORIZED)
 }
+
+// TestVerifyBearerCleansLegalNames: legal names come from the token, which
+// the person cannot edit, so control characters in them are replaced by a
+// space at sign-in (domain.CleanName) rather than refused: the name stays
+// one readable line and the person is not locked out.
+func TestVerifyBearerCleansLegalNames(t *testing.T) {
+	fx := newFixture(t, false)
+	tok := mustToken(t, fx.idp, devidp.PersonaPhysician, applicantClient, devidp.WithClaims(map[string]any{
+		"given_name": "Mary\r\nAnne", "family_name": "\tLee\u202eSmith\n"}))
+	p, err := fx.auth.VerifyBearer(context.Background(), tok)
+	if err != nil {
+		t.Fatalf("VerifyBearer: %v; want a principal", err)
+	}
+	if p.GivenName != "Mary Anne" || p.FamilyName != "Lee Smith" {
+		t.Errorf("names = %q, %q; want %q, %q", p.GivenName, p.FamilyName, "Mary Anne", "Lee Smith")
+	}
+}

@@ -271,6 +271,7 @@ func Render(k Kind, d TemplateData) (Rendered, error) {
 			return many
 		},
 		"sentence": sentence,
+		"quoted":   quoted,
 		"action":   func(url, label string) action { return action{URL: url, Label: label} },
 	}
 
@@ -322,6 +323,72 @@ func sentence(s string) string {
 	}
 	return s + "."
 }
+
+// quotation is text someone wrote (a join request's comment, a reason
+// for a decision), ready to show as a quotation: its lines, with every web
+// and email address in them defused.
+type quotation struct {
+	Lines []string
+	// Defused reports whether an address was defused, so that the email
+	// can say what the [.] and [:] marks are.
+	Defused bool
+}
+
+// quoted prepares text someone wrote for an email, where it is shown as a
+// visible quotation (a bordered block in HTML, "> " lines in text) and
+// never as our own words.
+//
+// Mail clients turn whatever looks like a web or email address into a
+// link, in the HTML part and in the text part alike, after our escaping
+// has run, so escaping cannot stop it, and a link in an email that comes
+// from CareConnect would lend a stranger's address our credibility. So the
+// marks a client recognises an address by are broken, visibly, as security
+// advisories write hostile addresses: "://" becomes "[:]//", a dot (or a
+// full-width or ideographic one, which hosts also accept) between a letter
+// or digit and a letter becomes "[.]" ("evil.example", "www.x"; "2.5"
+// stays) and an at sign inside a word "[at]" ("bob[at]x[.]ca"). No address
+// survives in either part, whatever top-level domains a client knows, and
+// the reader still sees what was written. Control characters other than line breaks and tabs become
+// spaces.
+func quoted(s string) quotation {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && (unicode.Is(unicode.Cc, r) || r == '\u2028' || r == '\u2029') {
+			return ' '
+		}
+		return r
+	}, strings.TrimSpace(s))
+	var q quotation
+	for _, line := range strings.Split(s, "\n") {
+		d := defuse(strings.TrimRightFunc(line, unicode.IsSpace))
+		q.Defused = q.Defused || d != strings.TrimRightFunc(line, unicode.IsSpace)
+		q.Lines = append(q.Lines, d)
+	}
+	return q
+}
+
+// defuse breaks every web and email address in line (see quoted).
+func defuse(line string) string {
+	line = strings.ReplaceAll(line, "://", "[:]//")
+	r := []rune(line)
+	var b strings.Builder
+	for i, c := range r {
+		inWord := i > 0 && i+1 < len(r) && (unicode.IsLetter(r[i-1]) || unicode.IsDigit(r[i-1]))
+		switch {
+		case inWord && isDot(c) && unicode.IsLetter(r[i+1]):
+			b.WriteString("[.]")
+			continue
+		case inWord && (c == '@' || c == '\uff20') && (unicode.IsLetter(r[i+1]) || unicode.IsDigit(r[i+1])):
+			b.WriteString("[at]")
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// isDot reports whether c is a full stop a host name may be written with.
+func isDot(c rune) bool { return c == '.' || c == '\u3002' || c == '\uff0e' || c == '\uff61' }
 
 // tidyText trims trailing spaces, collapses runs of blank lines into one and
 // ends the text with a single newline, so templates can be laid out freely.

@@ -58,14 +58,14 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.KindRegistrationLapsed, false, []string{"lapsed", "register it again", "enrolment-team@careconnect.example"}},
 		{mail.KindDeclarationReceived, false, []string{"Pat Doe (Office Manager)", "review"}},
 		{mail.KindWorksiteApproved, false, []string{"approved", "apply for CareConnect access"}},
-		{mail.KindWorksiteRejected, false, []string{"Reason: the worksite is a Health Authority Clinic.", "enrolment-team@careconnect.example"}},
+		{mail.KindWorksiteRejected, false, []string{"The reason the enrolment team gave:\n> the worksite is a Health Authority Clinic\n", "enrolment-team@careconnect.example"}},
 		{mail.KindReviewEscalated, false, []string{"5 business days", "by Monday, 4 January 2027"}},
 		{mail.KindReviewBreached, false, []string{"overdue", "5 business days", "breached on Monday, 4 January 2027", "today"}},
 		{mail.KindRegisteredOnly, false, []string{"stops at registration", "Health Authority Clinic"}},
-		{mail.KindJoinRequest, true, []string{"Sam Moa (Medical Office Assistant) has asked to join", "I started Monday", "Approve or reject"}},
-		{mail.KindJoinDecided, false, []string{"did not approve your request", "Reason: the worksite is a Health Authority Clinic."}},
+		{mail.KindJoinRequest, true, []string{"Sam Moa (Medical Office Assistant) has asked to join", "in their own words:\n> I started Monday at the front desk\n", "Approve or reject"}},
+		{mail.KindJoinDecided, false, []string{"did not approve your request", "The reason the administrator gave:\n> the worksite is a Health Authority Clinic\n"}},
 		{mail.KindInvitation, true, []string{"Sam Moa has invited you", "by Monday, 4 January 2027", "THIS email address"}},
-		{mail.KindMembershipChanged, false, []string{"you are now an administrator", "Reason:"}},
+		{mail.KindMembershipChanged, false, []string{"you are now an administrator", "The reason given:\n> the worksite is a Health Authority Clinic\n"}},
 		{mail.KindWorksiteChanged, false, []string{"changed: you are now an administrator", "Worksite ID: K4T6CLP"}},
 	}
 	if len(tests) != len(mail.WorksiteKinds()) {
@@ -224,7 +224,7 @@ func TestRenderPersonKinds(t *testing.T) {
 			[]string{"K4T6CLP", "Privacy & Security course", "LearningHub"}, []string{"HPCAA"}},
 		{"", mail.KindApplicationDecided, ptr(app(func(a *mail.TemplateData) {
 			a.Change, a.Reason = "your application was sent back to you", "the worksite address is a home office"
-		})), []string{": your application was sent back to you.", "Reason: the worksite address is a home office."}, nil},
+		})), []string{": your application was sent back to you.", "The reason given:\n> the worksite address is a home office\n"}, nil},
 		{"", mail.KindWelcomePackage, ptr(app(func(a *mail.TemplateData) {
 			a.ViewerURL, a.BusinessRole = "https://viewer.careconnect.example/", "Community Services — Prescriber"
 		})), []string{"K4T6CLP", "https://viewer.careconnect.example/", "Your business role: Community Services — Prescriber",
@@ -282,5 +282,71 @@ func ptr[T any](v T) *T { return &v }
 // linked adds an email confirmation link (and change) to d.
 func linked(d mail.TemplateData, change string) mail.TemplateData {
 	d.Link, d.LinkExpires, d.Change = "https://careconnect.example/confirm-email/abc.def", time.Date(2026, 12, 8, 5, 0, 0, 0, time.UTC), change
+	return d
+}
+
+// TestRenderQuotesUserText: a join request's comment and the reasons people
+// give are shown as a quotation, in both parts, and nothing in them becomes
+// a link: mail clients link whatever looks like an address after our
+// escaping, so every address is defused ([.], [:]) where it is shown.
+func TestRenderQuotesUserText(t *testing.T) {
+	const hostile = "Urgent: sign in at https://careconnect.evil.example/login\r\n" +
+		"or www.evil.example, mail it@evil.example, or go to ｅｖｉｌ。example <b>now</b>\nversion 2.5"
+	cases := []struct {
+		kind mail.Kind
+		edit func(*mail.TemplateData)
+	}{
+		{mail.KindJoinRequest, func(d *mail.TemplateData) { d.Comment = hostile }},
+		{mail.KindJoinDecided, func(d *mail.TemplateData) { d.Reason = hostile }},
+		{mail.KindMembershipChanged, func(d *mail.TemplateData) { d.Reason = hostile }},
+		{mail.KindWorksiteChanged, func(d *mail.TemplateData) { d.Reason = hostile }},
+		{mail.KindWorksiteRejected, func(d *mail.TemplateData) { d.Reason = hostile }},
+		{mail.KindApplicationDecided, func(d *mail.TemplateData) { d.Username, d.Change, d.Reason = "pdoe", "sent back", hostile }},
+		{mail.KindApplicationNotice, func(d *mail.TemplateData) { d.Username, d.Change, d.Reason = "pdoe", "lapsed", hostile }},
+	}
+	// addresses are what a mail client would link in the hostile text.
+	addresses := []string{"://careconnect.evil", "careconnect.evil", "evil.example", "www.evil", "it@evil", "ｅｖｉｌ。example"}
+	for _, c := range cases {
+		t.Run(string(c.kind), func(t *testing.T) {
+			d := fullData()
+			d.Comment, d.Reason = "", ""
+			c.edit(&d)
+			r := mustRender(t, c.kind, d)
+			for part, body := range map[string]string{"text": r.Text, "HTML": r.HTML} {
+				for _, a := range addresses {
+					if strings.Contains(body, a) {
+						t.Errorf("%s contains %q, which a mail client would link:\n%s", part, a, body)
+					}
+				}
+				for _, w := range []string{"https[:]//careconnect[.]evil[.]example/login", "www[.]evil[.]example", "it[at]evil[.]example",
+					"ｅｖｉｌ[.]example", "version 2.5", "[.], [at] and [:]"} {
+					if !strings.Contains(body, w) {
+						t.Errorf("%s does not show %q:\n%s", part, w, body)
+					}
+				}
+			}
+			for _, w := range []string{"\n> Urgent: sign in at https[:]//", "\n> or www[.]evil", "\n> version 2.5\n"} {
+				if !strings.Contains(r.Text, w) {
+					t.Errorf("text does not quote the lines (%q):\n%s", w, r.Text)
+				}
+			}
+			if !strings.Contains(r.HTML, "<blockquote") || !strings.Contains(r.HTML, "&lt;b&gt;now&lt;/b&gt;") || strings.Contains(r.HTML, "<b>now") {
+				t.Errorf("HTML does not quote the text in a blockquote, escaped:\n%s", r.HTML)
+			}
+			if strings.Count(r.HTML, "<a ") != strings.Count(mustRender(t, c.kind, withoutUserText(d)).HTML, "<a ") {
+				t.Errorf("the quoted text added a link to the HTML:\n%s", r.HTML)
+			}
+		})
+	}
+}
+
+// withoutUserText is d with a plain comment and reason.
+func withoutUserText(d mail.TemplateData) mail.TemplateData {
+	if d.Comment != "" {
+		d.Comment = "plain"
+	}
+	if d.Reason != "" {
+		d.Reason = "plain"
+	}
 	return d
 }

@@ -1,6 +1,7 @@
 package strictjson_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"regexp"
@@ -45,7 +46,62 @@ func decodeStrict(t *testing.T, body []byte, v any) bool {
 	if err := json.Unmarshal(body, loose); err != nil {
 		t.Fatalf("strict decoding accepted %q, which encoding/json refuses: %v", body, err)
 	}
+	var tree any
+	if err := json.Unmarshal(body, &tree); err != nil {
+		t.Fatalf("strict decoding accepted %q, which encoding/json refuses as a value: %v", body, err)
+	}
+	if spelled, kept := spelledKeys(t, body), keptKeys(tree); spelled != kept {
+		t.Fatalf("strict decoding accepted %q, which spells %d keys of which %d survive: a key appears twice", body, spelled, kept)
+	}
 	return true
+}
+
+// spelledKeys counts the object keys written in body, a valid JSON value.
+func spelledKeys(t *testing.T, body []byte) int {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var value func() int
+	value = func() int {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("reading %q: %v", body, err)
+		}
+		n := 0
+		switch tok {
+		case json.Delim('{'):
+			for dec.More() {
+				if _, err := dec.Token(); err != nil { // the key
+					t.Fatalf("reading %q: %v", body, err)
+				}
+				n += 1 + value()
+			}
+			_, _ = dec.Token()
+		case json.Delim('['):
+			for dec.More() {
+				n += value()
+			}
+			_, _ = dec.Token()
+		}
+		return n
+	}
+	return value()
+}
+
+// keptKeys counts the keys of every object in a decoded value, where a
+// repeated key has collapsed into one.
+func keptKeys(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			n += 1 + keptKeys(e)
+		}
+	case []any:
+		for _, e := range x {
+			n += keptKeys(e)
+		}
+	}
+	return n
 }
 
 // FuzzDecodeWorksiteRegistration: any body to POST /api/v1/worksites is
@@ -62,6 +118,8 @@ func FuzzDecodeWorksiteRegistration(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`null`))
 	f.Add([]byte("\xef\xbb\xbf{}"))
+	f.Add([]byte(`{"name":"a","name":"b"}`))
+	f.Add([]byte(`{"address":{"city":"Vancouver","City":"Victoria"}}`))
 	types := domain.IndexWorksiteTypes(domain.DefaultWorksiteTypes())
 	emrs := domain.DefaultEMRVendors()
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -95,6 +153,7 @@ func FuzzDecodeAccountRegistration(f *testing.F) {
 	f.Add([]byte(`{"professionIds":{"cpsid":12345}}`))
 	f.Add([]byte(`{"professionIds":[1]}`))
 	f.Add([]byte(`{"password":null,"extra":1}`))
+	f.Add([]byte(`{"professionIds":{"cpsid":"12345","cpsid":"54321"}}`))
 	profs := domain.IndexProfessions(domain.DefaultProfessions())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var req domain.AccountRegistration

@@ -558,6 +558,71 @@ func TestMembershipInvitationAccept(t *testing.T) {
 	h.checkUniqueKeys()
 }
 
+// A deactivated administrator who comes back (by a join request approved,
+// an invitation accepted or a reactivation) comes back as a plain member:
+// deactivation clears the role, and only a promotion gives it again. So a
+// later join request goes to Ada, the one administrator, alone.
+func TestMembershipReturningAdministratorIsPlain(t *testing.T) {
+	h := newHarness(t)
+	h.join(10*time.Minute, bob)
+	h.join(20*time.Minute, carol)
+	h.join(30*time.Minute, erin)
+	for i, x := range []domain.Member{bob, carol, erin} {
+		h.change(time.Hour+time.Duration(i)*time.Minute, workflows.UpdatePromote, "req-promote-"+x.Subject, ada, x, "", nil)
+	}
+	deactivated := h.change(2*time.Hour, workflows.UpdateDeactivate, "req-deactivate-bob", ada, bob, "left", nil)
+	h.change(2*time.Hour+time.Minute, workflows.UpdateDeactivate, "req-deactivate-carol", ada, carol, "on leave", nil)
+	h.change(2*time.Hour+2*time.Minute, workflows.UpdateDeactivate, "req-deactivate-erin", ada, erin, "left", nil)
+	// Bob asks to join again; Carol is reactivated; Erin is invited back.
+	h.requestJoin(3*time.Hour, "req-bob-again", bob)
+	rejoined := h.decideJoin(3*time.Hour+10*time.Minute, "req-approve-bob-again", "jr-req-bob-again", ada, true, "", nil)
+	reactivated := h.change(4*time.Hour, workflows.UpdateReactivate, "req-reactivate-carol", ada, carol, "", nil)
+	h.invite(5*time.Hour, "req-inv-erin", erin.Email, ada)
+	accepted := h.accept(5*time.Hour+10*time.Minute, "req-accept-erin", "inv-req-inv-erin", erin, erin.Email)
+	h.requestJoin(6*time.Hour, "req-dan", dan)
+	end := h.membership(7 * time.Hour)
+	h.runUntil(h.input(domain.CommunityPrivatePractice), 8*time.Hour)
+
+	for label, o := range map[string]*updateOutcome{"deactivate": deactivated, "approve": rejoined, "reactivate": reactivated, "accept": accepted} {
+		h.mustAccepted(label, o)
+	}
+	if b := mustMember(t, deactivated.mem, bob.Subject); b.Active || b.Admin {
+		t.Errorf("bob after deactivation: active %v, admin %v; want inactive, no administrator", b.Active, b.Admin)
+	}
+	for _, c := range []struct {
+		label string
+		mem   domain.Membership
+		who   domain.Member
+	}{{"bob after his join request", rejoined.mem, bob}, {"carol after reactivation", reactivated.mem, carol},
+		{"erin after accepting the invitation", accepted.mem, erin}} {
+		if x := mustMember(t, c.mem, c.who.Subject); !x.Active || x.Admin {
+			t.Errorf("%s: active %v, admin %v; want an active member, no administrator", c.label, x.Active, x.Admin)
+		}
+	}
+	m := h.mustMembership(end)
+	if got := m.ActiveAdmins(); !reflect.DeepEqual(got, []string{ada.Subject}) {
+		t.Errorf("active admins = %v; want only %s", got, ada.Subject)
+	}
+	for _, x := range []domain.Member{bob, carol, erin} {
+		ns := h.noticesTo(x.Subject)
+		if n := ns[len(ns)-1]; !n.Notice.Active || n.Notice.Admin {
+			t.Errorf("%s's last notice = %+v; want active, no administrator", x.Subject, n)
+		}
+	}
+	var to []string
+	for _, e := range h.emailsOf(mail.KindJoinRequest) {
+		if e.At == 6*time.Hour {
+			for _, r := range e.Recipients {
+				to = append(to, r.Email)
+			}
+		}
+	}
+	if !reflect.DeepEqual(to, []string{ada.Email}) {
+		t.Errorf("dan's join request went to %v; want %s alone", to, ada.Email)
+	}
+	h.checkUniqueKeys()
+}
+
 // A locum's membership ends by itself at its end date: deactivated at
 // that moment, told and emailed. An end date must be in the future.
 func TestMembershipLocumEndDate(t *testing.T) {

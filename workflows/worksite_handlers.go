@@ -209,6 +209,10 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 			}, func(ctx workflow.Context, c MemberChange) domain.Membership {
 				now := workflow.Now(ctx)
 				w.changeMember(ctx, c, "reactivated", "your membership is active again", func(x *domain.Member) {
+					if x.Admin && plainReturn(ctx) {
+						x.Reactivate(now, c.EndsAt)
+						return
+					}
 					x.Active, x.Since, x.EndsAt, x.InactiveSince, x.InactiveWhy = true, now, c.EndsAt, nil, ""
 				})
 				return mem(ctx)
@@ -365,19 +369,31 @@ func (w *worksiteRun) decideJoin(ctx workflow.Context, d JoinDecision) {
 	})
 }
 
-// addMember makes m an active member (again) and tells their workflow.
+// addMember makes m an active member (again), as a plain member, and
+// tells their workflow.
 func (w *worksiteRun) addMember(ctx workflow.Context, m domain.Member, change string) {
 	now := workflow.Now(ctx)
-	if x, ok := w.mem.Member(m.Subject); ok {
-		admin := x.Admin
-		*x = m
-		x.Admin = admin
-		x.Active, x.Since = true, now
+	if x, ok := w.mem.Member(m.Subject); ok && x.Admin && !plainReturn(ctx) {
+		*x = m // before plain-returning-member: a returning administrator kept the role
+		x.Admin, x.Active, x.Since = true, true, now
 	} else {
-		m.Active, m.Since = true, now
-		w.mem.Members = append(w.mem.Members, m)
+		w.mem.Admit(m, now)
 	}
 	w.notify(ctx, m.Subject, change)
+}
+
+// changePlainReturn is the GetVersion change under which deactivation
+// clears the administrator role and a returning member comes back as a
+// plain member (domain.Member.Deactivate, Reactivate, Membership.Admit).
+// It is asked only where the answer matters (an administrator deactivated,
+// or an inactive member who still holds the role coming back), so other
+// histories are unchanged; a run that replays such a step from before the
+// change keeps the old rule for the rest of the run.
+const changePlainReturn = "plain-returning-member"
+
+// plainReturn reports whether this run follows changePlainReturn.
+func plainReturn(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changePlainReturn, workflow.DefaultVersion, 1) >= 1
 }
 
 // notifyMembers tells every active member's workflow that the worksite changed.
@@ -476,6 +492,10 @@ func (w *worksiteRun) deactivate(ctx workflow.Context, target, actor, reason, re
 	now := workflow.Now(ctx)
 	w.changeMember(ctx, MemberChange{Actor: actor, Target: target, Reason: reason, RequestID: requestID}, "deactivated",
 		"your membership is inactive: you no longer have CareConnect access from this worksite", func(x *domain.Member) {
+			if x.Admin && plainReturn(ctx) {
+				x.Deactivate(now, reason)
+				return
+			}
 			x.Active, x.InactiveSince, x.InactiveWhy, x.EndsAt = false, &now, reason, nil
 		})
 }
