@@ -15,16 +15,16 @@ import (
 // mark the change. The run's main loop then flushes, and a flush is, in
 // this order:
 //
+//   - the queued emails (ordinary activities: their retries outlast SMTP
+//     outages for days) and member notices (signals to people's workflows),
+//     started together; a coroutine records their outcome, so nothing waits
+//     for SMTP;
 //   - at most one projection write: one local activity (ActivityProject)
 //     carrying what changed since the last write (the status, and the
 //     membership or the applications) and the queued audit records, which
 //     the store writes in one transaction; none when nothing changed;
 //   - at most one search attribute upsert, only when what the Temporal Web
-//     UI shows (domain.Visibility) changed;
-//   - the queued emails (ordinary activities: their retries outlast SMTP
-//     outages for days) and member notices (signals to people's workflows),
-//     started together; a coroutine records their outcome, so nothing waits
-//     for SMTP.
+//     UI shows (domain.Visibility) changed.
 //
 // An update handler marks its change and returns once a flush has written
 // it (settle), so the API reads the caller's own change from the
@@ -86,8 +86,8 @@ func (fx *effects) settle(ctx workflow.Context) {
 	_ = workflow.Await(ctx, func() bool { return fx.flushed >= target })
 }
 
-// flush writes what changed, upserts the search attributes if they
-// changed, and starts the queued sends. ctx carries the activity options.
+// flush starts the queued sends, writes what changed, and upserts the
+// search attributes if they changed. ctx carries the activity options.
 func (fx *effects) flush(ctx workflow.Context, r projector) {
 	// Every other coroutine this task's events woke (update handlers,
 	// signals, sends settling) runs first, so one write carries all their
@@ -98,8 +98,12 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 	target := fx.marked
 	p, wrote := r.changes()
 	p.Audits, fx.audits = fx.audits, nil
+	// The sends go first: they need no projection, and while the database
+	// is down (the write retrying) an email is scheduled and retries on its
+	// own, as the fault tests expect, rather than waiting to be scheduled.
 	sends := fx.sends
 	fx.sends = nil
+	fx.start(ctx, sends, r)
 	if !p.Empty() {
 		lctx := workflow.WithLocalActivityOptions(ctx, localActivityOptions())
 		if err := workflow.ExecuteLocalActivity(lctx, ActivityProject, p).Get(ctx, nil); err != nil {
@@ -111,7 +115,6 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 		}
 	}
 	upsertVisibility(ctx, r.visibility())
-	fx.start(ctx, sends, r)
 	fx.flushed = max(fx.flushed, target)
 }
 
