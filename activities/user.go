@@ -13,7 +13,7 @@ import (
 
 // SendUserEmail sends one email about a person's own account to the
 // address on that account, once per in.Key.
-func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error {
+func (a *Activities) SendUserEmail(ctx context.Context, in domain.UserEmail) error {
 	acct, err := a.Store.GetAccount(ctx, in.Subject)
 	if err != nil {
 		return retryable(err)
@@ -52,15 +52,4 @@ func (a *Activities) SendUserEmail(ctx context.Context, in UserEmailInput) error
 		return temporal.NewNonRetryableApplicationError(err.Error(), domain.EINVALID, nil)
 	}
 	return a.deliver(ctx, in.Key, in.Kind, to, r)
-}
-
-// ProjectUserStatus mirrors a person's status into the database.
-func (a *Activities) ProjectUserStatus(ctx context.Context, st domain.UserStatus) error {
-	return retryable(a.Store.SaveUserStatus(ctx, st))
-}
-
-// ProjectApplication mirrors an application into the database, where the
-// enrolment team's queue reads it.
-func (a *Activities) ProjectApplication(ctx context.Context, in ApplicationProjection) error {
-	return retryable(a.Store.SaveApplication(ctx, in.Subject, in.Name, in.Profession, in.Application, in.Seq))
 }

@@ -17,7 +17,7 @@ import (
 // SendWorksiteEmail renders and sends one worksite email. It is idempotent:
 // the email log in the database is claimed under in.Key before sending and
 // marked sent after, so a retried or replayed activity never sends twice.
-func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInput) error {
+func (a *Activities) SendWorksiteEmail(ctx context.Context, in domain.WorksiteEmail) error {
 	w, err := a.Store.GetWorksite(ctx, in.WorksiteID)
 	if err != nil {
 		return retryable(err)
@@ -28,7 +28,7 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 		Deadline: in.Deadline, PortalURL: a.Settings.PublicBaseURL, TeamEmail: a.Settings.TeamEmail,
 		RegisteredAt: w.RegisteredAt,
 	}
-	if in.Kind == mail.KindReviewEscalated || in.Kind == mail.KindReviewBreached {
+	if in.Kind == domain.MailReviewEscalated || in.Kind == domain.MailReviewBreached {
 		data.BusinessDays = in.Seq // the workflow numbers these emails by business days waited
 	}
 	data.MemberName, data.MemberProfession, data.Comment, data.Change = in.MemberName, in.MemberProfession, in.Comment, in.Change
@@ -41,9 +41,9 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 		if len(in.Recipients) == 1 {
 			data.RecipientName = in.Recipients[0].Name
 		}
-	case in.To == ToSiteAdmins:
+	case in.To == domain.ToSiteAdmins:
 		to, data.RecipientName = []string{w.Administrator.Email}, w.Administrator.Name
-	case in.To == ToEnrolmentTeam:
+	case in.To == domain.ToEnrolmentTeam:
 		to, data.RecipientName = []string{a.Settings.TeamEmail}, "CareConnect enrolment team"
 	default:
 		return temporal.NewNonRetryableApplicationError("no recipients for "+string(in.Kind), domain.EINVALID, nil)
@@ -57,7 +57,7 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 		if data.LinkExpires.IsZero() {
 			data.LinkExpires = activity.GetInfo(ctx).ScheduledTime.Add(a.Settings.JoinLinkTTL)
 		}
-		data.Link = a.link(links.Purpose(in.LinkPurpose), in.LinkSubject, data.LinkExpires)
+		data.Link = a.link(in.LinkPurpose, in.LinkSubject, data.LinkExpires)
 	}
 	r, err := mail.Render(in.Kind, data)
 	if err != nil {
@@ -68,7 +68,7 @@ func (a *Activities) SendWorksiteEmail(ctx context.Context, in WorksiteEmailInpu
 
 // deliver sends a rendered email once per key: the email log is claimed
 // before sending and marked after, so a retried activity finds it sent.
-func (a *Activities) deliver(ctx context.Context, key string, kind mail.Kind, to []string, r mail.Rendered) error {
+func (a *Activities) deliver(ctx context.Context, key string, kind domain.MailKind, to []string, r mail.Rendered) error {
 	sent, err := a.Store.ClaimEmail(ctx, key, string(kind), to, r.Subject)
 	if err != nil {
 		return retryable(err)
@@ -90,8 +90,8 @@ func (a *Activities) deliver(ctx context.Context, key string, kind mail.Kind, to
 	return nil
 }
 
-func needsDeclarationLink(k mail.Kind) bool {
-	return k == mail.KindWorksiteRegistered || k == mail.KindDeclarationReminder
+func needsDeclarationLink(k domain.MailKind) bool {
+	return k == domain.MailWorksiteRegistered || k == domain.MailDeclarationReminder
 }
 
 // linkPaths maps a link purpose to the portal page it opens.
@@ -113,22 +113,6 @@ func (a *Activities) link(p links.Purpose, subject string, exp time.Time) string
 // worksiteID's declaration; it expires at exp.
 func (a *Activities) declarationLink(worksiteID string, exp time.Time) string {
 	return a.link(links.PurposeDeclaration, worksiteID, exp)
-}
-
-// ProjectMembership mirrors a worksite's membership into the database, for
-// lists and for authorization.
-func (a *Activities) ProjectMembership(ctx context.Context, in MembershipProjection) error {
-	return retryable(a.Store.SaveMembership(ctx, in.WorksiteID, in.Membership, in.Seq))
-}
-
-// ProjectWorksiteStatus mirrors a worksite's status into the database for lists.
-func (a *Activities) ProjectWorksiteStatus(ctx context.Context, st domain.WorksiteStatus) error {
-	return retryable(a.Store.SaveWorksiteStatus(ctx, st))
-}
-
-// RecordAudit records one audit event, once per key.
-func (a *Activities) RecordAudit(ctx context.Context, e domain.AuditEvent) error {
-	return retryable(a.Store.RecordAudit(ctx, e))
 }
 
 // retryable keeps storage outages retryable and makes a missing record,

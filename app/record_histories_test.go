@@ -52,6 +52,7 @@ func TestRecordHistories(t *testing.T) {
 	}
 	t.Run("approved_members_sponsorship", recordApprovedWorksite)
 	t.Run("rejected", recordRejectedWorksite)
+	t.Run("decisions_and_closure", recordDecisionsAndClosure)
 	t.Run("timers", recordTimers)
 	t.Run("continue_as_new", recordContinueAsNew)
 }
@@ -115,6 +116,77 @@ func recordRejectedWorksite(t *testing.T) {
 	mustOK(t, "reject", env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/reject", map[string]string{"reason": "expired antivirus"}), http.StatusOK)
 	waitState(t, env, id, domain.WorksiteRejected)
 	saveHistory(t, env.Main.Temporal, workflows.WorksiteWorkflowID(id), "", "worksite_rejected")
+}
+
+// recordDecisionsAndClosure: the team's decisions on a person (an
+// application rejected, then another sent back; access suspended and
+// reinstated; the profession corrected), and a worksite's membership
+// changes (an invitation resent, a promotion undone, a member deactivated,
+// reactivated and given an end date, the details edited) until its
+// administrator closes it, which tells every member.
+func recordDecisionsAndClosure(t *testing.T) {
+	env := apptest.Start(t, nil)
+	doc := env.RegisterAccount(devidp.PersonaPhysician)
+	env.Auth = doc
+	docSubject := subjectOf(t, env, doc)
+	// The email confirmation: a second link asked for, then confirmed.
+	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
+	mustOK(t, "resend the email confirmation", env.Do(http.MethodPost, "/api/v1/me/email-confirmation", "", nil, "Authorization", doc), http.StatusAccepted)
+	env.ConfirmEmail(devidp.PersonaPhysician, doc, docEmail)
+	id := mustRegister(t, env, registration())
+
+	// The physician applies at their own worksite (its declaration unsigned,
+	// so the application waits); the team rejects it, then sends the next back.
+	staffApp := "/api/v1/staff/applications/" + docSubject + "/" + id
+	apply(t, env, doc, id)
+	mustOK(t, "reject application", env.Staff(http.MethodPost, staffApp+"/reject", map[string]string{"reason": "not at this worksite"}), http.StatusOK)
+	apply(t, env, doc, id)
+	mustOK(t, "send back application", env.Staff(http.MethodPost, staffApp+"/send-back", map[string]string{"reason": "correct the answers"}), http.StatusOK)
+	person := "/api/v1/staff/people/" + docSubject
+	mustOK(t, "suspend access", env.Staff(http.MethodPost, person+"/suspend", map[string]string{"reason": "audit finding"}), http.StatusOK)
+	mustOK(t, "reinstate access", env.Staff(http.MethodPost, person+"/reinstate", map[string]string{"reason": "resolved"}), http.StatusOK)
+	mustOK(t, "change profession", env.Staff(http.MethodPut, person+"/profession", map[string]any{"profession": domain.ProfResident,
+		"reason": "registered as a resident", "professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}), http.StatusOK)
+
+	// Membership: an MOA joins; a physician is invited, the invitation
+	// resent, accepted, promoted and demoted again; the MOA is deactivated,
+	// reactivated and given an end date; the worksite is edited, then closed.
+	moa := env.RegisterAccount(devidp.PersonaMOA)
+	mustOK(t, "join", env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "front desk"}, "Authorization", moa), http.StatusCreated)
+	m := mustMembers(t, env, id, doc)
+	if len(m.Requests) != 1 {
+		t.Fatalf("join requests = %+v; want the MOA's", m.Requests)
+	}
+	moaSubject := m.Requests[0].Subject
+	mustOK(t, "approve join", env.Do(http.MethodPost, "/api/v1/worksites/"+id+"/join-requests/"+m.Requests[0].ID+"/approve", "", nil, "Authorization", doc), http.StatusOK)
+	doc2 := env.RegisterConfirmedAccount(devidp.PersonaPhysician2)
+	doc2Email := apptest.AccountFor(devidp.PersonaPhysician2)["email"].(string)
+	mustOK(t, "invite", env.PostJSON("/api/v1/worksites/"+id+"/invitations", map[string]string{"email": doc2Email}, "Authorization", doc), http.StatusCreated)
+	m = mustMembers(t, env, id, doc)
+	if len(m.Invitations) != 1 {
+		t.Fatalf("invitations = %+v; want one", m.Invitations)
+	}
+	mustOK(t, "resend invitation", env.Do(http.MethodPost, "/api/v1/worksites/"+id+"/invitations/"+m.Invitations[0].ID+"/resend", "", nil, "Authorization", doc), http.StatusOK)
+	itoken := mustLink(t, waitMailTo(t, env, doc2Email, "invited to join"), "invitations")
+	mustOK(t, "accept", env.Do(http.MethodPost, "/api/v1/invitations/"+itoken+"/accept", "", nil, "Authorization", doc2), http.StatusOK)
+	doc2Subject := findMember(mustMembers(t, env, id, doc), "active", "bcsc-physician-0002").Subject
+	members := "/api/v1/worksites/" + id + "/members/"
+	mustOK(t, "promote", env.Do(http.MethodPost, members+doc2Subject+"/promote", "", nil, "Authorization", doc), http.StatusOK)
+	mustOK(t, "demote", env.Do(http.MethodPost, members+doc2Subject+"/demote", "", nil, "Authorization", doc), http.StatusOK)
+	mustOK(t, "deactivate", env.Do(http.MethodPost, members+moaSubject+"/deactivate", "", nil, "Authorization", doc), http.StatusOK)
+	mustOK(t, "reactivate", env.Do(http.MethodPost, members+moaSubject+"/reactivate", "", nil, "Authorization", doc), http.StatusOK)
+	endsAt := time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	mustOK(t, "set end date", env.Do(http.MethodPut, members+moaSubject+"/end-date", "application/json",
+		[]byte(`{"endsAt":"`+endsAt+`"}`), "Authorization", doc), http.StatusOK)
+	mustOK(t, "edit worksite", env.Do(http.MethodPatch, "/api/v1/worksites/"+id, "application/json",
+		[]byte(`{"phone":"604-555-0199"}`), "Authorization", doc), http.StatusOK)
+	mustOK(t, "close", env.PostJSON("/api/v1/worksites/"+id+"/close", map[string]string{"reason": "the clinic moved"}, "Authorization", doc), http.StatusOK)
+	env.Auth = env.Bearer(devidp.PersonaTeam) // the administrator is no member of a closed worksite
+	waitState(t, env, id, domain.WorksiteClosed)
+
+	c := env.Main.Temporal
+	saveHistory(t, c, workflows.WorksiteWorkflowID(id), "", "worksite_members_closed")
+	saveHistory(t, c, workflows.UserWorkflowID(docSubject), "", "user_team_decisions")
 }
 
 // recordTimers runs the timer paths on a schedule of seconds (the dev server

@@ -169,13 +169,21 @@ func benchThroughput(t *testing.T, ctx context.Context, s *system, cfg settings,
 		}
 		warmIDs[i] = id
 	}
-	// The journey's shape: what its two workflows received.
+	// The journey's shape: what its two workflows received, and the events
+	// they wrote once settled (TestJourneyHistoryBudget counts the same).
 	sh := journeyShape{ByType: map[string]int{}}
+	userID, siteID := workflows.UserWorkflowID(s.personas[0].Subject), workflows.WorksiteWorkflowID(warmIDs[0])
 	var err error
-	if sh.UserSignals, sh.UserUpdates, sh.UserEvents, err = shapeOf(ctx, s.m.Temporal, workflows.UserWorkflowID(s.personas[0].Subject), sh.ByType); err != nil {
+	if sh.UserEvents, err = settledEvents(jctx, s.m.Temporal, userID, sh.ByType); err != nil {
 		t.Fatal(err)
 	}
-	if sh.WorksiteSignals, sh.WorksiteUpdates, sh.WorksiteEvents, err = shapeOf(ctx, s.m.Temporal, workflows.WorksiteWorkflowID(warmIDs[0]), sh.ByType); err != nil {
+	if sh.WorksiteEvents, err = settledEvents(jctx, s.m.Temporal, siteID, sh.ByType); err != nil {
+		t.Fatal(err)
+	}
+	if sh.UserSignals, sh.UserUpdates, _, err = shapeOf(ctx, s.m.Temporal, userID, map[string]int{}); err != nil {
+		t.Fatal(err)
+	}
+	if sh.WorksiteSignals, sh.WorksiteUpdates, _, err = shapeOf(ctx, s.m.Temporal, siteID, map[string]int{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("journey shape: %+v", sh)
@@ -210,6 +218,14 @@ func benchThroughput(t *testing.T, ctx context.Context, s *system, cfg settings,
 			t.Fatalf("warm-up floor journey: %v", err)
 		}
 	}
+	floorEvents, floorByType := 0, map[string]int{}
+	for _, id := range floorWorkflowIDs(tq, -1) {
+		_, _, n, err := shapeOf(ctx, s.m.Temporal, id, floorByType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		floorEvents += n
+	}
 	start = time.Now()
 	cpu0 = s.cpu()
 	failed, first = runAll(jctx, cfg.Journeys, cfg.JourneyConcurrency, func(ctx context.Context, i int) error {
@@ -232,7 +248,12 @@ func benchThroughput(t *testing.T, ctx context.Context, s *system, cfg settings,
 		"The floor: two no-op workflows per journey (one started by update-with-start, one by a start) receiving the same signals and updates through the Temporal client, same concurrency, same dev server.",
 		9, sh.UserSignals+sh.WorksiteSignals, sh.UserUpdates+sh.WorksiteUpdates, sh.UserSignals, sh.UserUpdates, sh.WorksiteSignals, sh.WorksiteUpdates,
 		sh.UserEvents+sh.WorksiteEvents, sh.UserEvents, sh.WorksiteEvents)
+	events := sh.UserEvents + sh.WorksiteEvents
+	rep.add(row{Measure: "1. history events per physician journey (its user and worksite workflows)", Value: fmt.Sprint(events),
+		Baseline: fmt.Sprintf("%d (no-op floor)", floorEvents), Ratio: fmt.Sprintf("%.2f", float64(events)/float64(floorEvents)),
+		Target: fmt.Sprintf("≤ %d", journeyEventTarget), Result: passFail(events <= journeyEventTarget), Number: float64(events), Unit: "events"})
 	rep.note("The journey's history events by type: %s.", byTypeLine(sh.ByType))
+	rep.note("The floor journey's history events by type: %s.", byTypeLine(floorByType))
 	rep.note("CPU per journey: %s; wall %s for %d. CPU per floor journey: %s (the floor's worker runs in the API process); wall %s.",
 		journeyCPU.per(float64(cfg.Journeys)), elapsed.Round(time.Millisecond), cfg.Journeys, floorCPU.per(float64(cfg.Journeys)), floorElapsed.Round(time.Millisecond))
 }

@@ -79,7 +79,8 @@ func shapeOf(ctx context.Context, c client.Client, workflowID string, byType map
 // plain start (as a worksite's does); then each gets its journey's signals
 // and updates, and the floor journey ends when both have completed.
 func floorJourney(ctx context.Context, c client.Client, taskQueue string, i int, sh journeyShape) error {
-	userID, siteID := fmt.Sprintf("floor-user-%s-%d", taskQueue, i), fmt.Sprintf("floor-site-%s-%d", taskQueue, i)
+	ids := floorWorkflowIDs(taskQueue, i)
+	userID, siteID := ids[0], ids[1]
 	op := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{ID: userID, TaskQueue: taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
 		floorWorkflowName, floorInput{Signals: sh.UserSignals, Updates: sh.UserUpdates})
@@ -124,6 +125,12 @@ func floorJourney(ctx context.Context, c client.Client, taskQueue string, i int,
 		return err
 	}
 	return c.GetWorkflow(ctx, userID, "").Get(ctx, nil)
+}
+
+// floorWorkflowIDs are the IDs of floor journey i's two workflows: the
+// person's counterpart, then the worksite's.
+func floorWorkflowIDs(taskQueue string, i int) []string {
+	return []string{fmt.Sprintf("floor-user-%s-%d", taskQueue, i), fmt.Sprintf("floor-site-%s-%d", taskQueue, i)}
 }
 
 // startFloorWorker runs the no-op workflow's worker on its own task queue.

@@ -141,9 +141,30 @@ type ApplicationSchedule struct {
 	ResidencyNoticeBefore Duration
 }
 
+// TimerKind names an application's timed step.
+type TimerKind string
+
+// Kinds of application timer; the values are part of the status JSON and
+// of the notices' idempotency keys.
+const (
+	// TimerReminder reminds the applicant of the LearningHub steps (Seq 1, 2, ...).
+	TimerReminder TimerKind = "reminder"
+	// TimerLapse lapses an application whose LearningHub steps are still outstanding.
+	TimerLapse TimerKind = "lapse"
+	// TimerSponsorReminder reminds the authorizers of a sponsorship request (Seq 1, 2, ...).
+	TimerSponsorReminder TimerKind = "sponsor_reminder"
+	// TimerEscalate and TimerBreach are the team's SLA on a ready application.
+	TimerEscalate TimerKind = "escalate"
+	TimerBreach   TimerKind = "breach"
+	// TimerResidencyNotice tells a resident and their sponsor that access ends soon.
+	TimerResidencyNotice TimerKind = "residency_notice"
+	// TimerResidencyEnd ends a resident's access with the residency.
+	TimerResidencyEnd TimerKind = "residency_end"
+)
+
 // DueTimer is the next timed step of an application.
 type DueTimer struct {
-	Kind string    `json:"kind"` // "reminder", "lapse", "sponsor_reminder", "escalate", "breach", "residency_notice", "residency_end"
+	Kind TimerKind `json:"kind"`
 	At   time.Time `json:"at"`
 	Seq  int       `json:"seq"`
 }
@@ -165,26 +186,26 @@ func NextApplicationTimer(a Application, p Profession, person PersonFacts, s App
 	case AppWaiting:
 		if learning {
 			if a.RemindersSent < len(s.Reminders) {
-				consider(DueTimer{Kind: "reminder", At: a.SubmittedAt.Add(time.Duration(s.Reminders[a.RemindersSent])), Seq: a.RemindersSent + 1})
+				consider(DueTimer{Kind: TimerReminder, At: a.SubmittedAt.Add(time.Duration(s.Reminders[a.RemindersSent])), Seq: a.RemindersSent + 1})
 			}
-			consider(DueTimer{Kind: "lapse", At: a.SubmittedAt.Add(time.Duration(s.LapseAfter)), Seq: 1})
+			consider(DueTimer{Kind: TimerLapse, At: a.SubmittedAt.Add(time.Duration(s.LapseAfter)), Seq: 1})
 		}
 		if a.SponsorshipRequestedAt != nil && a.Sponsorship == nil && a.SponsorRemindersSent < len(s.SponsorReminderDays) {
-			consider(DueTimer{Kind: "sponsor_reminder", Seq: a.SponsorRemindersSent + 1,
+			consider(DueTimer{Kind: TimerSponsorReminder, Seq: a.SponsorRemindersSent + 1,
 				At: c.AddBusinessDays(*a.SponsorshipRequestedAt, s.SponsorReminderDays[a.SponsorRemindersSent])})
 		}
 	case AppReady:
 		if a.ReadySince != nil && !a.Escalated {
-			consider(DueTimer{Kind: "escalate", At: c.AddBusinessDays(*a.ReadySince, s.EscalateDays), Seq: 1})
+			consider(DueTimer{Kind: TimerEscalate, At: c.AddBusinessDays(*a.ReadySince, s.EscalateDays), Seq: 1})
 		} else if a.ReadySince != nil && !a.Breached {
-			consider(DueTimer{Kind: "breach", At: c.AddBusinessDays(*a.ReadySince, s.BreachDays), Seq: 1})
+			consider(DueTimer{Kind: TimerBreach, At: c.AddBusinessDays(*a.ReadySince, s.BreachDays), Seq: 1})
 		}
 	case AppProvisioned:
 		if sp := a.Sponsorship; sp != nil && sp.ResidencyEnd != nil {
 			if !a.ResidencyNoticeSent {
-				consider(DueTimer{Kind: "residency_notice", At: sp.ResidencyEnd.Add(-time.Duration(s.ResidencyNoticeBefore)), Seq: 1})
+				consider(DueTimer{Kind: TimerResidencyNotice, At: sp.ResidencyEnd.Add(-time.Duration(s.ResidencyNoticeBefore)), Seq: 1})
 			}
-			consider(DueTimer{Kind: "residency_end", At: *sp.ResidencyEnd, Seq: 1})
+			consider(DueTimer{Kind: TimerResidencyEnd, At: *sp.ResidencyEnd, Seq: 1})
 		}
 	}
 	return best, ok

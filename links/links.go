@@ -10,24 +10,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"careconnect/domain"
 )
 
 // Purpose says what a token may be used for; a token for one purpose is
-// never accepted for another.
-type Purpose string
+// never accepted for another. The purposes are domain.LinkPurpose's, so
+// that the workflows name them without linking this package.
+type Purpose = domain.LinkPurpose
 
-// Purposes of signed links.
+// Purposes of signed links, as package domain names them.
 const (
-	PurposeDeclaration Purpose = "declaration"
+	PurposeDeclaration = domain.LinkDeclaration
 	// PurposeJoinDecision lets one administrator answer one join request:
 	// the subject is "<worksite ID>/<request ID>/<administrator subject>".
-	PurposeJoinDecision Purpose = "join-decision"
+	PurposeJoinDecision = domain.LinkJoinDecision
 	// PurposeInvitation opens an invitation: "<worksite ID>/<invitation ID>".
-	PurposeInvitation Purpose = "invitation"
-	// PurposeEmailConfirmation confirms that the person holding an account
-	// receives mail at an address: "<account subject>/<nonce>", the nonce
-	// naming the one address the account waits to confirm.
-	PurposeEmailConfirmation Purpose = "email-confirmation"
+	PurposeInvitation = domain.LinkInvitation
+	// PurposeEmailConfirmation confirms an address: "<account subject>/<nonce>".
+	PurposeEmailConfirmation = domain.LinkEmailConfirmation
 )
 
 // Errors returned by Verify. Callers map both to one message so that a

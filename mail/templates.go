@@ -10,86 +10,45 @@ import (
 	"time"
 	_ "time/tzdata" // dates in emails are Pacific time on every host
 	"unicode"
+
+	"careconnect/domain"
 )
 
-// Kind names one kind of email. Its value is also the base name of the
-// kind's templates under templates/ and a stable part of idempotency keys.
-type Kind string
+// Kind names one kind of email; the kinds are domain.MailKind's, so that
+// the workflows name them without linking this package.
+type Kind = domain.MailKind
 
-// Kinds of worksite email (DOMAIN "Emails").
+// The kinds of email, as package domain names them.
 const (
-	// KindWorksiteRegistered tells the site administrators that the worksite
-	// is registered and that the signing authority must sign the declaration.
-	KindWorksiteRegistered Kind = "worksite_registered"
-	// KindDeclarationReminder reminds the site administrators (reminder Seq)
-	// that the declaration is unsigned and when the registration lapses.
-	KindDeclarationReminder Kind = "declaration_reminder"
-	// KindDeclarationStalled flags an unsigned declaration to the enrolment team.
-	KindDeclarationStalled Kind = "declaration_stalled"
-	// KindRegistrationLapsed tells the site administrators that the
-	// registration lapsed because the declaration was not signed in time.
-	KindRegistrationLapsed Kind = "registration_lapsed"
-	// KindDeclarationReceived confirms the signed declaration to the site administrators.
-	KindDeclarationReceived Kind = "declaration_received"
-	// KindWorksiteApproved tells the site administrators that members may now apply.
-	KindWorksiteApproved Kind = "worksite_approved"
-	// KindWorksiteRejected tells the site administrators the worksite was rejected, and why.
-	KindWorksiteRejected Kind = "worksite_rejected"
-	// KindReviewEscalated tells the enrolment team a review has waited Seq business days.
-	KindReviewEscalated Kind = "team_review_escalated"
-	// KindReviewBreached tells the enrolment team a review breached its SLA.
-	KindReviewBreached Kind = "team_review_breached"
-	// KindRegisteredOnly tells the site administrators that CareConnect
-	// enrolment stops at registration for this worksite, and why.
-	KindRegisteredOnly Kind = "worksite_registered_only"
-)
-
-// Kinds of email to one person about their own account.
-const (
-	// KindAccountRegistered confirms a new HxBC account and its username.
-	KindAccountRegistered Kind = "account_registered"
-	// KindPasswordExpiryReminder warns (reminder Seq) that the password expires at Deadline.
-	KindPasswordExpiryReminder Kind = "password_expiry_reminder"
-	// KindPasswordExpired says the password expired at Deadline and must be reset.
-	KindPasswordExpired Kind = "password_expired"
-	// KindApplicationReceived confirms an access application and says how to
-	// complete the course (and the HPCAA when NeedsHPCAA).
-	KindApplicationReceived Kind = "application_received"
-	// KindApplicationDecided says the team rejected or sent back an application (Change, Reason).
-	KindApplicationDecided Kind = "application_decided"
-	// KindWelcomePackage welcomes a provisioned user: BusinessRole and the viewer's address.
-	KindWelcomePackage Kind = "welcome_package"
-	// KindSponsorshipRequest asks an authorizer to sponsor MemberName at the worksite.
-	KindSponsorshipRequest Kind = "sponsorship_request"
-	// KindSponsorshipApproved tells an on-behalf-of user they are sponsored (Change).
-	KindSponsorshipApproved Kind = "sponsorship_approved"
-	// KindApplicationNotice is a timed notice about an application: a
-	// reminder (Seq, Deadline), a lapse, a residency ending, an SLA flag (Change).
-	KindApplicationNotice Kind = "application_notice"
-	// KindEmailConfirmation asks the reader to confirm, through Link (until
-	// LinkExpires), that the address it was sent to is theirs; Change is
-	// set when it replaces a confirmed address.
-	KindEmailConfirmation Kind = "email_confirmation"
-)
-
-// Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
-const (
-	// KindJoinRequest asks the active administrators (reminder Seq when set)
-	// to approve or reject MemberName's request, through Link.
-	KindJoinRequest Kind = "join_request"
-	// KindJoinDecided tells the requester the outcome: approved, or not
-	// approved with Reason.
-	KindJoinDecided Kind = "join_decided"
-	// KindInvitation invites an email address to join, through Link, by Deadline.
-	KindInvitation Kind = "invitation"
-	// KindMembershipChanged tells a member what Change happened to their membership.
-	KindMembershipChanged Kind = "membership_changed"
-	// KindWorksiteChanged tells those affected what Change happened to the worksite.
-	KindWorksiteChanged Kind = "worksite_changed"
+	KindWorksiteRegistered     = domain.MailWorksiteRegistered
+	KindDeclarationReminder    = domain.MailDeclarationReminder
+	KindDeclarationStalled     = domain.MailDeclarationStalled
+	KindRegistrationLapsed     = domain.MailRegistrationLapsed
+	KindDeclarationReceived    = domain.MailDeclarationReceived
+	KindWorksiteApproved       = domain.MailWorksiteApproved
+	KindWorksiteRejected       = domain.MailWorksiteRejected
+	KindReviewEscalated        = domain.MailReviewEscalated
+	KindReviewBreached         = domain.MailReviewBreached
+	KindRegisteredOnly         = domain.MailRegisteredOnly
+	KindAccountRegistered      = domain.MailAccountRegistered
+	KindPasswordExpiryReminder = domain.MailPasswordExpiryReminder
+	KindPasswordExpired        = domain.MailPasswordExpired
+	KindApplicationReceived    = domain.MailApplicationReceived
+	KindApplicationDecided     = domain.MailApplicationDecided
+	KindWelcomePackage         = domain.MailWelcomePackage
+	KindSponsorshipRequest     = domain.MailSponsorshipRequest
+	KindSponsorshipApproved    = domain.MailSponsorshipApproved
+	KindApplicationNotice      = domain.MailApplicationNotice
+	KindEmailConfirmation      = domain.MailEmailConfirmation
+	KindJoinRequest            = domain.MailJoinRequest
+	KindJoinDecided            = domain.MailJoinDecided
+	KindInvitation             = domain.MailInvitation
+	KindMembershipChanged      = domain.MailMembershipChanged
+	KindWorksiteChanged        = domain.MailWorksiteChanged
 )
 
 // forPerson reports whether k is about a person's account rather than a worksite.
-func (k Kind) forPerson() bool {
+func forPerson(k Kind) bool {
 	for _, p := range PersonKinds() {
 		if k == p {
 			return true
@@ -99,38 +58,16 @@ func (k Kind) forPerson() bool {
 }
 
 // Kinds returns every Kind, in a fixed order.
-func Kinds() []Kind { return append(WorksiteKinds(), PersonKinds()...) }
+func Kinds() []Kind { return domain.MailKinds() }
 
 // PersonKinds returns the kinds about a person's own account.
-func PersonKinds() []Kind {
-	return []Kind{KindAccountRegistered, KindPasswordExpiryReminder, KindPasswordExpired,
-		KindApplicationReceived, KindApplicationDecided, KindWelcomePackage, KindSponsorshipRequest, KindSponsorshipApproved, KindApplicationNotice,
-		KindEmailConfirmation}
-}
+func PersonKinds() []Kind { return domain.PersonMailKinds() }
 
 // WorksiteKinds returns the kinds about a worksite; each needs a worksite ID.
-func WorksiteKinds() []Kind {
-	return []Kind{
-		KindWorksiteRegistered,
-		KindDeclarationReminder,
-		KindDeclarationStalled,
-		KindRegistrationLapsed,
-		KindDeclarationReceived,
-		KindWorksiteApproved,
-		KindWorksiteRejected,
-		KindReviewEscalated,
-		KindReviewBreached,
-		KindRegisteredOnly,
-		KindJoinRequest,
-		KindJoinDecided,
-		KindInvitation,
-		KindMembershipChanged,
-		KindWorksiteChanged,
-	}
-}
+func WorksiteKinds() []Kind { return domain.WorksiteMailKinds() }
 
 // valid reports whether k is one of Kinds.
-func (k Kind) valid() bool {
+func valid(k Kind) bool {
 	for _, known := range Kinds() {
 		if k == known {
 			return true
@@ -141,7 +78,7 @@ func (k Kind) valid() bool {
 
 // needsLink reports whether an email of kind k is pointless without its
 // signed link.
-func (k Kind) needsLink() bool {
+func needsLink(k Kind) bool {
 	return k == KindWorksiteRegistered || k == KindDeclarationReminder || k == KindJoinRequest || k == KindInvitation ||
 		k == KindEmailConfirmation
 }
@@ -241,16 +178,16 @@ var templateFS embed.FS
 // email asks someone to sign). Templates are parsed on every call: emails
 // are few, and nothing parsed is kept in package state.
 func Render(k Kind, d TemplateData) (Rendered, error) {
-	if !k.valid() {
+	if !valid(k) {
 		return Rendered{}, fmt.Errorf("mail: unknown email kind %q", k)
 	}
-	if k.forPerson() && strings.TrimSpace(d.Username) == "" {
+	if forPerson(k) && strings.TrimSpace(d.Username) == "" {
 		return Rendered{}, fmt.Errorf("mail: %s: username is required", k)
 	}
-	if !k.forPerson() && strings.TrimSpace(d.WorksiteID) == "" {
+	if !forPerson(k) && strings.TrimSpace(d.WorksiteID) == "" {
 		return Rendered{}, fmt.Errorf("mail: %s: worksite ID is required", k)
 	}
-	if k.needsLink() && strings.TrimSpace(d.Link) == "" {
+	if needsLink(k) && strings.TrimSpace(d.Link) == "" {
 		return Rendered{}, fmt.Errorf("mail: %s: its signed link is required", k)
 	}
 	loc, err := time.LoadLocation(TimeZone)

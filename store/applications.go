@@ -38,6 +38,11 @@ func (applicationRow) TableName() string { return "applications" }
 
 // SaveApplication upserts an application's projection unless a newer one (higher seq) is stored.
 func (s *Store) SaveApplication(ctx context.Context, subject, name, profession string, a domain.Application, seq int) error {
+	return translate(saveApplication(s.db.WithContext(ctx), subject, name, profession, a, seq))
+}
+
+// saveApplication is SaveApplication on db (a transaction or not).
+func saveApplication(db *gorm.DB, subject, name, profession string, a domain.Application, seq int) error {
 	js, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("store: application: %w", err)
@@ -49,12 +54,12 @@ func (s *Store) SaveApplication(ctx context.Context, subject, name, profession s
 	if b, ok := a.Blocker(); ok {
 		row.Blocker, row.WaitingOn = b.Key, string(b.WaitingOn)
 	}
-	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	return db.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "subject"}, {Name: "worksite_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"name", "profession", "location_type", "state", "submitted_at", "ready_since",
 			"blocker", "waiting_on", "sponsorship_requested_at", "sponsored", "escalated", "app_json", "seq", "updated_at"}),
 		Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "applications.seq <= excluded.seq"}}},
-	}).Create(&row).Error)
+	}).Create(&row).Error
 }
 
 // QueuedApplication is one row of the team's application queue.

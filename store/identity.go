@@ -167,14 +167,18 @@ func (s *Store) EnsurePerson(ctx context.Context, subject, legalFirst, legalLast
 
 // SaveUserStatus writes a person's status projection unless a newer one is stored.
 func (s *Store) SaveUserStatus(ctx context.Context, st domain.UserStatus) error {
+	return translate(saveUserStatus(s.db.WithContext(ctx), st))
+}
+
+// saveUserStatus is SaveUserStatus on db (a transaction or not).
+func saveUserStatus(db *gorm.DB, st domain.UserStatus) error {
 	js, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("store: user status: %w", err)
 	}
-	res := s.db.WithContext(ctx).Model(&personRow{}).Where("subject = ? AND status_seq <= ?", st.Subject, st.Seq).
+	return db.Model(&personRow{}).Where("subject = ? AND status_seq <= ?", st.Subject, st.Seq).
 		Updates(map[string]any{"state": string(st.State), "waiting_on": string(st.WaitingOn), "status_json": string(js),
-			"status_seq": st.Seq, "updated_at": time.Now().UTC()})
-	return translate(res.Error)
+			"status_seq": st.Seq, "updated_at": time.Now().UTC()}).Error
 }
 
 // UserStatusJSON returns a person's projected status as the workflow

@@ -54,6 +54,11 @@ const memberBatch = 200
 // harmless. Errors: ENOTFOUND for an unknown worksite; ECONFLICT when m
 // lists a subject twice.
 func (s *Store) SaveMembership(ctx context.Context, worksiteID string, m domain.Membership, seq int) error {
+	return translateTx(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return saveMembership(tx, worksiteID, m, seq) }))
+}
+
+// saveMembership is SaveMembership in transaction tx.
+func saveMembership(tx *gorm.DB, worksiteID string, m domain.Membership, seq int) error {
 	js, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("store: membership: %w", err)
@@ -64,35 +69,32 @@ func (s *Store) SaveMembership(ctx context.Context, worksiteID string, m domain.
 			Profession: x.Profession, UserType: string(x.UserType), Admin: x.Admin, Active: x.Active,
 			Since: x.Since.UTC(), EndsAt: utcPtr(x.EndsAt), InactiveSince: utcPtr(x.InactiveSince), InactiveReason: x.InactiveWhy}
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The update locks the worksite row until commit, so concurrent
-		// saves of one worksite run one after the other and the loser's seq
-		// check sees the winner's seq. UpdateColumns leaves updated_at (the
-		// status projection's) alone.
-		res := tx.Model(&worksiteRow{}).Where("id = ? AND membership_seq <= ?", worksiteID, seq).
-			UpdateColumns(map[string]any{"membership_json": string(js), "membership_seq": seq})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			var n int64
-			if err := tx.Model(&worksiteRow{}).Where("id = ?", worksiteID).Count(&n).Error; err != nil {
-				return err
-			}
-			if n == 0 {
-				return worksiteNotFound(worksiteID)
-			}
-			return nil // a newer projection is stored
-		}
-		if err := tx.Where("worksite_id = ?", worksiteID).Delete(&memberRow{}).Error; err != nil {
+	// The update locks the worksite row until commit, so concurrent saves
+	// of one worksite run one after the other and the loser's seq check
+	// sees the winner's seq. UpdateColumns leaves updated_at (the status
+	// projection's) alone.
+	res := tx.Model(&worksiteRow{}).Where("id = ? AND membership_seq <= ?", worksiteID, seq).
+		UpdateColumns(map[string]any{"membership_json": string(js), "membership_seq": seq})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := tx.Model(&worksiteRow{}).Where("id = ?", worksiteID).Count(&n).Error; err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return nil
+		if n == 0 {
+			return worksiteNotFound(worksiteID)
 		}
-		return tx.CreateInBatches(rows, memberBatch).Error
-	})
-	return translateTx(err)
+		return nil // a newer projection is stored
+	}
+	if err := tx.Where("worksite_id = ?", worksiteID).Delete(&memberRow{}).Error; err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(rows, memberBatch).Error
 }
 
 // GetMembership returns the projected membership of a worksite: empty

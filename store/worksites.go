@@ -193,7 +193,13 @@ func (s *Store) CountWorksites(ctx context.Context) (int64, error) {
 }
 
 // SaveWorksiteStatus writes the status projection unless a newer one (higher Seq) is stored.
+// Errors: ENOTFOUND for an unknown worksite.
 func (s *Store) SaveWorksiteStatus(ctx context.Context, st domain.WorksiteStatus) error {
+	return translateTx(saveWorksiteStatus(s.db.WithContext(ctx), st))
+}
+
+// saveWorksiteStatus is SaveWorksiteStatus on db (a transaction or not).
+func saveWorksiteStatus(db *gorm.DB, st domain.WorksiteStatus) error {
 	js, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("store: status: %w", err)
@@ -210,13 +216,17 @@ func (s *Store) SaveWorksiteStatus(ctx context.Context, st domain.WorksiteStatus
 		upd["next_milestone_kind"] = string(st.NextMilestone.Kind)
 		upd["next_milestone_at"] = st.NextMilestone.At.UTC()
 	}
-	res := s.db.WithContext(ctx).Model(&worksiteRow{}).Where("id = ? AND status_seq <= ?", st.WorksiteID, st.Seq).Updates(upd)
+	res := db.Model(&worksiteRow{}).Where("id = ? AND status_seq <= ?", st.WorksiteID, st.Seq).Updates(upd)
 	if res.Error != nil {
-		return translate(res.Error)
+		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		if _, err := s.GetWorksite(ctx, st.WorksiteID); err != nil {
+		var n int64
+		if err := db.Model(&worksiteRow{}).Where("id = ?", st.WorksiteID).Count(&n).Error; err != nil {
 			return err
+		}
+		if n == 0 {
+			return worksiteNotFound(st.WorksiteID)
 		}
 	}
 	return nil

@@ -39,7 +39,11 @@ func Register(r interface {
 }, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.WorksiteEnrolment, workflow.RegisterOptions{Name: workflows.WorksiteWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UserEnrolment, workflow.RegisterOptions{Name: workflows.UserWorkflowName})
-	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
+	// The workflows call activities by name (they do not import package
+	// activities, which links the SMTP client): register each under its name.
+	r.RegisterActivityWithOptions(acts.Project, activity.RegisterOptions{Name: workflows.ActivityProject})
+	r.RegisterActivityWithOptions(acts.SendWorksiteEmail, activity.RegisterOptions{Name: workflows.ActivitySendWorksiteEmail})
+	r.RegisterActivityWithOptions(acts.SendUserEmail, activity.RegisterOptions{Name: workflows.ActivitySendUserEmail})
 }
 
 // EnsureSearchAttributes registers the enrolment workflows' search

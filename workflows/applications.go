@@ -6,25 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"careconnect/activities"
 	"careconnect/domain"
-	"careconnect/mail"
-)
-
-// Application updates of the user workflow. Applications live inside the
-// person's workflow: course completion and the HPCAA are per person, and
-// every membership notice reaches this one place.
-const (
-	UpdateSubmitApplication    = "submit-application"
-	UpdateProvisionApplication = "provision-application"
-	UpdateRejectApplication    = "reject-application"
-	UpdateSendBackApplication  = "send-back-application"
-	UpdateRequestSponsorship   = "request-sponsorship"
-	UpdateApproveSponsorship   = "approve-sponsorship"
-	// UpdateSuspendAccess and UpdateReinstateAccess are the enrolment team's
-	// suspension of a person's access at every worksite, and its end.
-	UpdateSuspendAccess   = "suspend-access"
-	UpdateReinstateAccess = "reinstate-access"
 )
 
 // AccessDecision is the enrolment team's suspension or reinstatement of a person.
@@ -78,9 +60,9 @@ type ApplicationDecision struct {
 
 // application returns the person's application at worksiteID.
 func (u *userRun) application(worksiteID string) (*domain.Application, bool) {
-	for i := range u.st.Applications {
-		if u.st.Applications[i].Worksite.ID == worksiteID {
-			return &u.st.Applications[i], true
+	for i := range u.Status.Applications {
+		if u.Status.Applications[i].Worksite.ID == worksiteID {
+			return &u.Status.Applications[i], true
 		}
 	}
 	return nil, false
@@ -102,16 +84,13 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 	decide := func(name string, want func(domain.Application, ApplicationDecision) error, apply func(workflow.Context, *domain.Application, ApplicationDecision)) error {
 		return workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, d ApplicationDecision) (domain.UserStatus, error) {
-				// Handlers get their own context: give it the activity options.
-				ctx = workflow.WithActivityOptions(ctx, activityOptions())
 				app, _ := u.application(d.WorksiteID)
 				now := workflow.Now(ctx)
 				app.DecidedBy, app.DecidedAt, app.Reason = d.Actor, &now, d.Reason
 				apply(ctx, app, d)
-				u.st.Seq++
-				u.projectApplication(ctx, *app)
-				u.project(ctx)
-				return u.st, nil
+				u.Status.Seq++
+				u.fx.settle(ctx)
+				return u.Status, nil
 			},
 			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, d ApplicationDecision) error {
 				app, ok := u.application(d.WorksiteID)
@@ -123,27 +102,25 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRequestSponsorship,
 		func(ctx workflow.Context, r SponsorshipRequest) (domain.UserStatus, error) {
-			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			app, _ := u.application(r.WorksiteID)
 			now := workflow.Now(ctx)
 			app.SponsorshipRequestedAt, app.SponsorsAsked = &now, r.Authorizers
 			u.event(ctx, "sponsorship_requested", fmt.Sprintf("asked %d authorizers at worksite %s", len(r.Authorizers), r.WorksiteID))
 			for _, p := range r.Authorizers {
-				in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/sponsorship_request/%s/%s", u.in.Subject, r.WorksiteID, p.Email),
-					Kind: mail.KindSponsorshipRequest, Subject: u.in.Subject, Seq: 1, WorksiteID: app.Worksite.ID,
-					WorksiteName: app.Worksite.Name, Recipients: []domain.Person{p}}
-				u.sendUserEmail(ctx, in)
+				u.sendUserEmail(domain.UserEmail{Key: fmt.Sprintf("user/%s/sponsorship_request/%s/%s", u.in.Subject, r.WorksiteID, p.Email),
+					Kind: domain.MailSponsorshipRequest, Subject: u.in.Subject, Seq: 1, WorksiteID: app.Worksite.ID,
+					WorksiteName: app.Worksite.Name, Recipients: []domain.Person{p}})
 			}
 			u.reevaluate(ctx)
-			u.project(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r SponsorshipRequest) error {
 			app, ok := u.application(r.WorksiteID)
 			switch {
 			case !ok:
 				return appErr(domain.Errorf(domain.ENOTFOUND, "apply at this worksite first"))
-			case !u.profession.NeedsSponsor:
+			case !u.Profession.NeedsSponsor:
 				return appErr(domain.Errorf(domain.EUNPROCESSABLE, "your profession does not need a sponsor"))
 			case !app.Open():
 				return appErr(domain.Errorf(domain.EUNPROCESSABLE, "the application is %s", app.State))
@@ -158,22 +135,21 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApproveSponsorship,
 		func(ctx workflow.Context, s SponsorshipApproval) (domain.UserStatus, error) {
-			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			app, _ := u.application(s.WorksiteID)
 			app.Sponsorship = &domain.Sponsorship{SponsorSubject: s.SponsorSubject, SponsorName: s.SponsorName, SponsorEmail: s.SponsorEmail, Role: s.Role,
 				ApprovedAt: workflow.Now(ctx), ResidencyStart: s.ResidencyStart, ResidencyEnd: s.ResidencyEnd}
 			u.event(ctx, "sponsorship_approved", "sponsored by "+s.SponsorName+" at worksite "+s.WorksiteID)
-			u.appEmail(ctx, mail.KindSponsorshipApproved, *app, "sponsored", "sponsored by "+s.SponsorName)
+			u.appEmail(domain.MailSponsorshipApproved, *app, "sponsored", "sponsored by "+s.SponsorName)
 			u.reevaluate(ctx)
-			u.project(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s SponsorshipApproval) error {
 			app, ok := u.application(s.WorksiteID)
 			if !ok {
 				return appErr(domain.Errorf(domain.ENOTFOUND, "no application at that worksite"))
 			}
-			return appErr(domain.CanSponsor(*app, u.profession, s.ResidencyStart, s.ResidencyEnd))
+			return appErr(domain.CanSponsor(*app, u.Profession, s.ResidencyStart, s.ResidencyEnd))
 		}}); err != nil {
 		return err
 	}
@@ -181,7 +157,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 		return err
 	}
 	ready := func(a domain.Application, _ ApplicationDecision) error {
-		if u.st.AccessSuspended != nil {
+		if u.Status.AccessSuspended != nil {
 			return domain.Errorf(domain.EUNPROCESSABLE, "this person's access is suspended; reinstate it before provisioning")
 		}
 		if a.State != domain.AppReady {
@@ -204,14 +180,14 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 	if err := decide(UpdateRejectApplication, openWithReason, func(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
 		a.State = domain.AppRejected
 		u.event(ctx, "application_rejected", a.Worksite.ID+": "+d.Reason)
-		u.appEmail(ctx, mail.KindApplicationDecided, *a, "rejected", "your application was not approved")
+		u.appEmail(domain.MailApplicationDecided, *a, "rejected", "your application was not approved")
 	}); err != nil {
 		return err
 	}
 	return decide(UpdateSendBackApplication, openWithReason, func(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
 		a.State = domain.AppSentBack
 		u.event(ctx, "application_sent_back", a.Worksite.ID+": "+d.Reason)
-		u.appEmail(ctx, mail.KindApplicationDecided, *a, "sent_back", "your application was sent back to you: correct it and submit it again")
+		u.appEmail(domain.MailApplicationDecided, *a, "sent_back", "your application was sent back to you: correct it and submit it again")
 	})
 }
 
@@ -221,25 +197,20 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
 	handler := func(suspend bool) func(workflow.Context, AccessDecision) (domain.UserStatus, error) {
 		return func(ctx workflow.Context, d AccessDecision) (domain.UserStatus, error) {
-			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			now := workflow.Now(ctx)
 			action := "access reinstated by the enrolment team"
 			if suspend {
-				u.st.AccessSuspended = &domain.AccessSuspension{At: now, By: d.Actor, Reason: d.Reason}
+				u.Status.AccessSuspended = &domain.AccessSuspension{At: now, By: d.Actor, Reason: d.Reason}
 				action = "access suspended by the enrolment team"
 			} else {
-				u.st.AccessSuspended = nil
+				u.Status.AccessSuspended = nil
 			}
 			u.event(ctx, map[bool]string{true: "access_suspended", false: "access_reinstated"}[suspend], action+": "+d.Reason)
-			var acts *activities.Activities
-			e := domain.AuditEvent{Key: fmt.Sprintf("user/%s/audit/%s/%d", u.in.Subject, action, u.st.Seq), At: now, Actor: d.Actor,
-				Role: string(domain.RoleTeam), Subject: "person:" + u.in.Subject, Action: action, Detail: d.Reason, RequestID: d.RequestID}
-			if err := write(ctx, u.local, acts.RecordAudit, e); err != nil {
-				workflow.GetLogger(ctx).Error("audit record failed", "error", err)
-			}
+			u.fx.audit(domain.AuditEvent{Key: fmt.Sprintf("user/%s/audit/%s/%d", u.in.Subject, action, u.Status.Seq), At: now, Actor: d.Actor,
+				Role: string(domain.RoleTeam), Subject: "person:" + u.in.Subject, Action: action, Detail: d.Reason, RequestID: d.RequestID})
 			u.reevaluate(ctx)
-			u.project(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		}
 	}
 	validator := func(suspend bool) func(workflow.Context, AccessDecision) error {
@@ -247,9 +218,9 @@ func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
 			switch {
 			case d.Reason == "":
 				return appErr((domain.FieldErrors{"reason": "is required"}).Err())
-			case suspend && u.st.AccessSuspended != nil:
+			case suspend && u.Status.AccessSuspended != nil:
 				return appErr(domain.Errorf(domain.ECONFLICT, "this person's access is already suspended"))
-			case !suspend && u.st.AccessSuspended == nil:
+			case !suspend && u.Status.AccessSuspended == nil:
 				return appErr(domain.Errorf(domain.ECONFLICT, "this person's access is not suspended"))
 			}
 			return appErr(u.needAccount())
@@ -266,25 +237,24 @@ func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
 }
 
 func (u *userRun) submitApplication(ctx workflow.Context, a SubmitApplication) (domain.UserStatus, error) {
-	ctx = workflow.WithActivityOptions(ctx, activityOptions())
 	now := workflow.Now(ctx)
 	app := domain.Application{Worksite: a.Worksite, State: domain.AppWaiting, SubmittedAt: now, Answers: a.Answers}
 	if old, ok := u.application(a.Worksite.ID); ok {
 		*old = app
 	} else {
-		u.st.Applications = append(u.st.Applications, app)
+		u.Status.Applications = append(u.Status.Applications, app)
 	}
-	u.profession = a.Profession
+	u.Profession = a.Profession
 	u.event(ctx, "application_submitted", "applied for CareConnect access at worksite "+a.Worksite.ID)
-	u.appEmail(ctx, mail.KindApplicationReceived, app, fmt.Sprint(now.Unix()), "")
+	u.appEmail(domain.MailApplicationReceived, app, fmt.Sprint(now.Unix()), "")
 	u.reevaluate(ctx)
-	u.project(ctx)
-	return u.st, nil
+	u.fx.settle(ctx)
+	return u.Status, nil
 }
 
 // provision gives access with the team's business role (or the default).
 func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d ApplicationDecision) {
-	role := domain.DefaultBusinessRole(u.profession, a.Worksite.Type.Type)
+	role := domain.DefaultBusinessRole(u.Profession, a.Worksite.Type.Type)
 	if a.Sponsorship != nil {
 		role = a.Sponsorship.Role // an on-behalf-of user works under the sponsor's role
 	}
@@ -293,7 +263,7 @@ func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d Appli
 	}
 	a.State, a.BusinessRole = domain.AppProvisioned, &role
 	u.event(ctx, "application_provisioned", fmt.Sprintf("%s: %s / %s", a.Worksite.ID, role.RoleContext, role.FunctionalDescription))
-	u.appEmail(ctx, mail.KindWelcomePackage, *a, "welcome", "")
+	u.appEmail(domain.MailWelcomePackage, *a, "welcome", "")
 }
 
 // reevaluate recomputes every open application's requirements; an
@@ -301,13 +271,13 @@ func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d Appli
 // that loses a condition (a suspended worksite) leaves it.
 func (u *userRun) reevaluate(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	for i := range u.st.Applications {
-		a := &u.st.Applications[i]
+	for i := range u.Status.Applications {
+		a := &u.Status.Applications[i]
 		u.followAccess(ctx, a)
 		if !a.Open() {
 			continue
 		}
-		for _, w := range u.st.Worksites {
+		for _, w := range u.Status.Worksites {
 			if w.WorksiteID == a.Worksite.ID {
 				a.Worksite.Member = w.Active
 				if w.WorksiteState != "" {
@@ -315,7 +285,7 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 				}
 			}
 		}
-		a.Requirements = domain.ApplicationRequirements(u.profession, a.Worksite, u.personFacts(*a), a.SubmittedAt)
+		a.Requirements = domain.ApplicationRequirements(u.Profession, a.Worksite, u.personFacts(*a), a.SubmittedAt)
 		ready := domain.Ready(a.Requirements)
 		switch {
 		case ready && a.State == domain.AppWaiting:
@@ -329,106 +299,47 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 			a.Requirements = append(a.Requirements, domain.Requirement{Key: "team", WaitingOn: domain.PartyEnrolmentTeam,
 				Description: "the enrolment team must provision access", Since: *a.ReadySince})
 		}
-		u.projectApplication(ctx, *a)
 	}
 }
 
-func (u *userRun) appEmail(ctx workflow.Context, kind mail.Kind, a domain.Application, event, change string) {
-	in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/%s/%s/%s", u.in.Subject, kind, a.Worksite.ID, event), Kind: kind,
+// appEmail queues one email to the person about application a.
+func (u *userRun) appEmail(kind domain.MailKind, a domain.Application, event, change string) {
+	in := domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%s/%s", u.in.Subject, kind, a.Worksite.ID, event), Kind: kind,
 		Subject: u.in.Subject, Seq: 1, WorksiteID: a.Worksite.ID, WorksiteName: a.Worksite.Name, Change: change, Reason: a.Reason,
-		NeedsHPCAA: u.profession.NeedsHPCAA}
+		NeedsHPCAA: u.Profession.NeedsHPCAA}
 	if a.BusinessRole != nil {
 		in.BusinessRole = a.BusinessRole.RoleContext + " — " + a.BusinessRole.FunctionalDescription
 	}
-	u.sendUserEmail(ctx, in)
+	u.sendUserEmail(in)
 }
 
-// sendUserEmail sends one email about the person's applications. In a run
-// that writes locally it only queues it for sendOutbox, so an update
-// handler returns without waiting on SMTP; earlier runs send it in place.
-func (u *userRun) sendUserEmail(ctx workflow.Context, in activities.UserEmailInput) {
-	if !u.local {
-		u.deliver(ctx, in)
-		return
-	}
-	u.outbox = append(u.outbox, in)
-	if len(u.outbox) == 1 { // no sender is running: start one
-		workflow.Go(u.mailCtx, u.sendOutbox)
-	}
-}
-
-// sendOutbox sends the queued emails in order, one at a time, and ends
-// when the outbox is empty (an idle enrolment keeps no coroutine for it);
-// the run does not continue as new before the outbox is empty.
-func (u *userRun) sendOutbox(ctx workflow.Context) {
-	for len(u.outbox) > 0 {
-		u.deliver(ctx, u.outbox[0])
-		u.outbox = u.outbox[1:]
-	}
-}
-
-// deliver sends one email and waits for the outcome.
-func (u *userRun) deliver(ctx workflow.Context, in activities.UserEmailInput) {
-	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
-	var acts *activities.Activities
-	if err := workflow.ExecuteActivity(ectx, acts.SendUserEmail, in).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("application email not delivered", "kind", in.Kind, "error", err)
-	}
+// sendUserEmail queues one email about the person's applications; a
+// failed delivery is logged.
+func (u *userRun) sendUserEmail(in domain.UserEmail) {
+	u.fx.queue(send{userEmail: &in})
 }
 
 // planNext sets each application's next reminder or deadline, for the status.
 func (u *userRun) planNext() {
-	for i := range u.st.Applications {
-		a := &u.st.Applications[i]
+	for i := range u.Status.Applications {
+		a := &u.Status.Applications[i]
 		a.Next = nil
-		if t, ok := domain.NextApplicationTimer(*a, u.profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar); ok {
+		if t, ok := domain.NextApplicationTimer(*a, u.Profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar); ok {
 			a.Next = &t
 		}
 	}
 }
 
-func (u *userRun) projectApplication(ctx workflow.Context, a domain.Application) {
-	u.appChanges++ // every change to an application passes here; the timer loop re-plans
-	u.planNext()
-	if cur, ok := u.application(a.Worksite.ID); ok {
-		a.Next = cur.Next
-	}
-	var acts *activities.Activities
-	in := activities.ApplicationProjection{Subject: u.in.Subject, Name: u.st.LegalFirstName + " " + u.st.LegalLastName,
-		Profession: u.profession.Code, Application: a, Seq: u.st.Seq}
-	if err := write(ctx, u.local, acts.ProjectApplication, in); err != nil {
-		workflow.GetLogger(ctx).Error("application projection failed", "error", err)
-	}
-}
-
-// applicationTimers is the user workflow's second loop: it sleeps until the
-// next application deadline (or a change to the applications) and fires it.
-// Its progress lives in each Application, so continue-as-new carries it.
-func (u *userRun) applicationTimers(ctx workflow.Context) {
-	var timer *deadline // nil: as runs before local-writes waited
-	if u.local {
-		timer = &deadline{}
-	}
-	for {
-		seen := u.appChanges
-		at, ok := u.nextApplicationTimer()
-		if _, err := timer.until(ctx, at, ok, func() bool { return u.appChanges != seen }); err != nil {
-			return // cancelled
-		}
-		u.fireApplicationTimers(ctx)
-	}
-}
-
 func (u *userRun) personFacts(a domain.Application) domain.PersonFacts {
-	return domain.PersonFacts{CourseCompletedAt: u.st.CourseCompletedAt, AgreementAcknowledgedAt: u.st.AgreementAcknowledgedAt,
+	return domain.PersonFacts{CourseCompletedAt: u.Status.CourseCompletedAt, AgreementAcknowledgedAt: u.Status.AgreementAcknowledgedAt,
 		SponsorshipRequestedAt: a.SponsorshipRequestedAt, Sponsored: a.Sponsorship != nil}
 }
 
 func (u *userRun) nextApplicationTimer() (time.Time, bool) {
 	var next time.Time
 	ok := false
-	for _, a := range u.st.Applications {
-		if t, due := domain.NextApplicationTimer(a, u.profession, u.personFacts(a), u.in.Schedule.Applications(), u.in.Calendar); due && (!ok || t.At.Before(next)) {
+	for _, a := range u.Status.Applications {
+		if t, due := domain.NextApplicationTimer(a, u.Profession, u.personFacts(a), u.in.Schedule.Applications(), u.in.Calendar); due && (!ok || t.At.Before(next)) {
 			next, ok = t.At, true
 		}
 	}
@@ -438,77 +349,75 @@ func (u *userRun) nextApplicationTimer() (time.Time, bool) {
 // fireApplicationTimers handles every application timer that has come due.
 func (u *userRun) fireApplicationTimers(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	for i := range u.st.Applications {
+	for i := range u.Status.Applications {
 		for {
-			a := &u.st.Applications[i]
-			t, due := domain.NextApplicationTimer(*a, u.profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar)
+			a := &u.Status.Applications[i]
+			t, due := domain.NextApplicationTimer(*a, u.Profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar)
 			if !due || t.At.After(now) {
 				break
 			}
 			u.fireApplicationTimer(ctx, a, t)
-			u.st.Seq++
-			u.projectApplication(ctx, *a)
-			u.project(ctx)
+			u.Status.Seq++
 		}
 	}
 }
 
 func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Application, t domain.DueTimer) {
 	sched := u.in.Schedule.Applications()
-	notice := func(key, change string, edit func(*activities.UserEmailInput)) {
-		in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/application_notice/%s/%s", u.in.Subject, a.Worksite.ID, key),
-			Kind: mail.KindApplicationNotice, Subject: u.in.Subject, Seq: t.Seq, WorksiteID: a.Worksite.ID,
+	notice := func(key, change string, edit func(*domain.UserEmail)) {
+		in := domain.UserEmail{Key: fmt.Sprintf("user/%s/application_notice/%s/%s", u.in.Subject, a.Worksite.ID, key),
+			Kind: domain.MailApplicationNotice, Subject: u.in.Subject, Seq: t.Seq, WorksiteID: a.Worksite.ID,
 			WorksiteName: a.Worksite.Name, Change: change}
 		if edit != nil {
 			edit(&in)
 		}
-		u.sendUserEmail(ctx, in)
+		u.sendUserEmail(in)
 	}
 	switch t.Kind {
-	case "reminder":
+	case domain.TimerReminder:
 		a.RemindersSent = t.Seq
 		lapse := a.SubmittedAt.Add(time.Duration(sched.LapseAfter))
 		u.event(ctx, "application_reminder", fmt.Sprintf("%s: reminder %d to complete LearningHub", a.Worksite.ID, t.Seq))
-		notice(fmt.Sprintf("reminder/%d", t.Seq), "complete the Privacy & Security course"+map[bool]string{true: " and the HPCAA", false: ""}[u.profession.NeedsHPCAA]+
-			" on LearningHub", func(in *activities.UserEmailInput) { in.Deadline = lapse; in.NeedsHPCAA = u.profession.NeedsHPCAA })
-	case "lapse":
+		notice(fmt.Sprintf("reminder/%d", t.Seq), "complete the Privacy & Security course"+map[bool]string{true: " and the HPCAA", false: ""}[u.Profession.NeedsHPCAA]+
+			" on LearningHub", func(in *domain.UserEmail) { in.Deadline = lapse; in.NeedsHPCAA = u.Profession.NeedsHPCAA })
+	case domain.TimerLapse:
 		a.State, a.Reason = domain.AppLapsed, "the LearningHub steps were not completed in time"
 		u.event(ctx, "application_lapsed", a.Worksite.ID+": "+a.Reason)
 		notice("lapsed", "your application has lapsed; apply again when you can complete the LearningHub steps",
-			func(in *activities.UserEmailInput) { in.Reason = a.Reason })
-	case "sponsor_reminder":
+			func(in *domain.UserEmail) { in.Reason = a.Reason })
+	case domain.TimerSponsorReminder:
 		a.SponsorRemindersSent = t.Seq
 		u.event(ctx, "sponsorship_reminder", fmt.Sprintf("%s: reminder %d to the authorizers", a.Worksite.ID, t.Seq))
 		for _, p := range a.SponsorsAsked {
 			p := p
-			notice(fmt.Sprintf("sponsor_reminder/%d/%s", t.Seq, p.Email), "a sponsorship request is waiting for an authorizer", func(in *activities.UserEmailInput) {
-				in.Kind, in.Recipients = mail.KindSponsorshipRequest, []domain.Person{p}
+			notice(fmt.Sprintf("sponsor_reminder/%d/%s", t.Seq, p.Email), "a sponsorship request is waiting for an authorizer", func(in *domain.UserEmail) {
+				in.Kind, in.Recipients = domain.MailSponsorshipRequest, []domain.Person{p}
 			})
 		}
-	case "escalate", "breach":
+	case domain.TimerEscalate, domain.TimerBreach:
 		a.Escalated = true
-		if t.Kind == "breach" {
-			a.Breached = true
+		days := sched.EscalateDays
+		if t.Kind == domain.TimerBreach {
+			a.Breached, days = true, sched.BreachDays
 		}
-		days := map[string]int{"escalate": sched.EscalateDays, "breach": sched.BreachDays}[t.Kind]
-		u.event(ctx, "application_"+t.Kind, fmt.Sprintf("%s: waiting %d business days for the enrolment team", a.Worksite.ID, days))
-		notice(t.Kind, fmt.Sprintf("an application has waited %d business days for provisioning", days), func(in *activities.UserEmailInput) {
+		u.event(ctx, "application_"+string(t.Kind), fmt.Sprintf("%s: waiting %d business days for the enrolment team", a.Worksite.ID, days))
+		notice(string(t.Kind), fmt.Sprintf("an application has waited %d business days for provisioning", days), func(in *domain.UserEmail) {
 			in.ToTeam = true
 		})
-	case "residency_notice":
+	case domain.TimerResidencyNotice:
 		a.ResidencyNoticeSent = true
 		end := *a.Sponsorship.ResidencyEnd
 		u.event(ctx, "residency_ending", a.Worksite.ID+": access ends "+end.Format(time.DateOnly))
 		change := "your CareConnect access here ends on " + end.Format(time.DateOnly) + ", at the end of your residency"
-		notice("residency_notice", change, func(in *activities.UserEmailInput) { in.Deadline = end })
-		notice("residency_notice/sponsor", change, func(in *activities.UserEmailInput) {
+		notice("residency_notice", change, func(in *domain.UserEmail) { in.Deadline = end })
+		notice("residency_notice/sponsor", change, func(in *domain.UserEmail) {
 			in.Deadline, in.Recipients = end, []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
 		})
-	case "residency_end":
+	case domain.TimerResidencyEnd:
 		a.State, a.Reason = domain.AppEnded, "the residency ended"
 		u.event(ctx, "access_ended", a.Worksite.ID+": the residency ended")
 		notice("residency_end", "your CareConnect access here has ended with your residency", nil)
-		notice("residency_end/sponsor", "the resident you sponsored no longer has CareConnect access here", func(in *activities.UserEmailInput) {
+		notice("residency_end/sponsor", "the resident you sponsored no longer has CareConnect access here", func(in *domain.UserEmail) {
 			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
 		})
 	}
@@ -522,19 +431,19 @@ func (u *userRun) followAccess(ctx workflow.Context, a *domain.Application) {
 		return
 	}
 	member, suspended := false, false
-	for _, w := range u.st.Worksites {
+	for _, w := range u.Status.Worksites {
 		if w.WorksiteID == a.Worksite.ID {
 			member, suspended = w.Active, w.Suspended
 		}
 	}
-	personal := u.st.AccessSuspended != nil
+	personal := u.Status.AccessSuspended != nil
 	var action, change string
 	switch {
 	case !member:
 		a.State, a.Reason = domain.AppEnded, "the membership at this worksite was deactivated"
 		action, change = "access ended", "your CareConnect access from this worksite has ended: your membership there is inactive"
 	case personal && a.State == domain.AppProvisioned:
-		a.State, a.Reason = domain.AppSuspended, "the enrolment team suspended your access: "+u.st.AccessSuspended.Reason
+		a.State, a.Reason = domain.AppSuspended, "the enrolment team suspended your access: "+u.Status.AccessSuspended.Reason
 		action, change = "access suspended", "your CareConnect access is suspended by the enrolment team; contact them to have it reinstated"
 	case suspended && a.State == domain.AppProvisioned:
 		a.State, a.Reason = domain.AppSuspended, "the worksite is suspended"
@@ -546,15 +455,10 @@ func (u *userRun) followAccess(ctx workflow.Context, a *domain.Application) {
 		return
 	}
 	u.event(ctx, "access_changed", a.Worksite.ID+": "+action)
-	key := fmt.Sprintf("%s/%s/%d", a.Worksite.ID, action, u.st.Seq)
-	var acts *activities.Activities
-	e := domain.AuditEvent{Key: "user/" + u.in.Subject + "/audit/" + key, At: workflow.Now(ctx), Actor: "system", Role: "system",
-		WorksiteID: a.Worksite.ID, Subject: "person:" + u.in.Subject, Action: action, Detail: a.Reason}
-	if err := write(ctx, u.local, acts.RecordAudit, e); err != nil {
-		workflow.GetLogger(ctx).Error("audit record failed", "error", err)
-	}
-	u.sendUserEmail(ctx, activities.UserEmailInput{Key: "user/" + u.in.Subject + "/application_notice/" + key,
-		Kind: mail.KindApplicationNotice, Subject: u.in.Subject, Seq: 1, WorksiteID: a.Worksite.ID, WorksiteName: a.Worksite.Name,
+	key := fmt.Sprintf("%s/%s/%d", a.Worksite.ID, action, u.Status.Seq)
+	u.fx.audit(domain.AuditEvent{Key: "user/" + u.in.Subject + "/audit/" + key, At: workflow.Now(ctx), Actor: "system", Role: "system",
+		WorksiteID: a.Worksite.ID, Subject: "person:" + u.in.Subject, Action: action, Detail: a.Reason})
+	u.sendUserEmail(domain.UserEmail{Key: "user/" + u.in.Subject + "/application_notice/" + key,
+		Kind: domain.MailApplicationNotice, Subject: u.in.Subject, Seq: 1, WorksiteID: a.Worksite.ID, WorksiteName: a.Worksite.Name,
 		Change: change, Reason: a.Reason})
-	u.projectApplication(ctx, *a)
 }

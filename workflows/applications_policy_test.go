@@ -1,12 +1,9 @@
 package workflows_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/mock"
 
 	"careconnect/domain"
 	"careconnect/learninghub"
@@ -43,7 +40,6 @@ func TestApplicationEveryProfession(t *testing.T) {
 	for code, w := range cases {
 		t.Run(code, func(t *testing.T) {
 			h := newUserHarness(t, defaultStart)
-			h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 			h.validated(0, "sign-in")
 			h.registered(time.Minute, "register")
 			applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, code)))
@@ -131,7 +127,6 @@ func TestApplicationEveryWorksiteType(t *testing.T) {
 				t.Fatalf("no case for %s", typ.Type)
 			}
 			h := newUserHarness(t, defaultStart)
-			h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 			h.validated(0, "sign-in")
 			h.registered(time.Minute, "register")
 			in := submit(profession(t, domain.ProfPhysician))
@@ -164,12 +159,10 @@ func TestApplicationEveryWorksiteType(t *testing.T) {
 // someone not suspended are refused, and reinstating restores it.
 func TestTeamSuspendsAPersonsAccess(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	var audited []domain.AuditEvent
-	h.env.OnActivity("RecordAudit", mock.Anything, mock.Anything).Return(func(_ context.Context, e domain.AuditEvent) error {
+	h.onAudit = func(e domain.AuditEvent) {
 		audited = append(audited, e)
-		return nil
-	}).Maybe()
+	}
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	joined := h.memberNotice(20*time.Minute, "K4T6CLP", "joined", true, false)

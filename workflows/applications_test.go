@@ -1,13 +1,9 @@
 package workflows_test
 
 import (
-	"careconnect/activities"
-	"context"
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/mock"
 
 	"careconnect/domain"
 	"careconnect/learninghub"
@@ -42,7 +38,6 @@ func submit(p domain.Profession) workflows.SubmitApplication {
 // business role and a welcome email.
 func TestApplicationReadyThenProvisioned(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
@@ -109,7 +104,6 @@ func TestApplicationReadyThenProvisioned(t *testing.T) {
 // gives the sponsor's business role.
 func TestApplicationOnBehalfOfNamesTheMissingSponsor(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	authorizers := []domain.Person{{Name: "Dr Jane Smith", Email: "jane@example.test", Subject: "bcsc-jane"},
 		{Name: "Dr Omar Haddad", Email: "omar@example.test", Subject: "bcsc-omar"}}
 	sponsorRole := domain.BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Prescriber"}
@@ -283,7 +277,6 @@ func (h *userHarness) kindsAt(kind mail.Kind) []time.Duration {
 // application lapses at 60.
 func TestApplicationRemindersAndLapse(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
@@ -309,7 +302,6 @@ func TestApplicationRemindersAndLapse(t *testing.T) {
 // HPCAA before the first reminder sends none and nothing lapses.
 func TestApplicationEarlyCompletionStopsReminders(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
@@ -336,7 +328,6 @@ func TestApplicationEarlyCompletionStopsReminders(t *testing.T) {
 // days before the residency ends, with the sponsor, and access ends on the date.
 func TestResidentAccessEndsWithResidency(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfResident)))
@@ -377,12 +368,10 @@ func TestResidentAccessEndsWithResidency(t *testing.T) {
 // membership ends it; each change is audited.
 func TestProvisionedAccessFollowsTheWorksite(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	var audited []string
-	h.env.OnActivity("RecordAudit", mock.Anything, mock.Anything).Return(func(_ context.Context, e domain.AuditEvent) error {
+	h.onAudit = func(e domain.AuditEvent) {
 		audited = append(audited, e.Action)
-		return nil
-	}).Maybe()
+	}
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
@@ -422,7 +411,6 @@ func TestProvisionedAccessFollowsTheWorksite(t *testing.T) {
 // physician is provisioned at a physical worksite, then accepted.
 func TestApplicationByProfession(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPharmacist)))
@@ -458,12 +446,11 @@ func TestApplicationByProfession(t *testing.T) {
 // retry gets through.
 func TestApplicationEmailsDoNotHoldTheirUpdate(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.env.OnActivity("ProjectApplication", mock.Anything, mock.Anything).Return(nil).Maybe()
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	attempts := 0
-	h.onEmail = func(in activities.UserEmailInput) error {
+	h.onEmail = func(in domain.UserEmail) error {
 		if in.Kind != mail.KindApplicationReceived {
 			return nil
 		}

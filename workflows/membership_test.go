@@ -944,6 +944,19 @@ type projectionStore struct {
 	stale int
 }
 
+// SaveProjection writes p's status and membership as the store does.
+func (s *projectionStore) SaveProjection(ctx context.Context, p domain.Projection) error {
+	if p.Worksite != nil {
+		if err := s.SaveWorksiteStatus(ctx, *p.Worksite); err != nil {
+			return err
+		}
+	}
+	if m := p.Membership; m != nil {
+		return s.SaveMembership(ctx, m.WorksiteID, m.Membership, m.Seq)
+	}
+	return nil
+}
+
 func (s *projectionStore) SaveWorksiteStatus(_ context.Context, st domain.WorksiteStatus) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -1196,7 +1209,7 @@ func TestWorksiteChangedAndReasons(t *testing.T) {
 		change, reason string
 		at             time.Duration
 	}{{"details edited: phone", "", 3 * time.Hour}, {"address changed", why, 4 * time.Hour}} {
-		if e := es[i]; e.Change != w.change || e.Reason != w.reason || e.At != w.at || e.To != activities.ToSiteAdmins {
+		if e := es[i]; e.Change != w.change || e.Reason != w.reason || e.At != w.at || e.To != domain.ToSiteAdmins {
 			t.Errorf("email %d = %+v; want %q, reason %q, at +%v, to the site admins", i, e, w.change, w.reason, w.at)
 		}
 		checkRecipients(t, "worksite changed email", es[i].Recipients, ada)

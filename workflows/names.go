@@ -1,5 +1,7 @@
 // Package workflows holds the enrolment workflows. They only orchestrate:
-// rules come from package domain and side effects run in package activities.
+// rules come from package domain and side effects run in package
+// activities, which the workflows name (names.go) rather than import, so
+// that they link neither the SMTP client nor the configuration loader.
 package workflows
 
 import "time"
@@ -23,18 +25,52 @@ const (
 	UpdatePasswordChanged = "password-changed"
 	// UpdateProfessionChanged records the enrolment team's profession change.
 	UpdateProfessionChanged = "profession-changed"
+	// UpdateEmailConfirmationRequested sends a link to confirm the address
+	// the account waits to confirm (a new address, or a resend). DOMAIN
+	// "Account fields": an address is confirmed by a signed link sent to it
+	// before anything is bound to it.
+	UpdateEmailConfirmationRequested = "email-confirmation-requested"
+	// UpdateEmailConfirmationSettled records that the awaited address was
+	// confirmed, or that a change of address was withdrawn.
+	UpdateEmailConfirmationSettled = "email-confirmation-settled"
+)
+
+// Application updates of the user workflow. Applications live inside the
+// person's workflow: course completion and the HPCAA are per person, and
+// every membership notice reaches this one place.
+const (
+	UpdateSubmitApplication    = "submit-application"
+	UpdateProvisionApplication = "provision-application"
+	UpdateRejectApplication    = "reject-application"
+	UpdateSendBackApplication  = "send-back-application"
+	UpdateRequestSponsorship   = "request-sponsorship"
+	UpdateApproveSponsorship   = "approve-sponsorship"
+	// UpdateSuspendAccess and UpdateReinstateAccess are the enrolment team's
+	// suspension of a person's access at every worksite, and its end.
+	UpdateSuspendAccess   = "suspend-access"
+	UpdateReinstateAccess = "reinstate-access"
+)
+
+// Signals of the user workflow.
+const (
+	// SignalMembershipChanged tells a person's workflow a MembershipNotice.
+	SignalMembershipChanged = "membership-changed"
+	// SignalLearningHub tells a person's workflow a LearningHubEvent: their
+	// Privacy & Security course completion or HPCAA acknowledgement.
+	SignalLearningHub = "learninghub-event"
 )
 
 // UserWorkflowID is the workflow ID of a person's enrolment, from their BCSC subject.
 func UserWorkflowID(subject string) string { return "user/" + subject }
 
-// Update, signal and query names of the worksite workflow.
+// Update and query names of the worksite workflow.
 const (
 	// UpdateSignDeclaration records the signed Privacy & Security Declaration.
 	UpdateSignDeclaration = "sign-declaration"
 	// UpdateDecide is the enrolment team's approve or reject.
 	UpdateDecide = "decide"
-	// QueryStatus returns the enrolment's domain.WorksiteStatus.
+	// QueryStatus returns the enrolment's domain.WorksiteStatus (a
+	// person's domain.UserStatus in the user workflow).
 	QueryStatus = "status"
 	// QueryMembership returns the worksite's domain.Membership.
 	QueryMembership = "membership"
@@ -59,16 +95,20 @@ const (
 	UpdateClose            = "close"
 )
 
-// SignalMembershipChanged tells a person's workflow a MembershipNotice.
-const SignalMembershipChanged = "membership-changed"
-
-// SignalLearningHub tells a person's workflow a LearningHubEvent: their
-// Privacy & Security course completion or HPCAA acknowledgement.
-const SignalLearningHub = "learninghub-event"
-
 // WorksiteWorkflowID is the workflow ID of a worksite's enrolment: the
 // business key, so a second start for the same worksite is refused.
 func WorksiteWorkflowID(worksiteID string) string { return "worksite/" + worksiteID }
+
+// Activity names: the worker registers the methods of activities.Activities
+// under them, and the workflows call them by name.
+const (
+	// ActivityProject writes one workflow task's projection (domain.Projection).
+	ActivityProject = "Project"
+	// ActivitySendWorksiteEmail sends one domain.WorksiteEmail.
+	ActivitySendWorksiteEmail = "SendWorksiteEmail"
+	// ActivitySendUserEmail sends one domain.UserEmail.
+	ActivitySendUserEmail = "SendUserEmail"
+)
 
 // Activity timeouts and retry bounds, named once.
 const (

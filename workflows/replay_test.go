@@ -1,11 +1,15 @@
 package workflows_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +17,6 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -32,11 +35,13 @@ var recordedPaths = map[string]string{
 	"worksite_approved_members":     "registered, declaration signed, approved; join request, invitation, promotion, deactivation; suspended and reinstated",
 	"worksite_rejected":             "registered, declaration signed, rejected by the team (ends)",
 	"worksite_lapsed":               "declaration reminders, stalled flag, lapse (ends)",
+	"worksite_members_closed":       "invitation resent, promotion and demotion, deactivation, reactivation, end date, edit; closed (ends)",
 	"worksite_continue_as_new_run1": "membership changes until the server suggests continue-as-new",
 	"worksite_continue_as_new_run2": "the run that resumes from the carried state",
 	"user_provisioned":              "sign-in, account, application, LearningHub course and HPCAA, provisioned; sponsors an MOA",
 	"user_sponsored_deactivated":    "on-behalf-of user: join, application, sponsorship, provisioned, membership deactivated",
 	"user_timers_password_reset":    "application reminders and lapse, password reminders, expiry and reset",
+	"user_team_decisions":           "applications rejected and sent back, access suspended and reinstated, profession changed; worksite closed",
 	"user_continue_as_new_run1":     "password changes until the server suggests continue-as-new",
 	"user_continue_as_new_run2":     "the run that resumes from the carried state",
 }
@@ -64,6 +69,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 
 	var names []string
 	types := map[string]int{}
+	seen := map[string]bool{}
 	continued := map[string]bool{}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".json")
@@ -78,8 +84,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 			if err := replayer.ReplayWorkflowHistory(logger, h); err != nil {
 				t.Fatalf("replaying %s (%s, %d events): %v", file, typ, len(h.GetEvents()), err)
 			}
-			checkWrites(t, name, h)
+			checkEffects(t, name, h)
 			checkTimers(t, name, typ, h)
+			handled(h, seen)
 		})
 	}
 
@@ -98,6 +105,12 @@ func TestReplayRecordedHistories(t *testing.T) {
 			t.Errorf("no recorded %s history that continued as new", typ)
 		}
 	}
+	// Coverage: every update and signal handler replays from some history.
+	for value, constant := range handlerNames(t) {
+		if !seen[value] {
+			t.Errorf("no recorded history handles %s (%q): drive it in app/record_histories_test.go and record again", constant, value)
+		}
+	}
 	for typ := range types {
 		if typ != workflows.WorksiteWorkflowName && typ != workflows.UserWorkflowName {
 			t.Errorf("history of unknown workflow type %q", typ)
@@ -105,58 +118,98 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// ordinaryWrites are the activities a run that writes locally (the
-// local-writes change, workflows/writes.go) must never schedule as ordinary
-// activities: they cost a trip through the task queue and a workflow task each.
-var ordinaryWrites = []string{"ProjectUserStatus", "ProjectApplication", "ProjectWorksiteStatus", "ProjectMembership", "RecordAudit"}
+// emailActivities are the only ordinary activities a workflow schedules:
+// a projection is one local activity (a marker), never an ordinary one.
+var emailActivities = []string{workflows.ActivitySendWorksiteEmail, workflows.ActivitySendUserEmail}
 
-// checkWrites checks which side of the local-writes change a history is
-// on: a history recorded before it (name ending _v0) has no local activity
-// and must still replay; every other one took the change, so it writes its
-// projections and audit records as local activities and schedules ordinary
-// activities only for emails.
-func checkWrites(t *testing.T, name string, h *historypb.History) {
+// checkEffects checks the effect model (workflows/effects.go) on a
+// recorded history: projections are local activities, ordinary activities
+// are emails, and each workflow task ends with at most one projection write
+// and at most one search attribute upsert.
+func checkEffects(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
-	local, version := 0, false
+	markers, upserts, task := 0, 0, int64(0)
 	for _, e := range h.GetEvents() {
-		if m := e.GetMarkerRecordedEventAttributes(); m != nil {
-			switch m.GetMarkerName() {
-			case "LocalActivity":
-				local++
-			case "Version":
-				var id string
-				if p := m.GetDetails()["change-id"]; p != nil && converter.GetDefaultDataConverter().FromPayloads(p, &id) == nil && id == "local-writes" {
-					version = true
-				}
+		switch {
+		case e.GetEventType() == enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			markers, upserts, task = 0, 0, e.GetEventId()
+		case e.GetMarkerRecordedEventAttributes() != nil:
+			if m := e.GetMarkerRecordedEventAttributes().GetMarkerName(); m != "LocalActivity" {
+				t.Errorf("%s: event %d is a %s marker; the workflows record only local activities", name, e.GetEventId(), m)
+			}
+			if markers++; markers == 2 {
+				t.Errorf("%s: the workflow task completed at event %d wrote more than one projection", name, task)
+			}
+		case e.GetUpsertWorkflowSearchAttributesEventAttributes() != nil:
+			if upserts++; upserts == 2 {
+				t.Errorf("%s: the workflow task completed at event %d upserted its search attributes more than once", name, task)
+			}
+		case e.GetActivityTaskScheduledEventAttributes() != nil:
+			if a := e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName(); !slices.Contains(emailActivities, a) {
+				t.Errorf("%s schedules %s as an ordinary activity; only emails are", name, a)
 			}
 		}
-		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && !strings.HasSuffix(name, "_v0") &&
-			slices.Contains(ordinaryWrites, a.GetActivityType().GetName()) {
-			t.Errorf("%s schedules %s as an ordinary activity; it must be a local one", name, a.GetActivityType().GetName())
-		}
-	}
-	switch old := strings.HasSuffix(name, "_v0"); {
-	case old && (local > 0 || version):
-		t.Errorf("%s is named as recorded before the local-writes change, but has %d local activities (version marker %v)", name, local, version)
-	case !old && (local == 0 || !version):
-		t.Errorf("%s has %d local activities and version marker %v; a history recorded now writes locally", name, local, version)
 	}
 }
 
-// timerLoops is how many loops of each workflow type wait on a timer at
-// once: a worksite's main loop; a person's password cycle and application
-// timers.
+// handlerNames are the update and signal names that names.go declares
+// (every constant named Update... or Signal...), read from its source so
+// that a handler added there without a recorded history fails the test.
+func handlerNames(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "names.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			v := spec.(*ast.ValueSpec)
+			for i, id := range v.Names {
+				if !strings.HasPrefix(id.Name, "Update") && !strings.HasPrefix(id.Name, "Signal") || i >= len(v.Values) {
+					continue
+				}
+				if lit, ok := v.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					value, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					names[value] = id.Name
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("names.go declares no update or signal name")
+	}
+	return names
+}
+
+// handled adds to seen the update and signal names h's workflow handled.
+func handled(h *historypb.History, seen map[string]bool) {
+	for _, e := range h.GetEvents() {
+		if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
+			seen[a.GetAcceptedRequest().GetInput().GetName()] = true
+		}
+		if a := e.GetWorkflowExecutionSignaledEventAttributes(); a != nil {
+			seen[a.GetSignalName()] = true
+		}
+	}
+}
+
+// timerLoops is how many deadlines each workflow type keeps at once: a
+// worksite's one; a person's password milestones and application timers.
 var timerLoops = map[string]int{workflows.WorksiteWorkflowName: 1, workflows.UserWorkflowName: 2}
 
-// checkTimers checks that a history recorded with the local-writes change
-// never has more timers pending than the workflow has loops: each loop
-// reuses its timer or cancels it before starting another (workflows/wait.go).
-// Histories from before the change (_v0) left one behind at each wake.
+// checkTimers checks that a history never has more timers pending than
+// the workflow keeps deadlines: each reuses its timer or cancels it before
+// starting another (workflows/wait.go).
 func checkTimers(t *testing.T, name, typ string, h *historypb.History) {
 	t.Helper()
-	if strings.HasSuffix(name, "_v0") {
-		return
-	}
 	pending, most := map[int64]bool{}, 0
 	for _, e := range h.GetEvents() {
 		switch {

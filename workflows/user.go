@@ -9,10 +9,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"careconnect/activities"
 	"careconnect/domain"
 	"careconnect/learninghub"
-	"careconnect/mail"
 )
 
 // UserInput starts (or continues) a person's enrolment. Carry is set by
@@ -22,13 +20,17 @@ type UserInput struct {
 	Schedule domain.Schedule
 	// Calendar counts business days for sponsorship reminders and the SLA.
 	Calendar domain.Calendar
-	Carry    *UserCarry
+	Carry    *UserState
 }
 
-// UserCarry is the state a user workflow hands to its next run.
-type UserCarry struct {
+// UserState is a person's workflow state: what its handlers, signals and
+// timers change, and what continue-as-new hands to the next run, whole.
+type UserState struct {
 	Status            domain.UserStatus
 	PasswordChangedAt time.Time
+	// PasswordMilestonesDone counts the milestones of the current
+	// password's life (domain.PasswordMilestones) already reached.
+	PasswordMilestonesDone int
 	// LearningHubEventIDs are the LearningHub events already applied, so
 	// that a redelivered event changes nothing.
 	LearningHubEventIDs []string
@@ -85,46 +87,35 @@ type ProfessionChanged struct {
 // continue-as-new; password cycles would otherwise grow it forever.
 const maxUserHistory = 2000
 
+// userRun is one run: the state it carries, and its effects.
 type userRun struct {
-	in                UserInput
-	st                domain.UserStatus
-	passwordChangedAt time.Time
-	// learningHubIDs are the applied LearningHub event IDs, in arrival order.
-	learningHubIDs []string
-	// profession is the policy row the applications were judged with.
-	profession domain.Profession
-	// appChanges counts changes to applications; the timer loop wakes on it.
-	appChanges int
-	// visible is what the search attributes last showed.
-	visible domain.Visibility
-	// local: this run writes locally and projects in its update handlers (changeLocalWrites).
-	local bool
-	// outbox holds the emails queued for sendOutbox, oldest first (local
-	// runs); mailCtx is the run's context with its activity options, on
-	// which the sender starts.
-	outbox  []activities.UserEmailInput
-	mailCtx workflow.Context
-	// passwordTimer is the password cycles' deadline timer (local runs).
-	passwordTimer deadline
-	// written is a hash of the status last projected (local runs skip
-	// projecting the same status twice).
-	written uint64
+	UserState
+	in UserInput
+	fx effects
+	// statusWritten is a hash of the status last written (0: none yet in
+	// this run); appsWritten, by worksite ID, of each application's
+	// projection last written. Only lookups: no map iteration.
+	statusWritten uint64
+	appsWritten   map[string]uint64
+	// passwordTimer and appTimer are the main loop's deadlines: the
+	// password's next milestone and the applications' next timer.
+	passwordTimer, appTimer deadline
 }
 
 // UserEnrolment is one person's enrolment: identity validated, then the
 // HxBC account, then the password's life (reminders before expiry, expiry,
-// reset), continued as new when its history grows.
+// reset) and the person's applications with their timers, continued as
+// new when its history grows.
 func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error) {
-	u := &userRun{in: in, st: domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}}
-	u.local = writesLocally(ctx)
-	u.mailCtx = workflow.WithActivityOptions(ctx, activityOptions()) // before any handler can queue an email
+	u := &userRun{in: in, appsWritten: map[string]uint64{}}
 	if in.Carry != nil {
-		u.st, u.passwordChangedAt = in.Carry.Status, in.Carry.PasswordChangedAt
-		u.learningHubIDs = append([]string(nil), in.Carry.LearningHubEventIDs...)
-		u.profession = in.Carry.Profession
+		u.UserState = *in.Carry
+	} else {
+		// The update-with-start that created this run sets the identity.
+		u.Status = domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}
 	}
 	if err := u.registerHandlers(ctx); err != nil {
-		return u.st, err
+		return u.Status, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions())
 	notices := workflow.GetSignalChannel(ctx, SignalMembershipChanged)
@@ -136,14 +127,14 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 			c.Receive(ctx, &n)
 			u.applyNotice(ctx, n)
 			u.reevaluate(ctx)
-			u.project(ctx)
+			u.fx.mark()
 		})
 		sel.AddReceive(learning, func(c workflow.ReceiveChannel, _ bool) {
 			var e LearningHubEvent
 			c.Receive(ctx, &e)
 			if u.applyLearningHub(ctx, e) {
 				u.reevaluate(ctx)
-				u.project(ctx)
+				u.fx.mark()
 			}
 		})
 		for {
@@ -151,88 +142,105 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 		}
 	})
 
-	workflow.Go(ctx, u.applicationTimers)
-
-	if in.Carry == nil {
-		// The update-with-start that created this run has set the identity.
-		if err := workflow.Await(ctx, func() bool { return u.st.State != "" }); err != nil {
-			return u.st, err
-		}
-		u.project(ctx)
-	}
-	// The account may have been registered while the first projection ran,
-	// so a first run always sends the (idempotent) account email.
-	if in.Carry == nil || u.st.State == domain.UserIdentityValidated {
-		if err := workflow.Await(ctx, func() bool { return u.st.State != domain.UserIdentityValidated }); err != nil {
-			return u.st, err
-		}
-		u.email(ctx, mail.KindAccountRegistered, "account_registered", 1)
-		u.project(ctx)
-	}
 	for {
+		u.fx.flush(ctx, u)
 		if err := ctx.Err(); err != nil {
-			return u.st, err // cancelled: every wait below would return at once, forever
+			return u.Status, err // cancelled: every wait below would return at once, forever
 		}
 		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > maxUserHistory {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && len(u.outbox) == 0 }); err != nil {
-				return u.st, err
+			if err := u.fx.drain(ctx, u); err != nil {
+				return u.Status, err
 			}
-			// Drain membership notices so none is lost with this run.
+			// Signals not yet received go with the state, so none is lost with this run.
 			for {
 				var n MembershipNotice
 				if !notices.ReceiveAsync(&n) {
 					break
 				}
 				u.applyNotice(ctx, n)
+				u.reevaluate(ctx)
 			}
 			for {
 				var e LearningHubEvent
 				if !learning.ReceiveAsync(&e) {
 					break
 				}
-				u.applyLearningHub(ctx, e)
+				if u.applyLearningHub(ctx, e) {
+					u.reevaluate(ctx)
+				}
 			}
-			next := in
-			next.Carry = &UserCarry{Status: u.st, PasswordChangedAt: u.passwordChangedAt, LearningHubEventIDs: u.learningHubIDs,
-				Profession: u.profession}
-			return u.st, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)
+			next, carry := in, u.UserState
+			next.Carry = &carry
+			return u.Status, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)
 		}
-		u.passwordCycle(ctx)
+		pwAt, pwOK := u.nextPasswordMilestone()
+		appAt, appOK := u.nextApplicationTimer()
+		if !overdue(ctx, pwAt, pwOK) && !overdue(ctx, appAt, appOK) {
+			u.passwordTimer.set(ctx, pwAt, pwOK)
+			u.appTimer.set(ctx, appAt, appOK)
+			if err := workflow.Await(ctx, func() bool {
+				return u.fx.pending() || u.passwordTimer.fired() || u.appTimer.fired()
+			}); err != nil {
+				return u.Status, err
+			}
+		}
+		u.firePasswordMilestones(ctx)
+		u.fireApplicationTimers(ctx)
 	}
 }
 
-// passwordCycle waits through one password's life: it returns when the
-// password is changed, after reminders or after expiry.
-func (u *userRun) passwordCycle(ctx workflow.Context) {
-	changedAt := u.passwordChangedAt
-	cycle := fmt.Sprint(changedAt.Unix())
-	changed := func() bool { return !u.passwordChangedAt.Equal(changedAt) }
-	ms := domain.PasswordMilestones(changedAt, u.in.Schedule)
-	expiry := ms[len(ms)-1].At
-	u.st.PasswordExpiresAt, u.st.NextMilestone = &expiry, &ms[0]
-	u.project(ctx) // a new password life: registration or reset
-	expired := false
-	var timer *deadline
-	if u.local {
-		timer = &u.passwordTimer // the last cycle's timer is replaced, not left behind
+// passwordMilestones are the current password's milestones: reminders, then its expiry.
+func (u *userRun) passwordMilestones() []domain.Milestone {
+	return domain.PasswordMilestones(u.PasswordChangedAt, u.in.Schedule)
+}
+
+// nextPasswordMilestone is when the password's next milestone comes, if
+// there is a password and its life has one left.
+func (u *userRun) nextPasswordMilestone() (time.Time, bool) {
+	if u.PasswordChangedAt.IsZero() {
+		return time.Time{}, false
 	}
-	waitFor(ctx, timer, ms, changed, func(m *domain.Milestone) { u.st.NextMilestone = m }, func(ctx workflow.Context, m domain.Milestone) bool {
+	if m, ok := domain.NextMilestone(u.passwordMilestones(), u.PasswordMilestonesDone); ok {
+		return m.At, true
+	}
+	return time.Time{}, false
+}
+
+// firePasswordMilestones handles every milestone of the password's life
+// that has come: a reminder, or the expiry.
+func (u *userRun) firePasswordMilestones(ctx workflow.Context) {
+	if u.PasswordChangedAt.IsZero() {
+		return
+	}
+	ms := u.passwordMilestones()
+	expiry := ms[len(ms)-1].At
+	cycle := fmt.Sprint(u.PasswordChangedAt.Unix())
+	now := workflow.Now(ctx)
+	for {
+		m, ok := domain.NextMilestone(ms, u.PasswordMilestonesDone)
+		if !ok || m.At.After(now) {
+			break
+		}
+		u.PasswordMilestonesDone++
 		switch m.Kind {
 		case domain.MilestoneReminder:
 			u.event(ctx, "password_expiry_reminder", fmt.Sprintf("reminder %d: password expires %s", m.Seq, expiry.Format(time.DateOnly)))
-			u.email(ctx, mail.KindPasswordExpiryReminder, "password_expiry_reminder/"+cycle, m.Seq)
+			u.email(domain.MailPasswordExpiryReminder, "password_expiry_reminder/"+cycle, m.Seq)
 		case domain.MilestoneLapse:
-			u.st.NextMilestone = nil // nothing comes after the expiry but the reset
 			u.enter(ctx, domain.UserPasswordExpired)
 			u.event(ctx, "password_expired", "the password expired and must be reset")
-			u.email(ctx, mail.KindPasswordExpired, "password_expired/"+cycle, 1)
-			expired = true
+			u.email(domain.MailPasswordExpired, "password_expired/"+cycle, 1)
 		}
-		u.project(ctx)
-		return expired
-	})
-	if expired {
-		_ = workflow.Await(ctx, changed)
+	}
+	u.setNextMilestone(ms)
+}
+
+// setNextMilestone shows the password's next milestone on the status
+// (none after the expiry: nothing comes after it but the reset).
+func (u *userRun) setNextMilestone(ms []domain.Milestone) {
+	u.Status.NextMilestone = nil
+	if m, ok := domain.NextMilestone(ms, u.PasswordMilestonesDone); ok {
+		u.Status.NextMilestone = &m
 	}
 }
 
@@ -243,35 +251,36 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	if err := u.registerEmailHandlers(ctx); err != nil {
 		return err
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.UserStatus, error) { return u.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.UserStatus, error) { return u.Status, nil }); err != nil {
 		return err
 	}
 	if err := workflow.SetUpdateHandler(ctx, UpdateIdentityValidated,
 		func(ctx workflow.Context, v IdentityValidated) (domain.UserStatus, error) {
-			if u.st.State == "" {
-				u.st.LegalFirstName, u.st.LegalLastName = v.LegalFirstName, v.LegalLastName
+			if u.Status.State == "" {
+				u.Status.LegalFirstName, u.Status.LegalLastName = v.LegalFirstName, v.LegalLastName
 				u.event(ctx, "identity_validated", "signed in with the BC Services Card")
 				u.enter(ctx, domain.UserIdentityValidated)
-				u.projectInHandler(ctx)
+				u.fx.settle(ctx)
 			}
-			return u.st, nil
+			return u.Status, nil
 		}); err != nil {
 		return err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountRegistered,
 		func(ctx workflow.Context, a AccountRegistered) (domain.UserStatus, error) {
-			u.st.Username, u.st.Profession = a.Username, a.Profession
+			u.Status.Username, u.Status.Profession = a.Username, a.Profession
 			u.setPassword(a.At)
 			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
 			u.enter(ctx, domain.UserAccountRegistered)
+			u.email(domain.MailAccountRegistered, "account_registered", 1)
 			if a.EmailConfirmation != nil {
-				u.requestEmailConfirmation(workflow.WithActivityOptions(ctx, activityOptions()), *a.EmailConfirmation)
+				u.requestEmailConfirmation(ctx, *a.EmailConfirmation)
 			}
-			u.projectInHandler(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a AccountRegistered) error {
-			if u.st.State != domain.UserIdentityValidated {
+			if u.Status.State != domain.UserIdentityValidated {
 				return appErr(domain.Errorf(domain.ECONFLICT, "you already have an HxBC account"))
 			}
 			return nil
@@ -282,11 +291,11 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, p PasswordChanged) (domain.UserStatus, error) {
 			u.setPassword(p.At)
 			u.event(ctx, "password_changed", "password reset")
-			if u.st.State == domain.UserPasswordExpired {
+			if u.Status.State == domain.UserPasswordExpired {
 				u.enter(ctx, domain.UserAccountRegistered)
 			}
-			u.projectInHandler(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p PasswordChanged) error {
 			return appErr(u.needAccount())
@@ -295,21 +304,24 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateProfessionChanged,
 		func(ctx workflow.Context, p ProfessionChanged) (domain.UserStatus, error) {
-			u.st.Profession = p.To
+			u.Status.Profession = p.To
 			u.event(ctx, "profession_changed", fmt.Sprintf("changed from %s to %s by the enrolment team: %s", p.From, p.To, p.Reason))
-			u.project(workflow.WithActivityOptions(ctx, activityOptions())) // no milestone follows to project it
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p ProfessionChanged) error {
 			return appErr(u.needAccount())
 		}})
 }
 
-// setPassword starts a password's life at t; the status shows its expiry at once.
+// setPassword starts a password's life at t; the status shows its expiry
+// and first milestone at once.
 func (u *userRun) setPassword(t time.Time) {
-	u.passwordChangedAt = t
-	expiry := t.Add(time.Duration(u.in.Schedule.PasswordMaxAge))
-	u.st.PasswordExpiresAt = &expiry
+	u.PasswordChangedAt, u.PasswordMilestonesDone = t, 0
+	ms := u.passwordMilestones()
+	expiry := ms[len(ms)-1].At
+	u.Status.PasswordExpiresAt = &expiry
+	u.setNextMilestone(ms)
 }
 
 // applyNotice records a membership change at a worksite.
@@ -317,13 +329,13 @@ func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
 	ws := domain.UserWorksite{WorksiteID: n.WorksiteID, Active: n.Active, Admin: n.Admin, Since: n.At,
 		WorksiteState: n.WorksiteState, Suspended: n.Suspended}
 	replaced := false
-	for i := range u.st.Worksites {
-		if u.st.Worksites[i].WorksiteID == n.WorksiteID {
-			u.st.Worksites[i], replaced = ws, true
+	for i := range u.Status.Worksites {
+		if u.Status.Worksites[i].WorksiteID == n.WorksiteID {
+			u.Status.Worksites[i], replaced = ws, true
 		}
 	}
 	if !replaced {
-		u.st.Worksites = append(u.st.Worksites, ws)
+		u.Status.Worksites = append(u.Status.Worksites, ws)
 	}
 	u.event(ctx, "membership_changed", n.Change+" at worksite "+n.WorksiteID)
 }
@@ -332,98 +344,112 @@ func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
 // once per event ID; it reports whether the status changed. The first
 // completion (and acknowledgement) is the one the status keeps.
 func (u *userRun) applyLearningHub(ctx workflow.Context, e LearningHubEvent) bool {
-	if slices.Contains(u.learningHubIDs, e.EventID) {
+	if slices.Contains(u.LearningHubEventIDs, e.EventID) {
 		return false // redelivered: the API retries until it hears back
 	}
 	at := e.OccurredAt.UTC()
 	switch e.Type {
 	case learninghub.TypeCourseCompleted:
-		if u.st.CourseCompletedAt == nil {
-			u.st.CourseCompletedAt = &at
+		if u.Status.CourseCompletedAt == nil {
+			u.Status.CourseCompletedAt = &at
 		}
 		u.event(ctx, "course_completed", "LearningHub: course "+e.CourseCode+" completed "+at.Format(time.RFC3339))
 	case learninghub.TypeAgreementAcknowledged:
-		if u.st.AgreementAcknowledgedAt == nil {
-			u.st.AgreementAcknowledgedAt = &at
+		if u.Status.AgreementAcknowledgedAt == nil {
+			u.Status.AgreementAcknowledgedAt = &at
 		}
 		u.event(ctx, "agreement_acknowledged", "LearningHub: "+e.CourseCode+" acknowledged "+at.Format(time.RFC3339))
 	default:
 		workflow.GetLogger(ctx).Warn("ignored LearningHub event of unknown type", "event_id", e.EventID, "type", e.Type)
 		return false
 	}
-	u.learningHubIDs = append(u.learningHubIDs, e.EventID)
+	u.LearningHubEventIDs = append(u.LearningHubEventIDs, e.EventID)
 	return true
 }
 
 func (u *userRun) needAccount() error {
-	if u.st.State == "" || u.st.State == domain.UserIdentityValidated {
+	if u.Status.State == "" || u.Status.State == domain.UserIdentityValidated {
 		return domain.Errorf(domain.EUNPROCESSABLE, "register your HxBC account first")
 	}
 	return nil
 }
 
 func (u *userRun) enter(ctx workflow.Context, s domain.UserState) {
-	u.st.State = s
-	u.st.WaitingSince = workflow.Now(ctx)
-	u.st.WaitingOn, u.st.NextAction = domain.UserNextAction(s, u.st.EmailConfirmation)
-	u.st.Seq++
+	u.Status.State = s
+	u.Status.WaitingSince = workflow.Now(ctx)
+	u.Status.WaitingOn, u.Status.NextAction = domain.UserNextAction(s, u.Status.EmailConfirmation)
+	u.Status.Seq++
 }
 
 func (u *userRun) event(ctx workflow.Context, kind, detail string) {
-	u.st.Timeline = append(u.st.Timeline, domain.TimelineEvent{At: workflow.Now(ctx), Kind: kind, Detail: detail})
-	u.st.Seq++
+	u.Status.Timeline = append(u.Status.Timeline, domain.TimelineEvent{At: workflow.Now(ctx), Kind: kind, Detail: detail})
+	u.Status.Seq++
 }
 
-// email sends one email to the person, once per key.
-func (u *userRun) email(ctx workflow.Context, kind mail.Kind, event string, seq int) {
-	in := activities.UserEmailInput{Key: fmt.Sprintf("user/%s/%s/%d", u.in.Subject, event, seq), Kind: kind,
+// email queues one email to the person about their account, once per key;
+// a delivery that fails for good goes on the timeline.
+func (u *userRun) email(kind domain.MailKind, event string, seq int) {
+	in := domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%d", u.in.Subject, event, seq), Kind: kind,
 		Subject: u.in.Subject, Seq: seq}
-	if u.st.PasswordExpiresAt != nil {
-		in.Deadline = *u.st.PasswordExpiresAt
+	if u.Status.PasswordExpiresAt != nil {
+		in.Deadline = *u.Status.PasswordExpiresAt
 	}
-	ectx := workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose)
-	var a *activities.Activities
-	if err := workflow.ExecuteActivity(ectx, a.SendUserEmail, in).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("user email not delivered", "kind", kind, "error", err)
-		u.event(ctx, "email_failed", string(kind))
-	}
+	u.fx.queue(send{userEmail: &in, onTimeline: true})
 }
 
-func (u *userRun) project(ctx workflow.Context) {
+// changes is the projection of what changed since the last write: the
+// status, compared by a hash of its JSON, and each application whose
+// projection changed. Nothing is written before the identity is known.
+func (u *userRun) changes() (domain.Projection, func()) {
+	var p domain.Projection
+	if u.Status.State == "" {
+		return p, func() {}
+	}
 	u.planNext()
-	upsertVisibility(ctx, &u.visible, u.st.Visibility())
-	var h uint64
-	if u.local {
-		if h = statusHash(u.st); h == u.written {
-			return // the projection already holds this status
+	h := hashJSON(u.Status)
+	if h != u.statusWritten {
+		st := u.Status
+		p.User = &st
+	}
+	var hashes []uint64
+	for _, a := range u.Status.Applications {
+		ap := domain.ApplicationProjection{Subject: u.in.Subject, Name: u.Status.LegalFirstName + " " + u.Status.LegalLastName,
+			Profession: u.Profession.Code, Application: a}
+		ah := hashJSON(ap)
+		if ah != u.appsWritten[a.Worksite.ID] {
+			ap.Seq = u.Status.Seq
+			p.Applications = append(p.Applications, ap)
+			hashes = append(hashes, ah)
 		}
 	}
-	var a *activities.Activities
-	if err := write(ctx, u.local, a.ProjectUserStatus, u.st); err != nil {
-		workflow.GetLogger(ctx).Error("user status projection failed", "error", err)
-		return
+	return p, func() {
+		u.statusWritten = h
+		for i, a := range p.Applications {
+			u.appsWritten[a.Application.Worksite.ID] = hashes[i]
+		}
 	}
-	u.written = h
 }
 
-// statusHash is a hash of st as the projection stores it (its JSON).
-func statusHash(st domain.UserStatus) uint64 {
+func (u *userRun) visibility() domain.Visibility { return u.Status.Visibility() }
+
+// failed records an email that failed for good.
+func (u *userRun) failed(ctx workflow.Context, s send, err error) {
+	workflow.GetLogger(ctx).Error("user email not delivered", "kind", s.userEmail.Kind, "error", err)
+	if s.onTimeline {
+		u.event(ctx, "email_failed", string(s.userEmail.Kind))
+		u.fx.mark()
+	}
+}
+
+// hashJSON is a hash of v's JSON, as the projection stores it.
+func hashJSON(v any) uint64 {
 	// encoding/json's output is deterministic (struct fields in order, map
 	// keys sorted); workflowcheck objects only to its internal type cache.
-	b, err := json.Marshal(st) //workflowcheck:ignore
+	b, err := json.Marshal(v) //workflowcheck:ignore
 	if err != nil {
-		return 0 // never equal to a real hash in practice: project it
+		return 0 // never equal to a real hash in practice: write it
 	}
 	f := fnv.New64a()
 	f.Write(b)
 	return f.Sum64()
-}
-
-// projectInHandler projects the status an update handler leaves, before
-// the update returns, in runs that write locally; earlier runs project
-// from their main loop, as they always did.
-func (u *userRun) projectInHandler(ctx workflow.Context) {
-	if u.local {
-		u.project(ctx)
-	}
 }

@@ -6,23 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"careconnect/activities"
 	"careconnect/domain"
-	"careconnect/mail"
-)
-
-// Email confirmation updates of the user workflow (DOMAIN "Account
-// fields": an address is confirmed by a signed link sent to it before
-// anything is bound to it). The API owns the address and its link in the
-// store; the workflow sends the links, once per link, and shows the
-// applicant that they must act until the address is confirmed.
-const (
-	// UpdateEmailConfirmationRequested sends a link to confirm the address
-	// the account waits to confirm (a new address, or a resend).
-	UpdateEmailConfirmationRequested = "email-confirmation-requested"
-	// UpdateEmailConfirmationSettled records that the awaited address was
-	// confirmed, or that a change of address was withdrawn.
-	UpdateEmailConfirmationSettled = "email-confirmation-settled"
 )
 
 // EmailConfirmationRequest is the argument of
@@ -52,10 +36,9 @@ type EmailConfirmationSettled struct {
 func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationRequested,
 		func(ctx workflow.Context, r EmailConfirmationRequest) (domain.UserStatus, error) {
-			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			u.requestEmailConfirmation(ctx, r)
-			u.project(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r EmailConfirmationRequest) error {
 			if r.Link == "" || r.Seq < 1 {
@@ -67,7 +50,6 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationSettled,
 		func(ctx workflow.Context, s EmailConfirmationSettled) (domain.UserStatus, error) {
-			ctx = workflow.WithActivityOptions(ctx, activityOptions())
 			u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
 				e.Awaiting, e.Since, e.LinksSent = false, nil, 0
 				e.Confirmed = e.Confirmed || s.Confirmed
@@ -78,14 +60,14 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 				u.event(ctx, "email_change_withdrawn", "the change of email address was withdrawn; the confirmed address stays")
 			}
 			u.nextAction(ctx)
-			u.project(ctx)
-			return u.st, nil
+			u.fx.settle(ctx)
+			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s EmailConfirmationSettled) error {
 			if err := u.needAccount(); err != nil {
 				return appErr(err)
 			}
-			if e := u.st.EmailConfirmation; e != nil && !e.Awaiting {
+			if e := u.Status.EmailConfirmation; e != nil && !e.Awaiting {
 				return appErr(domain.Errorf(domain.ECONFLICT, "no email address awaits confirmation"))
 			}
 			return nil
@@ -97,11 +79,11 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 // result, a queued projection) shares what changes.
 func (u *userRun) setEmailConfirmation(change func(*domain.EmailConfirmation)) {
 	var e domain.EmailConfirmation
-	if u.st.EmailConfirmation != nil {
-		e = *u.st.EmailConfirmation
+	if u.Status.EmailConfirmation != nil {
+		e = *u.Status.EmailConfirmation
 	}
 	change(&e)
-	u.st.EmailConfirmation = &e
+	u.Status.EmailConfirmation = &e
 }
 
 // requestEmailConfirmation records that the address awaits confirmation
@@ -120,17 +102,17 @@ func (u *userRun) requestEmailConfirmation(ctx workflow.Context, r EmailConfirma
 		which, change = "the new address", "changed"
 	}
 	u.event(ctx, "email_confirmation_sent", fmt.Sprintf("link %d sent to confirm %s", r.Seq, which))
-	u.sendUserEmail(ctx, activities.UserEmailInput{Key: fmt.Sprintf("user/%s/%s/%s/%d", u.in.Subject, mail.KindEmailConfirmation, r.Link, r.Seq),
-		Kind: mail.KindEmailConfirmation, Subject: u.in.Subject, Seq: r.Seq, EmailLink: r.Link, Change: change})
+	u.sendUserEmail(domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%s/%d", u.in.Subject, domain.MailEmailConfirmation, r.Link, r.Seq),
+		Kind: domain.MailEmailConfirmation, Subject: u.in.Subject, Seq: r.Seq, EmailLink: r.Link, Change: change})
 	u.nextAction(ctx)
 }
 
 // nextAction sets who must act next from the state and the email
 // confirmation; a changed action starts a new wait.
 func (u *userRun) nextAction(ctx workflow.Context) {
-	party, action := domain.UserNextAction(u.st.State, u.st.EmailConfirmation)
-	if party != u.st.WaitingOn || action != u.st.NextAction {
-		u.st.WaitingOn, u.st.NextAction, u.st.WaitingSince = party, action, workflow.Now(ctx)
+	party, action := domain.UserNextAction(u.Status.State, u.Status.EmailConfirmation)
+	if party != u.Status.WaitingOn || action != u.Status.NextAction {
+		u.Status.WaitingOn, u.Status.NextAction, u.Status.WaitingSince = party, action, workflow.Now(ctx)
 	}
-	u.st.Seq++
+	u.Status.Seq++
 }

@@ -76,7 +76,13 @@ type userHarness struct {
 	failEmails map[mail.Kind]bool
 	// onEmail, when set, sees each email as it is sent, with mu held; an
 	// error it returns fails that attempt (retryably).
-	onEmail func(activities.UserEmailInput) error
+	onEmail func(domain.UserEmail) error
+	// onAudit, when set, sees each audit record written, with mu held.
+	onAudit func(domain.AuditEvent)
+	// applications are the application projections written, in order;
+	// projections counts projection writes (local activities).
+	applications []domain.ApplicationProjection
+	projections  int
 }
 
 // userLog sends the SDK's log lines to the test's log.
@@ -100,7 +106,7 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 	acts := &activities.Activities{}
 	worker.Register(env, acts)
 	env.OnActivity(acts.SendUserEmail, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.UserEmailInput) error {
+		func(_ context.Context, in domain.UserEmail) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			if h.onEmail != nil {
@@ -115,11 +121,22 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 				Deadline: in.Deadline, At: env.Now().Sub(h.start)})
 			return nil
 		}).Maybe()
-	env.OnActivity(acts.ProjectUserStatus, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, st domain.UserStatus) error {
+	// The one projection write of each workflow task: its parts are
+	// recorded as the separate writes they replace.
+	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, p domain.Projection) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
-			h.projected = append(h.projected, st)
+			if p.User != nil {
+				h.projected = append(h.projected, *p.User)
+			}
+			h.applications = append(h.applications, p.Applications...)
+			for _, e := range p.Audits {
+				if h.onAudit != nil {
+					h.onAudit(e)
+				}
+			}
+			h.projections++
 			return nil
 		}).Maybe()
 	return h

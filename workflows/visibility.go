@@ -30,10 +30,14 @@ func SearchAttributes() map[string]enums.IndexedValueType {
 	}
 }
 
-// upsertVisibility sets the search attributes to v unless they already hold
-// it (last), so an unchanged status adds nothing to the history.
-func upsertVisibility(ctx workflow.Context, last *domain.Visibility, v domain.Visibility) {
-	if last.Status == v.Status && last.WaitingOn == v.WaitingOn && last.Profession == v.Profession && slices.Equal(last.Worksites, v.Worksites) {
+// upsertVisibility sets the search attributes to v unless they already
+// show it, so an unchanged status adds nothing to the history. What they
+// show is the run's own (set at the start, carried over by continue-as-new,
+// changed by its upserts), so a starter that sets them, or a run that
+// continues as new, upserts nothing until something changes.
+func upsertVisibility(ctx workflow.Context, v domain.Visibility) {
+	if shown := shownVisibility(ctx); shown.Status == v.Status && shown.WaitingOn == v.WaitingOn &&
+		shown.Profession == v.Profession && slices.Equal(shown.Worksites, v.Worksites) {
 		return
 	}
 	updates := []temporal.SearchAttributeUpdate{SearchStatus.ValueSet(v.Status), SearchWaitingOn.ValueSet(string(v.WaitingOn))}
@@ -45,7 +49,17 @@ func upsertVisibility(ctx workflow.Context, last *domain.Visibility, v domain.Vi
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
-		return
 	}
-	*last = v
+}
+
+// shownVisibility is what the run's search attributes show now.
+func shownVisibility(ctx workflow.Context) domain.Visibility {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	var v domain.Visibility
+	v.Status, _ = sa.GetKeyword(SearchStatus)
+	waiting, _ := sa.GetKeyword(SearchWaitingOn)
+	v.WaitingOn = domain.Party(waiting)
+	v.Profession, _ = sa.GetKeyword(SearchProfession)
+	v.Worksites, _ = sa.GetKeywordList(SearchWorksiteID)
+	return v
 }

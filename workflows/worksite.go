@@ -8,9 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"careconnect/activities"
 	"careconnect/domain"
-	"careconnect/mail"
 )
 
 // WorksiteInput starts a worksite enrolment. The policy in force at
@@ -24,19 +22,22 @@ type WorksiteInput struct {
 	Calendar     domain.Calendar
 	// Registrant becomes the first active administrator.
 	Registrant domain.Member
-	Carry      *WorksiteCarry
+	Carry      *WorksiteState
 }
 
-// WorksiteCarry is the state a worksite workflow hands to its next run.
-type WorksiteCarry struct {
+// WorksiteState is a worksite workflow's state: what its handlers and
+// timers change, and what continue-as-new hands to the next run, whole.
+type WorksiteState struct {
 	Status     domain.WorksiteStatus
 	Membership domain.Membership
+	// TypePolicy is the worksite type's policy row (the team may reclassify it).
 	TypePolicy domain.WorksiteTypePolicy
+	// Milestones are the current enrolment wait's; NextIndex is the next to come.
 	Milestones []domain.Milestone
 	NextIndex  int
 	Signer     *SignDeclaration
 	Decision   *Decision
-	// MembershipSeq numbers membership projections across runs.
+	// MembershipSeq numbers membership changes (and projections) across runs.
 	MembershipSeq int
 }
 
@@ -61,44 +62,20 @@ type Decision struct {
 // suggests continue-as-new: membership events would otherwise grow it forever.
 const maxWorksiteEventsPerRun = 400
 
-// effect is one side effect a handler or timer asked for. The main loop
-// runs them in order, so handlers stay synchronous and validators pure.
-type effect struct {
-	email  *activities.WorksiteEmailInput
-	audit  *domain.AuditEvent
-	notify *MembershipNotice
-}
-
-// worksiteRun is one run's state. Update handlers and the main loop share
-// it; Temporal runs them one at a time, so no lock is needed.
+// worksiteRun is one run: the state it carries, and its effects. Update
+// handlers and the main loop share it; Temporal runs them one at a time,
+// so no lock is needed.
 type worksiteRun struct {
-	in        WorksiteInput
-	st        domain.WorksiteStatus
-	mem       domain.Membership
-	policy    domain.WorksiteTypePolicy
-	ms        []domain.Milestone // the current enrolment wait's milestones
-	next      int                // index of the next milestone in ms
-	decision  *Decision
-	signer    *SignDeclaration
-	effects   []effect
-	events    int // handled in this run, for continue-as-new
-	memSeq    int
-	projected int // st.Seq + memSeq at the last projection
-	// visible is what the search attributes last showed.
-	visible domain.Visibility
-	// local: this run writes locally and settles each update's writes in
-	// its handler (changeLocalWrites); handled counts those handlers, so the
-	// main loop wakes to re-plan its deadlines after each.
-	local   bool
-	handled int
-	// written is st.Seq + memSeq at the last projection that has finished;
-	// statusWritten and memWritten are the Seq and memSeq last written
-	// (local runs write only the one that changed; -1: none yet).
-	written                   int
+	WorksiteState
+	in WorksiteInput
+	fx effects
+	// events counts membership and worksite changes in this run, for continue-as-new.
+	events int
+	// statusWritten and memWritten are the status Seq and MembershipSeq
+	// last written (-1: none yet in this run).
 	statusWritten, memWritten int
-	// timer is the main loop's deadline timer in runs that write locally
-	// (nil before: deadline.until then waits as those runs did).
-	timer *deadline
+	// timer is the main loop's deadline.
+	timer deadline
 }
 
 // WorksiteEnrolment is a worksite's whole life: the enrolment (declaration,
@@ -106,45 +83,40 @@ type worksiteRun struct {
 // its membership (join requests, invitations, members, locum end dates).
 // It ends when the worksite is rejected, lapses or closes.
 func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteStatus, error) {
-	w := &worksiteRun{in: in, policy: in.TypePolicy, statusWritten: -1, memWritten: -1}
-	w.local = writesLocally(ctx)
-	if w.local {
-		w.timer = &deadline{}
-	}
-	if c := in.Carry; c != nil {
-		w.st, w.mem, w.policy, w.ms, w.next = c.Status, c.Membership, c.TypePolicy, c.Milestones, c.NextIndex
-		w.signer, w.decision, w.memSeq = c.Signer, c.Decision, c.MembershipSeq
+	w := &worksiteRun{in: in, statusWritten: -1, memWritten: -1}
+	if in.Carry != nil {
+		w.WorksiteState = *in.Carry
 	} else {
-		w.st = domain.WorksiteStatus{WorksiteID: in.WorksiteID, Timeline: []domain.TimelineEvent{}}
-	}
-	// begin only changes state and queues effects; it runs before the
-	// handlers exist, because updates buffered in the first task run as soon
-	// as their handler is registered and must see a registered worksite.
-	if in.Carry == nil {
+		w.Status = domain.WorksiteStatus{WorksiteID: in.WorksiteID, Timeline: []domain.TimelineEvent{}}
+		w.TypePolicy = in.TypePolicy
+		// begin only changes state and queues effects; it runs before the
+		// handlers exist, because updates buffered in the first task run as
+		// soon as their handler is registered and must see a registered worksite.
 		w.begin(ctx)
 	}
 	if err := w.registerHandlers(ctx); err != nil {
-		return w.st, err
+		return w.Status, err
 	}
 	ctx = workflow.WithActivityOptions(ctx, activityOptions())
 	for {
-		w.flush(ctx)
-		if w.st.State.Ended() {
+		w.fx.flush(ctx, w)
+		if w.Status.State.Ended() {
 			return w.finish(ctx)
 		}
 		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || w.events >= maxWorksiteEventsPerRun {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return w.st, err
+			if err := w.fx.drain(ctx, w); err != nil {
+				return w.Status, err
 			}
-			w.flush(ctx) // effects of handlers that finished while we waited
-			next := in
-			next.Carry = &WorksiteCarry{Status: w.st, Membership: w.mem, TypePolicy: w.policy, Milestones: w.ms,
-				NextIndex: w.next, Signer: w.signer, Decision: w.decision, MembershipSeq: w.memSeq}
-			return w.st, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
+			next, carry := in, w.WorksiteState
+			next.Carry = &carry
+			return w.Status, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
 		}
-		seen := w.handled
-		if err := w.sleep(ctx, func() bool { return len(w.effects) > 0 || w.handled != seen }); err != nil {
-			return w.st, err
+		at, ok := w.nextDeadline()
+		if !overdue(ctx, at, ok) {
+			w.timer.set(ctx, at, ok)
+			if err := workflow.Await(ctx, func() bool { return w.fx.pending() || w.timer.fired() }); err != nil {
+				return w.Status, err
+			}
 		}
 		w.fireDue(ctx)
 	}
@@ -156,33 +128,26 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 	w.event(ctx, "registered", "worksite registered")
 	if r := w.in.Registrant; r.Subject != "" {
 		r.Admin, r.Active, r.Since = true, true, workflow.Now(ctx)
-		w.mem.Members = append(w.mem.Members, r)
-		w.memSeq++
+		w.Membership.Members = append(w.Membership.Members, r)
+		w.MembershipSeq++
 	}
-	switch w.policy.Access {
+	switch w.TypePolicy.Access {
 	case domain.AccessStops, domain.AccessRefused:
-		w.st.Reason = w.policy.Reason
+		w.Status.Reason = w.TypePolicy.Reason
 		w.enter(ctx, domain.WorksiteRegisteredOnly)
-		w.email(mail.KindRegisteredOnly, activities.ToSiteAdmins, 1, nil)
+		w.email(domain.MailRegisteredOnly, domain.ToSiteAdmins, 1, nil)
 		return
 	}
 	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
 	w.expect(domain.DeclarationMilestones(w.in.RegisteredAt, w.in.Schedule))
-	w.email(mail.KindWorksiteRegistered, activities.ToSiteAdmins, 1, nil)
-}
-
-// sleep waits until woken() or the next deadline, if any.
-func (w *worksiteRun) sleep(ctx workflow.Context, woken func() bool) error {
-	at, ok := w.nextDeadline()
-	_, err := w.timer.until(ctx, at, ok, woken)
-	return err
+	w.email(domain.MailWorksiteRegistered, domain.ToSiteAdmins, 1, nil)
 }
 
 // nextDeadline is the earliest enrolment milestone or membership deadline.
 func (w *worksiteRun) nextDeadline() (time.Time, bool) {
-	next, ok := w.mem.NextMembershipDeadline(w.in.Schedule, w.in.Calendar)
-	if w.next < len(w.ms) && (!ok || w.ms[w.next].At.Before(next)) {
-		return w.ms[w.next].At, true
+	next, ok := w.Membership.NextMembershipDeadline(w.in.Schedule, w.in.Calendar)
+	if w.NextIndex < len(w.Milestones) && (!ok || w.Milestones[w.NextIndex].At.Before(next)) {
+		return w.Milestones[w.NextIndex].At, true
 	}
 	return next, ok
 }
@@ -190,9 +155,9 @@ func (w *worksiteRun) nextDeadline() (time.Time, bool) {
 // fireDue handles every milestone and membership deadline that has come.
 func (w *worksiteRun) fireDue(ctx workflow.Context) {
 	now := workflow.Now(ctx)
-	for w.next < len(w.ms) && !w.ms[w.next].At.After(now) && !w.st.State.Ended() {
-		m := w.ms[w.next]
-		w.next++
+	for w.NextIndex < len(w.Milestones) && !w.Milestones[w.NextIndex].At.After(now) && !w.Status.State.Ended() {
+		m := w.Milestones[w.NextIndex]
+		w.NextIndex++
 		w.setNextMilestone()
 		w.onMilestone(ctx, m)
 	}
@@ -201,44 +166,44 @@ func (w *worksiteRun) fireDue(ctx workflow.Context) {
 
 func (w *worksiteRun) onMilestone(ctx workflow.Context, m domain.Milestone) {
 	switch {
-	case w.st.State == domain.WorksiteAwaitingDeclaration && m.Kind == domain.MilestoneReminder:
-		w.st.RemindersSent++
+	case w.Status.State == domain.WorksiteAwaitingDeclaration && m.Kind == domain.MilestoneReminder:
+		w.Status.RemindersSent++
 		w.event(ctx, "declaration_reminder", fmt.Sprintf("reminder %d sent to the site administrators", m.Seq))
-		w.email(mail.KindDeclarationReminder, activities.ToSiteAdmins, m.Seq, func(in *activities.WorksiteEmailInput) {
+		w.email(domain.MailDeclarationReminder, domain.ToSiteAdmins, m.Seq, func(in *domain.WorksiteEmail) {
 			in.Deadline = w.in.RegisteredAt.Add(time.Duration(w.in.Schedule.DeclarationLapseAfter))
 		})
 	case m.Kind == domain.MilestoneStalled:
-		w.st.Stalled = true
+		w.Status.Stalled = true
 		w.event(ctx, "stalled", "declaration still unsigned; flagged to the enrolment team")
 		w.audit(ctx, "worksite flagged stalled", "", "system", "system", fmt.Sprintf("stalled/%d", m.Seq))
-		w.email(mail.KindDeclarationStalled, activities.ToEnrolmentTeam, m.Seq, nil)
+		w.email(domain.MailDeclarationStalled, domain.ToEnrolmentTeam, m.Seq, nil)
 	case m.Kind == domain.MilestoneLapse:
-		w.st.Reason = "the Privacy & Security Declaration was not signed in time"
+		w.Status.Reason = "the Privacy & Security Declaration was not signed in time"
 		w.enter(ctx, domain.WorksiteLapsed)
-		w.audit(ctx, "worksite registration lapsed", w.st.Reason, "system", "system", "lapse")
-		w.email(mail.KindRegistrationLapsed, activities.ToSiteAdmins, m.Seq, nil)
+		w.audit(ctx, "worksite registration lapsed", w.Status.Reason, "system", "system", "lapse")
+		w.email(domain.MailRegistrationLapsed, domain.ToSiteAdmins, m.Seq, nil)
 	case m.Kind == domain.MilestoneEscalate:
-		w.st.Escalated = true
+		w.Status.Escalated = true
 		w.event(ctx, "review_escalated", fmt.Sprintf("waiting %d business days for the enrolment team", w.in.Schedule.TeamReviewEscalateDays))
-		w.email(mail.KindReviewEscalated, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewEscalateDays, nil)
+		w.email(domain.MailReviewEscalated, domain.ToEnrolmentTeam, w.in.Schedule.TeamReviewEscalateDays, nil)
 	case m.Kind == domain.MilestoneBreach:
-		w.st.Breached = true
+		w.Status.Breached = true
 		w.event(ctx, "review_sla_breached", fmt.Sprintf("waiting %d business days: SLA breached", w.in.Schedule.TeamReviewBreachDays))
-		w.email(mail.KindReviewBreached, activities.ToEnrolmentTeam, w.in.Schedule.TeamReviewBreachDays, nil)
+		w.email(domain.MailReviewBreached, domain.ToEnrolmentTeam, w.in.Schedule.TeamReviewBreachDays, nil)
 	}
 }
 
 // expect starts a new wait with ms and shows its first milestone at once.
 func (w *worksiteRun) expect(ms []domain.Milestone) {
-	w.ms, w.next = ms, 0
+	w.Milestones, w.NextIndex = ms, 0
 	w.setNextMilestone()
 }
 
 func (w *worksiteRun) setNextMilestone() {
-	w.st.NextMilestone = nil
-	if w.next < len(w.ms) {
-		m := w.ms[w.next]
-		w.st.NextMilestone = &m
+	w.Status.NextMilestone = nil
+	if w.NextIndex < len(w.Milestones) {
+		m := w.Milestones[w.NextIndex]
+		w.Status.NextMilestone = &m
 	}
 }
 
@@ -257,30 +222,30 @@ func appErr(err error) error {
 
 // enter moves to state s and starts a new wait.
 func (w *worksiteRun) enter(ctx workflow.Context, s domain.WorksiteState) {
-	w.st.State = s
+	w.Status.State = s
 	if s == domain.WorksiteAwaitingReview {
-		w.st.Stalled = false // the declaration arrived; the stalled flag is over
+		w.Status.Stalled = false // the declaration arrived; the stalled flag is over
 	}
-	w.st.WaitingSince = workflow.Now(ctx)
-	w.st.RemindersSent = 0
-	w.ms, w.next, w.st.NextMilestone = nil, 0, nil
-	w.st.WaitingOn, w.st.NextAction = domain.WorksiteNextAction(s, w.policy)
-	w.st.Seq++
+	w.Status.WaitingSince = workflow.Now(ctx)
+	w.Status.RemindersSent = 0
+	w.Milestones, w.NextIndex, w.Status.NextMilestone = nil, 0, nil
+	w.Status.WaitingOn, w.Status.NextAction = domain.WorksiteNextAction(s, w.TypePolicy)
+	w.Status.Seq++
 }
 
 func (w *worksiteRun) event(ctx workflow.Context, kind, detail string) {
-	w.st.Timeline = append(w.st.Timeline, domain.TimelineEvent{At: workflow.Now(ctx), Kind: kind, Detail: detail})
-	w.st.Seq++
+	w.Status.Timeline = append(w.Status.Timeline, domain.TimelineEvent{At: workflow.Now(ctx), Kind: kind, Detail: detail})
+	w.Status.Seq++
 }
 
-// finish lets running update handlers complete, projects, and returns.
+// finish lets running update handlers and sends complete, writes the
+// last change, and returns. A timer still pending ends with the run.
 func (w *worksiteRun) finish(ctx workflow.Context) (domain.WorksiteStatus, error) {
-	w.st.NextMilestone = nil
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return w.st, err
+	w.Status.NextMilestone = nil
+	if err := w.fx.drain(ctx, w); err != nil {
+		return w.Status, err
 	}
-	w.flush(ctx) // projects only if something changed since the loop's flush
-	return w.st, nil
+	return w.Status, nil
 }
 
 func (w *worksiteRun) key(parts ...string) string {
@@ -288,26 +253,26 @@ func (w *worksiteRun) key(parts ...string) string {
 }
 
 // email queues one email; its key makes a retried or replayed send a no-op.
-func (w *worksiteRun) email(kind mail.Kind, to activities.Recipients, seq int, edit func(*activities.WorksiteEmailInput)) {
-	in := activities.WorksiteEmailInput{
+func (w *worksiteRun) email(kind domain.MailKind, to domain.Recipients, seq int, edit func(*domain.WorksiteEmail)) {
+	in := domain.WorksiteEmail{
 		Key: w.key(string(kind), fmt.Sprint(seq)), Kind: kind, WorksiteID: w.in.WorksiteID, To: to, Seq: seq,
-		Reason: w.st.Reason,
+		Reason: w.Status.Reason,
 	}
-	if to == activities.ToSiteAdmins {
+	if to == domain.ToSiteAdmins {
 		in.Recipients = w.adminPeople()
 	}
-	if w.signer != nil {
-		in.SignerName, in.SignerTitle = w.signer.SignerName, w.signer.SignerTitle
+	if w.Signer != nil {
+		in.SignerName, in.SignerTitle = w.Signer.SignerName, w.Signer.SignerTitle
 	}
 	if edit != nil {
 		edit(&in)
 	}
-	w.effects = append(w.effects, effect{email: &in})
+	w.fx.queue(send{worksiteEmail: &in, onTimeline: true})
 }
 
 func (w *worksiteRun) adminPeople() []domain.Person {
 	var out []domain.Person
-	for _, x := range w.mem.Members {
+	for _, x := range w.Membership.Members {
 		if x.Active && x.Admin {
 			out = append(out, domain.Person{Name: x.Name, Email: x.Email, Subject: x.Subject})
 		}
@@ -323,133 +288,36 @@ func (w *worksiteRun) audit(ctx workflow.Context, action, detail, actor, role, k
 	if len(requestID) > 0 {
 		e.RequestID = requestID[0]
 	}
-	w.effects = append(w.effects, effect{audit: &e})
+	w.fx.audit(e)
 }
 
-// flush runs the queued effects, then projects the status once. Runs
-// before the local-writes change ran them one after another; later runs
-// start every queued effect at once, project while they run (so a change
-// made outside an update handler, such as the registration or a timer's,
-// is readable without waiting on SMTP), and then wait for each, so a
-// member's notice does not wait on an email's delivery either.
-func (w *worksiteRun) flush(ctx workflow.Context) {
-	for len(w.effects) > 0 {
-		if !w.local {
-			e := w.effects[0]
-			w.effects = w.effects[1:]
-			w.settled(ctx, e, w.start(ctx, e).Get(ctx, nil))
-			continue
-		}
-		batch := w.effects
-		w.effects = nil // handlers may queue more while these run
-		started := make([]workflow.Future, len(batch))
-		for i, e := range batch {
-			started[i] = w.start(ctx, e)
-		}
-		w.projectChanged(ctx)
-		for i, f := range started {
-			w.settled(ctx, batch[i], f.Get(ctx, nil))
-		}
+// changes is the projection of what changed since the last write: the
+// status when its Seq moved, the membership when MembershipSeq did.
+func (w *worksiteRun) changes() (domain.Projection, func()) {
+	var p domain.Projection
+	seq, memSeq := w.Status.Seq, w.MembershipSeq
+	if seq != w.statusWritten {
+		st := w.Status
+		p.Worksite = &st
 	}
-	w.projectChanged(ctx)
+	if memSeq != w.memWritten {
+		p.Membership = &domain.MembershipProjection{WorksiteID: w.in.WorksiteID, Membership: w.Membership, Seq: memSeq}
+	}
+	return p, func() { w.statusWritten, w.memWritten = seq, memSeq }
 }
 
-// start starts one effect.
-func (w *worksiteRun) start(ctx workflow.Context, e effect) workflow.Future {
-	var a *activities.Activities
+func (w *worksiteRun) visibility() domain.Visibility { return w.Status.Visibility() }
+
+// failed records a send that failed for good.
+func (w *worksiteRun) failed(ctx workflow.Context, s send, err error) {
 	switch {
-	case e.email != nil:
-		return workflow.ExecuteActivity(workflow.WithScheduleToCloseTimeout(ctx, emailScheduleToClose), a.SendWorksiteEmail, *e.email)
-	case e.audit != nil:
-		return startWrite(ctx, w.local, a.RecordAudit, *e.audit)
-	default:
-		return workflow.SignalExternalWorkflow(ctx, UserWorkflowID(e.notify.Subject), "", SignalMembershipChanged, *e.notify)
-	}
-}
-
-// settled records the outcome of one effect.
-func (w *worksiteRun) settled(ctx workflow.Context, e effect, err error) {
-	if err == nil {
-		return
-	}
-	switch {
-	case e.email != nil:
+	case s.worksiteEmail != nil:
 		// Retried for a week or refused permanently; the email log shows it.
-		workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", e.email.Kind, "error", err)
-		w.event(ctx, "email_failed", string(e.email.Kind))
-	case e.audit != nil:
-		workflow.GetLogger(ctx).Error("audit record failed", "error", err)
+		workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", s.worksiteEmail.Kind, "error", err)
+		w.event(ctx, "email_failed", string(s.worksiteEmail.Kind))
+		w.fx.mark()
 	default:
 		// The person has no enrolment workflow (never signed in): nothing to tell.
 		workflow.GetLogger(ctx).Info("member notice not delivered", "error", err)
-	}
-}
-
-// projectChanged projects unless nothing changed since the last projection.
-func (w *worksiteRun) projectChanged(ctx workflow.Context) {
-	if w.st.Seq+w.memSeq != w.projected {
-		w.project(ctx)
-	}
-}
-
-func (w *worksiteRun) project(ctx workflow.Context) {
-	var a *activities.Activities
-	sum := w.st.Seq + w.memSeq
-	w.projected = sum
-	upsertVisibility(ctx, &w.visible, w.st.Visibility())
-	if seq := w.st.Seq; !w.local || seq != w.statusWritten {
-		if err := write(ctx, w.local, a.ProjectWorksiteStatus, w.st); err != nil {
-			workflow.GetLogger(ctx).Error("worksite status projection failed", "error", err)
-		} else {
-			w.statusWritten = seq
-		}
-	}
-	if seq := w.memSeq; !w.local || seq != w.memWritten {
-		in := activities.MembershipProjection{WorksiteID: w.in.WorksiteID, Membership: w.mem, Seq: seq}
-		if err := write(ctx, w.local, a.ProjectMembership, in); err != nil {
-			workflow.GetLogger(ctx).Error("membership projection failed", "error", err)
-		} else {
-			w.memWritten = seq
-		}
-	}
-	w.written = max(w.written, sum)
-}
-
-// settle writes what an update handler changed before the update returns,
-// in a run that writes locally: the audit records it queued, then the
-// projections. Its emails and member notices stay queued for the main loop,
-// which wakes for them (or, with none, to re-plan its deadlines).
-func (w *worksiteRun) settle(ctx workflow.Context) {
-	if !w.local {
-		return
-	}
-	w.handled++
-	var audits []domain.AuditEvent
-	rest := make([]effect, 0, len(w.effects))
-	for _, e := range w.effects {
-		if e.audit != nil {
-			audits = append(audits, *e.audit)
-		} else {
-			rest = append(rest, e)
-		}
-	}
-	w.effects = rest
-	var a *activities.Activities
-	for _, e := range audits {
-		if err := write(ctx, true, a.RecordAudit, e); err != nil {
-			workflow.GetLogger(ctx).Error("audit record failed", "error", err)
-		}
-	}
-	// The main loop may already be projecting this change: wait for it.
-	target := w.st.Seq + w.memSeq
-	w.projectChanged(ctx)
-	_ = workflow.Await(ctx, func() bool { return w.written >= target })
-}
-
-func activityOptions() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    activityStartToClose,
-		RetryPolicy:            retryPolicy(),
-		ScheduleToCloseTimeout: activityScheduleToClose,
 	}
 }

@@ -6,10 +6,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"careconnect/activities"
 	"careconnect/domain"
-	"careconnect/links"
-	"careconnect/mail"
 )
 
 // Membership update arguments. Actor is the subject of the person acting;
@@ -95,15 +92,15 @@ type (
 )
 
 // setUpdate registers an update handler with its validator; both see the
-// run's state, and apply queues its effects. In a run that writes locally,
-// the handler then settles its writes before the update returns. Once the
+// run's state, and apply changes it and queues its effects; the update
+// returns once the main loop's flush has written the change. Once the
 // worksite has ended (closed, lapsed, rejected) every update is refused,
 // even in the moment before the workflow completes.
 func setUpdate[T any, R any](ctx workflow.Context, w *worksiteRun, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
 		func(ctx workflow.Context, arg T) (R, error) {
 			r := apply(ctx, arg)
-			w.settle(ctx)
+			w.fx.settle(ctx)
 			return r, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, arg T) error {
@@ -116,42 +113,45 @@ func setUpdate[T any, R any](ctx workflow.Context, w *worksiteRun, name string, 
 
 // ended refuses changes to a worksite whose life is over.
 func (w *worksiteRun) ended() error {
-	if w.st.State.Ended() {
-		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", w.st.State)
+	if w.Status.State.Ended() {
+		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", w.Status.State)
 	}
 	return nil
 }
 
 func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.WorksiteStatus, error) { return w.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (domain.WorksiteStatus, error) { return w.Status, nil }); err != nil {
 		return err
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryMembership, func() (domain.Membership, error) { return w.mem, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryMembership, func() (domain.Membership, error) { return w.Membership, nil }); err != nil {
 		return err
 	}
-	mem := func(ctx workflow.Context) domain.Membership { return w.mem }
+	mem := func(ctx workflow.Context) domain.Membership { return w.Membership }
 	regs := []func() error{
 		func() error {
 			return setUpdate(ctx, w, UpdateSignDeclaration, func(s SignDeclaration) error {
-				return domain.CanSignDeclaration(w.st.State, s.SignerName, s.SignerTitle)
+				return domain.CanSignDeclaration(w.Status.State, s.SignerName, s.SignerTitle)
 			}, w.signDeclaration)
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateDecide, func(d Decision) error {
-				if w.decision != nil {
+				if w.Decision != nil {
 					return domain.Errorf(domain.ECONFLICT, "the enrolment team has already decided on this worksite")
 				}
-				return domain.CanDecideWorksite(w.st.State, w.policy, d.Approve, d.Reason)
+				return domain.CanDecideWorksite(w.Status.State, w.TypePolicy, d.Approve, d.Reason)
 			}, w.decide)
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateRequestJoin, func(a JoinRequestArgs) error {
-				return w.mem.CanRequestJoin(a.Requester.Subject, a.Comment)
-			}, func(ctx workflow.Context, a JoinRequestArgs) domain.Membership { w.requestJoin(ctx, a); return w.mem })
+				return w.Membership.CanRequestJoin(a.Requester.Subject, a.Comment)
+			}, func(ctx workflow.Context, a JoinRequestArgs) domain.Membership {
+				w.requestJoin(ctx, a)
+				return w.Membership
+			})
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateDecideJoin, func(d JoinDecision) error {
-				if err := w.mem.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
+				if err := w.Membership.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
 					return err
 				}
 				if !d.Approve && d.Reason == "" {
@@ -161,43 +161,46 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 					return (domain.FieldErrors{"endsAt": "must be in the future"}).Err()
 				}
 				return nil
-			}, func(ctx workflow.Context, d JoinDecision) domain.Membership { w.decideJoin(ctx, d); return w.mem })
+			}, func(ctx workflow.Context, d JoinDecision) domain.Membership {
+				w.decideJoin(ctx, d)
+				return w.Membership
+			})
 		},
 		func() error {
-			return setUpdate(ctx, w, UpdateInvite, func(a InviteArgs) error { return w.mem.CanInvite(a.Actor, a.Email) },
-				func(ctx workflow.Context, a InviteArgs) domain.Membership { w.invite(ctx, a); return w.mem })
+			return setUpdate(ctx, w, UpdateInvite, func(a InviteArgs) error { return w.Membership.CanInvite(a.Actor, a.Email) },
+				func(ctx workflow.Context, a InviteArgs) domain.Membership { w.invite(ctx, a); return w.Membership })
 		},
 		func() error {
-			return setUpdate(ctx, w, UpdateResendInvitation, func(r InvitationRef) error { return w.mem.CanResendInvitation(r.Actor, r.InvitationID) },
+			return setUpdate(ctx, w, UpdateResendInvitation, func(r InvitationRef) error { return w.Membership.CanResendInvitation(r.Actor, r.InvitationID) },
 				func(ctx workflow.Context, r InvitationRef) domain.Membership {
 					w.resendInvitation(ctx, r)
-					return w.mem
+					return w.Membership
 				})
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateAcceptInvitation, func(a AcceptInvitation) error {
-				return w.mem.CanAcceptInvitation(a.Member.Subject, a.AccountEmail, a.InvitationID)
+				return w.Membership.CanAcceptInvitation(a.Member.Subject, a.AccountEmail, a.InvitationID)
 			}, func(ctx workflow.Context, a AcceptInvitation) domain.Membership {
 				w.acceptInvitation(ctx, a)
-				return w.mem
+				return w.Membership
 			})
 		},
 		func() error {
-			return setUpdate(ctx, w, UpdatePromote, func(c MemberChange) error { return w.mem.CanPromote(c.Actor, c.Target) },
+			return setUpdate(ctx, w, UpdatePromote, func(c MemberChange) error { return w.Membership.CanPromote(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.changeMember(ctx, c, "promoted", "you are now an administrator of this worksite", func(x *domain.Member) { x.Admin = true })
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w, UpdateDemote, func(c MemberChange) error { return w.mem.CanDemote(c.Actor, c.Target) },
+			return setUpdate(ctx, w, UpdateDemote, func(c MemberChange) error { return w.Membership.CanDemote(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.changeMember(ctx, c, "demoted", "you are no longer an administrator of this worksite", func(x *domain.Member) { x.Admin = false })
 					return mem(ctx)
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w, UpdateDeactivate, func(c MemberChange) error { return w.mem.CanDeactivate(c.Actor, c.Target) },
+			return setUpdate(ctx, w, UpdateDeactivate, func(c MemberChange) error { return w.Membership.CanDeactivate(c.Actor, c.Target) },
 				func(ctx workflow.Context, c MemberChange) domain.Membership {
 					w.deactivate(ctx, c.Target, c.Actor, c.Reason, c.RequestID)
 					return mem(ctx)
@@ -205,15 +208,11 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateReactivate, func(c MemberChange) error {
-				return w.mem.CanReactivate(c.Actor, c.Target, c.EndsAt, workflow.Now(ctx))
+				return w.Membership.CanReactivate(c.Actor, c.Target, c.EndsAt, workflow.Now(ctx))
 			}, func(ctx workflow.Context, c MemberChange) domain.Membership {
 				now := workflow.Now(ctx)
 				w.changeMember(ctx, c, "reactivated", "your membership is active again", func(x *domain.Member) {
-					if x.Admin && plainReturn(ctx) {
-						x.Reactivate(now, c.EndsAt)
-						return
-					}
-					x.Active, x.Since, x.EndsAt, x.InactiveSince, x.InactiveWhy = true, now, c.EndsAt, nil, ""
+					x.Reactivate(now, c.EndsAt)
 				})
 				return mem(ctx)
 			})
@@ -232,7 +231,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 		func() error {
 			return setUpdate(ctx, w, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.worksiteChanged(ctx, c)
-				return w.st
+				return w.Status
 			})
 		},
 		func() error {
@@ -240,13 +239,13 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if c.ActorRole != domain.RoleTeam {
 					return domain.Errorf(domain.EFORBIDDEN, "only the enrolment team suspends a worksite")
 				}
-				if w.st.Suspended {
+				if w.Status.Suspended {
 					return domain.Errorf(domain.ECONFLICT, "the worksite is already suspended")
 				}
 				return requireReason(c.Reason)
 			}, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.suspend(ctx, c, true)
-				return w.st
+				return w.Status
 			})
 		},
 		func() error {
@@ -254,19 +253,19 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if c.ActorRole != domain.RoleTeam {
 					return domain.Errorf(domain.EFORBIDDEN, "only the enrolment team reinstates a worksite")
 				}
-				if !w.st.Suspended {
+				if !w.Status.Suspended {
 					return domain.Errorf(domain.ECONFLICT, "the worksite is not suspended")
 				}
 				return requireReason(c.Reason)
 			}, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.suspend(ctx, c, false)
-				return w.st
+				return w.Status
 			})
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateClose, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.close(ctx, c)
-				return w.st
+				return w.Status
 			})
 		},
 	}
@@ -286,38 +285,38 @@ func requireReason(reason string) error {
 }
 
 func (w *worksiteRun) signDeclaration(ctx workflow.Context, s SignDeclaration) domain.WorksiteStatus {
-	w.signer = &s
+	w.Signer = &s
 	w.event(ctx, "declaration_signed", fmt.Sprintf("signed by %s (%s)", s.SignerName, s.SignerTitle))
 	w.enter(ctx, domain.WorksiteAwaitingReview)
-	w.expect(domain.TeamReviewMilestones(w.st.WaitingSince, w.in.Schedule, w.in.Calendar))
+	w.expect(domain.TeamReviewMilestones(w.Status.WaitingSince, w.in.Schedule, w.in.Calendar))
 	w.audit(ctx, "declaration signed", fmt.Sprintf("by %s, %s", s.SignerName, s.SignerTitle),
 		s.SignerName, "signing_authority", "declaration/"+s.RequestID, s.RequestID)
-	w.email(mail.KindDeclarationReceived, activities.ToSiteAdmins, 1, nil)
-	return w.st
+	w.email(domain.MailDeclarationReceived, domain.ToSiteAdmins, 1, nil)
+	return w.Status
 }
 
 func (w *worksiteRun) decide(ctx workflow.Context, d Decision) domain.WorksiteStatus {
-	w.decision = &d
+	w.Decision = &d
 	if d.Approve {
 		w.event(ctx, "approved", d.Reason)
 		w.enter(ctx, domain.WorksiteApproved)
 		w.audit(ctx, "worksite approved", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID, d.RequestID)
-		w.email(mail.KindWorksiteApproved, activities.ToSiteAdmins, 1, nil)
+		w.email(domain.MailWorksiteApproved, domain.ToSiteAdmins, 1, nil)
 		w.notifyMembers(ctx, "worksite approved")
 	} else {
 		w.event(ctx, "rejected", d.Reason)
-		w.st.Reason = d.Reason
+		w.Status.Reason = d.Reason
 		w.enter(ctx, domain.WorksiteRejected)
 		w.audit(ctx, "worksite rejected", d.Reason, d.Actor, "enrolment_team", "decision/"+d.RequestID, d.RequestID)
-		w.email(mail.KindWorksiteRejected, activities.ToSiteAdmins, 1, nil)
+		w.email(domain.MailWorksiteRejected, domain.ToSiteAdmins, 1, nil)
 	}
-	return w.st
+	return w.Status
 }
 
 // memberEvent counts a membership change towards continue-as-new and the projection.
 func (w *worksiteRun) memberEvent() {
 	w.events++
-	w.memSeq++
+	w.MembershipSeq++
 }
 
 func (w *worksiteRun) requestJoin(ctx workflow.Context, a JoinRequestArgs) {
@@ -328,7 +327,7 @@ func (w *worksiteRun) requestJoin(ctx workflow.Context, a JoinRequestArgs) {
 	}
 	jr := domain.JoinRequest{ID: id, Subject: r.Subject, Name: r.Name, Email: r.Email,
 		Profession: r.Profession, UserType: r.UserType, Comment: a.Comment, RequestedAt: workflow.Now(ctx)}
-	w.mem.Requests = append(w.mem.Requests, jr)
+	w.Membership.Requests = append(w.Membership.Requests, jr)
 	w.memberEvent()
 	w.audit(ctx, "join requested", jr.Name, r.Subject, "applicant", "join/"+jr.ID, a.RequestID)
 	w.emailJoinRequest(jr, 0)
@@ -339,24 +338,24 @@ func (w *worksiteRun) requestJoin(ctx workflow.Context, a JoinRequestArgs) {
 func (w *worksiteRun) emailJoinRequest(jr domain.JoinRequest, seq int) {
 	for _, admin := range w.adminPeople() {
 		admin := admin
-		w.email(mail.KindJoinRequest, activities.ToSiteAdmins, seq, func(in *activities.WorksiteEmailInput) {
+		w.email(domain.MailJoinRequest, domain.ToSiteAdmins, seq, func(in *domain.WorksiteEmail) {
 			in.Key = w.key("join_request", jr.ID, fmt.Sprint(seq), admin.Subject)
 			in.Recipients = []domain.Person{admin}
 			in.MemberName, in.MemberProfession, in.Comment = jr.Name, jr.Profession, jr.Comment
-			in.LinkPurpose, in.LinkSubject = string(links.PurposeJoinDecision), w.in.WorksiteID+"/"+jr.ID+"/"+admin.Subject
+			in.LinkPurpose, in.LinkSubject = domain.LinkJoinDecision, w.in.WorksiteID+"/"+jr.ID+"/"+admin.Subject
 		})
 	}
 }
 
 func (w *worksiteRun) decideJoin(ctx workflow.Context, d JoinDecision) {
-	i, _ := w.mem.Request(d.JoinRequestID)
-	jr := w.mem.Requests[i]
-	w.mem.Requests = append(w.mem.Requests[:i:i], w.mem.Requests[i+1:]...)
+	i, _ := w.Membership.Request(d.JoinRequestID)
+	jr := w.Membership.Requests[i]
+	w.Membership.Requests = append(w.Membership.Requests[:i:i], w.Membership.Requests[i+1:]...)
 	w.memberEvent()
 	to := []domain.Person{{Name: jr.Name, Email: jr.Email, Subject: jr.Subject}}
 	if !d.Approve {
 		w.audit(ctx, "join request rejected", jr.Name+": "+d.Reason, d.Actor, "site_administrator", "join/"+jr.ID+"/decision", d.RequestID)
-		w.email(mail.KindJoinDecided, "", 1, func(in *activities.WorksiteEmailInput) {
+		w.email(domain.MailJoinDecided, "", 1, func(in *domain.WorksiteEmail) {
 			in.Key, in.Recipients, in.Reason = w.key("join_decided", jr.ID), to, d.Reason
 		})
 		return
@@ -364,7 +363,7 @@ func (w *worksiteRun) decideJoin(ctx workflow.Context, d JoinDecision) {
 	w.addMember(ctx, domain.Member{Subject: jr.Subject, Name: jr.Name, Email: jr.Email, Profession: jr.Profession,
 		UserType: jr.UserType, EndsAt: d.EndsAt}, "membership approved")
 	w.audit(ctx, "join request approved", jr.Name, d.Actor, "site_administrator", "join/"+jr.ID+"/decision", d.RequestID)
-	w.email(mail.KindJoinDecided, "", 1, func(in *activities.WorksiteEmailInput) {
+	w.email(domain.MailJoinDecided, "", 1, func(in *domain.WorksiteEmail) {
 		in.Key, in.Recipients, in.Reason = w.key("join_decided", jr.ID), to, ""
 	})
 }
@@ -373,32 +372,13 @@ func (w *worksiteRun) decideJoin(ctx workflow.Context, d JoinDecision) {
 // tells their workflow.
 func (w *worksiteRun) addMember(ctx workflow.Context, m domain.Member, change string) {
 	now := workflow.Now(ctx)
-	if x, ok := w.mem.Member(m.Subject); ok && x.Admin && !plainReturn(ctx) {
-		*x = m // before plain-returning-member: a returning administrator kept the role
-		x.Admin, x.Active, x.Since = true, true, now
-	} else {
-		w.mem.Admit(m, now)
-	}
+	w.Membership.Admit(m, now)
 	w.notify(ctx, m.Subject, change)
-}
-
-// changePlainReturn is the GetVersion change under which deactivation
-// clears the administrator role and a returning member comes back as a
-// plain member (domain.Member.Deactivate, Reactivate, Membership.Admit).
-// It is asked only where the answer matters (an administrator deactivated,
-// or an inactive member who still holds the role coming back), so other
-// histories are unchanged; a run that replays such a step from before the
-// change keeps the old rule for the rest of the run.
-const changePlainReturn = "plain-returning-member"
-
-// plainReturn reports whether this run follows changePlainReturn.
-func plainReturn(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, changePlainReturn, workflow.DefaultVersion, 1) >= 1
 }
 
 // notifyMembers tells every active member's workflow that the worksite changed.
 func (w *worksiteRun) notifyMembers(ctx workflow.Context, change string) {
-	for _, x := range w.mem.Members {
+	for _, x := range w.Membership.Members {
 		if x.Active {
 			w.notify(ctx, x.Subject, change)
 		}
@@ -406,13 +386,13 @@ func (w *worksiteRun) notifyMembers(ctx workflow.Context, change string) {
 }
 
 func (w *worksiteRun) notify(ctx workflow.Context, subject, change string) {
-	x, _ := w.mem.Member(subject)
+	x, _ := w.Membership.Member(subject)
 	n := MembershipNotice{Subject: subject, WorksiteID: w.in.WorksiteID, Change: change, At: workflow.Now(ctx),
-		WorksiteState: w.st.State, Suspended: w.st.Suspended, StateSince: w.st.WaitingSince, TypePolicy: w.policy}
+		WorksiteState: w.Status.State, Suspended: w.Status.Suspended, StateSince: w.Status.WaitingSince, TypePolicy: w.TypePolicy}
 	if x != nil {
 		n.Active, n.Admin = x.Active, x.Admin
 	}
-	w.effects = append(w.effects, effect{notify: &n})
+	w.fx.queue(send{notice: &n})
 }
 
 func (w *worksiteRun) invite(ctx workflow.Context, a InviteArgs) {
@@ -423,24 +403,24 @@ func (w *worksiteRun) invite(ctx workflow.Context, a InviteArgs) {
 	}
 	inv := domain.Invitation{ID: id, Email: a.Email, InvitedBy: a.ActorName, InvitedOn: now, LastSentAt: now,
 		EmailsSent: 1, ExpiresAt: now.Add(time.Duration(w.in.Schedule.InvitationExpiresAfter))}
-	w.mem.Invitations = append(w.mem.Invitations, inv)
+	w.Membership.Invitations = append(w.Membership.Invitations, inv)
 	w.memberEvent()
 	w.audit(ctx, "member invited", a.Email, a.Actor, "site_administrator", "invitation/"+inv.ID, a.RequestID)
 	w.emailInvitation(inv)
 }
 
 func (w *worksiteRun) emailInvitation(inv domain.Invitation) {
-	w.email(mail.KindInvitation, "", inv.EmailsSent, func(in *activities.WorksiteEmailInput) {
+	w.email(domain.MailInvitation, "", inv.EmailsSent, func(in *domain.WorksiteEmail) {
 		in.Key = w.key("invitation", inv.ID, fmt.Sprint(inv.EmailsSent))
 		in.Recipients = []domain.Person{{Email: inv.Email}}
 		in.MemberName, in.Deadline = inv.InvitedBy, inv.ExpiresAt
-		in.LinkPurpose, in.LinkSubject, in.LinkExpires = string(links.PurposeInvitation), w.in.WorksiteID+"/"+inv.ID, inv.ExpiresAt
+		in.LinkPurpose, in.LinkSubject, in.LinkExpires = domain.LinkInvitation, w.in.WorksiteID+"/"+inv.ID, inv.ExpiresAt
 	})
 }
 
 func (w *worksiteRun) resendInvitation(ctx workflow.Context, r InvitationRef) {
-	i, _ := w.mem.Invitation(r.InvitationID)
-	inv := &w.mem.Invitations[i]
+	i, _ := w.Membership.Invitation(r.InvitationID)
+	inv := &w.Membership.Invitations[i]
 	inv.EmailsSent++
 	inv.LastSentAt = workflow.Now(ctx)
 	w.memberEvent()
@@ -449,13 +429,13 @@ func (w *worksiteRun) resendInvitation(ctx workflow.Context, r InvitationRef) {
 }
 
 func (w *worksiteRun) acceptInvitation(ctx workflow.Context, a AcceptInvitation) {
-	i, _ := w.mem.Invitation(a.InvitationID)
-	inv := w.mem.Invitations[i]
-	w.mem.Invitations = append(w.mem.Invitations[:i:i], w.mem.Invitations[i+1:]...)
+	i, _ := w.Membership.Invitation(a.InvitationID)
+	inv := w.Membership.Invitations[i]
+	w.Membership.Invitations = append(w.Membership.Invitations[:i:i], w.Membership.Invitations[i+1:]...)
 	w.memberEvent()
 	w.addMember(ctx, a.Member, "invitation accepted; membership approved")
 	w.audit(ctx, "invitation accepted", a.Member.Name, a.Member.Subject, "applicant", "invitation/"+inv.ID+"/accepted", a.RequestID)
-	w.email(mail.KindMembershipChanged, "", 1, func(in *activities.WorksiteEmailInput) {
+	w.email(domain.MailMembershipChanged, "", 1, func(in *domain.WorksiteEmail) {
 		in.Key = w.key("membership_changed", a.Member.Subject, "accepted", inv.ID)
 		in.Recipients = []domain.Person{{Name: a.Member.Name, Email: a.Member.Email}}
 		in.Change, in.Reason = "you are now a member of this worksite", "" // not the worksite's own reason
@@ -464,11 +444,11 @@ func (w *worksiteRun) acceptInvitation(ctx workflow.Context, a AcceptInvitation)
 
 // changeMember applies change to c.Target and tells them.
 func (w *worksiteRun) changeMember(ctx workflow.Context, c MemberChange, action, change string, apply func(*domain.Member)) {
-	x, _ := w.mem.Member(c.Target)
+	x, _ := w.Membership.Member(c.Target)
 	apply(x)
 	w.memberEvent()
 	w.notify(ctx, x.Subject, action)
-	w.audit(ctx, "member "+action, x.Name+detail(c.Reason), c.Actor, "site_administrator", fmt.Sprintf("member/%s/%s/%d", x.Subject, action, w.memSeq), c.RequestID)
+	w.audit(ctx, "member "+action, x.Name+detail(c.Reason), c.Actor, "site_administrator", fmt.Sprintf("member/%s/%s/%d", x.Subject, action, w.MembershipSeq), c.RequestID)
 	w.emailMember(*x, action, change, c.Reason)
 }
 
@@ -480,8 +460,8 @@ func detail(reason string) string {
 }
 
 func (w *worksiteRun) emailMember(x domain.Member, action, change, reason string) {
-	w.email(mail.KindMembershipChanged, "", w.memSeq, func(in *activities.WorksiteEmailInput) {
-		in.Key = w.key("membership_changed", x.Subject, action, fmt.Sprint(w.memSeq))
+	w.email(domain.MailMembershipChanged, "", w.MembershipSeq, func(in *domain.WorksiteEmail) {
+		in.Key = w.key("membership_changed", x.Subject, action, fmt.Sprint(w.MembershipSeq))
 		in.Recipients = []domain.Person{{Name: x.Name, Email: x.Email}}
 		in.Change, in.Reason = change, reason
 	})
@@ -492,19 +472,15 @@ func (w *worksiteRun) deactivate(ctx workflow.Context, target, actor, reason, re
 	now := workflow.Now(ctx)
 	w.changeMember(ctx, MemberChange{Actor: actor, Target: target, Reason: reason, RequestID: requestID}, "deactivated",
 		"your membership is inactive: you no longer have CareConnect access from this worksite", func(x *domain.Member) {
-			if x.Admin && plainReturn(ctx) {
-				x.Deactivate(now, reason)
-				return
-			}
-			x.Active, x.InactiveSince, x.InactiveWhy, x.EndsAt = false, &now, reason, nil
+			x.Deactivate(now, reason)
 		})
 }
 
 func (w *worksiteRun) canSetEnd(ctx workflow.Context, c MemberChange) error {
-	if !w.mem.ActiveAdminOrErr(c.Actor) {
+	if !w.Membership.ActiveAdminOrErr(c.Actor) {
 		return domain.Errorf(domain.EFORBIDDEN, "only an active administrator of this worksite can do that")
 	}
-	x, ok := w.mem.Member(c.Target)
+	x, ok := w.Membership.Member(c.Target)
 	switch {
 	case !ok:
 		return domain.Errorf(domain.ENOTFOUND, "that person is not a member of this worksite")
@@ -521,7 +497,7 @@ func (w *worksiteRun) canSetEnd(ctx workflow.Context, c MemberChange) error {
 // canChangeWorksite: the team may change any worksite; an administrator
 // may edit details and close their own.
 func (w *worksiteRun) canChangeWorksite(c WorksiteChange) error {
-	if c.ActorRole == domain.RoleTeam || w.mem.ActiveAdminOrErr(c.Actor) {
+	if c.ActorRole == domain.RoleTeam || w.Membership.ActiveAdminOrErr(c.Actor) {
 		return nil
 	}
 	return domain.Errorf(domain.EFORBIDDEN, "only an active administrator of this worksite, or the enrolment team, can do that")
@@ -529,13 +505,13 @@ func (w *worksiteRun) canChangeWorksite(c WorksiteChange) error {
 
 func (w *worksiteRun) worksiteChanged(ctx workflow.Context, c WorksiteChange) {
 	if c.TypePolicy != nil {
-		w.policy = *c.TypePolicy
-		w.st.WaitingOn, w.st.NextAction = domain.WorksiteNextAction(w.st.State, w.policy)
+		w.TypePolicy = *c.TypePolicy
+		w.Status.WaitingOn, w.Status.NextAction = domain.WorksiteNextAction(w.Status.State, w.TypePolicy)
 	}
 	w.event(ctx, "worksite_changed", c.Change)
 	w.events++
 	w.audit(ctx, "worksite changed", c.Change, c.Actor, string(c.ActorRole), "changed/"+c.RequestID, c.RequestID)
-	w.email(mail.KindWorksiteChanged, activities.ToSiteAdmins, w.st.Seq, func(in *activities.WorksiteEmailInput) {
+	w.email(domain.MailWorksiteChanged, domain.ToSiteAdmins, w.Status.Seq, func(in *domain.WorksiteEmail) {
 		in.Key, in.Change, in.Reason = w.key("worksite_changed", c.RequestID), c.Change, c.Reason
 	})
 }
@@ -543,7 +519,7 @@ func (w *worksiteRun) worksiteChanged(ctx workflow.Context, c WorksiteChange) {
 // activePeople are the active members, who hear of suspension and closure.
 func (w *worksiteRun) activePeople() []domain.Person {
 	var out []domain.Person
-	for _, x := range w.mem.Members {
+	for _, x := range w.Membership.Members {
 		if x.Active {
 			out = append(out, domain.Person{Name: x.Name, Email: x.Email, Subject: x.Subject})
 		}
@@ -552,7 +528,7 @@ func (w *worksiteRun) activePeople() []domain.Person {
 }
 
 func (w *worksiteRun) suspend(ctx workflow.Context, c WorksiteChange, suspended bool) {
-	w.st.Suspended = suspended
+	w.Status.Suspended = suspended
 	defer w.notifyMembers(ctx, "worksite "+map[bool]string{true: "suspended", false: "reinstated"}[suspended])
 	kind, action, change := "worksite_suspended", "worksite suspended", "the worksite is suspended: nobody has CareConnect access from it until it is reinstated"
 	if !suspended {
@@ -561,7 +537,7 @@ func (w *worksiteRun) suspend(ctx workflow.Context, c WorksiteChange, suspended 
 	w.event(ctx, kind, c.Reason)
 	w.events++
 	w.audit(ctx, action, c.Reason, c.Actor, string(c.ActorRole), "suspension/"+c.RequestID, c.RequestID)
-	w.email(mail.KindWorksiteChanged, "", w.st.Seq, func(in *activities.WorksiteEmailInput) {
+	w.email(domain.MailWorksiteChanged, "", w.Status.Seq, func(in *domain.WorksiteEmail) {
 		in.Key, in.Recipients, in.Change, in.Reason = w.key("worksite_changed", c.RequestID), w.activePeople(), change, c.Reason
 	})
 }
@@ -571,20 +547,20 @@ func (w *worksiteRun) suspend(ctx workflow.Context, c WorksiteChange, suspended 
 func (w *worksiteRun) close(ctx workflow.Context, c WorksiteChange) {
 	people := w.activePeople()
 	now := workflow.Now(ctx)
-	for i := range w.mem.Members {
-		x := &w.mem.Members[i]
+	for i := range w.Membership.Members {
+		x := &w.Membership.Members[i]
 		if x.Active {
 			x.Active, x.InactiveSince, x.InactiveWhy, x.EndsAt = false, &now, "worksite closed", nil
 			w.notify(ctx, x.Subject, "deactivated: worksite closed")
 		}
 	}
-	w.mem.Requests, w.mem.Invitations = nil, nil
+	w.Membership.Requests, w.Membership.Invitations = nil, nil
 	w.memberEvent()
-	w.st.Reason = c.Reason
+	w.Status.Reason = c.Reason
 	w.event(ctx, "closed", c.Reason)
 	w.enter(ctx, domain.WorksiteClosed)
 	w.audit(ctx, "worksite closed", c.Reason, c.Actor, string(c.ActorRole), "closed", c.RequestID)
-	w.email(mail.KindWorksiteChanged, "", 1, func(in *activities.WorksiteEmailInput) {
+	w.email(domain.MailWorksiteChanged, "", 1, func(in *domain.WorksiteEmail) {
 		in.Key, in.Recipients, in.Reason = w.key("worksite_changed", "closed"), people, c.Reason
 		in.Change = "the worksite is closed and every membership is inactive"
 	})
@@ -593,8 +569,8 @@ func (w *worksiteRun) close(ctx workflow.Context, c WorksiteChange) {
 // fireMembershipDeadlines sends due join request reminders and invitation
 // resends, expires invitations and ends locum memberships.
 func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Time) {
-	for i := range w.mem.Requests {
-		jr := &w.mem.Requests[i]
+	for i := range w.Membership.Requests {
+		jr := &w.Membership.Requests[i]
 		ms := domain.JoinRequestMilestones(jr.RequestedAt, w.in.Schedule.JoinRequestReminderDays, w.in.Calendar)
 		for jr.RemindersSent < len(ms) && !ms[jr.RemindersSent].At.After(now) {
 			jr.RemindersSent++
@@ -606,8 +582,8 @@ func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Tim
 			}
 		}
 	}
-	kept := w.mem.Invitations[:0]
-	for _, inv := range w.mem.Invitations {
+	kept := w.Membership.Invitations[:0]
+	for _, inv := range w.Membership.Invitations {
 		if !inv.ExpiresAt.After(now) {
 			w.memberEvent()
 			w.audit(ctx, "invitation expired", inv.Email, "system", "system", "invitation/"+inv.ID+"/expired")
@@ -622,13 +598,13 @@ func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Tim
 		}
 		kept = append(kept, inv)
 	}
-	w.mem.Invitations = kept
-	for i := range w.mem.Members {
-		x := &w.mem.Members[i]
+	w.Membership.Invitations = kept
+	for i := range w.Membership.Members {
+		x := &w.Membership.Members[i]
 		if !x.Active || x.EndsAt == nil || x.EndsAt.After(now) {
 			continue
 		}
-		if x.Admin && len(w.mem.ActiveAdmins()) == 1 {
+		if x.Admin && len(w.Membership.ActiveAdmins()) == 1 {
 			// The last administrator stays (the invariant outranks the end
 			// date); clearing it keeps the loop from waking for it again.
 			x.EndsAt = nil

@@ -35,7 +35,7 @@ type sentEmail struct {
 	Kind     mail.Kind
 	Seq      int
 	Key      string
-	To       activities.Recipients
+	To       domain.Recipients
 	Reason   string
 	Signer   string
 	Deadline time.Time
@@ -44,7 +44,7 @@ type sentEmail struct {
 	Recipients  []domain.Person
 	MemberName  string
 	Change      string
-	LinkPurpose string
+	LinkPurpose domain.LinkPurpose
 	LinkSubject string
 	LinkExpires time.Time
 }
@@ -61,7 +61,7 @@ type updateOutcome struct {
 	// projected and memProjected are the last status and membership
 	// projections when the update completed.
 	projected    domain.WorksiteStatus
-	memProjected activities.MembershipProjection
+	memProjected domain.MembershipProjection
 }
 
 // queryOutcome is a status query made at a given workflow time.
@@ -90,8 +90,10 @@ type harness struct {
 	emails      []sentEmail
 	projected   []domain.WorksiteStatus
 	audits      []domain.AuditEvent
-	memberships []activities.MembershipProjection
+	memberships []domain.MembershipProjection
 	notices     []notice
+	// projections counts projection writes (local activities).
+	projections int
 }
 
 // testWriter sends log lines to the test's log.
@@ -146,7 +148,7 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 	acts := &activities.Activities{Store: store}
 	worker.Register(env, acts)
 	env.OnActivity(acts.SendWorksiteEmail, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.WorksiteEmailInput) error {
+		func(_ context.Context, in domain.WorksiteEmail) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.emails = append(h.emails, sentEmail{Kind: in.Kind, Seq: in.Seq, Key: in.Key, To: in.To, Reason: in.Reason,
@@ -155,27 +157,26 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 				LinkPurpose: in.LinkPurpose, LinkSubject: in.LinkSubject, LinkExpires: in.LinkExpires})
 			return nil
 		}).Maybe()
-	if store == nil {
-		env.OnActivity(acts.ProjectWorksiteStatus, mock.Anything, mock.Anything).Return(
-			func(_ context.Context, st domain.WorksiteStatus) error {
-				h.mu.Lock()
-				defer h.mu.Unlock()
-				h.projected = append(h.projected, st)
-				return nil
-			}).Maybe()
-		env.OnActivity(acts.ProjectMembership, mock.Anything, mock.Anything).Return(
-			func(_ context.Context, in activities.MembershipProjection) error {
-				h.mu.Lock()
-				defer h.mu.Unlock()
-				h.memberships = append(h.memberships, in)
-				return nil
-			}).Maybe()
-	}
-	env.OnActivity(acts.RecordAudit, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, e domain.AuditEvent) error {
+	// The one projection write of each workflow task: its parts are
+	// recorded as the separate writes they replace. With a store, the real
+	// activity also writes them to it.
+	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, p domain.Projection) error {
 			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.audits = append(h.audits, e)
+			h.audits = append(h.audits, p.Audits...)
+			if store == nil {
+				if p.Worksite != nil {
+					h.projected = append(h.projected, *p.Worksite)
+				}
+				if p.Membership != nil {
+					h.memberships = append(h.memberships, *p.Membership)
+				}
+			}
+			h.projections++
+			h.mu.Unlock()
+			if store != nil {
+				return acts.Project(ctx, p)
+			}
 			return nil
 		}).Maybe()
 	// Member notices go to people's own workflows, which these tests do not run.
@@ -509,12 +510,12 @@ func TestWorksiteRemindersStalledAndLapse(t *testing.T) {
 
 	key := func(kind mail.Kind, seq int) string { return fmt.Sprintf("worksite/%s/%s/%d", worksiteID, kind, seq) }
 	want := []sentEmail{
-		{Kind: mail.KindWorksiteRegistered, Seq: 1, Key: key(mail.KindWorksiteRegistered, 1), To: activities.ToSiteAdmins, At: 0},
-		{Kind: mail.KindDeclarationReminder, Seq: 1, Key: key(mail.KindDeclarationReminder, 1), To: activities.ToSiteAdmins, At: 3 * day},
-		{Kind: mail.KindDeclarationReminder, Seq: 2, Key: key(mail.KindDeclarationReminder, 2), To: activities.ToSiteAdmins, At: 7 * day},
-		{Kind: mail.KindDeclarationReminder, Seq: 3, Key: key(mail.KindDeclarationReminder, 3), To: activities.ToSiteAdmins, At: 14 * day},
-		{Kind: mail.KindDeclarationStalled, Seq: 1, Key: key(mail.KindDeclarationStalled, 1), To: activities.ToEnrolmentTeam, At: 30 * day},
-		{Kind: mail.KindRegistrationLapsed, Seq: 1, Key: key(mail.KindRegistrationLapsed, 1), To: activities.ToSiteAdmins, At: 90 * day},
+		{Kind: mail.KindWorksiteRegistered, Seq: 1, Key: key(mail.KindWorksiteRegistered, 1), To: domain.ToSiteAdmins, At: 0},
+		{Kind: mail.KindDeclarationReminder, Seq: 1, Key: key(mail.KindDeclarationReminder, 1), To: domain.ToSiteAdmins, At: 3 * day},
+		{Kind: mail.KindDeclarationReminder, Seq: 2, Key: key(mail.KindDeclarationReminder, 2), To: domain.ToSiteAdmins, At: 7 * day},
+		{Kind: mail.KindDeclarationReminder, Seq: 3, Key: key(mail.KindDeclarationReminder, 3), To: domain.ToSiteAdmins, At: 14 * day},
+		{Kind: mail.KindDeclarationStalled, Seq: 1, Key: key(mail.KindDeclarationStalled, 1), To: domain.ToEnrolmentTeam, At: 30 * day},
+		{Kind: mail.KindRegistrationLapsed, Seq: 1, Key: key(mail.KindRegistrationLapsed, 1), To: domain.ToSiteAdmins, At: 90 * day},
 	}
 	h.mu.Lock()
 	got := append([]sentEmail(nil), h.emails...)
@@ -604,7 +605,7 @@ func TestWorksiteApprove(t *testing.T) {
 	if e := h.mustOneEmail(mail.KindDeclarationReceived); e.At != 1*day || e.Signer != "Dr Lee" {
 		t.Errorf("declaration received email at +%v signer %q; want +24h and Dr Lee", e.At, e.Signer)
 	}
-	if e := h.mustOneEmail(mail.KindWorksiteApproved); e.At != 2*day || e.Key != "worksite/K4T6CLP/worksite_approved/1" || e.To != activities.ToSiteAdmins {
+	if e := h.mustOneEmail(mail.KindWorksiteApproved); e.At != 2*day || e.Key != "worksite/K4T6CLP/worksite_approved/1" || e.To != domain.ToSiteAdmins {
 		t.Errorf("approval email = %+v; want at +48h, key worksite/K4T6CLP/worksite_approved/1, to site admins", e)
 	}
 	// Site administrator emails go to the worksite's active administrators.
@@ -648,7 +649,7 @@ func TestWorksiteReject(t *testing.T) {
 		t.Errorf("final = %s reason %q; want %s reason %q", st.State, st.Reason, domain.WorksiteRejected, reason)
 	}
 	e := h.mustOneEmail(mail.KindWorksiteRejected)
-	if e.Reason != reason || e.At != 2*day || e.To != activities.ToSiteAdmins {
+	if e.Reason != reason || e.At != 2*day || e.To != domain.ToSiteAdmins {
 		t.Errorf("rejection email = %+v; want reason %q at +48h to site admins", e, reason)
 	}
 	if n := len(h.emailsOf(mail.KindWorksiteApproved)); n != 0 {
@@ -814,7 +815,7 @@ func TestWorksiteRegisteredOnly(t *testing.T) {
 				t.Fatalf("emails = %v; want %v", got, want)
 			}
 			e := h.mustOneEmail(mail.KindRegisteredOnly)
-			if e.At != 0 || e.Seq != 1 || e.To != activities.ToSiteAdmins || e.Reason != in.TypePolicy.Reason {
+			if e.At != 0 || e.Seq != 1 || e.To != domain.ToSiteAdmins || e.Reason != in.TypePolicy.Reason {
 				t.Errorf("email = %+v; want at +0, #1, to site admins, with the type's reason", e)
 			}
 			checkRecipients(t, string(e.Kind), e.Recipients, registrant)
@@ -875,11 +876,11 @@ func TestWorksiteTeamReviewEscalation(t *testing.T) {
 			checkMilestone(t, "between", b.NextMilestone, domain.MilestoneBreach, tt.wantBreach, 1)
 
 			esc := h.mustOneEmail(mail.KindReviewEscalated)
-			if esc.At != escalate || esc.Seq != 5 || esc.To != activities.ToEnrolmentTeam || esc.Key != "worksite/K4T6CLP/team_review_escalated/5" {
+			if esc.At != escalate || esc.Seq != 5 || esc.To != domain.ToEnrolmentTeam || esc.Key != "worksite/K4T6CLP/team_review_escalated/5" {
 				t.Errorf("escalation email = %+v; want at +%v, #5, to the team", esc, escalate)
 			}
 			br := h.mustOneEmail(mail.KindReviewBreached)
-			if br.At != breach || br.Seq != 7 || br.To != activities.ToEnrolmentTeam {
+			if br.At != breach || br.Seq != 7 || br.To != domain.ToEnrolmentTeam {
 				t.Errorf("breach email = %+v; want at +%v, #7, to the team", br, breach)
 			}
 			if !st.Escalated || !st.Breached || st.State != domain.WorksiteApproved {
