@@ -379,7 +379,7 @@ func Load(path string, lookupEnv func(string) (string, bool)) (Config, error) {
 	}
 	var c Config
 	err := v.Unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationHook, mapstructure.StringToSliceHookFunc(","))), func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true })
+		durationHook, listHook)), func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true })
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -395,6 +395,32 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 		return data, nil
 	}
 	return domain.ParseDuration(data.(string))
+}
+
+// listHook splits a string into a comma list for any list setting (an
+// environment variable can only carry a string): "2m, 4m" becomes
+// ["2m" "4m"], and each element is then decoded into the list's element
+// type (a duration, an int, a string) as a YAML list's would be. Lists of
+// tables (the policy tables) take no string.
+func listHook(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Slice {
+		return data, nil
+	}
+	switch to.Elem().Kind() {
+	case reflect.Struct, reflect.Map, reflect.Slice:
+		return data, nil
+	case reflect.Uint8:
+		return data, nil // []byte takes the string as it is
+	}
+	raw := strings.TrimSpace(data.(string))
+	if raw == "" {
+		return []string{}, nil
+	}
+	parts := strings.Split(raw, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts, nil
 }
 
 type kv struct {

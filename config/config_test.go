@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +231,49 @@ func TestProductionRefusesWeakSettings(t *testing.T) {
 				t.Errorf("test environment refused %s=%q: %v", tc.key, tc.val, err)
 			}
 		})
+	}
+}
+
+// TestListsFromTheEnvironment: every list setting takes a comma list from
+// its environment variable, whatever its element type (durations, ints,
+// strings); spaces around the commas are dropped.
+func TestListsFromTheEnvironment(t *testing.T) {
+	cases := []struct {
+		name string
+		env  string
+		val  string
+		got  func(Config) any
+		want any
+	}{
+		{"durations", "CARECONNECT_SCHEDULE_DECLARATION_REMINDERS", "2m,4m,6m",
+			func(c Config) any { return c.Schedule.DeclarationReminders }, []time.Duration{2 * time.Minute, 4 * time.Minute, 6 * time.Minute}},
+		{"durations in days, with spaces", "CARECONNECT_SCHEDULE_PASSWORD_REMINDERS_BEFORE", "14d, 7d ,1d",
+			func(c Config) any { return c.Schedule.PasswordRemindersBefore }, []time.Duration{14 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour}},
+		{"one duration", "CARECONNECT_SCHEDULE_APPLICATION_REMINDERS", "3d",
+			func(c Config) any { return c.Schedule.ApplicationReminders }, []time.Duration{3 * 24 * time.Hour}},
+		{"ints", "CARECONNECT_SCHEDULE_JOIN_REQUEST_REMINDER_BUSINESS_DAYS", "1,2,4",
+			func(c Config) any { return c.Schedule.JoinRequestReminderBusinessDays }, []int{1, 2, 4}},
+		{"ints with spaces", "CARECONNECT_SCHEDULE_SPONSOR_REMINDER_BUSINESS_DAYS", "3, 6",
+			func(c Config) any { return c.Schedule.SponsorReminderBusinessDays }, []int{3, 6}},
+		{"strings", "CARECONNECT_CALENDAR_HOLIDAYS", "2026-07-01, 2026-12-25",
+			func(c Config) any { return c.Calendar.Holidays }, []string{"2026-07-01", "2026-12-25"}},
+		{"empty", "CARECONNECT_CALENDAR_HOLIDAYS", "",
+			func(c Config) any { return c.Calendar.Holidays }, []string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", envMap(map[string]string{tc.env: tc.val}))
+			if err != nil {
+				t.Fatalf("%s=%q: %v", tc.env, tc.val, err)
+			}
+			if got := tc.got(c); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s=%q: got %v; want %v", tc.env, tc.val, got, tc.want)
+			}
+		})
+	}
+	// A bad element is named.
+	if _, err := Load("", envMap(map[string]string{"CARECONNECT_SCHEDULE_DECLARATION_REMINDERS": "2m,soon"})); err == nil ||
+		!strings.Contains(err.Error(), "declaration_reminders") {
+		t.Errorf("a bad element: got %v; want an error naming schedule.declaration_reminders", err)
 	}
 }
