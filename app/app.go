@@ -113,6 +113,11 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if m.Store, err = store.Open(ctx, cfg.Database.URL, cfg.Database.SQLitePath); err != nil {
 		return err
 	}
+	db := cfg.Database
+	if err := m.Store.SetPool(store.Pool{MaxOpen: db.MaxOpenConns, MaxIdle: db.MaxIdleConns,
+		MaxLifetime: db.ConnMaxLifetime, MaxIdleTime: db.ConnMaxIdleTime}); err != nil {
+		return err
+	}
 	if roles.Migrate {
 		if err := m.Store.Migrate(ctx); err != nil {
 			return err

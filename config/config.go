@@ -120,6 +120,20 @@ type Database struct {
 	// URL is a PostgreSQL URL. Empty means the embedded SQLite default (dev only).
 	URL        string `mapstructure:"url"`
 	SQLitePath string `mapstructure:"sqlite_path"`
+	// MaxOpenConns bounds the PostgreSQL connections one process opens.
+	// Every API and worker replica has a pool of its own: PostgreSQL's
+	// max_connections must exceed replicas times this, plus Temporal's.
+	MaxOpenConns int `mapstructure:"max_open_conns"`
+	// MaxIdleConns is how many connections the pool keeps open while idle
+	// (at most max_open_conns). Fewer than the concurrency makes every
+	// other query open a connection (and PostgreSQL fork a backend).
+	MaxIdleConns int `mapstructure:"max_idle_conns"`
+	// ConnMaxLifetime closes a connection this old at its next release, so
+	// the pool follows a database failover or a rotated password; 0 keeps
+	// connections forever.
+	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+	// ConnMaxIdleTime closes a connection unused this long; 0 never does.
+	ConnMaxIdleTime time.Duration `mapstructure:"conn_max_idle_time"`
 }
 
 // Temporal says how to reach Temporal, or how to start the dev server.
@@ -318,7 +332,8 @@ func Default() Config {
 		Env: EnvDev,
 		HTTP: HTTP{Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9091", PublicBaseURL: "http://127.0.0.1:8080",
 			RateLimits: RateLimits{Declarations: 30, Links: 30, Search: 120, Webhook: 20000}},
-		Database: Database{SQLitePath: "data/careconnect.db"},
+		Database: Database{SQLitePath: "data/careconnect.db", MaxOpenConns: 20, MaxIdleConns: 20,
+			ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
 			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
 		SMTP: SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
@@ -495,6 +510,18 @@ func (c Config) Validate() error {
 	}
 	if c.Database.URL == "" && c.Database.SQLitePath == "" {
 		return bad("database.sqlite_path", "must be set when database.url is empty")
+	}
+	if c.Database.MaxOpenConns < 1 {
+		return bad("database.max_open_conns", "must be at least 1")
+	}
+	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
+		return bad("database.max_idle_conns", "must be between 0 and database.max_open_conns (%d)", c.Database.MaxOpenConns)
+	}
+	if c.Database.ConnMaxLifetime < 0 {
+		return bad("database.conn_max_lifetime", "must not be negative (0 keeps connections)")
+	}
+	if c.Database.ConnMaxIdleTime < 0 {
+		return bad("database.conn_max_idle_time", "must not be negative (0 keeps idle connections)")
 	}
 	if c.Temporal.Namespace == "" {
 		return bad("temporal.namespace", "is required")

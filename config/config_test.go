@@ -277,3 +277,28 @@ func TestListsFromTheEnvironment(t *testing.T) {
 		t.Errorf("a bad element: got %v; want an error naming schedule.declaration_reminders", err)
 	}
 }
+
+// TestDatabasePool: the pool settings load from the environment and are checked.
+func TestDatabasePool(t *testing.T) {
+	c, err := Load("", envMap(map[string]string{"CARECONNECT_DATABASE_MAX_OPEN_CONNS": "40", "CARECONNECT_DATABASE_MAX_IDLE_CONNS": "10",
+		"CARECONNECT_DATABASE_CONN_MAX_LIFETIME": "1h", "CARECONNECT_DATABASE_CONN_MAX_IDLE_TIME": "2m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Database; d.MaxOpenConns != 40 || d.MaxIdleConns != 10 || d.ConnMaxLifetime != time.Hour || d.ConnMaxIdleTime != 2*time.Minute {
+		t.Errorf("database = %+v; want 40 open, 10 idle, 1h, 2m", d)
+	}
+	for _, tc := range []struct {
+		env map[string]string
+		key string
+	}{
+		{map[string]string{"CARECONNECT_DATABASE_MAX_OPEN_CONNS": "0"}, "database.max_open_conns"},
+		// More idle than open could ever be.
+		{map[string]string{"CARECONNECT_DATABASE_MAX_OPEN_CONNS": "5", "CARECONNECT_DATABASE_MAX_IDLE_CONNS": "6"}, "database.max_idle_conns"},
+		{map[string]string{"CARECONNECT_DATABASE_CONN_MAX_LIFETIME": "-1m"}, "database.conn_max_lifetime"},
+	} {
+		if _, err := Load("", envMap(tc.env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%v: got %v; want an error naming %s", tc.env, err, tc.key)
+		}
+	}
+}
