@@ -149,6 +149,45 @@ type Temporal struct {
 	// between their events (the SDK's sticky cache, about 90 KiB each); an
 	// evicted one is replayed from its history when it next wakes.
 	WorkflowCacheSize int `mapstructure:"workflow_cache_size"`
+	// TLS secures the connection to the frontend (self-hosted with TLS or
+	// mTLS, and Temporal Cloud).
+	TLS TemporalTLS `mapstructure:"tls"`
+	// APIKey authenticates to Temporal Cloud (or a cluster that takes API
+	// keys) as a bearer token; it turns TLS on. APIKeyFile names a file
+	// holding the key instead, read again whenever it changes, so a
+	// rotated key (a Kubernetes Secret update) needs no restart.
+	APIKey     string `mapstructure:"api_key"`
+	APIKeyFile string `mapstructure:"api_key_file"`
+	// RegisterSearchAttributes: the worker adds the workflows' missing
+	// search attributes through the OperatorService before it polls. The
+	// default is true outside production and false in production, where
+	// an operator creates them once (README "Search attributes"): Temporal
+	// Cloud refuses the OperatorService, and a worker should not hold
+	// the rights to change a namespace.
+	RegisterSearchAttributes bool `mapstructure:"register_search_attributes"`
+}
+
+// TemporalTLS is the client side of TLS to the Temporal frontend.
+type TemporalTLS struct {
+	// Enabled turns TLS on, trusting the system's CA roots (Temporal
+	// Cloud). Setting ca_file, cert_file or an API key turns it on too.
+	Enabled bool `mapstructure:"enabled"`
+	// CAFile is a PEM file of the CA certificates that may sign the
+	// frontend's certificate; when set, only they are trusted.
+	CAFile string `mapstructure:"ca_file"`
+	// ServerName is the name the frontend's certificate must carry, when
+	// it is not the host of temporal.address (a load balancer, an IP).
+	ServerName string `mapstructure:"server_name"`
+	// CertFile and KeyFile are the client certificate and its key (PEM)
+	// for mTLS. Both files are read again when they change, at the next
+	// connection's handshake, so a renewed certificate needs no restart.
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+}
+
+// TLSOn reports whether the connection to Temporal uses TLS.
+func (t Temporal) TLSOn() bool {
+	return t.TLS.Enabled || t.TLS.CAFile != "" || t.TLS.CertFile != "" || t.APIKey != "" || t.APIKeyFile != ""
 }
 
 // DevServer configures the `temporal server start-dev` child process.
@@ -335,7 +374,8 @@ func Default() Config {
 		Database: Database{SQLitePath: "data/careconnect.db", MaxOpenConns: 20, MaxIdleConns: 20,
 			ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
-			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
+			DevServer:                DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"},
+			RegisterSearchAttributes: true},
 		SMTP: SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter), JoinRequestTTL: 30 * 24 * time.Hour,
 			EmailConfirmationTTL: 7 * 24 * time.Hour},
@@ -387,10 +427,16 @@ func Load(path string, lookupEnv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	for _, key := range v.AllKeys() {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-		if val, ok := lookupEnv(env); ok {
+		if val, ok := lookupEnv(envName(key)); ok {
 			v.Set(key, val)
 		}
+	}
+	// Settings whose default depends on env: true unless production.
+	devTrue := []string{"temporal.register_search_attributes"}
+	explicit := map[string]bool{}
+	for _, key := range devTrue {
+		_, inEnv := lookupEnv(envName(key))
+		explicit[key] = inEnv || v.InConfig(key)
 	}
 	var c Config
 	err := v.Unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
@@ -398,10 +444,19 @@ func Load(path string, lookupEnv func(string) (string, bool)) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
+	if !explicit["temporal.register_search_attributes"] {
+		c.Temporal.RegisterSearchAttributes = c.Env != EnvProduction
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// envName is the environment variable of a dotted key:
+// database.url is CARECONNECT_DATABASE_URL.
+func envName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
 // durationHook decodes "72h" and "3d" into time.Duration.
@@ -536,6 +591,14 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
 			return bad("temporal.address", "must be host:port")
 		}
+	} else if c.Temporal.TLSOn() || c.Temporal.TLS.ServerName != "" {
+		return bad("temporal.tls", "needs temporal.address: the dev server (temporal.address empty) speaks plain text")
+	}
+	if (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
+		return bad("temporal.tls.cert_file", "cert_file and key_file go together (mTLS needs both)")
+	}
+	if c.Temporal.APIKey != "" && c.Temporal.APIKeyFile != "" {
+		return bad("temporal.api_key", "set api_key or api_key_file, not both")
 	}
 	if c.SMTP.Host == "" {
 		return bad("smtp.host", "is required")

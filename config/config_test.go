@@ -302,3 +302,96 @@ func TestDatabasePool(t *testing.T) {
 		}
 	}
 }
+
+// TestTemporalConnection: the settings for a secured Temporal load, and
+// contradictions are named.
+func TestTemporalConnection(t *testing.T) {
+	c, err := Load("", envMap(map[string]string{
+		"CARECONNECT_TEMPORAL_ADDRESS":         "ns.acct.tmprl.cloud:7233",
+		"CARECONNECT_TEMPORAL_TLS_CA_FILE":     "/etc/temporal/ca.crt",
+		"CARECONNECT_TEMPORAL_TLS_SERVER_NAME": "frontend.temporal.internal",
+		"CARECONNECT_TEMPORAL_TLS_CERT_FILE":   "/etc/temporal/tls.crt",
+		"CARECONNECT_TEMPORAL_TLS_KEY_FILE":    "/etc/temporal/tls.key",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl := c.Temporal.TLS; tl.CAFile != "/etc/temporal/ca.crt" || tl.ServerName != "frontend.temporal.internal" ||
+		tl.CertFile != "/etc/temporal/tls.crt" || tl.KeyFile != "/etc/temporal/tls.key" || !c.Temporal.TLSOn() {
+		t.Errorf("temporal.tls = %+v; want the files from the environment, TLS on", tl)
+	}
+	c, err = Load("", envMap(map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "eu-west-1.aws.api.temporal.io:7233",
+		"CARECONNECT_TEMPORAL_API_KEY_FILE": "/var/run/secrets/temporal/api-key"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Temporal.APIKeyFile != "/var/run/secrets/temporal/api-key" || !c.Temporal.TLSOn() {
+		t.Errorf("temporal = %+v; want the API key file, which turns TLS on", c.Temporal)
+	}
+	if c, _ := Load("", envMap(nil)); c.Temporal.TLSOn() {
+		t.Error("TLS is on by default; the dev server speaks plain text")
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		key  string
+	}{
+		{"a certificate without its key", map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "t:7233", "CARECONNECT_TEMPORAL_TLS_CERT_FILE": "c.pem"},
+			"temporal.tls.cert_file"},
+		{"a key without its certificate", map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "t:7233", "CARECONNECT_TEMPORAL_TLS_KEY_FILE": "k.pem"},
+			"temporal.tls.cert_file"},
+		{"both API key settings", map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "t:7233", "CARECONNECT_TEMPORAL_API_KEY": "k",
+			"CARECONNECT_TEMPORAL_API_KEY_FILE": "k.txt"}, "temporal.api_key"},
+		// The dev server (no address) has no TLS.
+		{"TLS for the dev server", map[string]string{"CARECONNECT_TEMPORAL_TLS_ENABLED": "true"}, "temporal.tls"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Load("", envMap(tc.env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+				t.Errorf("got %v; want an error naming %s", err, tc.key)
+			}
+		})
+	}
+}
+
+// TestRegisterSearchAttributesDefault: the worker registers search
+// attributes by default outside production only; either way the setting
+// wins when given, from a file or the environment.
+func TestRegisterSearchAttributesDefault(t *testing.T) {
+	prod := productionEnv()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("temporal:\n  register_search_attributes: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	with := func(m map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for k, v := range m {
+			out[k] = v
+		}
+		out[k] = v
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		path string
+		env  map[string]string
+		want bool
+	}{
+		{"dev default", "", nil, true},
+		{"test default", "", map[string]string{"CARECONNECT_ENV": "test"}, true},
+		{"production default", "", prod, false},
+		{"production, turned on in the environment", "", with(prod, "CARECONNECT_TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", "true"), true},
+		{"production, turned on in the file", file, prod, true},
+		{"dev, turned off", "", map[string]string{"CARECONNECT_TEMPORAL_REGISTER_SEARCH_ATTRIBUTES": "false"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(tc.path, envMap(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Temporal.RegisterSearchAttributes != tc.want {
+				t.Errorf("register_search_attributes = %v; want %v", c.Temporal.RegisterSearchAttributes, tc.want)
+			}
+		})
+	}
+}
