@@ -5,9 +5,9 @@
 #
 #   docker build -t careconnect:local .
 
-ARG GO_VERSION=1.26.11
-
-FROM golang:${GO_VERSION}-bookworm AS build
+# Base images are pinned by digest (placeholders until scripts/pin-images.sh
+# has resolved them from the registry; see docker-compose.yml).
+FROM golang:1.26.11-bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000 AS build
 WORKDIR /src
 ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 COPY go.mod go.sum ./
@@ -25,7 +25,7 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
       -o /out/careconnect ./cmd/careconnect
 
 # distroless static: CA certificates, /etc/passwd with "nonroot" (65532), no shell.
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM gcr.io/distroless/static-debian12:nonroot@sha256:0000000000000000000000000000000000000000000000000000000000000000
 COPY --from=build /out/careconnect /usr/local/bin/careconnect
 USER 65532:65532
 WORKDIR /home/nonroot
