@@ -471,8 +471,9 @@ func TestDeclarationBadInput(t *testing.T) {
 	signer := mustSigner(t, env.Config.Links.Secret)
 	otherSigner := mustSigner(t, strings.Repeat("x", 32))
 	in := time.Now().Add(time.Hour)
-	payload, sig, _ := strings.Cut(token, ".")
-	tampered := base64.RawURLEncoding.EncodeToString([]byte("declaration|ZZZZZZZ|"+tokenExpiry(t, payload))) + "." + sig
+	kid, rest, _ := strings.Cut(token, ".") // "<key ID>.<payload>.<mac>"
+	payload, sig, _ := strings.Cut(rest, ".")
+	tampered := kid + "." + base64.RawURLEncoding.EncodeToString([]byte("declaration|ZZZZZZZ|"+tokenExpiry(t, payload))) + "." + sig
 	linkCases := []struct {
 		name   string
 		token  string
@@ -485,7 +486,7 @@ func TestDeclarationBadInput(t *testing.T) {
 		{"signed with another secret", otherSigner.Sign(links.Claims{Purpose: links.PurposeDeclaration, Subject: id, Expires: in}),
 			http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"payload tampered", tampered, http.StatusNotFound, domain.ENOTFOUND, "not valid"},
-		{"signature altered", payload + "." + flipFirst(sig), http.StatusNotFound, domain.ENOTFOUND, "not valid"},
+		{"signature altered", kid + "." + payload + "." + flipFirst(sig), http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"garbage", "garbage", http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"garbage with a dot", "abc.def", http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"wrong purpose", signer.Sign(links.Claims{Purpose: links.Purpose("invitation"), Subject: id, Expires: in}),

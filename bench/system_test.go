@@ -244,8 +244,8 @@ func newDeclarationLinks() *declarationLinks {
 }
 
 var (
-	declarationLinkRE = regexp.MustCompile(`/declaration/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
-	confirmLinkRE     = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+	declarationLinkRE = regexp.MustCompile(`/declaration/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
+	confirmLinkRE     = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
 )
 
 // indexMail sees every caught message once (the predicate never matches)
