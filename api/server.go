@@ -24,6 +24,7 @@ import (
 	"careconnect/authz"
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/store"
 	"careconnect/web"
@@ -109,7 +110,9 @@ type Deps struct {
 	Store    Store
 	Temporal client.Client
 	Links    *links.Signer
-	Logger   *slog.Logger
+	// LearningHub verifies callback signatures (learninghub.secret or learninghub.keys).
+	LearningHub *learninghub.Keyring
+	Logger      *slog.Logger
 	// DevMail, when set, serves the dev mail catcher's page at /dev/mail.
 	DevMail http.Handler
 	// Auth verifies tokens and runs browser sign-in.
@@ -124,6 +127,7 @@ type Server struct {
 	store       Store
 	temporal    client.Client
 	links       *links.Signer
+	learningHub *learninghub.Keyring
 	log         *slog.Logger
 	now         func() time.Time
 	types       domain.WorksiteTypes
@@ -145,7 +149,7 @@ type Server struct {
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
+	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, learningHub: d.LearningHub, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
 		limits:  newLimits(d.Config),
@@ -153,6 +157,7 @@ func New(d Deps) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -25,6 +25,7 @@ import (
 	"careconnect/devidp"
 	"careconnect/devtemporal"
 	"careconnect/identity"
+	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/logging"
 	"careconnect/mail"
@@ -123,9 +124,9 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if err != nil {
 		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
 	}
-	signer, err := links.NewSigner(cfg.Links.Secret)
+	signer, err := LinkSigner(cfg.Links)
 	if err != nil {
-		return fmt.Errorf("app: links.secret: %w", err)
+		return err
 	}
 
 	if roles.API {
@@ -161,7 +162,11 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: auth}
+		hub, err := LearningHubKeyring(cfg.LearningHub)
+		if err != nil {
+			return err
+		}
+		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, LearningHub: hub, Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
@@ -175,6 +180,40 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 	}
 	return nil
+}
+
+// LinkSigner is the key ring of links.secret or links.keys.
+func LinkSigner(c config.Links) (*links.Signer, error) {
+	active, keys, err := c.Ring()
+	if err != nil {
+		return nil, err
+	}
+	ring := make([]links.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = links.Key(k)
+	}
+	s, err := links.NewKeyRing(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: links.keys: %w", err)
+	}
+	return s, nil
+}
+
+// LearningHubKeyring is the key ring of learninghub.secret or learninghub.keys.
+func LearningHubKeyring(c config.LearningHub) (*learninghub.Keyring, error) {
+	active, keys, err := c.Ring()
+	if err != nil {
+		return nil, err
+	}
+	ring := make([]learninghub.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = learninghub.Key(k)
+	}
+	k, err := learninghub.NewKeyring(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: learninghub.keys: %w", err)
+	}
+	return k, nil
 }
 
 // startIdentity starts the dev identity provider when configured (never in

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"careconnect/config"
 )
 
 const (
@@ -299,5 +301,12 @@ func TestLegacyTokens(t *testing.T) {
 	// NewSigner's tokens name the default key.
 	if tok := mustSigner(t, testSecret).Sign(c); !strings.HasPrefix(tok, DefaultKeyID+".") {
 		t.Errorf("NewSigner token %q; want the key ID %q first", tok, DefaultKeyID)
+	}
+}
+
+// The configuration names the default key as this package does.
+func TestDefaultKeyIDMatchesConfig(t *testing.T) {
+	if config.DefaultKeyID != DefaultKeyID {
+		t.Fatalf("config.DefaultKeyID = %q; want links.DefaultKeyID %q", config.DefaultKeyID, DefaultKeyID)
 	}
 }
