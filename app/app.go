@@ -21,6 +21,7 @@ import (
 
 	"careconnect/activities"
 	"careconnect/api"
+	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
@@ -47,6 +48,9 @@ type Main struct {
 
 	Store    *store.Store
 	Temporal client.Client
+	// Codec encrypts the payloads the Temporal client sends (nil when
+	// codec.keys is empty, dev only).
+	Codec *codec.Codec
 	// Catcher is the dev mail catcher, when smtp.dev_catcher is set.
 	Catcher *mail.Catcher
 	// DevServer is the Temporal dev server, when temporal.address is empty.
@@ -119,8 +123,13 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return err
 		}
 	}
+	if m.Codec, err = PayloadCodec(cfg.Codec); err != nil {
+		return err
+	}
+	dc := codec.DataConverter(m.Codec)
 	m.Temporal, err = client.DialContext(ctx, client.Options{HostPort: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
-		Logger: tlog.NewStructuredLogger(m.Logger.With("component", "temporal"))})
+		Logger:        tlog.NewStructuredLogger(m.Logger.With("component", "temporal")),
+		DataConverter: dc, FailureConverter: codec.FailureConverter(dc)})
 	if err != nil {
 		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
 	}
@@ -166,7 +175,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, LearningHub: hub, Logger: m.Logger, Auth: auth}
+		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, LearningHub: hub, Codec: m.Codec,
+			Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
@@ -180,6 +190,24 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 	}
 	return nil
+}
+
+// PayloadCodec is the codec of codec.keys and codec.key_files, or nil when
+// there are none (payloads in clear text: dev only).
+func PayloadCodec(c config.Codec) (*codec.Codec, error) {
+	active, keys, err := c.Ring()
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	ring := make([]codec.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = codec.Key{ID: k.ID, Secret: k.Key}
+	}
+	pc, err := codec.New(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: codec.keys: %w", err)
+	}
+	return pc, nil
 }
 
 // LinkSigner is the key ring of links.secret or links.keys.
