@@ -106,8 +106,15 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 				return fmt.Errorf("app: temporal.dev_server.db_file: %w", err)
 			}
 		}
+		// The dev server's UI decodes payloads with the API's codec endpoint
+		// (the team signs in at the API, and turns on "include cross-origin
+		// credentials" in the UI's codec settings: README).
+		codecEndpoint := ""
+		if len(cfg.Codec.Keys)+len(cfg.Codec.KeyFiles) > 0 && cfg.HTTP.PublicBaseURL != "" {
+			codecEndpoint = strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + "/codec"
+		}
 		m.DevServer, err = devtemporal.Start(ctx, devtemporal.Options{Binary: ds.Binary, IP: ds.IP, Port: ds.Port,
-			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace})
+			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace, UICodecEndpoint: codecEndpoint})
 		if err != nil {
 			return fmt.Errorf("app: temporal dev server (temporal.dev_server.binary): %w", err)
 		}
