@@ -106,9 +106,10 @@ func countWorksiteMails(env *apptest.Env) int {
 	return n
 }
 
-// countMail counts the caught emails, but for the account-registered
-// emails of the people signed in: the user workflow sends those on its own
-// schedule, so they are no refusal's doing and may arrive at any point.
+// countMail counts the caught emails, but for the account-registered and
+// email-confirmation emails of the people signed in: the user workflow
+// sends those on its own schedule, so they are no refusal's doing and may
+// arrive at any point.
 func countMail(env *apptest.Env) int {
 	n := 0
 	for _, m := range env.Catcher.Messages() {
@@ -119,7 +120,7 @@ func countMail(env *apptest.Env) int {
 	return n
 }
 
-var accountMailKey = regexp.MustCompile(`^user/[^/]+/account_registered/`)
+var accountMailKey = regexp.MustCompile(`^user/[^/]+/(account_registered|email_confirmation)/`)
 
 // mustSignInAdmin signs the physician in as env's default caller, with an
 // HxBC account, and returns their email address: the administrator of
