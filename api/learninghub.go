@@ -53,7 +53,7 @@ func (s *Server) learningHubCallback(c *gin.Context) {
 	}
 	cfg := s.cfg.LearningHub
 	now := s.now().UTC()
-	if err := learninghub.Verify([]byte(cfg.Secret), header, body, now, cfg.Tolerance); err != nil {
+	if err := s.learningHub.Verify(header, body, now, cfg.Tolerance); err != nil {
 		s.log.Warn("learninghub callback refused", "request_id", requestID(c), "reason", err)
 		writeError(c, s.log, signatureError(err))
 		return

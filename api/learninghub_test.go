@@ -43,6 +43,10 @@ func TestLearningHubStoreFailure(t *testing.T) {
 		s.ServeHTTP(w, req)
 		return w
 	}
+	ring, err := learninghub.NewKeyring(learninghub.DefaultKeyID, learninghub.Key{ID: learninghub.DefaultKeyID, Secret: cfg.LearningHub.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
 	signed := learninghub.Sign([]byte(cfg.LearningHub.Secret), time.Now().Unix(), body)
 	cases := []struct {
 		name string
@@ -54,7 +58,7 @@ func TestLearningHubStoreFailure(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &failingLearningHubStore{err: tc.err}
-			s := New(Deps{Config: cfg, Store: st})
+			s := New(Deps{Config: cfg, Store: st, LearningHub: ring})
 			if w := post(s, signed); w.Code != http.StatusServiceUnavailable || !bytes.Contains(w.Body.Bytes(), []byte(`"unavailable"`)) {
 				t.Errorf("got %d %s; want 503 unavailable", w.Code, w.Body)
 			}

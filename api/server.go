@@ -24,9 +24,11 @@ import (
 
 	"careconnect/authz"
 	"careconnect/buildinfo"
+	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/health"
+	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/store"
 	"careconnect/web"
@@ -112,7 +114,12 @@ type Deps struct {
 	Store    Store
 	Temporal client.Client
 	Links    *links.Signer
-	Logger   *slog.Logger
+	// LearningHub verifies callback signatures (learninghub.secret or learninghub.keys).
+	LearningHub *learninghub.Keyring
+	// Codec serves /codec/* to the Temporal Web UI; nil when payloads are
+	// not encrypted (codec.keys empty, dev only).
+	Codec  *codec.Codec
+	Logger *slog.Logger
 	// DevMail, when set, serves the dev mail catcher's page at /dev/mail.
 	DevMail http.Handler
 	// Auth verifies tokens and runs browser sign-in.
@@ -131,6 +138,9 @@ type Server struct {
 	store       Store
 	temporal    client.Client
 	links       *links.Signer
+	learningHub *learninghub.Keyring
+	codec       *codec.Codec
+	codecOrigin string // the Temporal Web UI's origin (config.CodecUIOrigin)
 	log         *slog.Logger
 	now         func() time.Time
 	types       domain.WorksiteTypes
@@ -153,7 +163,8 @@ type Server struct {
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
+	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, learningHub: d.LearningHub, log: d.Logger, now: d.Now,
+		codec: d.Codec, codecOrigin: d.Config.CodecUIOrigin(),
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth, temporalOK: d.TemporalHealth,
 		limits:  newLimits(d.Config),
@@ -267,6 +278,15 @@ func New(d Deps) *Server {
 	// LearningHub's callbacks carry no caller identity: the HMAC signature is the credential.
 	// Limited per sending address, with an allowance for LearningHub's bursts.
 	e.POST("/webhooks/learninghub", s.limit(s.limits.webhook), s.learningHubCallback)
+
+	// The Temporal Web UI's codec endpoint (api/codec.go): the enrolment team
+	// only, from the UI's origin or from no browser at all; no CSRF token,
+	// as it changes nothing and the UI cannot send one.
+	cg := e.Group("/codec", s.codecCORS)
+	cg.OPTIONS("/decode", s.codecPreflight)
+	cg.OPTIONS("/encode", s.codecPreflight)
+	cg.POST("/decode", s.authenticate, s.codecPayloads(codecDecode))
+	cg.POST("/encode", s.authenticate, s.codecPayloads(codecEncode))
 
 	e.GET("/declaration/:token", s.limit(s.limits.declarations), s.declarationPage)
 	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage(joinLinkKind))

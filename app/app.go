@@ -24,11 +24,13 @@ import (
 	"careconnect/activities"
 	"careconnect/api"
 	"careconnect/buildinfo"
+	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
 	"careconnect/health"
 	"careconnect/identity"
+	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/logging"
 	"careconnect/mail"
@@ -51,6 +53,9 @@ type Main struct {
 
 	Store    *store.Store
 	Temporal client.Client
+	// Codec encrypts the payloads the Temporal client sends (nil when
+	// codec.keys is empty, dev only).
+	Codec *codec.Codec
 	// Catcher is the dev mail catcher, when smtp.dev_catcher is set.
 	Catcher *mail.Catcher
 	// DevServer is the Temporal dev server, when temporal.address is empty.
@@ -132,8 +137,15 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 				return fmt.Errorf("app: temporal.dev_server.db_file: %w", err)
 			}
 		}
+		// The dev server's UI decodes payloads with the API's codec endpoint
+		// (the team signs in at the API, and turns on "include cross-origin
+		// credentials" in the UI's codec settings: README).
+		codecEndpoint := ""
+		if len(cfg.Codec.Keys)+len(cfg.Codec.KeyFiles) > 0 && cfg.HTTP.PublicBaseURL != "" {
+			codecEndpoint = strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + "/codec"
+		}
 		m.DevServer, err = devtemporal.Start(ctx, devtemporal.Options{Binary: ds.Binary, IP: ds.IP, Port: ds.Port,
-			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace})
+			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace, UICodecEndpoint: codecEndpoint})
 		if err != nil {
 			return fmt.Errorf("app: temporal dev server (temporal.dev_server.binary): %w", err)
 		}
@@ -157,10 +169,15 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if !serves {
 		return nil
 	}
+	if m.Codec, err = PayloadCodec(cfg.Codec); err != nil {
+		return err
+	}
 	opts, err := temporalconn.Options(cfg.Temporal, m.Logger.With("component", "temporal"))
 	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
+	dc := codec.DataConverter(m.Codec)
+	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
 	if m.Temporal, err = client.NewLazyClient(opts); err != nil {
 		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
 	}
@@ -168,9 +185,9 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
 		return err
 	}, temporalCheckEvery, 5*time.Second, m.Logger.With("component", "temporal"))
-	signer, err := links.NewSigner(cfg.Links.Secret)
+	signer, err := LinkSigner(cfg.Links)
 	if err != nil {
-		return fmt.Errorf("app: links.secret: %w", err)
+		return err
 	}
 
 	// The admin listener serves the API's probes and metrics, or the
@@ -207,8 +224,12 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if m.auth, err = m.startIdentity(ctx); err != nil {
 			return err
 		}
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: m.auth,
-			TemporalHealth: m.temporalHealth.Err}
+		hub, err := LearningHubKeyring(cfg.LearningHub)
+		if err != nil {
+			return err
+		}
+		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, LearningHub: hub, Codec: m.Codec,
+			Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
@@ -321,6 +342,58 @@ func (m *Main) tryStartWorker(ctx context.Context, acts *activities.Activities) 
 	}
 	m.worker = w
 	return nil
+}
+
+// PayloadCodec is the codec of codec.keys and codec.key_files, or nil when
+// there are none (payloads in clear text: dev only).
+func PayloadCodec(c config.Codec) (*codec.Codec, error) {
+	active, keys, err := c.Ring()
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	ring := make([]codec.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = codec.Key{ID: k.ID, Secret: k.Key}
+	}
+	pc, err := codec.New(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: codec.keys: %w", err)
+	}
+	return pc, nil
+}
+
+// LinkSigner is the key ring of links.secret or links.keys.
+func LinkSigner(c config.Links) (*links.Signer, error) {
+	active, keys, err := c.Ring()
+	if err != nil {
+		return nil, err
+	}
+	ring := make([]links.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = links.Key(k)
+	}
+	s, err := links.NewKeyRing(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: links.keys: %w", err)
+	}
+	return s, nil
+}
+
+// LearningHubKeyring is the key ring of learninghub.secret or learninghub.keys.
+func LearningHubKeyring(c config.LearningHub) (*learninghub.Keyring, error) {
+	active, keys, err := c.Ring()
+	if err != nil {
+		return nil, err
+	}
+	ring := make([]learninghub.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = learninghub.Key(k)
+	}
+	k, err := learninghub.NewKeyring(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: learninghub.keys: %w", err)
+	}
+	return k, nil
 }
 
 // startIdentity starts the dev identity provider when configured (never in

@@ -52,14 +52,28 @@ var secretValues = map[string]map[string]string{
 		"oidc-client-secret":      "bcsc-client-secret-from-the-secret-7f3a",
 		"team-oidc-client-secret": "team-client-secret-from-the-secret-2b9c",
 		"smtp-password":           "smtp-password-from-the-secret-91de",
+		"codec-keys":              "2026a:ZbChwIf3gX3D+UI3HSTm95rZ2Fz+EKGfnVs0eE45Ns8=",
+		// Key rings (README "Key rotation").
+		"links-keys":       "default:4e1f9b27c3a85d06e7f2a49b1c3d5e7f80a2b4c6d8e0f1a3b5c7d9e2f4a6b8c0,2026b:b7d1e9a3c5f70248e6a1c3b5d7f9e0a2c4b6d8f1a3c5e7b9d0f2a4c6e8b1d3f5",
+		"learninghub-keys": "default:Zk3p9Q2xLr8vT1mN6bY4cW7hJ0sD5aF2gU8eI3oK9qE=,2026b:Tq8v4L2pX9mR4wN7zK1cB5hJ3fD6sG0aYe7Qx2Lm9Pk=",
 	},
 }
 
 // requiredSecrets are the settings production refuses to start without,
-// or with their dev defaults (config.refuseDevDefaults): each must come
-// from a Secret in every careconnect container.
-var requiredSecrets = []string{"CARECONNECT_DATABASE_URL", "CARECONNECT_LINKS_SECRET", "CARECONNECT_LEARNINGHUB_SECRET",
-	"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET"}
+// or with their dev defaults (config.refuseDevDefaults and the key rings'
+// rules), in env: each must come from a Secret in every careconnect
+// container. Links and LearningHub take a secret or a ring of keys.
+func requiredSecrets(env map[string]string) []string {
+	req := []string{"CARECONNECT_DATABASE_URL", "CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET", "CARECONNECT_CODEC_KEYS"}
+	for _, p := range []string{"CARECONNECT_LINKS_", "CARECONNECT_LEARNINGHUB_"} {
+		if _, ring := env[p+"KEYS"]; ring {
+			req = append(req, p+"KEYS")
+		} else {
+			req = append(req, p+"SECRET")
+		}
+	}
+	return req
+}
 
 // manifests is what the chart renders, decoded into the Kubernetes types.
 type manifests struct {
@@ -406,7 +420,7 @@ func checkEnvironment(t *testing.T, m *manifests, w workload) {
 		t.Errorf("%s: env %s, register search attributes %v, Temporal TLS %v; want production, false, on",
 			w.name, c.Env, c.Temporal.RegisterSearchAttributes, c.Temporal.TLSOn())
 	}
-	for _, k := range requiredSecrets {
+	for _, k := range requiredSecrets(env) {
 		if !fromSecret[k] {
 			t.Errorf("%s: %s does not come from a Secret", w.name, k)
 		}
@@ -416,7 +430,7 @@ func checkEnvironment(t *testing.T, m *manifests, w workload) {
 			t.Errorf("%s: production starts without %s; the test's list of required secrets is stale", w.name, k)
 		}
 	}
-	secretish := regexp.MustCompile(`SECRET|PASSWORD|API_KEY$|DATABASE_URL`)
+	secretish := regexp.MustCompile(`SECRET|PASSWORD|API_KEY$|_KEYS$|DATABASE_URL`)
 	for k := range env {
 		if secretish.MatchString(k) && !fromSecret[k] {
 			t.Errorf("%s: %s has a literal value; secrets come from Secrets", w.name, k)
@@ -714,11 +728,14 @@ func TestTemporalChoices(t *testing.T) {
 }
 
 // TestChartOptions: a team issuer adds its client secret from the Secret;
-// a digest pins the image; autoscaling off gives the replicas back to the
-// Deployment.
+// key rings replace the single link and LearningHub secrets; a digest pins
+// the image; autoscaling off gives the replicas back to the Deployment.
 func TestChartOptions(t *testing.T) {
 	m := render(t, "values-self-hosted.yaml", map[string]any{
 		"auth.teamIssuer": "https://team-idp.health.example.ca", "auth.teamClientID": "careconnect-team",
+		"secrets.linksKeysKey": "links-keys", "keys.linksActive": "2026b",
+		"secrets.learningHubKeysKey": "learninghub-keys", "keys.learningHubActive": "2026b",
+		"codec.uiOrigin":          "https://temporal-ui.careconnect.example.ca",
 		"image.digest":            "sha256:" + strings.Repeat("ab", 32),
 		"api.autoscaling.enabled": false,
 		"api.replicas":            3,
@@ -729,8 +746,30 @@ func TestChartOptions(t *testing.T) {
 	if !fromSecret["CARECONNECT_AUTH_TEAM_CLIENT_SECRET"] || env["CARECONNECT_AUTH_TEAM_ISSUER"] == "" {
 		t.Errorf("with a team issuer: %v; want its client secret from the Secret", env)
 	}
-	if _, err := load(t, "api", env); err != nil {
-		t.Errorf("with a team issuer: %v", err)
+	for _, k := range []string{"CARECONNECT_LINKS_KEYS", "CARECONNECT_LEARNINGHUB_KEYS"} {
+		if !fromSecret[k] {
+			t.Errorf("with key rings: %s does not come from the Secret", k)
+		}
+	}
+	if _, set := env["CARECONNECT_LINKS_SECRET"]; set {
+		t.Error("with a links key ring, links.secret is set too; production refuses both")
+	}
+	c, err := load(t, "api", env)
+	if err != nil {
+		t.Fatalf("with a team issuer and key rings: %v", err)
+	}
+	if active, keys, err := c.Links.Ring(); err != nil || active != "2026b" || len(keys) != 2 {
+		t.Errorf("links ring: %q, %d keys, %v; want 2026b active of 2", active, len(keys), err)
+	}
+	if c.CodecUIOrigin() != "https://temporal-ui.careconnect.example.ca" {
+		t.Errorf("codec UI origin = %q", c.CodecUIOrigin())
+	}
+	for _, k := range requiredSecrets(env) {
+		without := maps.Clone(env)
+		delete(without, k)
+		if _, err := load(t, "api", without); err == nil {
+			t.Errorf("production starts without %s", k)
+		}
 	}
 	if img := ws["api"].container.Image; img != "registry.example.ca/careconnect/careconnect@sha256:"+strings.Repeat("ab", 32) {
 		t.Errorf("image = %s; want the digest", img)

@@ -120,16 +120,53 @@ mounted Secret file. (dict "root" $ "role" "api"|"worker"|"migrate")
       name: {{ $v.secrets.name }}
       key: {{ $v.secrets.smtpPasswordKey }}
 {{- end }}
+{{- if $v.secrets.linksKeysKey }}
+- name: CARECONNECT_LINKS_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.secrets.name }}
+      key: {{ $v.secrets.linksKeysKey }}
+{{- with $v.keys.linksActive }}
+- name: CARECONNECT_LINKS_ACTIVE_KEY
+  value: {{ . | quote }}
+{{- end }}
+{{- else }}
 - name: CARECONNECT_LINKS_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ $v.secrets.name }}
       key: {{ $v.secrets.linksSecretKey }}
+{{- end }}
+{{- if $v.secrets.learningHubKeysKey }}
+- name: CARECONNECT_LEARNINGHUB_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.secrets.name }}
+      key: {{ $v.secrets.learningHubKeysKey }}
+{{- with $v.keys.learningHubActive }}
+- name: CARECONNECT_LEARNINGHUB_ACTIVE_KEY
+  value: {{ . | quote }}
+{{- end }}
+{{- else }}
 - name: CARECONNECT_LEARNINGHUB_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ $v.secrets.name }}
       key: {{ $v.secrets.learningHubSecretKey }}
+{{- end }}
+- name: CARECONNECT_CODEC_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.secrets.name }}
+      key: {{ required "secrets.codecKeysKey is required: payloads are encrypted in production" $v.secrets.codecKeysKey }}
+{{- with $v.keys.codecActive }}
+- name: CARECONNECT_CODEC_ACTIVE_KEY
+  value: {{ . | quote }}
+{{- end }}
+{{- with $v.codec.uiOrigin }}
+- name: CARECONNECT_CODEC_UI_ORIGIN
+  value: {{ . | quote }}
+{{- end }}
 - name: CARECONNECT_AUTH_DEV_IDP_ENABLED
   value: "false"
 - name: CARECONNECT_AUTH_APPLICANT_ISSUER
