@@ -19,7 +19,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 20m
 # longer hunt); a count, not a duration, which Go 1.26 can fail spuriously (scripts/fuzz.sh).
 FUZZTIME ?= 50000x
 
-.PHONY: help run test browser-test bench workflowcheck govulncheck fuzz vet build temporal-cli postgres
+.PHONY: help run test browser-test helm-test bench workflowcheck govulncheck fuzz vet build temporal-cli postgres
 
 help: ## List the targets
 	@echo "CareConnect make targets:"
@@ -29,7 +29,7 @@ run: ## Run everything locally: Temporal dev server, worker, API and mail catche
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	CARECONNECT_TEMPORAL_DEV_SERVER_BINARY=$$TEMPORAL_BIN go run ./cmd/careconnect dev
 
-test: ## go vet, govulncheck (vendored database), workflowcheck, all tests (browser and fault tests included) against the Temporal dev server and PostgreSQL, then each fuzz target briefly (what CI runs)
+test: ## go vet, govulncheck (vendored database), workflowcheck, all tests (browser and fault tests included) against the Temporal dev server and PostgreSQL, the Helm chart's tests, then each fuzz target briefly (what CI runs)
 	@TEMPORAL_BIN=$$(scripts/temporal-cli.sh) && \
 	scripts/ensure-postgres.sh && \
 	scripts/ensure-browser.sh && \
@@ -42,6 +42,8 @@ test: ## go vet, govulncheck (vendored database), workflowcheck, all tests (brow
 	CARECONNECT_BROWSER_TESTS=1 \
 	CARECONNECT_FAULT_TESTS=1 \
 	go test $(GO_TEST_FLAGS) ./... && \
+	echo "deploy/helm: the Helm chart (a module of its own)" && \
+	(cd deploy/helm && go vet ./... && go test $(GO_TEST_FLAGS) ./...) && \
 	echo "fuzz: every target briefly" && scripts/fuzz.sh $(FUZZTIME)
 
 browser-test: ## Only the browser tests (e2e/, headless Debian Chromium); screenshots under e2e/artifacts/
@@ -52,6 +54,9 @@ browser-test: ## Only the browser tests (e2e/, headless Debian Chromium); screen
 	CARECONNECT_TEST_DATABASE_URL='$(CARECONNECT_TEST_DATABASE_URL)' \
 	CARECONNECT_BROWSER_TESTS=1 \
 	go test $(GO_TEST_FLAGS) -v ./e2e/
+
+helm-test: ## Only the Helm chart's tests (deploy/helm, a Go module of its own: Helm's packages render the chart)
+	cd deploy/helm && go vet ./... && go test $(GO_TEST_FLAGS) ./...
 
 bench: ## Benchmarks, separate from test: table to stdout and bench/results.md (BENCH_SCALE=0.1 for a quick run)
 	@scripts/bench.sh
@@ -68,8 +73,9 @@ fuzz: ## Every fuzz target for FUZZTIME (default 50000x inputs); a crash is save
 vet: ## go vet ./...
 	go vet ./...
 
-build: ## Build bin/careconnect
-	go build -o bin/careconnect ./cmd/careconnect
+build: ## Build bin/careconnect (version and revision from git, as the image records them)
+	go build -ldflags "-X careconnect/buildinfo.version=$$(git describe --tags --always --dirty 2>/dev/null || echo devel) \
+		-X careconnect/buildinfo.revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown)" -o bin/careconnect ./cmd/careconnect
 
 temporal-cli: ## Build (once) the pinned Temporal CLI and print its path
 	@scripts/temporal-cli.sh

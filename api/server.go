@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -22,9 +23,11 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"careconnect/authz"
+	"careconnect/buildinfo"
 	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/health"
 	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/store"
@@ -123,6 +126,10 @@ type Deps struct {
 	Auth Authenticator
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TemporalHealth is Temporal's last known state (a background check):
+	// nil when it answered, an error otherwise. /readyz reports it without
+	// depending on it. Nil reports "unknown".
+	TemporalHealth func() error
 }
 
 // Server is the HTTP API.
@@ -139,6 +146,7 @@ type Server struct {
 	types       domain.WorksiteTypes
 	professions domain.Professions
 	auth        Authenticator
+	temporalOK  func() error
 	limits      limits
 	// decodes holds a token for each screenshot being decoded (at most
 	// screenshotDecodeSlots); decodeWait is how long a request waits for one.
@@ -158,7 +166,7 @@ func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, learningHub: d.LearningHub, log: d.Logger, now: d.Now,
 		codec: d.Codec, codecOrigin: d.Config.CodecUIOrigin(),
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
-		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
+		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth, temporalOK: d.TemporalHealth,
 		limits:  newLimits(d.Config),
 		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
 	if s.now == nil {
@@ -171,7 +179,8 @@ func New(d Deps) *Server {
 		Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "careconnect_http_request_duration_seconds",
 		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"})
-	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildinfo.Collector())
 
 	e := gin.New()
 	s.trustProxies(e)
@@ -390,17 +399,26 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
-// readyz checks the database and Temporal.
+// readyz is ready when the database answers: reads come from its
+// projections, so an API pod serves while Temporal is down (writes answer
+// 503). Temporal's last known state is reported beside it, never waited
+// on, so that an outage of Temporal does not take every pod out of
+// rotation.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
-	checks := gin.H{"database": "ok", "temporal": "ok"}
+	checks := gin.H{"database": health.StateOK, "temporal": health.StateUnknown}
 	ready := true
 	if err := s.store.Ping(ctx); err != nil {
-		checks["database"], ready = "unavailable", false
+		checks["database"], ready = health.StateUnavailable, false
 	}
-	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], ready = "unavailable", false
+	if s.temporalOK != nil {
+		switch err := s.temporalOK(); {
+		case err == nil:
+			checks["temporal"] = health.StateOK
+		case !errors.Is(err, health.ErrNotChecked):
+			checks["temporal"] = health.StateUnavailable
+		}
 	}
 	if !ready {
 		c.Header("Retry-After", "5")

@@ -13,24 +13,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"careconnect/activities"
 	"careconnect/api"
+	"careconnect/buildinfo"
 	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
+	"careconnect/health"
 	"careconnect/identity"
 	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/logging"
 	"careconnect/mail"
 	"careconnect/store"
+	"careconnect/temporalconn"
 	"careconnect/worker"
 )
 
@@ -61,13 +66,32 @@ type Main struct {
 	// DevIDPPersonas replaces the dev identity provider's default personas (tests).
 	DevIDPPersonas []devidp.Persona
 
-	worker      sdkworker.Worker
 	httpServer  *http.Server
 	ln          net.Listener
 	adminServer *http.Server // /metrics, /healthz, /readyz on http.admin_addr
 	adminLn     net.Listener
 	serveErr    chan error
+
+	auth *identity.Authenticator
+	// temporalHealth checks Temporal in the background for /readyz.
+	temporalHealth *health.Monitor
+
+	mu      sync.Mutex
+	worker  sdkworker.Worker // set once it polls; guarded by mu
+	closing bool             // Close has begun; guarded by mu
+	// workerRetry is closed to stop the background start of the worker;
+	// workerRetried is closed when that has ended.
+	workerRetry, workerRetried chan struct{}
 }
+
+// Worker start-up retry bounds, when Temporal cannot be reached at start.
+const (
+	workerRetryMin = time.Second
+	workerRetryMax = 30 * time.Second
+	// temporalCheckEvery is how often the background check asks Temporal
+	// for its health (/readyz reports the last answer).
+	temporalCheckEvery = 10 * time.Second
+)
 
 // New returns a Main for cfg. Call Run, then Close.
 func New(cfg config.Config, logger *slog.Logger) *Main {
@@ -78,8 +102,14 @@ func New(cfg config.Config, logger *slog.Logger) *Main {
 }
 
 // Run starts the dev services the configuration asks for, connects to the
-// database and Temporal, and starts the roles. It returns once everything
-// is serving; Close stops it all.
+// database, migrates it if asked, and starts the roles. It returns once
+// everything is serving; Close stops it all.
+//
+// Only the database must answer at start. Migrating needs nothing else.
+// The Temporal client connects lazily: the API serves while Temporal is
+// unreachable (reads from the projections; writes answer 503), and the
+// worker starts polling once Temporal answers, retrying in the background.
+// An OIDC issuer that is down is discovered later (identity.New).
 func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	defer func() {
 		if err != nil {
@@ -87,7 +117,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		}
 	}()
 	cfg := &m.Config
-	if cfg.SMTP.DevCatcher {
+	serves := roles.API || roles.Worker
+	if serves && cfg.SMTP.DevCatcher {
 		if cfg.Env == config.EnvProduction {
 			return errors.New("app: the dev mail catcher is refused in production")
 		}
@@ -96,7 +127,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		}
 		cfg.SMTP.Port = m.Catcher.Port()
 	}
-	if cfg.Temporal.Address == "" {
+	if serves && cfg.Temporal.Address == "" {
 		if cfg.Env == config.EnvProduction {
 			return errors.New("app: temporal.address is required in production")
 		}
@@ -125,37 +156,54 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if m.Store, err = store.Open(ctx, cfg.Database.URL, cfg.Database.SQLitePath); err != nil {
 		return err
 	}
+	db := cfg.Database
+	if err := m.Store.SetPool(store.Pool{MaxOpen: db.MaxOpenConns, MaxIdle: db.MaxIdleConns,
+		MaxLifetime: db.ConnMaxLifetime, MaxIdleTime: db.ConnMaxIdleTime}); err != nil {
+		return err
+	}
 	if roles.Migrate {
 		if err := m.Store.Migrate(ctx); err != nil {
 			return err
 		}
 	}
+	if !serves {
+		return nil
+	}
 	if m.Codec, err = PayloadCodec(cfg.Codec); err != nil {
 		return err
 	}
-	dc := codec.DataConverter(m.Codec)
-	m.Temporal, err = client.DialContext(ctx, client.Options{HostPort: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
-		Logger:        tlog.NewStructuredLogger(m.Logger.With("component", "temporal")),
-		DataConverter: dc, FailureConverter: codec.FailureConverter(dc)})
+	opts, err := temporalconn.Options(cfg.Temporal, m.Logger.With("component", "temporal"))
 	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	dc := codec.DataConverter(m.Codec)
+	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
+	if m.Temporal, err = client.NewLazyClient(opts); err != nil {
 		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
 	}
+	m.temporalHealth = health.StartMonitor("temporal", func(ctx context.Context) error {
+		_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+		return err
+	}, temporalCheckEvery, 5*time.Second, m.Logger.With("component", "temporal"))
 	signer, err := LinkSigner(cfg.Links)
 	if err != nil {
 		return err
 	}
 
+	// The admin listener serves the API's probes and metrics, or the
+	// worker's when the process runs the worker alone.
+	if m.adminLn, err = net.Listen("tcp", cfg.HTTP.AdminAddr); err != nil {
+		return fmt.Errorf("app: http.admin_addr %s: %w", cfg.HTTP.AdminAddr, err)
+	}
 	if roles.API {
 		if m.ln, err = net.Listen("tcp", cfg.HTTP.Addr); err != nil {
 			return fmt.Errorf("app: http.addr %s: %w", cfg.HTTP.Addr, err)
-		}
-		if m.adminLn, err = net.Listen("tcp", cfg.HTTP.AdminAddr); err != nil {
-			return fmt.Errorf("app: http.admin_addr %s: %w", cfg.HTTP.AdminAddr, err)
 		}
 		if cfg.HTTP.PublicBaseURL == "" {
 			cfg.HTTP.PublicBaseURL = m.URL()
 		}
 	}
+	m.serveErr = make(chan error, 2)
 	if roles.Worker {
 		sender, err := mail.NewSender(cfg.SMTP)
 		if err != nil {
@@ -164,18 +212,16 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
 			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL,
 			JoinLinkTTL: cfg.Links.JoinRequestTTL, EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, ViewerURL: cfg.Viewer.URL}}
-		if err := worker.EnsureSearchAttributes(ctx, m.Temporal, cfg.Temporal.Namespace); err != nil {
-			return fmt.Errorf("app: %w", err)
+		if !roles.API {
+			// Probes answer while the worker waits for Temporal.
+			m.adminServer = adminServer(m.workerAdmin())
+			go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 		}
-		m.worker = worker.New(m.Temporal, cfg.Temporal.TaskQueue, cfg.Temporal.WorkflowCacheSize, acts)
-		if err := m.worker.Start(); err != nil {
-			return fmt.Errorf("app: worker: %w", err)
-		}
+		m.startWorker(ctx, acts)
 	}
 
 	if roles.API {
-		auth, err := m.startIdentity(ctx)
-		if err != nil {
+		if m.auth, err = m.startIdentity(ctx); err != nil {
 			return err
 		}
 		hub, err := LearningHubKeyring(cfg.LearningHub)
@@ -183,19 +229,118 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return err
 		}
 		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, LearningHub: hub, Codec: m.Codec,
-			Logger: m.Logger, Auth: auth}
+			Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
 		srv := api.New(deps)
 		m.httpServer = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-		m.adminServer = &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-		m.serveErr = make(chan error, 2)
+		m.adminServer = adminServer(srv.AdminHandler())
 		go func() { m.serveErr <- m.httpServer.Serve(m.ln) }()
 		go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 	}
+	return nil
+}
+
+func adminServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+}
+
+// workerAdmin is the admin listener of a worker process: /healthz;
+// /readyz, ready once the worker polls and the database answers, with
+// Temporal's last known state beside them; and /metrics.
+func (m *Main) workerAdmin() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildinfo.Collector())
+	return health.Handler(reg,
+		health.Check{Name: "database", Required: true, Check: m.Store.Ping},
+		health.Check{Name: "worker", Required: true, Check: func(context.Context) error {
+			if !m.WorkerPolling() {
+				return errors.New("app: the worker is not polling yet")
+			}
+			return nil
+		}},
+		health.Check{Name: "temporal", Check: func(context.Context) error { return m.temporalHealth.Err() }},
+	)
+}
+
+// WorkerPolling reports whether the worker has started polling.
+func (m *Main) WorkerPolling() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.worker != nil
+}
+
+// startWorker starts the worker. When Temporal cannot be reached (or the
+// search attributes cannot be registered), it logs why and keeps trying
+// in the background, backing off from workerRetryMin to workerRetryMax,
+// until it succeeds or Close; the worker's /readyz is unavailable until
+// then.
+func (m *Main) startWorker(ctx context.Context, acts *activities.Activities) {
+	err := m.tryStartWorker(ctx, acts)
+	if err == nil {
+		return
+	}
+	m.Logger.Warn("worker not started: Temporal unavailable; retrying in the background", "error", err)
+	m.workerRetry, m.workerRetried = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(m.workerRetried)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			select {
+			case <-m.workerRetry:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		for wait := workerRetryMin; ; wait = min(2*wait, workerRetryMax) {
+			select {
+			case <-m.workerRetry:
+				return
+			case <-time.After(wait):
+			}
+			err := m.tryStartWorker(ctx, acts)
+			if err == nil {
+				m.Logger.Info("worker started: polling " + m.Config.Temporal.TaskQueue)
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			m.Logger.Warn("worker not started yet", "error", err, "retry_in", min(2*wait, workerRetryMax).String())
+		}
+	}()
+}
+
+// tryStartWorker makes one attempt: Temporal must answer, the search
+// attributes are registered if configured, and a new worker is started
+// (an SDK worker whose Start failed cannot be started again).
+func (m *Main) tryStartWorker(ctx context.Context, acts *activities.Activities) error {
+	cfg := m.Config.Temporal
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("app: temporal at %s: %w", cfg.Address, err)
+	}
+	if cfg.RegisterSearchAttributes {
+		if err := worker.EnsureSearchAttributes(ctx, m.Temporal, cfg.Namespace); err != nil {
+			return fmt.Errorf("app: %w (or create them as README \"Search attributes\" says and set temporal.register_search_attributes=false)", err)
+		}
+	}
+	w := worker.New(m.Temporal, cfg.TaskQueue, cfg.WorkflowCacheSize, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("app: worker: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closing {
+		w.Stop()
+		return errors.New("app: closing")
+	}
+	m.worker = w
 	return nil
 }
 
@@ -301,9 +446,28 @@ func (m *Main) Close() error {
 	var errs []error
 	errs = append(errs, stopHTTP(m.httpServer, m.ln), stopHTTP(m.adminServer, m.adminLn))
 	m.httpServer, m.ln, m.adminServer, m.adminLn = nil, nil, nil, nil
-	if m.worker != nil {
-		m.worker.Stop()
-		m.worker = nil
+	m.mu.Lock()
+	m.closing = true
+	m.mu.Unlock()
+	if m.workerRetry != nil {
+		close(m.workerRetry)
+		<-m.workerRetried
+		m.workerRetry, m.workerRetried = nil, nil
+	}
+	m.mu.Lock()
+	w := m.worker
+	m.worker = nil
+	m.mu.Unlock()
+	if w != nil {
+		w.Stop()
+	}
+	if m.auth != nil {
+		m.auth.Close()
+		m.auth = nil
+	}
+	if m.temporalHealth != nil {
+		m.temporalHealth.Stop()
+		m.temporalHealth = nil
 	}
 	if m.Temporal != nil {
 		m.Temporal.Close()

@@ -51,6 +51,10 @@ func TestAdminListener(t *testing.T) {
 			t.Errorf("admin GET %s: got %d %.300s; want 200 with %s", path, status, body, want)
 		}
 	}
+	// The build is on the metrics, as on the worker's admin listener.
+	if _, body := get("/metrics"); !strings.Contains(body, "careconnect_build_info{") {
+		t.Error("admin /metrics lacks careconnect_build_info")
+	}
 	// The admin listener serves nothing else: not the API, not the portal.
 	for _, path := range []string{"/api/v1/reference", "/portal"} {
 		if status, _ := get(path); status != http.StatusNotFound {

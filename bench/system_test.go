@@ -139,6 +139,8 @@ func (s *system) startWorkerProcess(t testing.TB) {
 		"LINKS_SECRET": c.Links.Secret, "SMTP_HOST": s.m.Catcher.Host(), "SMTP_PORT": strconv.Itoa(s.m.Catcher.Port()),
 		"SMTP_DEV_CATCHER": "false", "HTTP_PUBLIC_BASE_URL": c.HTTP.PublicBaseURL, "VIEWER_URL": c.Viewer.URL,
 		"TEAM_EMAIL": c.Team.Email, "CODEC_KEYS": strings.Join(c.Codec.Keys, ","), "CODEC_ACTIVE_KEY": c.Codec.ActiveKey,
+		// The worker's own admin listener, on a free port: the default may be taken.
+		"HTTP_ADMIN_ADDR": "127.0.0.1:0",
 	}
 	cmd := exec.Command(bin, "worker")
 	cmd.Env = os.Environ()

@@ -128,6 +128,20 @@ type Database struct {
 	// URL is a PostgreSQL URL. Empty means the embedded SQLite default (dev only).
 	URL        string `mapstructure:"url"`
 	SQLitePath string `mapstructure:"sqlite_path"`
+	// MaxOpenConns bounds the PostgreSQL connections one process opens.
+	// Every API and worker replica has a pool of its own: PostgreSQL's
+	// max_connections must exceed replicas times this, plus Temporal's.
+	MaxOpenConns int `mapstructure:"max_open_conns"`
+	// MaxIdleConns is how many connections the pool keeps open while idle
+	// (at most max_open_conns). Fewer than the concurrency makes every
+	// other query open a connection (and PostgreSQL fork a backend).
+	MaxIdleConns int `mapstructure:"max_idle_conns"`
+	// ConnMaxLifetime closes a connection this old at its next release, so
+	// the pool follows a database failover or a rotated password; 0 keeps
+	// connections forever.
+	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+	// ConnMaxIdleTime closes a connection unused this long; 0 never does.
+	ConnMaxIdleTime time.Duration `mapstructure:"conn_max_idle_time"`
 }
 
 // Temporal says how to reach Temporal, or how to start the dev server.
@@ -143,6 +157,45 @@ type Temporal struct {
 	// between their events (the SDK's sticky cache, about 90 KiB each); an
 	// evicted one is replayed from its history when it next wakes.
 	WorkflowCacheSize int `mapstructure:"workflow_cache_size"`
+	// TLS secures the connection to the frontend (self-hosted with TLS or
+	// mTLS, and Temporal Cloud).
+	TLS TemporalTLS `mapstructure:"tls"`
+	// APIKey authenticates to Temporal Cloud (or a cluster that takes API
+	// keys) as a bearer token; it turns TLS on. APIKeyFile names a file
+	// holding the key instead, read again whenever it changes, so a
+	// rotated key (a Kubernetes Secret update) needs no restart.
+	APIKey     string `mapstructure:"api_key"`
+	APIKeyFile string `mapstructure:"api_key_file"`
+	// RegisterSearchAttributes: the worker adds the workflows' missing
+	// search attributes through the OperatorService before it polls. The
+	// default is true outside production and false in production, where
+	// an operator creates them once (README "Search attributes"): Temporal
+	// Cloud refuses the OperatorService, and a worker should not hold
+	// the rights to change a namespace.
+	RegisterSearchAttributes bool `mapstructure:"register_search_attributes"`
+}
+
+// TemporalTLS is the client side of TLS to the Temporal frontend.
+type TemporalTLS struct {
+	// Enabled turns TLS on, trusting the system's CA roots (Temporal
+	// Cloud). Setting ca_file, cert_file or an API key turns it on too.
+	Enabled bool `mapstructure:"enabled"`
+	// CAFile is a PEM file of the CA certificates that may sign the
+	// frontend's certificate; when set, only they are trusted.
+	CAFile string `mapstructure:"ca_file"`
+	// ServerName is the name the frontend's certificate must carry, when
+	// it is not the host of temporal.address (a load balancer, an IP).
+	ServerName string `mapstructure:"server_name"`
+	// CertFile and KeyFile are the client certificate and its key (PEM)
+	// for mTLS. Both files are read again when they change, at the next
+	// connection's handshake, so a renewed certificate needs no restart.
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+}
+
+// TLSOn reports whether the connection to Temporal uses TLS.
+func (t Temporal) TLSOn() bool {
+	return t.TLS.Enabled || t.TLS.CAFile != "" || t.TLS.CertFile != "" || t.APIKey != "" || t.APIKeyFile != ""
 }
 
 // DevServer configures the `temporal server start-dev` child process.
@@ -332,9 +385,11 @@ func Default() Config {
 		Env: EnvDev,
 		HTTP: HTTP{Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9091", PublicBaseURL: "http://127.0.0.1:8080",
 			RateLimits: RateLimits{Declarations: 30, Links: 30, Search: 120, Webhook: 20000}},
-		Database: Database{SQLitePath: "data/careconnect.db"},
+		Database: Database{SQLitePath: "data/careconnect.db", MaxOpenConns: 20, MaxIdleConns: 20,
+			ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute},
 		Temporal: Temporal{Namespace: "default", TaskQueue: DefaultTaskQueue, UIURL: "http://localhost:8233", WorkflowCacheSize: 5000,
-			DevServer: DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"}},
+			DevServer:                DevServer{IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: "data/temporal.db"},
+			RegisterSearchAttributes: true},
 		SMTP: SMTP{Host: "127.0.0.1", Port: 1025, From: "CareConnect <no-reply@careconnect.localhost>", TLS: "none", DevCatcher: true},
 		Links: Links{Secret: DevLinkSecret, DeclarationTTL: time.Duration(ds.DeclarationLapseAfter), JoinRequestTTL: 30 * 24 * time.Hour,
 			EmailConfirmationTTL: 7 * 24 * time.Hour},
@@ -387,21 +442,36 @@ func Load(path string, lookupEnv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	for _, key := range v.AllKeys() {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
-		if val, ok := lookupEnv(env); ok {
+		if val, ok := lookupEnv(envName(key)); ok {
 			v.Set(key, val)
 		}
 	}
+	// Settings whose default depends on env: true unless production.
+	devTrue := []string{"temporal.register_search_attributes"}
+	explicit := map[string]bool{}
+	for _, key := range devTrue {
+		_, inEnv := lookupEnv(envName(key))
+		explicit[key] = inEnv || v.InConfig(key)
+	}
 	var c Config
 	err := v.Unmarshal(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		durationHook, mapstructure.StringToSliceHookFunc(","))), func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true })
+		durationHook, listHook)), func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true })
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if !explicit["temporal.register_search_attributes"] {
+		c.Temporal.RegisterSearchAttributes = c.Env != EnvProduction
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// envName is the environment variable of a dotted key:
+// database.url is CARECONNECT_DATABASE_URL.
+func envName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
 // durationHook decodes "72h" and "3d" into time.Duration.
@@ -410,6 +480,32 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 		return data, nil
 	}
 	return domain.ParseDuration(data.(string))
+}
+
+// listHook splits a string into a comma list for any list setting (an
+// environment variable can only carry a string): "2m, 4m" becomes
+// ["2m" "4m"], and each element is then decoded into the list's element
+// type (a duration, an int, a string) as a YAML list's would be. Lists of
+// tables (the policy tables) take no string.
+func listHook(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to.Kind() != reflect.Slice {
+		return data, nil
+	}
+	switch to.Elem().Kind() {
+	case reflect.Struct, reflect.Map, reflect.Slice:
+		return data, nil
+	case reflect.Uint8:
+		return data, nil // []byte takes the string as it is
+	}
+	raw := strings.TrimSpace(data.(string))
+	if raw == "" {
+		return []string{}, nil
+	}
+	parts := strings.Split(raw, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts, nil
 }
 
 type kv struct {
@@ -485,6 +581,18 @@ func (c Config) Validate() error {
 	if c.Database.URL == "" && c.Database.SQLitePath == "" {
 		return bad("database.sqlite_path", "must be set when database.url is empty")
 	}
+	if c.Database.MaxOpenConns < 1 {
+		return bad("database.max_open_conns", "must be at least 1")
+	}
+	if c.Database.MaxIdleConns < 0 || c.Database.MaxIdleConns > c.Database.MaxOpenConns {
+		return bad("database.max_idle_conns", "must be between 0 and database.max_open_conns (%d)", c.Database.MaxOpenConns)
+	}
+	if c.Database.ConnMaxLifetime < 0 {
+		return bad("database.conn_max_lifetime", "must not be negative (0 keeps connections)")
+	}
+	if c.Database.ConnMaxIdleTime < 0 {
+		return bad("database.conn_max_idle_time", "must not be negative (0 keeps idle connections)")
+	}
 	if c.Temporal.Namespace == "" {
 		return bad("temporal.namespace", "is required")
 	}
@@ -498,6 +606,14 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {
 			return bad("temporal.address", "must be host:port")
 		}
+	} else if c.Temporal.TLSOn() || c.Temporal.TLS.ServerName != "" {
+		return bad("temporal.tls", "needs temporal.address: the dev server (temporal.address empty) speaks plain text")
+	}
+	if (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
+		return bad("temporal.tls.cert_file", "cert_file and key_file go together (mTLS needs both)")
+	}
+	if c.Temporal.APIKey != "" && c.Temporal.APIKeyFile != "" {
+		return bad("temporal.api_key", "set api_key or api_key_file, not both")
 	}
 	if c.SMTP.Host == "" {
 		return bad("smtp.host", "is required")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -404,6 +405,168 @@ func TestProductionKeyRings(t *testing.T) {
 				t.Fatalf("refused: %v", err)
 			case tc.refused != nil && (!errors.Is(err, tc.refused) || !strings.Contains(err.Error(), tc.key)):
 				t.Fatalf("got %v; want %v naming %s", err, tc.refused, tc.key)
+			}
+		})
+	}
+}
+
+// TestListsFromTheEnvironment: every list setting takes a comma list from
+// its environment variable, whatever its element type (durations, ints,
+// strings); spaces around the commas are dropped.
+func TestListsFromTheEnvironment(t *testing.T) {
+	cases := []struct {
+		name string
+		env  string
+		val  string
+		got  func(Config) any
+		want any
+	}{
+		{"durations", "CARECONNECT_SCHEDULE_DECLARATION_REMINDERS", "2m,4m,6m",
+			func(c Config) any { return c.Schedule.DeclarationReminders }, []time.Duration{2 * time.Minute, 4 * time.Minute, 6 * time.Minute}},
+		{"durations in days, with spaces", "CARECONNECT_SCHEDULE_PASSWORD_REMINDERS_BEFORE", "14d, 7d ,1d",
+			func(c Config) any { return c.Schedule.PasswordRemindersBefore }, []time.Duration{14 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour}},
+		{"one duration", "CARECONNECT_SCHEDULE_APPLICATION_REMINDERS", "3d",
+			func(c Config) any { return c.Schedule.ApplicationReminders }, []time.Duration{3 * 24 * time.Hour}},
+		{"ints", "CARECONNECT_SCHEDULE_JOIN_REQUEST_REMINDER_BUSINESS_DAYS", "1,2,4",
+			func(c Config) any { return c.Schedule.JoinRequestReminderBusinessDays }, []int{1, 2, 4}},
+		{"ints with spaces", "CARECONNECT_SCHEDULE_SPONSOR_REMINDER_BUSINESS_DAYS", "3, 6",
+			func(c Config) any { return c.Schedule.SponsorReminderBusinessDays }, []int{3, 6}},
+		{"strings", "CARECONNECT_CALENDAR_HOLIDAYS", "2026-07-01, 2026-12-25",
+			func(c Config) any { return c.Calendar.Holidays }, []string{"2026-07-01", "2026-12-25"}},
+		{"empty", "CARECONNECT_CALENDAR_HOLIDAYS", "",
+			func(c Config) any { return c.Calendar.Holidays }, []string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", envMap(map[string]string{tc.env: tc.val}))
+			if err != nil {
+				t.Fatalf("%s=%q: %v", tc.env, tc.val, err)
+			}
+			if got := tc.got(c); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s=%q: got %v; want %v", tc.env, tc.val, got, tc.want)
+			}
+		})
+	}
+	// A bad element is named.
+	if _, err := Load("", envMap(map[string]string{"CARECONNECT_SCHEDULE_DECLARATION_REMINDERS": "2m,soon"})); err == nil ||
+		!strings.Contains(err.Error(), "declaration_reminders") {
+		t.Errorf("a bad element: got %v; want an error naming schedule.declaration_reminders", err)
+	}
+}
+
+// TestDatabasePool: the pool settings load from the environment and are checked.
+func TestDatabasePool(t *testing.T) {
+	c, err := Load("", envMap(map[string]string{"CARECONNECT_DATABASE_MAX_OPEN_CONNS": "40", "CARECONNECT_DATABASE_MAX_IDLE_CONNS": "10",
+		"CARECONNECT_DATABASE_CONN_MAX_LIFETIME": "1h", "CARECONNECT_DATABASE_CONN_MAX_IDLE_TIME": "2m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Database; d.MaxOpenConns != 40 || d.MaxIdleConns != 10 || d.ConnMaxLifetime != time.Hour || d.ConnMaxIdleTime != 2*time.Minute {
+		t.Errorf("database = %+v; want 40 open, 10 idle, 1h, 2m", d)
+	}
+	for _, tc := range []struct {
+		env map[string]string
+		key string
+	}{
+		{map[string]string{"CARECONNECT_DATABASE_MAX_OPEN_CONNS": "0"}, "database.max_open_conns"},
+		// More idle than open could ever be.
+		{map[string]string{"CARECONNECT_DATABASE_MAX_OPEN_CONNS": "5", "CARECONNECT_DATABASE_MAX_IDLE_CONNS": "6"}, "database.max_idle_conns"},
+		{map[string]string{"CARECONNECT_DATABASE_CONN_MAX_LIFETIME": "-1m"}, "database.conn_max_lifetime"},
+	} {
+		if _, err := Load("", envMap(tc.env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%v: got %v; want an error naming %s", tc.env, err, tc.key)
+		}
+	}
+}
+
+// TestTemporalConnection: the settings for a secured Temporal load, and
+// contradictions are named.
+func TestTemporalConnection(t *testing.T) {
+	c, err := Load("", envMap(map[string]string{
+		"CARECONNECT_TEMPORAL_ADDRESS":         "ns.acct.tmprl.cloud:7233",
+		"CARECONNECT_TEMPORAL_TLS_CA_FILE":     "/etc/temporal/ca.crt",
+		"CARECONNECT_TEMPORAL_TLS_SERVER_NAME": "frontend.temporal.internal",
+		"CARECONNECT_TEMPORAL_TLS_CERT_FILE":   "/etc/temporal/tls.crt",
+		"CARECONNECT_TEMPORAL_TLS_KEY_FILE":    "/etc/temporal/tls.key",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl := c.Temporal.TLS; tl.CAFile != "/etc/temporal/ca.crt" || tl.ServerName != "frontend.temporal.internal" ||
+		tl.CertFile != "/etc/temporal/tls.crt" || tl.KeyFile != "/etc/temporal/tls.key" || !c.Temporal.TLSOn() {
+		t.Errorf("temporal.tls = %+v; want the files from the environment, TLS on", tl)
+	}
+	c, err = Load("", envMap(map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "eu-west-1.aws.api.temporal.io:7233",
+		"CARECONNECT_TEMPORAL_API_KEY_FILE": "/var/run/secrets/temporal/api-key"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Temporal.APIKeyFile != "/var/run/secrets/temporal/api-key" || !c.Temporal.TLSOn() {
+		t.Errorf("temporal = %+v; want the API key file, which turns TLS on", c.Temporal)
+	}
+	if c, _ := Load("", envMap(nil)); c.Temporal.TLSOn() {
+		t.Error("TLS is on by default; the dev server speaks plain text")
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		key  string
+	}{
+		{"a certificate without its key", map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "t:7233", "CARECONNECT_TEMPORAL_TLS_CERT_FILE": "c.pem"},
+			"temporal.tls.cert_file"},
+		{"a key without its certificate", map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "t:7233", "CARECONNECT_TEMPORAL_TLS_KEY_FILE": "k.pem"},
+			"temporal.tls.cert_file"},
+		{"both API key settings", map[string]string{"CARECONNECT_TEMPORAL_ADDRESS": "t:7233", "CARECONNECT_TEMPORAL_API_KEY": "k",
+			"CARECONNECT_TEMPORAL_API_KEY_FILE": "k.txt"}, "temporal.api_key"},
+		// The dev server (no address) has no TLS.
+		{"TLS for the dev server", map[string]string{"CARECONNECT_TEMPORAL_TLS_ENABLED": "true"}, "temporal.tls"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Load("", envMap(tc.env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+				t.Errorf("got %v; want an error naming %s", err, tc.key)
+			}
+		})
+	}
+}
+
+// TestRegisterSearchAttributesDefault: the worker registers search
+// attributes by default outside production only; either way the setting
+// wins when given, from a file or the environment.
+func TestRegisterSearchAttributesDefault(t *testing.T) {
+	prod := productionEnv()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("temporal:\n  register_search_attributes: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	with := func(m map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for k, v := range m {
+			out[k] = v
+		}
+		out[k] = v
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		path string
+		env  map[string]string
+		want bool
+	}{
+		{"dev default", "", nil, true},
+		{"test default", "", map[string]string{"CARECONNECT_ENV": "test"}, true},
+		{"production default", "", prod, false},
+		{"production, turned on in the environment", "", with(prod, "CARECONNECT_TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", "true"), true},
+		{"production, turned on in the file", file, prod, true},
+		{"dev, turned off", "", map[string]string{"CARECONNECT_TEMPORAL_REGISTER_SEARCH_ATTRIBUTES": "false"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(tc.path, envMap(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Temporal.RegisterSearchAttributes != tc.want {
+				t.Errorf("register_search_attributes = %v; want %v", c.Temporal.RegisterSearchAttributes, tc.want)
 			}
 		})
 	}

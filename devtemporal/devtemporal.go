@@ -14,6 +14,7 @@ package devtemporal
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -71,12 +72,21 @@ type Options struct {
 	// Stdout and Stderr receive the child's output; nil discards it (the
 	// tail is still kept for error messages).
 	Stdout, Stderr io.Writer
+	// TLS, when set, serves the frontend over TLS with this configuration
+	// (its Certificates, and ClientCAs with ClientAuth for mTLS) on
+	// TLSPort, and Address is that listener. The CLI's dev server has no
+	// TLS of its own, so TLS is terminated in this process and the plain
+	// frontend (PlainAddress) still listens on IP:Port; see tlsFront.
+	TLS *tls.Config
+	// TLSPort of the TLS frontend. 0 picks a free port.
+	TLSPort int
 }
 
 // Server is a running dev server.
 type Server struct {
 	cmd       *exec.Cmd
-	address   string
+	address   string // the plain frontend
+	tls       *tlsFront
 	uiURL     string
 	namespace string
 	out       *tailBuffer
@@ -190,7 +200,11 @@ func start(ctx context.Context, o Options) (*Server, error) {
 
 	waitCtx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
-	if err := s.waitReady(waitCtx, o); err != nil {
+	err = s.waitReady(waitCtx, o)
+	if err == nil && o.TLS != nil {
+		s.tls, err = startTLSFront(o.IP, o.TLSPort, o.TLS, s.address)
+	}
+	if err != nil {
 		_ = s.Stop()
 		output := strings.TrimSpace(out.String())
 		if output != "" {
@@ -301,8 +315,27 @@ func (s *Server) probe(ctx context.Context, logger tlog.Logger) error {
 	return err
 }
 
-// Address is host:port of the frontend gRPC service.
-func (s *Server) Address() string { return s.address }
+// Address is host:port of the frontend gRPC service: the TLS frontend
+// when Options.TLS is set.
+func (s *Server) Address() string {
+	if s.tls != nil {
+		return s.tls.address()
+	}
+	return s.address
+}
+
+// PlainAddress is host:port of the plain-text frontend, which listens
+// with or without Options.TLS.
+func (s *Server) PlainAddress() string { return s.address }
+
+// ResetConnections closes every connection to the TLS frontend, as a
+// server restart would: clients reconnect, with a new handshake. Tests of
+// certificate rotation use it. It does nothing without Options.TLS.
+func (s *Server) ResetConnections() {
+	if s.tls != nil {
+		s.tls.reset()
+	}
+}
 
 // UIURL is the web UI's base URL, or "" when headless.
 func (s *Server) UIURL() string { return s.uiURL }
@@ -318,6 +351,9 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // more than once. An exit caused by Stop's signals is not an error.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		if s.tls != nil {
+			_ = s.tls.close()
+		}
 		select {
 		case <-s.done:
 			// Exited on its own (the waiter has already cleaned its group).

@@ -122,6 +122,8 @@ func startSystem(t *testing.T, s setup) *system {
 		"CARECONNECT_CODEC_ACTIVE_KEY":     cfg.Codec.ActiveKey,
 		"CARECONNECT_HTTP_PUBLIC_BASE_URL": m.URL(),
 		"CARECONNECT_TEAM_EMAIL":           cfg.Team.Email,
+		// The worker's own admin listener, on a free port: the default may be taken.
+		"CARECONNECT_HTTP_ADMIN_ADDR": "127.0.0.1:0",
 	})
 	sys.Worker.Start()
 	sys.waitPolling()

@@ -12,6 +12,12 @@
 // RoleRecheck, whether the person is still on the team (a refresh-token
 // grant, then userinfo); a refusal, a missing role or an issuer that cannot
 // answer ends it.
+//
+// An issuer that is down when the service starts does not stop it: its
+// discovery is retried in the background, and until it succeeds browser
+// sign-in and bearer tokens answer 503 while sessions keep working. Once
+// discovered, an issuer's signing keys are kept, so tokens it signed
+// verify through its later outages.
 package identity
 
 import (
@@ -27,6 +33,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -94,11 +102,33 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, idHash string) error
 }
 
+// issuer is one OIDC issuer, discovered at start or, when it could not be
+// reached then, in the background later (see New).
 type issuer struct {
-	cfg      IssuerConfig
+	cfg   IssuerConfig
+	found atomic.Pointer[discovered] // nil until discovery succeeds
+}
+
+// discovered is what discovery yields: the endpoints and a verifier whose
+// key set fetches the issuer's keys when it meets a new key ID and keeps
+// them (so tokens signed with known keys verify while the issuer is down).
+type discovered struct {
 	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
 	oauth    oauth2.Config
+}
+
+// ErrIssuerUnavailable answers what needs an issuer not discovered yet:
+// browser sign-in, and bearer tokens (whose keys are not known yet).
+var ErrIssuerUnavailable = &domain.Error{Code: domain.EUNAVAILABLE,
+	Message: "sign-in is unavailable: the identity provider cannot be reached; try again in a few minutes"}
+
+// get returns the discovered issuer, or ErrIssuerUnavailable.
+func (i *issuer) get() (*discovered, error) {
+	if d := i.found.Load(); d != nil {
+		return d, nil
+	}
+	return nil, ErrIssuerUnavailable
 }
 
 // Authenticator verifies tokens and runs the browser sign-in.
@@ -112,9 +142,27 @@ type Authenticator struct {
 	// requests of a busy console share it rather than spend the refresh
 	// token in parallel.
 	rechecks singleflight.Group
+	// stop ends the background discoveries (Close); done counts them.
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     sync.WaitGroup
 }
 
-// New discovers the issuers (they must be reachable) and returns an Authenticator.
+// Discovery retry bounds: the first retry after DiscoveryRetryMin,
+// doubling up to DiscoveryRetryMax.
+const (
+	DiscoveryRetryMin = time.Second
+	DiscoveryRetryMax = 30 * time.Second
+	// discoveryTimeout bounds one discovery attempt.
+	discoveryTimeout = 10 * time.Second
+)
+
+// New returns an Authenticator and discovers the issuers. An issuer that
+// cannot be reached (ctx ends, or it fails) does not stop it: discovery is
+// retried in the background until it succeeds or Close, and meanwhile
+// what needs that issuer answers ErrIssuerUnavailable (503): browser
+// sign-in and bearer tokens. Sessions, which live in the store, keep
+// working. Only a configuration error is returned.
 func New(ctx context.Context, cfg Config, sessions SessionStore) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -128,27 +176,82 @@ func New(ctx context.Context, cfg Config, sessions SessionStore) (*Authenticator
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	a := &Authenticator{cfg: cfg, sessions: sessions}
-	var err error
-	if a.applicant, err = discover(ctx, cfg.Applicant, cfg.RedirectURL, cfg.Now); err != nil {
-		return nil, err
+	if cfg.Applicant.Issuer == "" {
+		return nil, errors.New("identity: no applicant issuer configured")
 	}
+	a := &Authenticator{cfg: cfg, sessions: sessions, stop: make(chan struct{}), applicant: &issuer{cfg: cfg.Applicant}}
+	issuers := []*issuer{a.applicant}
 	if cfg.Team.Issuer != "" {
-		if a.team, err = discover(ctx, cfg.Team, cfg.RedirectURL, cfg.Now); err != nil {
-			return nil, err
+		a.team = &issuer{cfg: cfg.Team}
+		issuers = append(issuers, a.team)
+	}
+	for _, iss := range issuers {
+		if err := a.discover(ctx, iss); err != nil {
+			cfg.Logger.Warn("identity provider unreachable; sign-in answers 503 until it is discovered (retrying in the background)",
+				"issuer", iss.cfg.Issuer, "error", err)
+			a.done.Add(1)
+			go a.rediscover(iss)
 		}
 	}
 	return a, nil
 }
 
-func discover(ctx context.Context, c IssuerConfig, redirect string, now func() time.Time) (*issuer, error) {
-	p, err := oidc.NewProvider(ctx, c.Issuer)
+// Ready reports whether every issuer has been discovered.
+func (a *Authenticator) Ready() bool {
+	return a.applicant.found.Load() != nil && (a.team == nil || a.team.found.Load() != nil)
+}
+
+// Close stops the background discoveries. The Authenticator keeps
+// answering with what it has discovered.
+func (a *Authenticator) Close() {
+	a.stopOnce.Do(func() { close(a.stop) })
+	a.done.Wait()
+}
+
+// discover fetches iss's discovery document (within ctx and
+// discoveryTimeout) and records it.
+func (a *Authenticator) discover(ctx context.Context, iss *issuer) error {
+	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+	defer cancel()
+	p, err := oidc.NewProvider(ctx, iss.cfg.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("identity: discovering %s: %w", c.Issuer, err)
+		return fmt.Errorf("identity: discovering %s: %w", iss.cfg.Issuer, err)
 	}
-	v := p.Verifier(&oidc.Config{ClientID: c.ClientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256}, Now: now})
-	return &issuer{cfg: c, provider: p, verifier: v, oauth: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
-		Endpoint: p.Endpoint(), RedirectURL: redirect, Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}}, nil
+	c := iss.cfg
+	v := p.Verifier(&oidc.Config{ClientID: c.ClientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256}, Now: a.cfg.Now})
+	iss.found.Store(&discovered{provider: p, verifier: v, oauth: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		Endpoint: p.Endpoint(), RedirectURL: a.cfg.RedirectURL, Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}})
+	return nil
+}
+
+// rediscover retries discovering iss, backing off from DiscoveryRetryMin
+// to DiscoveryRetryMax, until it succeeds or Close.
+func (a *Authenticator) rediscover(iss *issuer) {
+	defer a.done.Done()
+	wait := DiscoveryRetryMin
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-time.After(wait):
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-a.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		err := a.discover(ctx, iss)
+		cancel()
+		if err == nil {
+			a.cfg.Logger.Info("identity provider discovered; sign-in is available", "issuer", iss.cfg.Issuer)
+			return
+		}
+		a.cfg.Logger.Debug("identity provider still unreachable", "issuer", iss.cfg.Issuer, "error", err)
+		wait = min(2*wait, DiscoveryRetryMax)
+	}
 }
 
 // errBadToken is every token failure as the caller sees it: the reason is
@@ -167,7 +270,11 @@ func (a *Authenticator) VerifyBearer(ctx context.Context, raw string) (domain.Pr
 	if a.team != nil && unverifiedIssuer(raw) == a.team.cfg.Issuer {
 		iss = a.team
 	}
-	tok, err := iss.verifier.Verify(ctx, raw)
+	d, err := iss.get()
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	tok, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
 		return domain.Principal{}, errors.Join(errBadToken, err)
 	}
@@ -271,6 +378,10 @@ func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, re
 	if kind == domain.SignInTeam && a.team != nil {
 		iss = a.team
 	}
+	d, err := iss.get()
+	if err != nil {
+		return "", "", err
+	}
 	if !validBrowserKey(browserKey) {
 		browserKey = randomString(32)
 	}
@@ -280,7 +391,7 @@ func (a *Authenticator) LoginURL(ctx context.Context, kind domain.SignInKind, re
 	if err := a.sessions.CreateLoginState(ctx, st); err != nil {
 		return "", "", err
 	}
-	return iss.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), browserKey, nil
+	return d.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), browserKey, nil
 }
 
 // validBrowserKey reports whether k looks like a key LoginURL made: 43
@@ -343,12 +454,16 @@ func (a *Authenticator) Callback(ctx context.Context, state, code, browserKey st
 	if st.Kind == domain.SignInTeam && a.team != nil {
 		iss = a.team
 	}
-	tok, err := iss.oauth.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
+	d, err := iss.get()
+	if err != nil {
+		return domain.Principal{}, "", "", err
+	}
+	tok, err := d.oauth.Exchange(ctx, code, oauth2.VerifierOption(st.Verifier))
 	if err != nil {
 		return domain.Principal{}, "", "", errors.Join(domain.Errorf(domain.EUNAUTHORIZED, "the identity provider refused the sign-in; sign in again"), err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
-	idt, err := iss.verifier.Verify(ctx, raw)
+	idt, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
 		return domain.Principal{}, "", "", errors.Join(errBadToken, err)
 	}
@@ -461,18 +576,22 @@ func (a *Authenticator) confirmTeam(ctx context.Context, cookie string, s domain
 	if a.team != nil && s.Principal.Issuer == a.team.cfg.Issuer {
 		iss = a.team
 	}
+	d, err := iss.get()
+	if err != nil {
+		return teamUnconfirmed{err}
+	}
 	tok, err := unseal(cookie, s.Sealed)
 	if err != nil {
 		return teamUnconfirmed{err}
 	}
 	if tok.RefreshToken != "" {
-		fresh, err := iss.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		fresh, err := d.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err != nil {
 			return teamUnconfirmed{err}
 		}
 		tok = fresh
 	}
-	info, err := iss.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	info, err := d.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {
 		return teamUnconfirmed{err}
 	}

@@ -79,7 +79,7 @@ if [ -n "$missing" ]; then
 $missing"
 fi
 tc=$(toolchain)
-docker=$(sed -n 's/^ARG GO_VERSION=\(.*\)$/go\1/p' Dockerfile)
+docker=$(sed -n 's/^FROM golang:\([0-9.]*\)-.*/go\1/p' Dockerfile)
 [ "$docker" = "$tc" ] || die "the Dockerfile builds with $docker but go.mod names $tc; make them agree"
 echo "govulncheck $GOVULNCHECK_VERSION, $tc, database $(cut -d' ' -f2- "$DB/VERSION")" >&2
 if ! GOTOOLCHAIN=$tc go run "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION" -db "file://$PWD/$DB" ./...; then

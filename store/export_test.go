@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -172,4 +173,13 @@ func (s *Store) SaveApplicationV7(ctx context.Context, subject string, a domain.
 	return s.db.WithContext(ctx).Exec("INSERT INTO applications (subject, worksite_id, state, submitted_at, ready_since, app_json, seq, updated_at) "+
 		"VALUES (?, ?, ?, ?, ?, ?, 1, ?)", subject, a.Worksite.ID, string(a.State), a.SubmittedAt.UTC(), utcPtr(a.ReadySince), string(js),
 		time.Now().UTC()).Error
+}
+
+// PoolStats are the connection pool's statistics (its limits among them).
+func PoolStats(s *Store) sql.DBStats {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		panic(err)
+	}
+	return sqlDB.Stats()
 }

@@ -90,6 +90,31 @@ func Open(ctx context.Context, url, sqlitePath string) (*Store, error) {
 	return s, nil
 }
 
+// Pool bounds the PostgreSQL connection pool (config.Database).
+type Pool struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration // 0: forever
+	MaxIdleTime time.Duration // 0: forever
+}
+
+// SetPool applies p to the PostgreSQL pool. SQLite keeps its one
+// connection: the file takes one writer at a time.
+func (s *Store) SetPool(p Pool) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(p.MaxOpen)
+	sqlDB.SetMaxIdleConns(p.MaxIdle)
+	sqlDB.SetConnMaxLifetime(p.MaxLifetime)
+	sqlDB.SetConnMaxIdleTime(p.MaxIdleTime)
+	return nil
+}
+
 // Dialect is Postgres or SQLite.
 func (s *Store) Dialect() string { return s.dialect }
 

@@ -48,8 +48,11 @@ func Register(r interface {
 
 // EnsureSearchAttributes registers the enrolment workflows' search
 // attributes in namespace, adding only the missing ones; a worker calls it
-// before it polls, so the workflows' upserts and the Web UI's filters work
-// on a fresh Temporal as on the dev server.
+// before it polls when temporal.register_search_attributes is set (dev and
+// tests), so the workflows' upserts and the Web UI's filters work on a
+// fresh Temporal as on the dev server. In production an operator creates
+// them (README "Search attributes"): Temporal Cloud refuses the
+// OperatorService.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {

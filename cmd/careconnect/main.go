@@ -8,6 +8,10 @@
 //	careconnect learninghub-send --email x@example.ca [--type course.completed|agreement.acknowledged]
 //	                     [--url http://127.0.0.1:8080] [--event-id ID]
 //	                     post one callback signed with learninghub.secret, as LearningHub would
+//	careconnect healthcheck [--ready] [--url URL]
+//	                     ask the admin listener for /healthz (or /readyz); exit 1 unless 200
+//	                     (container health checks: the image has no shell or curl)
+//	careconnect version  print the version, VCS revision and Go version
 //
 // Configuration: --config FILE (YAML) and CARECONNECT_* environment variables.
 package main
@@ -16,30 +20,38 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"careconnect/app"
+	"careconnect/buildinfo"
 	"careconnect/config"
 	"careconnect/logging"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "careconnect:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send [--config FILE]")
+		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|version [--config FILE]")
 	}
 	cmd := args[0]
-	if cmd == "learninghub-send" {
-		return learningHubSend(args[1:], os.Stdout)
+	switch cmd {
+	case "learninghub-send":
+		return learningHubSend(args[1:], out)
+	case "healthcheck":
+		return healthcheck(args[1:], out)
+	case "version":
+		_, err := fmt.Fprintln(out, buildinfo.Get())
+		return err
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
@@ -64,9 +76,10 @@ func run(args []string) error {
 	case "migrate":
 		roles = app.Roles{Migrate: true}
 	default:
-		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate or learninghub-send", cmd)
+		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate, learninghub-send, healthcheck or version", cmd)
 	}
 	logger := logging.New(os.Stderr, slog.LevelInfo)
+	logger.Info("starting", "command", cmd, "build", buildinfo.Get().String())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
