@@ -90,6 +90,18 @@ func (f FieldErrors) Add(field, problem string) {
 	}
 }
 
+// Merge records the field problems of err, an EINVALID *Error (such as
+// FieldErrors.Err returns), unless one is already recorded for the field;
+// any other error, and nil, add nothing.
+func (f FieldErrors) Merge(err error) {
+	var e *Error
+	if errors.As(err, &e) && e.Code == EINVALID {
+		for k, v := range e.Fields {
+			f.Add(k, v)
+		}
+	}
+}
+
 // Err returns nil when no problem was recorded, else an EINVALID *Error.
 func (f FieldErrors) Err() error {
 	if len(f) == 0 {
