@@ -20,6 +20,17 @@ const (
 	EINTERNAL      = "internal"       // a bug or unexpected failure; never shown to callers
 )
 
+// KnownCode reports whether code is one of the error codes above, as an
+// adapter asks of a code that crossed a process boundary (a workflow
+// validator's refusal).
+func KnownCode(code string) bool {
+	switch code {
+	case EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EUNPROCESSABLE, EUNAVAILABLE, ERATELIMITED, EINTERNAL:
+		return true
+	}
+	return false
+}
+
 // NotFoundOrNotYours is the one message for a record that does not exist
 // and for someone else's record, so that IDs cannot be probed.
 const NotFoundOrNotYours = "not found, or not yours to see"
