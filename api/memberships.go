@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"careconnect/authz"
 	"careconnect/domain"
 	"careconnect/links"
-	"careconnect/store"
 	"careconnect/workflows"
 )
 
@@ -75,19 +73,6 @@ func (s *Server) worksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, b
 	return w, s.authorize(c, a, authz.Resource{Admins: admins})
 }
 
-// notEnded refuses changes to a worksite whose enrolment has ended (closed,
-// lapsed, rejected) before anything is stored.
-func (s *Server) notEnded(c *gin.Context, id string) error {
-	st, _, err := s.worksiteStatus(c, id)
-	if err != nil {
-		return err
-	}
-	if st.State.Ended() {
-		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", st.State)
-	}
-	return nil
-}
-
 // liveMembership queries the worksite workflow for its membership.
 func (s *Server) liveMembership(c *gin.Context, id string) (domain.Membership, error) {
 	var m domain.Membership
@@ -119,41 +104,6 @@ func (s *Server) account(c *gin.Context, a authz.Action) (domain.Account, bool) 
 func (s *Server) asMember(a domain.Account) domain.Member {
 	return domain.Member{Subject: a.Subject, Name: a.DisplayName(), Email: a.Email, Profession: a.Profession,
 		UserType: s.professions[a.Profession].Type}
-}
-
-// searchWorksites finds worksites by address prefix as the person types.
-func (s *Server) searchWorksites(c *gin.Context) {
-	if !s.authorize(c, authz.SearchWorksites, authz.Resource{}) {
-		return
-	}
-	limit := 10
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			writeError(c, s.log, (domain.FieldErrors{"limit": "must be a whole number from 1 to 50"}).Err())
-			return
-		}
-		limit = n
-	}
-	hits, err := s.store.SearchWorksites(c.Request.Context(), c.Query("address"), limit)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksites": hits})
-}
-
-// myWorksites lists the caller's memberships.
-func (s *Server) myWorksites(c *gin.Context) {
-	if !s.authorize(c, authz.ReadOwnWorksites, authz.Resource{}) {
-		return
-	}
-	ws, err := s.store.MemberWorksites(c.Request.Context(), principal(c).Subject)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksites": ws})
 }
 
 // requestJoin asks to join the :id worksite, with a comment for its administrators.
@@ -433,252 +383,6 @@ func (s *Server) answerJoinLink(c *gin.Context) {
 type joinLinkAnswered struct {
 	Status  string `json:"status"` // approved or rejected
 	Message string `json:"message"`
-}
-
-// worksiteEdit is an administrator's edit of the worksite's details.
-type worksiteEdit struct {
-	Name      *string `json:"name"`
-	Phone     *string `json:"phone"`
-	Extension *string `json:"extension"`
-	Email     *string `json:"email"`
-	EMR       *string `json:"emr"`
-}
-
-// editWorksite changes admin-editable details, then tells the workflow,
-// which audits and emails the change.
-func (s *Server) editWorksite(c *gin.Context) {
-	id, p, ok := s.adminAction(c)
-	if !ok {
-		return
-	}
-	var req worksiteEdit
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	d, changed, err := s.validateEdit(req)
-	if err == nil {
-		err = s.notEnded(c, id)
-	}
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	w, err := s.store.UpdateWorksiteDetails(c.Request.Context(), id, d, s.audit(c, "worksite:"+id, "worksite details edited", changed))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(c, id, workflows.UpdateWorksiteChanged, workflows.WorksiteChange{Actor: p.Subject,
-		ActorRole: p.Role, Change: "details edited: " + changed, RequestID: requestID(c)}, &st); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksite": s.view(w)})
-}
-
-func (s *Server) validateEdit(req worksiteEdit) (store.WorksiteDetails, string, error) {
-	fe := domain.FieldErrors{}
-	var d store.WorksiteDetails
-	var changed []string
-	if req.Name != nil {
-		v := strings.TrimSpace(*req.Name)
-		if v == "" || len(v) > 120 {
-			fe.Add("name", "must be 1 to 120 characters")
-		} else if err := domain.ValidName(v); err != nil {
-			fe.Add("name", err.Error())
-		}
-		d.Name, changed = &v, append(changed, "name")
-	}
-	if req.Phone != nil {
-		if v, ok := domain.NormalisePhone(*req.Phone); !ok {
-			fe.Add("phone", "must be a 10-digit North American phone number")
-		} else {
-			d.Phone, changed = &v, append(changed, "phone")
-		}
-	}
-	if req.Extension != nil {
-		v := strings.TrimSpace(*req.Extension)
-		if len(v) > 7 || strings.Trim(v, "0123456789") != "" {
-			fe.Add("extension", "must be up to 7 digits")
-		}
-		d.Extension, changed = &v, append(changed, "extension")
-	}
-	if req.Email != nil {
-		v := strings.TrimSpace(*req.Email)
-		if !domain.ValidEmail(v) {
-			fe.Add("email", "must be an email address")
-		}
-		d.Email, changed = &v, append(changed, "email")
-	}
-	if req.EMR != nil {
-		found := false
-		for _, e := range s.cfg.Policy.EMRVendors {
-			if strings.EqualFold(e.Name, strings.TrimSpace(*req.EMR)) {
-				v := e.Name
-				d.EMR, found = &v, true
-			}
-		}
-		if !found {
-			fe.Add("emr", "is not on the EMR vendor list")
-		}
-		changed = append(changed, "EMR")
-	}
-	if err := fe.Err(); err != nil { // a field was given but is wrong: say which
-		return d, "", err
-	}
-	if len(changed) == 0 {
-		return d, "", domain.Errorf(domain.EINVALID, "send at least one of name, phone, extension, email, emr")
-	}
-	return d, strings.Join(changed, ", "), nil
-}
-
-// closeWorksite closes the :id worksite: every membership ends.
-func (s *Server) closeWorksite(c *gin.Context) {
-	w, ok := s.worksiteFor(c, authz.CloseWorksite)
-	if !ok {
-		return
-	}
-	s.worksiteChange(c, w.ID, workflows.UpdateClose, false)
-}
-
-// worksiteChange reads {reason} and sends a worksite-level update.
-func (s *Server) worksiteChange(c *gin.Context, worksiteID, update string, reasonRequired bool) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if err := requiredReason(req.Reason); err != nil && reasonRequired {
-		writeError(c, s.log, err)
-		return
-	}
-	p := principal(c)
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(c, worksiteID, update, workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role,
-		Reason: req.Reason, RequestID: requestID(c)}, &st); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"status": st})
-}
-
-// suspendWorksite and reinstateWorksite are the team's, with a reason.
-func (s *Server) suspendWorksite(suspend bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := s.teamWorksite(c, authz.TeamSuspendWorksite)
-		if !ok {
-			return
-		}
-		update := workflows.UpdateReinstate
-		if suspend {
-			update = workflows.UpdateSuspend
-		}
-		s.worksiteChange(c, id, update, true)
-	}
-}
-
-// classifyWorksite is the team's change of address and/or type, e.g.
-// reclassifying an "Other" worksite.
-func (s *Server) classifyWorksite(c *gin.Context) {
-	id, ok := s.teamWorksite(c, authz.TeamClassifyWorksite)
-	if !ok {
-		return
-	}
-	var req struct {
-		Address          *domain.Address      `json:"address"`
-		LocationType     *domain.LocationType `json:"locationType"`
-		SubOption        *string              `json:"subOption"`
-		OtherDescription *string              `json:"otherDescription"`
-		Reason           string               `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	ctx := c.Request.Context()
-	w, err := s.store.GetWorksite(ctx, id)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	// Validate the worksite as it would be, with the registration rules.
-	reg := domain.WorksiteRegistration{Name: w.Name, Phone: w.Phone, Extension: w.Extension, Email: w.Email, Address: w.Address,
-		LocationType: w.LocationType, SubOption: w.SubOption, OtherDescription: w.OtherDescription, EMR: w.EMR}
-	if req.Address != nil {
-		reg.Address = *req.Address
-	}
-	if req.LocationType != nil {
-		reg.LocationType, reg.SubOption, reg.OtherDescription = *req.LocationType, "", ""
-	}
-	if req.SubOption != nil {
-		reg.SubOption = *req.SubOption
-	}
-	if req.OtherDescription != nil {
-		reg.OtherDescription = *req.OtherDescription
-	}
-	fe := domain.FieldErrors{}
-	if strings.TrimSpace(req.Reason) == "" {
-		fe.Add("reason", "is required: say why the worksite is changed")
-	}
-	if req.Address == nil && req.LocationType == nil {
-		fe.Add("locationType", "send a new address, a new location type, or both")
-	}
-	reg.Administrator = domain.Person{Name: "x", Email: "x@example.ca"} // not part of this change
-	norm, err := domain.ValidateWorksiteRegistration(reg, s.types, s.cfg.Policy.EMRVendors)
-	if err != nil {
-		var de *domain.Error
-		if errors.As(err, &de) {
-			for k, v := range de.Fields {
-				fe.Add(k, v)
-			}
-		}
-	}
-	if err := fe.Err(); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if err := s.notEnded(c, id); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var addr *domain.Address
-	if req.Address != nil {
-		addr = &norm.Address
-	}
-	var lt *domain.LocationType
-	if req.LocationType != nil {
-		lt = &norm.LocationType
-	}
-	change := "reclassified"
-	if addr != nil {
-		change = "address changed to " + norm.Address.String()
-	}
-	if lt != nil {
-		change = "type changed to " + s.types[norm.LocationType].Label
-	}
-	updated, err := s.store.UpdateWorksiteClassification(ctx, id, addr, lt, &norm.SubOption, &norm.OtherDescription,
-		s.audit(c, "worksite:"+id, "worksite reclassified", change+": "+req.Reason))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	p := principal(c)
-	change2 := workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role, Change: change, Reason: req.Reason, RequestID: requestID(c)}
-	if lt != nil {
-		policy := s.types[*lt]
-		change2.TypePolicy = &policy
-	}
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(c, id, workflows.UpdateWorksiteChanged, change2, &st); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksite": s.view(updated), "status": st})
 }
 
 // updateID makes a workflow update's ID from the request ID, scoped by the

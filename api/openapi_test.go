@@ -17,6 +17,7 @@ import (
 
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/learninghub"
 	"careconnect/mail"
 	"careconnect/store"
@@ -255,7 +256,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"UserStatus", domain.UserStatus{}, false},
 		{"Account", domain.Account{}, false},
 		{"WorksiteRegistration", domain.WorksiteRegistration{}, true},
-		{"Decision", decisionRequest{}, true},
+		{"Decision", enrolment.DecisionRequest{}, true},
 		{"AccountRegistration", domain.AccountRegistration{}, true},
 		// The PATCH body is the API's own type; store.AccountUpdate is what it becomes.
 		{"AccountUpdate", accountUpdate{}, true},
@@ -267,7 +268,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"MemberWorksite", store.MemberWorksite{}, false},
 		{"WorksiteHit", store.WorksiteHit{}, false},
 		{"MemberChange", memberBody{}, true},
-		{"WorksiteEdit", worksiteEdit{}, true},
+		{"WorksiteEdit", enrolment.WorksiteEdit{}, true},
 		{"LearningHubAck", LearningHubAck{}, false},
 		{"LearningHubEvent", learninghub.Event{}, true},
 		{"Application", domain.Application{}, false},

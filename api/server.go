@@ -24,6 +24,7 @@ import (
 	"careconnect/authz"
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/links"
 	"careconnect/store"
 	"careconnect/web"
@@ -105,7 +106,9 @@ type Store interface {
 
 // Deps are the Server's dependencies, built once in main.
 type Deps struct {
-	Config   config.Config
+	Config config.Config
+	// App runs the use cases.
+	App      *enrolment.Service
 	Store    Store
 	Temporal client.Client
 	Links    *links.Signer
@@ -121,6 +124,7 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	cfg         config.Config
+	app         *enrolment.Service
 	store       Store
 	temporal    client.Client
 	links       *links.Signer
@@ -130,26 +134,21 @@ type Server struct {
 	professions domain.Professions
 	auth        Authenticator
 	limits      limits
-	// decodes holds a token for each screenshot being decoded (at most
-	// screenshotDecodeSlots); decodeWait is how long a request waits for one.
-	decodes    chan struct{}
-	decodeWait time.Duration
-	engine     *gin.Engine
-	handler    http.Handler // engine behind securityHeaders
-	admin      http.Handler // the admin listener's routes, behind securityHeaders
-	registry   *prometheus.Registry
-	requests   *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
+	engine      *gin.Engine
+	handler     http.Handler // engine behind securityHeaders
+	admin       http.Handler // the admin listener's routes, behind securityHeaders
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
+	s := &Server{cfg: d.Config, app: d.App, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
-		limits:  newLimits(d.Config),
-		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
+		limits: newLimits(d.Config)}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -24,6 +24,8 @@ import (
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
+	"careconnect/enrolment"
+	enrolmenttemporal "careconnect/enrolment/temporal"
 	"careconnect/identity"
 	"careconnect/links"
 	"careconnect/logging"
@@ -31,6 +33,9 @@ import (
 	"careconnect/store"
 	"careconnect/worker"
 )
+
+// The store is the application layer's.
+var _ enrolment.Store = (*store.Store)(nil)
 
 // Roles says which parts a process runs.
 type Roles struct {
@@ -161,7 +166,9 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: auth}
+		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(m.Temporal, cfg.Temporal.TaskQueue),
+			Links: signer, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
+		deps := api.Deps{Config: *cfg, App: svc, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
