@@ -346,7 +346,7 @@ func (s *Server) approveSponsorship(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	name, email := s.caller(c, p)
+	name, email := s.callerName(c, p)
 	var us domain.UserStatus
 	if err := s.userUpdateInto(c, c.Param("subject"), workflows.UpdateApproveSponsorship, workflows.SponsorshipApproval{
 		WorksiteID: w.ID, SponsorSubject: p.Subject, SponsorName: name, SponsorEmail: email, Role: *role,

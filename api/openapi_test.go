@@ -267,7 +267,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"Invitation", domain.Invitation{}, false},
 		{"MemberWorksite", store.MemberWorksite{}, false},
 		{"WorksiteHit", store.WorksiteHit{}, false},
-		{"MemberChange", memberBody{}, true},
+		{"MemberChange", enrolment.MemberInput{}, true},
 		{"WorksiteEdit", enrolment.WorksiteEdit{}, true},
 		{"LearningHubAck", LearningHubAck{}, false},
 		{"LearningHubEvent", learninghub.Event{}, true},
