@@ -68,7 +68,7 @@ func TestLinkPages(t *testing.T) {
 	}
 	clock := func() time.Time { return now }
 	app := enrolment.New(enrolment.Deps{Config: cfg, Store: linkPageStore(), Workflows: downTemporal(), Links: signer, Now: clock})
-	s := New(Deps{Config: cfg, App: app, Links: signer, Now: clock})
+	s := New(Deps{Config: cfg, App: app, Now: clock})
 	sign := func(sg *links.Signer, p links.Purpose, subject string, ttl time.Duration) string {
 		return sg.Sign(links.Claims{Purpose: p, Subject: subject, Expires: now.Add(ttl)})
 	}

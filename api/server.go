@@ -1,6 +1,7 @@
-// Package api is the thin gin HTTP layer: it validates requests, reads
-// projections from the store, and sends updates to and queries the
-// enrolment workflows. Every error goes through writeError.
+// Package api is the thin gin HTTP layer: each handler decodes the
+// request, calls one use case of the application layer (package
+// enrolment) and encodes its answer. It imports neither the store nor the
+// workflows (TestImports). Every error goes through writeError.
 package api
 
 import (
@@ -19,16 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.temporal.io/sdk/client"
 
-	"careconnect/authz"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/enrolment"
-	"careconnect/links"
-	"careconnect/store"
 	"careconnect/web"
-	"careconnect/workflows"
 )
 
 //go:embed openapi.yaml
@@ -43,76 +39,12 @@ func OpenAPI() []byte {
 	return b
 }
 
-// Store is the storage the API needs. *store.Store implements it.
-type Store interface {
-	Ping(ctx context.Context) error
-	CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error)
-	DeleteWorksite(ctx context.Context, id string) error
-	GetWorksite(ctx context.Context, id string) (domain.Worksite, error)
-	GetWorksiteStatus(ctx context.Context, id string) (domain.WorksiteStatus, error)
-	ListWorksites(ctx context.Context, f store.WorksiteFilter) ([]store.WorksiteSummary, error)
-	CreateDeclaration(ctx context.Context, d domain.Declaration, requestID string) error
-	DeleteDeclaration(ctx context.Context, worksiteID string) error
-	GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error)
-	ListAudit(ctx context.Context, subject string) ([]domain.AuditEvent, error)
-	ListEmails(ctx context.Context, prefix string) ([]store.EmailRecord, error)
-
-	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
-	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
-	// IsActiveMember reports whether subject is an active member of the worksite (projection).
-	IsActiveMember(ctx context.Context, worksiteID, subject string) (bool, error)
-	// ReadWorksite returns a worksite, its active administrators and its stored status.
-	ReadWorksite(ctx context.Context, id string) (store.WorksiteRead, error)
-	// UserStatusJSON returns the projected status as stored and its seq (0: never projected).
-	UserStatusJSON(ctx context.Context, subject string) (json.RawMessage, int, error)
-	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
-	DeleteAccount(ctx context.Context, subject string) error
-	GetAccount(ctx context.Context, subject string) (domain.Account, error)
-	// UpdateAccount applies a self-service change and says what it did to the email. Errors: ENOTFOUND, ECONFLICT.
-	UpdateAccount(ctx context.Context, subject string, u store.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
-	// NextEmailLink counts one more link for the address awaiting confirmation and returns its nonce and number.
-	// Errors: ENOTFOUND, ECONFLICT (nothing awaits), EUNPROCESSABLE (too many links).
-	NextEmailLink(ctx context.Context, subject string) (nonce string, seq int, err error)
-	// ConfirmEmail uses a confirmation link. Errors: ENOTFOUND, EUNPROCESSABLE (not the awaited address's link),
-	// ECONFLICT (another account confirmed the address first).
-	ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
-	SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
-	SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
-
-	WorksiteAdmins(ctx context.Context, worksiteID string) ([]string, error)
-	GetMembership(ctx context.Context, worksiteID string) (domain.Membership, error)
-	MemberWorksites(ctx context.Context, subject string) ([]store.MemberWorksite, error)
-	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
-	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
-	ListApplications(ctx context.Context, f store.ApplicationFilter) ([]store.QueuedApplication, error)
-	SponsorshipRequests(ctx context.Context, worksiteID string) ([]store.SponsorshipRequest, error)
-	Funnel(ctx context.Context) ([]domain.FunnelCount, error)
-	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
-
-	// RecordLearningHubEvent stores an event once; a second call with its ID reports duplicate. Errors: EUNAVAILABLE.
-	RecordLearningHubEvent(ctx context.Context, e store.LearningHubEvent) (duplicate bool, err error)
-	// PendingLearningHubEvents are the undelivered events of a learner (by email, or learningHubId when set), oldest first.
-	PendingLearningHubEvents(ctx context.Context, email, learningHubID string) ([]store.LearningHubEvent, error)
-	// MarkLearningHubDelivered records delivery to subject's workflow, binding the event's learningHubId to
-	// the account at its first delivery. Errors: ENOTFOUND.
-	MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error
-	// LearnerSubject finds the account an event goes to: by bound learningHubId, else by confirmed email.
-	// Errors: ENOTFOUND.
-	LearnerSubject(ctx context.Context, email, learningHubID string) (string, error)
-	// RevokeSessions ends every session of subject with the audit record
-	// audit(ended), in one transaction, and says how many it ended.
-	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
-}
-
 // Deps are the Server's dependencies, built once in main.
 type Deps struct {
 	Config config.Config
 	// App runs the use cases.
-	App      *enrolment.Service
-	Store    Store
-	Temporal client.Client
-	Links    *links.Signer
-	Logger   *slog.Logger
+	App    *enrolment.Service
+	Logger *slog.Logger
 	// DevMail, when set, serves the dev mail catcher's page at /dev/mail.
 	DevMail http.Handler
 	// Auth verifies tokens and runs browser sign-in.
@@ -123,32 +55,27 @@ type Deps struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg         config.Config
-	app         *enrolment.Service
-	store       Store
-	temporal    client.Client
-	links       *links.Signer
-	log         *slog.Logger
-	now         func() time.Time
-	types       domain.WorksiteTypes
-	professions domain.Professions
-	auth        Authenticator
-	limits      limits
-	engine      *gin.Engine
-	handler     http.Handler // engine behind securityHeaders
-	admin       http.Handler // the admin listener's routes, behind securityHeaders
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
+	cfg      config.Config
+	app      *enrolment.Service
+	log      *slog.Logger
+	now      func() time.Time
+	types    domain.WorksiteTypes
+	auth     Authenticator
+	limits   limits
+	engine   *gin.Engine
+	handler  http.Handler // engine behind securityHeaders
+	admin    http.Handler // the admin listener's routes, behind securityHeaders
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: d.Config, app: d.App, store: d.Store, temporal: d.Temporal, links: d.Links, log: d.Logger, now: d.Now,
+	s := &Server{cfg: d.Config, app: d.App, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
-		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth,
-		limits: newLimits(d.Config)}
+		auth: d.Auth, limits: newLimits(d.Config)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -241,9 +168,9 @@ func New(d Deps) *Server {
 	staff.GET("/applications", s.applicationQueue)
 	staff.GET("/funnel", s.funnel)
 	staff.GET("/funnel.svg", s.funnelSVG)
-	staff.POST("/applications/:subject/:worksite/provision", s.decideApplication(workflows.UpdateProvisionApplication))
-	staff.POST("/applications/:subject/:worksite/reject", s.decideApplication(workflows.UpdateRejectApplication))
-	staff.POST("/applications/:subject/:worksite/send-back", s.decideApplication(workflows.UpdateSendBackApplication))
+	staff.POST("/applications/:subject/:worksite/provision", s.decideApplication(enrolment.Provision))
+	staff.POST("/applications/:subject/:worksite/reject", s.decideApplication(enrolment.RejectApplication))
+	staff.POST("/applications/:subject/:worksite/send-back", s.decideApplication(enrolment.SendBack))
 	staff.GET("/worksites", s.listWorksites)
 	staff.PATCH("/worksites/:id", s.classifyWorksite)
 	staff.POST("/worksites/:id/suspend", s.suspendWorksite(true))
@@ -375,10 +302,11 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	checks := gin.H{"database": "ok", "temporal": "ok"}
 	ready := true
-	if err := s.store.Ping(ctx); err != nil {
+	r := s.app.Ready(ctx)
+	if r.Database != nil {
 		checks["database"], ready = "unavailable", false
 	}
-	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+	if r.Workflows != nil {
 		checks["temporal"], ready = "unavailable", false
 	}
 	if !ready {
@@ -404,7 +332,8 @@ func (s *Server) reference(c *gin.Context) {
 // UI, for its links to each workflow (empty hides the links). Anonymous
 // callers do not learn where the workflow service is.
 func (s *Server) staffReference(c *gin.Context) {
-	if !s.authorize(c, authz.TeamReadReference, authz.Resource{}) {
+	if err := s.app.TeamReference(caller(c)); err != nil {
+		writeError(c, s.log, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"temporalUi": s.cfg.Temporal.UIURL, "temporalNamespace": s.cfg.Temporal.Namespace})

@@ -168,7 +168,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		}
 		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(m.Temporal, cfg.Temporal.TaskQueue),
 			Links: signer, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
-		deps := api.Deps{Config: *cfg, App: svc, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: auth}
+		deps := api.Deps{Config: *cfg, App: svc, Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
