@@ -49,7 +49,7 @@ type Deps struct {
 	DevMail http.Handler
 	// Auth verifies tokens and runs browser sign-in.
 	Auth Authenticator
-	// Now is the clock; nil means time.Now.
+	// Now is the rate limiters' clock; nil means time.Now.
 	Now func() time.Time
 }
 
