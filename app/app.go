@@ -34,8 +34,12 @@ import (
 	"careconnect/worker"
 )
 
-// The store is the application layer's.
-var _ enrolment.Store = (*store.Store)(nil)
+// The adapters implement the application layer's ports.
+var (
+	_ enrolment.Store        = (*store.Store)(nil)
+	_ enrolment.LinkVerifier = (*links.Signer)(nil)
+	_ enrolment.Workflows    = (*enrolmenttemporal.Workflows)(nil)
+)
 
 // Roles says which parts a process runs.
 type Roles struct {

@@ -347,11 +347,3 @@ func newID() string {
 	}
 	return hex.EncodeToString(b)
 }
-
-// subject is the caller's subject ("" when anonymous).
-func (by Caller) subject() string {
-	if by.Principal == nil {
-		return ""
-	}
-	return by.Principal.Subject
-}

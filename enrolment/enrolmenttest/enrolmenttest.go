@@ -10,14 +10,12 @@ import (
 
 	"careconnect/domain"
 	"careconnect/enrolment"
-	"careconnect/links"
 )
 
 var (
-	_ enrolment.Store        = (*Store)(nil)
-	_ enrolment.Workflows    = (*Workflows)(nil)
-	_ enrolment.Hasher       = Hasher(nil)
-	_ enrolment.LinkVerifier = (*links.Signer)(nil)
+	_ enrolment.Store     = (*Store)(nil)
+	_ enrolment.Workflows = (*Workflows)(nil)
+	_ enrolment.Hasher    = Hasher(nil)
 )
 
 // unexpected is the panic of a call whose function field is nil.
