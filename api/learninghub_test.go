@@ -48,6 +48,10 @@ func TestLearningHubStoreFailure(t *testing.T) {
 		s.ServeHTTP(w, req)
 		return w
 	}
+	ring, err := learninghub.NewKeyring(learninghub.DefaultKeyID, learninghub.Key{ID: learninghub.DefaultKeyID, Secret: cfg.LearningHub.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
 	signed := learninghub.Sign([]byte(cfg.LearningHub.Secret), time.Now().Unix(), body)
 	cases := []struct {
 		name string
@@ -59,7 +63,7 @@ func TestLearningHubStoreFailure(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newFailingLearningHubStore(tc.err)
-			s := New(Deps{Config: cfg, App: enrolment.New(enrolment.Deps{Config: cfg, Store: &st.Store})})
+			s := New(Deps{Config: cfg, App: enrolment.New(enrolment.Deps{Config: cfg, Store: &st.Store, LearningHub: ring})})
 			if w := post(s, signed); w.Code != http.StatusServiceUnavailable || !bytes.Contains(w.Body.Bytes(), []byte(`"unavailable"`)) {
 				t.Errorf("got %d %s; want 503 unavailable", w.Code, w.Body)
 			}

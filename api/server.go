@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/enrolment"
@@ -43,7 +44,10 @@ func OpenAPI() []byte {
 type Deps struct {
 	Config config.Config
 	// App runs the use cases.
-	App    *enrolment.Service
+	App *enrolment.Service
+	// Codec serves /codec/* to the Temporal Web UI; nil when payloads are
+	// not encrypted (codec.keys empty, dev only).
+	Codec  *codec.Codec
 	Logger *slog.Logger
 	// DevMail, when set, serves the dev mail catcher's page at /dev/mail.
 	DevMail http.Handler
@@ -55,25 +59,28 @@ type Deps struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg      config.Config
-	app      *enrolment.Service
-	log      *slog.Logger
-	now      func() time.Time
-	types    domain.WorksiteTypes
-	auth     Authenticator
-	limits   limits
-	engine   *gin.Engine
-	handler  http.Handler // engine behind securityHeaders
-	admin    http.Handler // the admin listener's routes, behind securityHeaders
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	cfg   config.Config
+	app   *enrolment.Service
+	codec *codec.Codec
+	// codecOrigin is the Temporal Web UI's origin (config.CodecUIOrigin).
+	codecOrigin string
+	log         *slog.Logger
+	now         func() time.Time
+	types       domain.WorksiteTypes
+	auth        Authenticator
+	limits      limits
+	engine      *gin.Engine
+	handler     http.Handler // engine behind securityHeaders
+	admin       http.Handler // the admin listener's routes, behind securityHeaders
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: d.Config, app: d.App, log: d.Logger, now: d.Now,
+	s := &Server{cfg: d.Config, app: d.App, codec: d.Codec, codecOrigin: d.Config.CodecUIOrigin(), log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
 		auth: d.Auth, limits: newLimits(d.Config)}
 	if s.now == nil {
@@ -184,6 +191,15 @@ func New(d Deps) *Server {
 	// LearningHub's callbacks carry no caller identity: the HMAC signature is the credential.
 	// Limited per sending address, with an allowance for LearningHub's bursts.
 	e.POST("/webhooks/learninghub", s.limit(s.limits.webhook), s.learningHubCallback)
+
+	// The Temporal Web UI's codec endpoint (api/codec.go): the enrolment team
+	// only, from the UI's origin or from no browser at all; no CSRF token,
+	// as it changes nothing and the UI cannot send one.
+	cg := e.Group("/codec", s.codecCORS)
+	cg.OPTIONS("/decode", s.codecPreflight)
+	cg.OPTIONS("/encode", s.codecPreflight)
+	cg.POST("/decode", s.authenticate, s.codecPayloads(codecDecode))
+	cg.POST("/encode", s.authenticate, s.codecPayloads(codecEncode))
 
 	e.GET("/declaration/:token", s.limit(s.limits.declarations), s.declarationPage)
 	e.GET("/join-requests/:token", s.limit(s.limits.links), s.linkPage(joinLinkKind))

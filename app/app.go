@@ -21,12 +21,14 @@ import (
 
 	"careconnect/activities"
 	"careconnect/api"
+	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
 	"careconnect/enrolment"
 	enrolmenttemporal "careconnect/enrolment/temporal"
 	"careconnect/identity"
+	"careconnect/learninghub"
 	"careconnect/links"
 	"careconnect/logging"
 	"careconnect/mail"
@@ -36,9 +38,10 @@ import (
 
 // The adapters implement the application layer's ports.
 var (
-	_ enrolment.Store        = (*store.Store)(nil)
-	_ enrolment.LinkVerifier = (*links.Signer)(nil)
-	_ enrolment.Workflows    = (*enrolmenttemporal.Workflows)(nil)
+	_ enrolment.Store               = (*store.Store)(nil)
+	_ enrolment.LinkVerifier        = (*links.Signer)(nil)
+	_ enrolment.LearningHubVerifier = (*learninghub.Keyring)(nil)
+	_ enrolment.Workflows           = (*enrolmenttemporal.Workflows)(nil)
 )
 
 // Roles says which parts a process runs.
@@ -55,6 +58,9 @@ type Main struct {
 
 	Store    *store.Store
 	Temporal client.Client
+	// Codec encrypts the payloads the Temporal client sends (nil when
+	// codec.keys is empty, dev only).
+	Codec *codec.Codec
 	// Catcher is the dev mail catcher, when smtp.dev_catcher is set.
 	Catcher *mail.Catcher
 	// DevServer is the Temporal dev server, when temporal.address is empty.
@@ -110,8 +116,15 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 				return fmt.Errorf("app: temporal.dev_server.db_file: %w", err)
 			}
 		}
+		// The dev server's UI decodes payloads with the API's codec endpoint
+		// (the team signs in at the API, and turns on "include cross-origin
+		// credentials" in the UI's codec settings: README).
+		codecEndpoint := ""
+		if len(cfg.Codec.Keys)+len(cfg.Codec.KeyFiles) > 0 && cfg.HTTP.PublicBaseURL != "" {
+			codecEndpoint = strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + "/codec"
+		}
 		m.DevServer, err = devtemporal.Start(ctx, devtemporal.Options{Binary: ds.Binary, IP: ds.IP, Port: ds.Port,
-			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace})
+			UIPort: ds.UIPort, DBFile: ds.DBFile, Namespace: cfg.Temporal.Namespace, UICodecEndpoint: codecEndpoint})
 		if err != nil {
 			return fmt.Errorf("app: temporal dev server (temporal.dev_server.binary): %w", err)
 		}
@@ -127,14 +140,19 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return err
 		}
 	}
+	if m.Codec, err = PayloadCodec(cfg.Codec); err != nil {
+		return err
+	}
+	dc := codec.DataConverter(m.Codec)
 	m.Temporal, err = client.DialContext(ctx, client.Options{HostPort: cfg.Temporal.Address, Namespace: cfg.Temporal.Namespace,
-		Logger: tlog.NewStructuredLogger(m.Logger.With("component", "temporal"))})
+		Logger:        tlog.NewStructuredLogger(m.Logger.With("component", "temporal")),
+		DataConverter: dc, FailureConverter: codec.FailureConverter(dc)})
 	if err != nil {
 		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
 	}
-	signer, err := links.NewSigner(cfg.Links.Secret)
+	signer, err := LinkSigner(cfg.Links)
 	if err != nil {
-		return fmt.Errorf("app: links.secret: %w", err)
+		return err
 	}
 
 	if roles.API {
@@ -170,9 +188,13 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
+		hub, err := LearningHubKeyring(cfg.LearningHub)
+		if err != nil {
+			return err
+		}
 		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(m.Temporal, cfg.Temporal.TaskQueue),
-			Links: signer, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
-		deps := api.Deps{Config: *cfg, App: svc, Logger: m.Logger, Auth: auth}
+			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
+		deps := api.Deps{Config: *cfg, App: svc, Codec: m.Codec, Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
@@ -186,6 +208,58 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 	}
 	return nil
+}
+
+// PayloadCodec is the codec of codec.keys and codec.key_files, or nil when
+// there are none (payloads in clear text: dev only).
+func PayloadCodec(c config.Codec) (*codec.Codec, error) {
+	active, keys, err := c.Ring()
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	ring := make([]codec.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = codec.Key{ID: k.ID, Secret: k.Key}
+	}
+	pc, err := codec.New(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: codec.keys: %w", err)
+	}
+	return pc, nil
+}
+
+// LinkSigner is the key ring of links.secret or links.keys.
+func LinkSigner(c config.Links) (*links.Signer, error) {
+	active, keys, err := c.Ring()
+	if err != nil {
+		return nil, err
+	}
+	ring := make([]links.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = links.Key(k)
+	}
+	s, err := links.NewKeyRing(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: links.keys: %w", err)
+	}
+	return s, nil
+}
+
+// LearningHubKeyring is the key ring of learninghub.secret or learninghub.keys.
+func LearningHubKeyring(c config.LearningHub) (*learninghub.Keyring, error) {
+	active, keys, err := c.Ring()
+	if err != nil {
+		return nil, err
+	}
+	ring := make([]learninghub.Key, len(keys))
+	for i, k := range keys {
+		ring[i] = learninghub.Key(k)
+	}
+	k, err := learninghub.NewKeyring(active, ring...)
+	if err != nil {
+		return nil, fmt.Errorf("app: learninghub.keys: %w", err)
+	}
+	return k, nil
 }
 
 // startIdentity starts the dev identity provider when configured (never in

@@ -248,6 +248,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Public reference data; what only the team's console needs (the Temporal Web UI) is the team's.
 		{http.MethodGet, "/api/v1/reference", "/api/v1/reference", none, [nCallers]int{ok, ok, ok, ok, ok, ok}, nil},
 		{http.MethodGet, "/api/v1/staff/reference", "/api/v1/staff/reference", none, teamOnly, nil},
+		// The Temporal Web UI's codec decrypts every enrolment's payloads: the team's alone.
+		{http.MethodPost, "/codec/decode", "/codec/decode", obj(map[string]any{"payloads": []any{}}), teamOnly, nil},
+		{http.MethodPost, "/codec/encode", "/codec/encode", obj(map[string]any{"payloads": []any{}}), teamOnly, nil},
 		// Last, as it ends the worksite: its administrator closes it (then the team
 		// finds it closed); nobody else may.
 		{http.MethodPost, "/api/v1/worksites/:id/close", site + "/close", obj(map[string]any{"reason": "matrix"}),

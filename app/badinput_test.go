@@ -106,9 +106,10 @@ func countWorksiteMails(env *apptest.Env) int {
 	return n
 }
 
-// countMail counts the caught emails, but for the account-registered
-// emails of the people signed in: the user workflow sends those on its own
-// schedule, so they are no refusal's doing and may arrive at any point.
+// countMail counts the caught emails, but for the account-registered and
+// email-confirmation emails of the people signed in: the user workflow
+// sends those on its own schedule, so they are no refusal's doing and may
+// arrive at any point.
 func countMail(env *apptest.Env) int {
 	n := 0
 	for _, m := range env.Catcher.Messages() {
@@ -119,7 +120,7 @@ func countMail(env *apptest.Env) int {
 	return n
 }
 
-var accountMailKey = regexp.MustCompile(`^user/[^/]+/account_registered/`)
+var accountMailKey = regexp.MustCompile(`^user/[^/]+/(account_registered|email_confirmation)/`)
 
 // mustSignInAdmin signs the physician in as env's default caller, with an
 // HxBC account, and returns their email address: the administrator of
@@ -471,8 +472,9 @@ func TestDeclarationBadInput(t *testing.T) {
 	signer := mustSigner(t, env.Config.Links.Secret)
 	otherSigner := mustSigner(t, strings.Repeat("x", 32))
 	in := time.Now().Add(time.Hour)
-	payload, sig, _ := strings.Cut(token, ".")
-	tampered := base64.RawURLEncoding.EncodeToString([]byte("declaration|ZZZZZZZ|"+tokenExpiry(t, payload))) + "." + sig
+	kid, rest, _ := strings.Cut(token, ".") // "<key ID>.<payload>.<mac>"
+	payload, sig, _ := strings.Cut(rest, ".")
+	tampered := kid + "." + base64.RawURLEncoding.EncodeToString([]byte("declaration|ZZZZZZZ|"+tokenExpiry(t, payload))) + "." + sig
 	linkCases := []struct {
 		name   string
 		token  string
@@ -485,7 +487,7 @@ func TestDeclarationBadInput(t *testing.T) {
 		{"signed with another secret", otherSigner.Sign(links.Claims{Purpose: links.PurposeDeclaration, Subject: id, Expires: in}),
 			http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"payload tampered", tampered, http.StatusNotFound, domain.ENOTFOUND, "not valid"},
-		{"signature altered", payload + "." + flipFirst(sig), http.StatusNotFound, domain.ENOTFOUND, "not valid"},
+		{"signature altered", kid + "." + payload + "." + flipFirst(sig), http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"garbage", "garbage", http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"garbage with a dot", "abc.def", http.StatusNotFound, domain.ENOTFOUND, "not valid"},
 		{"wrong purpose", signer.Sign(links.Claims{Purpose: links.Purpose("invitation"), Subject: id, Expires: in}),

@@ -162,7 +162,7 @@ func startAPIProcess(t *testing.T, env *apptest.Env) (string, int) {
 		"TEMPORAL_NAMESPACE": cfg.Temporal.Namespace, "TEMPORAL_TASK_QUEUE": cfg.Temporal.TaskQueue,
 		"LINKS_SECRET": cfg.Links.Secret, "SMTP_DEV_CATCHER": "false", "AUTH_DEV_IDP_ENABLED": "false",
 		"AUTH_APPLICANT_ISSUER": cfg.Auth.Applicant.Issuer, "AUTH_APPLICANT_CLIENT_SECRET": cfg.Auth.Applicant.ClientSecret,
-		"AUTH_COOKIE_SECURE": "false",
+		"AUTH_COOKIE_SECURE": "false", "CODEC_KEYS": strings.Join(cfg.Codec.Keys, ","), "CODEC_ACTIVE_KEY": cfg.Codec.ActiveKey,
 	}
 	var environ []string
 	for _, kv := range os.Environ() {

@@ -43,7 +43,7 @@ func findMember(m membersResponse, state, subjectSuffix string) *domain.Member {
 	return nil
 }
 
-var linkRE = regexp.MustCompile(`(https?://[^\s"<>]+)/(join-requests|invitations)/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+var linkRE = regexp.MustCompile(`(https?://[^\s"<>]+)/(join-requests|invitations)/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
 
 func mustLink(t *testing.T, m mail.Caught, kind string) string {
 	t.Helper()

@@ -134,6 +134,33 @@ func TestOpenAPIConformance(t *testing.T) {
 		t.Errorf("GET /api/v1/staff/reference anonymously: got %d; want 401", res.Status)
 	}
 
+	// The Temporal Web UI's codec: the team encrypts a payload and decrypts
+	// it again; the UI's preflight is allowed, another origin's is not.
+	{
+		const plain = `{"payloads":[{"metadata":{"encoding":"anNvbi9wbGFpbg=="},"data":"InBhdEBleGFtcGxlLmNhIg=="}]}` // json/plain "pat@example.ca"
+		team := []string{"Authorization", env.Bearer(devidp.PersonaTeam), api.NamespaceHeader, env.Config.Temporal.Namespace}
+		enc := c.Do(http.MethodPost, "/codec/encode", "application/json", []byte(plain), team...)
+		if enc.Status != http.StatusOK || strings.Contains(string(enc.Body), "InBhdEBleGFtcGxlLmNhIg==") {
+			t.Errorf("POST /codec/encode as the team: got %d %s; want 200, encrypted", enc.Status, enc.Body)
+		}
+		if dec := c.Do(http.MethodPost, "/codec/decode", "application/json", enc.Body, team...); dec.Status != http.StatusOK ||
+			!strings.Contains(string(dec.Body), "InBhdEBleGFtcGxlLmNhIg==") {
+			t.Errorf("POST /codec/decode as the team: got %d %s; want 200, the payload back", dec.Status, dec.Body)
+		}
+		if res := c.Expect(apptest.RequestInvalid).Do(http.MethodPost, "/codec/decode", "application/json", []byte(plain)); res.Status != http.StatusUnauthorized {
+			t.Errorf("POST /codec/decode anonymously: got %d; want 401", res.Status)
+		}
+		for _, p := range []string{"/codec/decode", "/codec/encode"} {
+			if res := c.Do(http.MethodOptions, p, "", nil, "Origin", env.Config.CodecUIOrigin(), "Access-Control-Request-Method", "POST",
+				"Access-Control-Request-Headers", "content-type,x-namespace"); res.Status != http.StatusNoContent {
+				t.Errorf("OPTIONS %s from the Temporal Web UI: got %d %s; want 204", p, res.Status, res.Body)
+			}
+		}
+		if res := c.Do(http.MethodOptions, "/codec/decode", "", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST"); res.Status != http.StatusForbidden {
+			t.Errorf("OPTIONS /codec/decode from another origin: got %d; want 403", res.Status)
+		}
+	}
+
 	// The portal's pages and assets, with their Content-Security-Policy.
 	for p, want := range map[string]string{"/": "/static/js/portal.js", "/portal": "/static/js/portal.js", "/team": "/static/js/team.js",
 		"/static/js/portal.js": "import", "/static/css/app.css": "{"} {

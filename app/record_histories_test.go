@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"careconnect/app/apptest"
@@ -98,10 +99,9 @@ func recordApprovedWorksite(t *testing.T) {
 	mustOK(t, "reinstate", env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/reinstate", map[string]string{"reason": "resolved"}), http.StatusOK)
 	waitState(t, env, id, domain.WorksiteApproved)
 
-	c := env.Main.Temporal
-	saveHistory(t, c, workflows.WorksiteWorkflowID(id), "", "worksite_approved_members")
-	saveHistory(t, c, workflows.UserWorkflowID(subjectOf(t, env, doc)), "", "user_provisioned")
-	saveHistory(t, c, workflows.UserWorkflowID(moaSubject), "", "user_sponsored_deactivated")
+	saveHistory(t, env, workflows.WorksiteWorkflowID(id), "", "worksite_approved_members")
+	saveHistory(t, env, workflows.UserWorkflowID(subjectOf(t, env, doc)), "", "user_provisioned")
+	saveHistory(t, env, workflows.UserWorkflowID(moaSubject), "", "user_sponsored_deactivated")
 }
 
 // recordRejectedWorksite: declared, then rejected by the team; the workflow ends.
@@ -115,7 +115,7 @@ func recordRejectedWorksite(t *testing.T) {
 	waitState(t, env, id, domain.WorksiteAwaitingReview)
 	mustOK(t, "reject", env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/reject", map[string]string{"reason": "expired antivirus"}), http.StatusOK)
 	waitState(t, env, id, domain.WorksiteRejected)
-	saveHistory(t, env.Main.Temporal, workflows.WorksiteWorkflowID(id), "", "worksite_rejected")
+	saveHistory(t, env, workflows.WorksiteWorkflowID(id), "", "worksite_rejected")
 }
 
 // recordDecisionsAndClosure: the team's decisions on a person (an
@@ -184,9 +184,8 @@ func recordDecisionsAndClosure(t *testing.T) {
 	env.Auth = env.Bearer(devidp.PersonaTeam) // the administrator is no member of a closed worksite
 	waitState(t, env, id, domain.WorksiteClosed)
 
-	c := env.Main.Temporal
-	saveHistory(t, c, workflows.WorksiteWorkflowID(id), "", "worksite_members_closed")
-	saveHistory(t, c, workflows.UserWorkflowID(docSubject), "", "user_team_decisions")
+	saveHistory(t, env, workflows.WorksiteWorkflowID(id), "", "worksite_members_closed")
+	saveHistory(t, env, workflows.UserWorkflowID(docSubject), "", "user_team_decisions")
 }
 
 // recordTimers runs the timer paths on a schedule of seconds (the dev server
@@ -220,9 +219,8 @@ func recordTimers(t *testing.T) {
 	mustOK(t, "reset password", env.PostJSON("/api/v1/me/password", map[string]string{"password": "Secret!43x"}, "Authorization", doc), http.StatusOK)
 	waitStatusFor(t, env, doc, 20*time.Second, func(st domain.UserStatus) bool { return st.State == domain.UserAccountRegistered })
 
-	c := env.Main.Temporal
-	saveHistory(t, c, workflows.WorksiteWorkflowID(id), "", "worksite_lapsed")
-	saveHistory(t, c, workflows.UserWorkflowID(subjectOf(t, env, doc)), "", "user_timers_password_reset")
+	saveHistory(t, env, workflows.WorksiteWorkflowID(id), "", "worksite_lapsed")
+	saveHistory(t, env, workflows.UserWorkflowID(subjectOf(t, env, doc)), "", "user_timers_password_reset")
 }
 
 // suggestContinueAsNewAfter is the history length at which the recorder's
@@ -238,7 +236,6 @@ func recordContinueAsNew(t *testing.T) {
 	doc := env.RegisterAccount(devidp.PersonaPhysician)
 	env.Auth = doc
 	id := mustRegister(t, env, registration())
-	c := env.Main.Temporal
 	wsID := workflows.WorksiteWorkflowID(id)
 	for i := 0; len(runsOf(t, env, wsID)) < 2; i++ {
 		if i == 30 {
@@ -264,8 +261,8 @@ func recordContinueAsNew(t *testing.T) {
 		// The first run, and the second: it resumed from the carried state
 		// and took the change sent after the hand-over.
 		runs := runsOf(t, env, w.id)
-		saveHistory(t, c, w.id, runs[0], w.name+"_run1")
-		saveHistory(t, c, w.id, runs[1], w.name+"_run2")
+		saveHistory(t, env, w.id, runs[0], w.name+"_run1")
+		saveHistory(t, env, w.id, runs[1], w.name+"_run2")
 	}
 }
 
@@ -319,9 +316,12 @@ func runsOf(t *testing.T, env *apptest.Env, id string) []string {
 
 // saveHistory waits until the workflow run is idle (no pending activity or
 // workflow task, history no longer growing) and writes its history to
-// historiesDir/name.json in the JSON form WorkflowReplayer reads.
-func saveHistory(t *testing.T, c client.Client, workflowID, runID, name string) {
+// historiesDir/name.json in the JSON form WorkflowReplayer reads, its
+// payloads decrypted: the replay test replays the workflow code, not the
+// codec, and must not depend on this run's random key.
+func saveHistory(t *testing.T, env *apptest.Env, workflowID, runID, name string) {
 	t.Helper()
+	c := env.Main.Temporal
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	last := int64(-1)
@@ -349,6 +349,15 @@ func saveHistory(t *testing.T, c client.Client, workflowID, runID, name string) 
 			t.Fatalf("history of %s: %v", workflowID, err)
 		}
 		h.Events = append(h.Events, e)
+	}
+	if pc := env.Main.Codec; pc != nil {
+		err := proxy.VisitPayloads(ctx, &h, proxy.VisitPayloadsOptions{SkipSearchAttributes: true,
+			Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+				return pc.Decode(ps)
+			}})
+		if err != nil {
+			t.Fatalf("decrypting the history of %s: %v", workflowID, err)
+		}
 	}
 	b, err := protojson.Marshal(&h)
 	if err != nil {

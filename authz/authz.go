@@ -59,6 +59,9 @@ const (
 	TeamDecideApplication Action = "team.application.decide"
 	// TeamReadReference reads what only the team's console needs (the Temporal Web UI's address).
 	TeamReadReference Action = "team.reference.read"
+	// TeamUseCodec decrypts and encrypts workflow payloads for the Temporal
+	// Web UI (/codec/*): what it shows holds every enrolment's personal information.
+	TeamUseCodec Action = "team.codec.use"
 )
 
 // Resource describes what an action touches. Zero fields mean "not about that".
@@ -193,6 +196,7 @@ var policy = map[Action]rule{
 	TeamSuspendPerson:       team,
 	TeamRevokeSessions:      team,
 	TeamReadReference:       team,
+	TeamUseCodec:            team,
 }
 
 // Authorize says whether p may take action a on r. A nil principal is

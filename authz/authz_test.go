@@ -109,6 +109,7 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{authz.TeamSuspendPerson, aliceOwns, teamOnly},
 		{authz.TeamRevokeSessions, aliceOwns, teamOnly},
 		{authz.TeamReadReference, authz.Resource{}, teamOnly},
+		{authz.TeamUseCodec, authz.Resource{}, teamOnly},
 		// Applying for access needs an account, like joining a worksite.
 		{authz.SubmitApplication, authz.Resource{HasAccount: true}, ownImplicit},
 		{authz.SubmitApplication, authz.Resource{}, want{domain.EUNAUTHORIZED, domain.EUNPROCESSABLE, domain.EUNPROCESSABLE,
@@ -169,7 +170,7 @@ func TestActionsListsEveryRuleOnce(t *testing.T) {
 		authz.TeamListWorksites, authz.TeamReadWorksite, authz.TeamDecideWorksite, authz.TeamReadPerson,
 		authz.TeamChangeProfession, authz.TeamSuspendPerson, authz.TeamRevokeSessions, authz.TeamClassifyWorksite, authz.TeamSuspendWorksite,
 		authz.SubmitApplication, authz.TeamListApplications, authz.TeamDecideApplication, authz.ApproveSponsorship, authz.ReadSponsorshipRequests,
-		authz.TeamReadReference}
+		authz.TeamReadReference, authz.TeamUseCodec}
 	seen := map[authz.Action]int{}
 	for i, a := range acts {
 		seen[a]++

@@ -138,7 +138,7 @@ func (s *system) startWorkerProcess(t testing.TB) {
 		"TEMPORAL_NAMESPACE": c.Temporal.Namespace, "TEMPORAL_TASK_QUEUE": c.Temporal.TaskQueue,
 		"LINKS_SECRET": c.Links.Secret, "SMTP_HOST": s.m.Catcher.Host(), "SMTP_PORT": strconv.Itoa(s.m.Catcher.Port()),
 		"SMTP_DEV_CATCHER": "false", "HTTP_PUBLIC_BASE_URL": c.HTTP.PublicBaseURL, "VIEWER_URL": c.Viewer.URL,
-		"TEAM_EMAIL": c.Team.Email,
+		"TEAM_EMAIL": c.Team.Email, "CODEC_KEYS": strings.Join(c.Codec.Keys, ","), "CODEC_ACTIVE_KEY": c.Codec.ActiveKey,
 	}
 	cmd := exec.Command(bin, "worker")
 	cmd.Env = os.Environ()
@@ -244,8 +244,8 @@ func newDeclarationLinks() *declarationLinks {
 }
 
 var (
-	declarationLinkRE = regexp.MustCompile(`/declaration/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
-	confirmLinkRE     = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+	declarationLinkRE = regexp.MustCompile(`/declaration/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
+	confirmLinkRE     = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
 )
 
 // indexMail sees every caught message once (the predicate never matches)

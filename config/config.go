@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -42,8 +43,8 @@ const (
 	// MaxTeamRoleRecheck bounds auth.team_role_recheck: a team member whose
 	// role is revoked loses access within this long.
 	MaxTeamRoleRecheck = 5 * time.Minute
-	// MinSecretBits is the entropy production asks of links.secret and
-	// learninghub.secret (see SecretProblem).
+	// MinSecretBits is the entropy production asks of every key of
+	// links, learninghub and codec (see SecretProblem).
 	MinSecretBits = 256
 )
 
@@ -64,12 +65,19 @@ type Config struct {
 	Policy   Policy   `mapstructure:"policy"`
 	// LearningHub configures the LearningHub callback ingest.
 	LearningHub LearningHub `mapstructure:"learninghub"`
+	// Codec encrypts the payloads of workflow histories.
+	Codec Codec `mapstructure:"codec"`
 }
 
 // LearningHub configures POST /webhooks/learninghub (DOMAIN "LearningHub callbacks").
 type LearningHub struct {
-	// Secret is the HMAC-SHA256 key LearningHub signs callbacks with.
+	// Secret is the HMAC-SHA256 key LearningHub signs callbacks with, as
+	// key DefaultKeyID; Keys replace it for a rotation (see Ring).
 	Secret string `mapstructure:"secret"`
+	// Keys are "<key ID>:<secret>" entries: every one verifies callbacks;
+	// ActiveKey names the one learninghub-send signs with.
+	Keys      []string `mapstructure:"keys"`
+	ActiveKey string   `mapstructure:"active_key"`
 	// Tolerance is how far a callback's signed timestamp may be from now, either side.
 	Tolerance time.Duration `mapstructure:"tolerance"`
 	// CourseCode is the Privacy & Security course whose completion counts.
@@ -166,7 +174,13 @@ type SMTP struct {
 
 // Links configures signed, expiring links in emails.
 type Links struct {
-	Secret         string        `mapstructure:"secret"`
+	// Secret is the HMAC key links are signed with, as key DefaultKeyID;
+	// Keys replace it for a rotation (see Ring).
+	Secret string `mapstructure:"secret"`
+	// Keys are "<key ID>:<secret>" entries: every one verifies links;
+	// ActiveKey names the one new links are signed with.
+	Keys           []string      `mapstructure:"keys"`
+	ActiveKey      string        `mapstructure:"active_key"`
 	DeclarationTTL time.Duration `mapstructure:"declaration_ttl"`
 	// JoinRequestTTL is how long an administrator's emailed answer link works.
 	JoinRequestTTL time.Duration `mapstructure:"join_request_ttl"`
@@ -347,6 +361,7 @@ func Default() Config {
 			Questions: domain.DefaultQuestions()},
 		LearningHub: LearningHub{Secret: DevLearningHubSecret, Tolerance: 5 * time.Minute,
 			CourseCode: "CC-PRIVACY-COMMUNITY", AgreementCode: "CC-HPCAA"},
+		Codec: Codec{Keys: []string{DevCodecKeyID + ":" + base64.StdEncoding.EncodeToString([]byte(DevCodecKey))}},
 	}
 }
 
@@ -498,9 +513,6 @@ func (c Config) Validate() error {
 	if c.SMTP.From == "" {
 		return bad("smtp.from", "is required")
 	}
-	if len(c.Links.Secret) < 32 {
-		return bad("links.secret", "must be at least 32 characters")
-	}
 	if c.Links.DeclarationTTL <= 0 {
 		return bad("links.declaration_ttl", "must be positive")
 	}
@@ -574,8 +586,8 @@ func (c Config) Validate() error {
 	if len(c.Policy.Attestations) == 0 {
 		return bad("policy.attestations", "must not be empty")
 	}
-	if len(c.LearningHub.Secret) < 32 {
-		return bad("learninghub.secret", "must be at least 32 characters")
+	if err := c.validateKeys(); err != nil {
+		return err
 	}
 	if c.LearningHub.Tolerance < 30*time.Second || c.LearningHub.Tolerance > time.Hour {
 		return bad("learninghub.tolerance", "must be between 30s and 1h")
@@ -588,6 +600,9 @@ func (c Config) Validate() error {
 	}
 	if c.Env == EnvProduction {
 		if err := c.refuseDevDefaults(); err != nil {
+			return err
+		}
+		if err := c.refuseWeakKeys(); err != nil {
 			return err
 		}
 		return c.refuseWeakSettings()
@@ -608,8 +623,8 @@ func validProxy(p string) bool {
 var ErrWeakSetting = errors.New("weak setting refused in production")
 
 // refuseWeakSettings refuses what production must not run with: mail in
-// clear text, a database connection that may fall back to clear text, and
-// secrets an attacker could guess.
+// clear text and a database connection that may fall back to clear text
+// (refuseWeakKeys refuses secrets an attacker could guess).
 func (c Config) refuseWeakSettings() error {
 	bad := func(key, why string) error {
 		return &KeyError{Key: key, Problem: fmt.Sprintf("%s: %v", why, ErrWeakSetting), cause: ErrWeakSetting}
@@ -619,12 +634,6 @@ func (c Config) refuseWeakSettings() error {
 	}
 	if why := databaseTLSProblem(c.Database.URL); why != "" {
 		return bad("database.url", why)
-	}
-	if why := SecretProblem(c.Links.Secret); why != "" {
-		return bad("links.secret", why+" (openssl rand -hex 32)")
-	}
-	if why := SecretProblem(c.LearningHub.Secret); why != "" {
-		return bad("learninghub.secret", why+" (agree a random one with LearningHub, e.g. openssl rand -hex 32)")
 	}
 	return nil
 }
@@ -715,10 +724,6 @@ func (c Config) refuseDevDefaults() error {
 		return &KeyError{Key: key, Problem: fmt.Sprintf("%s: %v", why, ErrDevDefault), cause: ErrDevDefault}
 	}
 	switch {
-	case strings.Contains(c.Links.Secret, devMarker):
-		return bad("links.secret", "set a random secret (CARECONNECT_LINKS_SECRET)")
-	case strings.Contains(c.LearningHub.Secret, devMarker):
-		return bad("learninghub.secret", "set the secret shared with LearningHub (CARECONNECT_LEARNINGHUB_SECRET)")
 	case c.Auth.DevIDP.Enabled:
 		return bad("auth.dev_idp.enabled", "the dev identity provider is dev-only; configure auth.applicant.issuer (BC Services Card)")
 	case c.Auth.Applicant.ClientSecret == "" || strings.Contains(c.Auth.Applicant.ClientSecret, devMarker):

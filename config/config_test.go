@@ -136,6 +136,8 @@ func productionEnv() map[string]string {
 		"CARECONNECT_AUTH_APPLICANT_ISSUER":        "https://idtest.gov.bc.ca/oauth2",
 		"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": strings.Repeat("c", 40),
 		"CARECONNECT_LEARNINGHUB_SECRET":           "q7L2vX9kR4mN8pT1wZ5cB3hJ6fD0sG8aY2uE4iO7nK1=",
+		"CARECONNECT_CODEC_KEYS":                   "2026a:ZbChwIf3gX3D+UI3HSTm95rZ2Fz+EKGfnVs0eE45Ns8=",
+		"CARECONNECT_CODEC_UI_ORIGIN":              "https://temporal.example.ca",
 	}
 }
 
@@ -154,6 +156,7 @@ func TestProductionRefusesDevDefaults(t *testing.T) {
 		"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": DevOIDCClientSecret,
 		"CARECONNECT_AUTH_COOKIE_SECURE":           "false",
 		"CARECONNECT_LEARNINGHUB_SECRET":           DevLearningHubSecret,
+		"CARECONNECT_CODEC_KEYS":                   Default().Codec.Keys[0],
 	} {
 		env := map[string]string{}
 		for k, v := range good {
@@ -228,6 +231,179 @@ func TestProductionRefusesWeakSettings(t *testing.T) {
 			env["CARECONNECT_ENV"] = EnvTest
 			if _, err := Load("", envMap(env)); err != nil {
 				t.Errorf("test environment refused %s=%q: %v", tc.key, tc.val, err)
+			}
+		})
+	}
+}
+
+const (
+	codecKeyA = "ZbChwIf3gX3D+UI3HSTm95rZ2Fz+EKGfnVs0eE45Ns8="
+	codecKeyB = "/rYA1EQhtBel9b5xhQfCBE4+nzTLcaIFL6koXRca0MM="
+	linkKeyA  = "4e1f9b27c3a85d06e7f2a49b1c3d5e7f80a2b4c6d8e0f1a3b5c7d9e2f4a6b8c0"
+	linkKeyB  = "b7d1e9a3c5f70248e6a1c3b5d7f9e0a2c4b6d8f1a3c5e7b9d0f2a4c6e8b1d3f5"
+)
+
+// TestKeyRings: links.secret and learninghub.secret are each a ring of one
+// key, DefaultKeyID; links.keys and learninghub.keys (comma-separated in the
+// environment) replace them, with an active key.
+func TestKeyRings(t *testing.T) {
+	c, err := Load("", envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, keys, err := c.Links.Ring()
+	if err != nil || active != DefaultKeyID || len(keys) != 1 || keys[0] != (NamedSecret{ID: DefaultKeyID, Secret: DevLinkSecret}) {
+		t.Errorf("default links ring = %q, %v, %v; want links.secret as %q", active, keys, err, DefaultKeyID)
+	}
+	active, keys, err = c.LearningHub.Ring()
+	if err != nil || active != DefaultKeyID || len(keys) != 1 || keys[0].Secret != DevLearningHubSecret {
+		t.Errorf("default learninghub ring = %q, %v, %v; want learninghub.secret as %q", active, keys, err, DefaultKeyID)
+	}
+
+	c, err = Load("", envMap(map[string]string{
+		"CARECONNECT_LINKS_KEYS": "default:" + linkKeyA + ",2026b:" + linkKeyB, "CARECONNECT_LINKS_ACTIVE_KEY": "2026b",
+		"CARECONNECT_LEARNINGHUB_KEYS": "lh1:" + linkKeyB, // one key: it is the active one
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, keys, err = c.Links.Ring()
+	if err != nil || active != "2026b" || len(keys) != 2 || keys[0] != (NamedSecret{ID: "default", Secret: linkKeyA}) || keys[1].ID != "2026b" {
+		t.Errorf("links ring = %q, %v, %v; want default and 2026b, 2026b active", active, keys, err)
+	}
+	if active, keys, err = c.LearningHub.Ring(); err != nil || active != "lh1" || len(keys) != 1 {
+		t.Errorf("learninghub ring = %q, %v, %v; want lh1 alone, active", active, keys, err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		key  string
+	}{
+		// A secret of its own next to keys would be silently unused.
+		{"secret and keys", map[string]string{"CARECONNECT_LINKS_SECRET": linkKeyA, "CARECONNECT_LINKS_KEYS": "k:" + linkKeyB}, "links.secret"},
+		{"two keys, none active", map[string]string{"CARECONNECT_LINKS_KEYS": "a:" + linkKeyA + ",b:" + linkKeyB}, "links.active_key"},
+		{"active key not in the ring", map[string]string{"CARECONNECT_LINKS_KEYS": "a:" + linkKeyA, "CARECONNECT_LINKS_ACTIVE_KEY": "b"}, "links.active_key"},
+		{"active key without keys", map[string]string{"CARECONNECT_LINKS_ACTIVE_KEY": "b"}, "links.active_key"},
+		{"ID twice", map[string]string{"CARECONNECT_LINKS_KEYS": "a:" + linkKeyA + ",a:" + linkKeyB, "CARECONNECT_LINKS_ACTIVE_KEY": "a"}, "links.keys[1]"},
+		{"no ID", map[string]string{"CARECONNECT_LEARNINGHUB_KEYS": linkKeyA}, "learninghub.keys[0]"},
+		{"ID with a dot", map[string]string{"CARECONNECT_LEARNINGHUB_KEYS": "a.b:" + linkKeyA}, "learninghub.keys[0]"},
+		{"short key", map[string]string{"CARECONNECT_LEARNINGHUB_KEYS": "a:short"}, "learninghub.keys[0]"},
+	} {
+		if _, err := Load("", envMap(tc.env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%s: got %v; want an error naming %s", tc.name, err, tc.key)
+		}
+	}
+}
+
+// TestCodecRing: codec keys come from codec.keys and from files; an empty
+// ring means no encryption, refused in production with the dev key.
+func TestCodecRing(t *testing.T) {
+	c, err := Load("", envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, keys, err := c.Codec.Ring()
+	if err != nil || active != DevCodecKeyID || len(keys) != 1 || string(keys[0].Key) != DevCodecKey || len(DevCodecKey) != CodecKeySize {
+		t.Errorf("default codec ring = %q, %+v, %v; want the dev key of %d bytes", active, keys, err, CodecKeySize)
+	}
+	if got, want := c.CodecUIOrigin(), "http://localhost:8233"; got != want {
+		t.Errorf("CodecUIOrigin() = %q; want temporal.ui_url's origin %q", got, want)
+	}
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "2026b")
+	if err := os.WriteFile(file, []byte(codecKeyB+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load("", envMap(map[string]string{"CARECONNECT_CODEC_KEYS": "2026a:" + codecKeyA,
+		"CARECONNECT_CODEC_KEY_FILES": "2026b:" + file, "CARECONNECT_CODEC_ACTIVE_KEY": "2026b",
+		"CARECONNECT_CODEC_UI_ORIGIN": "https://temporal.example.ca"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, keys, err = c.Codec.Ring()
+	if err != nil || active != "2026b" || len(keys) != 2 || keys[0].ID != "2026a" || keys[1].ID != "2026b" || len(keys[1].Key) != 32 ||
+		keys[1].From != "codec.key_files" {
+		t.Errorf("codec ring = %q, %+v, %v; want 2026a from codec.keys and 2026b from its file, 2026b active", active, keys, err)
+	}
+	if got := c.CodecUIOrigin(); got != "https://temporal.example.ca" {
+		t.Errorf("CodecUIOrigin() = %q; want codec.ui_origin", got)
+	}
+	// No keys at all: payloads in clear text, which dev and tests may choose.
+	c, err = Load("", envMap(map[string]string{"CARECONNECT_CODEC_KEYS": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if active, keys, err := c.Codec.Ring(); err != nil || active != "" || len(keys) != 0 {
+		t.Errorf("empty codec ring = %q, %v, %v; want no keys", active, keys, err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		key  string
+	}{
+		{"not base64", map[string]string{"CARECONNECT_CODEC_KEYS": "a:not base64!"}, "codec.keys[0]"},
+		{"16 bytes", map[string]string{"CARECONNECT_CODEC_KEYS": "a:MDEyMzQ1Njc4OWFiY2RlZg=="}, "codec.keys[0]"},
+		{"no ID", map[string]string{"CARECONNECT_CODEC_KEYS": codecKeyA}, "codec.keys[0]"},
+		{"ID twice", map[string]string{"CARECONNECT_CODEC_KEYS": "a:" + codecKeyA + ",a:" + codecKeyB, "CARECONNECT_CODEC_ACTIVE_KEY": "a"}, "codec.keys[1]"},
+		{"two keys, none active", map[string]string{"CARECONNECT_CODEC_KEYS": "a:" + codecKeyA + ",b:" + codecKeyB}, "codec.active_key"},
+		{"active key unknown", map[string]string{"CARECONNECT_CODEC_ACTIVE_KEY": "b"}, "codec.active_key"},
+		{"missing file", map[string]string{"CARECONNECT_CODEC_KEY_FILES": "b:" + filepath.Join(dir, "missing")}, "codec.key_files[0]"},
+		{"origin with a path", map[string]string{"CARECONNECT_CODEC_UI_ORIGIN": "https://temporal.example.ca/"}, "codec.ui_origin"},
+		{"origin not a URL", map[string]string{"CARECONNECT_CODEC_UI_ORIGIN": "temporal.example.ca"}, "codec.ui_origin"},
+	} {
+		if _, err := Load("", envMap(tc.env)); err == nil || !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("%s: got %v; want an error naming %s", tc.name, err, tc.key)
+		}
+	}
+}
+
+// TestProductionKeyRings: production applies its rules to every key of
+// every ring, refuses payloads in clear text and the dev codec key, and
+// wants the Temporal Web UI on a secure origin.
+func TestProductionKeyRings(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		refused error // nil: accepted
+		key     string
+	}{
+		{"a rotation of links and codec keys", map[string]string{"CARECONNECT_LINKS_SECRET": "",
+			"CARECONNECT_LINKS_KEYS": "default:" + linkKeyA + ",2026b:" + linkKeyB, "CARECONNECT_LINKS_ACTIVE_KEY": "2026b",
+			"CARECONNECT_CODEC_KEYS": "2026a:" + codecKeyA + ",2026b:" + codecKeyB, "CARECONNECT_CODEC_ACTIVE_KEY": "2026b"}, nil, ""},
+		// The dev default secret next to keys is unused, not refused.
+		{"keys beside the dev secret", map[string]string{"CARECONNECT_LINKS_SECRET": DevLinkSecret, "CARECONNECT_LINKS_KEYS": "k1:" + linkKeyA}, nil, ""},
+		// Every key is held to the entropy rule, not only the active one.
+		{"a weak verify key", map[string]string{"CARECONNECT_LINKS_SECRET": "", "CARECONNECT_LINKS_KEYS": "old:" + strings.Repeat("password", 6) + ",new:" + linkKeyB,
+			"CARECONNECT_LINKS_ACTIVE_KEY": "new"}, ErrWeakSetting, "links.keys[old]"},
+		{"the dev learninghub secret as a verify key", map[string]string{"CARECONNECT_LEARNINGHUB_SECRET": "",
+			"CARECONNECT_LEARNINGHUB_KEYS": "old:" + DevLearningHubSecret + ",new:" + linkKeyB, "CARECONNECT_LEARNINGHUB_ACTIVE_KEY": "new"},
+			ErrDevDefault, "learninghub.keys[old]"},
+		{"a weak codec key", map[string]string{"CARECONNECT_CODEC_KEYS": "k:" + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, ErrWeakSetting, "codec.keys[k]"},
+		{"the dev codec key under another ID", map[string]string{"CARECONNECT_CODEC_KEYS": "k:" + strings.TrimPrefix(Default().Codec.Keys[0], DevCodecKeyID+":")},
+			ErrDevDefault, "codec.keys[k]"},
+		{"the dev codec key kept to decrypt", map[string]string{"CARECONNECT_CODEC_KEYS": "2026a:" + codecKeyA + "," + Default().Codec.Keys[0],
+			"CARECONNECT_CODEC_ACTIVE_KEY": "2026a"}, ErrDevDefault, "codec.keys[dev-only]"},
+		// Without keys, histories would hold personal information in clear text.
+		{"no codec keys", map[string]string{"CARECONNECT_CODEC_KEYS": ""}, ErrWeakSetting, "codec.keys"},
+		{"UI on plain http", map[string]string{"CARECONNECT_CODEC_UI_ORIGIN": "http://temporal.example.ca"}, ErrWeakSetting, "codec.ui_origin"},
+		{"UI origin from temporal.ui_url", map[string]string{"CARECONNECT_CODEC_UI_ORIGIN": "", "CARECONNECT_TEMPORAL_UI_URL": "https://temporal.example.ca/namespaces/default"}, nil, ""},
+		// Browsers treat loopback http as a secure context.
+		{"UI on loopback http", map[string]string{"CARECONNECT_CODEC_UI_ORIGIN": "http://localhost:8233"}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := productionEnv()
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			_, err := Load("", envMap(env))
+			switch {
+			case tc.refused == nil && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.refused != nil && (!errors.Is(err, tc.refused) || !strings.Contains(err.Error(), tc.key)):
+				t.Fatalf("got %v; want %v naming %s", err, tc.refused, tc.key)
 			}
 		})
 	}

@@ -36,6 +36,7 @@ var testEnv = map[string]string{
 	"CARECONNECT_AUTH_APPLICANT_CLIENT_ID":     "careconnect-enrolment",
 	"CARECONNECT_AUTH_APPLICANT_CLIENT_SECRET": "bcsc-client-secret-from-env-0123456789",
 	"CARECONNECT_LEARNINGHUB_SECRET":           "Xk2mQ9vL4pR7tN1wZ8cB5hJ3fD6sG0aY2uE7iO4nK9W=",
+	"CARECONNECT_CODEC_KEYS":                   "2026a:ZbChwIf3gX3D+UI3HSTm95rZ2Fz+EKGfnVs0eE45Ns8=",
 }
 
 func envList(m map[string]string, without ...string) []string {

@@ -56,6 +56,9 @@ type Options struct {
 	UIPort int
 	// DBFile persists the server's state between runs; empty keeps it in memory.
 	DBFile string
+	// UICodecEndpoint is the remote codec the web UI decodes payloads
+	// with (the API's /codec); empty means none.
+	UICodecEndpoint string
 	// Namespace is created at start (with "default", which always exists).
 	// Empty means "default".
 	Namespace string
@@ -238,6 +241,9 @@ func args(o Options) []string {
 	}
 	if o.DBFile != "" {
 		a = append(a, "--db-filename", o.DBFile)
+	}
+	if o.UICodecEndpoint != "" && o.UIPort >= 0 {
+		a = append(a, "--ui-codec-endpoint", o.UICodecEndpoint)
 	}
 	if o.Namespace != "" && o.Namespace != DefaultNamespace {
 		a = append(a, "--namespace", o.Namespace)

@@ -23,6 +23,17 @@ func TestArgs(t *testing.T) {
 	}
 }
 
+// The web UI is told where the codec is; a headless server has no UI to tell.
+func TestArgsUICodecEndpoint(t *testing.T) {
+	got := args(Options{UIPort: 8233, UICodecEndpoint: "http://127.0.0.1:8080/codec"})
+	if i := slices.Index(got, "--ui-codec-endpoint"); i < 0 || i+1 >= len(got) || got[i+1] != "http://127.0.0.1:8080/codec" {
+		t.Errorf("args %q; want --ui-codec-endpoint http://127.0.0.1:8080/codec", got)
+	}
+	if got := args(Options{UIPort: -1, UICodecEndpoint: "http://127.0.0.1:8080/codec"}); slices.Contains(got, "--ui-codec-endpoint") {
+		t.Errorf("headless args %q; want no codec endpoint", got)
+	}
+}
+
 func TestDialHost(t *testing.T) {
 	for in, want := range map[string]string{"0.0.0.0": "127.0.0.1", "::": "::1", "10.1.2.3": "10.1.2.3", "127.0.0.1": "127.0.0.1"} {
 		if got := dialHost(in); got != want {

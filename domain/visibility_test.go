@@ -1,7 +1,9 @@
 package domain_test
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,4 +46,91 @@ func TestVisibility(t *testing.T) {
 		Worksites: []string{"K4T6CLP"}}); !reflect.DeepEqual(got, want) {
 		t.Errorf("worksite: %+v; want %+v", got, want)
 	}
+}
+
+// canaries fills every string of v (of any string type, through structs,
+// slices, maps and pointers) with a value of its own that looks like
+// personal information, and records each value's field path ("[]" for an
+// index), so that a test can tell where a value it finds came from.
+type canaries map[string]string
+
+func (c canaries) fill(v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.String:
+		s := fmt.Sprintf("pii-%d@example.ca", len(c))
+		c[s] = path
+		v.SetString(s)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Type().Field(i); f.IsExported() {
+				c.fill(v.Field(i), strings.TrimPrefix(path+"."+f.Name, "."))
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return // raw bytes (JSON): nothing Visibility reads
+		}
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := 0; i < 2; i++ {
+			c.fill(v.Index(i), path+"[]")
+		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		c.fill(v.Elem(), path)
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		c.fill(k, path+"{}")
+		c.fill(e, path+"[]")
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	}
+}
+
+// TestVisibilityCarriesNoPersonalInformation: search attributes are never
+// encrypted (Temporal indexes them), so Visibility may copy only a state,
+// a party, the profession code and worksite IDs out of a status. Every
+// string of the status is filled with a value of its own; each value of
+// the Visibility must come from one of those fields, or be a constant.
+func TestVisibilityCarriesNoPersonalInformation(t *testing.T) {
+	allowed := map[string]bool{
+		"State": true, "WaitingOn": true, "Profession": true, "WorksiteID": true,
+		"Applications[].State": true, "Applications[].Worksite.ID": true, "Applications[].Requirements[].WaitingOn": true,
+	}
+	constants := map[string]bool{"": true, "access_suspended": true, string(domain.PartyEnrolmentTeam): true,
+		string(domain.AppWaiting): true} // the "open" case sets it
+	check := func(name string, c canaries, v domain.Visibility) {
+		t.Helper()
+		for _, got := range append([]string{v.Status, string(v.WaitingOn), v.Profession}, v.Worksites...) {
+			path, fromStatus := c[got]
+			switch {
+			case fromStatus && !allowed[path]:
+				t.Errorf("%s: Visibility shows %s (%q); only a state, a party, the profession and worksite IDs may be indexed", name, path, got)
+			case !fromStatus && !constants[got]:
+				t.Errorf("%s: Visibility shows %q, which is neither a field it may copy nor a constant", name, got)
+			}
+		}
+	}
+
+	// Every branch of UserStatus.Visibility: suspended; an open application
+	// (its blocker's party); only decided applications (the latest).
+	for name, edit := range map[string]func(*domain.UserStatus){
+		"suspended":       func(*domain.UserStatus) {},
+		"open":            func(s *domain.UserStatus) { s.AccessSuspended, s.Applications[0].State = nil, domain.AppWaiting },
+		"decided":         func(s *domain.UserStatus) { s.AccessSuspended = nil },
+		"no applications": func(s *domain.UserStatus) { s.AccessSuspended, s.Applications = nil, nil },
+	} {
+		var s domain.UserStatus
+		c := canaries{}
+		c.fill(reflect.ValueOf(&s).Elem(), "")
+		edit(&s)
+		check("user, "+name, c, s.Visibility())
+	}
+	var w domain.WorksiteStatus
+	c := canaries{}
+	c.fill(reflect.ValueOf(&w).Elem(), "")
+	check("worksite", c, w.Visibility())
 }

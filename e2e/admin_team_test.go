@@ -17,7 +17,7 @@ import (
 	"careconnect/learninghub"
 )
 
-var invitationTokenRE = regexp.MustCompile(`/invitations/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+var invitationTokenRE = regexp.MustCompile(`/invitations/([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)`)
 
 // registerWorksite registers a worksite through the API as auth and returns its ID.
 func registerWorksite(t *testing.T, env *apptest.Env, auth, name, number, street, locationType, subOption string) string {

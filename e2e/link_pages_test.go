@@ -16,7 +16,7 @@ import (
 	"careconnect/devidp"
 )
 
-var joinLinkTokenRE = regexp.MustCompile(`/join-requests/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+var joinLinkTokenRE = regexp.MustCompile(`/join-requests/([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)`)
 
 // TestLinkPages drives the pages emailed links open (join request,
 // invitation) in a browser, on a system of its own: a crafted link cannot

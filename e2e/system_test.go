@@ -75,7 +75,7 @@ func waitMailText(t *testing.T, env *apptest.Env, to, textHas string) mail.Caugh
 }
 
 // confirmLinkRE finds the email confirmation link in an email.
-var confirmLinkRE = regexp.MustCompile(`https?://[^\s"<>]+/confirm-email/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+`)
+var confirmLinkRE = regexp.MustCompile(`https?://[^\s"<>]+/confirm-email/[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+`)
 
 // confirmEmail follows the latest email confirmation link sent to address
 // for persona, as they would from their mailbox, in p's window (signed in

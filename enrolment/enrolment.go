@@ -8,7 +8,8 @@
 // interfaces whose methods name the error codes they return: the store
 // (Store, implemented by *store.Store), the workflows (Workflows,
 // implemented over the Temporal client by package enrolment/temporal), the
-// link verifier (*links.Signer), a password Hasher and a clock. So the use
+// verifiers of emailed links (*links.Signer) and of LearningHub's
+// signatures (*learninghub.Keyring), a password Hasher and a clock. So the use
 // cases are tested with in-memory fakes (package enrolment/enrolmenttest)
 // as well as by the system tests, and api imports neither the store nor
 // the workflows.
@@ -246,6 +247,15 @@ type LinkVerifier interface {
 	Verify(token string, want domain.LinkPurpose, now time.Time) (links.Claims, error)
 }
 
+// LearningHubVerifier verifies the signatures of LearningHub's callbacks.
+// *learninghub.Keyring implements it.
+type LearningHubVerifier interface {
+	// Verify checks header, the callback's signature header, against body
+	// at now, within tolerance. Errors: learninghub.ErrNoSignature,
+	// learninghub.ErrStale, or another for a signature that does not match.
+	Verify(header string, body []byte, now time.Time, tolerance time.Duration) error
+}
+
 // Hasher hashes passwords for the account store.
 type Hasher interface {
 	// Hash returns the stored form of password.
@@ -258,8 +268,10 @@ type Deps struct {
 	Store     Store
 	Workflows Workflows
 	Links     LinkVerifier
-	Hasher    Hasher
-	Logger    *slog.Logger
+	// LearningHub verifies callback signatures (learninghub.secret or learninghub.keys).
+	LearningHub LearningHubVerifier
+	Hasher      Hasher
+	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -270,6 +282,7 @@ type Service struct {
 	store       Store
 	wf          Workflows
 	links       LinkVerifier
+	hub         LearningHubVerifier
 	hasher      Hasher
 	log         *slog.Logger
 	now         func() time.Time
@@ -283,7 +296,7 @@ type Service struct {
 
 // New returns the Service of d.
 func New(d Deps) *Service {
-	s := &Service{cfg: d.Config, store: d.Store, wf: d.Workflows, links: d.Links, hasher: d.Hasher, log: d.Logger, now: d.Now,
+	s := &Service{cfg: d.Config, store: d.Store, wf: d.Workflows, links: d.Links, hub: d.LearningHub, hasher: d.Hasher, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), professions: domain.IndexProfessions(d.Config.Policy.Professions),
 		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
 	if s.now == nil {

@@ -14,6 +14,7 @@ import (
 	"careconnect/domain"
 	"careconnect/enrolment"
 	"careconnect/enrolment/enrolmenttest"
+	"careconnect/learninghub"
 	"careconnect/links"
 )
 
@@ -43,6 +44,7 @@ type fixture struct {
 	store  *enrolmenttest.Store
 	wf     *enrolmenttest.Workflows
 	signer *links.Signer
+	hub    *learninghub.Keyring
 	cfg    config.Config
 	// updates and starts record what was sent to the workflows.
 	updates []sent
@@ -62,12 +64,16 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{store: &enrolmenttest.Store{}, wf: &enrolmenttest.Workflows{}, signer: signer, cfg: cfg}
+	hub, err := learninghub.NewKeyring(learninghub.DefaultKeyID, learninghub.Key{ID: learninghub.DefaultKeyID, Secret: cfg.LearningHub.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{store: &enrolmenttest.Store{}, wf: &enrolmenttest.Workflows{}, signer: signer, hub: hub, cfg: cfg}
 }
 
 // service is the Service on the fixture's fakes, as they are set now.
 func (f *fixture) service() *enrolment.Service {
-	return enrolment.New(enrolment.Deps{Config: f.cfg, Store: f.store, Workflows: f.wf, Links: f.signer,
+	return enrolment.New(enrolment.Deps{Config: f.cfg, Store: f.store, Workflows: f.wf, Links: f.signer, LearningHub: f.hub,
 		Hasher: enrolmenttest.Hasher(func(pw string) (string, error) { return "hashed:" + pw, nil }),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: enrolmenttest.Clock(now)})
 }

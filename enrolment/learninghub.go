@@ -28,7 +28,7 @@ const learningHubDeliveryTimeout = 5 * time.Second
 func (s *Service) LearningHubCallback(ctx context.Context, by Caller, header string, body []byte) (duplicate bool, err error) {
 	cfg := s.cfg.LearningHub
 	now := s.now().UTC()
-	if err := learninghub.Verify([]byte(cfg.Secret), header, body, now, cfg.Tolerance); err != nil {
+	if err := s.hub.Verify(header, body, now, cfg.Tolerance); err != nil {
 		s.log.Warn("learninghub callback refused", "request_id", by.RequestID, "reason", err)
 		return false, signatureError(err)
 	}

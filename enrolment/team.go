@@ -118,6 +118,14 @@ func (s *Service) TeamReference(by Caller) error {
 	return authorize(by, authz.TeamReadReference, authz.Resource{})
 }
 
+// UseCodec authorizes a call of the codec endpoint, which decrypts every
+// enrolment's payloads for the Temporal Web UI: the team's only (the HTTP
+// layer speaks the codec's protocol and logs each call). Errors:
+// EUNAUTHORIZED, EFORBIDDEN.
+func (s *Service) UseCodec(by Caller) error {
+	return authorize(by, authz.TeamUseCodec, authz.Resource{})
+}
+
 // Audit is the audit trail of a subject ("worksite:<ID>", "person:<subject>").
 type Audit struct {
 	Subject string

@@ -118,6 +118,8 @@ func startSystem(t *testing.T, s setup) *system {
 		"CARECONNECT_SMTP_PORT":            fmt.Sprint(s.SMTPPort),
 		"CARECONNECT_SMTP_DEV_CATCHER":     "false",
 		"CARECONNECT_LINKS_SECRET":         cfg.Links.Secret,
+		"CARECONNECT_CODEC_KEYS":           strings.Join(cfg.Codec.Keys, ","),
+		"CARECONNECT_CODEC_ACTIVE_KEY":     cfg.Codec.ActiveKey,
 		"CARECONNECT_HTTP_PUBLIC_BASE_URL": m.URL(),
 		"CARECONNECT_TEAM_EMAIL":           cfg.Team.Email,
 	})

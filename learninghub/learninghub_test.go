@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/learninghub"
 )
@@ -22,40 +23,48 @@ func TestParseSignatureHeader(t *testing.T) {
 		header string
 		ts     int64
 		n      int // number of v1 values; 0 means an error is wanted
+		kid    string
 	}{
-		{"plain", "t=1700000000,v1=" + sig, 1700000000, 1},
+		{"plain", "t=1700000000,v1=" + sig, 1700000000, 1, ""},
 		// Spaces around parts and around = are tolerated.
-		{"spaces", " t = 1700000000 , v1= " + sig + " ", 1700000000, 1},
+		{"spaces", " t = 1700000000 , v1= " + sig + " ", 1700000000, 1, ""},
 		// Several v1 values: the sender is rotating secrets.
-		{"several v1", "t=5,v1=" + sig + ",v1=" + strings.Repeat("cd", 32), 5, 2},
+		{"several v1", "t=5,v1=" + sig + ",v1=" + strings.Repeat("cd", 32), 5, 2, ""},
 		// Unknown schemes are skipped.
-		{"other scheme", "t=5,v0=zzz,v1=" + sig, 5, 1},
-		{"order free", "v1=" + sig + ",t=5", 5, 1},
-		{"empty", "", 0, 0},
-		{"no t", "v1=" + sig, 0, 0},
-		{"no v1", "t=5", 0, 0},
-		{"two t", "t=5,t=6,v1=" + sig, 0, 0},
-		{"negative t", "t=-5,v1=" + sig, 0, 0},
-		{"t not a number", "t=soon,v1=" + sig, 0, 0},
-		{"t huge", "t=99999999999999999999,v1=" + sig, 0, 0},
-		{"v1 not hex", "t=5,v1=" + strings.Repeat("zz", 32), 0, 0},
-		{"v1 short", "t=5,v1=abcd", 0, 0},
-		{"bare word", "t=5,garbage,v1=" + sig, 0, 0},
-		{"empty key", "t=5,=x,v1=" + sig, 0, 0},
-		{"too many v1", "t=5" + strings.Repeat(",v1="+sig, 9), 0, 0},
-		{"too long", "t=5,v1=" + sig + ",x=" + strings.Repeat("a", 2000), 0, 0},
+		{"other scheme", "t=5,v0=zzz,v1=" + sig, 5, 1, ""},
+		{"order free", "v1=" + sig + ",t=5", 5, 1, ""},
+		// The key the sender signed with.
+		{"kid", "t=5,kid=2026b,v1=" + sig, 5, 1, "2026b"},
+		{"kid last", "t=5,v1=" + sig + ", kid = 2026b", 5, 1, "2026b"},
+		{"two kid", "t=5,kid=a,kid=b,v1=" + sig, 0, 0, ""},
+		{"empty kid", "t=5,kid=,v1=" + sig, 0, 0, ""},
+		{"kid with a dot", "t=5,kid=a.b,v1=" + sig, 0, 0, ""},
+		{"kid too long", "t=5,kid=" + strings.Repeat("k", 33) + ",v1=" + sig, 0, 0, ""},
+		{"empty", "", 0, 0, ""},
+		{"no t", "v1=" + sig, 0, 0, ""},
+		{"no v1", "t=5", 0, 0, ""},
+		{"two t", "t=5,t=6,v1=" + sig, 0, 0, ""},
+		{"negative t", "t=-5,v1=" + sig, 0, 0, ""},
+		{"t not a number", "t=soon,v1=" + sig, 0, 0, ""},
+		{"t huge", "t=99999999999999999999,v1=" + sig, 0, 0, ""},
+		{"v1 not hex", "t=5,v1=" + strings.Repeat("zz", 32), 0, 0, ""},
+		{"v1 short", "t=5,v1=abcd", 0, 0, ""},
+		{"bare word", "t=5,garbage,v1=" + sig, 0, 0, ""},
+		{"empty key", "t=5,=x,v1=" + sig, 0, 0, ""},
+		{"too many v1", "t=5" + strings.Repeat(",v1="+sig, 9), 0, 0, ""},
+		{"too long", "t=5,v1=" + sig + ",x=" + strings.Repeat("a", 2000), 0, 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts, sigs, err := learninghub.ParseSignatureHeader(tc.header)
+			sh, err := learninghub.ParseSignatureHeader(tc.header)
 			if tc.n == 0 {
 				if err == nil || !errors.Is(err, learninghub.ErrBadSignature) {
-					t.Fatalf("got %d %x, %v; want ErrBadSignature", ts, sigs, err)
+					t.Fatalf("got %+v, %v; want ErrBadSignature", sh, err)
 				}
 				return
 			}
-			if err != nil || ts != tc.ts || len(sigs) != tc.n {
-				t.Fatalf("got %d, %d sigs, %v; want %d, %d sigs", ts, len(sigs), err, tc.ts, tc.n)
+			if err != nil || sh.Timestamp != tc.ts || len(sh.Signatures) != tc.n || sh.KeyID != tc.kid {
+				t.Fatalf("got %+v, %v; want t=%d, kid %q, %d sigs", sh, err, tc.ts, tc.kid, tc.n)
 			}
 		})
 	}
@@ -95,6 +104,100 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("got %v; want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// mustKeyring returns a Keyring or fails the test.
+func mustKeyring(t testing.TB, active string, keys ...learninghub.Key) *learninghub.Keyring {
+	t.Helper()
+	k, err := learninghub.NewKeyring(active, keys...)
+	if err != nil {
+		t.Fatalf("NewKeyring(%q): %v", active, err)
+	}
+	return k
+}
+
+const (
+	secretA = "learninghub-key-a-0123456789abcdef0123456789"
+	secretB = "learninghub-key-b-fedcba9876543210fedcba9876"
+)
+
+func TestNewKeyring(t *testing.T) {
+	a, b := learninghub.Key{ID: "2026a", Secret: secretA}, learninghub.Key{ID: "2026b", Secret: secretB}
+	cases := []struct {
+		name   string
+		active string
+		keys   []learninghub.Key
+		ok     bool
+	}{
+		{"two keys", "2026b", []learninghub.Key{a, b}, true},
+		{"active not in the ring", "2026c", []learninghub.Key{a, b}, false},
+		{"no keys", learninghub.DefaultKeyID, nil, false},
+		{"ID twice", "2026a", []learninghub.Key{a, {ID: "2026a", Secret: secretB}}, false},
+		// Every key needs 32 bytes, not only the active one.
+		{"short key", "2026a", []learninghub.Key{a, {ID: "old", Secret: "short"}}, false},
+		{"comma in ID", "a,b", []learninghub.Key{{ID: "a,b", Secret: secretA}}, false},
+		{"equals in ID", "a=b", []learninghub.Key{{ID: "a=b", Secret: secretA}}, false},
+	}
+	for _, tc := range cases {
+		if _, err := learninghub.NewKeyring(tc.active, tc.keys...); (err == nil) != tc.ok {
+			t.Errorf("%s: NewKeyring() error = %v; want ok %v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+// TestKeyringRotation: LearningHub signs with key A; B is added and made
+// active while A stays to verify; LearningHub's A-signed callbacks (with or
+// without kid) and B-signed ones verify; once A is removed, A's are refused.
+// The header without kid, as LearningHub's integration sends it today, is
+// verified under every key of the ring.
+func TestKeyringRotation(t *testing.T) {
+	a, b := learninghub.Key{ID: "2026a", Secret: secretA}, learninghub.Key{ID: "2026b", Secret: secretB}
+	now := time.Unix(1_700_000_000, 0)
+	body := []byte(goodBody)
+	verify := func(k *learninghub.Keyring, h string) error { return k.Verify(h, body, now, 5*time.Minute) }
+
+	before := mustKeyring(t, "2026a", a)
+	signedA := before.Sign(now.Unix(), body)
+	if !strings.Contains(signedA, ",kid=2026a,") {
+		t.Fatalf("header %q; want it to name key 2026a", signedA)
+	}
+	plainA := learninghub.Sign([]byte(secretA), now.Unix(), body) // no kid
+
+	during := mustKeyring(t, "2026b", a, b)
+	signedB := during.Sign(now.Unix(), body)
+	if !strings.Contains(signedB, ",kid=2026b,") {
+		t.Errorf("header %q; want it signed with the active key 2026b", signedB)
+	}
+	plainB := learninghub.Sign([]byte(secretB), now.Unix(), body)
+	for name, h := range map[string]string{"A with kid": signedA, "A without kid": plainA, "B with kid": signedB, "B without kid": plainB} {
+		if err := verify(during, h); err != nil {
+			t.Errorf("during the rotation, %s: %v; want it accepted", name, err)
+		}
+	}
+	// A header names its key: A's MAC under kid=2026b is refused, as is an unknown kid.
+	if err := verify(during, strings.Replace(signedA, "kid=2026a", "kid=2026b", 1)); !errors.Is(err, learninghub.ErrBadSignature) {
+		t.Errorf("A's MAC named as B: %v; want ErrBadSignature", err)
+	}
+	if err := verify(during, strings.Replace(signedA, "kid=2026a", "kid=2027", 1)); !errors.Is(err, learninghub.ErrBadSignature) {
+		t.Errorf("unknown kid: %v; want ErrBadSignature", err)
+	}
+
+	after := mustKeyring(t, "2026b", b)
+	for name, h := range map[string]string{"A with kid": signedA, "A without kid": plainA} {
+		if err := verify(after, h); !errors.Is(err, learninghub.ErrBadSignature) {
+			t.Errorf("A removed, %s: %v; want ErrBadSignature", name, err)
+		}
+	}
+	for name, h := range map[string]string{"B with kid": signedB, "B without kid": plainB} {
+		if err := verify(after, h); err != nil {
+			t.Errorf("A removed, %s: %v; want it accepted", name, err)
+		}
+	}
+	// The default key (learninghub.secret) takes LearningHub's headers as they are.
+	def := mustKeyring(t, learninghub.DefaultKeyID, learninghub.Key{ID: learninghub.DefaultKeyID, Secret: secretA})
+	if err := verify(def, plainA); err != nil {
+		t.Errorf("learninghub.secret alone, header without kid: %v; want it accepted", err)
 	}
 }
 
@@ -163,5 +266,12 @@ func TestCounts(t *testing.T) {
 		if got := e.Counts("CC-PRIVACY-COMMUNITY", "CC-HPCAA"); got != tc.want {
 			t.Errorf("Counts(%s, %s) = %v; want %v", tc.typ, tc.code, got, tc.want)
 		}
+	}
+}
+
+// The configuration names the default key as this package does.
+func TestDefaultKeyIDMatchesConfig(t *testing.T) {
+	if config.DefaultKeyID != learninghub.DefaultKeyID {
+		t.Fatalf("config.DefaultKeyID = %q; want learninghub.DefaultKeyID %q", config.DefaultKeyID, learninghub.DefaultKeyID)
 	}
 }

@@ -2,9 +2,12 @@ package links
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"careconnect/config"
 )
 
 const (
@@ -22,11 +25,18 @@ func mustSigner(t *testing.T, secret string) *Signer {
 	return s
 }
 
-// signRaw signs an arbitrary payload text, as a forger holding the secret
-// could, to reach the checks behind the signature.
+// signRaw signs an arbitrary payload text under the active key, as a
+// forger holding the secret could, to reach the checks behind the signature.
 func signRaw(s *Signer, raw string) string {
-	payload := enc.EncodeToString([]byte(raw))
-	return payload + "." + enc.EncodeToString(s.mac(payload))
+	signed := s.active + "." + enc.EncodeToString([]byte(raw))
+	return signed + "." + enc.EncodeToString(mac(s.keys[s.active], signed))
+}
+
+// signLegacy signs c as tokens were signed before key IDs existed:
+// "<payload>.<mac>", the MAC over the payload alone.
+func signLegacy(secret string, c Claims) string {
+	payload := enc.EncodeToString([]byte(string(c.Purpose) + "|" + c.Subject + "|" + strconv.FormatInt(c.Expires.Unix(), 10)))
+	return payload + "." + enc.EncodeToString(mac([]byte(secret), payload))
 }
 
 var expires = time.Date(2026, 11, 16, 17, 0, 0, 0, time.UTC)
@@ -81,9 +91,10 @@ func TestRoundTrip(t *testing.T) {
 func TestVerifyRefuses(t *testing.T) {
 	s := mustSigner(t, testSecret)
 	valid := s.Sign(Claims{Purpose: PurposeDeclaration, Subject: "K4T6CLP", Expires: expires})
-	payload, sig, _ := strings.Cut(valid, ".")
+	parts := strings.Split(valid, ".")
+	kid, payload, sig := parts[0]+".", parts[1], parts[2]
 	// A different subject signed separately gives a payload whose MAC does not match sig.
-	otherPayload, _, _ := strings.Cut(s.Sign(Claims{Purpose: PurposeDeclaration, Subject: "ZZZZZZZ", Expires: expires}), ".")
+	otherPayload := strings.Split(s.Sign(Claims{Purpose: PurposeDeclaration, Subject: "ZZZZZZZ", Expires: expires}), ".")[1]
 	// Flipping the first character changes the first 6 bits of the MAC.
 	flipped := map[byte]byte{'A': 'B'}[sig[0]]
 	if flipped == 0 {
@@ -105,34 +116,42 @@ func TestVerifyRefuses(t *testing.T) {
 		// A token for one purpose is never accepted for another.
 		{"wrong purpose", valid, Purpose("invitation"), before, ErrSignature},
 		// Another worksite's payload under this signature.
-		{"tampered payload", otherPayload + "." + sig, PurposeDeclaration, before, ErrSignature},
+		{"tampered payload", kid + otherPayload + "." + sig, PurposeDeclaration, before, ErrSignature},
 		// One payload character changed.
-		{"payload char changed", "X" + payload[1:] + "." + sig, PurposeDeclaration, before, ErrSignature},
+		{"payload char changed", kid + "X" + payload[1:] + "." + sig, PurposeDeclaration, before, ErrSignature},
 		// One signature character changed.
-		{"tampered signature", payload + "." + string(flipped) + sig[1:], PurposeDeclaration, before, ErrSignature},
+		{"tampered signature", kid + payload + "." + string(flipped) + sig[1:], PurposeDeclaration, before, ErrSignature},
 		// A truncated signature: with strict decoding its last character is malformed.
-		{"short signature", payload + "." + sig[:len(sig)-4], PurposeDeclaration, before, ErrMalformed},
+		{"short signature", kid + payload + "." + sig[:len(sig)-4], PurposeDeclaration, before, ErrMalformed},
 		// Signed with another secret.
 		{"other secret", mustSigner(t, otherSecret).Sign(Claims{Purpose: PurposeDeclaration, Subject: "K4T6CLP", Expires: expires}),
 			PurposeDeclaration, before, ErrSignature},
-		// No dot between payload and signature.
+		// No dot at all.
 		{"no dot", payload + sig, PurposeDeclaration, before, ErrMalformed},
 		// Empty token.
 		{"empty", "", PurposeDeclaration, before, ErrMalformed},
 		// Just the separator.
 		{"dot only", ".", PurposeDeclaration, before, ErrMalformed},
 		// Payload without signature.
-		{"no signature", payload + ".", PurposeDeclaration, before, ErrMalformed},
+		{"no signature", kid + payload + ".", PurposeDeclaration, before, ErrMalformed},
 		// Signature without payload.
-		{"no payload", "." + sig, PurposeDeclaration, before, ErrMalformed},
+		{"no payload", kid + "." + sig, PurposeDeclaration, before, ErrMalformed},
 		// The signature is not base64url.
-		{"bad base64 signature", payload + ".!!not-base64!!", PurposeDeclaration, before, ErrMalformed},
+		{"bad base64 signature", kid + payload + ".!!not-base64!!", PurposeDeclaration, before, ErrMalformed},
 		// Standard (padded) base64 is not the encoding used.
-		{"padded signature", payload + "." + sig + "=", PurposeDeclaration, before, ErrMalformed},
+		{"padded signature", kid + payload + "." + sig + "=", PurposeDeclaration, before, ErrMalformed},
 		// Over 512 bytes is refused before any work is done.
 		{"too long", valid + strings.Repeat("A", 513-len(valid)), PurposeDeclaration, before, ErrMalformed},
 		// Correctly signed, but the payload is not base64url.
-		{"signed bad base64 payload", "!!!." + enc.EncodeToString(s.mac("!!!")), PurposeDeclaration, before, ErrMalformed},
+		{"signed bad base64 payload", kid + "!!!." + enc.EncodeToString(mac(s.keys[s.active], kid+"!!!")), PurposeDeclaration, before, ErrMalformed},
+		// The MAC of a token with a key ID covers the ID: the same payload
+		// and MAC without it (the form of tokens from before key IDs) is refused.
+		{"key ID dropped", payload + "." + sig, PurposeDeclaration, before, ErrSignature},
+		// A key the ring does not hold.
+		{"unknown key", "other." + payload + "." + sig, PurposeDeclaration, before, ErrSignature},
+		// A key ID outside the alphabet of IDs (a '.' would be a fourth part).
+		{"empty key ID", "." + payload + "." + sig, PurposeDeclaration, before, ErrMalformed},
+		{"four parts", kid + kid + payload + "." + sig, PurposeDeclaration, before, ErrMalformed},
 		// Correctly signed, but two parts instead of three.
 		{"signed two parts", signRaw(s, "declaration|K4T6CLP"), PurposeDeclaration, before, ErrMalformed},
 		// Correctly signed, but a '|' in the subject makes four parts.
@@ -169,5 +188,125 @@ func TestVerifyLengthLimit(t *testing.T) {
 	}
 	if _, err := s.Verify(tok, PurposeDeclaration, expires.Add(-time.Second)); err != nil {
 		t.Errorf("Verify(%d-byte token) error = %v; want nil", len(tok), err)
+	}
+}
+
+// mustRing returns a Signer over keys, signing with active, or fails the test.
+func mustRing(t *testing.T, active string, keys ...Key) *Signer {
+	t.Helper()
+	s, err := NewKeyRing(active, keys...)
+	if err != nil {
+		t.Fatalf("NewKeyRing(%q): %v", active, err)
+	}
+	return s
+}
+
+func TestNewKeyRing(t *testing.T) {
+	a, b := Key{ID: "2026a", Secret: testSecret}, Key{ID: "2026b", Secret: otherSecret}
+	tests := []struct {
+		name   string
+		active string
+		keys   []Key
+		ok     bool
+	}{
+		{"two keys, one active", "2026b", []Key{a, b}, true},
+		// The active key must be one of the ring's.
+		{"active not in the ring", "2026c", []Key{a, b}, false},
+		{"no keys", DefaultKeyID, nil, false},
+		// One ID names one secret.
+		{"ID twice", "2026a", []Key{a, {ID: "2026a", Secret: otherSecret}}, false},
+		// Every key needs 32 bytes, not only the active one.
+		{"short verify key", "2026a", []Key{a, {ID: "old", Secret: "short"}}, false},
+		// IDs travel in tokens as they are: no dot, no space, not empty, not long.
+		{"dot in ID", "a.b", []Key{{ID: "a.b", Secret: testSecret}}, false},
+		{"space in ID", "a b", []Key{{ID: "a b", Secret: testSecret}}, false},
+		{"empty ID", "", []Key{{ID: "", Secret: testSecret}}, false},
+		{"33-character ID", strings.Repeat("k", 33), []Key{{ID: strings.Repeat("k", 33), Secret: testSecret}}, false},
+		{"32-character ID", strings.Repeat("k", 32), []Key{{ID: strings.Repeat("k", 32), Secret: testSecret}}, true},
+	}
+	for _, tt := range tests {
+		s, err := NewKeyRing(tt.active, tt.keys...)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: NewKeyRing() error = %v; want ok %v", tt.name, err, tt.ok)
+		}
+		if err != nil && s != nil {
+			t.Errorf("%s: NewKeyRing() = %v with an error; want nil", tt.name, s)
+		}
+	}
+}
+
+// TestRotation is the life of a 90-day declaration link across a key
+// rotation: signed under key A; B becomes active with A kept to verify, and
+// the old link still works while new links are signed with B; once A is
+// removed, the old link is refused and B's links still work.
+func TestRotation(t *testing.T) {
+	a, b := Key{ID: "2026a", Secret: testSecret}, Key{ID: "2026b", Secret: otherSecret}
+	c := Claims{Purpose: PurposeDeclaration, Subject: "K4T6CLP", Expires: expires}
+	now := expires.Add(-89 * 24 * time.Hour)
+
+	old := mustRing(t, "2026a", a).Sign(c)
+	if !strings.HasPrefix(old, "2026a.") {
+		t.Fatalf("token %q; want it to name key 2026a", old)
+	}
+	rotated := mustRing(t, "2026b", a, b)
+	if got, err := rotated.Verify(old, PurposeDeclaration, now); err != nil || got != c {
+		t.Errorf("after rotation, the link signed with A: %+v, %v; want it to verify", got, err)
+	}
+	fresh := rotated.Sign(c)
+	if !strings.HasPrefix(fresh, "2026b.") {
+		t.Errorf("new token %q; want it signed with the active key 2026b", fresh)
+	}
+	if _, err := rotated.Verify(fresh, PurposeDeclaration, now); err != nil {
+		t.Errorf("new token: %v; want it to verify", err)
+	}
+
+	retired := mustRing(t, "2026b", b)
+	if _, err := retired.Verify(old, PurposeDeclaration, now); !errors.Is(err, ErrSignature) {
+		t.Errorf("A removed, the link signed with A: %v; want ErrSignature", err)
+	}
+	if _, err := retired.Verify(fresh, PurposeDeclaration, now); err != nil {
+		t.Errorf("A removed, the link signed with B: %v; want it to verify", err)
+	}
+	// A token that names A but carries B's MAC is no way around the removal.
+	forged := "2026a" + strings.TrimPrefix(fresh, "2026b")
+	if _, err := rotated.Verify(forged, PurposeDeclaration, now); !errors.Is(err, ErrSignature) {
+		t.Errorf("B's MAC under A's ID: %v; want ErrSignature", err)
+	}
+}
+
+// TestLegacyTokens: links emailed before key IDs existed ("<payload>.<mac>")
+// keep working under links.secret, which is DefaultKeyID, and under a ring
+// that keeps that secret as DefaultKeyID, but under no other key.
+func TestLegacyTokens(t *testing.T) {
+	c := Claims{Purpose: PurposeDeclaration, Subject: "K4T6CLP", Expires: expires}
+	legacy := signLegacy(testSecret, c)
+	now := expires.Add(-time.Hour)
+	if got, err := mustSigner(t, testSecret).Verify(legacy, PurposeDeclaration, now); err != nil || got != c {
+		t.Errorf("NewSigner(links.secret): legacy token %+v, %v; want it to verify", got, err)
+	}
+	ring := mustRing(t, "2026b", Key{ID: DefaultKeyID, Secret: testSecret}, Key{ID: "2026b", Secret: otherSecret})
+	if got, err := ring.Verify(legacy, PurposeDeclaration, now); err != nil || got != c {
+		t.Errorf("ring keeping the old secret as %q: legacy token %+v, %v; want it to verify", DefaultKeyID, got, err)
+	}
+	// The same secret under another ID does not take kid-less tokens.
+	renamed := mustRing(t, "2025", Key{ID: "2025", Secret: testSecret})
+	if _, err := renamed.Verify(legacy, PurposeDeclaration, now); !errors.Is(err, ErrSignature) {
+		t.Errorf("old secret under another ID: legacy token %v; want ErrSignature", err)
+	}
+	// A legacy-form token is checked under the default key, whichever key is active.
+	if _, err := mustRing(t, "2026b", Key{ID: DefaultKeyID, Secret: otherSecret}, Key{ID: "2026b", Secret: testSecret}).
+		Verify(legacy, PurposeDeclaration, now); !errors.Is(err, ErrSignature) {
+		t.Errorf("legacy token under a default key with another secret: %v; want ErrSignature", err)
+	}
+	// NewSigner's tokens name the default key.
+	if tok := mustSigner(t, testSecret).Sign(c); !strings.HasPrefix(tok, DefaultKeyID+".") {
+		t.Errorf("NewSigner token %q; want the key ID %q first", tok, DefaultKeyID)
+	}
+}
+
+// The configuration names the default key as this package does.
+func TestDefaultKeyIDMatchesConfig(t *testing.T) {
+	if config.DefaultKeyID != DefaultKeyID {
+		t.Fatalf("config.DefaultKeyID = %q; want links.DefaultKeyID %q", config.DefaultKeyID, DefaultKeyID)
 	}
 }

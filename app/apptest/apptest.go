@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -88,6 +89,8 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	cfg.Temporal.Address = Temporal(t)
 	cfg.Temporal.TaskQueue = "test-" + randomHex(t, 6)
 	cfg.Links.Secret = randomHex(t, 32)
+	// Payloads are encrypted as in production, under a key of this system's own.
+	cfg.Codec.Keys, cfg.Codec.ActiveKey = []string{"test:" + RandomCodecKey(t)}, "test"
 	cfg.Auth.DevIDP.Addr = "127.0.0.1:0"
 	cfg.Auth.Applicant.ClientSecret = randomHex(t, 16)
 	cfg.Auth.CookieSecure = false // the test client talks plain http
@@ -118,6 +121,16 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	// The worker stops before the database it writes to is dropped.
 	t.Cleanup(func() { _ = m.Close() })
 	return &Env{Main: m, T: t, Base: m.URL()}
+}
+
+// RandomCodecKey returns a fresh AES-256 key in base64, as codec.keys takes it.
+func RandomCodecKey(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, config.CodecKeySize)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 func randomHex(t testing.TB, n int) string {

@@ -12,7 +12,7 @@ import (
 )
 
 // confirmLinkRE finds the email confirmation link's token in an email.
-var confirmLinkRE = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+var confirmLinkRE = regexp.MustCompile(`/confirm-email/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
 
 // Subject is persona's BCSC subject in this system (every test gives its
 // personas subjects of their own).

@@ -81,7 +81,7 @@ func (e *Env) PostDeclaration(token string, d Declaration) Response {
 	return e.Do(http.MethodPost, "/api/v1/declarations/"+token, ct, body)
 }
 
-var declarationLinkRE = regexp.MustCompile(`(https?://[^\s"<>]+)/declaration/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)`)
+var declarationLinkRE = regexp.MustCompile(`(https?://[^\s"<>]+)/declaration/([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+)`)
 
 // DeclarationLink extracts the declaration link's base URL and token from an email.
 func DeclarationLink(t testing.TB, m mail.Caught) (base, token string) {

@@ -13,13 +13,16 @@ import (
 	"strings"
 	"time"
 
+	"careconnect/app"
 	"careconnect/config"
 	"careconnect/learninghub"
 )
 
 // learningHubSend is `careconnect learninghub-send`: it plays LearningHub,
-// posting one signed callback (with the configured secret) and printing
-// the answer. It is for trying the callback ingest in dev and test.
+// posting one signed callback and printing the answer. It signs with the
+// active key of learninghub.keys, naming it (kid=), or with
+// learninghub.secret in the form LearningHub sends today (no kid). It is
+// for trying the callback ingest in dev and test.
 func learningHubSend(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("learninghub-send", flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
@@ -62,12 +65,20 @@ func learningHubSend(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sig := learninghub.Sign([]byte(cfg.LearningHub.Secret), now.Unix(), body)
+	if len(cfg.LearningHub.Keys) > 0 {
+		ring, err := app.LearningHubKeyring(cfg.LearningHub)
+		if err != nil {
+			return err
+		}
+		sig = ring.Sign(now.Unix(), body)
+	}
 	req, err := http.NewRequest(http.MethodPost, strings.TrimRight(*base, "/")+"/webhooks/learninghub", bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("learninghub-send: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(learninghub.Header, learninghub.Sign([]byte(cfg.LearningHub.Secret), now.Unix(), body))
+	req.Header.Set(learninghub.Header, sig)
 	client := &http.Client{Timeout: 30 * time.Second}
 	res, err := client.Do(req)
 	if err != nil {
