@@ -2,14 +2,12 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"careconnect/authz"
 	"careconnect/domain"
 )
 
@@ -100,15 +98,6 @@ func principal(c *gin.Context) *domain.Principal {
 	return nil
 }
 
-// authorize asks authz and writes the refusal; handlers stop when it returns false.
-func (s *Server) authorize(c *gin.Context, a authz.Action, r authz.Resource) bool {
-	if err := authz.Authorize(principal(c), a, r); err != nil {
-		writeError(c, s.log, err)
-		return false
-	}
-	return true
-}
-
 // login starts a browser sign-in: ?as=team for the enrolment team, and
 // ?returnTo=/path to come back to.
 func (s *Server) login(c *gin.Context) {
@@ -141,7 +130,7 @@ func (s *Server) callback(c *gin.Context) {
 		return
 	}
 	if p.Role == domain.RoleApplicant {
-		if _, err := s.ensurePerson(c, p); err != nil {
+		if _, err := s.app.EnsurePerson(c.Request.Context(), p); err != nil {
 			_ = s.auth.Logout(c.Request.Context(), cookie)
 			writeError(c, s.log, err)
 			return
@@ -186,33 +175,12 @@ func safeWord(s string) string {
 	}, s)
 }
 
-// revokeSessions is the team's "sign this person out everywhere": every
-// browser session of the subject ends at once, recorded with who, why and
-// how many. Bearer ID tokens carry no session; they lapse at their expiry.
+// revokeSessions is the team's "sign this person out everywhere" (enrolment.RevokeSessions).
 func (s *Server) revokeSessions(c *gin.Context) {
-	if !s.authorize(c, authz.TeamRevokeSessions, authz.Resource{}) {
-		return
-	}
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if err := requiredReason(req.Reason); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	subject := c.Param("subject")
-	n, err := s.store.RevokeSessions(c.Request.Context(), subject, func(ended int64) domain.AuditEvent {
-		return s.audit(c, "person:"+subject, "sessions revoked", fmt.Sprintf("%d sessions ended: %s", ended, req.Reason))
-	})
+	n, err := s.app.RevokeSessions(c.Request.Context(), caller(c), c.Param("subject"), jsonInput(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	s.log.Info("sessions revoked", "request_id", requestID(c), "subject", subject, "by", principal(c).Subject, "ended", n)
 	c.JSON(http.StatusOK, gin.H{"revoked": n})
 }

@@ -10,7 +10,6 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"careconnect/authz"
 	"careconnect/codec"
 	"careconnect/domain"
 )
@@ -99,7 +98,8 @@ func (s *Server) codecPreflight(c *gin.Context) {
 // codecPayloads is POST /codec/encode and /codec/decode for the team.
 func (s *Server) codecPayloads(op codecOp) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !s.authorize(c, authz.TeamUseCodec, authz.Resource{}) {
+		if err := s.app.UseCodec(caller(c)); err != nil {
+			writeError(c, s.log, err)
 			return
 		}
 		if s.codec == nil {

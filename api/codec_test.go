@@ -20,6 +20,7 @@ import (
 	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
 )
 
 // codecAuth knows two bearer tokens and one team session cookie.
@@ -49,7 +50,8 @@ func newCodecServer(t *testing.T, c *codec.Codec) *api.Server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Codec.UIOrigin = uiOrigin
-	return api.New(api.Deps{Config: cfg, Auth: codecAuth{}, Codec: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return api.New(api.Deps{Config: cfg, App: enrolment.New(enrolment.Deps{Config: cfg, Logger: log}), Auth: codecAuth{}, Codec: c, Logger: log})
 }
 
 func mustTestCodec(t *testing.T, active string, ids ...string) *codec.Codec {

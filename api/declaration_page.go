@@ -66,11 +66,7 @@ const declarationTitle = "Worksite Privacy & Security Declaration"
 // token is verified first; a link that cannot be used gets an error page
 // (404 not valid, 422 expired, 503) that says what to do, and no script.
 func (s *Server) declarationPage(c *gin.Context) {
-	claims, err := s.declarationClaims(c)
-	var w domain.Worksite
-	if err == nil {
-		w, err = s.store.GetWorksite(c.Request.Context(), claims.Subject)
-	}
+	l, err := s.app.DeclarationPage(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		s.linkErrorPage(c, declarationTitle, err,
 			[2]string{"This declaration link is not valid. It may have been cut short or changed when it was copied.",
@@ -79,10 +75,10 @@ func (s *Server) declarationPage(c *gin.Context) {
 				"Contact the CareConnect enrolment team at " + s.cfg.Team.Email + " for a new link."})
 		return
 	}
-	form := &declarationForm{Worksite: s.view(w), Attestations: s.cfg.Policy.Attestations, MaxMB: s.cfg.Uploads.MaxScreenshotBytes >> 20}
+	form := &declarationForm{Worksite: s.view(l.Worksite), Attestations: s.cfg.Policy.Attestations, MaxMB: s.cfg.Uploads.MaxScreenshotBytes >> 20}
 	page := linkPage{Title: declarationTitle, TeamEmail: s.cfg.Team.Email, Declaration: form}
-	if st, _, serr := s.worksiteStatus(c, w.ID); serr == nil && st.State != domain.WorksiteAwaitingDeclaration {
-		form.Done = string(st.State)
+	if l.State != "" && l.State != domain.WorksiteAwaitingDeclaration {
+		form.Done = string(l.State)
 	} else {
 		page.Script, page.Token = "declaration.js", c.Param("token")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/strictjson"
 )
 
@@ -34,3 +35,24 @@ func decodeJSON(c *gin.Context, v any) error {
 
 // DecodeJSONBytes is decodeJSON's parser, exported for fuzzing and tests.
 func DecodeJSONBytes(body []byte, v any) error { return strictjson.Decode(body, v) }
+
+// caller is who calls, for the application layer.
+func caller(c *gin.Context) enrolment.Caller {
+	return enrolment.Caller{Principal: principal(c), RequestID: requestID(c)}
+}
+
+// jsonInput is the request's JSON body as a use case reads it (decodeJSON).
+func jsonInput(c *gin.Context) enrolment.Input {
+	return func(v any) error { return decodeJSON(c, v) }
+}
+
+// optionalJSONInput is jsonInput for a body that may be left out: an
+// empty body leaves v as it is.
+func optionalJSONInput(c *gin.Context) enrolment.Input {
+	return func(v any) error {
+		if c.Request.ContentLength == 0 {
+			return nil
+		}
+		return decodeJSON(c, v)
+	}
+}

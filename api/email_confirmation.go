@@ -1,102 +1,39 @@
 package api
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"careconnect/authz"
 	"careconnect/domain"
-	"careconnect/links"
 	"careconnect/web"
-	"careconnect/workflows"
 )
 
-// An account's email binds nothing (LearningHub events, invitations) until
-// its owner has used the signed link sent to it (DOMAIN "Account fields").
-// The link proves the mailbox; the session proves the account: only the
-// account's owner, signed in, may use it, so that a link sent for someone
-// else's account (a squatter who registered your address) confirms
-// nothing when you click it.
-
-// emailLink verifies an email confirmation token and returns the account
-// it names and the nonce of the link.
-func (s *Server) emailLink(token string) (subject, nonce string, err error) {
-	claims, err := s.links.Verify(token, links.PurposeEmailConfirmation, s.now())
-	switch {
-	case errors.Is(err, links.ErrExpired):
-		return "", "", domain.Errorf(domain.EUNPROCESSABLE, "this link has expired; sign in and send a new one from your status page")
-	case err != nil:
-		return "", "", domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
-	}
-	i := strings.LastIndexByte(claims.Subject, '/')
-	if i <= 0 || i == len(claims.Subject)-1 {
-		return "", "", domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
-	}
-	return claims.Subject[:i], claims.Subject[i+1:], nil
-}
-
 // confirmEmail confirms the address a link was sent to, for the signed-in
-// owner of the account it names: that address becomes the one in force,
-// and what waited for it (LearningHub events) reaches the account. A
-// replay answers "already_confirmed" and changes nothing, but tells the
-// enrolment again, in case a first attempt never reached it.
+// owner of the account it names (enrolment.ConfirmEmail).
 func (s *Server) confirmEmail(c *gin.Context) {
-	if !s.authorize(c, authz.ConfirmOwnEmail, authz.Resource{}) {
-		return
-	}
-	subject, nonce, err := s.emailLink(c.Param("token"))
+	r, err := s.app.ConfirmEmail(c.Request.Context(), caller(c), c.Param("token"))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	if !s.authorize(c, authz.ConfirmOwnEmail, authz.Resource{Owner: subject}) {
-		return
+	body := gin.H{"outcome": r.Outcome, "account": r.Account}
+	if r.Status != nil {
+		body["status"] = r.Status
 	}
-	ctx := c.Request.Context()
-	now := s.now().UTC()
-	acct, outcome, err := s.store.ConfirmEmail(ctx, subject, nonce, now, s.audit(c, "person:"+subject, "email confirmed", ""))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	body := gin.H{"outcome": outcome, "account": acct}
-	st, err := s.userUpdate(c, subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
-		Confirmed: true, At: now, RequestID: requestID(c)})
-	switch domain.ErrorCode(err) {
-	case "":
-		body["status"] = st
-	case domain.ECONFLICT: // the enrolment knows already
-	default:
-		// Confirmed and stored; the status catches up when the link is used again.
-		s.log.Warn("email confirmed but the enrolment not told", "request_id", requestID(c), "error", err)
-	}
-	s.deliverLearningHub(ctx, acct.Email, acct.LearningHubID)
 	c.JSON(http.StatusOK, body)
 }
 
 // resendEmailConfirmation sends another link to the address the caller's
-// account waits to confirm (at most domain.MaxEmailConfirmationLinks).
+// account waits to confirm.
 func (s *Server) resendEmailConfirmation(c *gin.Context) {
-	acct, ok := s.account(c, authz.UpdateOwnAccount)
-	if !ok {
-		return
-	}
-	nonce, seq, err := s.store.NextEmailLink(c.Request.Context(), acct.Subject)
+	r, err := s.app.ResendEmailConfirmation(c.Request.Context(), caller(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	st, err := s.userUpdate(c, acct.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
-		Link: nonce, Seq: seq, Change: acct.EmailConfirmed, RequestID: requestID(c)})
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusAccepted, gin.H{"sentTo": acct.AwaitingEmail(), "status": st})
+	c.JSON(http.StatusAccepted, gin.H{"sentTo": r.SentTo, "status": r.Status})
 }
 
 // emailPageTmpl is the page an email confirmation link opens. It has no
@@ -152,26 +89,13 @@ func (s *Server) confirmEmailPage(c *gin.Context) {
 		}
 	}
 	token := c.Param("token")
-	subject, nonce, err := s.emailLink(token)
-	if err != nil {
+	switch v, err := s.app.EmailLinkPage(c.Request.Context(), token); {
+	case err != nil:
 		fail(err)
-	} else if acct, err := s.store.GetAccount(c.Request.Context(), subject); domain.ErrorCode(err) == domain.ENOTFOUND {
-		fail(domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email"))
-	} else if err != nil {
-		fail(err)
-	} else {
-		f := domain.EmailLinkFacts{Used: acct.EmailConfirmedLink}
-		if acct.AwaitingEmail() != "" {
-			f.Outstanding = acct.EmailLink
-		}
-		switch outcome, err := domain.CheckEmailLink(f, nonce); {
-		case err != nil:
-			fail(err)
-		case outcome == domain.EmailLinkAlreadyUsed:
-			page.Done = "This email address is already confirmed. There is nothing more to do."
-		default:
-			page.Token, page.Address, page.Username, page.Change = token, domain.MaskEmail(acct.AwaitingEmail()), acct.Username, acct.EmailConfirmed
-		}
+	case v.AlreadyUsed:
+		page.Done = "This email address is already confirmed. There is nothing more to do."
+	default:
+		page.Token, page.Address, page.Username, page.Change = token, v.Address, v.Username, v.Change
 	}
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", web.ContentSecurityPolicy)

@@ -8,30 +8,17 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"careconnect/authz"
 	"careconnect/domain"
 )
 
-// funnelSteps reads the projections' counts and places them on the process.
-func (s *Server) funnelSteps(c *gin.Context) ([]domain.FunnelStep, bool) {
-	if !s.authorize(c, authz.TeamListApplications, authz.Resource{}) {
-		return nil, false
-	}
-	counts, err := s.store.Funnel(c.Request.Context())
-	if err != nil {
-		writeError(c, s.log, err)
-		return nil, false
-	}
-	return domain.Funnel(counts), true
-}
-
 // funnel is the team's daily picture: how many enrolments wait at each step and on whom.
 func (s *Server) funnel(c *gin.Context) {
-	steps, ok := s.funnelSteps(c)
-	if !ok {
+	f, err := s.app.Funnel(c.Request.Context(), caller(c))
+	if err != nil {
+		writeError(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"steps": steps, "waiting": domain.FunnelWaiting(steps), "generatedAt": s.now().UTC()})
+	c.JSON(http.StatusOK, gin.H{"steps": f.Steps, "waiting": domain.FunnelWaiting(f.Steps), "generatedAt": f.At})
 }
 
 // partyColours are the bar colours by who must act; each has at least 4.5:1
@@ -71,10 +58,12 @@ var funnelTmpl = template.Must(template.New("funnel").Parse(`<svg xmlns="http://
 
 // funnelSVG renders the funnel as an accessible SVG bar chart.
 func (s *Server) funnelSVG(c *gin.Context) {
-	steps, ok := s.funnelSteps(c)
-	if !ok {
+	f, err := s.app.Funnel(c.Request.Context(), caller(c))
+	if err != nil {
+		writeError(c, s.log, err)
 		return
 	}
+	steps := f.Steps
 	const labelW, barX, barMax, rowH = 280, 292, 420, 34
 	// Bars scale to the longest wait; the finished step (it only grows) is capped at full width.
 	most := 1

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"careconnect/config"
+	"careconnect/enrolment"
 	"careconnect/links"
 	"careconnect/web"
 )
@@ -53,7 +54,7 @@ func TestSecurityHeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := New(Deps{Config: cfg, Links: signer, DevMail: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		s := New(Deps{Config: cfg, App: enrolment.New(enrolment.Deps{Config: cfg, Links: signer}), DevMail: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte("<!doctype html><title>mail</title>"))
 		})})
 		https := strings.HasPrefix(base, "https:")

@@ -11,21 +11,26 @@ import (
 
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
+	"careconnect/enrolment/enrolmenttest"
 	"careconnect/learninghub"
-	"careconnect/store"
 )
 
-// failingLearningHubStore fails to store; any other call panics (the
-// embedded interface is nil), which the server answers with 500.
+// failingLearningHubStore fails to store; any other call panics
+// (enrolmenttest's fakes), which the server answers with 500.
 type failingLearningHubStore struct {
-	Store
+	enrolmenttest.Store
 	err   error
 	calls int
 }
 
-func (f *failingLearningHubStore) RecordLearningHubEvent(context.Context, store.LearningHubEvent) (bool, error) {
-	f.calls++
-	return false, f.err
+func newFailingLearningHubStore(err error) *failingLearningHubStore {
+	f := &failingLearningHubStore{err: err}
+	f.RecordLearningHubEventFn = func(context.Context, domain.LearningHubEvent) (bool, error) {
+		f.calls++
+		return false, f.err
+	}
+	return f
 }
 
 // A callback that cannot be stored is never acknowledged: 503 (so
@@ -57,8 +62,8 @@ func TestLearningHubStoreFailure(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := &failingLearningHubStore{err: tc.err}
-			s := New(Deps{Config: cfg, Store: st, LearningHub: ring})
+			st := newFailingLearningHubStore(tc.err)
+			s := New(Deps{Config: cfg, App: enrolment.New(enrolment.Deps{Config: cfg, Store: &st.Store, LearningHub: ring})})
 			if w := post(s, signed); w.Code != http.StatusServiceUnavailable || !bytes.Contains(w.Body.Bytes(), []byte(`"unavailable"`)) {
 				t.Errorf("got %d %s; want 503 unavailable", w.Code, w.Body)
 			}

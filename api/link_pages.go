@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"careconnect/domain"
-	"careconnect/links"
 	"careconnect/web"
 )
 
@@ -79,8 +78,7 @@ type linkPage struct {
 // linkKind describes one kind of emailed link and what its page says when
 // the link cannot be used.
 type linkKind struct {
-	purpose  links.Purpose
-	parts    int // the parts of the token's subject (tokenParts)
+	purpose  domain.LinkPurpose
 	title    string
 	template string
 	script   string
@@ -90,13 +88,13 @@ type linkKind struct {
 }
 
 var (
-	joinLinkKind = linkKind{purpose: links.PurposeJoinDecision, parts: 3, title: "Request to join your worksite",
+	joinLinkKind = linkKind{purpose: domain.LinkJoinDecision, title: "Request to join your worksite",
 		template: "join", script: "join-link.js",
 		invalid: [2]string{"This link to a join request is not valid. It may have been cut short or changed when it was copied.",
 			"Open the link in the email again, or answer the request from your worksite's page in the CareConnect portal."},
 		expired: [2]string{"This link to a join request has expired.",
 			"You can still answer the request from your worksite's page in the CareConnect portal."}}
-	invitationLinkKind = linkKind{purpose: links.PurposeInvitation, parts: 2, title: "Invitation to join a worksite",
+	invitationLinkKind = linkKind{purpose: domain.LinkInvitation, title: "Invitation to join a worksite",
 		template: "invitation", script: "invitation-link.js",
 		invalid: [2]string{"This invitation link is not valid. It may have been cut short or changed when it was copied.",
 			"Open the link in your invitation email again. If it still does not work, ask the worksite's administrator to send you a new invitation."},
@@ -110,7 +108,7 @@ var (
 // do, with no script.
 func (s *Server) linkPage(k linkKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, err := s.tokenParts(c, k.purpose, k.parts); err != nil {
+		if err := s.app.CheckLink(c.Param("token"), k.purpose); err != nil {
 			s.linkErrorPage(c, k.title, err, k.invalid, k.expired)
 			return
 		}

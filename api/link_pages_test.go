@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -11,37 +10,37 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
-
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
+	"careconnect/enrolment/enrolmenttest"
 	"careconnect/links"
 	"careconnect/web"
 )
 
 // linkPageStore knows one worksite, awaiting its declaration; any other
-// call panics (the embedded interface is nil).
-type linkPageStore struct{ Store }
+// call panics (enrolmenttest's fakes).
+func linkPageStore() *enrolmenttest.Store {
+	return &enrolmenttest.Store{
+		GetWorksiteFn: func(_ context.Context, id string) (domain.Worksite, error) {
+			if id != linkPageWorksite {
+				return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, "no such worksite")
+			}
+			return domain.Worksite{ID: id, Name: "Proctor Clinic", LocationType: "community_private_practice"}, nil
+		},
+		GetWorksiteStatusFn: func(_ context.Context, id string) (domain.WorksiteStatus, error) {
+			return domain.WorksiteStatus{WorksiteID: id, State: domain.WorksiteAwaitingDeclaration}, nil
+		},
+	}
+}
 
 const linkPageWorksite = "K4T6CLP"
 
-func (linkPageStore) GetWorksite(_ context.Context, id string) (domain.Worksite, error) {
-	if id != linkPageWorksite {
-		return domain.Worksite{}, domain.Errorf(domain.ENOTFOUND, "no such worksite")
-	}
-	return domain.Worksite{ID: id, Name: "Proctor Clinic", LocationType: "community_private_practice"}, nil
-}
-
-func (linkPageStore) GetWorksiteStatus(_ context.Context, id string) (domain.WorksiteStatus, error) {
-	return domain.WorksiteStatus{WorksiteID: id, State: domain.WorksiteAwaitingDeclaration}, nil
-}
-
 // downTemporal answers no query, so the status comes from the store.
-type downTemporal struct{ client.Client }
-
-func (downTemporal) QueryWorkflow(context.Context, string, string, string, ...any) (converter.EncodedValue, error) {
-	return nil, errors.New("temporal: unavailable")
+func downTemporal() *enrolmenttest.Workflows {
+	return &enrolmenttest.Workflows{QueryFn: func(context.Context, string, string, any) error {
+		return domain.Errorf(domain.EUNAVAILABLE, "temporal: unavailable")
+	}}
 }
 
 var (
@@ -67,7 +66,9 @@ func TestLinkPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{Config: cfg, Store: linkPageStore{}, Temporal: downTemporal{}, Links: signer, Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	app := enrolment.New(enrolment.Deps{Config: cfg, Store: linkPageStore(), Workflows: downTemporal(), Links: signer, Now: clock})
+	s := New(Deps{Config: cfg, App: app, Now: clock})
 	sign := func(sg *links.Signer, p links.Purpose, subject string, ttl time.Duration) string {
 		return sg.Sign(links.Claims{Purpose: p, Subject: subject, Expires: now.Add(ttl)})
 	}

@@ -1,187 +1,22 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
-	"careconnect/authz"
 	"careconnect/domain"
-	"careconnect/links"
-	"careconnect/store"
-	"careconnect/workflows"
+	"careconnect/enrolment"
 )
 
-// worksiteUpdate runs a worksite workflow update and decodes its result into
-// out; the update ID is scoped by caller and request. A finished workflow
-// (closed, lapsed, rejected) takes no updates: the caller hears why, not
-// "not found" — closed, when given, judges the request against the final
-// status (e.g. "already decided", 409); otherwise the answer is 422.
-func (s *Server) worksiteUpdate(c *gin.Context, worksiteID, name string, arg, out any, closed ...func(domain.WorksiteStatus) error) error {
-	h, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
-		UpdateID: updateID(c, name), WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateName: name,
-		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		err = h.Get(c.Request.Context(), out)
-	}
-	if err == nil {
-		return nil
-	}
-	var gone *serviceerror.NotFound
-	if !errors.As(err, &gone) {
-		return fromTemporal(err) // includes a validator's own "not found"
-	}
-	final, _, serr := s.worksiteStatus(c, worksiteID)
-	if serr != nil {
-		return serr
-	}
-	for _, judge := range closed {
-		if cerr := judge(final); cerr != nil {
-			return cerr
-		}
-	}
-	return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", final.State)
-}
-
-// worksiteFor loads the :id worksite and authorizes action a on it against
-// its active administrators as the workflow knows them (the source of
-// truth, so a promotion a moment ago counts; the projection when Temporal
-// cannot answer), writing the error and returning false on failure.
-func (s *Server) worksiteFor(c *gin.Context, a authz.Action) (domain.Worksite, bool) {
-	if principal(c) == nil {
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign in first"))
-		return domain.Worksite{}, false
-	}
-	w, err := s.lookupWorksite(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return w, false
-	}
-	var admins []string
-	if m, qerr := s.liveMembership(c, w.ID); qerr == nil {
-		admins = m.ActiveAdmins()
-	} else if admins, err = s.store.WorksiteAdmins(c.Request.Context(), w.ID); err != nil {
-		writeError(c, s.log, err)
-		return w, false
-	}
-	return w, s.authorize(c, a, authz.Resource{Admins: admins})
-}
-
-// notEnded refuses changes to a worksite whose enrolment has ended (closed,
-// lapsed, rejected) before anything is stored.
-func (s *Server) notEnded(c *gin.Context, id string) error {
-	st, _, err := s.worksiteStatus(c, id)
-	if err != nil {
-		return err
-	}
-	if st.State.Ended() {
-		return domain.Errorf(domain.EUNPROCESSABLE, "this worksite is %s; it can no longer change", st.State)
-	}
-	return nil
-}
-
-// liveMembership queries the worksite workflow for its membership.
-func (s *Server) liveMembership(c *gin.Context, id string) (domain.Membership, error) {
-	var m domain.Membership
-	v, err := s.temporal.QueryWorkflow(c.Request.Context(), workflows.WorksiteWorkflowID(id), "", workflows.QueryMembership)
-	if err == nil {
-		err = v.Get(&m)
-	}
-	return m, err
-}
-
-// account is the caller's account, or the error authz gives without one.
-func (s *Server) account(c *gin.Context, a authz.Action) (domain.Account, bool) {
-	p := principal(c)
-	if !s.authorize(c, a, authz.Resource{HasAccount: true}) {
-		return domain.Account{}, false
-	}
-	acct, err := s.store.GetAccount(c.Request.Context(), p.Subject)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		err = authz.Authorize(p, a, authz.Resource{HasAccount: false})
-	}
-	if err != nil {
-		writeError(c, s.log, err)
-		return acct, false
-	}
-	return acct, true
-}
-
-// asMember describes an account as a worksite member.
-func (s *Server) asMember(a domain.Account) domain.Member {
-	return domain.Member{Subject: a.Subject, Name: a.DisplayName(), Email: a.Email, Profession: a.Profession,
-		UserType: s.professions[a.Profession].Type}
-}
-
-// searchWorksites finds worksites by address prefix as the person types.
-func (s *Server) searchWorksites(c *gin.Context) {
-	if !s.authorize(c, authz.SearchWorksites, authz.Resource{}) {
-		return
-	}
-	limit := 10
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			writeError(c, s.log, (domain.FieldErrors{"limit": "must be a whole number from 1 to 50"}).Err())
-			return
-		}
-		limit = n
-	}
-	hits, err := s.store.SearchWorksites(c.Request.Context(), c.Query("address"), limit)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksites": hits})
-}
-
-// myWorksites lists the caller's memberships.
-func (s *Server) myWorksites(c *gin.Context) {
-	if !s.authorize(c, authz.ReadOwnWorksites, authz.Resource{}) {
-		return
-	}
-	ws, err := s.store.MemberWorksites(c.Request.Context(), principal(c).Subject)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksites": ws})
-}
-
-// requestJoin asks to join the :id worksite, with a comment for its administrators.
+// requestJoin asks to join a worksite, with a comment for its administrators.
 func (s *Server) requestJoin(c *gin.Context) {
-	acct, ok := s.account(c, authz.RequestJoin)
-	if !ok {
-		return
-	}
-	var req struct {
-		Comment string `json:"comment"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	w, err := s.lookupWorksite(c)
+	jr, err := s.app.RequestJoin(c.Request.Context(), caller(c), c.Param("id"), jsonInput(c))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	var m domain.Membership
-	jrID := "jr-" + newID()
-	if err := s.worksiteUpdate(c, w.ID, workflows.UpdateRequestJoin, workflows.JoinRequestArgs{ID: jrID, Requester: s.asMember(acct),
-		Comment: strings.TrimSpace(req.Comment), RequestID: requestID(c)}, &m); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"joinRequestId": jrID, "worksiteId": w.ID,
+	c.JSON(http.StatusCreated, gin.H{"joinRequestId": jr.ID, "worksiteId": jr.WorksiteID,
 		"message": "your request was sent to the worksite's administrators"})
 }
 
@@ -197,233 +32,81 @@ func nonNil[T any](xs []T) []T {
 	return xs
 }
 
-// members lists the :id worksite's members, join requests and invitations.
+// members lists a worksite's members, join requests and invitations.
 func (s *Server) members(c *gin.Context) {
-	w, ok := s.worksiteFor(c, authz.ReadMembers)
-	if !ok {
-		return
-	}
-	m, err := s.liveMembership(c, w.ID)
-	if err != nil {
-		if m, err = s.store.GetMembership(c.Request.Context(), w.ID); err != nil {
+	s.answerMembers(c, http.StatusOK)(s.app.Members(c.Request.Context(), caller(c), c.Param("id")))
+}
+
+// answerMembers answers with the members view of a membership, or the error.
+func (s *Server) answerMembers(c *gin.Context, status int) func(domain.Membership, error) {
+	return func(m domain.Membership, err error) {
+		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
+		c.JSON(status, membersView(m))
 	}
-	c.JSON(http.StatusOK, membersView(m))
-}
-
-// adminAction authorizes an administrator's action on the :id worksite and
-// returns the worksite ID and the actor.
-func (s *Server) adminAction(c *gin.Context) (string, *domain.Principal, bool) {
-	w, ok := s.worksiteFor(c, authz.ManageWorksite)
-	return w.ID, principal(c), ok
-}
-
-// memberBody is the optional body of member actions.
-type memberBody struct {
-	Reason string     `json:"reason"`
-	EndsAt *time.Time `json:"endsAt"`
-}
-
-func (s *Server) readMemberBody(c *gin.Context) (memberBody, error) {
-	var b memberBody
-	if c.Request.ContentLength == 0 {
-		return b, nil
-	}
-	if err := decodeJSON(c, &b); err != nil {
-		return b, err
-	}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if len(b.Reason) > 1000 {
-		return b, (domain.FieldErrors{"reason": "must be at most 1000 characters"}).Err()
-	}
-	return b, nil
 }
 
 // decideJoinRequest approves or rejects a join request in the portal.
 func (s *Server) decideJoinRequest(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, p, ok := s.adminAction(c)
-		if !ok {
-			return
-		}
-		b, err := s.readMemberBody(c)
-		if err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-		s.membershipUpdate(c, id, workflows.UpdateDecideJoin, workflows.JoinDecision{JoinRequestID: c.Param("rid"), Approve: approve,
-			Reason: b.Reason, Actor: p.Subject, EndsAt: b.EndsAt, RequestID: requestID(c)}, http.StatusOK)
+		s.answerMembers(c, http.StatusOK)(s.app.DecideJoinRequest(c.Request.Context(), caller(c), c.Param("id"), c.Param("rid"),
+			approve, optionalJSONInput(c)))
 	}
 }
 
-// membershipUpdate runs a membership update and answers with the members
-// view it returns, or the error.
-func (s *Server) membershipUpdate(c *gin.Context, worksiteID, name string, arg any, status int) {
-	var m domain.Membership
-	if err := s.worksiteUpdate(c, worksiteID, name, arg, &m); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(status, membersView(m))
-}
-
-// caller is the acting person's name and email, from their account when
-// they have one, else from their token.
-func (s *Server) caller(c *gin.Context, p *domain.Principal) (string, string) {
-	if acct, err := s.store.GetAccount(c.Request.Context(), p.Subject); err == nil {
-		return acct.DisplayName(), acct.Email
-	}
-	return strings.TrimSpace(p.GivenName + " " + p.FamilyName), p.Email
-}
-
-// memberAction applies promote, demote, deactivate or reactivate to :subject.
-func (s *Server) memberAction(update string) gin.HandlerFunc {
+// memberAction promotes, demotes, deactivates, reactivates or sets the end date of :subject.
+func (s *Server) memberAction(action enrolment.MemberAction) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, p, ok := s.adminAction(c)
-		if !ok {
-			return
-		}
-		b, err := s.readMemberBody(c)
-		if err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-		s.membershipUpdate(c, id, update, workflows.MemberChange{Actor: p.Subject, Target: c.Param("subject"),
-			Reason: b.Reason, EndsAt: b.EndsAt, RequestID: requestID(c)}, http.StatusOK)
+		s.answerMembers(c, http.StatusOK)(s.app.ChangeMember(c.Request.Context(), caller(c), c.Param("id"), c.Param("subject"),
+			action, optionalJSONInput(c)))
 	}
 }
 
-// invite invites one email address to the :id worksite.
+// invite invites one email address to a worksite.
 func (s *Server) invite(c *gin.Context) {
-	id, p, ok := s.adminAction(c)
-	if !ok {
-		return
-	}
-	var req struct {
-		Email string `json:"email"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if !domain.ValidEmail(email) {
-		writeError(c, s.log, (domain.FieldErrors{"email": "must be one email address, such as name@example.ca"}).Err())
-		return
-	}
-	name, _ := s.caller(c, p)
-	s.membershipUpdate(c, id, workflows.UpdateInvite, workflows.InviteArgs{ID: "inv-" + newID(), Email: email, Actor: p.Subject,
-		ActorName: name, RequestID: requestID(c)}, http.StatusCreated)
+	s.answerMembers(c, http.StatusCreated)(s.app.Invite(c.Request.Context(), caller(c), c.Param("id"), jsonInput(c)))
 }
 
 func (s *Server) resendInvitation(c *gin.Context) {
-	id, p, ok := s.adminAction(c)
-	if !ok {
-		return
-	}
-	s.membershipUpdate(c, id, workflows.UpdateResendInvitation, workflows.InvitationRef{InvitationID: c.Param("iid"),
-		Actor: p.Subject, RequestID: requestID(c)}, http.StatusOK)
+	s.answerMembers(c, http.StatusOK)(s.app.ResendInvitation(c.Request.Context(), caller(c), c.Param("id"), c.Param("iid")))
 }
 
-// tokenParts verifies a signed link token of purpose and splits its subject.
-func (s *Server) tokenParts(c *gin.Context, purpose links.Purpose, n int) ([]string, error) {
-	claims, err := s.links.Verify(c.Param("token"), purpose, s.now())
-	switch {
-	case errors.Is(err, links.ErrExpired):
-		return nil, domain.Errorf(domain.EUNPROCESSABLE, "this link has expired")
-	case err != nil:
-		return nil, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
-	}
-	parts := strings.SplitN(claims.Subject, "/", n)
-	if len(parts) != n {
-		return nil, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
-	}
-	return parts, nil
-}
-
-// acceptInvitation accepts the invitation in the token for the caller,
-// whose confirmed account email must be the invited address: an
-// unconfirmed address accepts nothing.
+// acceptInvitation accepts the invitation in the token for the caller.
 func (s *Server) acceptInvitation(c *gin.Context) {
-	acct, ok := s.account(c, authz.AcceptInvitation)
-	if !ok {
-		return
-	}
-	parts, err := s.tokenParts(c, links.PurposeInvitation, 2)
+	id, err := s.app.AcceptInvitation(c.Request.Context(), caller(c), c.Param("token"))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	var m domain.Membership
-	if err := s.worksiteUpdate(c, parts[0], workflows.UpdateAcceptInvitation, workflows.AcceptInvitation{InvitationID: parts[1],
-		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: requestID(c)}, &m); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksiteId": parts[0], "message": "you are now a member of this worksite"})
+	c.JSON(http.StatusOK, gin.H{"worksiteId": id, "message": "you are now a member of this worksite"})
 }
 
 // joinLink shows the join request an emailed link answers.
 func (s *Server) joinLink(c *gin.Context) {
-	parts, err := s.tokenParts(c, links.PurposeJoinDecision, 3)
+	r, err := s.app.JoinLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	// The workflow first: the link's email goes out before the projection
-	// that lists the request is written.
-	m, err := s.liveMembership(c, parts[0])
-	if err != nil {
-		m, err = s.store.GetMembership(c.Request.Context(), parts[0])
-	}
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	i, ok := m.Request(parts[1])
-	if !ok {
-		writeError(c, s.log, domain.Errorf(domain.ENOTFOUND, "this join request was already answered"))
-		return
-	}
-	jr := m.Requests[i]
-	c.JSON(http.StatusOK, gin.H{"worksiteId": parts[0], "joinRequest": gin.H{"id": jr.ID, "name": jr.Name,
+	jr := r.Request
+	c.JSON(http.StatusOK, gin.H{"worksiteId": r.WorksiteID, "joinRequest": gin.H{"id": jr.ID, "name": jr.Name,
 		"profession": jr.Profession, "comment": jr.Comment, "requestedAt": jr.RequestedAt}})
 }
 
 // answerJoinLink approves or rejects through an emailed link; the link names
 // the administrator, who is the actor.
 func (s *Server) answerJoinLink(c *gin.Context) {
-	parts, err := s.tokenParts(c, links.PurposeJoinDecision, 3)
+	approved, err := s.app.AnswerJoinLink(c.Request.Context(), caller(c), c.Param("token"), jsonInput(c))
 	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var req struct {
-		Approve *bool      `json:"approve"`
-		Reason  string     `json:"reason"`
-		EndsAt  *time.Time `json:"endsAt"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if req.Approve == nil {
-		writeError(c, s.log, (domain.FieldErrors{"approve": "is required: true to approve, false to reject"}).Err())
-		return
-	}
-	var m domain.Membership
-	if err := s.worksiteUpdate(c, parts[0], workflows.UpdateDecideJoin, workflows.JoinDecision{JoinRequestID: parts[1],
-		Approve: *req.Approve, Reason: strings.TrimSpace(req.Reason), Actor: parts[2], EndsAt: req.EndsAt,
-		RequestID: requestID(c)}, &m); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
 	// Only an acknowledgement: whoever holds the link learns nothing of the
 	// worksite's members from it.
 	ack := joinLinkAnswered{Status: "rejected", Message: "Rejected. The person has been told why."}
-	if *req.Approve {
+	if approved {
 		ack = joinLinkAnswered{Status: "approved", Message: "Approved. The person is now a member of the worksite and has been told."}
 	}
 	c.JSON(http.StatusOK, ack)
@@ -433,270 +116,4 @@ func (s *Server) answerJoinLink(c *gin.Context) {
 type joinLinkAnswered struct {
 	Status  string `json:"status"` // approved or rejected
 	Message string `json:"message"`
-}
-
-// worksiteEdit is an administrator's edit of the worksite's details.
-type worksiteEdit struct {
-	Name      *string `json:"name"`
-	Phone     *string `json:"phone"`
-	Extension *string `json:"extension"`
-	Email     *string `json:"email"`
-	EMR       *string `json:"emr"`
-}
-
-// editWorksite changes admin-editable details, then tells the workflow,
-// which audits and emails the change.
-func (s *Server) editWorksite(c *gin.Context) {
-	id, p, ok := s.adminAction(c)
-	if !ok {
-		return
-	}
-	var req worksiteEdit
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	d, changed, err := s.validateEdit(req)
-	if err == nil {
-		err = s.notEnded(c, id)
-	}
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	w, err := s.store.UpdateWorksiteDetails(c.Request.Context(), id, d, s.audit(c, "worksite:"+id, "worksite details edited", changed))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(c, id, workflows.UpdateWorksiteChanged, workflows.WorksiteChange{Actor: p.Subject,
-		ActorRole: p.Role, Change: "details edited: " + changed, RequestID: requestID(c)}, &st); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksite": s.view(w)})
-}
-
-func (s *Server) validateEdit(req worksiteEdit) (store.WorksiteDetails, string, error) {
-	fe := domain.FieldErrors{}
-	var d store.WorksiteDetails
-	var changed []string
-	if req.Name != nil {
-		v := strings.TrimSpace(*req.Name)
-		if v == "" || len(v) > 120 {
-			fe.Add("name", "must be 1 to 120 characters")
-		} else if err := domain.ValidName(v); err != nil {
-			fe.Add("name", err.Error())
-		}
-		d.Name, changed = &v, append(changed, "name")
-	}
-	if req.Phone != nil {
-		if v, ok := domain.NormalisePhone(*req.Phone); !ok {
-			fe.Add("phone", "must be a 10-digit North American phone number")
-		} else {
-			d.Phone, changed = &v, append(changed, "phone")
-		}
-	}
-	if req.Extension != nil {
-		v := strings.TrimSpace(*req.Extension)
-		if len(v) > 7 || strings.Trim(v, "0123456789") != "" {
-			fe.Add("extension", "must be up to 7 digits")
-		}
-		d.Extension, changed = &v, append(changed, "extension")
-	}
-	if req.Email != nil {
-		v := strings.TrimSpace(*req.Email)
-		if !domain.ValidEmail(v) {
-			fe.Add("email", "must be an email address")
-		}
-		d.Email, changed = &v, append(changed, "email")
-	}
-	if req.EMR != nil {
-		found := false
-		for _, e := range s.cfg.Policy.EMRVendors {
-			if strings.EqualFold(e.Name, strings.TrimSpace(*req.EMR)) {
-				v := e.Name
-				d.EMR, found = &v, true
-			}
-		}
-		if !found {
-			fe.Add("emr", "is not on the EMR vendor list")
-		}
-		changed = append(changed, "EMR")
-	}
-	if err := fe.Err(); err != nil { // a field was given but is wrong: say which
-		return d, "", err
-	}
-	if len(changed) == 0 {
-		return d, "", domain.Errorf(domain.EINVALID, "send at least one of name, phone, extension, email, emr")
-	}
-	return d, strings.Join(changed, ", "), nil
-}
-
-// closeWorksite closes the :id worksite: every membership ends.
-func (s *Server) closeWorksite(c *gin.Context) {
-	w, ok := s.worksiteFor(c, authz.CloseWorksite)
-	if !ok {
-		return
-	}
-	s.worksiteChange(c, w.ID, workflows.UpdateClose, false)
-}
-
-// worksiteChange reads {reason} and sends a worksite-level update.
-func (s *Server) worksiteChange(c *gin.Context, worksiteID, update string, reasonRequired bool) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if err := requiredReason(req.Reason); err != nil && reasonRequired {
-		writeError(c, s.log, err)
-		return
-	}
-	p := principal(c)
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(c, worksiteID, update, workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role,
-		Reason: req.Reason, RequestID: requestID(c)}, &st); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"status": st})
-}
-
-// suspendWorksite and reinstateWorksite are the team's, with a reason.
-func (s *Server) suspendWorksite(suspend bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := s.teamWorksite(c, authz.TeamSuspendWorksite)
-		if !ok {
-			return
-		}
-		update := workflows.UpdateReinstate
-		if suspend {
-			update = workflows.UpdateSuspend
-		}
-		s.worksiteChange(c, id, update, true)
-	}
-}
-
-// classifyWorksite is the team's change of address and/or type, e.g.
-// reclassifying an "Other" worksite.
-func (s *Server) classifyWorksite(c *gin.Context) {
-	id, ok := s.teamWorksite(c, authz.TeamClassifyWorksite)
-	if !ok {
-		return
-	}
-	var req struct {
-		Address          *domain.Address      `json:"address"`
-		LocationType     *domain.LocationType `json:"locationType"`
-		SubOption        *string              `json:"subOption"`
-		OtherDescription *string              `json:"otherDescription"`
-		Reason           string               `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	ctx := c.Request.Context()
-	w, err := s.store.GetWorksite(ctx, id)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	// Validate the worksite as it would be, with the registration rules.
-	reg := domain.WorksiteRegistration{Name: w.Name, Phone: w.Phone, Extension: w.Extension, Email: w.Email, Address: w.Address,
-		LocationType: w.LocationType, SubOption: w.SubOption, OtherDescription: w.OtherDescription, EMR: w.EMR}
-	if req.Address != nil {
-		reg.Address = *req.Address
-	}
-	if req.LocationType != nil {
-		reg.LocationType, reg.SubOption, reg.OtherDescription = *req.LocationType, "", ""
-	}
-	if req.SubOption != nil {
-		reg.SubOption = *req.SubOption
-	}
-	if req.OtherDescription != nil {
-		reg.OtherDescription = *req.OtherDescription
-	}
-	fe := domain.FieldErrors{}
-	if strings.TrimSpace(req.Reason) == "" {
-		fe.Add("reason", "is required: say why the worksite is changed")
-	}
-	if req.Address == nil && req.LocationType == nil {
-		fe.Add("locationType", "send a new address, a new location type, or both")
-	}
-	reg.Administrator = domain.Person{Name: "x", Email: "x@example.ca"} // not part of this change
-	norm, err := domain.ValidateWorksiteRegistration(reg, s.types, s.cfg.Policy.EMRVendors)
-	if err != nil {
-		var de *domain.Error
-		if errors.As(err, &de) {
-			for k, v := range de.Fields {
-				fe.Add(k, v)
-			}
-		}
-	}
-	if err := fe.Err(); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if err := s.notEnded(c, id); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var addr *domain.Address
-	if req.Address != nil {
-		addr = &norm.Address
-	}
-	var lt *domain.LocationType
-	if req.LocationType != nil {
-		lt = &norm.LocationType
-	}
-	change := "reclassified"
-	if addr != nil {
-		change = "address changed to " + norm.Address.String()
-	}
-	if lt != nil {
-		change = "type changed to " + s.types[norm.LocationType].Label
-	}
-	updated, err := s.store.UpdateWorksiteClassification(ctx, id, addr, lt, &norm.SubOption, &norm.OtherDescription,
-		s.audit(c, "worksite:"+id, "worksite reclassified", change+": "+req.Reason))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	p := principal(c)
-	change2 := workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role, Change: change, Reason: req.Reason, RequestID: requestID(c)}
-	if lt != nil {
-		policy := s.types[*lt]
-		change2.TypePolicy = &policy
-	}
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(c, id, workflows.UpdateWorksiteChanged, change2, &st); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksite": s.view(updated), "status": st})
-}
-
-// updateID makes a workflow update's ID from the request ID, scoped by the
-// caller, so one caller's retry is applied once and two callers who send
-// the same X-Request-ID never share a result.
-func updateID(c *gin.Context, name string) string {
-	who := "link"
-	if p := principal(c); p != nil {
-		who = p.Subject
-	}
-	return name + "/" + who + "/" + requestID(c)
-}
-
-// newID names a join request or invitation; it is the server's, not the caller's.
-func newID() string {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		panic("api: crypto/rand failed: " + err.Error())
-	}
-	return hex.EncodeToString(b)
 }

@@ -17,9 +17,9 @@ import (
 
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/learninghub"
 	"careconnect/mail"
-	"careconnect/store"
 )
 
 // mustLoadOpenAPI loads and validates the embedded document.
@@ -247,9 +247,9 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"WorksiteStatus", domain.WorksiteStatus{}, false},
 		{"Milestone", domain.Milestone{}, false},
 		{"TimelineEvent", domain.TimelineEvent{}, false},
-		{"WorksiteSummary", store.WorksiteSummary{}, false},
+		{"WorksiteSummary", domain.WorksiteSummary{}, false},
 		{"AuditEvent", domain.AuditEvent{}, false},
-		{"EmailRecord", store.EmailRecord{}, false},
+		{"EmailRecord", domain.EmailRecord{}, false},
 		{"WorksiteTypePolicy", domain.WorksiteTypePolicy{}, false},
 		{"EMRVendor", domain.EMRVendor{}, false},
 		{"Attestation", domain.Attestation{}, false},
@@ -260,19 +260,19 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"UserStatus", domain.UserStatus{}, false},
 		{"Account", domain.Account{}, false},
 		{"WorksiteRegistration", domain.WorksiteRegistration{}, true},
-		{"Decision", decisionRequest{}, true},
+		{"Decision", enrolment.DecisionRequest{}, true},
 		{"AccountRegistration", domain.AccountRegistration{}, true},
-		// The PATCH body is the API's own type; store.AccountUpdate is what it becomes.
-		{"AccountUpdate", accountUpdate{}, true},
+		// The PATCH body is the use case's own type; domain.AccountUpdate is what it becomes.
+		{"AccountUpdate", enrolment.AccountChange{}, true},
 		{"UserWorksite", domain.UserWorksite{}, false},
 		{"Member", domain.Member{}, false},
 		{"JoinRequest", domain.JoinRequest{}, false},
 		{"JoinLinkAnswered", joinLinkAnswered{}, false},
 		{"Invitation", domain.Invitation{}, false},
-		{"MemberWorksite", store.MemberWorksite{}, false},
-		{"WorksiteHit", store.WorksiteHit{}, false},
-		{"MemberChange", memberBody{}, true},
-		{"WorksiteEdit", worksiteEdit{}, true},
+		{"MemberWorksite", domain.MemberWorksite{}, false},
+		{"WorksiteHit", domain.WorksiteHit{}, false},
+		{"MemberChange", enrolment.MemberInput{}, true},
+		{"WorksiteEdit", enrolment.WorksiteEdit{}, true},
 		{"LearningHubAck", LearningHubAck{}, false},
 		{"LearningHubEvent", learninghub.Event{}, true},
 		{"Application", domain.Application{}, false},
@@ -280,22 +280,14 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"Requirement", domain.Requirement{}, false},
 		{"BusinessRole", domain.BusinessRole{}, false},
 		{"Question", domain.Question{}, false},
-		{"QueuedApplication", store.QueuedApplication{}, false},
+		{"QueuedApplication", domain.QueuedApplication{}, false},
 		{"FunnelStep", domain.FunnelStep{}, false},
 		{"ApplicationTimer", domain.DueTimer{}, false},
 		{"AccessSuspension", domain.AccessSuspension{}, false},
-		{"ApplicationRequest", applicationRequest{}, true},
-		// The decision body is an anonymous struct in decideApplication; this mirrors it.
-		{"ApplicationDecision", struct {
-			Reason       string               `json:"reason"`
-			BusinessRole *domain.BusinessRole `json:"businessRole"`
-		}{}, true},
+		{"ApplicationRequest", enrolment.ApplicationInput{}, true},
+		{"ApplicationDecision", enrolment.DecisionInput{}, true},
 		{"Sponsorship", domain.Sponsorship{}, false},
-		// The approval body is an anonymous struct in approveSponsorship; this mirrors it.
-		{"SponsorshipApproval", struct {
-			ResidencyStart *time.Time `json:"residencyStart"`
-			ResidencyEnd   *time.Time `json:"residencyEnd"`
-		}{}, true},
+		{"SponsorshipApproval", enrolment.SponsorshipInput{}, true},
 		{"SponsorshipApproved", struct {
 			Message string `json:"message"`
 		}{}, false},

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strconv"
 
-	"careconnect/store"
+	"careconnect/domain"
 )
 
-// queueHead is the fields of store.QueuedApplication before its application.
+// queueHead is the fields of domain.QueuedApplication before its application.
 type queueHead struct {
 	Subject    string `json:"subject"`
 	Name       string `json:"name"`
@@ -24,7 +24,7 @@ type queueHead struct {
 // again: about 40% of the handler's CPU at a page of 100
 // (BenchmarkApplicationQueue). A stored application that is not a JSON
 // object is an error rather than a broken page.
-func queuePage(apps []store.QueuedApplication, worksites []store.WorksiteSummary) ([]byte, error) {
+func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSummary) ([]byte, error) {
 	size := 64 + 450*len(worksites)
 	for _, a := range apps {
 		size += 200 + len(a.Application)

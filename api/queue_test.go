@@ -14,6 +14,7 @@ import (
 	"careconnect/api"
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/store"
 	"careconnect/store/storetest"
 	"careconnect/workflows"
@@ -38,8 +39,9 @@ func (teamAuth) Logout(context.Context, string) error { return nil }
 
 // newQueueServer is an API on s whose callers are the team and whose clock is now.
 func newQueueServer(s *store.Store, now time.Time) *api.Server {
-	return api.New(api.Deps{Config: config.Default(), Store: s, Auth: teamAuth{}, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg, clock, log := config.Default(), func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil))
+	app := enrolment.New(enrolment.Deps{Config: cfg, Store: s, Now: clock, Logger: log})
+	return api.New(api.Deps{Config: cfg, App: app, Auth: teamAuth{}, Now: clock, Logger: log})
 }
 
 // mustGet GETs path as the team and returns the 200 body.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"careconnect/config"
+	"careconnect/enrolment"
 	"careconnect/links"
 )
 
@@ -26,7 +27,8 @@ func limitedServer(t *testing.T, trusted ...string) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Deps{Config: cfg, Links: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return New(Deps{Config: cfg, App: enrolment.New(enrolment.Deps{Config: cfg, Links: signer, Logger: log}), Logger: log})
 }
 
 // send makes a request from peer (the connection's address), with an

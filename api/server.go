@@ -1,6 +1,7 @@
-// Package api is the thin gin HTTP layer: it validates requests, reads
-// projections from the store, and sends updates to and queries the
-// enrolment workflows. Every error goes through writeError.
+// Package api is the thin gin HTTP layer: each handler decodes the
+// request, calls one use case of the application layer (package
+// enrolment) and encodes its answer. It imports neither the store nor the
+// workflows (TestImports). Every error goes through writeError.
 package api
 
 import (
@@ -20,19 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.temporal.io/sdk/client"
 
-	"careconnect/authz"
 	"careconnect/buildinfo"
 	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/health"
-	"careconnect/learninghub"
-	"careconnect/links"
-	"careconnect/store"
 	"careconnect/web"
-	"careconnect/workflows"
 )
 
 //go:embed openapi.yaml
@@ -47,75 +43,11 @@ func OpenAPI() []byte {
 	return b
 }
 
-// Store is the storage the API needs. *store.Store implements it.
-type Store interface {
-	Ping(ctx context.Context) error
-	CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error)
-	DeleteWorksite(ctx context.Context, id string) error
-	GetWorksite(ctx context.Context, id string) (domain.Worksite, error)
-	GetWorksiteStatus(ctx context.Context, id string) (domain.WorksiteStatus, error)
-	ListWorksites(ctx context.Context, f store.WorksiteFilter) ([]store.WorksiteSummary, error)
-	CreateDeclaration(ctx context.Context, d domain.Declaration, requestID string) error
-	DeleteDeclaration(ctx context.Context, worksiteID string) error
-	GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error)
-	ListAudit(ctx context.Context, subject string) ([]domain.AuditEvent, error)
-	ListEmails(ctx context.Context, prefix string) ([]store.EmailRecord, error)
-
-	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
-	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
-	// IsActiveMember reports whether subject is an active member of the worksite (projection).
-	IsActiveMember(ctx context.Context, worksiteID, subject string) (bool, error)
-	// ReadWorksite returns a worksite, its active administrators and its stored status.
-	ReadWorksite(ctx context.Context, id string) (store.WorksiteRead, error)
-	// UserStatusJSON returns the projected status as stored and its seq (0: never projected).
-	UserStatusJSON(ctx context.Context, subject string) (json.RawMessage, int, error)
-	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
-	DeleteAccount(ctx context.Context, subject string) error
-	GetAccount(ctx context.Context, subject string) (domain.Account, error)
-	// UpdateAccount applies a self-service change and says what it did to the email. Errors: ENOTFOUND, ECONFLICT.
-	UpdateAccount(ctx context.Context, subject string, u store.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
-	// NextEmailLink counts one more link for the address awaiting confirmation and returns its nonce and number.
-	// Errors: ENOTFOUND, ECONFLICT (nothing awaits), EUNPROCESSABLE (too many links).
-	NextEmailLink(ctx context.Context, subject string) (nonce string, seq int, err error)
-	// ConfirmEmail uses a confirmation link. Errors: ENOTFOUND, EUNPROCESSABLE (not the awaited address's link),
-	// ECONFLICT (another account confirmed the address first).
-	ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
-	SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
-	SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
-
-	WorksiteAdmins(ctx context.Context, worksiteID string) ([]string, error)
-	GetMembership(ctx context.Context, worksiteID string) (domain.Membership, error)
-	MemberWorksites(ctx context.Context, subject string) ([]store.MemberWorksite, error)
-	SearchWorksites(ctx context.Context, prefix string, limit int) ([]store.WorksiteHit, error)
-	UpdateWorksiteDetails(ctx context.Context, id string, d store.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
-	ListApplications(ctx context.Context, f store.ApplicationFilter) ([]store.QueuedApplication, error)
-	SponsorshipRequests(ctx context.Context, worksiteID string) ([]store.SponsorshipRequest, error)
-	Funnel(ctx context.Context) ([]domain.FunnelCount, error)
-	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
-
-	// RecordLearningHubEvent stores an event once; a second call with its ID reports duplicate. Errors: EUNAVAILABLE.
-	RecordLearningHubEvent(ctx context.Context, e store.LearningHubEvent) (duplicate bool, err error)
-	// PendingLearningHubEvents are the undelivered events of a learner (by email, or learningHubId when set), oldest first.
-	PendingLearningHubEvents(ctx context.Context, email, learningHubID string) ([]store.LearningHubEvent, error)
-	// MarkLearningHubDelivered records delivery to subject's workflow, binding the event's learningHubId to
-	// the account at its first delivery. Errors: ENOTFOUND.
-	MarkLearningHubDelivered(ctx context.Context, eventID, subject string) error
-	// LearnerSubject finds the account an event goes to: by bound learningHubId, else by confirmed email.
-	// Errors: ENOTFOUND.
-	LearnerSubject(ctx context.Context, email, learningHubID string) (string, error)
-	// RevokeSessions ends every session of subject with the audit record
-	// audit(ended), in one transaction, and says how many it ended.
-	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
-}
-
 // Deps are the Server's dependencies, built once in main.
 type Deps struct {
-	Config   config.Config
-	Store    Store
-	Temporal client.Client
-	Links    *links.Signer
-	// LearningHub verifies callback signatures (learninghub.secret or learninghub.keys).
-	LearningHub *learninghub.Keyring
+	Config config.Config
+	// App runs the use cases.
+	App *enrolment.Service
 	// Codec serves /codec/* to the Temporal Web UI; nil when payloads are
 	// not encrypted (codec.keys empty, dev only).
 	Codec  *codec.Codec
@@ -124,7 +56,7 @@ type Deps struct {
 	DevMail http.Handler
 	// Auth verifies tokens and runs browser sign-in.
 	Auth Authenticator
-	// Now is the clock; nil means time.Now.
+	// Now is the rate limiters' clock; nil means time.Now.
 	Now func() time.Time
 	// TemporalHealth is Temporal's last known state (a background check):
 	// nil when it answered, an error otherwise. /readyz reports it without
@@ -134,41 +66,31 @@ type Deps struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg         config.Config
-	store       Store
-	temporal    client.Client
-	links       *links.Signer
-	learningHub *learninghub.Keyring
-	codec       *codec.Codec
-	codecOrigin string // the Temporal Web UI's origin (config.CodecUIOrigin)
+	cfg   config.Config
+	app   *enrolment.Service
+	codec *codec.Codec
+	// codecOrigin is the Temporal Web UI's origin (config.CodecUIOrigin).
+	codecOrigin string
 	log         *slog.Logger
 	now         func() time.Time
 	types       domain.WorksiteTypes
-	professions domain.Professions
 	auth        Authenticator
 	temporalOK  func() error
 	limits      limits
-	// decodes holds a token for each screenshot being decoded (at most
-	// screenshotDecodeSlots); decodeWait is how long a request waits for one.
-	decodes    chan struct{}
-	decodeWait time.Duration
-	engine     *gin.Engine
-	handler    http.Handler // engine behind securityHeaders
-	admin      http.Handler // the admin listener's routes, behind securityHeaders
-	registry   *prometheus.Registry
-	requests   *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
+	engine      *gin.Engine
+	handler     http.Handler // engine behind securityHeaders
+	admin       http.Handler // the admin listener's routes, behind securityHeaders
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
 }
 
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: d.Config, store: d.Store, temporal: d.Temporal, links: d.Links, learningHub: d.LearningHub, log: d.Logger, now: d.Now,
-		codec: d.Codec, codecOrigin: d.Config.CodecUIOrigin(),
+	s := &Server{cfg: d.Config, app: d.App, codec: d.Codec, codecOrigin: d.Config.CodecUIOrigin(), log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
-		professions: domain.IndexProfessions(d.Config.Policy.Professions), auth: d.Auth, temporalOK: d.TemporalHealth,
-		limits:  newLimits(d.Config),
-		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
+		auth: d.Auth, limits: newLimits(d.Config), temporalOK: d.TemporalHealth}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -245,11 +167,11 @@ func New(d Deps) *Server {
 	v1.POST("/worksites/:id/join-requests/:rid/reject", s.decideJoinRequest(false))
 	v1.POST("/worksites/:id/invitations", s.invite)
 	v1.POST("/worksites/:id/invitations/:iid/resend", s.resendInvitation)
-	v1.POST("/worksites/:id/members/:subject/promote", s.memberAction(workflows.UpdatePromote))
-	v1.POST("/worksites/:id/members/:subject/demote", s.memberAction(workflows.UpdateDemote))
-	v1.POST("/worksites/:id/members/:subject/deactivate", s.memberAction(workflows.UpdateDeactivate))
-	v1.POST("/worksites/:id/members/:subject/reactivate", s.memberAction(workflows.UpdateReactivate))
-	v1.PUT("/worksites/:id/members/:subject/end-date", s.memberAction(workflows.UpdateSetMemberEnd))
+	v1.POST("/worksites/:id/members/:subject/promote", s.memberAction(enrolment.Promote))
+	v1.POST("/worksites/:id/members/:subject/demote", s.memberAction(enrolment.Demote))
+	v1.POST("/worksites/:id/members/:subject/deactivate", s.memberAction(enrolment.Deactivate))
+	v1.POST("/worksites/:id/members/:subject/reactivate", s.memberAction(enrolment.Reactivate))
+	v1.PUT("/worksites/:id/members/:subject/end-date", s.memberAction(enrolment.SetEndDate))
 	v1.POST("/invitations/:token/accept", s.limit(s.limits.links), s.acceptInvitation)
 
 	staff := v1.Group("/staff")
@@ -262,9 +184,9 @@ func New(d Deps) *Server {
 	staff.GET("/applications", s.applicationQueue)
 	staff.GET("/funnel", s.funnel)
 	staff.GET("/funnel.svg", s.funnelSVG)
-	staff.POST("/applications/:subject/:worksite/provision", s.decideApplication(workflows.UpdateProvisionApplication))
-	staff.POST("/applications/:subject/:worksite/reject", s.decideApplication(workflows.UpdateRejectApplication))
-	staff.POST("/applications/:subject/:worksite/send-back", s.decideApplication(workflows.UpdateSendBackApplication))
+	staff.POST("/applications/:subject/:worksite/provision", s.decideApplication(enrolment.Provision))
+	staff.POST("/applications/:subject/:worksite/reject", s.decideApplication(enrolment.RejectApplication))
+	staff.POST("/applications/:subject/:worksite/send-back", s.decideApplication(enrolment.SendBack))
 	staff.GET("/worksites", s.listWorksites)
 	staff.PATCH("/worksites/:id", s.classifyWorksite)
 	staff.POST("/worksites/:id/suspend", s.suspendWorksite(true))
@@ -409,7 +331,7 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	checks := gin.H{"database": health.StateOK, "temporal": health.StateUnknown}
 	ready := true
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.app.Ready(ctx); err != nil {
 		checks["database"], ready = health.StateUnavailable, false
 	}
 	if s.temporalOK != nil {
@@ -443,7 +365,8 @@ func (s *Server) reference(c *gin.Context) {
 // UI, for its links to each workflow (empty hides the links). Anonymous
 // callers do not learn where the workflow service is.
 func (s *Server) staffReference(c *gin.Context) {
-	if !s.authorize(c, authz.TeamReadReference, authz.Resource{}) {
+	if err := s.app.TeamReference(caller(c)); err != nil {
+		writeError(c, s.log, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"temporalUi": s.cfg.Temporal.UIURL, "temporalNamespace": s.cfg.Temporal.Namespace})

@@ -28,6 +28,8 @@ import (
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
+	"careconnect/enrolment"
+	enrolmenttemporal "careconnect/enrolment/temporal"
 	"careconnect/health"
 	"careconnect/identity"
 	"careconnect/learninghub"
@@ -37,6 +39,14 @@ import (
 	"careconnect/store"
 	"careconnect/temporalconn"
 	"careconnect/worker"
+)
+
+// The adapters implement the application layer's ports.
+var (
+	_ enrolment.Store               = (*store.Store)(nil)
+	_ enrolment.LinkVerifier        = (*links.Signer)(nil)
+	_ enrolment.LearningHubVerifier = (*learninghub.Keyring)(nil)
+	_ enrolment.Workflows           = (*enrolmenttemporal.Workflows)(nil)
 )
 
 // Roles says which parts a process runs.
@@ -228,8 +238,9 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, LearningHub: hub, Codec: m.Codec,
-			Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err}
+		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(m.Temporal, cfg.Temporal.TaskQueue),
+			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
+		deps := api.Deps{Config: *cfg, App: svc, Codec: m.Codec, Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}

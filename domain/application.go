@@ -366,3 +366,59 @@ func CanSponsor(a Application, p Profession, start, end *time.Time) error {
 	}
 	return nil
 }
+
+// ProvisionedRole is the business role of the application at worksiteID
+// among apps when it is provisioned; ok is false otherwise. A sponsor
+// approves only with access provisioned at the worksite (Member.MaySponsor),
+// and the sponsored user works under this role.
+func ProvisionedRole(apps []Application, worksiteID string) (*BusinessRole, bool) {
+	for _, a := range apps {
+		if a.Worksite.ID == worksiteID && a.State == AppProvisioned && a.BusinessRole != nil {
+			return a.BusinessRole, true
+		}
+	}
+	return nil, false
+}
+
+// AccessChange is what FollowAccess decides for provisioned access: the
+// application's new State and Reason, the audit Action ("access ended",
+// "access suspended", "access restored") and the Change the person is told.
+type AccessChange struct {
+	State  ApplicationState
+	Reason string
+	Action string
+	Change string
+}
+
+// FollowAccess is the rule that provisioned access follows the person's
+// membership and the worksite: a membership that is not active (in
+// worksites, as the worksites reported it) ends it; a suspension of the
+// person's access (personal, nil when none) or of the worksite suspends
+// it; and it is restored once neither holds. ok is false when nothing
+// changes, and for an application that is neither provisioned nor suspended.
+func FollowAccess(a Application, worksites []UserWorksite, personal *AccessSuspension) (AccessChange, bool) {
+	if a.State != AppProvisioned && a.State != AppSuspended {
+		return AccessChange{}, false
+	}
+	member, suspended := false, false
+	for _, w := range worksites {
+		if w.WorksiteID == a.Worksite.ID {
+			member, suspended = w.Active, w.Suspended
+		}
+	}
+	switch {
+	case !member:
+		return AccessChange{State: AppEnded, Reason: "the membership at this worksite was deactivated", Action: "access ended",
+			Change: "your CareConnect access from this worksite has ended: your membership there is inactive"}, true
+	case personal != nil && a.State == AppProvisioned:
+		return AccessChange{State: AppSuspended, Reason: "the enrolment team suspended your access: " + personal.Reason, Action: "access suspended",
+			Change: "your CareConnect access is suspended by the enrolment team; contact them to have it reinstated"}, true
+	case suspended && a.State == AppProvisioned:
+		return AccessChange{State: AppSuspended, Reason: "the worksite is suspended", Action: "access suspended",
+			Change: "your CareConnect access from this worksite is suspended while the worksite is suspended"}, true
+	case !suspended && personal == nil && a.State == AppSuspended:
+		return AccessChange{State: AppProvisioned, Reason: "", Action: "access restored",
+			Change: "your CareConnect access from this worksite is restored"}, true
+	}
+	return AccessChange{}, false
+}

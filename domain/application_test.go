@@ -391,3 +391,81 @@ func TestCanSponsor(t *testing.T) {
 		})
 	}
 }
+
+// TestProvisionedRole: a sponsor's role is that of their provisioned
+// application at the worksite, and only that.
+func TestProvisionedRole(t *testing.T) {
+	role := &domain.BusinessRole{RoleContext: "Community", FunctionalDescription: "Physician"}
+	at := func(id string, state domain.ApplicationState, r *domain.BusinessRole) domain.Application {
+		return domain.Application{Worksite: domain.WorksiteFacts{ID: id}, State: state, BusinessRole: r}
+	}
+	cases := []struct {
+		name string
+		apps []domain.Application
+		ok   bool
+	}{
+		{"provisioned here", []domain.Application{at("OTHER01", domain.AppProvisioned, nil), at("K4T6CLP", domain.AppProvisioned, role)}, true},
+		{"provisioned elsewhere only", []domain.Application{at("OTHER01", domain.AppProvisioned, role)}, false},
+		{"ready here, not yet provisioned", []domain.Application{at("K4T6CLP", domain.AppReady, nil)}, false},
+		// Suspended access gives no one a role to sponsor under.
+		{"suspended here", []domain.Application{at("K4T6CLP", domain.AppSuspended, role)}, false},
+		{"provisioned without a role (never written so)", []domain.Application{at("K4T6CLP", domain.AppProvisioned, nil)}, false},
+		{"no applications", nil, false},
+	}
+	for _, c := range cases {
+		got, ok := domain.ProvisionedRole(c.apps, "K4T6CLP")
+		if ok != c.ok || (ok && got != role) {
+			t.Errorf("%s: ProvisionedRole = %v, %v; want ok %v", c.name, got, ok, c.ok)
+		}
+	}
+}
+
+// TestFollowAccess: provisioned access follows the membership, the
+// worksite's suspension and the person's.
+func TestFollowAccess(t *testing.T) {
+	const id = "K4T6CLP"
+	app := func(state domain.ApplicationState) domain.Application {
+		return domain.Application{Worksite: domain.WorksiteFacts{ID: id}, State: state}
+	}
+	member := []domain.UserWorksite{{WorksiteID: "OTHER01", Active: false}, {WorksiteID: id, Active: true}}
+	suspendedSite := []domain.UserWorksite{{WorksiteID: id, Active: true, Suspended: true}}
+	inactive := []domain.UserWorksite{{WorksiteID: id, Active: false}}
+	personal := &domain.AccessSuspension{Reason: "under review"}
+	cases := []struct {
+		name      string
+		a         domain.Application
+		worksites []domain.UserWorksite
+		personal  *domain.AccessSuspension
+		ok        bool
+		state     domain.ApplicationState
+		reason    string
+		action    string
+	}{
+		// Nothing to follow: not provisioned, or nothing changed.
+		{"waiting application", app(domain.AppWaiting), inactive, nil, false, "", "", ""},
+		{"ended application", app(domain.AppEnded), inactive, personal, false, "", "", ""},
+		{"provisioned, member, nothing suspended", app(domain.AppProvisioned), member, nil, false, "", "", ""},
+		{"suspended, worksite still suspended", app(domain.AppSuspended), suspendedSite, nil, false, "", "", ""},
+		{"suspended, person still suspended", app(domain.AppSuspended), member, personal, false, "", "", ""},
+		// The membership ends access, whatever else holds.
+		{"membership deactivated", app(domain.AppProvisioned), inactive, nil, true, domain.AppEnded,
+			"the membership at this worksite was deactivated", "access ended"},
+		{"suspended, then deactivated", app(domain.AppSuspended), inactive, personal, true, domain.AppEnded,
+			"the membership at this worksite was deactivated", "access ended"},
+		{"no membership reported at all", app(domain.AppProvisioned), nil, nil, true, domain.AppEnded,
+			"the membership at this worksite was deactivated", "access ended"},
+		// The person's suspension comes first, with the team's reason.
+		{"person suspended", app(domain.AppProvisioned), suspendedSite, personal, true, domain.AppSuspended,
+			"the enrolment team suspended your access: under review", "access suspended"},
+		{"worksite suspended", app(domain.AppProvisioned), suspendedSite, nil, true, domain.AppSuspended,
+			"the worksite is suspended", "access suspended"},
+		// Restored once neither holds.
+		{"restored", app(domain.AppSuspended), member, nil, true, domain.AppProvisioned, "", "access restored"},
+	}
+	for _, c := range cases {
+		got, ok := domain.FollowAccess(c.a, c.worksites, c.personal)
+		if ok != c.ok || got.State != c.state || got.Reason != c.reason || got.Action != c.action || (ok && got.Change == "") {
+			t.Errorf("%s: FollowAccess = %+v, %v; want %v %q %q %q with a change told", c.name, got, ok, c.ok, c.state, c.reason, c.action)
+		}
+	}
+}

@@ -20,6 +20,17 @@ const (
 	EINTERNAL      = "internal"       // a bug or unexpected failure; never shown to callers
 )
 
+// KnownCode reports whether code is one of the error codes above, as an
+// adapter asks of a code that crossed a process boundary (a workflow
+// validator's refusal).
+func KnownCode(code string) bool {
+	switch code {
+	case EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EUNPROCESSABLE, EUNAVAILABLE, ERATELIMITED, EINTERNAL:
+		return true
+	}
+	return false
+}
+
 // NotFoundOrNotYours is the one message for a record that does not exist
 // and for someone else's record, so that IDs cannot be probed.
 const NotFoundOrNotYours = "not found, or not yours to see"
@@ -87,6 +98,18 @@ type FieldErrors map[string]string
 func (f FieldErrors) Add(field, problem string) {
 	if _, ok := f[field]; !ok {
 		f[field] = problem
+	}
+}
+
+// Merge records the field problems of err, an EINVALID *Error (such as
+// FieldErrors.Err returns), unless one is already recorded for the field;
+// any other error, and nil, add nothing.
+func (f FieldErrors) Merge(err error) {
+	var e *Error
+	if errors.As(err, &e) && e.Code == EINVALID {
+		for k, v := range e.Fields {
+			f.Add(k, v)
+		}
 	}
 }
 

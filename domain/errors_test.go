@@ -88,3 +88,19 @@ func TestFieldErrors(t *testing.T) {
 		t.Errorf("Error() = %q; want %q", got, want)
 	}
 }
+
+// TestKnownCode: the codes of the error model are known; anything else,
+// such as an application error type from another system, is not.
+func TestKnownCode(t *testing.T) {
+	for _, code := range []string{domain.EINVALID, domain.EUNAUTHORIZED, domain.EFORBIDDEN, domain.ENOTFOUND, domain.ECONFLICT,
+		domain.EUNPROCESSABLE, domain.EUNAVAILABLE, domain.ERATELIMITED, domain.EINTERNAL} {
+		if !domain.KnownCode(code) {
+			t.Errorf("KnownCode(%q) = false; want true", code)
+		}
+	}
+	for _, code := range []string{"", "NotFound", "INVALID", "panic", "rule-violation"} {
+		if domain.KnownCode(code) {
+			t.Errorf("KnownCode(%q) = true; want false", code)
+		}
+	}
+}

@@ -94,6 +94,35 @@ func (m *Membership) ActiveSubjects() []string {
 	return out
 }
 
+// LastAdmin is the last-administrator rule's test: subject is an active
+// administrator and no other is. A worksite always keeps one, so the last
+// is never demoted or deactivated, and their end date is not applied.
+func (m *Membership) LastAdmin(subject string) bool {
+	return m.isActiveAdmin(subject) && len(m.ActiveAdmins()) == 1
+}
+
+// errLastAdmin refuses what would leave a worksite without an active administrator.
+var errLastAdmin = Errorf(EUNPROCESSABLE, "a worksite must keep at least one active administrator")
+
+// MaySponsor is who may sponsor an on-behalf-of user at a worksite: an
+// active member whose user type is Authorizer. Approving a sponsorship
+// also takes access provisioned there (ProvisionedRole), whose business
+// role the sponsored user is given.
+func (x Member) MaySponsor() bool { return x.Active && x.UserType == Authorizer }
+
+// Sponsors lists the members who may sponsor (MaySponsor), in membership
+// order, leaving out except (an applicant does not sponsor themselves; ""
+// leaves out nobody).
+func (m *Membership) Sponsors(except string) []Member {
+	var out []Member
+	for _, x := range m.Members {
+		if x.MaySponsor() && x.Subject != except {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // ActiveAdminOrErr reports whether subject is an active administrator.
 func (m *Membership) ActiveAdminOrErr(subject string) bool { return m.isActiveAdmin(subject) }
 
@@ -274,8 +303,8 @@ func (m *Membership) CanDemote(actor, target string) error {
 		return err
 	case !x.Admin || !x.Active:
 		return Errorf(ECONFLICT, "that member is not an active administrator")
-	case len(m.ActiveAdmins()) <= 1:
-		return Errorf(EUNPROCESSABLE, "a worksite must keep at least one active administrator")
+	case m.LastAdmin(target):
+		return errLastAdmin
 	}
 	return nil
 }
@@ -289,8 +318,8 @@ func (m *Membership) CanDeactivate(actor, target string) error {
 		return err
 	case !x.Active:
 		return Errorf(ECONFLICT, "that member is already inactive")
-	case x.Admin && len(m.ActiveAdmins()) <= 1:
-		return Errorf(EUNPROCESSABLE, "a worksite must keep at least one active administrator")
+	case m.LastAdmin(target):
+		return errLastAdmin
 	}
 	return nil
 }

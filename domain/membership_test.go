@@ -586,3 +586,70 @@ func TestReturningMemberIsPlain(t *testing.T) {
 		t.Errorf("admitted = %+v; want active since %v with the new details", *back, at)
 	}
 }
+
+// TestLastAdmin: the last-administrator rule asks whether a subject is the
+// only active administrator.
+func TestLastAdmin(t *testing.T) {
+	cases := []struct {
+		name    string
+		m       func(*testing.T) domain.Membership
+		subject string
+		want    bool
+	}{
+		// Ada is the one active administrator of the fixture.
+		{"the only active administrator", fixture, sAda, true},
+		// With Gil there are two: neither is the last.
+		{"one of two", twoAdmins, sAda, false},
+		{"the other of two", twoAdmins, sGil, false},
+		// Dee was an administrator, but is inactive: she counts for nothing.
+		{"an inactive former administrator", fixture, sDee, false},
+		{"a plain member", fixture, sBob, false},
+		{"a stranger", fixture, sStranger, false},
+	}
+	for _, c := range cases {
+		m := c.m(t)
+		if got := m.LastAdmin(c.subject); got != c.want {
+			t.Errorf("%s: LastAdmin(%s) = %v; want %v", c.name, c.subject, got, c.want)
+		}
+	}
+}
+
+// TestSponsors: who may sponsor is an active member whose user type is
+// authorizer, never the applicant themselves.
+func TestSponsors(t *testing.T) {
+	m := fixture(t)
+	m.Members = append(m.Members,
+		domain.Member{Subject: "ivy", Name: "Ivy", UserType: domain.OnBehalfOf, Active: true},  // active, not an authorizer
+		domain.Member{Subject: "jo", Name: "Jo", UserType: domain.Independent, Active: true},   // active, independent
+		domain.Member{Subject: "kim", Name: "Kim", UserType: domain.Authorizer, Active: false}, // an inactive authorizer
+	)
+	subjects := func(xs []domain.Member) []string {
+		var out []string
+		for _, x := range xs {
+			out = append(out, x.Subject)
+		}
+		return out
+	}
+	cases := []struct {
+		name   string
+		except string
+		want   []string
+	}{
+		// Ada (an administrator) and Bob are the active authorizers.
+		{"everyone who may", "", []string{sAda, sBob}},
+		// Bob asks for a sponsor: he is not his own.
+		{"leaving out the applicant", sBob, []string{sAda}},
+		{"leaving out someone who may not anyway", "ivy", []string{sAda, sBob}},
+	}
+	for _, c := range cases {
+		if got := subjects(m.Sponsors(c.except)); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: Sponsors(%q) = %v; want %v", c.name, c.except, got, c.want)
+		}
+	}
+	for _, x := range m.Members {
+		want := x.Active && x.UserType == domain.Authorizer
+		if got := x.MaySponsor(); got != want {
+			t.Errorf("%s.MaySponsor() = %v; want %v", x.Subject, got, want)
+		}
+	}
+}

@@ -287,11 +287,8 @@ func ValidateProfessionChange(profession string, ids map[string]string, reason s
 	if !ok {
 		fe.Add("profession", "is not on the profession list")
 	}
-	if strings.TrimSpace(reason) == "" {
-		fe.Add("reason", "is required: say why the profession changes")
-	} else if len(reason) > 1000 {
-		fe.Add("reason", "must be at most 1000 characters")
-	}
+	fe.Merge(RequireReason(strings.TrimSpace(reason), ": say why the profession changes"))
+	fe.Merge(LimitReason(reason))
 	out := map[string]string{}
 	for _, f := range p.IDs {
 		v := strings.ToUpper(strings.TrimSpace(ids[f.Key]))

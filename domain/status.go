@@ -148,8 +148,10 @@ func CanDecideWorksite(s WorksiteState, t WorksiteTypePolicy, approve bool, reas
 	default:
 		return Errorf(EUNPROCESSABLE, "the worksite cannot be decided now")
 	}
-	if !approve && len(reason) == 0 {
-		return (FieldErrors{"reason": "is required when rejecting"}).Err()
+	if !approve {
+		if err := RequireReason(reason, " when rejecting"); err != nil {
+			return err
+		}
 	}
 	if approve && t.Access == AccessReclassify {
 		return Errorf(EUNPROCESSABLE, "a worksite of type %q must be reclassified before it can be approved", t.Label)

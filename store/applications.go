@@ -62,34 +62,13 @@ func saveApplication(db *gorm.DB, subject, name, profession string, a domain.App
 	}).Create(&row).Error
 }
 
-// QueuedApplication is one row of the team's application queue.
-// Application is the stored JSON of the domain.Application, exactly as
-// SaveApplication wrote it: the queue passes it through undecoded, since
-// decoding and re-encoding it was most of the queue's cost (docs/bench.md).
-// What the API needs of it comes from columns: State and ReadySince.
-type QueuedApplication struct {
-	Subject     string          `json:"subject"`
-	Name        string          `json:"name"`
-	Profession  string          `json:"profession"`
-	Application json.RawMessage `json:"application"`
-	// BusinessDaysWaiting and WorkflowID are filled in by the API.
-	BusinessDaysWaiting int    `json:"businessDaysWaiting"`
-	WorkflowID          string `json:"workflowId"`
-	// State and ReadySince are the application's, from their columns.
-	State      domain.ApplicationState `json:"-"`
-	ReadySince *time.Time              `json:"-"`
-}
+// QueuedApplication is domain.QueuedApplication: the read model is the domain's, so the
+// application layer names it without importing the store.
+type QueuedApplication = domain.QueuedApplication
 
-// ApplicationFilter narrows ListApplications. Zero values match everything.
-type ApplicationFilter struct {
-	State        string
-	Profession   string
-	LocationType string
-	// Escalated keeps only the applications escalated for waiting too long
-	// on the team (the queue's overdue filter).
-	Escalated bool
-	Limit     int
-}
+// ApplicationFilter is domain.ApplicationFilter: the read model is the domain's, so the
+// application layer names it without importing the store.
+type ApplicationFilter = domain.ApplicationFilter
 
 // ListApplications lists the applications f selects, those waiting
 // longest for the team first (the applications_queue index's order).
@@ -155,13 +134,9 @@ func pageLimit(n int) int {
 	return n
 }
 
-// SponsorshipRequest is an application that waits for a sponsor.
-type SponsorshipRequest struct {
-	Subject     string
-	Name        string
-	Profession  string
-	Application domain.Application
-}
+// SponsorshipRequest is domain.SponsorshipRequest: the read model is the domain's, so the
+// application layer names it without importing the store.
+type SponsorshipRequest = domain.SponsorshipRequest
 
 // SponsorshipRequests lists the open applications at a worksite whose
 // applicant asked for a sponsor and has none yet, oldest request first.

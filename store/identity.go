@@ -354,14 +354,9 @@ func (s *Store) PasswordHash(ctx context.Context, subject string) (string, error
 	return row.PasswordHash, nil
 }
 
-// AccountUpdate is a self-service change; nil fields are left alone.
-type AccountUpdate struct {
-	PreferredFirstName *string
-	PreferredLastName  *string
-	Email              *string
-	Phone              *string
-	Mobile             *string
-}
+// AccountUpdate is domain.AccountUpdate: the read model is the domain's, so the
+// application layer names it without importing the store.
+type AccountUpdate = domain.AccountUpdate
 
 // UpdateAccount applies a self-service change with its audit record, and
 // says what the change did to the account's email (domain.PlanEmailChange):

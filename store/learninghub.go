@@ -12,20 +12,9 @@ import (
 	"careconnect/domain"
 )
 
-// LearningHubEvent is a stored LearningHub callback. Email is lower-case.
-// DeliveredAt is nil until the event reached Subject's workflow.
-type LearningHubEvent struct {
-	EventID       string
-	Type          string
-	CourseCode    string
-	Email         string
-	LearningHubID string
-	OccurredAt    time.Time
-	ReceivedAt    time.Time
-	Body          string
-	DeliveredAt   *time.Time
-	Subject       string
-}
+// LearningHubEvent is domain.LearningHubEvent: the read model is the domain's, so the
+// application layer names it without importing the store.
+type LearningHubEvent = domain.LearningHubEvent
 
 type learningHubEventRow struct {
 	EventID       string `gorm:"primaryKey"`

@@ -175,16 +175,9 @@ func (s *Store) IsActiveMember(ctx context.Context, worksiteID, subject string) 
 	return ok, translate(err)
 }
 
-// MemberWorksite is one worksite a person belongs to, as their worksite list shows it.
-type MemberWorksite struct {
-	WorksiteID  string    `json:"worksiteId"`
-	Name        string    `json:"name"`
-	AddressLine string    `json:"addressLine"`
-	State       string    `json:"state"`
-	Admin       bool      `json:"admin"`
-	Active      bool      `json:"active"`
-	Since       time.Time `json:"since"`
-}
+// MemberWorksite is domain.MemberWorksite: the read model is the domain's, so the
+// application layer names it without importing the store.
+type MemberWorksite = domain.MemberWorksite
 
 // memberWorksiteRow is what MemberWorksites reads of a membership and its worksite.
 type memberWorksiteRow struct {
@@ -265,14 +258,9 @@ const (
 	searchTailWords = 6
 )
 
-// WorksiteHit is one result of an address search.
-type WorksiteHit struct {
-	ID           string              `json:"id"`
-	Name         string              `json:"name"`
-	AddressLine  string              `json:"addressLine"`
-	LocationType domain.LocationType `json:"locationType"`
-	State        string              `json:"state"`
-}
+// WorksiteHit is domain.WorksiteHit: the read model is the domain's, so the
+// application layer names it without importing the store.
+type WorksiteHit = domain.WorksiteHit
 
 // SearchWorksites finds worksites whose address starts with what a person
 // typed, normalised as the address key is ("370 broadway east" finds
@@ -462,15 +450,9 @@ func addressPrefixIndex(dialect string) *goose.Migration {
 		&goose.GoFunc{RunTx: run("DROP INDEX IF EXISTS worksites_address_prefix")})
 }
 
-// WorksiteDetails is an administrator's change to a worksite's details;
-// nil fields are left alone. The caller validates the values.
-type WorksiteDetails struct {
-	Name      *string
-	Phone     *string
-	Extension *string
-	Email     *string
-	EMR       *string
-}
+// WorksiteDetails is domain.WorksiteDetails: the read model is the domain's, so the
+// application layer names it without importing the store.
+type WorksiteDetails = domain.WorksiteDetails
 
 // UpdateWorksiteDetails changes the details an administrator may edit
 // (name, phone, extension, email, EMR) and records audit, in one

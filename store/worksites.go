@@ -66,16 +66,9 @@ var worksiteColumns = []string{"id", "name", "phone", "extension", "email", "uni
 	"admin_name", "admin_email", "admin_subject", "registered_at", "state", "waiting_on", "waiting_since",
 	"next_milestone_kind", "next_milestone_at", "stalled", "escalated", "breached", "status_json", "status_seq", "updated_at"}
 
-// WorksiteRead is what one read of a worksite needs, in one query: the
-// worksite, the subjects of its active administrators (to
-// authorize the read) and its status projection as stored (StatusSeq 0:
-// not projected yet).
-type WorksiteRead struct {
-	Worksite   domain.Worksite
-	Admins     []string
-	StatusJSON json.RawMessage
-	StatusSeq  int
-}
+// WorksiteRead is domain.WorksiteRead: the read model is the domain's, so the
+// application layer names it without importing the store.
+type WorksiteRead = domain.WorksiteRead
 
 // ReadWorksite returns a worksite with its administrators and stored
 // status, in one query. Errors: ENOTFOUND.
@@ -252,35 +245,13 @@ func (s *Store) GetWorksiteStatus(ctx context.Context, id string) (domain.Worksi
 	return st, nil
 }
 
-// WorksiteSummary is one row of the team's worksite list.
-type WorksiteSummary struct {
-	ID                string              `json:"id"`
-	Name              string              `json:"name"`
-	LocationType      domain.LocationType `json:"locationType"`
-	Address           string              `json:"address"`
-	State             string              `json:"state"`
-	WaitingOn         string              `json:"waitingOn,omitempty"`
-	WaitingSince      *time.Time          `json:"waitingSince,omitempty"`
-	NextMilestoneKind string              `json:"nextMilestoneKind,omitempty"`
-	NextMilestoneAt   *time.Time          `json:"nextMilestoneAt,omitempty"`
-	Stalled           bool                `json:"stalled"`
-	Escalated         bool                `json:"escalated"`
-	Breached          bool                `json:"breached"`
-	RegisteredAt      time.Time           `json:"registeredAt"`
-	// BusinessDaysWaiting and WorkflowID are filled in by the API.
-	BusinessDaysWaiting int    `json:"businessDaysWaiting,omitempty"`
-	WorkflowID          string `json:"workflowId,omitempty"`
-}
+// WorksiteSummary is domain.WorksiteSummary: the read model is the domain's, so the
+// application layer names it without importing the store.
+type WorksiteSummary = domain.WorksiteSummary
 
-// WorksiteFilter narrows ListWorksites. Zero values match everything.
-type WorksiteFilter struct {
-	State        string
-	WaitingOn    string
-	LocationType string
-	// Escalated keeps only the worksites escalated for waiting too long on the team.
-	Escalated bool
-	Limit     int
-}
+// WorksiteFilter is domain.WorksiteFilter: the read model is the domain's, so the
+// application layer names it without importing the store.
+type WorksiteFilter = domain.WorksiteFilter
 
 // worksiteSummaryColumns are what ListWorksites reads: not the JSON
 // projections (status, membership), which grow with a worksite's history.
@@ -463,16 +434,9 @@ func (s *Store) FinishEmail(ctx context.Context, key string, deliveryErr error) 
 	return translate(s.db.WithContext(ctx).Model(&emailRow{}).Where("idempotency_key = ? AND status <> ?", key, EmailSent).Updates(upd).Error)
 }
 
-// EmailRecord is one email event as logged.
-type EmailRecord struct {
-	Key        string     `json:"key"`
-	Kind       string     `json:"kind"`
-	Recipients []string   `json:"recipients"`
-	Subject    string     `json:"subject"`
-	Status     string     `json:"status"`
-	Attempts   int        `json:"attempts"`
-	SentAt     *time.Time `json:"sentAt,omitempty"`
-}
+// EmailRecord is domain.EmailRecord: the read model is the domain's, so the
+// application layer names it without importing the store.
+type EmailRecord = domain.EmailRecord
 
 // ListEmails returns the email log entries whose key starts with prefix.
 func (s *Store) ListEmails(ctx context.Context, prefix string) ([]EmailRecord, error) {

@@ -169,10 +169,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 		if !a.Open() {
 			return domain.Errorf(domain.ECONFLICT, "the application is already %s", a.State)
 		}
-		if d.Reason == "" {
-			return (domain.FieldErrors{"reason": "is required"}).Err()
-		}
-		return nil
+		return domain.RequireReason(d.Reason, "")
 	}
 	if err := decide(UpdateProvisionApplication, ready, u.provision); err != nil {
 		return err
@@ -215,9 +212,10 @@ func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
 	}
 	validator := func(suspend bool) func(workflow.Context, AccessDecision) error {
 		return func(ctx workflow.Context, d AccessDecision) error {
+			if err := domain.RequireReason(d.Reason, ""); err != nil {
+				return appErr(err)
+			}
 			switch {
-			case d.Reason == "":
-				return appErr((domain.FieldErrors{"reason": "is required"}).Err())
 			case suspend && u.Status.AccessSuspended != nil:
 				return appErr(domain.Errorf(domain.ECONFLICT, "this person's access is already suspended"))
 			case !suspend && u.Status.AccessSuspended == nil:
@@ -423,37 +421,16 @@ func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Applicati
 	}
 }
 
-// followAccess ends or suspends provisioned access when the membership or
-// the worksite says so, and restores it on reinstatement; each is audited
-// and the person is told.
+// followAccess carries out domain.FollowAccess: provisioned access ends or
+// is suspended when the membership or the worksite says so, and is
+// restored on reinstatement; each change is audited and the person told.
 func (u *userRun) followAccess(ctx workflow.Context, a *domain.Application) {
-	if a.State != domain.AppProvisioned && a.State != domain.AppSuspended {
+	ch, ok := domain.FollowAccess(*a, u.Status.Worksites, u.Status.AccessSuspended)
+	if !ok {
 		return
 	}
-	member, suspended := false, false
-	for _, w := range u.Status.Worksites {
-		if w.WorksiteID == a.Worksite.ID {
-			member, suspended = w.Active, w.Suspended
-		}
-	}
-	personal := u.Status.AccessSuspended != nil
-	var action, change string
-	switch {
-	case !member:
-		a.State, a.Reason = domain.AppEnded, "the membership at this worksite was deactivated"
-		action, change = "access ended", "your CareConnect access from this worksite has ended: your membership there is inactive"
-	case personal && a.State == domain.AppProvisioned:
-		a.State, a.Reason = domain.AppSuspended, "the enrolment team suspended your access: "+u.Status.AccessSuspended.Reason
-		action, change = "access suspended", "your CareConnect access is suspended by the enrolment team; contact them to have it reinstated"
-	case suspended && a.State == domain.AppProvisioned:
-		a.State, a.Reason = domain.AppSuspended, "the worksite is suspended"
-		action, change = "access suspended", "your CareConnect access from this worksite is suspended while the worksite is suspended"
-	case !suspended && !personal && a.State == domain.AppSuspended:
-		a.State, a.Reason = domain.AppProvisioned, ""
-		action, change = "access restored", "your CareConnect access from this worksite is restored"
-	default:
-		return
-	}
+	a.State, a.Reason = ch.State, ch.Reason
+	action, change := ch.Action, ch.Change
 	u.event(ctx, "access_changed", a.Worksite.ID+": "+action)
 	key := fmt.Sprintf("%s/%s/%d", a.Worksite.ID, action, u.Status.Seq)
 	u.fx.audit(domain.AuditEvent{Key: "user/" + u.in.Subject + "/audit/" + key, At: workflow.Now(ctx), Actor: "system", Role: "system",

@@ -154,8 +154,8 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if err := w.Membership.CanDecideJoin(d.Actor, d.JoinRequestID); err != nil {
 					return err
 				}
-				if !d.Approve && d.Reason == "" {
-					return (domain.FieldErrors{"reason": "is required when rejecting"}).Err()
+				if err := domain.RequireReason(d.Reason, " when rejecting"); err != nil && !d.Approve {
+					return err
 				}
 				if d.Approve && d.EndsAt != nil && !d.EndsAt.After(workflow.Now(ctx)) {
 					return (domain.FieldErrors{"endsAt": "must be in the future"}).Err()
@@ -242,7 +242,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if w.Status.Suspended {
 					return domain.Errorf(domain.ECONFLICT, "the worksite is already suspended")
 				}
-				return requireReason(c.Reason)
+				return domain.RequireReason(c.Reason, "")
 			}, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.suspend(ctx, c, true)
 				return w.Status
@@ -256,7 +256,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				if !w.Status.Suspended {
 					return domain.Errorf(domain.ECONFLICT, "the worksite is not suspended")
 				}
-				return requireReason(c.Reason)
+				return domain.RequireReason(c.Reason, "")
 			}, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
 				w.suspend(ctx, c, false)
 				return w.Status
@@ -273,13 +273,6 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 		if err := r(); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func requireReason(reason string) error {
-	if reason == "" {
-		return (domain.FieldErrors{"reason": "is required"}).Err()
 	}
 	return nil
 }
@@ -604,7 +597,7 @@ func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Tim
 		if !x.Active || x.EndsAt == nil || x.EndsAt.After(now) {
 			continue
 		}
-		if x.Admin && len(w.Membership.ActiveAdmins()) == 1 {
+		if w.Membership.LastAdmin(x.Subject) {
 			// The last administrator stays (the invariant outranks the end
 			// date); clearing it keeps the loop from waking for it again.
 			x.EndsAt = nil

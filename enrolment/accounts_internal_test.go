@@ -1,4 +1,4 @@
-package api
+package enrolment
 
 import (
 	"testing"
@@ -12,18 +12,18 @@ func TestValidateAccountUpdateNames(t *testing.T) {
 	s := func(v string) *string { return &v }
 	cases := []struct {
 		name  string
-		req   accountUpdate
+		req   AccountChange
 		field string // the field refused; "" when accepted
 	}{
-		{"plain names", accountUpdate{PreferredFirstName: s("Pri"), PreferredLastName: s("Sharma")}, ""},
-		{"surrounding space is trimmed", accountUpdate{PreferredFirstName: s(" Pri\n")}, ""},
-		{"first name with a line break", accountUpdate{PreferredFirstName: s("Pri\r\nBcc: x@example.ca")}, "preferredFirstName"},
-		{"last name with an escape sequence", accountUpdate{PreferredLastName: s("Sharma\x1b[2J")}, "preferredLastName"},
-		{"last name with an override", accountUpdate{PreferredLastName: s("Sh\u202eamra")}, "preferredLastName"},
-		{"first name too long", accountUpdate{PreferredFirstName: s(string(make([]byte, 61)))}, "preferredFirstName"},
+		{"plain names", AccountChange{PreferredFirstName: s("Pri"), PreferredLastName: s("Sharma")}, ""},
+		{"surrounding space is trimmed", AccountChange{PreferredFirstName: s(" Pri\n")}, ""},
+		{"first name with a line break", AccountChange{PreferredFirstName: s("Pri\r\nBcc: x@example.ca")}, "preferredFirstName"},
+		{"last name with an escape sequence", AccountChange{PreferredLastName: s("Sharma\x1b[2J")}, "preferredLastName"},
+		{"last name with an override", AccountChange{PreferredLastName: s("Sh\u202eamra")}, "preferredLastName"},
+		{"first name too long", AccountChange{PreferredFirstName: s(string(make([]byte, 61)))}, "preferredFirstName"},
 	}
 	for _, c := range cases {
-		_, err := validateAccountUpdate(c.req)
+		_, err := validateAccountChange(c.req)
 		if c.field == "" {
 			if err != nil {
 				t.Errorf("%s: %v; want accepted", c.name, err)

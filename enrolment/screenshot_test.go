@@ -1,4 +1,4 @@
-package api
+package enrolment
 
 import (
 	"bytes"
@@ -92,7 +92,7 @@ func TestDecodeScreenshotSlots(t *testing.T) {
 	if err := png.Encode(&good, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{decodes: make(chan struct{}, 1), decodeWait: 10 * time.Millisecond}
+	s := &Service{decodes: make(chan struct{}, 1), decodeWait: 10 * time.Millisecond}
 	if problem, err := s.decodeScreenshot(context.Background(), good.Bytes()); problem != "" || err != nil {
 		t.Fatalf("decode with a free slot: %q, %v; want it decoded", problem, err)
 	}

@@ -1,0 +1,488 @@
+package enrolment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"careconnect/authz"
+	"careconnect/domain"
+	"careconnect/links"
+	"careconnect/workflows"
+)
+
+// EnsurePerson records a person who signed in and starts (or reaches)
+// their enrolment workflow with update-with-start; "identity validated" is
+// its first event. Calling it again changes nothing. p is the principal
+// sign-in has just verified. Errors: EUNAVAILABLE.
+func (s *Service) EnsurePerson(ctx context.Context, p domain.Principal) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	if err := s.store.EnsurePerson(ctx, p.Subject, p.GivenName, p.FamilyName); err != nil {
+		return st, err
+	}
+	err := s.wf.UpdateWithStart(ctx, workflows.UserWorkflowID(p.Subject), workflows.UserWorkflowName,
+		workflows.UserInput{Subject: p.Subject, Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar()},
+		workflows.UpdateIdentityValidated, workflows.IdentityValidated{LegalFirstName: p.GivenName, LegalLastName: p.FamilyName,
+			At: s.now().UTC()}, &st)
+	return st, err
+}
+
+// statusOrEnsure returns the status of a person whose enrolment already
+// runs (readUserStatus: the projection, or a query; neither adds to its
+// history); only a person without one gets EnsurePerson's
+// update-with-start. Reads poll this: an update per read would fill the
+// workflow's history.
+func (s *Service) statusOrEnsure(ctx context.Context, p domain.Principal) (domain.UserStatus, error) {
+	if st, err := s.readUserStatus(ctx, p.Subject); err == nil && st.State != "" {
+		return st, nil
+	}
+	return s.EnsurePerson(ctx, p)
+}
+
+// readUserStatus answers a read of a person's status from the projection,
+// which the workflow writes before each of its updates returns, so a
+// client sees its own change. Only a status never projected (or a
+// projection that cannot be read) is asked of the workflow.
+func (s *Service) readUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	raw, seq, err := s.store.UserStatusJSON(ctx, subject)
+	if err == nil && seq > 0 {
+		if err = json.Unmarshal(raw, &st); err == nil {
+			return st, nil
+		}
+	}
+	var live domain.UserStatus
+	qerr := s.wf.Query(ctx, workflows.UserWorkflowID(subject), workflows.QueryStatus, &live)
+	if qerr == nil {
+		return live, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	return st, qerr
+}
+
+// userUpdate sends an update to a person's workflow and returns their status.
+func (s *Service) userUpdate(ctx context.Context, by Caller, subject, name string, arg any) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	err := s.userUpdateInto(ctx, by, subject, name, arg, &st)
+	return st, err
+}
+
+// userUpdateInto sends an update to a person's workflow and decodes its result into out.
+func (s *Service) userUpdateInto(ctx context.Context, by Caller, subject, name string, arg, out any) error {
+	return s.wf.Update(ctx, workflows.UserWorkflowID(subject), updateID(by, name), name, arg, out)
+}
+
+// userStatus asks a person's workflow for their status, or the projection
+// when it does not answer.
+func (s *Service) userStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	if err := s.wf.Query(ctx, workflows.UserWorkflowID(subject), workflows.QueryStatus, &st); err == nil {
+		return st, nil
+	}
+	return s.store.GetUserStatus(ctx, subject)
+}
+
+// Me is who the caller is to the enrolment: an applicant's status and
+// account (nil without one); nothing for the team.
+type Me struct {
+	Status  *domain.UserStatus
+	Account *domain.Account
+}
+
+// Me returns the caller's enrolment status and account; an applicant's
+// first call starts their enrolment. Errors: EUNAUTHORIZED, EUNAVAILABLE.
+func (s *Service) Me(ctx context.Context, by Caller) (Me, error) {
+	if err := signedIn(by); err != nil {
+		return Me{}, err
+	}
+	p := by.Principal
+	if p.Role != domain.RoleApplicant {
+		return Me{}, nil
+	}
+	st, err := s.statusOrEnsure(ctx, *p)
+	if err != nil {
+		return Me{}, err
+	}
+	me := Me{Status: &st}
+	acct, err := s.store.GetAccount(ctx, p.Subject)
+	switch domain.ErrorCode(err) {
+	case "":
+		me.Account = &acct
+	case domain.ENOTFOUND:
+	default:
+		return Me{}, err
+	}
+	return me, nil
+}
+
+// MyStatus is the caller's enrolment status: JSON, the projection as
+// stored (passed on undecoded), or else Status.
+type MyStatus struct {
+	JSON   json.RawMessage
+	Status domain.UserStatus
+}
+
+// MyStatus returns the caller's enrolment status; a bearer client's first
+// call may be this one, and starts their enrolment. Errors: EUNAUTHORIZED,
+// EFORBIDDEN, EUNAVAILABLE.
+func (s *Service) MyStatus(ctx context.Context, by Caller) (MyStatus, error) {
+	if err := authorize(by, authz.ReadOwnStatus, authz.Resource{}); err != nil {
+		return MyStatus{}, err
+	}
+	// The projection as stored is the answer, passed on without decoding.
+	if raw, seq, err := s.store.UserStatusJSON(ctx, by.Principal.Subject); err == nil && seq > 0 {
+		return MyStatus{JSON: raw}, nil
+	}
+	st, err := s.statusOrEnsure(ctx, *by.Principal)
+	return MyStatus{Status: st}, err
+}
+
+// Registered is an account registered and the enrolment's status after.
+type Registered struct {
+	Account domain.Account
+	Status  domain.UserStatus
+}
+
+// RegisterAccount creates the caller's HxBC account (the input is a
+// domain.AccountRegistration) and tells their enrolment, which sends the
+// link to confirm the address; if it does not take it, the account is
+// removed so a retry starts clean. Errors: EUNAUTHORIZED, EFORBIDDEN,
+// EINVALID, ECONFLICT (an account already, or the username taken),
+// EUNAVAILABLE.
+func (s *Service) RegisterAccount(ctx context.Context, by Caller, in Input) (Registered, error) {
+	if err := authorize(by, authz.RegisterAccount, authz.Resource{}); err != nil {
+		return Registered{}, err
+	}
+	p := by.Principal
+	var req domain.AccountRegistration
+	if err := in(&req); err != nil {
+		return Registered{}, err
+	}
+	reg, err := domain.ValidateAccountRegistration(req, s.professions)
+	if err != nil {
+		return Registered{}, err
+	}
+	if _, err := s.EnsurePerson(ctx, *p); err != nil {
+		return Registered{}, err
+	}
+	hash, err := s.hasher.Hash(reg.Password)
+	if err != nil {
+		return Registered{}, err
+	}
+	now := s.now().UTC()
+	acct, err := s.store.CreateAccount(ctx, p.Subject, reg, hash, now, s.audit(by, "person:"+p.Subject, "account registered",
+		"username "+reg.Username+", profession "+reg.Profession))
+	if err != nil {
+		return Registered{}, err
+	}
+	// The workflow sends the first link to confirm the address: until it
+	// is used, nothing (LearningHub events, invitations) binds to it.
+	st, err := s.userUpdate(ctx, by, p.Subject, workflows.UpdateAccountRegistered, workflows.AccountRegistered{
+		Username: acct.Username, Profession: acct.Profession, At: now, RequestID: by.RequestID,
+		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: acct.EmailLink, Seq: acct.EmailLinksSent, RequestID: by.RequestID}})
+	if err != nil {
+		// The workflow did not take it: remove the account so a retry starts clean.
+		if derr := s.store.DeleteAccount(ctx, p.Subject); derr != nil {
+			s.log.Error("could not remove account after failed workflow update", "request_id", by.RequestID, "error", derr)
+		}
+		return Registered{}, err
+	}
+	return Registered{Account: acct, Status: st}, nil
+}
+
+// AccountChange is a change of the caller's preferred names and contact
+// details; absent fields stay.
+type AccountChange struct {
+	PreferredFirstName *string `json:"preferredFirstName"`
+	PreferredLastName  *string `json:"preferredLastName"`
+	Email              *string `json:"email"`
+	Phone              *string `json:"phone"`
+	Mobile             *string `json:"mobile"`
+}
+
+// AccountUpdated is an account changed and, when the email changed and
+// the enrolment took it, the enrolment's status after.
+type AccountUpdated struct {
+	Account domain.Account
+	Status  *domain.UserStatus
+}
+
+// UpdateAccount changes the caller's preferred names and contact details
+// (the input is an AccountChange). Legal names and the profession are not
+// editable here. A new email is confirmed through a link sent to it before
+// it counts: a confirmed address stays in force meanwhile. Errors:
+// EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND (no account), ECONFLICT.
+func (s *Service) UpdateAccount(ctx context.Context, by Caller, in Input) (AccountUpdated, error) {
+	if err := authorize(by, authz.UpdateOwnAccount, authz.Resource{}); err != nil {
+		return AccountUpdated{}, err
+	}
+	p := by.Principal
+	var req AccountChange
+	if err := in(&req); err != nil {
+		return AccountUpdated{}, err
+	}
+	u, err := validateAccountChange(req)
+	if err != nil {
+		return AccountUpdated{}, err
+	}
+	acct, change, err := s.store.UpdateAccount(ctx, p.Subject, u, s.audit(by, "person:"+p.Subject, "contact details updated", ""))
+	if err != nil {
+		return AccountUpdated{}, err
+	}
+	out := AccountUpdated{Account: acct}
+	var st domain.UserStatus
+	switch change {
+	case domain.EmailReplaced, domain.EmailPending:
+		st, err = s.userUpdate(ctx, by, p.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
+			Link: acct.EmailLink, Seq: acct.EmailLinksSent, Change: acct.EmailConfirmed, RequestID: by.RequestID})
+	case domain.EmailWithdrawn:
+		st, err = s.userUpdate(ctx, by, p.Subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
+			At: s.now().UTC(), RequestID: by.RequestID})
+	}
+	if change != domain.EmailUnchanged {
+		if err != nil {
+			// Stored, and shown on the account; the link can be sent again from the status page.
+			s.log.Warn("email change stored but the enrolment not told", "request_id", by.RequestID, "error", err)
+		} else {
+			out.Status = &st
+		}
+	}
+	return out, nil
+}
+
+// validateAccountChange checks and normalises an account change.
+func validateAccountChange(req AccountChange) (domain.AccountUpdate, error) {
+	fe := domain.FieldErrors{}
+	trim := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		v := strings.TrimSpace(*p)
+		return &v
+	}
+	u := domain.AccountUpdate{PreferredFirstName: trim(req.PreferredFirstName), PreferredLastName: trim(req.PreferredLastName),
+		Email: trim(req.Email), Phone: trim(req.Phone), Mobile: trim(req.Mobile)}
+	if u.PreferredFirstName != nil {
+		if problem := domain.PreferredNameProblem(*u.PreferredFirstName); problem != "" {
+			fe.Add("preferredFirstName", problem)
+		}
+	}
+	if u.PreferredLastName != nil {
+		if problem := domain.PreferredNameProblem(*u.PreferredLastName); problem != "" {
+			fe.Add("preferredLastName", problem)
+		}
+	}
+	if u.Email != nil {
+		if !domain.ValidEmail(*u.Email) {
+			fe.Add("email", "must be an email address such as name@example.ca")
+		} else {
+			*u.Email = strings.ToLower(*u.Email)
+		}
+	}
+	if u.Phone != nil {
+		if ph, ok := domain.NormalisePhone(*u.Phone); !ok {
+			fe.Add("phone", "must be a 10-digit North American phone number")
+		} else {
+			u.Phone = &ph
+		}
+	}
+	if u.Mobile != nil && *u.Mobile != "" {
+		if m, ok := domain.NormalisePhone(*u.Mobile); !ok {
+			fe.Add("mobile", "must be a 10-digit North American phone number")
+		} else {
+			u.Mobile = &m
+		}
+	}
+	if u == (domain.AccountUpdate{}) {
+		return u, domain.Errorf(domain.EINVALID, "send at least one of preferredFirstName, preferredLastName, email, phone, mobile")
+	}
+	return u, fe.Err()
+}
+
+// PasswordInput is a new password.
+type PasswordInput struct {
+	Password string `json:"password"`
+}
+
+// ResetPassword sets a new password for the caller (the input is a
+// PasswordInput), who proved who they are by signing in with the BC
+// Services Card; the password's life restarts. Errors: EUNAUTHORIZED,
+// EFORBIDDEN, EINVALID, ENOTFOUND (no account), EUNAVAILABLE.
+func (s *Service) ResetPassword(ctx context.Context, by Caller, in Input) (domain.UserStatus, error) {
+	if err := authorize(by, authz.ResetOwnPassword, authz.Resource{}); err != nil {
+		return domain.UserStatus{}, err
+	}
+	p := by.Principal
+	var req PasswordInput
+	if err := in(&req); err != nil {
+		return domain.UserStatus{}, err
+	}
+	if err := domain.ValidPassword(req.Password); err != nil {
+		return domain.UserStatus{}, (domain.FieldErrors{"password": err.Error()}).Err()
+	}
+	if _, err := s.store.GetAccount(ctx, p.Subject); err != nil {
+		return domain.UserStatus{}, err
+	}
+	hash, err := s.hasher.Hash(req.Password)
+	if err != nil {
+		return domain.UserStatus{}, err
+	}
+	now := s.now().UTC()
+	if err := s.store.SetPassword(ctx, p.Subject, hash, now, s.audit(by, "person:"+p.Subject, "password reset", "")); err != nil {
+		return domain.UserStatus{}, err
+	}
+	return s.userUpdate(ctx, by, p.Subject, workflows.UpdatePasswordChanged, workflows.PasswordChanged{At: now, RequestID: by.RequestID})
+}
+
+// An account's email binds nothing (LearningHub events, invitations) until
+// its owner has used the signed link sent to it (DOMAIN "Account fields").
+// The link proves the mailbox; the session proves the account: only the
+// account's owner, signed in, may use it, so that a link sent for someone
+// else's account (a squatter who registered your address) confirms
+// nothing when you click it.
+
+// emailLink verifies an email confirmation token and returns the account
+// it names and the nonce of the link. Errors: ENOTFOUND (not valid),
+// EUNPROCESSABLE (expired).
+func (s *Service) emailLink(token string) (subject, nonce string, err error) {
+	claims, err := s.links.Verify(token, domain.LinkEmailConfirmation, s.now())
+	switch {
+	case errors.Is(err, links.ErrExpired):
+		return "", "", domain.Errorf(domain.EUNPROCESSABLE, "this link has expired; sign in and send a new one from your status page")
+	case err != nil:
+		return "", "", domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	}
+	i := strings.LastIndexByte(claims.Subject, '/')
+	if i <= 0 || i == len(claims.Subject)-1 {
+		return "", "", domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	}
+	return claims.Subject[:i], claims.Subject[i+1:], nil
+}
+
+// EmailConfirmed is what using a confirmation link did: the outcome, the
+// account, and the enrolment's status when it heard of it.
+type EmailConfirmed struct {
+	Outcome domain.EmailLinkOutcome
+	Account domain.Account
+	Status  *domain.UserStatus
+}
+
+// ConfirmEmail confirms the address a link was sent to, for the signed-in
+// owner of the account it names: that address becomes the one in force,
+// and what waited for it (LearningHub events) reaches the account. A
+// replay answers "already_confirmed" and changes nothing, but tells the
+// enrolment again, in case a first attempt never reached it. Errors:
+// EUNAUTHORIZED, EFORBIDDEN (another account's link), ENOTFOUND,
+// EUNPROCESSABLE (expired, or replaced), ECONFLICT (another account
+// confirmed the address first).
+func (s *Service) ConfirmEmail(ctx context.Context, by Caller, token string) (EmailConfirmed, error) {
+	if err := authorize(by, authz.ConfirmOwnEmail, authz.Resource{}); err != nil {
+		return EmailConfirmed{}, err
+	}
+	subject, nonce, err := s.emailLink(token)
+	if err != nil {
+		return EmailConfirmed{}, err
+	}
+	if err := authorize(by, authz.ConfirmOwnEmail, authz.Resource{Owner: subject}); err != nil {
+		return EmailConfirmed{}, err
+	}
+	now := s.now().UTC()
+	acct, outcome, err := s.store.ConfirmEmail(ctx, subject, nonce, now, s.audit(by, "person:"+subject, "email confirmed", ""))
+	if err != nil {
+		return EmailConfirmed{}, err
+	}
+	out := EmailConfirmed{Outcome: outcome, Account: acct}
+	st, err := s.userUpdate(ctx, by, subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
+		Confirmed: true, At: now, RequestID: by.RequestID})
+	switch domain.ErrorCode(err) {
+	case "":
+		out.Status = &st
+	case domain.ECONFLICT: // the enrolment knows already
+	default:
+		// Confirmed and stored; the status catches up when the link is used again.
+		s.log.Warn("email confirmed but the enrolment not told", "request_id", by.RequestID, "error", err)
+	}
+	s.deliverLearningHub(ctx, acct.Email, acct.LearningHubID)
+	return out, nil
+}
+
+// ConfirmationSent is a confirmation link sent again: the address it went
+// to and the enrolment's status.
+type ConfirmationSent struct {
+	SentTo string
+	Status domain.UserStatus
+}
+
+// ResendEmailConfirmation sends another link to the address the caller's
+// account waits to confirm (at most domain.MaxEmailConfirmationLinks).
+// Errors: EUNAUTHORIZED, EFORBIDDEN, ECONFLICT (nothing awaits),
+// EUNPROCESSABLE (too many links), EUNAVAILABLE.
+func (s *Service) ResendEmailConfirmation(ctx context.Context, by Caller) (ConfirmationSent, error) {
+	acct, err := s.account(ctx, by, authz.UpdateOwnAccount)
+	if err != nil {
+		return ConfirmationSent{}, err
+	}
+	nonce, seq, err := s.store.NextEmailLink(ctx, acct.Subject)
+	if err != nil {
+		return ConfirmationSent{}, err
+	}
+	st, err := s.userUpdate(ctx, by, acct.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
+		Link: nonce, Seq: seq, Change: acct.EmailConfirmed, RequestID: by.RequestID})
+	if err != nil {
+		return ConfirmationSent{}, err
+	}
+	return ConfirmationSent{SentTo: acct.AwaitingEmail(), Status: st}, nil
+}
+
+// EmailLinkView is what an email confirmation link's page shows: that it
+// was used already, or the (masked) address it confirms for the account.
+type EmailLinkView struct {
+	AlreadyUsed bool
+	Address     string
+	Username    string
+	// Change is set when the address replaces a confirmed one.
+	Change bool
+}
+
+// EmailLinkPage says what an email confirmation link does, after
+// verifying its token and reading the account; the page's button then
+// calls ConfirmEmail. Errors: ENOTFOUND (not valid), EUNPROCESSABLE
+// (expired, or replaced by a later change), EUNAVAILABLE.
+func (s *Service) EmailLinkPage(ctx context.Context, token string) (EmailLinkView, error) {
+	subject, nonce, err := s.emailLink(token)
+	if err != nil {
+		return EmailLinkView{}, err
+	}
+	acct, err := s.store.GetAccount(ctx, subject)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return EmailLinkView{}, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	} else if err != nil {
+		return EmailLinkView{}, err
+	}
+	f := domain.EmailLinkFacts{Used: acct.EmailConfirmedLink}
+	if acct.AwaitingEmail() != "" {
+		f.Outstanding = acct.EmailLink
+	}
+	outcome, err := domain.CheckEmailLink(f, nonce)
+	switch {
+	case err != nil:
+		return EmailLinkView{}, err
+	case outcome == domain.EmailLinkAlreadyUsed:
+		return EmailLinkView{AlreadyUsed: true}, nil
+	}
+	return EmailLinkView{Address: domain.MaskEmail(acct.AwaitingEmail()), Username: acct.Username, Change: acct.EmailConfirmed}, nil
+}
+
+// Bcrypt is the Hasher of the source system's rule: bcrypt at Cost.
+type Bcrypt struct{ Cost int }
+
+// Hash returns password's bcrypt hash.
+func (b Bcrypt) Hash(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), b.Cost)
+	return string(h), err
+}
