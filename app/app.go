@@ -25,9 +25,11 @@ import (
 	"careconnect/devidp"
 	"careconnect/devtemporal"
 	"careconnect/identity"
+	"careconnect/learninghub/delivery"
 	"careconnect/links"
 	"careconnect/logging"
 	"careconnect/mail"
+	"careconnect/relay"
 	"careconnect/store"
 	"careconnect/worker"
 )
@@ -56,7 +58,11 @@ type Main struct {
 	// DevIDPPersonas replaces the dev identity provider's default personas (tests).
 	DevIDPPersonas []devidp.Persona
 
-	worker      sdkworker.Worker
+	worker sdkworker.Worker
+	// Relay is the outbox relay, when the worker role runs.
+	Relay       *relay.Relay
+	stopRelay   context.CancelFunc
+	relayDone   chan struct{}
 	httpServer  *http.Server
 	ln          net.Listener
 	adminServer *http.Server // /metrics, /healthz, /readyz on http.admin_addr
@@ -144,9 +150,16 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return fmt.Errorf("app: smtp: %w", err)
 		}
-		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
-			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL,
-			JoinLinkTTL: cfg.Links.JoinRequestTTL, EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, ViewerURL: cfg.Viewer.URL}}
+		rc := cfg.Relay
+		m.Relay = &relay.Relay{Store: m.Store, Mailer: sender, Temporal: m.Temporal, Links: signer,
+			LearningHub: delivery.Deliverer{Store: m.Store, Temporal: m.Temporal, CourseCode: cfg.LearningHub.CourseCode,
+				AgreementCode: cfg.LearningHub.AgreementCode, Log: m.Logger.With("component", "learninghub")},
+			Log: m.Logger.With("component", "relay"),
+			Config: relay.Config{Interval: rc.Interval, BatchSize: rc.BatchSize, Lease: rc.Lease, RetryFor: rc.RetryFor,
+				PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, ViewerURL: cfg.Viewer.URL,
+				DeclarationTTL: cfg.Links.DeclarationTTL, JoinLinkTTL: cfg.Links.JoinRequestTTL,
+				EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL}}
+		acts := &activities.Activities{Store: m.Store, Outbox: m.Relay}
 		if err := worker.EnsureSearchAttributes(ctx, m.Temporal, cfg.Temporal.Namespace); err != nil {
 			return fmt.Errorf("app: %w", err)
 		}
@@ -154,6 +167,13 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err := m.worker.Start(); err != nil {
 			return fmt.Errorf("app: worker: %w", err)
 		}
+		// The relay runs on its own until Close, whatever ctx (Run's) does.
+		rctx, stop := context.WithCancel(context.Background())
+		m.stopRelay, m.relayDone = stop, make(chan struct{})
+		go func() {
+			defer close(m.relayDone)
+			m.Relay.Run(rctx)
+		}()
 	}
 
 	if roles.API {
@@ -227,6 +247,11 @@ func (m *Main) Close() error {
 	var errs []error
 	errs = append(errs, stopHTTP(m.httpServer, m.ln), stopHTTP(m.adminServer, m.adminLn))
 	m.httpServer, m.ln, m.adminServer, m.adminLn = nil, nil, nil, nil
+	if m.stopRelay != nil {
+		m.stopRelay() // a send in flight is cut off; its claim lapses and another relay sends it
+		<-m.relayDone
+		m.stopRelay = nil
+	}
 	if m.worker != nil {
 		m.worker.Stop()
 		m.worker = nil
