@@ -181,7 +181,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
-		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: m.Temporal, Links: signer, Logger: m.Logger, Auth: auth}
+		deps := api.Deps{Config: *cfg, Store: m.Store, Temporal: startingClient{m.Temporal}, Links: signer, Logger: m.Logger, Auth: auth}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}

@@ -132,8 +132,7 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 		w.Membership.Members = append(w.Membership.Members, r)
 		w.MembershipSeq++
 	}
-	switch w.TypePolicy.Access {
-	case domain.AccessStops, domain.AccessRefused:
+	if startState(w.TypePolicy) == domain.WorksiteRegisteredOnly {
 		w.Status.Reason = w.TypePolicy.Reason
 		w.enter(ctx, domain.WorksiteRegisteredOnly)
 		w.email(domain.MailRegisteredOnly, domain.ToSiteAdmins, 1, nil)
@@ -142,6 +141,17 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
 	w.expect(domain.DeclarationMilestones(w.in.RegisteredAt, w.in.Schedule))
 	w.email(domain.MailWorksiteRegistered, domain.ToSiteAdmins, 1, nil)
+}
+
+// startState is the state a worksite of type p enters at registration:
+// types whose access is "stops" (No Clinical Apps) or "refused" (Health
+// Authority Clinic) end their enrolment there.
+func startState(p domain.WorksiteTypePolicy) domain.WorksiteState {
+	switch p.Access {
+	case domain.AccessStops, domain.AccessRefused:
+		return domain.WorksiteRegisteredOnly
+	}
+	return domain.WorksiteAwaitingDeclaration
 }
 
 // nextDeadline is the earliest enrolment milestone or membership deadline.
