@@ -16,6 +16,52 @@ import (
 // address that no longer awaits confirmation).
 var errSkip = errors.New("relay: not sent")
 
+// emailLoop sends emails until ctx is done. It keeps up to BatchSize sends
+// under way at once, each on its own, and claims more whenever one
+// finishes, a projection write wakes it, or the interval passes: a slow
+// SMTP conversation holds only its own email. It returns once the sends
+// under way have finished (each within the lease): a send cut off midway
+// would be sent again by another relay.
+func (r *Relay) emailLoop(ctx context.Context, wake <-chan struct{}) {
+	t := time.NewTicker(r.Config.Interval)
+	defer t.Stop()
+	done := make(chan struct{}, r.Config.BatchSize) // one per send; never more than BatchSize under way
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	busy, failing := 0, false
+	for ctx.Err() == nil {
+		if free := r.Config.BatchSize - busy; free > 0 {
+			cctx, cancel := context.WithTimeout(ctx, r.Config.Lease)
+			claimed, err := r.Store.ClaimEmails(cctx, r.Now(), free, r.Config.Lease)
+			cancel()
+			failing = r.failed(ctx, "emails", failing, err)
+			for _, e := range claimed {
+				busy++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Config.Lease)
+					defer cancel()
+					if err := r.sendEmail(sctx, e); err != nil {
+						r.Log.Warn("relay: email outcome not recorded; its claim will lapse", "error", err)
+					}
+					done <- struct{}{}
+				}()
+			}
+			if len(claimed) == free {
+				continue // more may be due: claim again once a send finishes
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-wake:
+		case <-done:
+			busy--
+		}
+	}
+}
+
 // SendEmails is one round of the email loop: it claims up to BatchSize
 // due emails, sends them at once, and records each attempt's outcome. It
 // returns how many it claimed. An email is sent once per key: it is

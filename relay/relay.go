@@ -77,8 +77,9 @@ type Learners interface {
 type Config struct {
 	// Interval is how often the relay looks for work when nothing wakes it.
 	Interval time.Duration
-	// BatchSize is how many emails it sends at once, and how many notices
-	// and learners it takes per round.
+	// BatchSize is how many emails it sends at once (each on its own, so a
+	// slow SMTP conversation holds only its own), and how many notices and
+	// learners it takes per round.
 	BatchSize int
 	// Lease is how long a claimed email or notice is left to the relay that
 	// claimed it before another may try it (its worker died): longer than
@@ -154,7 +155,6 @@ func (r *Relay) Run(ctx context.Context) {
 		round func(context.Context) (int, error)
 		wake  <-chan struct{}
 	}{
-		{"emails", r.SendEmails, r.wakes[0]},
 		{"notices", r.SendNotices, r.wakes[1]},
 		{"learninghub", r.DeliverLearningHub, nil},
 	}
@@ -165,7 +165,26 @@ func (r *Relay) Run(ctx context.Context) {
 			r.loop(ctx, l.name, l.round, l.wake)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.emailLoop(ctx, r.wakes[0])
+	}()
 	wg.Wait()
+}
+
+// failed logs a loop's failure once, and its recovery: failing is whether
+// it was failing, and the result whether it is.
+func (r *Relay) failed(ctx context.Context, name string, failing bool, err error) bool {
+	switch {
+	case err != nil && ctx.Err() == nil && !failing:
+		r.Log.Warn("relay: round failed; retrying every interval", "loop", name, "error", err)
+		return true
+	case err == nil && failing:
+		r.Log.Info("relay: round succeeded again", "loop", name)
+		return false
+	}
+	return failing
 }
 
 // loop runs round until ctx is done: again at once while it finds a full
@@ -181,14 +200,7 @@ func (r *Relay) loop(ctx context.Context, name string, round func(context.Contex
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Config.Lease)
 		n, err := round(rctx)
 		cancel()
-		switch {
-		case err != nil && ctx.Err() == nil && !failing:
-			r.Log.Warn("relay: round failed; retrying every interval", "loop", name, "error", err)
-			failing = true
-		case err == nil && failing:
-			r.Log.Info("relay: round succeeded again", "loop", name)
-			failing = false
-		}
+		failing = r.failed(ctx, name, failing, err)
 		if err == nil && n >= r.Config.BatchSize && full < maxFullRounds {
 			full++
 			continue

@@ -107,16 +107,18 @@ func (f *fakeStore) outcome(key string) []store.Outcome {
 	return append([]store.Outcome(nil), f.outcomes[key]...)
 }
 
-// fakeMailer answers Send with err; with block set, each send waits for it to close.
+// fakeMailer answers Send with err; with block set, each send waits for
+// it to close (with slow set, only the send of that key).
 type fakeMailer struct {
 	mu    sync.Mutex
 	sent  []string
 	err   error
 	block chan struct{}
+	slow  string
 }
 
 func (m *fakeMailer) Send(ctx context.Context, msg mail.Message) error {
-	if m.block != nil {
+	if m.block != nil && (m.slow == "" || m.slow == msg.IdempotencyKey) {
 		<-m.block
 	}
 	m.mu.Lock()
@@ -232,9 +234,9 @@ func TestEmailOutcomes(t *testing.T) {
 	}
 }
 
-// The relay runs a round at once when woken (a projection write stored
-// emails), not only at its interval, and goes on at once while it finds
-// full batches; Run returns when its context ends.
+// The relay claims at once when woken (a projection write stored emails),
+// not only at its interval, and goes on claiming as its sends finish
+// while it finds full batches; Run returns when its context ends.
 func TestRunWakesAndDrains(t *testing.T) {
 	s := newFakeStore()
 	r := newRelay(t, s, &fakeMailer{})
@@ -268,14 +270,10 @@ func TestRunWakesAndDrains(t *testing.T) {
 	}
 	s.mu.Unlock()
 	r.Wake()
-	// 5 emails in batches of 2: rounds of 2, 2 and 1, back to back.
-	waitClaims(4, "rounds after a wake")
+	// 5 emails, 2 at a time: claimed as sends finish, none waiting for the interval.
+	waitClaims(2, "a round after a wake")
 	for _, k := range []string{"k/a", "k/b", "k/c", "k/d", "k/e"} {
-		deadline := time.Now().Add(10 * time.Second)
-		for len(s.outcome(k)) == 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if o := s.outcome(k); len(o) != 1 || o[0].Status != store.EmailSent {
+		if o := waitOutcome(t, s, k); len(o) != 1 || o[0].Status != store.EmailSent {
 			t.Errorf("%s: outcomes %+v; want sent once", k, o)
 		}
 	}
@@ -284,6 +282,53 @@ func TestRunWakesAndDrains(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// waitOutcome waits until key has an outcome recorded.
+func waitOutcome(t *testing.T, s *fakeStore, key string) []store.Outcome {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.outcome(key)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s.outcome(key)
+}
+
+// A slow SMTP conversation holds only its own email: the relay goes on
+// sending the others, and the ones that come after it.
+func TestSlowSendHoldsOnlyItself(t *testing.T) {
+	s := newFakeStore()
+	s.emails = []store.OutboxEmail{claimedEmail("K4T6CLP", "k/slow", 1, t0)}
+	m := &fakeMailer{block: make(chan struct{}), slow: "k/slow"}
+	r := newRelay(t, s, m)
+	r.Config.BatchSize = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx)
+	}()
+	<-s.claimed
+	s.mu.Lock()
+	for _, k := range []string{"k/1", "k/2", "k/3", "k/4"} {
+		s.emails = append(s.emails, claimedEmail("K4T6CLP", k, 1, t0))
+	}
+	s.mu.Unlock()
+	r.Wake()
+	for _, k := range []string{"k/1", "k/2", "k/3", "k/4"} {
+		if o := waitOutcome(t, s, k); len(o) != 1 || o[0].Status != store.EmailSent {
+			t.Errorf("%s while another send hangs: outcomes %+v; want sent", k, o)
+		}
+	}
+	if o := s.outcome("k/slow"); len(o) != 0 {
+		t.Errorf("the slow send finished early: %+v", o)
+	}
+	close(m.block)
+	cancel()
+	<-done
+	if o := s.outcome("k/slow"); len(o) != 1 || o[0].Status != store.EmailSent {
+		t.Errorf("the slow send: outcomes %+v; want sent once it finished", o)
 	}
 }
 
