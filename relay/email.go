@@ -34,7 +34,7 @@ func (r *Relay) emailLoop(ctx context.Context, wake <-chan struct{}) {
 			cctx, cancel := context.WithTimeout(ctx, r.Config.Lease)
 			claimed, err := r.Store.ClaimEmails(cctx, r.Now(), free, r.Config.Lease)
 			cancel()
-			failing = r.failed(ctx, "emails", failing, err)
+			failing = r.noteRound(ctx, "emails", failing, err)
 			for _, e := range claimed {
 				busy++
 				wg.Add(1)
@@ -99,16 +99,16 @@ func (r *Relay) sendEmail(ctx context.Context, e store.OutboxEmail) error {
 		o = store.Outcome{Status: store.EmailSkipped, Error: err.Error()}
 		r.Log.Info("email not sent: no longer wanted", "key", key, "reason", err)
 	case err != nil && final(err):
-		o = failed("could not be written: " + domain.ErrorMessage(err))
+		o = failedForGood("could not be prepared: " + domain.ErrorMessage(err))
 	case err != nil:
-		o = r.retry(r.Now(), e.QueuedAt, e.Attempt, "could not be written: "+err.Error())
+		o = r.retry(r.Now(), e.QueuedAt, e.Attempt, "could not be prepared: "+err.Error())
 	default:
 		sendErr := r.Mailer.Send(ctx, mail.Message{To: to, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, IdempotencyKey: key})
 		switch {
 		case sendErr == nil:
 			o = store.Outcome{Status: store.EmailSent, To: to, Subject: rendered.Subject}
 		case mail.IsPermanent(sendErr):
-			o = failed("the mail server refused it: " + sendErr.Error())
+			o = failedForGood("the mail server refused it: " + sendErr.Error())
 		default:
 			o = r.retry(r.Now(), e.QueuedAt, e.Attempt, sendErr.Error())
 		}
@@ -131,8 +131,8 @@ func (r *Relay) sendEmail(ctx context.Context, e store.OutboxEmail) error {
 	return nil
 }
 
-// failed is the outcome of an email that no retry can send.
-func failed(reason string) store.Outcome {
+// failedForGood is the outcome of an email that no retry can send.
+func failedForGood(reason string) store.Outcome {
 	return store.Outcome{Status: store.EmailFailed, Error: reason}
 }
 

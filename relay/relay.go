@@ -173,9 +173,9 @@ func (r *Relay) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// failed logs a loop's failure once, and its recovery: failing is whether
+// noteRound logs a loop's failure once, and its recovery: failing is whether
 // it was failing, and the result whether it is.
-func (r *Relay) failed(ctx context.Context, name string, failing bool, err error) bool {
+func (r *Relay) noteRound(ctx context.Context, name string, failing bool, err error) bool {
 	switch {
 	case err != nil && ctx.Err() == nil && !failing:
 		r.Log.Warn("relay: round failed; retrying every interval", "loop", name, "error", err)
@@ -200,7 +200,7 @@ func (r *Relay) loop(ctx context.Context, name string, round func(context.Contex
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.Config.Lease)
 		n, err := round(rctx)
 		cancel()
-		failing = r.failed(ctx, name, failing, err)
+		failing = r.noteRound(ctx, name, failing, err)
 		if err == nil && n >= r.Config.BatchSize && full < maxFullRounds {
 			full++
 			continue

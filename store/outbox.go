@@ -132,13 +132,15 @@ func (s *Store) claim(ctx context.Context, table, columns, order string, now tim
 	if s.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	// The state is written into the statement, not bound, so that
+	// PostgreSQL can use the partial index of pending rows (*_due).
 	q := fmt.Sprintf(`UPDATE %[1]s SET attempts = attempts + 1, next_attempt_at = ?
 		WHERE idempotency_key IN (SELECT idempotency_key FROM %[1]s
-			WHERE status = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
+			WHERE status = '%[5]s' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?
 			ORDER BY %[2]s LIMIT ?%[3]s)
-		RETURNING %[4]s`, table, order, lock, columns)
+		RETURNING %[4]s`, table, order, lock, columns, EmailPending)
 	var rows []claimedRow
-	if err := s.db.WithContext(ctx).Raw(q, now.Add(lease).UTC(), EmailPending, now.UTC(), limit).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, now.Add(lease).UTC(), now.UTC(), limit).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	sort.Slice(rows, func(i, j int) bool {
