@@ -2,14 +2,38 @@ package activities
 
 import (
 	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
 
 	"careconnect/domain"
 )
 
 // Project writes what one workflow task of an enrolment changed (a
 // worksite's status and membership, or a person's status and applications,
-// and the audit records) in one transaction. The workflows run it as a
-// local activity; it is idempotent, so a retry or a replay writes nothing new.
+// the audit records, and the emails and member notices for the outbox) in
+// one transaction. The workflows run it as a local activity; it is
+// idempotent, so a retry or a replay writes nothing new. Once it committed
+// emails or notices, the relay is woken to send them.
 func (a *Activities) Project(ctx context.Context, p domain.Projection) error {
-	return retryable(a.Store.SaveProjection(ctx, p))
+	if err := a.Store.SaveProjection(ctx, p); err != nil {
+		return retryable(err)
+	}
+	if p.Outgoing() && a.Outbox != nil {
+		a.Outbox.Wake()
+	}
+	return nil
+}
+
+// retryable keeps storage outages retryable and makes a missing record,
+// which no retry can fix, final.
+func retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && (de.Code == domain.ENOTFOUND || de.Code == domain.EINVALID) {
+		return temporal.NewNonRetryableApplicationError(de.Message, de.Code, err)
+	}
+	return err
 }

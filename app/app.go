@@ -33,9 +33,11 @@ import (
 	"careconnect/health"
 	"careconnect/identity"
 	"careconnect/learninghub"
+	"careconnect/learninghub/delivery"
 	"careconnect/links"
 	"careconnect/logging"
 	"careconnect/mail"
+	"careconnect/relay"
 	"careconnect/store"
 	"careconnect/temporalconn"
 	"careconnect/worker"
@@ -76,6 +78,10 @@ type Main struct {
 	// DevIDPPersonas replaces the dev identity provider's default personas (tests).
 	DevIDPPersonas []devidp.Persona
 
+	// Relay is the outbox relay, when the worker role runs.
+	Relay       *relay.Relay
+	stopRelay   context.CancelFunc
+	relayDone   chan struct{}
 	httpServer  *http.Server
 	ln          net.Listener
 	adminServer *http.Server // /metrics, /healthz, /readyz on http.admin_addr
@@ -219,15 +225,29 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return fmt.Errorf("app: smtp: %w", err)
 		}
-		acts := &activities.Activities{Store: m.Store, Mailer: sender, Links: signer, Settings: activities.Settings{
-			PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, DeclarationTTL: cfg.Links.DeclarationTTL,
-			JoinLinkTTL: cfg.Links.JoinRequestTTL, EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, ViewerURL: cfg.Viewer.URL}}
+		rc := cfg.Relay
+		m.Relay = &relay.Relay{Store: m.Store, Mailer: sender, Temporal: m.Temporal, Links: signer,
+			LearningHub: delivery.Deliverer{Store: m.Store, Temporal: m.Temporal, CourseCode: cfg.LearningHub.CourseCode,
+				AgreementCode: cfg.LearningHub.AgreementCode, Log: m.Logger.With("component", "learninghub")},
+			Log: m.Logger.With("component", "relay"),
+			Config: relay.Config{Interval: rc.Interval, BatchSize: rc.BatchSize, Lease: rc.Lease, RetryFor: rc.RetryFor,
+				PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, ViewerURL: cfg.Viewer.URL,
+				DeclarationTTL: cfg.Links.DeclarationTTL, JoinLinkTTL: cfg.Links.JoinRequestTTL,
+				EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL}}
+		acts := &activities.Activities{Store: m.Store, Outbox: m.Relay}
 		if !roles.API {
 			// Probes answer while the worker waits for Temporal.
 			m.adminServer = adminServer(m.workerAdmin())
 			go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 		}
 		m.startWorker(ctx, acts)
+		// The relay runs on its own until Close, whatever ctx (Run's) does.
+		rctx, stop := context.WithCancel(context.Background())
+		m.stopRelay, m.relayDone = stop, make(chan struct{})
+		go func() {
+			defer close(m.relayDone)
+			m.Relay.Run(rctx)
+		}()
 	}
 
 	if roles.API {
@@ -238,7 +258,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return err
 		}
-		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(m.Temporal, cfg.Temporal.TaskQueue),
+		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(startingClient{m.Temporal}, cfg.Temporal.TaskQueue),
 			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
 		deps := api.Deps{Config: *cfg, App: svc, Codec: m.Codec, Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err}
 		if m.Catcher != nil {
@@ -457,6 +477,11 @@ func (m *Main) Close() error {
 	var errs []error
 	errs = append(errs, stopHTTP(m.httpServer, m.ln), stopHTTP(m.adminServer, m.adminLn))
 	m.httpServer, m.ln, m.adminServer, m.adminLn = nil, nil, nil, nil
+	if m.stopRelay != nil {
+		m.stopRelay() // a send in flight is cut off; its claim lapses and another relay sends it
+		<-m.relayDone
+		m.stopRelay = nil
+	}
 	m.mu.Lock()
 	m.closing = true
 	m.mu.Unlock()

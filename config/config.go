@@ -67,7 +67,32 @@ type Config struct {
 	LearningHub LearningHub `mapstructure:"learninghub"`
 	// Codec encrypts the payloads of workflow histories.
 	Codec Codec `mapstructure:"codec"`
+	// Relay configures the worker's outbox relay.
+	Relay Relay `mapstructure:"relay"`
 }
+
+// Relay configures the outbox relay that runs in the worker process: it
+// sends the emails and member notices the workflows' projection writes put
+// in the outbox, and delivers the LearningHub events left pending.
+type Relay struct {
+	// Interval is how often it looks for work (a projection write in the
+	// same process wakes it at once).
+	Interval time.Duration `mapstructure:"interval"`
+	// BatchSize is how many emails it sends at once, and how many notices
+	// and LearningHub learners it takes per round.
+	BatchSize int `mapstructure:"batch_size"`
+	// Lease is how long an email or notice it claimed is left to it before
+	// another relay may try again (its worker died mid-send): longer than
+	// one SMTP send can take.
+	Lease time.Duration `mapstructure:"lease"`
+	// RetryFor is how long a failing email or notice is retried, with
+	// exponential back-off (1 s doubling to 5 min), before it is marked
+	// failed for good.
+	RetryFor time.Duration `mapstructure:"retry_for"`
+}
+
+// MinRelayLease bounds relay.lease from below: a claim must outlast one send.
+const MinRelayLease = 5 * time.Second
 
 // LearningHub configures POST /webhooks/learninghub (DOMAIN "LearningHub callbacks").
 type LearningHub struct {
@@ -417,6 +442,7 @@ func Default() Config {
 		LearningHub: LearningHub{Secret: DevLearningHubSecret, Tolerance: 5 * time.Minute,
 			CourseCode: "CC-PRIVACY-COMMUNITY", AgreementCode: "CC-HPCAA"},
 		Codec: Codec{Keys: []string{DevCodecKeyID + ":" + base64.StdEncoding.EncodeToString([]byte(DevCodecKey))}},
+		Relay: Relay{Interval: 2 * time.Second, BatchSize: 10, Lease: time.Minute, RetryFor: 7 * 24 * time.Hour},
 	}
 }
 
@@ -601,6 +627,18 @@ func (c Config) Validate() error {
 	}
 	if c.Temporal.WorkflowCacheSize < 1 {
 		return bad("temporal.workflow_cache_size", "must be at least 1")
+	}
+	if c.Relay.Interval < 10*time.Millisecond || c.Relay.Interval > time.Minute {
+		return bad("relay.interval", "must be between 10ms and 1m, not %s", c.Relay.Interval)
+	}
+	if c.Relay.BatchSize < 1 || c.Relay.BatchSize > 1000 {
+		return bad("relay.batch_size", "must be between 1 and 1000, not %d", c.Relay.BatchSize)
+	}
+	if c.Relay.Lease < MinRelayLease {
+		return bad("relay.lease", "must be at least %s (one send must fit in it), not %s", MinRelayLease, c.Relay.Lease)
+	}
+	if c.Relay.RetryFor < time.Minute {
+		return bad("relay.retry_for", "must be at least 1m, not %s", c.Relay.RetryFor)
 	}
 	if c.Temporal.Address != "" {
 		if _, _, err := net.SplitHostPort(c.Temporal.Address); err != nil {

@@ -104,6 +104,11 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"no course code", map[string]string{"CARECONNECT_LEARNINGHUB_COURSE_CODE": ""}, "learninghub.course_code"},
 		{"same codes", map[string]string{"CARECONNECT_LEARNINGHUB_AGREEMENT_CODE": "CC-PRIVACY-COMMUNITY"}, "learninghub.agreement_code"},
 		{"no workflow cache", map[string]string{"CARECONNECT_TEMPORAL_WORKFLOW_CACHE_SIZE": "0"}, "temporal.workflow_cache_size"},
+		// The relay must look for work, claim a batch and hold a claim for a send.
+		{"relay never runs", map[string]string{"CARECONNECT_RELAY_INTERVAL": "0s"}, "relay.interval"},
+		{"relay batch of none", map[string]string{"CARECONNECT_RELAY_BATCH_SIZE": "0"}, "relay.batch_size"},
+		{"relay lease shorter than a send", map[string]string{"CARECONNECT_RELAY_LEASE": "1s"}, "relay.lease"},
+		{"relay gives up at once", map[string]string{"CARECONNECT_RELAY_RETRY_FOR": "1s"}, "relay.retry_for"},
 		{"bad trusted proxy", map[string]string{"CARECONNECT_HTTP_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "http.trusted_proxies[1]"},
 		{"no search allowance", map[string]string{"CARECONNECT_HTTP_RATE_LIMITS_SEARCH_PER_MINUTE": "0"}, "http.rate_limits.search_per_minute"},
 		{"no webhook allowance", map[string]string{"CARECONNECT_HTTP_RATE_LIMITS_WEBHOOK_PER_MINUTE": "0"}, "http.rate_limits.webhook_per_minute"},

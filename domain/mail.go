@@ -195,3 +195,36 @@ type UserEmail struct {
 	// account waits to confirm, unless a later change replaced it.
 	EmailLink string
 }
+
+// Email is one email a workflow asks for: a worksite's or a person's
+// (exactly one field is set). It rides in the projection write of the
+// workflow task that asked for it, which stores it in the outbox (the
+// email log) in the same transaction as the change that caused it; the
+// worker's relay renders it against the current worksite and account and
+// sends it, once per Key.
+type Email struct {
+	Worksite *WorksiteEmail `json:",omitempty"`
+	User     *UserEmail     `json:",omitempty"`
+}
+
+// Key is the email's idempotency key.
+func (e Email) Key() string {
+	if e.Worksite != nil {
+		return e.Worksite.Key
+	}
+	if e.User != nil {
+		return e.User.Key
+	}
+	return ""
+}
+
+// Kind is the email's kind.
+func (e Email) Kind() MailKind {
+	if e.Worksite != nil {
+		return e.Worksite.Kind
+	}
+	if e.User != nil {
+		return e.User.Kind
+	}
+	return ""
+}

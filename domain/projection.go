@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // Projection is what one workflow task of an enrolment writes to the
 // database: the parts of its state that changed since its last write and
 // the audit records it made meanwhile. The Project activity writes it in
@@ -8,17 +10,54 @@ package domain
 // newer one (higher sequence number) is stored, and an audit record once
 // per Key. A worksite's projection fills Worksite and Membership; a
 // person's, User and Applications.
+//
+// Emails and Notices are the task's outbox: stored in the same transaction
+// (once per key), so that each exists exactly when the change that caused
+// it committed, and sent afterwards by the worker's relay.
 type Projection struct {
 	Worksite     *WorksiteStatus         `json:",omitempty"`
 	Membership   *MembershipProjection   `json:",omitempty"`
 	User         *UserStatus             `json:",omitempty"`
 	Applications []ApplicationProjection `json:",omitempty"`
 	Audits       []AuditEvent            `json:",omitempty"`
+	Emails       []Email                 `json:",omitempty"`
+	Notices      []MembershipNotice      `json:",omitempty"`
 }
 
 // Empty reports whether p writes nothing.
 func (p Projection) Empty() bool {
-	return p.Worksite == nil && p.Membership == nil && p.User == nil && len(p.Applications) == 0 && len(p.Audits) == 0
+	return p.Worksite == nil && p.Membership == nil && p.User == nil && len(p.Applications) == 0 && len(p.Audits) == 0 &&
+		len(p.Emails) == 0 && len(p.Notices) == 0
+}
+
+// Outgoing reports whether p carries emails or notices for the relay.
+func (p Projection) Outgoing() bool { return len(p.Emails) > 0 || len(p.Notices) > 0 }
+
+// MembershipNotice tells a person's workflow that their membership at a
+// worksite changed, with the worksite as it stands, so their applications
+// can judge their conditions. A worksite's workflow queues it with its
+// projection; the relay signals it to the person's workflow.
+type MembershipNotice struct {
+	// Key is its idempotency key in the outbox:
+	// "worksite/<ID>/notice/<Seq>/<Subject>".
+	Key string `json:",omitempty"`
+	// Seq numbers the worksite's notices (from 1, across runs). The relay
+	// may deliver two of them out of order (or one twice), so a person's
+	// workflow applies a notice only if its Seq is above the last it
+	// applied for that worksite; 0 is always applied.
+	Seq        int `json:",omitempty"`
+	Subject    string
+	WorksiteID string
+	Change     string
+	Active     bool
+	Admin      bool
+	At         time.Time
+	// The worksite as it stands, so applications can judge their conditions.
+	WorksiteName  string
+	WorksiteState WorksiteState
+	Suspended     bool
+	StateSince    time.Time
+	TypePolicy    WorksiteTypePolicy
 }
 
 // MembershipProjection is a worksite's membership as its workflow last

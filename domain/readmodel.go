@@ -60,6 +60,10 @@ type EmailRecord struct {
 	Status     string     `json:"status"`
 	Attempts   int        `json:"attempts"`
 	SentAt     *time.Time `json:"sentAt,omitempty"`
+	// LastError and NextAttemptAt say how a pending email's retries go,
+	// and why a failed one failed. Not in the API's answer.
+	LastError     string     `json:"-"`
+	NextAttemptAt *time.Time `json:"-"`
 }
 
 // AccountUpdate is a self-service change; nil fields are left alone.

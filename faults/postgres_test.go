@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	enums "go.temporal.io/api/enums/v1"
+
 	"careconnect/api"
 	"careconnect/app/apptest"
 	"careconnect/config"
@@ -24,10 +26,12 @@ const outage = 30 * time.Second
 
 // TestPostgresDown stops this test's own PostgreSQL for 30 s while a
 // worksite waits for its declaration and its first reminder comes due.
-// Meanwhile the reminder activity retries (its attempts climb in
-// Temporal), API writes answer 503 with Retry-After, and a LearningHub
-// callback is refused with 503, never acknowledged. Once PostgreSQL is
-// back the reminder is delivered once, the refused writes succeed when
+// Meanwhile the reminder's timer fires and its projection write (which
+// would put the reminder in the outbox) retries, nothing is sent, API
+// writes answer 503 with Retry-After, and a LearningHub callback is
+// refused with 503, never acknowledged. Once PostgreSQL is back the
+// reminder is written with its change and delivered once, on the relay's
+// first attempt (it did not exist before), the refused writes succeed when
 // retried, the callback is accepted and applied, and the enrolment
 // completes with every email sent once and every audit record in place.
 func TestPostgresDown(t *testing.T) {
@@ -83,13 +87,14 @@ func TestPostgresDown(t *testing.T) {
 	res := postCallback(sys, event)
 	checkUnavailable(t, "LearningHub callback", res, 0)
 
-	// The reminder comes due during the outage; its activity fails and is retried.
-	sys.wait(outage, "the reminder activity to be retried", func() (bool, string) {
-		n, pending := pendingAttempts(sys, id)
-		return n >= 3, pending
+	// The reminder comes due during the outage: its timer fires, and the
+	// workflow task's projection write (which carries the reminder into
+	// the outbox) retries.
+	sys.wait(outage, "the reminder's timer to fire", func() (bool, string) {
+		return timerFired(sys, id)
 	})
 	if n, _ := front.Copies(key(id, mail.KindDeclarationReminder, 1)); n != 0 {
-		t.Fatalf("the reminder went out while its worksite could not be read")
+		t.Fatalf("the reminder went out while its change could not be written")
 	}
 	time.Sleep(time.Until(downAt.Add(outage)))
 	pg.Start()
@@ -99,7 +104,7 @@ func TestPostgresDown(t *testing.T) {
 	// Nothing is lost: the reminder goes out (once), ...
 	rec := sys.waitEmailSent(key(id, mail.KindDeclarationReminder, 1), 90*time.Second)
 	if rec.Attempts != 1 {
-		t.Errorf("reminder's email log shows %d send attempts; want 1 (the retries failed before claiming it)", rec.Attempts)
+		t.Errorf("reminder's email log shows %d send attempts; want 1 (it entered the outbox with its change, after the outage)", rec.Attempts)
 	}
 	// ... the callback LearningHub retries is accepted and applied, ...
 	sys.wait(30*time.Second, "the callback to be accepted", func() (bool, string) {
@@ -164,25 +169,24 @@ func waitProjected(sys *system, id string) {
 	})
 }
 
-// pendingAttempts is the attempt number of the worksite workflow's pending
-// email activity (0 if there is none), and what is pending, for messages.
-func pendingAttempts(sys *system, id string) (int32, string) {
+// timerFired reports whether the worksite workflow's history has a timer
+// fired (its first reminder), and what it last saw, for messages.
+func timerFired(sys *system, id string) (bool, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d, err := sys.Temporal.DescribeWorkflowExecution(ctx, workflows.WorksiteWorkflowID(id), "")
-	if err != nil {
-		return 0, err.Error()
-	}
-	var n int32
-	var pending []string
-	for _, a := range d.GetPendingActivities() {
-		pending = append(pending, fmt.Sprintf("%s attempt %d (%s)", a.GetActivityType().GetName(), a.GetAttempt(),
-			a.GetLastFailure().GetMessage()))
-		if a.GetActivityType().GetName() == "SendWorksiteEmail" {
-			n = a.GetAttempt()
+	it := sys.Temporal.GetWorkflowHistory(ctx, workflows.WorksiteWorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	n := 0
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return false, err.Error()
+		}
+		n++
+		if e.GetEventType() == enums.EVENT_TYPE_TIMER_FIRED {
+			return true, ""
 		}
 	}
-	return n, fmt.Sprintf("pending: %v", pending)
+	return false, fmt.Sprintf("%d events, no timer fired", n)
 }
 
 // learningHubEvent is the body of a course completion for email.

@@ -27,6 +27,10 @@ import (
 	"careconnect/workflows"
 )
 
+// relayLease is how long the worker's relay holds a claimed email before
+// another relay may send it (relay.lease).
+const relayLease = 15 * time.Second
+
 // system is the whole service for one test: the API (with migrations and
 // the dev identity provider) in this process, and the worker as a separate
 // careconnect process that the test can kill and start again.
@@ -124,6 +128,10 @@ func startSystem(t *testing.T, s setup) *system {
 		"CARECONNECT_TEAM_EMAIL":           cfg.Team.Email,
 		// The worker's own admin listener, on a free port: the default may be taken.
 		"CARECONNECT_HTTP_ADMIN_ADDR": "127.0.0.1:0",
+		// A killed worker's claimed emails are sent again by the next one
+		// once their claim lapses (a minute by default; the old email
+		// activities' start-to-close was 30 s).
+		"CARECONNECT_RELAY_LEASE": relayLease.String(),
 	})
 	sys.Worker.Start()
 	sys.waitPolling()

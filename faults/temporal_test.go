@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"careconnect/app/apptest"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
@@ -24,7 +26,10 @@ import (
 // down past the first reminder's due time, and starts it again on the same
 // file and port. The workflow is still running; the reminder that came due
 // while Temporal was down fires after the restart and the next one on
-// time, each sent once; the workflow still takes the declaration.
+// time, each sent once; the workflow still takes the declaration. A
+// LearningHub callback acknowledged while Temporal was down (stored, its
+// delivery failed) is applied within a minute of Temporal's return by the
+// worker's relay, with no other callback or confirmation to prompt it.
 func TestTemporalRestarted(t *testing.T) {
 	bin := need(t)
 	t.Parallel()
@@ -37,6 +42,7 @@ func TestTemporalRestarted(t *testing.T) {
 		s.DeclarationReminders = []time.Duration{first, second, time.Hour}
 	}})
 	auth := sys.RegisterAccount(devidp.PersonaPhysician)
+	sys.confirmEmail(front.Catcher, devidp.PersonaPhysician, auth) // so that its LearningHub events reach it
 	registeredAt := time.Now()
 	id := sys.register(auth, 1)
 	reg := waitCaught(t, front.Catcher, key(id, mail.KindWorksiteRegistered, 1), 30*time.Second)
@@ -48,6 +54,11 @@ func TestTemporalRestarted(t *testing.T) {
 	if time.Since(registeredAt) >= first {
 		t.Fatalf("setup took %s: the first reminder came due before Temporal stopped", time.Since(registeredAt))
 	}
+	// A LearningHub callback is stored and acknowledged; its delivery fails.
+	// (Sent beside the write below, which waits for Temporal for 20 s.)
+	callback := make(chan apptest.Response, 1)
+	event := learningHubEvent(t, "evt-temporal-"+randomHex(t, 4), adminEmail(devidp.PersonaPhysician))
+	go func() { callback <- postCallback(sys, event) }()
 	// A workflow write while Temporal is down is refused as unavailable.
 	client := &http.Client{Timeout: 60 * time.Second}
 	req, err := http.NewRequest(http.MethodPost, sys.Base+"/api/v1/staff/worksites/"+id+"/approve", strings.NewReader(`{"reason":"ok"}`))
@@ -67,6 +78,10 @@ func TestTemporalRestarted(t *testing.T) {
 				res.StatusCode, res.Header.Get("Retry-After"), took)
 		}
 		t.Logf("approve while Temporal is down: %d, Retry-After %q, after %s", res.StatusCode, res.Header.Get("Retry-After"), took)
+	}
+
+	if res := <-callback; res.Status != http.StatusAccepted {
+		t.Fatalf("LearningHub callback while Temporal is down: got %d %s; want 202 (stored)", res.Status, res.Body)
 	}
 
 	time.Sleep(time.Until(registeredAt.Add(first + 2*time.Second)))
@@ -100,6 +115,18 @@ func TestTemporalRestarted(t *testing.T) {
 	t.Logf("after registration: Temporal stopped before %s, restarted at %s; reminders due at %s and %s, sent at %s and %s",
 		first, restartedAt.Sub(registeredAt).Round(time.Millisecond), first, second,
 		r1.SentAt.Sub(registeredAt).Round(time.Millisecond), r2.SentAt.Sub(registeredAt).Round(time.Millisecond))
+
+	// The acknowledged callback is applied with no other traffic than
+	// these reads of the status (they read the projection).
+	sys.wait(time.Until(restartedAt.Add(time.Minute)), "the acknowledged callback to be applied", func() (bool, string) {
+		res := sys.Do(http.MethodGet, "/api/v1/me/status", "", nil, "Authorization", auth)
+		var body struct {
+			Status domain.UserStatus `json:"status"`
+		}
+		_ = json.Unmarshal(res.Body, &body)
+		return res.Status == http.StatusOK && body.Status.CourseCompletedAt != nil, fmt.Sprintf("%d, course completed %v", res.Status, body.Status.CourseCompletedAt)
+	})
+	t.Logf("the callback acknowledged during the outage was applied %s after the restart", time.Since(restartedAt).Round(time.Second))
 
 	sys.sign(reg)
 	sys.waitState(auth, id, domain.WorksiteAwaitingReview, 30*time.Second)

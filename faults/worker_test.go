@@ -16,23 +16,24 @@ import (
 // TestWorkerKilled kills the worker process with SIGKILL twice
 // mid-enrolment and starts it again each time:
 //
-//  1. between activities: two worksites are registered, their registration
-//     emails delivered and logged as sent, and the worker is killed before
-//     the next activity (the first declaration reminder) is due; the
-//     reminders come due while no worker runs;
-//  2. during an email send: the restarted worker sends the reminders, and
-//     the SMTP server holds worksite A's before the message is transferred
-//     (RCPT TO unanswered) and worksite B's after it has accepted the
-//     message but before the worker has heard so; the worker is killed
-//     there.
+//  1. between sends: two worksites are registered, their registration
+//     emails delivered by the worker's relay and logged as sent, and the
+//     worker is killed before anything else is due (the first declaration
+//     reminder); the reminders come due while no worker runs;
+//  2. during an email send: the restarted worker's timers fire, the
+//     reminders go into the outbox with their projection, and its relay
+//     sends them; the SMTP server holds worksite A's before the message is
+//     transferred (RCPT TO unanswered) and worksite B's after it has
+//     accepted the message but before the worker has heard so; the worker
+//     is killed there.
 //
-// A third worker retries the two sends once the killed attempts time out
-// (activity start-to-close, 30 s), and both enrolments are then signed and
-// approved. Every email reaches the catcher exactly once, except B's
-// reminder: the server had taken it and the worker died before it could
-// record that, so the retry sends it again under the same Message-ID
-// (the limit of SMTP; see docs/faults.md). The email log holds one record
-// per email, each sent.
+// A third worker's relay sends the two again once the killed relay's
+// claims lapse (relay.lease, relayLease here), and both enrolments are
+// then signed and approved. Every email reaches the catcher exactly once,
+// except B's reminder: the server had taken it and the worker died before
+// it could record that, so the retry sends it again under the same
+// Message-ID (the limit of SMTP; see docs/faults.md). The email log holds
+// one record per email, each sent.
 func TestWorkerKilled(t *testing.T) {
 	need(t)
 	t.Parallel()
@@ -61,8 +62,8 @@ func TestWorkerKilled(t *testing.T) {
 		}
 	}
 
-	// 1. Killed between activities: the registration's are done, the
-	// reminders not yet due.
+	// 1. Killed between sends: the registration's are done, the reminders
+	// not yet due.
 	waitIdle(sys, a)
 	waitIdle(sys, b)
 	sys.Worker.Kill()
@@ -108,7 +109,7 @@ func TestWorkerKilled(t *testing.T) {
 		t.Fatalf("B's reminder reached the catcher %d times when the worker died; want 1", n)
 	}
 
-	// A new worker retries the sends once the killed attempts time out (30 s).
+	// A new worker's relay retries the sends once the killed relay's claims lapse.
 	sys.Worker.Start()
 	sys.waitEmailSent(remA, 90*time.Second)
 	sys.waitEmailSent(remB, 90*time.Second)

@@ -12,7 +12,9 @@ import (
 // one transaction: a worksite's status and membership, or a person's
 // status and applications, and the audit records. Each part is written
 // unless a newer one (higher sequence number) is stored, and each audit
-// record once per key, so a retried write changes nothing. Errors:
+// record once per key, so a retried write changes nothing. The emails and
+// member notices go into the outbox in the same transaction, once per key
+// (see outbox.go). Errors:
 // ENOTFOUND for an unknown worksite; ECONFLICT when a membership lists a
 // subject twice (nothing is written then).
 func (s *Store) SaveProjection(ctx context.Context, p domain.Projection) error {
@@ -45,6 +47,6 @@ func (s *Store) SaveProjection(ctx context.Context, p domain.Projection) error {
 				return err
 			}
 		}
-		return nil
+		return insertOutbox(tx, p)
 	}))
 }

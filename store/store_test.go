@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -99,37 +98,6 @@ func TestWorksiteStatusProjection(t *testing.T) {
 		}
 		if err := s.SaveWorksiteStatus(ctx, domain.WorksiteStatus{WorksiteID: "NOPE123", Seq: 1}); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("status of a missing worksite: got %v; want ENOTFOUND", err)
-		}
-	})
-}
-
-func TestEmailIdempotency(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		key := "worksite/K4T6CLP/declaration_reminder/1"
-		sent, err := s.ClaimEmail(ctx, key, "declaration_reminder", []string{"a@example.ca"}, "subject")
-		if err != nil || sent {
-			t.Fatalf("first claim: sent=%v err=%v; want false, nil", sent, err)
-		}
-		if err := s.FinishEmail(ctx, key, errors.New("421 try later")); err != nil {
-			t.Fatal(err)
-		}
-		if sent, _ := s.ClaimEmail(ctx, key, "declaration_reminder", []string{"a@example.ca"}, "subject"); sent {
-			t.Fatal("a failed email must be retried")
-		}
-		if err := s.FinishEmail(ctx, key, nil); err != nil {
-			t.Fatal(err)
-		}
-		if sent, _ := s.ClaimEmail(ctx, key, "declaration_reminder", []string{"a@example.ca"}, "subject"); !sent {
-			t.Fatal("a delivered email must not be sent again")
-		}
-		// A late failure report cannot undo a delivery.
-		if err := s.FinishEmail(ctx, key, errors.New("late")); err != nil {
-			t.Fatal(err)
-		}
-		recs, err := s.ListEmails(ctx, "worksite/K4T6CLP/")
-		if err != nil || len(recs) != 1 || recs[0].Status != store.EmailSent || recs[0].Attempts != 2 {
-			t.Errorf("log = %+v, %v; want one sent email after 2 attempts", recs, err)
 		}
 	})
 }

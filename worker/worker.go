@@ -42,8 +42,6 @@ func Register(r interface {
 	// The workflows call activities by name (they do not import package
 	// activities, which links the SMTP client): register each under its name.
 	r.RegisterActivityWithOptions(acts.Project, activity.RegisterOptions{Name: workflows.ActivityProject})
-	r.RegisterActivityWithOptions(acts.SendWorksiteEmail, activity.RegisterOptions{Name: workflows.ActivitySendWorksiteEmail})
-	r.RegisterActivityWithOptions(acts.SendUserEmail, activity.RegisterOptions{Name: workflows.ActivitySendUserEmail})
 }
 
 // EnsureSearchAttributes registers the enrolment workflows' search

@@ -311,10 +311,9 @@ func (u *userRun) appEmail(kind domain.MailKind, a domain.Application, event, ch
 	u.sendUserEmail(in)
 }
 
-// sendUserEmail queues one email about the person's applications; a
-// failed delivery is logged.
+// sendUserEmail queues one email about the person's applications.
 func (u *userRun) sendUserEmail(in domain.UserEmail) {
-	u.fx.queue(send{userEmail: &in})
+	u.fx.email(domain.Email{User: &in})
 }
 
 // planNext sets each application's next reminder or deadline, for the status.

@@ -102,12 +102,10 @@ func WorksiteWorkflowID(worksiteID string) string { return "worksite/" + worksit
 // Activity names: the worker registers the methods of activities.Activities
 // under them, and the workflows call them by name.
 const (
-	// ActivityProject writes one workflow task's projection (domain.Projection).
+	// ActivityProject writes one workflow task's projection
+	// (domain.Projection), with its outbox: the emails and member notices
+	// the worker's relay sends once it has committed.
 	ActivityProject = "Project"
-	// ActivitySendWorksiteEmail sends one domain.WorksiteEmail.
-	ActivitySendWorksiteEmail = "SendWorksiteEmail"
-	// ActivitySendUserEmail sends one domain.UserEmail.
-	ActivitySendUserEmail = "SendUserEmail"
 )
 
 // Activity timeouts and retry bounds, named once.
@@ -116,6 +114,4 @@ const (
 	activityMaxInterval  = 5 * time.Minute
 	// activityScheduleToClose bounds a database write's retries (an outage) before the workflow hears of it.
 	activityScheduleToClose = 24 * time.Hour
-	// emailScheduleToClose bounds how long an email is retried (SMTP outages) before the workflow hears of it.
-	emailScheduleToClose = 7 * 24 * time.Hour
 )

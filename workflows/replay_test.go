@@ -118,14 +118,12 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// emailActivities are the only ordinary activities a workflow schedules:
-// a projection is one local activity (a marker), never an ordinary one.
-var emailActivities = []string{workflows.ActivitySendWorksiteEmail, workflows.ActivitySendUserEmail}
-
 // checkEffects checks the effect model (workflows/effects.go) on a
-// recorded history: projections are local activities, ordinary activities
-// are emails, and each workflow task ends with at most one projection write
-// and at most one search attribute upsert.
+// recorded history: a workflow schedules no ordinary activity (a
+// projection is one local activity, a marker, and emails go through the
+// outbox) and signals no other workflow (member notices go through the
+// outbox too), and each workflow task ends with at most one projection
+// write and at most one search attribute upsert.
 func checkEffects(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
 	markers, upserts, task := 0, 0, int64(0)
@@ -145,9 +143,11 @@ func checkEffects(t *testing.T, name string, h *historypb.History) {
 				t.Errorf("%s: the workflow task completed at event %d upserted its search attributes more than once", name, task)
 			}
 		case e.GetActivityTaskScheduledEventAttributes() != nil:
-			if a := e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName(); !slices.Contains(emailActivities, a) {
-				t.Errorf("%s schedules %s as an ordinary activity; only emails are", name, a)
-			}
+			t.Errorf("%s schedules %s as an ordinary activity; emails go through the outbox", name,
+				e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName())
+		case e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes() != nil:
+			t.Errorf("%s signals workflow %s itself at event %d; member notices go through the outbox", name,
+				e.GetSignalExternalWorkflowExecutionInitiatedEventAttributes().GetWorkflowExecution().GetWorkflowId(), e.GetEventId())
 		}
 	}
 }

@@ -36,6 +36,10 @@ type UserState struct {
 	LearningHubEventIDs []string
 	// Profession is the policy row applications are judged with.
 	Profession domain.Profession
+	// NoticeSeqs is, by worksite ID, the Seq of the last membership notice
+	// applied: the relay may deliver one late or twice, and an older one
+	// changes nothing. Only lookups: no map iteration.
+	NoticeSeqs map[string]int
 }
 
 // LearningHubEvent is the payload of SignalLearningHub: a LearningHub
@@ -114,10 +118,12 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 		// The update-with-start that created this run sets the identity.
 		u.Status = domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}
 	}
+	if u.NoticeSeqs == nil {
+		u.NoticeSeqs = map[string]int{}
+	}
 	if err := u.registerHandlers(ctx); err != nil {
 		return u.Status, err
 	}
-	ctx = workflow.WithActivityOptions(ctx, activityOptions())
 	notices := workflow.GetSignalChannel(ctx, SignalMembershipChanged)
 	learning := workflow.GetSignalChannel(ctx, SignalLearningHub)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -125,9 +131,10 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 		sel.AddReceive(notices, func(c workflow.ReceiveChannel, _ bool) {
 			var n MembershipNotice
 			c.Receive(ctx, &n)
-			u.applyNotice(ctx, n)
-			u.reevaluate(ctx)
-			u.fx.mark()
+			if u.applyNotice(ctx, n) {
+				u.reevaluate(ctx)
+				u.fx.mark()
+			}
 		})
 		sel.AddReceive(learning, func(c workflow.ReceiveChannel, _ bool) {
 			var e LearningHubEvent
@@ -157,8 +164,9 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 				if !notices.ReceiveAsync(&n) {
 					break
 				}
-				u.applyNotice(ctx, n)
-				u.reevaluate(ctx)
+				if u.applyNotice(ctx, n) {
+					u.reevaluate(ctx)
+				}
 			}
 			for {
 				var e LearningHubEvent
@@ -324,8 +332,16 @@ func (u *userRun) setPassword(t time.Time) {
 	u.setNextMilestone(ms)
 }
 
-// applyNotice records a membership change at a worksite.
-func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
+// applyNotice records a membership change at a worksite, unless a later
+// notice from that worksite was applied already (the relay delivered this
+// one late, or again); it reports whether it applied it.
+func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) bool {
+	if n.Seq > 0 {
+		if n.Seq <= u.NoticeSeqs[n.WorksiteID] {
+			return false
+		}
+		u.NoticeSeqs[n.WorksiteID] = n.Seq
+	}
 	ws := domain.UserWorksite{WorksiteID: n.WorksiteID, Active: n.Active, Admin: n.Admin, Since: n.At,
 		WorksiteState: n.WorksiteState, Suspended: n.Suspended}
 	replaced := false
@@ -338,6 +354,7 @@ func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) {
 		u.Status.Worksites = append(u.Status.Worksites, ws)
 	}
 	u.event(ctx, "membership_changed", n.Change+" at worksite "+n.WorksiteID)
+	return true
 }
 
 // applyLearningHub records a course completion or HPCAA acknowledgement
@@ -386,15 +403,14 @@ func (u *userRun) event(ctx workflow.Context, kind, detail string) {
 	u.Status.Seq++
 }
 
-// email queues one email to the person about their account, once per key;
-// a delivery that fails for good goes on the timeline.
+// email queues one email to the person about their account, once per key.
 func (u *userRun) email(kind domain.MailKind, event string, seq int) {
 	in := domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%d", u.in.Subject, event, seq), Kind: kind,
 		Subject: u.in.Subject, Seq: seq}
 	if u.Status.PasswordExpiresAt != nil {
 		in.Deadline = *u.Status.PasswordExpiresAt
 	}
-	u.fx.queue(send{userEmail: &in, onTimeline: true})
+	u.fx.email(domain.Email{User: &in})
 }
 
 // changes is the projection of what changed since the last write: the
@@ -431,15 +447,6 @@ func (u *userRun) changes() (domain.Projection, func()) {
 }
 
 func (u *userRun) visibility() domain.Visibility { return u.Status.Visibility() }
-
-// failed records an email that failed for good.
-func (u *userRun) failed(ctx workflow.Context, s send, err error) {
-	workflow.GetLogger(ctx).Error("user email not delivered", "kind", s.userEmail.Kind, "error", err)
-	if s.onTimeline {
-		u.event(ctx, "email_failed", string(s.userEmail.Kind))
-		u.fx.mark()
-	}
-}
 
 // hashJSON is a hash of v's JSON, as the projection stores it.
 func hashJSON(v any) uint64 {

@@ -36,6 +36,35 @@ func membershipEvents(st domain.UserStatus) []domain.TimelineEvent {
 	return out
 }
 
+// The relay may deliver a worksite's notices out of order, or one twice
+// (its worker died after the signal, before recording it): a notice whose
+// Seq is not above the last one applied from that worksite changes
+// nothing, so the status keeps the worksite's latest word.
+func TestUserMembershipNoticeLateOrTwice(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	seq := func(n workflows.MembershipNotice, s int) workflows.MembershipNotice { n.Seq = s; return n }
+	approved := seq(h.memberNotice(time.Hour, "W1AAAAA", "membership approved", true, false), 1)
+	promoted := seq(h.memberNotice(2*time.Hour, "W1AAAAA", "promoted", true, true), 2)
+	h.notify(time.Hour, promoted)   // the later notice arrives first,
+	h.notify(2*time.Hour, approved) // then the earlier one,
+	h.notify(3*time.Hour, promoted) // and the later one again;
+	other := seq(h.memberNotice(4*time.Hour, "W2BBBBB", "membership approved", true, false), 1)
+	h.notify(4*time.Hour, other) // another worksite's numbering is its own.
+	q := h.query(5 * time.Hour)
+	h.runUntil(userInput(domain.DefaultSchedule()), 6*time.Hour)
+
+	st := h.mustStatus(q)
+	checkWorksites(t, "after the notices", st.Worksites, []domain.UserWorksite{
+		{WorksiteID: "W1AAAAA", Active: true, Admin: true, Since: h.start.Add(2 * time.Hour)},
+		{WorksiteID: "W2BBBBB", Active: true, Admin: false, Since: h.start.Add(4 * time.Hour)},
+	})
+	if es := membershipEvents(st); len(es) != 2 {
+		t.Errorf("membership events = %+v; want the two applied notices only", es)
+	}
+}
+
 // checkWorksites compares a status's memberships with want, in order.
 func checkWorksites(t *testing.T, label string, got, want []domain.UserWorksite) {
 	t.Helper()

@@ -31,8 +31,8 @@ const userSubject = "bcsc-physician-0001"
 // userDay is one calendar day of workflow time.
 const userDay = 24 * time.Hour
 
-// userEmail is one SendUserEmail call as the mock saw it; At is workflow
-// time relative to the harness start.
+// userEmail is one email a projection write put in the outbox, as the
+// mock saw it; At is workflow time relative to the harness start.
 type userEmail struct {
 	Kind     mail.Kind
 	Key      string
@@ -70,13 +70,12 @@ type userHarness struct {
 	env   *testsuite.TestWorkflowEnvironment
 	start time.Time
 
-	mu         sync.Mutex
-	emails     []userEmail
-	projected  []domain.UserStatus
-	failEmails map[mail.Kind]bool
-	// onEmail, when set, sees each email as it is sent, with mu held; an
-	// error it returns fails that attempt (retryably).
-	onEmail func(domain.UserEmail) error
+	mu        sync.Mutex
+	emails    []userEmail
+	projected []domain.UserStatus
+	// failWrite, when set, sees each projection write, with mu held; an
+	// error it returns fails that write.
+	failWrite func(domain.Projection) error
 	// onAudit, when set, sees each audit record written, with mu held.
 	onAudit func(domain.AuditEvent)
 	// applications are the application projections written, in order;
@@ -100,33 +99,31 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(userLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn + 1}))))
 	env := suite.NewTestWorkflowEnvironment()
-	h := &userHarness{t: t, env: env, start: start, failEmails: map[mail.Kind]bool{}}
+	h := &userHarness{t: t, env: env, start: start}
 	env.SetStartTime(start)
 
 	acts := &activities.Activities{}
 	worker.Register(env, acts)
-	env.OnActivity(acts.SendUserEmail, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in domain.UserEmail) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if h.onEmail != nil {
-				if err := h.onEmail(in); err != nil {
-					return err
-				}
-			}
-			if h.failEmails[in.Kind] {
-				return temporal.NewNonRetryableApplicationError("smtp refused", domain.EINVALID, nil)
-			}
-			h.emails = append(h.emails, userEmail{Kind: in.Kind, Key: in.Key, Seq: in.Seq, Subject: in.Subject,
-				Deadline: in.Deadline, At: env.Now().Sub(h.start)})
-			return nil
-		}).Maybe()
 	// The one projection write of each workflow task: its parts are
-	// recorded as the separate writes they replace.
+	// recorded as the separate writes they replace, and its emails as sent
+	// (the relay sends what the outbox holds).
 	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, p domain.Projection) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
+			if h.failWrite != nil {
+				if err := h.failWrite(p); err != nil {
+					return err
+				}
+			}
+			for _, e := range p.Emails {
+				if in := e.User; in != nil {
+					h.emails = append(h.emails, userEmail{Kind: in.Kind, Key: in.Key, Seq: in.Seq, Subject: in.Subject,
+						Deadline: in.Deadline, At: env.Now().Sub(h.start)})
+				} else {
+					h.t.Errorf("the user workflow queued a worksite email: %+v", e)
+				}
+			}
 			if p.User != nil {
 				h.projected = append(h.projected, *p.User)
 			}
@@ -608,22 +605,39 @@ func TestUserRetriedUpdateAppliedOnce(t *testing.T) {
 	}
 }
 
-// TestUserEmailFailureRecorded: an email that cannot be sent is recorded
-// on the timeline and the enrolment carries on.
-func TestUserEmailFailureRecorded(t *testing.T) {
+// TestUserEmailRidesWithItsChange: an email goes into the outbox in the
+// projection write of the change that caused it (so it exists exactly when
+// that change committed); a write that fails keeps its emails for the next
+// write, which carries them.
+func TestUserEmailRidesWithItsChange(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.failEmails[mail.KindAccountRegistered] = true
+	var first *domain.Projection
+	failed := false
+	h.failWrite = func(p domain.Projection) error {
+		if len(p.Emails) > 0 && first == nil {
+			first = &p
+		}
+		if len(p.Emails) > 0 && !failed {
+			failed = true // refused for good, as a write with a bug in it would be
+			return temporal.NewNonRetryableApplicationError("refused", domain.EINVALID, nil)
+		}
+		return nil
+	}
 	h.validated(0, "sign-in")
 	h.registered(time.Hour, "register")
-	q := h.query(2 * time.Hour)
-	h.runUntil(userInput(domain.DefaultSchedule()), 3*time.Hour)
+	h.passwordChanged(2*time.Hour, "reset")
+	q := h.query(3 * time.Hour)
+	h.runUntil(userInput(domain.DefaultSchedule()), 4*time.Hour)
 
-	st := h.mustStatus(q)
-	want := []string{"identity_validated", "account_registered", "email_failed"}
-	if k := userTimeline(st); !reflect.DeepEqual(k, want) {
-		t.Errorf("timeline = %v; want %v", k, want)
+	if first == nil || first.User == nil || first.User.State != domain.UserAccountRegistered ||
+		len(first.Emails) != 1 || first.Emails[0].Kind() != mail.KindAccountRegistered {
+		t.Fatalf("the first write with an email = %+v; want the registration's status with its email", first)
 	}
-	if st.State != domain.UserAccountRegistered || st.PasswordExpiresAt == nil {
+	// The failed write's email went out with the next write (the reset's).
+	if at := h.kindsAt(mail.KindAccountRegistered); len(at) != 1 || at[0] != 2*time.Hour {
+		t.Errorf("account email stored at %v; want once, with the next write at +2h", at)
+	}
+	if st := h.mustStatus(q); st.State != domain.UserAccountRegistered || st.PasswordExpiresAt == nil {
 		t.Errorf("state %s expiry %v; want account_registered with a password expiry", st.State, st.PasswordExpiresAt)
 	}
 }

@@ -30,6 +30,37 @@ func SearchAttributes() map[string]enums.IndexedValueType {
 	}
 }
 
+// StartAttributes are the search attributes to start a workflow of type
+// workflowType with args with: what its first workflow task would upsert,
+// so the Temporal Web UI shows its status from the moment it starts (even
+// before a worker runs it), and that task upserts nothing. A worksite's
+// are its registration's state; a person's, identity validated (the
+// update that starts the workflow). ok is false for another workflow type
+// or arguments it does not know.
+func StartAttributes(workflowType string, args []any) (sa temporal.SearchAttributes, ok bool) {
+	var v domain.Visibility
+	switch workflowType {
+	case WorksiteWorkflowName:
+		if len(args) != 1 {
+			return sa, false
+		}
+		in, isInput := args[0].(WorksiteInput)
+		if !isInput || in.Carry != nil {
+			return sa, false
+		}
+		state := startState(in.TypePolicy)
+		waiting, _ := domain.WorksiteNextAction(state, in.TypePolicy)
+		v = domain.WorksiteStatus{WorksiteID: in.WorksiteID, State: state, WaitingOn: waiting}.Visibility()
+	case UserWorkflowName:
+		state := domain.UserIdentityValidated
+		waiting, _ := domain.UserNextAction(state, nil)
+		v = domain.UserStatus{State: state, WaitingOn: waiting}.Visibility()
+	default:
+		return sa, false
+	}
+	return temporal.NewSearchAttributes(visibilityUpdates(v)...), true
+}
+
 // upsertVisibility sets the search attributes to v unless they already
 // show it, so an unchanged status adds nothing to the history. What they
 // show is the run's own (set at the start, carried over by continue-as-new,
@@ -40,6 +71,13 @@ func upsertVisibility(ctx workflow.Context, v domain.Visibility) {
 		shown.Profession == v.Profession && slices.Equal(shown.Worksites, v.Worksites) {
 		return
 	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, visibilityUpdates(v)...); err != nil {
+		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
+	}
+}
+
+// visibilityUpdates are the search attribute values that show v.
+func visibilityUpdates(v domain.Visibility) []temporal.SearchAttributeUpdate {
 	updates := []temporal.SearchAttributeUpdate{SearchStatus.ValueSet(v.Status), SearchWaitingOn.ValueSet(string(v.WaitingOn))}
 	if v.Profession != "" {
 		updates = append(updates, SearchProfession.ValueSet(v.Profession))
@@ -47,9 +85,7 @@ func upsertVisibility(ctx workflow.Context, v domain.Visibility) {
 	if len(v.Worksites) > 0 {
 		updates = append(updates, SearchWorksiteID.ValueSet(v.Worksites))
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
-	}
+	return updates
 }
 
 // shownVisibility is what the run's search attributes show now.

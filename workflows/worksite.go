@@ -39,6 +39,8 @@ type WorksiteState struct {
 	Decision   *Decision
 	// MembershipSeq numbers membership changes (and projections) across runs.
 	MembershipSeq int
+	// NoticeSeq numbers the member notices sent, across runs.
+	NoticeSeq int
 }
 
 // SignDeclaration is the argument of UpdateSignDeclaration. The declaration
@@ -97,7 +99,6 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	if err := w.registerHandlers(ctx); err != nil {
 		return w.Status, err
 	}
-	ctx = workflow.WithActivityOptions(ctx, activityOptions())
 	for {
 		w.fx.flush(ctx, w)
 		if w.Status.State.Ended() {
@@ -131,8 +132,7 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 		w.Membership.Members = append(w.Membership.Members, r)
 		w.MembershipSeq++
 	}
-	switch w.TypePolicy.Access {
-	case domain.AccessStops, domain.AccessRefused:
+	if startState(w.TypePolicy) == domain.WorksiteRegisteredOnly {
 		w.Status.Reason = w.TypePolicy.Reason
 		w.enter(ctx, domain.WorksiteRegisteredOnly)
 		w.email(domain.MailRegisteredOnly, domain.ToSiteAdmins, 1, nil)
@@ -141,6 +141,17 @@ func (w *worksiteRun) begin(ctx workflow.Context) {
 	w.enter(ctx, domain.WorksiteAwaitingDeclaration)
 	w.expect(domain.DeclarationMilestones(w.in.RegisteredAt, w.in.Schedule))
 	w.email(domain.MailWorksiteRegistered, domain.ToSiteAdmins, 1, nil)
+}
+
+// startState is the state a worksite of type p enters at registration:
+// types whose access is "stops" (No Clinical Apps) or "refused" (Health
+// Authority Clinic) end their enrolment there.
+func startState(p domain.WorksiteTypePolicy) domain.WorksiteState {
+	switch p.Access {
+	case domain.AccessStops, domain.AccessRefused:
+		return domain.WorksiteRegisteredOnly
+	}
+	return domain.WorksiteAwaitingDeclaration
 }
 
 // nextDeadline is the earliest enrolment milestone or membership deadline.
@@ -238,8 +249,8 @@ func (w *worksiteRun) event(ctx workflow.Context, kind, detail string) {
 	w.Status.Seq++
 }
 
-// finish lets running update handlers and sends complete, writes the
-// last change, and returns. A timer still pending ends with the run.
+// finish lets running update handlers complete, writes the last change
+// (and queues the last emails), and returns. A timer still pending ends with the run.
 func (w *worksiteRun) finish(ctx workflow.Context) (domain.WorksiteStatus, error) {
 	w.Status.NextMilestone = nil
 	if err := w.fx.drain(ctx, w); err != nil {
@@ -252,7 +263,8 @@ func (w *worksiteRun) key(parts ...string) string {
 	return "worksite/" + w.in.WorksiteID + "/" + strings.Join(parts, "/")
 }
 
-// email queues one email; its key makes a retried or replayed send a no-op.
+// email queues one email for the outbox; its key makes it one email
+// however often the write that stores it is retried or replayed.
 func (w *worksiteRun) email(kind domain.MailKind, to domain.Recipients, seq int, edit func(*domain.WorksiteEmail)) {
 	in := domain.WorksiteEmail{
 		Key: w.key(string(kind), fmt.Sprint(seq)), Kind: kind, WorksiteID: w.in.WorksiteID, To: to, Seq: seq,
@@ -267,7 +279,7 @@ func (w *worksiteRun) email(kind domain.MailKind, to domain.Recipients, seq int,
 	if edit != nil {
 		edit(&in)
 	}
-	w.fx.queue(send{worksiteEmail: &in, onTimeline: true})
+	w.fx.email(domain.Email{Worksite: &in})
 }
 
 func (w *worksiteRun) adminPeople() []domain.Person {
@@ -307,17 +319,3 @@ func (w *worksiteRun) changes() (domain.Projection, func()) {
 }
 
 func (w *worksiteRun) visibility() domain.Visibility { return w.Status.Visibility() }
-
-// failed records a send that failed for good.
-func (w *worksiteRun) failed(ctx workflow.Context, s send, err error) {
-	switch {
-	case s.worksiteEmail != nil:
-		// Retried for a week or refused permanently; the email log shows it.
-		workflow.GetLogger(ctx).Error("worksite email not delivered", "kind", s.worksiteEmail.Kind, "error", err)
-		w.event(ctx, "email_failed", string(s.worksiteEmail.Kind))
-		w.fx.mark()
-	default:
-		// The person has no enrolment workflow (never signed in): nothing to tell.
-		workflow.GetLogger(ctx).Info("member notice not delivered", "error", err)
-	}
-}

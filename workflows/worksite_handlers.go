@@ -74,21 +74,10 @@ type (
 		TypePolicy *domain.WorksiteTypePolicy
 		RequestID  string
 	}
-	// MembershipNotice tells a person's workflow that their membership changed.
-	MembershipNotice struct {
-		Subject    string
-		WorksiteID string
-		Change     string
-		Active     bool
-		Admin      bool
-		At         time.Time
-		// The worksite as it stands, so applications can judge their conditions.
-		WorksiteName  string
-		WorksiteState domain.WorksiteState
-		Suspended     bool
-		StateSince    time.Time
-		TypePolicy    domain.WorksiteTypePolicy
-	}
+	// MembershipNotice tells a person's workflow that their membership
+	// changed (SignalMembershipChanged); the worker's relay sends it from
+	// the outbox.
+	MembershipNotice = domain.MembershipNotice
 )
 
 // setUpdate registers an update handler with its validator; both see the
@@ -378,14 +367,19 @@ func (w *worksiteRun) notifyMembers(ctx workflow.Context, change string) {
 	}
 }
 
+// notify queues a notice to subject's workflow for the outbox: the relay
+// signals it once the change is written. Seq orders the worksite's notices,
+// so that one delivered late (or twice) changes nothing there.
 func (w *worksiteRun) notify(ctx workflow.Context, subject, change string) {
 	x, _ := w.Membership.Member(subject)
-	n := MembershipNotice{Subject: subject, WorksiteID: w.in.WorksiteID, Change: change, At: workflow.Now(ctx),
+	w.NoticeSeq++
+	n := MembershipNotice{Key: w.key("notice", fmt.Sprint(w.NoticeSeq), subject), Seq: w.NoticeSeq,
+		Subject: subject, WorksiteID: w.in.WorksiteID, Change: change, At: workflow.Now(ctx),
 		WorksiteState: w.Status.State, Suspended: w.Status.Suspended, StateSince: w.Status.WaitingSince, TypePolicy: w.TypePolicy}
 	if x != nil {
 		n.Active, n.Admin = x.Active, x.Admin
 	}
-	w.fx.queue(send{notice: &n})
+	w.fx.notice(n)
 }
 
 func (w *worksiteRun) invite(ctx workflow.Context, a InviteArgs) {

@@ -29,8 +29,8 @@ const worksiteID = "K4T6CLP"
 // day is one calendar day of workflow time.
 const day = 24 * time.Hour
 
-// sentEmail is one SendWorksiteEmail call as the mock saw it. At is the
-// workflow time of the send, relative to the workflow start.
+// sentEmail is one email a projection write put in the outbox, as the mock
+// saw it. At is the workflow time of the write, relative to the workflow start.
 type sentEmail struct {
 	Kind     mail.Kind
 	Seq      int
@@ -71,8 +71,8 @@ type queryOutcome struct {
 	status domain.WorksiteStatus
 }
 
-// notice is one MembershipNotice signalled to a person's workflow, with
-// the workflow ID it went to and when (relative to the start).
+// notice is one MembershipNotice a projection write put in the outbox,
+// with the workflow ID the relay signals it to and when (relative to the start).
 type notice struct {
 	WorkflowID string
 	Notice     workflows.MembershipNotice
@@ -147,23 +147,29 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 
 	acts := &activities.Activities{Store: store}
 	worker.Register(env, acts)
-	env.OnActivity(acts.SendWorksiteEmail, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in domain.WorksiteEmail) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.emails = append(h.emails, sentEmail{Kind: in.Kind, Seq: in.Seq, Key: in.Key, To: in.To, Reason: in.Reason,
-				Signer: in.SignerName, Deadline: in.Deadline, At: env.Now().Sub(h.start),
-				Recipients: in.Recipients, MemberName: in.MemberName, Change: in.Change,
-				LinkPurpose: in.LinkPurpose, LinkSubject: in.LinkSubject, LinkExpires: in.LinkExpires})
-			return nil
-		}).Maybe()
 	// The one projection write of each workflow task: its parts are
-	// recorded as the separate writes they replace. With a store, the real
-	// activity also writes them to it.
+	// recorded as the separate writes they replace, its emails as sent and
+	// its notices as signalled (the relay sends what the outbox holds).
+	// With a store, the real activity also writes them to it.
 	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, p domain.Projection) error {
 			h.mu.Lock()
 			h.audits = append(h.audits, p.Audits...)
+			now := env.Now().Sub(h.start)
+			for _, e := range p.Emails {
+				in := e.Worksite
+				if in == nil {
+					h.t.Errorf("the worksite workflow queued a person's email: %+v", e)
+					continue
+				}
+				h.emails = append(h.emails, sentEmail{Kind: in.Kind, Seq: in.Seq, Key: in.Key, To: in.To, Reason: in.Reason,
+					Signer: in.SignerName, Deadline: in.Deadline, At: now,
+					Recipients: in.Recipients, MemberName: in.MemberName, Change: in.Change,
+					LinkPurpose: in.LinkPurpose, LinkSubject: in.LinkSubject, LinkExpires: in.LinkExpires})
+			}
+			for _, n := range p.Notices {
+				h.notices = append(h.notices, notice{WorkflowID: workflows.UserWorkflowID(n.Subject), Notice: n, At: now})
+			}
 			if store == nil {
 				if p.Worksite != nil {
 					h.projected = append(h.projected, *p.Worksite)
@@ -177,18 +183,6 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 			if store != nil {
 				return acts.Project(ctx, p)
 			}
-			return nil
-		}).Maybe()
-	// Member notices go to people's own workflows, which these tests do not run.
-	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, workflows.SignalMembershipChanged, mock.Anything).Return(
-		func(_, workflowID, _, _ string, arg any) error {
-			n, ok := arg.(workflows.MembershipNotice)
-			if !ok {
-				return fmt.Errorf("notice is %T; want workflows.MembershipNotice", arg)
-			}
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.notices = append(h.notices, notice{WorkflowID: workflowID, Notice: n, At: env.Now().Sub(h.start)})
 			return nil
 		}).Maybe()
 	return h
