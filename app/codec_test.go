@@ -246,10 +246,14 @@ func TestCodecEncryptsHistories(t *testing.T) {
 		worker.Register(replayRegistry{plain}, &activities.Activities{})
 		for id, events := range histories {
 			h := &historypb.History{Events: events}
+			// Cloned before the first replay: a replay changes the started
+			// event's search attributes in place (the SDK applies the
+			// run's upserts to them), so it would hand the second replay
+			// the run's last attributes for its first.
+			dec := proto.Clone(h).(*historypb.History)
 			if err := encrypted.ReplayWorkflowHistory(logger, h); err != nil {
 				t.Errorf("%s, encrypted, through the codec: %v", id, err)
 			}
-			dec := proto.Clone(h).(*historypb.History)
 			if err := proxy.VisitPayloads(context.Background(), dec, proxy.VisitPayloadsOptions{SkipSearchAttributes: true,
 				Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
 					return env.Main.Codec.Decode(ps)
