@@ -359,6 +359,12 @@ type Calendar struct {
 	Holidays []string `mapstructure:"holidays"`
 }
 
+// Location is the calendar's zone: business days are counted, and emails
+// show dates, in it.
+func (c Calendar) Location() (*time.Location, error) {
+	return domain.Calendar{TimeZone: c.TimeZone}.Location()
+}
+
 // Rolling window of Calendar.Years when it is empty: the year before the
 // current one (an SLA counted across New Year skips last Christmas) to
 // calendarYearsAhead after it.
