@@ -80,10 +80,6 @@ type Main struct {
 
 	// Relay is the outbox relay, when the worker role runs.
 	Relay       *relay.Relay
-	// stopCalendarPush ends the background push of the calendar;
-	// calendarPushed is closed when it has ended (calendar.go).
-	stopCalendarPush context.CancelFunc
-	calendarPushed   chan struct{}
 	stopRelay   context.CancelFunc
 	relayDone   chan struct{}
 	httpServer  *http.Server
@@ -91,6 +87,11 @@ type Main struct {
 	adminServer *http.Server // /metrics, /healthz, /readyz on http.admin_addr
 	adminLn     net.Listener
 	serveErr    chan error
+
+	// stopCalendarPush ends the background push of the calendar;
+	// calendarPushed is closed when it has ended (calendar.go).
+	stopCalendarPush context.CancelFunc
+	calendarPushed   chan struct{}
 
 	auth *identity.Authenticator
 	// temporalHealth checks Temporal in the background for /readyz.
