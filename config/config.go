@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -453,6 +454,29 @@ func (c Calendar) DomainCalendar() domain.Calendar { return c.DomainCalendarAt(t
 // its zone, and the dates of HolidaysAt(now), normalized. A calendar that
 // Validate refused (bad years) has only the configured dates.
 func (c Calendar) DomainCalendarAt(now time.Time) domain.Calendar {
+	// Computing a window of years' holidays costs tens of microseconds, and
+	// the API asks on every queue request and workflow start: the result
+	// depends only on the settings and the years, so it is kept.
+	key := c.TimeZone + "|" + c.StatutoryHolidays + "|" + strings.Join(c.Holidays, ",")
+	if ys, err := c.YearRange(now); err == nil {
+		key += fmt.Sprintf("|%d-%d", ys.From, ys.To)
+	}
+	if v, ok := calendars.Load(key); ok {
+		cal := v.(domain.Calendar)
+		cal.Holidays = slices.Clone(cal.Holidays) // callers may keep or change it
+		return cal
+	}
+	cal := c.computeCalendar(now)
+	calendars.Store(key, cal)
+	return domain.Calendar{TimeZone: cal.TimeZone, Holidays: slices.Clone(cal.Holidays)}
+}
+
+// calendars caches DomainCalendarAt's results by settings and years. Its
+// values are immutable (DomainCalendarAt hands out copies).
+var calendars sync.Map
+
+// computeCalendar is DomainCalendarAt without the cache.
+func (c Calendar) computeCalendar(now time.Time) domain.Calendar {
 	hs, err := c.HolidaysAt(now)
 	if err != nil {
 		hs = nil
