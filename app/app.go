@@ -88,6 +88,11 @@ type Main struct {
 	adminLn     net.Listener
 	serveErr    chan error
 
+	// stopCalendarPush ends the background push of the calendar;
+	// calendarPushed is closed when it has ended (calendar.go).
+	stopCalendarPush context.CancelFunc
+	calendarPushed   chan struct{}
+
 	auth *identity.Authenticator
 	// temporalHealth checks Temporal in the background for /readyz.
 	temporalHealth *health.Monitor
@@ -185,17 +190,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if !serves {
 		return nil
 	}
-	if m.Codec, err = PayloadCodec(cfg.Codec); err != nil {
+	if m.Temporal, m.Codec, err = temporalClient(*cfg, m.Logger); err != nil {
 		return err
-	}
-	opts, err := temporalconn.Options(cfg.Temporal, m.Logger.With("component", "temporal"))
-	if err != nil {
-		return fmt.Errorf("app: %w", err)
-	}
-	dc := codec.DataConverter(m.Codec)
-	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
-	if m.Temporal, err = client.NewLazyClient(opts); err != nil {
-		return fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
 	}
 	m.temporalHealth = health.StartMonitor("temporal", func(ctx context.Context) error {
 		_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
@@ -226,6 +222,10 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return fmt.Errorf("app: smtp: %w", err)
 		}
 		rc := cfg.Relay
+		loc, err := cfg.Calendar.Location()
+		if err != nil {
+			return fmt.Errorf("app: calendar.time_zone: %w", err)
+		}
 		m.Relay = &relay.Relay{Store: m.Store, Mailer: sender, Temporal: m.Temporal, Links: signer,
 			LearningHub: delivery.Deliverer{Store: m.Store, Temporal: m.Temporal, CourseCode: cfg.LearningHub.CourseCode,
 				AgreementCode: cfg.LearningHub.AgreementCode, Log: m.Logger.With("component", "learninghub")},
@@ -233,7 +233,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			Config: relay.Config{Interval: rc.Interval, BatchSize: rc.BatchSize, Lease: rc.Lease, RetryFor: rc.RetryFor,
 				PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, ViewerURL: cfg.Viewer.URL,
 				DeclarationTTL: cfg.Links.DeclarationTTL, JoinLinkTTL: cfg.Links.JoinRequestTTL,
-				EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL}}
+				EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, Location: loc}}
 		acts := &activities.Activities{Store: m.Store, Outbox: m.Relay}
 		if !roles.API {
 			// Probes answer while the worker waits for Temporal.
@@ -241,6 +241,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			go func() { m.serveErr <- m.adminServer.Serve(m.adminLn) }()
 		}
 		m.startWorker(ctx, acts)
+		m.startCalendarPush(ctx)
 		// The relay runs on its own until Close, whatever ctx (Run's) does.
 		rctx, stop := context.WithCancel(context.Background())
 		m.stopRelay, m.relayDone = stop, make(chan struct{})
@@ -375,6 +376,26 @@ func (m *Main) tryStartWorker(ctx context.Context, acts *activities.Activities) 
 	return nil
 }
 
+// temporalClient is the lazy Temporal client of cfg, with the payload codec
+// of its codec keys (nil when there are none).
+func temporalClient(cfg config.Config, logger *slog.Logger) (client.Client, *codec.Codec, error) {
+	pc, err := PayloadCodec(cfg.Codec)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts, err := temporalconn.Options(cfg.Temporal, logger.With("component", "temporal"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("app: %w", err)
+	}
+	dc := codec.DataConverter(pc)
+	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
+	c, err := client.NewLazyClient(opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
+	}
+	return c, pc, nil
+}
+
 // PayloadCodec is the codec of codec.keys and codec.key_files, or nil when
 // there are none (payloads in clear text: dev only).
 func PayloadCodec(c config.Codec) (*codec.Codec, error) {
@@ -481,6 +502,11 @@ func (m *Main) Close() error {
 		m.stopRelay() // a send in flight is cut off; its claim lapses and another relay sends it
 		<-m.relayDone
 		m.stopRelay = nil
+	}
+	if m.stopCalendarPush != nil {
+		m.stopCalendarPush() // a push cut off is made again at the next start
+		<-m.calendarPushed
+		m.stopCalendarPush = nil
 	}
 	m.mu.Lock()
 	m.closing = true

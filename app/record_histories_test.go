@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"careconnect/app"
 	"careconnect/app/apptest"
 	"careconnect/config"
 	"careconnect/devidp"
@@ -59,12 +62,16 @@ func TestRecordHistories(t *testing.T) {
 }
 
 // recordApprovedWorksite: a worksite registered, declared and approved; its
-// registrant provisioned through LearningHub and the team; an MOA who joins,
+// registrant provisioned through LearningHub and the team; a calendar
+// pushed to both (calendar-changed); an MOA who joins,
 // is sponsored and provisioned; a physician invited, accepted and promoted;
 // the MOA deactivated; the worksite suspended and reinstated by the team.
 func recordApprovedWorksite(t *testing.T) {
 	env := apptest.Start(t, nil)
 	id, doc := provisionedPhysician(t, env)
+	// A calendar pushed to both running enrolments (the worksite approved,
+	// the physician provisioned): each takes it, and nothing moves.
+	pushCalendar(t, env, time.Now())
 	moa := env.RegisterConfirmedAccount(devidp.PersonaMOA)
 	moaEmail := apptest.AccountFor(devidp.PersonaMOA)["email"].(string)
 	doc2 := env.RegisterConfirmedAccount(devidp.PersonaPhysician2)
@@ -104,7 +111,9 @@ func recordApprovedWorksite(t *testing.T) {
 	saveHistory(t, env, workflows.UserWorkflowID(moaSubject), "", "user_sponsored_deactivated")
 }
 
-// recordRejectedWorksite: declared, then rejected by the team; the workflow ends.
+// recordRejectedWorksite: declared, a holiday added to the calendar during
+// the team's review (calendar-changed), then rejected by the team; the
+// workflow ends.
 func recordRejectedWorksite(t *testing.T) {
 	env := apptest.Start(t, nil)
 	env.SignIn(devidp.PersonaPhysician)
@@ -112,7 +121,10 @@ func recordRejectedWorksite(t *testing.T) {
 	id := mustRegister(t, env, registration())
 	_, token := apptest.DeclarationLink(t, waitMail(t, env, admin, id))
 	mustOK(t, "sign", env.PostDeclaration(token, apptest.ValidDeclaration(t)), http.StatusOK)
-	waitState(t, env, id, domain.WorksiteAwaitingReview)
+	st := waitState(t, env, id, domain.WorksiteAwaitingReview)
+	// A holiday pushed on the wait's first business day moves the escalation.
+	pushCalendar(t, env, st.WaitingSince)
+	waitWorksite(t, env, id, func(s domain.WorksiteStatus) bool { return s.Timeline[len(s.Timeline)-1].Kind == "calendar_changed" })
 	mustOK(t, "reject", env.Staff(http.MethodPost, "/api/v1/staff/worksites/"+id+"/reject", map[string]string{"reason": "expired antivirus"}), http.StatusOK)
 	waitState(t, env, id, domain.WorksiteRejected)
 	saveHistory(t, env, workflows.WorksiteWorkflowID(id), "", "worksite_rejected")
@@ -263,6 +275,27 @@ func recordContinueAsNew(t *testing.T) {
 		runs := runsOf(t, env, w.id)
 		saveHistory(t, env, w.id, runs[0], w.name+"_run1")
 		saveHistory(t, env, w.id, runs[1], w.name+"_run2")
+	}
+}
+
+// pushCalendar pushes the system's calendar with one holiday more, the
+// first business day after from, to every running enrolment, as
+// `careconnect calendar push` does after a configuration change.
+func pushCalendar(t *testing.T, env *apptest.Env, from time.Time) {
+	t.Helper()
+	cfg := env.Config
+	cal := cfg.Calendar.DomainCalendar()
+	loc, err := cal.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := from.In(loc).AddDate(0, 0, 1)
+	for !cal.IsBusinessDay(day) {
+		day = day.AddDate(0, 0, 1)
+	}
+	cfg.Calendar.Holidays = append(append([]string(nil), cfg.Calendar.Holidays...), day.Format(time.DateOnly))
+	if _, err := app.PushCalendar(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatalf("calendar push: %v", err)
 	}
 }
 

@@ -10,7 +10,10 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -340,10 +343,71 @@ type Schedule struct {
 	ResidencyNoticeBefore           time.Duration   `mapstructure:"residency_notice_before"`
 }
 
-// Calendar defines business days for SLAs.
+// Calendar defines business days for SLAs, and the zone dates are shown in.
 type Calendar struct {
-	TimeZone string   `mapstructure:"time_zone"`
+	// TimeZone is the IANA zone business days are counted in and emails
+	// show dates in.
+	TimeZone string `mapstructure:"time_zone"`
+	// StatutoryHolidays are the statutory holidays the calendar starts
+	// from: "bc" (British Columbia's, the default) or "none".
+	StatutoryHolidays string `mapstructure:"statutory_holidays"`
+	// Years are the years statutory holidays are computed for: "2025-2030",
+	// "2026", or empty for a window that moves with the clock: from the
+	// year before the current one to five years after it.
+	Years string `mapstructure:"years"`
+	// Holidays are more dates ("2026-12-24") that are not business days,
+	// added to the statutory holidays.
 	Holidays []string `mapstructure:"holidays"`
+}
+
+// Location is the calendar's zone: business days are counted, and emails
+// show dates, in it.
+func (c Calendar) Location() (*time.Location, error) {
+	return domain.Calendar{TimeZone: c.TimeZone}.Location()
+}
+
+// Rolling window of Calendar.Years when it is empty: the year before the
+// current one (an SLA counted across New Year skips last Christmas) to
+// calendarYearsAhead after it.
+const calendarYearsAhead = 5
+
+// YearRange is the range of years Years names at now (its zone's year).
+func (c Calendar) YearRange(now time.Time) (domain.Years, error) {
+	s := strings.TrimSpace(c.Years)
+	if s == "" {
+		if loc, err := (domain.Calendar{TimeZone: c.TimeZone}).Location(); err == nil {
+			now = now.In(loc)
+		}
+		y := now.Year()
+		return domain.Years{From: y - 1, To: y + calendarYearsAhead}, nil
+	}
+	from, to, isRange := strings.Cut(s, "-")
+	if !isRange {
+		to = from
+	}
+	f, err1 := strconv.Atoi(strings.TrimSpace(from))
+	t, err2 := strconv.Atoi(strings.TrimSpace(to))
+	if err1 != nil || err2 != nil {
+		return domain.Years{}, fmt.Errorf("years: %q is not a year (2026) or a range of years (2025-2030)", c.Years)
+	}
+	ys := domain.Years{From: f, To: t}
+	return ys, ys.Validate()
+}
+
+// HolidaysAt lists every holiday of the calendar at now, with its name:
+// the statutory holidays of its years, then the configured dates, in date
+// order (a date may be listed twice, once for each reason).
+func (c Calendar) HolidaysAt(now time.Time) ([]domain.Holiday, error) {
+	ys, err := c.YearRange(now)
+	if err != nil {
+		return nil, err
+	}
+	hs := domain.StatutoryHolidays(c.StatutoryHolidays).Holidays(ys)
+	for _, d := range c.Holidays {
+		hs = append(hs, domain.Holiday{Date: d, Name: "calendar.holidays"})
+	}
+	slices.SortStableFunc(hs, func(a, b domain.Holiday) int { return strings.Compare(a.Date, b.Date) })
+	return hs, nil
 }
 
 // Uploads bounds uploaded files.
@@ -381,9 +445,73 @@ func (s Schedule) DomainSchedule() domain.Schedule {
 	}
 }
 
-// DomainCalendar converts the configured calendar to the domain's form.
-func (c Calendar) DomainCalendar() domain.Calendar {
-	return domain.Calendar{TimeZone: c.TimeZone, Holidays: append([]string(nil), c.Holidays...)}
+// DomainCalendar is the configured calendar in the domain's form, now:
+// DomainCalendarAt(time.Now()). With the default years the holidays
+// follow the clock, a year more each New Year.
+func (c Calendar) DomainCalendar() domain.Calendar { return c.DomainCalendarAt(time.Now()) }
+
+// DomainCalendarAt is the configured calendar in the domain's form at now:
+// its zone, and the dates of HolidaysAt(now), normalized. A calendar that
+// Validate refused (bad years) has only the configured dates.
+func (c Calendar) DomainCalendarAt(now time.Time) domain.Calendar {
+	// Computing a window of years' holidays costs tens of microseconds, and
+	// the API asks on every queue request and workflow start: the result
+	// depends only on the settings and the years, so it is kept.
+	key := c.TimeZone + "|" + c.StatutoryHolidays + "|" + strings.Join(c.Holidays, ",")
+	if ys, err := c.YearRange(now); err == nil {
+		key += fmt.Sprintf("|%d-%d", ys.From, ys.To)
+	}
+	if v, ok := calendars.Load(key); ok {
+		cal := v.(domain.Calendar)
+		cal.Holidays = slices.Clone(cal.Holidays) // callers may keep or change it
+		return cal
+	}
+	cal := c.computeCalendar(now)
+	calendars.Store(key, cal)
+	return domain.Calendar{TimeZone: cal.TimeZone, Holidays: slices.Clone(cal.Holidays)}
+}
+
+// calendars caches DomainCalendarAt's results by settings and years. Its
+// values are immutable (DomainCalendarAt hands out copies).
+var calendars sync.Map
+
+// computeCalendar is DomainCalendarAt without the cache.
+func (c Calendar) computeCalendar(now time.Time) domain.Calendar {
+	hs, err := c.HolidaysAt(now)
+	if err != nil {
+		hs = nil
+		for _, d := range c.Holidays {
+			hs = append(hs, domain.Holiday{Date: d})
+		}
+	}
+	dates := make([]string, len(hs))
+	for i, h := range hs {
+		dates[i] = h.Date
+	}
+	return domain.Calendar{TimeZone: c.TimeZone, Holidays: dates}.Normalize()
+}
+
+// validate checks the zone, the statutory set, the years and every
+// configured date, naming the key.
+func (c Calendar) validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &KeyError{Key: key, Problem: fmt.Sprintf(format, args...)}
+	}
+	if _, err := (domain.Calendar{TimeZone: c.TimeZone}).Location(); err != nil || strings.TrimSpace(c.TimeZone) == "" {
+		return bad("calendar.time_zone", "want an IANA zone such as America/Vancouver")
+	}
+	if !domain.StatutoryHolidays(c.StatutoryHolidays).Valid() {
+		return bad("calendar.statutory_holidays", "want %q or %q; got %q", domain.StatutoryBC, domain.StatutoryNone, c.StatutoryHolidays)
+	}
+	if _, err := c.YearRange(time.Now()); err != nil {
+		return bad("calendar.years", "%v", err)
+	}
+	for i, d := range c.Holidays {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return bad(fmt.Sprintf("calendar.holidays[%d]", i), "%q is not a YYYY-MM-DD date", d)
+		}
+	}
+	return nil
 }
 
 func durations(ds []time.Duration) []domain.Duration {
@@ -434,7 +562,7 @@ func Default() Config {
 			SponsorReminderBusinessDays: ds.SponsorReminderDays, ResidencyNoticeBefore: time.Duration(ds.ResidencyNoticeBefore), DeclarationStalledAfter: time.Duration(ds.DeclarationStalledAfter),
 			DeclarationLapseAfter: time.Duration(ds.DeclarationLapseAfter), TeamReviewEscalateBusinessDays: ds.TeamReviewEscalateDays,
 			TeamReviewBreachBusinessDays: ds.TeamReviewBreachDays},
-		Calendar: Calendar{TimeZone: "America/Vancouver"},
+		Calendar: Calendar{TimeZone: domain.DefaultTimeZone, StatutoryHolidays: string(domain.StatutoryBC)},
 		Uploads:  Uploads{MaxScreenshotBytes: domain.MaxScreenshotBytes},
 		Policy: Policy{WorksiteTypes: domain.DefaultWorksiteTypes(), EMRVendors: domain.DefaultEMRVendors(),
 			Attestations: domain.DefaultAttestations(), Professions: domain.DefaultProfessions(),
@@ -712,8 +840,8 @@ func (c Config) Validate() error {
 	if err := c.Schedule.DomainSchedule().Validate(); err != nil {
 		return bad("schedule", "%v", err)
 	}
-	if err := c.Calendar.DomainCalendar().Validate(); err != nil {
-		return bad("calendar", "%v", err)
+	if err := c.Calendar.validate(); err != nil {
+		return err
 	}
 	if c.Uploads.MaxScreenshotBytes <= 0 || c.Uploads.MaxScreenshotBytes > 20<<20 {
 		return bad("uploads.max_screenshot_bytes", "must be between 1 and 20 MiB")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"careconnect/domain"
 )
 
 func envMap(m map[string]string) func(string) (string, bool) {
@@ -96,7 +98,12 @@ func TestLoadErrorsNameTheKey(t *testing.T) {
 		{"not a number", map[string]string{"CARECONNECT_SMTP_PORT": "abc"}, "port"},
 		{"short secret", map[string]string{"CARECONNECT_LINKS_SECRET": "short"}, "links.secret"},
 		{"bad db url", map[string]string{"CARECONNECT_DATABASE_URL": "mysql://x"}, "database.url"},
-		{"bad holiday", map[string]string{"CARECONNECT_CALENDAR_HOLIDAYS": "2026-13-45"}, "calendar"},
+		{"bad holiday", map[string]string{"CARECONNECT_CALENDAR_HOLIDAYS": "2026-07-01,2026-13-45"}, "calendar.holidays[1]"},
+		{"bad zone", map[string]string{"CARECONNECT_CALENDAR_TIME_ZONE": "Pacific/Nowhere"}, "calendar.time_zone"},
+		{"no zone", map[string]string{"CARECONNECT_CALENDAR_TIME_ZONE": ""}, "calendar.time_zone"},
+		{"another province", map[string]string{"CARECONNECT_CALENDAR_STATUTORY_HOLIDAYS": "ab"}, "calendar.statutory_holidays"},
+		{"years backwards", map[string]string{"CARECONNECT_CALENDAR_YEARS": "2030-2025"}, "calendar.years"},
+		{"years not years", map[string]string{"CARECONNECT_CALENDAR_YEARS": "next five"}, "calendar.years"},
 		{"bad tls", map[string]string{"CARECONNECT_SMTP_TLS": "maybe"}, "smtp.tls"},
 		{"bad duration", map[string]string{"CARECONNECT_SCHEDULE_DECLARATION_LAPSE_AFTER": "soon"}, "declaration_lapse_after"},
 		{"short learninghub secret", map[string]string{"CARECONNECT_LEARNINGHUB_SECRET": "short"}, "learninghub.secret"},
@@ -574,5 +581,84 @@ func TestRegisterSearchAttributesDefault(t *testing.T) {
 				t.Errorf("register_search_attributes = %v; want %v", c.Temporal.RegisterSearchAttributes, tc.want)
 			}
 		})
+	}
+}
+
+// The shipped calendar is BC's statutory holidays, in Vancouver, over a
+// window of years that follows the clock; configured dates add to them,
+// and "none" leaves only those.
+func TestCalendar(t *testing.T) {
+	june2026 := time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+	c, err := Load("", envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Calendar.TimeZone != "America/Vancouver" || c.Calendar.StatutoryHolidays != "bc" || c.Calendar.Years != "" {
+		t.Errorf("calendar defaults = %+v; want America/Vancouver, bc, the rolling window", c.Calendar)
+	}
+	if ys, err := c.Calendar.YearRange(june2026); err != nil || ys != (domain.Years{From: 2025, To: 2031}) {
+		t.Errorf("YearRange in June 2026 = %+v, %v; want 2025-2031", ys, err)
+	}
+	// New Year's Eve in Vancouver is already New Year's Day in UTC: the
+	// window moves with the calendar's own zone.
+	if ys, _ := c.Calendar.YearRange(time.Date(2027, 1, 1, 5, 0, 0, 0, time.UTC)); ys.From != 2025 {
+		t.Errorf("YearRange at 21:00 on 31 December 2026 in Vancouver = %+v; want from 2025", ys)
+	}
+	cal := c.Calendar.DomainCalendarAt(june2026)
+	if err := cal.Validate(); err != nil {
+		t.Fatalf("default calendar: %v", err)
+	}
+	var want []string
+	for y := 2025; y <= 2031; y++ {
+		for _, h := range domain.BCStatutoryHolidays(y) {
+			want = append(want, h.Date)
+		}
+	}
+	if !reflect.DeepEqual(cal.Holidays, want) || cal.TimeZone != "America/Vancouver" {
+		t.Errorf("default calendar = %+v; want BC's holidays of 2025-2031", cal)
+	}
+	if !c.Calendar.DomainCalendar().Equal(c.Calendar.DomainCalendarAt(time.Now())) {
+		t.Error("DomainCalendar() is not the calendar now")
+	}
+
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		// A range of years, and a configured date besides (given twice: counted once).
+		{"range and extra", map[string]string{"CARECONNECT_CALENDAR_YEARS": "2027 - 2027", "CARECONNECT_CALENDAR_HOLIDAYS": "2027-12-24,2027-12-24"},
+			[]string{"2027-01-01", "2027-02-15", "2027-03-26", "2027-05-24", "2027-07-01", "2027-08-02", "2027-09-06",
+				"2027-09-30", "2027-10-11", "2027-11-11", "2027-12-24", "2027-12-25", "2027-12-27"}},
+		// A configured date that is also a statutory holiday is one holiday.
+		{"extra already a holiday", map[string]string{"CARECONNECT_CALENDAR_YEARS": "2027", "CARECONNECT_CALENDAR_HOLIDAYS": "2027-07-01"},
+			[]string{"2027-01-01", "2027-02-15", "2027-03-26", "2027-05-24", "2027-07-01", "2027-08-02", "2027-09-06",
+				"2027-09-30", "2027-10-11", "2027-11-11", "2027-12-25", "2027-12-27"}},
+		// The statutory holidays turned off: only the configured dates.
+		{"none", map[string]string{"CARECONNECT_CALENDAR_STATUTORY_HOLIDAYS": "none", "CARECONNECT_CALENDAR_HOLIDAYS": "2026-12-25,2026-07-01"},
+			[]string{"2026-07-01", "2026-12-25"}},
+		{"none at all", map[string]string{"CARECONNECT_CALENDAR_STATUTORY_HOLIDAYS": "none"}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("", envMap(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Calendar.DomainCalendarAt(june2026).Holidays; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("holidays = %v; want %v", got, tt.want)
+			}
+		})
+	}
+
+	// The named list says why each date is a holiday.
+	c.Calendar.Years, c.Calendar.Holidays = "2027", []string{"2027-12-24"}
+	hs, err := c.Calendar.HolidaysAt(june2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(hs); n < 3 || hs[n-3] != (domain.Holiday{Date: "2027-12-24", Name: "calendar.holidays"}) ||
+		hs[n-1] != (domain.Holiday{Date: "2027-12-27", Name: "Christmas Day (observed)"}) {
+		t.Errorf("HolidaysAt = %+v; want the configured date named by its key, and Christmas observed on the 27th", hs)
 	}
 }

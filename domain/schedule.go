@@ -1,7 +1,10 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -145,12 +148,60 @@ func (s Schedule) Validate() error {
 	return nil
 }
 
+// DefaultTimeZone is the zone business days are counted in when a
+// calendar names none.
+const DefaultTimeZone = "America/Vancouver"
+
 // Calendar says which days are business days.
 type Calendar struct {
-	// TimeZone is an IANA zone name; empty means America/Vancouver.
+	// TimeZone is an IANA zone name; empty means DefaultTimeZone.
 	TimeZone string `json:"timeZone"`
-	// Holidays are dates ("2026-12-25") that are not business days.
+	// Holidays are dates ("2026-12-25") that are not business days, in
+	// ascending order, each once (Normalize; Validate checks it): days
+	// are looked up by halving, since a calendar holds several years of
+	// statutory holidays and the team's queue counts days for every item.
 	Holidays []string `json:"holidays"`
+}
+
+// Normalize returns c with its holidays sorted and each date once, and
+// its zone named (DefaultTimeZone when empty), so that two calendars
+// that count the same days compare Equal and have one Fingerprint.
+func (c Calendar) Normalize() Calendar {
+	hs := slices.Clone(c.Holidays)
+	slices.Sort(hs)
+	out := Calendar{TimeZone: c.zone(), Holidays: slices.Compact(hs)}
+	if out.Holidays == nil {
+		out.Holidays = []string{}
+	}
+	return out
+}
+
+func (c Calendar) zone() string {
+	if c.TimeZone == "" {
+		return DefaultTimeZone
+	}
+	return c.TimeZone
+}
+
+// Equal reports whether c and o count the same business days: the same
+// zone (empty is DefaultTimeZone) and the same holidays.
+func (c Calendar) Equal(o Calendar) bool {
+	a, b := c.Normalize(), o.Normalize()
+	return a.TimeZone == b.TimeZone && slices.Equal(a.Holidays, b.Holidays)
+}
+
+// Fingerprint is a short digest of the normalized calendar: equal
+// calendars have the same one. The worker stores the fingerprint of the
+// calendar it last pushed to the running workflows.
+func (c Calendar) Fingerprint() string {
+	n := c.Normalize()
+	h := sha256.New()
+	h.Write([]byte(n.TimeZone))
+	for _, d := range n.Holidays {
+		h.Write([]byte{'\n'})
+		h.Write([]byte(d))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // locations caches loaded zones by name: time.LoadLocation reads and parses
@@ -161,10 +212,7 @@ var locations sync.Map
 
 // Location returns the calendar's time zone.
 func (c Calendar) Location() (*time.Location, error) {
-	tz := c.TimeZone
-	if tz == "" {
-		tz = "America/Vancouver"
-	}
+	tz := c.zone()
 	if loc, ok := locations.Load(tz); ok {
 		return loc.(*time.Location), nil
 	}
@@ -184,6 +232,9 @@ func (c Calendar) Validate() error {
 	for i, h := range c.Holidays {
 		if _, err := time.Parse(time.DateOnly, h); err != nil {
 			return fmt.Errorf("holidays[%d]: %q is not a YYYY-MM-DD date", i, h)
+		}
+		if i > 0 && h <= c.Holidays[i-1] {
+			return fmt.Errorf("holidays[%d]: %q must come after %q: holidays are in ascending order, each once", i, h, c.Holidays[i-1])
 		}
 	}
 	return nil
@@ -206,12 +257,17 @@ func (c Calendar) IsBusinessDay(t time.Time) bool {
 	// of every item on every request (BenchmarkApplicationQueue in api/).
 	var buf [len(time.DateOnly) + 8]byte
 	d := t.AppendFormat(buf[:0], time.DateOnly)
-	for _, h := range c.Holidays {
-		if h == string(d) {
-			return false
+	// Halving by hand: comparing with string(d) does not allocate.
+	lo, hi := 0, len(c.Holidays)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.Holidays[m] < string(d) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	return true
+	return lo == len(c.Holidays) || c.Holidays[lo] != string(d)
 }
 
 // AddBusinessDays returns the instant n business days after t: the same

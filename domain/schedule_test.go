@@ -366,13 +366,19 @@ func TestTeamReviewMilestones(t *testing.T) {
 }
 
 // BenchmarkBusinessDaysBetween is the SLA age of one queue item waiting a
-// week: the team's queue computes it for every item it lists. The default
-// calendar has no holidays; an operator's has a year's.
+// week: the team's queue computes it for every item it lists. The shipped
+// calendar has seven years of BC's holidays; one year's, and none, for
+// comparison.
 func BenchmarkBusinessDaysBetween(b *testing.B) {
+	var shipped []string
+	for _, h := range domain.StatutoryBC.Holidays(domain.Years{From: 2025, To: 2031}) {
+		shipped = append(shipped, h.Date)
+	}
 	for _, c := range []struct {
 		name     string
 		holidays []string
 	}{
+		{"shipped", domain.Calendar{Holidays: shipped}.Normalize().Holidays},
 		{"holidays", []string{"2026-01-01", "2026-02-16", "2026-04-03", "2026-05-18", "2026-07-01", "2026-08-03", "2026-09-07",
 			"2026-09-30", "2026-10-12", "2026-11-11", "2026-12-25"}},
 		{"none", nil},

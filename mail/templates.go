@@ -8,7 +8,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
-	_ "time/tzdata" // dates in emails are Pacific time on every host
+	_ "time/tzdata" // dates in emails are in the configured zone on every host
 	"unicode"
 
 	"careconnect/domain"
@@ -164,20 +164,21 @@ type action struct {
 	Label string
 }
 
-// TimeZone is the zone every date in an email is shown in.
-const TimeZone = "America/Vancouver"
-
 // DateLayout formats dates in emails, e.g. "Monday, 7 December 2026".
 const DateLayout = "Monday, 2 January 2006"
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// Render renders the email of kind k from d. It fails for an unknown kind
-// and for data the kind cannot do without (WorksiteID; Link where the
+// Render renders the email of kind k from d, showing every date in loc
+// (the configured calendar.time_zone). It fails for an unknown kind, a nil
+// loc and data the kind cannot do without (WorksiteID; Link where the
 // email asks someone to sign). Templates are parsed on every call: emails
 // are few, and nothing parsed is kept in package state.
-func Render(k Kind, d TemplateData) (Rendered, error) {
+func Render(k Kind, d TemplateData, loc *time.Location) (Rendered, error) {
+	if loc == nil {
+		return Rendered{}, fmt.Errorf("mail: %s: no time zone to show dates in", k)
+	}
 	if !valid(k) {
 		return Rendered{}, fmt.Errorf("mail: unknown email kind %q", k)
 	}
@@ -189,10 +190,6 @@ func Render(k Kind, d TemplateData) (Rendered, error) {
 	}
 	if needsLink(k) && strings.TrimSpace(d.Link) == "" {
 		return Rendered{}, fmt.Errorf("mail: %s: its signed link is required", k)
-	}
-	loc, err := time.LoadLocation(TimeZone)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("mail: loading time zone: %w", err)
 	}
 	funcs := map[string]any{
 		"date": func(t time.Time) string {

@@ -34,10 +34,20 @@ func fullData() mail.TemplateData {
 	}
 }
 
-// mustRender renders k from d or fails the test.
+// vancouver is the zone emails show dates in unless a test says otherwise.
+func vancouver(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("America/Vancouver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// mustRender renders k from d, with dates in Vancouver, or fails the test.
 func mustRender(t *testing.T, k mail.Kind, d mail.TemplateData) mail.Rendered {
 	t.Helper()
-	r, err := mail.Render(k, d)
+	r, err := mail.Render(k, d, vancouver(t))
 	if err != nil {
 		t.Fatalf("Render(%s): %v", k, err)
 	}
@@ -141,6 +151,37 @@ func TestRenderEscapesHTML(t *testing.T) {
 	}
 }
 
+// Dates show in the zone the renderer is given (calendar.time_zone): the
+// same instant is one day in Vancouver and the next in Toronto. Without
+// a zone nothing renders.
+func TestRenderDatesInTheZone(t *testing.T) {
+	toronto, err := time.LoadLocation("America/Toronto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := fullData() // the link expires at 05:00 UTC on Tuesday 8 December 2026
+	tests := []struct {
+		loc  *time.Location
+		want string
+	}{
+		{vancouver(t), "by Monday, 7 December 2026"}, // 21:00 on the 7th
+		{toronto, "by Tuesday, 8 December 2026"},     // 00:00 on the 8th
+		{time.UTC, "by Tuesday, 8 December 2026"},    // 05:00 on the 8th
+	}
+	for _, tt := range tests {
+		r, err := mail.Render(mail.KindWorksiteRegistered, d, tt.loc)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.loc, err)
+		}
+		if !strings.Contains(r.Text, tt.want) || !strings.Contains(r.HTML, tt.want[3:]) {
+			t.Errorf("%s: the email does not say %q:\n%s", tt.loc, tt.want, r.Text)
+		}
+	}
+	if _, err := mail.Render(mail.KindWorksiteRegistered, d, nil); err == nil || !strings.HasPrefix(err.Error(), "mail: ") {
+		t.Errorf("Render without a zone = %v; want a mail: error", err)
+	}
+}
+
 func TestRenderRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -157,7 +198,7 @@ func TestRenderRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := mail.Render(tt.kind, tt.data)
+			_, err := mail.Render(tt.kind, tt.data, vancouver(t))
 			if err == nil {
 				t.Fatalf("Render: got nil error; want one")
 			}
@@ -270,7 +311,7 @@ func TestRenderPersonKinds(t *testing.T) {
 			if strings.Contains(r.HTML, "<b>Doe") || !strings.Contains(r.HTML, "&lt;b&gt;Doe") {
 				t.Errorf("HTML does not escape the recipient name")
 			}
-			if _, err := mail.Render(tt.kind, mail.TemplateData{}); err == nil {
+			if _, err := mail.Render(tt.kind, mail.TemplateData{}, vancouver(t)); err == nil {
 				t.Errorf("Render without a username succeeded; want an error")
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,7 +112,8 @@ func newFixture(t *testing.T, s *store.Store, mailer relay.Mailer) fixture {
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), // failed attempts are expected
 		Config: relay.Config{Interval: time.Second, BatchSize: 10, Lease: time.Minute, RetryFor: 7 * 24 * time.Hour,
 			PublicBaseURL: "http://127.0.0.1:8080", TeamEmail: "team@example.ca", DeclarationTTL: 90 * 24 * time.Hour,
-			JoinLinkTTL: 14 * 24 * time.Hour, EmailConfirmationTTL: 7 * 24 * time.Hour, ViewerURL: "https://viewer.example.ca"}}
+			JoinLinkTTL: 14 * 24 * time.Hour, EmailConfirmationTTL: 7 * 24 * time.Hour, ViewerURL: "https://viewer.example.ca",
+			Location: mustLocation(t, "America/Vancouver")}}
 	return fixture{store: s, relay: r, clock: c, worksite: w, subject: subject}
 }
 
@@ -334,5 +336,56 @@ func TestEmailConfirmationNoLongerWantedIsSkipped(t *testing.T) {
 	}
 	if rs := f.emails(t, e.Key()); len(rs) != 1 || rs[0].Status != store.EmailSkipped || rs[0].Attempts != 1 {
 		t.Errorf("email log = %+v; want skipped after one look", rs)
+	}
+}
+
+func mustLocation(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// bodyMailer keeps each message's text body by idempotency key.
+type bodyMailer struct {
+	mu   sync.Mutex
+	text map[string]string
+}
+
+func (m *bodyMailer) Send(_ context.Context, msg mail.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.text == nil {
+		m.text = map[string]string{}
+	}
+	m.text[msg.IdempotencyKey] = msg.Text
+	return nil
+}
+
+// The relay shows an email's dates in its configured zone
+// (calendar.time_zone): a deadline at 05:00 UTC is the evening before in
+// Vancouver and that day in Toronto.
+func TestEmailDatesInTheConfiguredZone(t *testing.T) {
+	deadline := time.Date(2027, 1, 5, 5, 0, 0, 0, time.UTC)
+	for _, tt := range []struct{ zone, want string }{
+		{"America/Vancouver", "Monday, 4 January 2027"},
+		{"America/Toronto", "Tuesday, 5 January 2027"},
+	} {
+		t.Run(tt.zone, func(t *testing.T) {
+			mailer := &bodyMailer{}
+			f := newFixture(t, storetest.New(t, "sqlite"), mailer)
+			f.relay.Config.Location = mustLocation(t, tt.zone)
+			e := f.worksiteEmail(domain.MailReviewEscalated)
+			e.Worksite.To, e.Worksite.Deadline = domain.ToEnrolmentTeam, deadline
+			f.queue(t, e)
+			f.round(t)
+			mailer.mu.Lock()
+			defer mailer.mu.Unlock()
+			if text := mailer.text[e.Key()]; !strings.Contains(text, tt.want) {
+				t.Errorf("the email does not say %q:\n%s", tt.want, text)
+			}
+		})
 	}
 }

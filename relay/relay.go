@@ -98,6 +98,9 @@ type Config struct {
 	// DeclarationTTL, JoinLinkTTL and EmailConfirmationTTL are how long
 	// the declaration, join request and email confirmation links work.
 	DeclarationTTL, JoinLinkTTL, EmailConfirmationTTL time.Duration
+	// Location is the zone every date in an email is shown in: the
+	// configured calendar.time_zone, the business calendar's. Required.
+	Location *time.Location
 }
 
 // Relay sends the outbox and delivers pending LearningHub events. Run it

@@ -171,8 +171,9 @@ func newRelay(t *testing.T, s *fakeStore, m relay.Mailer) *relay.Relay {
 		t.Fatal(err)
 	}
 	return &relay.Relay{Store: s, Mailer: m, Links: signer, Now: func() time.Time { return t0 },
-		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Config: relay.Config{Interval: time.Hour, BatchSize: 2, Lease: time.Minute, RetryFor: 7 * 24 * time.Hour, TeamEmail: "team@example.ca"}}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config: relay.Config{Interval: time.Hour, BatchSize: 2, Lease: time.Minute, RetryFor: 7 * 24 * time.Hour, TeamEmail: "team@example.ca",
+			Location: time.UTC}}
 }
 
 func claimedEmail(id, key string, attempt int, queued time.Time) store.OutboxEmail {

@@ -75,7 +75,7 @@ func (r *Relay) renderWorksite(ctx context.Context, in domain.WorksiteEmail, que
 		}
 		data.Link = r.link(in.LinkPurpose, in.LinkSubject, data.LinkExpires)
 	}
-	rendered, err := mail.Render(in.Kind, data)
+	rendered, err := mail.Render(in.Kind, data, r.Config.Location)
 	if err != nil {
 		return nil, mail.Rendered{}, domain.Errorf(domain.EINVALID, "%v", err)
 	}
@@ -117,7 +117,7 @@ func (r *Relay) renderUser(ctx context.Context, in domain.UserEmail, queuedAt ti
 			to = append(to, p.Email)
 		}
 	}
-	rendered, err := mail.Render(in.Kind, data)
+	rendered, err := mail.Render(in.Kind, data, r.Config.Location)
 	if err != nil {
 		return nil, mail.Rendered{}, domain.Errorf(domain.EINVALID, "%v", err)
 	}

@@ -140,9 +140,10 @@ func (s *Store) migrations() (*goose.Provider, error) {
 	if s.dialect == SQLite {
 		gd = goose.DialectSQLite3
 	}
-	// Version 4 is Go: its statement differs by dialect (addressPrefixIndex).
+	// Versions 4 and 21 are Go: their statements differ by dialect
+	// (addressPrefixIndex, timestamptz).
 	p, err := goose.NewProvider(gd, sqlDB, mustSub(migrations, "migrations"),
-		goose.WithGoMigrations(addressPrefixIndex(s.dialect)))
+		goose.WithGoMigrations(addressPrefixIndex(s.dialect), timestamptz(s.dialect)))
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
@@ -188,7 +189,10 @@ func translate(err error) error {
 	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "08"), // connection exception
 		errors.As(err, &pgErr) && (pgErr.Code == "57P01" || pgErr.Code == "57P03"), // admin shutdown, cannot connect now
 		errors.As(err, &netErr), pgconn.SafeToRetry(err), isConnectError(err),
-		errors.Is(err, context.DeadlineExceeded):
+		errors.Is(err, context.DeadlineExceeded),
+		// A migration changed a column's type under a prepared statement
+		// (timestamptz): pgx has dropped the statement, so a retry works.
+		errors.As(err, &pgErr) && pgErr.Code == "0A000" && strings.Contains(pgErr.Message, "cached plan"):
 		return fmt.Errorf("%w: %v", &domain.Error{Code: domain.EUNAVAILABLE, Message: "the database is unavailable; try again shortly"}, err)
 	}
 	return fmt.Errorf("store: %w", err)

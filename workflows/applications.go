@@ -321,7 +321,7 @@ func (u *userRun) planNext() {
 	for i := range u.Status.Applications {
 		a := &u.Status.Applications[i]
 		a.Next = nil
-		if t, ok := domain.NextApplicationTimer(*a, u.Profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar); ok {
+		if t, ok := domain.NextApplicationTimer(*a, u.Profession, u.personFacts(*a), u.in.Schedule.Applications(), u.calendar()); ok {
 			a.Next = &t
 		}
 	}
@@ -336,7 +336,7 @@ func (u *userRun) nextApplicationTimer() (time.Time, bool) {
 	var next time.Time
 	ok := false
 	for _, a := range u.Status.Applications {
-		if t, due := domain.NextApplicationTimer(a, u.Profession, u.personFacts(a), u.in.Schedule.Applications(), u.in.Calendar); due && (!ok || t.At.Before(next)) {
+		if t, due := domain.NextApplicationTimer(a, u.Profession, u.personFacts(a), u.in.Schedule.Applications(), u.calendar()); due && (!ok || t.At.Before(next)) {
 			next, ok = t.At, true
 		}
 	}
@@ -349,7 +349,7 @@ func (u *userRun) fireApplicationTimers(ctx workflow.Context) {
 	for i := range u.Status.Applications {
 		for {
 			a := &u.Status.Applications[i]
-			t, due := domain.NextApplicationTimer(*a, u.Profession, u.personFacts(*a), u.in.Schedule.Applications(), u.in.Calendar)
+			t, due := domain.NextApplicationTimer(*a, u.Profession, u.personFacts(*a), u.in.Schedule.Applications(), u.calendar())
 			if !due || t.At.After(now) {
 				break
 			}

@@ -60,6 +60,17 @@ const (
 	SignalLearningHub = "learninghub-event"
 )
 
+// Signals of both workflows.
+const (
+	// SignalCalendarChanged tells a running enrolment the business
+	// calendar (CalendarChanged): the worker sends it to every running
+	// enrolment when the configured calendar differs from the one last
+	// pushed, and `careconnect calendar push` on demand. The workflow
+	// re-plans its business-day deadlines with it and keeps it across
+	// continue-as-new; the same calendar again changes nothing.
+	SignalCalendarChanged = "calendar-changed"
+)
+
 // UserWorkflowID is the workflow ID of a person's enrolment, from their BCSC subject.
 func UserWorkflowID(subject string) string { return "user/" + subject }
 

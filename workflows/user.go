@@ -40,6 +40,9 @@ type UserState struct {
 	// applied: the relay may deliver one late or twice, and an older one
 	// changes nothing. Only lookups: no map iteration.
 	NoticeSeqs map[string]int
+	// Calendar is the business calendar last pushed (SignalCalendarChanged);
+	// nil until one is, when the input's counts.
+	Calendar *domain.Calendar `json:",omitempty"`
 }
 
 // LearningHubEvent is the payload of SignalLearningHub: a LearningHub
@@ -126,6 +129,8 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	}
 	notices := workflow.GetSignalChannel(ctx, SignalMembershipChanged)
 	learning := workflow.GetSignalChannel(ctx, SignalLearningHub)
+	calendars := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
+	receiveCalendars(ctx, calendars, &u.fx, u.changeCalendar)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(notices, func(c workflow.ReceiveChannel, _ bool) {
@@ -177,6 +182,7 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 					u.reevaluate(ctx)
 				}
 			}
+			drainCalendars(ctx, calendars, u.changeCalendar)
 			next, carry := in, u.UserState
 			next.Carry = &carry
 			return u.Status, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)

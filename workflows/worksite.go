@@ -41,6 +41,9 @@ type WorksiteState struct {
 	MembershipSeq int
 	// NoticeSeq numbers the member notices sent, across runs.
 	NoticeSeq int
+	// Calendar is the business calendar last pushed (SignalCalendarChanged);
+	// nil until one is, when the input's counts.
+	Calendar *domain.Calendar `json:",omitempty"`
 }
 
 // SignDeclaration is the argument of UpdateSignDeclaration. The declaration
@@ -99,6 +102,8 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	if err := w.registerHandlers(ctx); err != nil {
 		return w.Status, err
 	}
+	calendars := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
+	receiveCalendars(ctx, calendars, &w.fx, w.changeCalendar)
 	for {
 		w.fx.flush(ctx, w)
 		if w.Status.State.Ended() {
@@ -108,6 +113,7 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 			if err := w.fx.drain(ctx, w); err != nil {
 				return w.Status, err
 			}
+			drainCalendars(ctx, calendars, w.changeCalendar)
 			next, carry := in, w.WorksiteState
 			next.Carry = &carry
 			return w.Status, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
@@ -156,7 +162,7 @@ func startState(p domain.WorksiteTypePolicy) domain.WorksiteState {
 
 // nextDeadline is the earliest enrolment milestone or membership deadline.
 func (w *worksiteRun) nextDeadline() (time.Time, bool) {
-	next, ok := w.Membership.NextMembershipDeadline(w.in.Schedule, w.in.Calendar)
+	next, ok := w.Membership.NextMembershipDeadline(w.in.Schedule, w.calendar())
 	if w.NextIndex < len(w.Milestones) && (!ok || w.Milestones[w.NextIndex].At.Before(next)) {
 		return w.Milestones[w.NextIndex].At, true
 	}

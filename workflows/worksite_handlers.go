@@ -270,7 +270,7 @@ func (w *worksiteRun) signDeclaration(ctx workflow.Context, s SignDeclaration) d
 	w.Signer = &s
 	w.event(ctx, "declaration_signed", fmt.Sprintf("signed by %s (%s)", s.SignerName, s.SignerTitle))
 	w.enter(ctx, domain.WorksiteAwaitingReview)
-	w.expect(domain.TeamReviewMilestones(w.Status.WaitingSince, w.in.Schedule, w.in.Calendar))
+	w.expect(domain.TeamReviewMilestones(w.Status.WaitingSince, w.in.Schedule, w.calendar()))
 	w.audit(ctx, "declaration signed", fmt.Sprintf("by %s, %s", s.SignerName, s.SignerTitle),
 		s.SignerName, "signing_authority", "declaration/"+s.RequestID, s.RequestID)
 	w.email(domain.MailDeclarationReceived, domain.ToSiteAdmins, 1, nil)
@@ -558,7 +558,7 @@ func (w *worksiteRun) close(ctx workflow.Context, c WorksiteChange) {
 func (w *worksiteRun) fireMembershipDeadlines(ctx workflow.Context, now time.Time) {
 	for i := range w.Membership.Requests {
 		jr := &w.Membership.Requests[i]
-		ms := domain.JoinRequestMilestones(jr.RequestedAt, w.in.Schedule.JoinRequestReminderDays, w.in.Calendar)
+		ms := domain.JoinRequestMilestones(jr.RequestedAt, w.in.Schedule.JoinRequestReminderDays, w.calendar())
 		for jr.RemindersSent < len(ms) && !ms[jr.RemindersSent].At.After(now) {
 			jr.RemindersSent++
 			w.memberEvent()

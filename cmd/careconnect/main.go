@@ -12,6 +12,9 @@
 //	                     ask the admin listener for /healthz (or /readyz); exit 1 unless 200
 //	                     (container health checks: the image has no shell or curl)
 //	careconnect version  print the version, VCS revision and Go version
+//	careconnect calendar show|push
+//	                     show the business calendar (and the one last pushed), or
+//	                     push it to every running enrolment now
 //
 // Configuration: --config FILE (YAML) and CARECONNECT_* environment variables.
 package main
@@ -41,7 +44,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|version [--config FILE]")
+		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|calendar|version [--config FILE]")
 	}
 	cmd := args[0]
 	switch cmd {
@@ -52,6 +55,8 @@ func run(args []string, out io.Writer) error {
 	case "version":
 		_, err := fmt.Fprintln(out, buildinfo.Get())
 		return err
+	case "calendar":
+		return calendarCmd(args[1:], out)
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
@@ -76,7 +81,7 @@ func run(args []string, out io.Writer) error {
 	case "migrate":
 		roles = app.Roles{Migrate: true}
 	default:
-		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate, learninghub-send, healthcheck or version", cmd)
+		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate, learninghub-send, healthcheck, calendar or version", cmd)
 	}
 	logger := logging.New(os.Stderr, slog.LevelInfo)
 	logger.Info("starting", "command", cmd, "build", buildinfo.Get().String())
