@@ -772,7 +772,7 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("close as another applicant", c.As(env.Bearer(devidp.PersonaNursePractitioner)).PostJSON(ws+"/close", map[string]string{}), http.StatusNotFound)
 	want("close", phys.PostJSON(ws+"/close", map[string]string{"reason": "the clinic moved"}), http.StatusOK)
 	mustWorkflowEnded(t, env, id)
-	want("close a closed worksite", c.Staff(http.MethodPost, ws+"/close", map[string]string{}), http.StatusUnprocessableEntity)
+	want("close a closed worksite", c.Staff(http.MethodPost, ws+"/close", map[string]string{"reason": "again"}), http.StatusUnprocessableEntity)
 	want("my worksites after closing", moa.Do(http.MethodGet, "/api/v1/me/worksites", "", nil), http.StatusOK)
 }
 

@@ -310,14 +310,16 @@ type ReasonRequest struct {
 }
 
 // CloseWorksite closes a worksite: every membership ends. The input is a
-// ReasonRequest (the reason is optional). Errors: EUNAUTHORIZED,
-// ENOTFOUND, EFORBIDDEN, EINVALID, the workflow's refusals.
+// ReasonRequest: optional for the worksite's own administrator, required
+// of the enrolment team, whose closing is a decision about someone else's
+// worksite, recorded and emailed to its members with the reason. Errors:
+// EUNAUTHORIZED, ENOTFOUND, EFORBIDDEN, EINVALID, the workflow's refusals.
 func (s *Service) CloseWorksite(ctx context.Context, by Caller, id string, in Input) (domain.WorksiteStatus, error) {
 	w, err := s.worksiteFor(ctx, by, id, authz.CloseWorksite)
 	if err != nil {
 		return domain.WorksiteStatus{}, err
 	}
-	return s.worksiteChange(ctx, by, w.ID, workflows.UpdateClose, false, in)
+	return s.worksiteChange(ctx, by, w.ID, workflows.UpdateClose, by.Principal.Role == domain.RoleTeam, in)
 }
 
 // SuspendWorksite is the team's suspension (suspend) or reinstatement of

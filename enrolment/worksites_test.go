@@ -378,8 +378,9 @@ func TestWorksiteChanges(t *testing.T) {
 		{"suspended", tess, suspend(true), "fraud", nil, "", workflows.UpdateSuspend},
 		{"reinstated", tess, suspend(false), "cleared", nil, "", workflows.UpdateReinstate},
 		{"close: not an administrator", sam, closeWorksite, "", nil, domain.ENOTFOUND, ""},
-		// Closing needs no reason.
+		// Its administrator may close it without a reason; the team must say why.
 		{"closed by its administrator", ada, closeWorksite, "", nil, "", workflows.UpdateClose},
+		{"close: the team without a reason", tess, closeWorksite, " ", nil, domain.EINVALID, ""},
 		{"closed by the team", tess, closeWorksite, "moved", nil, "", workflows.UpdateClose},
 	}
 	for _, c := range cases {
