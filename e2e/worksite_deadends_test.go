@@ -124,7 +124,7 @@ func TestWorksiteDeadEnds(t *testing.T) {
 	moa.waitText("#f-worksiteId-err", "no worksite you can join has the ID "+old)
 	moa.fill("#f-worksiteId", strings.ToLower(id))
 	moa.click("#by-id button[type=submit]")
-	moa.waitText("#join-form h2", "Ask to join Proctor Clinic Broadway, 101-370 Broadway E, Vancouver, BC V5T 4G5")
+	moa.waitText("#join-form h2", "Ask to join Proctor Clinic Broadway, 101-370 Broadway East, Vancouver, BC V5T 4G5")
 	moa.shot("join-by-id-preview")
 	moa.mustBeAccessible("join-by-id-preview")
 	moa.fill("#f-comment", "I run the front desk")
