@@ -114,6 +114,16 @@ func TestWorksiteDeadEnds(t *testing.T) {
 	moa.waitVisible("#register-from-search")
 	moa.shot("search-none")
 	moa.mustBeAccessible("search-none")
+	// Registering starts from what was typed.
+	moa.click("#register-from-search")
+	moa.waitHeading("Register a worksite")
+	var typed []string
+	moa.eval(`['#f-address-streetNumber', '#f-address-streetName'].map((s) => document.querySelector(s).value)`, &typed)
+	if strings.Join(typed, " ") != "999 Nowhere Road" {
+		t.Errorf("registration form after a search with no match = %q; want 999 and Nowhere Road filled in", typed)
+	}
+	moa.open("/portal#/worksites/join")
+	moa.waitHeading("Join a worksite")
 
 	// By ID: an unknown one says so plainly; a known one shows its name and address first.
 	moa.fill("#f-worksiteId", "ZZZZZZZ")

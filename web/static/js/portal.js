@@ -378,6 +378,26 @@ function readAddress(form, prefix) {
   return a;
 }
 
+/**
+ * addressFromSearch reads what a person typed in the address search
+ * ("101-370 Broadway E, Vancouver") as address fields, so that registering
+ * a worksite search did not find starts from it. It only fills form values.
+ */
+function addressFromSearch(text) {
+  const a = {};
+  const [street, city] = String(text || '').slice(0, 200).split(',').map((x) => x.trim());
+  const m = /^(?:#?([A-Za-z0-9]{1,8})\s*-\s*)?(\d+[A-Za-z]?)\s+(.+)$/.exec(street || '');
+  if (m) {
+    if (m[1]) a.unit = m[1];
+    a.streetNumber = m[2];
+    a.streetName = m[3];
+  } else if (street) {
+    a.streetName = street;
+  }
+  if (city) a.city = city;
+  return a;
+}
+
 async function registerWorksiteView(main, ctx) {
   const reference = await ref();
   if (!ctx.me.account) {
@@ -392,7 +412,8 @@ async function registerWorksiteView(main, ctx) {
         field({ name: 'phone', label: 'Phone', type: 'tel', required: true }),
         field({ name: 'extension', label: 'Extension (optional)' }),
         field({ name: 'email', label: 'Worksite email', type: 'email', required: true }))),
-    h('fieldset', {}, h('legend', {}, 'Address'), h('div', { 'data-error-for': 'address', class: 'field-error' }), addressFields('address.')),
+    h('fieldset', {}, h('legend', {}, 'Address'), h('div', { 'data-error-for': 'address', class: 'field-error' }),
+      addressFields('address.', addressFromSearch(ctx.query.get('address')))),
     h('fieldset', {}, h('legend', {}, 'Type and EMR'),
       typeFields(reference),
       field({ name: 'emr', label: 'EMR vendor', type: 'select', required: true, placeholder: 'Choose the EMR',
@@ -459,6 +480,7 @@ async function joinView(main, ctx) {
       const hits = out.worksites || [];
       count.textContent = hits.length ? `${hits.length} worksite${hits.length === 1 ? '' : 's'} found.` : 'No worksite found at that address.';
       noMatch.hidden = hits.length > 0;
+      noMatch.querySelector('a').setAttribute('href', `#/worksites/new${q({ address: text })}`);
       results.replaceChildren(...hits.map((w) => h('li', {},
         h('span', {}, h('strong', {}, w.name), ` — ${w.addressLine} (ID ${w.id})`),
         h('button', { type: 'button', class: 'small', 'aria-label': `Ask to join ${w.name}, ${w.addressLine}`, onclick: () => choose(w.id, `${w.name}, ${w.addressLine}`) }, 'Ask to join'))));
