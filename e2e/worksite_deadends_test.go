@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"careconnect/app/apptest"
 	"careconnect/devidp"
 )
@@ -73,6 +75,7 @@ func TestWorksiteDeadEnds(t *testing.T) {
 		"the screenshot shown inline")
 	team.shot("team-worksite-declaration")
 	team.mustBeAccessible("team-worksite-declaration")
+	fitsPhone(team, "#worksite-declaration", "#declaration-screenshot", "#worksite-contact", "#close-worksite")
 
 	// The team closes it, with a reason (required).
 	team.click("#close-worksite")
@@ -137,6 +140,7 @@ func TestWorksiteDeadEnds(t *testing.T) {
 	moa.waitText("#join-form h2", "Ask to join Proctor Clinic Broadway, 101-370 Broadway East, Vancouver, BC V5T 4G5")
 	moa.shot("join-by-id-preview")
 	moa.mustBeAccessible("join-by-id-preview")
+	fitsPhone(moa, "#join-form", "#by-id", "#search-register")
 	moa.fill("#f-comment", "I run the front desk")
 	moa.click("#join-form button[type=submit]")
 	moa.waitVisible("#join-sent")
@@ -170,6 +174,24 @@ func TestWorksiteDeadEnds(t *testing.T) {
 		res := env.Do(http.MethodGet, "/api/v1/worksites/"+id+"/members", "", nil, "Authorization", moaAuth)
 		return res.Status == http.StatusOK
 	})
+}
+
+// fitsPhone narrows p's window to a phone's width (390 CSS pixels), checks
+// that each element of sels fits inside it, and widens it again.
+func fitsPhone(p *tab, sels ...string) {
+	p.t.Helper()
+	p.do(chromedp.EmulateViewport(390, 844))
+	defer p.do(chromedp.EmulateViewport(1366, 900))
+	for _, sel := range sels {
+		var fits bool
+		p.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; const r = e.getBoundingClientRect();
+			return r.left >= 0 && r.right <= document.documentElement.clientWidth + 1 })()`, sel), &fits)
+		if !fits {
+			p.shotOnFailure()
+			p.t.Errorf("%s: %s does not fit a phone's width", p.name, sel)
+		}
+	}
+	p.shot("phone-width")
 }
 
 // waitFor polls cond until it holds or d passes.
