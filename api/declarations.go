@@ -97,6 +97,20 @@ func (s *Server) declarationScreenshot(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	c.Header("Content-Disposition", "attachment")
+	// Inline, so the team's worksite page shows it in an <img>; its type
+	// was sniffed when it was stored (PNG or JPEG only), nosniff and the
+	// base Content-Security-Policy (nothing may load) come from
+	// securityHeaders, and Cache-Control keeps it out of shared caches.
+	c.Header("Content-Disposition", "inline")
 	c.Data(http.StatusOK, d.ScreenshotType, d.Screenshot)
+}
+
+// worksiteDeclaration is a worksite's signed declaration, for the team.
+func (s *Server) worksiteDeclaration(c *gin.Context) {
+	d, err := s.app.WorksiteDeclaration(c.Request.Context(), caller(c), c.Param("id"))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"declaration": d})
 }

@@ -91,7 +91,7 @@ var rateLimited = map[string]bool{
 	"GET /api/v1/declarations/{token}": true, "POST /api/v1/declarations/{token}": true, "GET /declaration/{token}": true,
 	"GET /api/v1/join-links/{token}": true, "POST /api/v1/join-links/{token}": true,
 	"GET /invitations/{token}": true, "GET /join-requests/{token}": true, "POST /api/v1/invitations/{token}/accept": true,
-	"GET /api/v1/worksites/search": true, "POST /webhooks/learninghub": true,
+	"GET /api/v1/worksites/search": true, "GET /api/v1/worksites/{id}/preview": true, "POST /webhooks/learninghub": true,
 	"POST /api/v1/me/email-confirmation": true, "POST /api/v1/email-confirmations/{token}": true, "GET /confirm-email/{token}": true,
 }
 

@@ -16,6 +16,7 @@ type WorksiteView struct {
 	Phone            string              `json:"phone"`
 	Extension        string              `json:"extension,omitempty"`
 	Email            string              `json:"email"`
+	ContactName      string              `json:"contactName,omitempty"`
 	Address          domain.Address      `json:"address"`
 	AddressLine      string              `json:"addressLine"`
 	LocationType     domain.LocationType `json:"locationType"`
@@ -30,7 +31,7 @@ type WorksiteView struct {
 
 func (s *Server) view(w domain.Worksite) WorksiteView {
 	t := s.types[w.LocationType]
-	return WorksiteView{ID: w.ID, Name: w.Name, Phone: w.Phone, Extension: w.Extension, Email: w.Email,
+	return WorksiteView{ID: w.ID, Name: w.Name, Phone: w.Phone, Extension: w.Extension, Email: w.Email, ContactName: w.ContactName,
 		Address: w.Address, AddressLine: w.Address.String(), LocationType: w.LocationType, LocationLabel: t.Label,
 		SubOption: w.SubOption, OtherDescription: w.OtherDescription, EMR: w.EMR, Access: t.Access, AccessNote: t.Reason,
 		RegisteredAt: w.RegisteredAt.UTC().Format("2006-01-02T15:04:05Z07:00")}
@@ -111,6 +112,17 @@ func (s *Server) searchWorksites(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"worksites": hits})
+}
+
+// previewWorksite shows a live worksite's name and address before a join
+// request by ID (enrolment.PreviewWorksite).
+func (s *Server) previewWorksite(c *gin.Context) {
+	p, err := s.app.PreviewWorksite(c.Request.Context(), caller(c), c.Param("id"))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksite": p})
 }
 
 // myWorksites lists the caller's memberships.

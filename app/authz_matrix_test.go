@@ -146,6 +146,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Search finds worksites to join: names and IDs, never who runs them.
 		{http.MethodGet, "/api/v1/worksites/search", "/api/v1/worksites/search?address=370+Broadway", none,
 			[nCallers]int{unauth, ok, ok, ok, ok, ok}, []string{victimSite, ws}},
+		// Anyone signed in sees a live worksite's name and address before asking
+		// to join it by ID, as search shows them: never its email or its people.
+		{http.MethodGet, "/api/v1/worksites/:id/preview", site + "/preview", none,
+			[nCallers]int{unauth, ok, ok, ok, ok, ok}, []string{victimSite, ws}},
 		// The victim's worksite: its administrator and the team; others learn nothing.
 		{http.MethodGet, "/api/v1/worksites/:id", site, none, [nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
 		{http.MethodGet, "/api/v1/worksites/:id", "/api/v1/worksites/" + strings.ToLower(ws), none,
@@ -211,6 +215,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{http.MethodGet, "/api/v1/staff/worksites/:id/audit", team + "/audit", none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/worksites/:id/emails", team + "/emails", none, teamOnly, nil},
 		// No declaration is signed yet: 404 for the team.
+		{http.MethodGet, "/api/v1/staff/worksites/:id/declaration", team + "/declaration", none,
+			[nCallers]int{unauth, forbid, forbid, forbid, forbid, notFound}, nil},
 		{http.MethodGet, "/api/v1/staff/worksites/:id/declaration/screenshot", team + "/declaration/screenshot", none,
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, notFound}, nil},
 		// The declaration is unsigned: the team cannot decide yet (422).

@@ -298,8 +298,12 @@ func TestOpenAPIConformance(t *testing.T) {
 		t.Errorf("declaration page after signing: got %d; want 200 saying it was received, without the form", res.Status)
 	}
 	waitStateChecked(t, phys, id, domain.WorksiteAwaitingReview)
-	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+"/declaration/screenshot", nil); res.Status != http.StatusOK || !bytes.Equal(res.Body, decl.File) {
-		t.Errorf("screenshot: got %d (%d bytes); want 200 with the uploaded PNG", res.Status, len(res.Body))
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+"/declaration/screenshot", nil); res.Status != http.StatusOK || !bytes.Equal(res.Body, decl.File) ||
+		res.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("screenshot: got %d (%d bytes, %s); want 200 with the uploaded PNG", res.Status, len(res.Body), res.Header.Get("Content-Type"))
+	}
+	if res := c.Staff(http.MethodGet, "/api/v1/staff/worksites/"+id+"/declaration", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"signerName"`) {
+		t.Errorf("declaration: got %d %s; want 200 with the signer", res.Status, res.Body)
 	}
 	waitListedChecked(t, c, "?waitingOn=enrolment_team", id)
 
@@ -630,6 +634,10 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("search for 2 characters", bad.As(moaAuth).Do(http.MethodGet, "/api/v1/worksites/search?address=37", "", nil), http.StatusBadRequest)
 	want("search with limit 0", bad.As(moaAuth).Do(http.MethodGet, search+"&limit=0", "", nil), http.StatusBadRequest)
 	want("search anonymously", bad.Do(http.MethodGet, search, "", nil), http.StatusUnauthorized)
+	if res := moa.Do(http.MethodGet, ws+"/preview", "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"addressLine"`) {
+		t.Errorf("preview: got %d %s; want 200 with the name and address", res.Status, res.Body)
+	}
+	want("preview of an unknown ID", moa.Do(http.MethodGet, "/api/v1/worksites/ZZZZZZZ/preview", "", nil), http.StatusNotFound)
 
 	// The MOA asks to join; the physician approves through the emailed link.
 	rid := mustJoinChecked(t, moa, id, "I run the front desk")
@@ -764,7 +772,7 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("close as another applicant", c.As(env.Bearer(devidp.PersonaNursePractitioner)).PostJSON(ws+"/close", map[string]string{}), http.StatusNotFound)
 	want("close", phys.PostJSON(ws+"/close", map[string]string{"reason": "the clinic moved"}), http.StatusOK)
 	mustWorkflowEnded(t, env, id)
-	want("close a closed worksite", c.Staff(http.MethodPost, ws+"/close", map[string]string{}), http.StatusUnprocessableEntity)
+	want("close a closed worksite", c.Staff(http.MethodPost, ws+"/close", map[string]string{"reason": "again"}), http.StatusUnprocessableEntity)
 	want("my worksites after closing", moa.Do(http.MethodGet, "/api/v1/me/worksites", "", nil), http.StatusOK)
 }
 

@@ -23,6 +23,9 @@ const (
 	MailRegistrationLapsed MailKind = "registration_lapsed"
 	// MailDeclarationReceived confirms the signed declaration to the site administrators.
 	MailDeclarationReceived MailKind = "declaration_received"
+	// MailDeclarationSigned tells the enrolment team that a worksite's
+	// declaration is signed and the worksite waits on their review.
+	MailDeclarationSigned MailKind = "declaration_signed"
 	// MailWorksiteApproved tells the site administrators that members may now apply.
 	MailWorksiteApproved MailKind = "worksite_approved"
 	// MailWorksiteRejected tells the site administrators the worksite was rejected, and why.
@@ -69,6 +72,9 @@ const (
 	// MailJoinRequest asks the active administrators (reminder Seq when set)
 	// to approve or reject MemberName's request, through Link.
 	MailJoinRequest MailKind = "join_request"
+	// MailJoinRequestReceived confirms to the requester that their
+	// request (with their Comment) went to the administrators.
+	MailJoinRequestReceived MailKind = "join_request_received"
 	// MailJoinDecided tells the requester the outcome: approved, or not
 	// approved with Reason.
 	MailJoinDecided MailKind = "join_decided"
@@ -98,12 +104,14 @@ func WorksiteMailKinds() []MailKind {
 		MailDeclarationStalled,
 		MailRegistrationLapsed,
 		MailDeclarationReceived,
+		MailDeclarationSigned,
 		MailWorksiteApproved,
 		MailWorksiteRejected,
 		MailReviewEscalated,
 		MailReviewBreached,
 		MailRegisteredOnly,
 		MailJoinRequest,
+		MailJoinRequestReceived,
 		MailJoinDecided,
 		MailInvitation,
 		MailMembershipChanged,

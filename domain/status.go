@@ -50,6 +50,13 @@ func (s WorksiteState) Ended() bool {
 	return s == WorksiteRejected || s == WorksiteLapsed || s == WorksiteClosed
 }
 
+// EndedWorksiteStates returns the states Ended reports, in a fixed order.
+// A worksite in one of them is not live: it holds no address (another
+// registration may take it) and nobody can join it, so search leaves it out.
+func EndedWorksiteStates() []WorksiteState {
+	return []WorksiteState{WorksiteRejected, WorksiteLapsed, WorksiteClosed}
+}
+
 // TimelineEvent is one step in an enrolment's history, as shown to people.
 type TimelineEvent struct {
 	At     time.Time `json:"at"`

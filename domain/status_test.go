@@ -65,6 +65,23 @@ func TestWorksiteStateFinal(t *testing.T) {
 	}
 }
 
+// TestEndedWorksiteStates: the states the store treats as not live (no
+// address held, not offered to join) are exactly those Ended reports.
+func TestEndedWorksiteStates(t *testing.T) {
+	ended := map[domain.WorksiteState]bool{}
+	for _, s := range domain.EndedWorksiteStates() {
+		if !s.Ended() {
+			t.Errorf("EndedWorksiteStates has %q, which is not Ended", s)
+		}
+		ended[s] = true
+	}
+	for _, s := range append(allStates, domain.WorksiteClosed) {
+		if s.Ended() && !ended[s] {
+			t.Errorf("%q is Ended but not in EndedWorksiteStates", s)
+		}
+	}
+}
+
 func TestWorksiteNextAction(t *testing.T) {
 	practice := mustPolicy(t, domain.CommunityPrivatePractice)
 	other := mustPolicy(t, domain.OtherLocation)

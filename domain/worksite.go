@@ -148,6 +148,9 @@ type WorksiteRegistration struct {
 	SubOption        string       `json:"subOption"`
 	OtherDescription string       `json:"otherDescription"`
 	EMR              string       `json:"emr"`
+	// ContactName is the person to contact at the worksite (optional;
+	// shown to the enrolment team).
+	ContactName string `json:"contactName"`
 	// Administrator is the registrant, who becomes the first site
 	// administrator; the API fills it from the caller's account.
 	Administrator Person `json:"-"`
@@ -246,6 +249,14 @@ func AddressKey(a Address) string {
 	return strings.Join(parts, " ")
 }
 
+// StreetKey is AddressKey without the street number: what a search by
+// street name alone ("Broadway E, Vancouver") is a prefix of.
+func StreetKey(a Address) string {
+	key := AddressKey(a)
+	_, rest, _ := strings.Cut(key, " ")
+	return rest
+}
+
 // UnitKey is the normalised unit: "Suite 101" and "#101" are both "101".
 // Prefixes are dropped until none is left ("Ste Unit 5" is "5"), so the key
 // of a key is itself and a unit has one key however it is written.
@@ -267,7 +278,7 @@ func UnitKey(unit string) string {
 func ValidateWorksiteRegistration(r WorksiteRegistration, types WorksiteTypes, emrs []EMRVendor) (WorksiteRegistration, error) {
 	fe := FieldErrors{}
 	trim := func(s *string) { *s = strings.TrimSpace(*s) }
-	for _, s := range []*string{&r.Name, &r.Phone, &r.Extension, &r.Email, &r.SubOption, &r.OtherDescription, &r.EMR,
+	for _, s := range []*string{&r.Name, &r.ContactName, &r.Phone, &r.Extension, &r.Email, &r.SubOption, &r.OtherDescription, &r.EMR,
 		&r.Address.Unit, &r.Address.StreetNumber, &r.Address.StreetName, &r.Address.City, &r.Address.Province,
 		&r.Address.PostalCode, &r.Administrator.Name, &r.Administrator.Email} {
 		trim(s)
@@ -286,6 +297,9 @@ func ValidateWorksiteRegistration(r WorksiteRegistration, types WorksiteTypes, e
 	}
 
 	requireLen("name", r.Name, 120)
+	if r.ContactName != "" {
+		requireLen("contactName", r.ContactName, 120)
+	}
 	if r.Phone == "" {
 		fe.Add("phone", "is required")
 	} else if p, ok := NormalisePhone(r.Phone); !ok {
@@ -450,6 +464,7 @@ type Worksite struct {
 	SubOption        string       `json:"subOption,omitempty"`
 	OtherDescription string       `json:"otherDescription,omitempty"`
 	EMR              string       `json:"emr"`
+	ContactName      string       `json:"contactName,omitempty"`
 	Administrator    Person       `json:"administrator"`
 	RegisteredAt     time.Time    `json:"registeredAt"`
 }

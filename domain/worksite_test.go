@@ -100,6 +100,9 @@ func TestValidateWorksiteRegistration_Refused(t *testing.T) {
 		{"name empty", func(r *domain.WorksiteRegistration) { r.Name = " " }, []string{"name"}, "is required"},
 		// Name is at most 120 characters.
 		{"name long", func(r *domain.WorksiteRegistration) { r.Name = strings.Repeat("x", 121) }, []string{"name"}, "at most 120"},
+		// The contact name is optional, but when given it is one line of at most 120 characters.
+		{"contact name long", func(r *domain.WorksiteRegistration) { r.ContactName = strings.Repeat("x", 121) }, []string{"contactName"}, "at most 120"},
+		{"contact name with a line break", func(r *domain.WorksiteRegistration) { r.ContactName = "Dana\nLee" }, []string{"contactName"}, "no line breaks"},
 		// Names are one line of text: no line breaks or other control characters.
 		{"name with a line break", func(r *domain.WorksiteRegistration) { r.Name = "Proctor\r\nBcc: x@example.ca" }, []string{"name"}, "no line breaks"},
 		{"name with a tab", func(r *domain.WorksiteRegistration) { r.Name = "Proctor\tClinic" }, []string{"name"}, "no line breaks"},
@@ -213,6 +216,9 @@ func TestValidateWorksiteRegistration_Normalises(t *testing.T) {
 		// Unit and street number letters are upper-cased.
 		{"unit and street number case", func(r *domain.WorksiteRegistration) { r.Address.Unit, r.Address.StreetNumber = "101a", "370b" },
 			func(r *domain.WorksiteRegistration) { r.Address.Unit, r.Address.StreetNumber = "101A", "370B" }},
+		// The contact name is trimmed and kept.
+		{"contact name", func(r *domain.WorksiteRegistration) { r.ContactName = "  Dana Lee " },
+			func(r *domain.WorksiteRegistration) { r.ContactName = "Dana Lee" }},
 		// Every text field is trimmed.
 		{"trimmed", func(r *domain.WorksiteRegistration) {
 			r.Name, r.Email, r.EMR, r.Administrator.Name, r.Administrator.Email = " "+r.Name+" ", " clinic@example.ca\t", " OSCAR Pro ", " Dana Admin ", "\ndana@example.ca "
@@ -294,6 +300,25 @@ func TestNormalisePhone(t *testing.T) {
 		got, ok := domain.NormalisePhone(tt.in)
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("NormalisePhone(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestStreetKey(t *testing.T) {
+	tests := []struct {
+		a    domain.Address
+		want string
+	}{
+		// The street number and unit are left out; the street words abbreviate as in AddressKey.
+		{domain.Address{Unit: "101", StreetNumber: "370", StreetName: "Broadway East", City: "Vancouver", Province: "BC", PostalCode: "v5t4g5"},
+			"BROADWAY E VANCOUVER BC V5T 4G5"},
+		// A street number with a letter goes too.
+		{domain.Address{StreetNumber: "12a", StreetName: "Main Street", City: "North Vancouver", Province: "BC", PostalCode: "V7L 1A1"},
+			"MAIN ST NORTH VANCOUVER BC V7L 1A1"},
+	}
+	for _, tt := range tests {
+		if got := domain.StreetKey(tt.a); got != tt.want {
+			t.Errorf("StreetKey(%+v) = %q; want %q", tt.a, got, tt.want)
 		}
 	}
 }

@@ -157,6 +157,8 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	// Promote the new member, then deactivate them (they move to the inactive list).
 	p.reloadUntil("/portal#/worksites/"+id, `!!document.querySelector('button[aria-label="Promote Maria Santos to site administrator"]')`, "the nurse among the active members")
 	p.click(`button[aria-label="Promote Maria Santos to site administrator"]`)
+	p.waitText("dialog[open] h2", "Make Maria Santos a site administrator?") // asked first
+	p.click("dialog[open] button[type=submit]")
 	p.waitText("#announce", "now a site administrator")
 	p.waitVisible(`button[aria-label="Demote Maria Santos (remove the administrator role)"]`)
 	p.click(`button[aria-label="End date for Maria Santos"]`)
@@ -305,9 +307,9 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.waitHeading("Harbour NP Clinic")
 	p.waitText("#worksite-status", "Approved")
 	var shot string
-	p.eval(`fetch([...document.querySelectorAll('main a')].find(a => a.textContent === 'Declaration screenshot').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`, &shot)
+	p.eval(`fetch(document.querySelector('#declaration-screenshot').src).then(r => r.status + ' ' + r.headers.get('Content-Type'))`, &shot)
 	if shot != "200 image/png" {
-		t.Errorf("declaration screenshot link: %q; want 200 image/png", shot)
+		t.Errorf("declaration screenshot shown inline: %q; want 200 image/png", shot)
 	}
 	p.clickText("main", "Suspend worksite")
 	p.waitVisible("dialog[open] #f-reason")

@@ -310,14 +310,16 @@ type ReasonRequest struct {
 }
 
 // CloseWorksite closes a worksite: every membership ends. The input is a
-// ReasonRequest (the reason is optional). Errors: EUNAUTHORIZED,
-// ENOTFOUND, EFORBIDDEN, EINVALID, the workflow's refusals.
+// ReasonRequest: optional for the worksite's own administrator, required
+// of the enrolment team, whose closing is a decision about someone else's
+// worksite, recorded and emailed to its members with the reason. Errors:
+// EUNAUTHORIZED, ENOTFOUND, EFORBIDDEN, EINVALID, the workflow's refusals.
 func (s *Service) CloseWorksite(ctx context.Context, by Caller, id string, in Input) (domain.WorksiteStatus, error) {
 	w, err := s.worksiteFor(ctx, by, id, authz.CloseWorksite)
 	if err != nil {
 		return domain.WorksiteStatus{}, err
 	}
-	return s.worksiteChange(ctx, by, w.ID, workflows.UpdateClose, false, in)
+	return s.worksiteChange(ctx, by, w.ID, workflows.UpdateClose, by.Principal.Role == domain.RoleTeam, in)
 }
 
 // SuspendWorksite is the team's suspension (suspend) or reinstatement of
@@ -520,4 +522,90 @@ func notFoundOrNotYours(err error) error {
 		return domain.Errorf(domain.ENOTFOUND, domain.NotFoundOrNotYours)
 	}
 	return err
+}
+
+// WorksitePreview is what a person asking to join by worksite ID sees of
+// the worksite before the request is sent: enough to know it is theirs.
+type WorksitePreview struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	AddressLine string `json:"addressLine"`
+}
+
+// PreviewWorksite shows the name and address of the live worksite id to
+// a person about to ask to join it by ID (DOMAIN: "its name and address
+// are shown before the request is sent"). A worksite that has ended
+// (rejected, lapsed, closed) cannot be joined, so it is not found either,
+// and the answer says plainly that no worksite can be joined with that ID.
+// Errors: EUNAUTHORIZED, ENOTFOUND.
+func (s *Service) PreviewWorksite(ctx context.Context, by Caller, id string) (WorksitePreview, error) {
+	if err := authorize(by, authz.SearchWorksites, authz.Resource{}); err != nil {
+		return WorksitePreview{}, err
+	}
+	id = strings.ToUpper(strings.TrimSpace(id))
+	unknown := domain.Errorf(domain.ENOTFOUND, "no worksite you can join has the ID %s; check it with the worksite's site administrator, or search by address", id)
+	if !domain.ValidWorksiteID(id) {
+		return WorksitePreview{}, domain.Errorf(domain.ENOTFOUND, "a worksite ID is 7 letters and digits, such as K4T6CLP")
+	}
+	w, err := s.store.GetWorksite(ctx, id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return WorksitePreview{}, unknown
+	}
+	if err != nil {
+		return WorksitePreview{}, err
+	}
+	st, err := s.store.GetWorksiteStatus(ctx, id)
+	if err != nil {
+		return WorksitePreview{}, notFoundAs(err, unknown)
+	}
+	if st.State.Ended() {
+		return WorksitePreview{}, unknown
+	}
+	return WorksitePreview{ID: w.ID, Name: w.Name, AddressLine: w.Address.String()}, nil
+}
+
+// notFoundAs is nf when err is ENOTFOUND, else err.
+func notFoundAs(err, nf error) error {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nf
+	}
+	return err
+}
+
+// DeclarationView is a worksite's signed declaration as the team reads it,
+// without the screenshot's bytes (served on their own, DeclarationScreenshot).
+type DeclarationView struct {
+	SignerName  string `json:"signerName"`
+	SignerTitle string `json:"signerTitle"`
+	SignerEmail string `json:"signerEmail,omitempty"`
+	// Attestations are the statements the signer accepted, with their
+	// words where the configured declaration still has them.
+	Attestations   []domain.Attestation `json:"attestations"`
+	SignedAt       time.Time            `json:"signedAt"`
+	ScreenshotType string               `json:"screenshotType"`
+	ScreenshotSHA  string               `json:"screenshotSha256"`
+}
+
+// WorksiteDeclaration is a worksite's signed declaration, for the team:
+// signer, title, attestations and when it was signed. Errors:
+// EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND (no such worksite, or not signed yet).
+func (s *Service) WorksiteDeclaration(ctx context.Context, by Caller, id string) (DeclarationView, error) {
+	w, err := s.teamWorksite(ctx, by, id, authz.TeamReadWorksite)
+	if err != nil {
+		return DeclarationView{}, err
+	}
+	d, err := s.store.GetDeclaration(ctx, w.ID)
+	if err != nil {
+		return DeclarationView{}, err
+	}
+	texts := map[string]string{}
+	for _, a := range s.cfg.Policy.Attestations {
+		texts[a.ID] = a.Text
+	}
+	atts := make([]domain.Attestation, 0, len(d.Attestation))
+	for _, id := range d.Attestation {
+		atts = append(atts, domain.Attestation{ID: id, Text: texts[id]})
+	}
+	return DeclarationView{SignerName: d.SignerName, SignerTitle: d.SignerTitle, SignerEmail: d.SignerEmail,
+		Attestations: atts, SignedAt: d.SignedAt.UTC(), ScreenshotType: d.ScreenshotType, ScreenshotSHA: d.ScreenshotSHA}, nil
 }

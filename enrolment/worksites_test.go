@@ -378,8 +378,9 @@ func TestWorksiteChanges(t *testing.T) {
 		{"suspended", tess, suspend(true), "fraud", nil, "", workflows.UpdateSuspend},
 		{"reinstated", tess, suspend(false), "cleared", nil, "", workflows.UpdateReinstate},
 		{"close: not an administrator", sam, closeWorksite, "", nil, domain.ENOTFOUND, ""},
-		// Closing needs no reason.
+		// Its administrator may close it without a reason; the team must say why.
 		{"closed by its administrator", ada, closeWorksite, "", nil, "", workflows.UpdateClose},
+		{"close: the team without a reason", tess, closeWorksite, " ", nil, domain.EINVALID, ""},
 		{"closed by the team", tess, closeWorksite, "moved", nil, "", workflows.UpdateClose},
 	}
 	for _, c := range cases {
@@ -460,5 +461,76 @@ func TestClassifyWorksite(t *testing.T) {
 				t.Errorf("change %+v; want the new type's policy", wc)
 			}
 		})
+	}
+}
+
+func TestPreviewWorksite(t *testing.T) {
+	ctx := context.Background()
+	states := map[string]domain.WorksiteState{worksite.ID: domain.WorksiteApproved}
+	setup := func() *enrolment.Service {
+		f := newFixture(t)
+		f.knowsWorksite()
+		f.store.GetWorksiteStatusFn = func(_ context.Context, id string) (domain.WorksiteStatus, error) {
+			return domain.WorksiteStatus{WorksiteID: id, State: states[id]}, nil
+		}
+		return f.service()
+	}
+	// A person signed in sees the name and address, however the ID is typed.
+	got, err := setup().PreviewWorksite(ctx, sam, " k4t6clp ")
+	want := enrolment.WorksitePreview{ID: worksite.ID, Name: worksite.Name, AddressLine: worksite.Address.String()}
+	if err != nil || got != want {
+		t.Errorf("PreviewWorksite = %+v, %v; want %+v", got, err, want)
+	}
+	cases := []struct {
+		name  string
+		by    enrolment.Caller
+		id    string
+		state domain.WorksiteState
+		code  string
+		says  string // a phrase the message must carry
+	}{
+		{"anonymous", anonymous, worksite.ID, domain.WorksiteApproved, domain.EUNAUTHORIZED, ""},
+		// An unknown ID says so plainly.
+		{"unknown", sam, "ZZZZZZZ", "", domain.ENOTFOUND, "no worksite you can join has the ID ZZZZZZZ"},
+		{"malformed", sam, "K4T", "", domain.ENOTFOUND, "7 letters and digits"},
+		// A worksite that has ended cannot be joined, so it is not offered.
+		{"lapsed", sam, worksite.ID, domain.WorksiteLapsed, domain.ENOTFOUND, "no worksite you can join"},
+		{"closed", sam, worksite.ID, domain.WorksiteClosed, domain.ENOTFOUND, "no worksite you can join"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			states[worksite.ID] = c.state
+			_, err := setup().PreviewWorksite(ctx, c.by, c.id)
+			wantCode(t, err, c.code)
+			if c.says != "" && (err == nil || !strings.Contains(err.Error(), c.says)) {
+				t.Errorf("error %v; want it to say %q", err, c.says)
+			}
+		})
+	}
+}
+
+func TestWorksiteDeclaration(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.knowsWorksite()
+	signed := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	f.store.GetDeclarationFn = func(_ context.Context, id string) (domain.Declaration, error) {
+		return domain.Declaration{WorksiteID: id, SignerName: "Dana Lee", SignerTitle: "Office manager", Attestation: []string{"policies", "retired"},
+			SignedAt: signed, ScreenshotType: "image/png", Screenshot: []byte("png")}, nil
+	}
+	s := f.service()
+	if _, err := s.WorksiteDeclaration(ctx, ada, worksite.ID); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Errorf("an administrator: %v; want EFORBIDDEN (the team's)", err)
+	}
+	if _, err := s.WorksiteDeclaration(ctx, tess, "ZZZZZZZ"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("an unknown worksite: %v; want ENOTFOUND", err)
+	}
+	d, err := s.WorksiteDeclaration(ctx, tess, worksite.ID)
+	if err != nil || d.SignerName != "Dana Lee" || d.SignerTitle != "Office manager" || !d.SignedAt.Equal(signed) || len(d.Attestations) != 2 {
+		t.Fatalf("the team: %+v, %v; want the declaration", d, err)
+	}
+	// An attestation keeps its words; one no longer configured keeps its ID.
+	if !strings.Contains(d.Attestations[0].Text, "Privacy and security policies") || d.Attestations[1] != (domain.Attestation{ID: "retired"}) {
+		t.Errorf("attestations = %+v; want the configured words, and the ID alone for one no longer configured", d.Attestations)
 	}
 }

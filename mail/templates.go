@@ -25,6 +25,7 @@ const (
 	KindDeclarationStalled     = domain.MailDeclarationStalled
 	KindRegistrationLapsed     = domain.MailRegistrationLapsed
 	KindDeclarationReceived    = domain.MailDeclarationReceived
+	KindDeclarationSigned      = domain.MailDeclarationSigned
 	KindWorksiteApproved       = domain.MailWorksiteApproved
 	KindWorksiteRejected       = domain.MailWorksiteRejected
 	KindReviewEscalated        = domain.MailReviewEscalated
@@ -41,6 +42,7 @@ const (
 	KindApplicationNotice      = domain.MailApplicationNotice
 	KindEmailConfirmation      = domain.MailEmailConfirmation
 	KindJoinRequest            = domain.MailJoinRequest
+	KindJoinRequestReceived    = domain.MailJoinRequestReceived
 	KindJoinDecided            = domain.MailJoinDecided
 	KindInvitation             = domain.MailInvitation
 	KindMembershipChanged      = domain.MailMembershipChanged

@@ -67,12 +67,14 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.KindDeclarationStalled, false, []string{"Unit 2, 123 Main St", "Registered on: Tuesday, 8 September 2026", "still unsigned"}},
 		{mail.KindRegistrationLapsed, false, []string{"lapsed", "register it again", "enrolment-team@careconnect.example"}},
 		{mail.KindDeclarationReceived, false, []string{"Pat Doe (Office Manager)", "review"}},
+		{mail.KindDeclarationSigned, false, []string{"Pat Doe (Office Manager)", "approve or reject", "/team"}},
 		{mail.KindWorksiteApproved, false, []string{"approved", "apply for CareConnect access"}},
 		{mail.KindWorksiteRejected, false, []string{"The reason the enrolment team gave:\n> the worksite is a Health Authority Clinic\n", "enrolment-team@careconnect.example"}},
 		{mail.KindReviewEscalated, false, []string{"5 business days", "by Monday, 4 January 2027"}},
 		{mail.KindReviewBreached, false, []string{"overdue", "5 business days", "breached on Monday, 4 January 2027", "today"}},
 		{mail.KindRegisteredOnly, false, []string{"stops at registration", "Health Authority Clinic"}},
 		{mail.KindJoinRequest, true, []string{"Sam Moa (Medical Office Assistant) has asked to join", "in their own words:\n> I started Monday at the front desk\n", "Approve or reject"}},
+		{mail.KindJoinRequestReceived, false, []string{"was sent to its site administrators", "Your message to them:\n> I started Monday at the front desk\n", "email you their answer"}},
 		{mail.KindJoinDecided, false, []string{"did not approve your request", "The reason the administrator gave:\n> the worksite is a Health Authority Clinic\n"}},
 		{mail.KindInvitation, true, []string{"Sam Moa has invited you", "by Monday, 4 January 2027", "THIS email address"}},
 		{mail.KindMembershipChanged, false, []string{"you are now an administrator", "The reason given:\n> the worksite is a Health Authority Clinic\n"}},
@@ -217,7 +219,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 25; got != want {
+	if got, want := len(seen), 27; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }

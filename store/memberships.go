@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -262,16 +263,24 @@ const (
 // application layer names it without importing the store.
 type WorksiteHit = domain.WorksiteHit
 
-// SearchWorksites finds worksites whose address starts with what a person
+// SearchWorksites finds the live worksites (those one can join: not
+// rejected, lapsed or closed) whose address starts with what a person
 // typed, normalised as the address key is ("370 broadway east" finds
 // "370 Broadway E"), ordered by address and unit. It answers as the person
 // types: a last word still being typed matches both as typed and as the
 // street word it may become ("370 Broadway Ea" finds "370 Broadway E").
+// What people type is read as (see parseSearch):
+//
+//   - "370 Broadway E, Vancouver": from the street number;
+//   - "101-370 Broadway E": unit, dash, street number (the seeds' order),
+//     which finds that unit only;
+//   - "Broadway E, Vancouver" or "Broadway": from the street name, at any number.
+//
 // Wildcards in the input match only themselves.
 // Errors: EINVALID (field "address") for fewer than MinSearchLen or more
 // than MaxSearchLen characters; EINVALID (field "limit") unless 1 <= limit <= MaxSearchLimit.
 func (s *Store) SearchWorksites(ctx context.Context, prefix string, limit int) ([]WorksiteHit, error) {
-	keys, err := searchKeys(prefix)
+	plan, err := parseSearch(prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +289,7 @@ func (s *Store) SearchWorksites(ctx context.Context, prefix string, limit int) (
 			Fields: map[string]string{"limit": fmt.Sprintf("must be between 1 and %d", MaxSearchLimit)}}
 	}
 	var rows []worksiteRow
-	if err := s.searchQuery(s.db.WithContext(ctx), keys, limit).Find(&rows).Error; err != nil {
+	if err := s.searchPlanQuery(s.db.WithContext(ctx), plan, limit).Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]WorksiteHit, len(rows))
@@ -291,41 +300,95 @@ func (s *Store) SearchWorksites(ctx context.Context, prefix string, limit int) (
 	return out, nil
 }
 
-// searchQuery selects the worksites whose address_key starts with one of
-// keys, in byte order of address and unit. Each dialect gets the form its
-// index serves:
-//
-//   - PostgreSQL: address_key LIKE 'KEY%', served by worksites_address_prefix
-//     (text_pattern_ops), which serves LIKE prefixes whatever the database
-//     collation; the plain (address_key, unit_key) index does so only under
-//     the C collation.
-//   - SQLite: the byte range KEY <= address_key < next(KEY), served by the
-//     unique (address_key, unit_key) index, already in the order asked for.
-//     SQLite's LIKE is case-insensitive, so it would use an index only with
-//     NOCASE collation or PRAGMA case_sensitive_like, a per-connection
-//     setting that changes every LIKE; the range needs neither, and under
-//     SQLite's BINARY (memcmp) collation it is exactly a prefix match.
+// searchPlan is how to look up what a person typed: key prefixes of
+// column (address_key from the street number, street_key from the street
+// name), and the unit when one was typed before the street number.
+type searchPlan struct {
+	column string
+	keys   []string
+	unit   string
+}
+
+// unitDashRE is a unit typed before the street number with a dash, as the
+// seeds write addresses: "101-370 Broadway E" (unit 101, number 370).
+var unitDashRE = regexp.MustCompile(`^\s*#?([A-Za-z0-9]{1,8})\s*-\s*([0-9].*)$`)
+
+// parseSearch reads what a person typed as a searchPlan: a leading
+// "unit-number" is split off as the unit; text that starts with a digit
+// is searched from the street number, other text from the street name.
+func parseSearch(typed string) (searchPlan, error) {
+	if len(typed) > MaxSearchLen {
+		return searchPlan{}, searchErr(fmt.Sprintf("must be at most %d characters", MaxSearchLen))
+	}
+	var unit string
+	if m := unitDashRE.FindStringSubmatch(typed); m != nil {
+		unit, typed = domain.UnitKey(m[1]), m[2]
+	}
+	first := strings.TrimLeftFunc(typed, unicode.IsSpace)
+	if first != "" && !unicode.IsDigit([]rune(first)[0]) {
+		// A street name alone: searchKeys reads its first word as the
+		// street number, so give it one and take it off again.
+		if utf8.RuneCountInString(domain.NormaliseText(typed)) < MinSearchLen {
+			return searchPlan{}, searchErr(fmt.Sprintf("type at least %d characters of the address", MinSearchLen))
+		}
+		keys, err := searchKeys("0 " + typed)
+		if err != nil {
+			return searchPlan{}, err
+		}
+		for i, k := range keys {
+			keys[i] = strings.TrimPrefix(k, "0 ")
+		}
+		return searchPlan{column: "street_key", keys: pruneKeys(keys), unit: unit}, nil
+	}
+	keys, err := searchKeys(typed)
+	return searchPlan{column: "address_key", keys: keys, unit: unit}, err
+}
+
+// searchQuery is searchPlanQuery for keys of address_key.
 func (s *Store) searchQuery(db *gorm.DB, keys []string, limit int) *gorm.DB {
-	conds := make([]string, len(keys))
+	return s.searchPlanQuery(db, searchPlan{column: "address_key", keys: keys}, limit)
+}
+
+// searchPlanQuery selects the live worksites whose p.column starts with
+// one of p.keys (at unit p.unit when set), in byte order of the column
+// and unit. Each dialect gets the form its index serves:
+//
+//   - PostgreSQL: COLUMN LIKE 'KEY%', served by worksites_address_prefix
+//     or worksites_street_key (text_pattern_ops), which serve LIKE prefixes
+//     whatever the database collation; the plain (address_key, unit_key)
+//     index does so only under the C collation.
+//   - SQLite: the byte range KEY <= COLUMN < next(KEY), served by the
+//     (address_key, unit_key) or (street_key, unit_key) index, already in
+//     the order asked for. SQLite's LIKE is case-insensitive, so it would
+//     use an index only with NOCASE collation or PRAGMA case_sensitive_like,
+//     a per-connection setting that changes every LIKE; the range needs
+//     neither, and under SQLite's BINARY (memcmp) collation it is exactly a
+//     prefix match.
+func (s *Store) searchPlanQuery(db *gorm.DB, p searchPlan, limit int) *gorm.DB {
+	col := p.column // a constant of parseSearch, never input
+	conds := make([]string, len(p.keys))
 	var args []any
-	for i, k := range keys {
+	for i, k := range p.keys {
 		if s.dialect == SQLite {
 			if hi, ok := nextPrefix(k); ok {
-				conds[i] = "(address_key >= ? AND address_key < ?)"
+				conds[i] = "(" + col + " >= ? AND " + col + " < ?)"
 				args = append(args, k, hi)
 			} else {
-				conds[i] = "address_key >= ?"
+				conds[i] = col + " >= ?"
 				args = append(args, k)
 			}
 			continue
 		}
-		conds[i] = `address_key LIKE ? ESCAPE '\'`
+		conds[i] = col + ` LIKE ? ESCAPE '\'`
 		args = append(args, escapeLike(k)+"%")
 	}
-	return db.Model(&worksiteRow{}).
+	q := liveWorksite(db.Model(&worksiteRow{})).
 		Select("id", "name", "unit", "street_number", "street_name", "city", "province", "postal_code", "location_type", "state").
-		Where("("+strings.Join(conds, " OR ")+")", args...).
-		Order(s.byteOrder("address_key")).Order(s.byteOrder("unit_key")).Limit(limit)
+		Where("("+strings.Join(conds, " OR ")+")", args...)
+	if p.unit != "" {
+		q = q.Where("unit_key = ?", p.unit)
+	}
+	return q.Order(s.byteOrder(col)).Order(s.byteOrder("unit_key")).Limit(limit)
 }
 
 // byteOrder orders by col bytewise, as SQLite's BINARY collation does, so
@@ -482,12 +545,13 @@ func (s *Store) UpdateWorksiteClassification(ctx context.Context, id string, add
 	if addr != nil {
 		key, unit := domain.AddressKey(*addr), domain.UnitKey(addr.Unit)
 		for col, v := range map[string]string{"unit": addr.Unit, "street_number": addr.StreetNumber, "street_name": addr.StreetName,
-			"city": addr.City, "province": addr.Province, "postal_code": addr.PostalCode, "address_key": key, "unit_key": unit} {
+			"city": addr.City, "province": addr.Province, "postal_code": addr.PostalCode, "address_key": key, "unit_key": unit,
+			"street_key": domain.StreetKey(*addr)} {
 			upd[col] = v
 		}
 		check = func(tx *gorm.DB) error {
 			var other []string
-			if err := tx.Model(&worksiteRow{}).Where("address_key = ? AND unit_key = ? AND id <> ?", key, unit, id).
+			if err := liveWorksite(tx.Model(&worksiteRow{})).Where("address_key = ? AND unit_key = ? AND id <> ?", key, unit, id).
 				Limit(1).Pluck("id", &other).Error; err != nil {
 				return err
 			}

@@ -284,6 +284,15 @@ func TestSearchWorksites(t *testing.T) {
 			{"underscore is not a wildcard", "3_0 broadway", 50, ids()},
 			{"backslash is not an escape", `370\ broadway`, 50, ids()},
 			{"no match", "999 nowhere", 50, ids()},
+			// The seeds' order: unit, dash, street number. Only that unit.
+			{"unit-street number", "101-370 Broadway E", 50, ids(e101)},
+			{"unit-street number, spaced", "102 - 370 broadway east", 50, ids(e102)},
+			{"unit-street number being typed", "101-370 Bro", 50, ids(e101)},
+			// A street name alone, with or without the city, at any number.
+			{"street and city", "Broadway E, Vancouver", 50, ids(e, e101, e102)},
+			{"street name alone", "Broadway", 50, ids(e, e101, e102, west)},
+			{"street name spelled out", "lonsdale avenue", 50, ids(lonsdale)},
+			{"a street word or the start of a name, no number", "North", 50, ids(northRd, northgate)},
 		}
 		for _, c := range cases {
 			hits, err := s.SearchWorksites(ctx, c.typed, c.limit)
@@ -297,6 +306,16 @@ func TestSearchWorksites(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("%s: SearchWorksites(%q) = %v; want %v", c.name, c.typed, got, c.want)
+			}
+		}
+
+		// A worksite that has ended (here lapsed) is not offered: nobody can join it.
+		if err := s.SaveWorksiteStatus(ctx, domain.WorksiteStatus{WorksiteID: west.ID, State: domain.WorksiteLapsed, Seq: 1}); err != nil {
+			t.Fatal(err)
+		}
+		for _, typed := range []string{"370 Broadway W", "Broadway W"} {
+			if hits, err := s.SearchWorksites(ctx, typed, 50); err != nil || len(hits) != 0 {
+				t.Errorf("SearchWorksites(%q) after it lapsed = %v, %v; want none", typed, hits, err)
 			}
 		}
 

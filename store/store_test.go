@@ -51,9 +51,31 @@ func TestWorksiteLifecycle(t *testing.T) {
 			t.Errorf("duplicate address: got %v; want ECONFLICT", err)
 		}
 		// Another unit at the same address is a different worksite.
-		mustCreate(t, s, registration("102"))
+		w102 := mustCreate(t, s, registration("102"))
 		if n, _ := s.CountWorksites(ctx); n != 2 {
 			t.Errorf("got %d worksites; want 2", n)
+		}
+		// Only a live worksite holds its address: once it has ended
+		// (lapsed, rejected, closed), the address may be registered again,
+		// and then the new one holds it.
+		for i, ended := range domain.EndedWorksiteStates() {
+			if err := s.SaveWorksiteStatus(ctx, domain.WorksiteStatus{WorksiteID: w102.ID, State: ended, Seq: i + 1}); err != nil {
+				t.Fatal(err)
+			}
+			again, err := s.CreateWorksite(ctx, registration("102"), time.Now(), domain.AuditEvent{})
+			if err != nil {
+				t.Fatalf("register again after %s: %v; want it registered", ended, err)
+			}
+			if _, err := s.CreateWorksite(ctx, registration("102"), time.Now(), domain.AuditEvent{}); domain.ErrorCode(err) != domain.ECONFLICT {
+				t.Errorf("a second live registration after %s: %v; want ECONFLICT", ended, err)
+			}
+			w102 = again
+		}
+		// The contact name is stored.
+		withContact := registration("103")
+		withContact.ContactName = "Dana Lee"
+		if got, err := s.GetWorksite(ctx, mustCreate(t, s, withContact).ID); err != nil || got.ContactName != "Dana Lee" {
+			t.Errorf("contact name: %+v, %v; want Dana Lee", got, err)
 		}
 
 		if _, err := s.GetWorksite(ctx, "ZZZZZZZ"); domain.ErrorCode(err) != domain.ENOTFOUND {

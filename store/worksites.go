@@ -31,11 +31,13 @@ type worksiteRow struct {
 	Province          string
 	PostalCode        string
 	AddressKey        string
+	StreetKey         string
 	UnitKey           string
 	LocationType      string
 	SubOption         string
 	OtherDescription  string
 	EMR               string `gorm:"column:emr"`
+	ContactName       string
 	AdminName         string
 	AdminEmail        string
 	AdminSubject      string
@@ -63,7 +65,7 @@ func (worksiteRow) TableName() string { return "worksites" }
 // membership projection (membership_json), which can be large.
 var worksiteColumns = []string{"id", "name", "phone", "extension", "email", "unit", "street_number", "street_name", "city",
 	"province", "postal_code", "address_key", "unit_key", "location_type", "sub_option", "other_description", "emr",
-	"admin_name", "admin_email", "admin_subject", "registered_at", "state", "waiting_on", "waiting_since",
+	"contact_name", "admin_name", "admin_email", "admin_subject", "registered_at", "state", "waiting_on", "waiting_since",
 	"next_milestone_kind", "next_milestone_at", "stalled", "escalated", "breached", "status_json", "status_seq", "updated_at"}
 
 // WorksiteRead is domain.WorksiteRead: the read model is the domain's, so the
@@ -93,7 +95,7 @@ func (r worksiteRow) worksite() domain.Worksite {
 		Address: domain.Address{Unit: r.Unit, StreetNumber: r.StreetNumber, StreetName: r.StreetName,
 			City: r.City, Province: r.Province, PostalCode: r.PostalCode},
 		LocationType: domain.LocationType(r.LocationType), SubOption: r.SubOption, OtherDescription: r.OtherDescription,
-		EMR: r.EMR, Administrator: domain.Person{Name: r.AdminName, Email: r.AdminEmail, Subject: r.AdminSubject}, RegisteredAt: r.RegisteredAt.UTC(),
+		EMR: r.EMR, ContactName: r.ContactName, Administrator: domain.Person{Name: r.AdminName, Email: r.AdminEmail, Subject: r.AdminSubject}, RegisteredAt: r.RegisteredAt.UTC(),
 	}
 }
 
@@ -106,16 +108,17 @@ const maxIDAttempts = 5
 
 // CreateWorksite stores a validated registration under a fresh random ID
 // and records the registration in the audit trail, in one transaction.
-// Errors: ECONFLICT when the (address, unit) pair is already registered.
+// Errors: ECONFLICT when a live worksite (liveWorksite) is registered at
+// the (address, unit) pair; an ended one frees it.
 func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error) {
 	at = at.UTC()
 	row := worksiteRow{
 		Name: reg.Name, Phone: reg.Phone, Extension: reg.Extension, Email: reg.Email,
 		Unit: reg.Address.Unit, StreetNumber: reg.Address.StreetNumber, StreetName: reg.Address.StreetName,
 		City: reg.Address.City, Province: reg.Address.Province, PostalCode: reg.Address.PostalCode,
-		AddressKey: domain.AddressKey(reg.Address), UnitKey: domain.UnitKey(reg.Address.Unit),
+		AddressKey: domain.AddressKey(reg.Address), StreetKey: domain.StreetKey(reg.Address), UnitKey: domain.UnitKey(reg.Address.Unit),
 		LocationType: string(reg.LocationType), SubOption: reg.SubOption, OtherDescription: reg.OtherDescription,
-		EMR: reg.EMR, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email, AdminSubject: reg.Administrator.Subject,
+		EMR: reg.EMR, ContactName: reg.ContactName, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email, AdminSubject: reg.Administrator.Subject,
 		RegisteredAt: at, State: StateRegistering, StatusJSON: "{}", UpdatedAt: at,
 	}
 	for attempt := 0; ; attempt++ {
@@ -126,7 +129,7 @@ func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistrat
 		row.ID = id
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var n int64
-			if err := tx.Model(&worksiteRow{}).Where("address_key = ? AND unit_key = ?", row.AddressKey, row.UnitKey).Count(&n).Error; err != nil {
+			if err := liveWorksite(tx.Model(&worksiteRow{})).Where("address_key = ? AND unit_key = ?", row.AddressKey, row.UnitKey).Count(&n).Error; err != nil {
 				return translate(err)
 			}
 			if n > 0 {
@@ -150,6 +153,22 @@ func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistrat
 		}
 		return domain.Worksite{}, err
 	}
+}
+
+// endedStates are domain.EndedWorksiteStates as column values; migration
+// 21's partial unique index names the same states.
+var endedStates = func() []string {
+	var out []string
+	for _, st := range domain.EndedWorksiteStates() {
+		out = append(out, string(st))
+	}
+	return out
+}()
+
+// liveWorksite narrows q to live worksites: those not rejected, lapsed or
+// closed. Only they hold an address and can be joined.
+func liveWorksite(q *gorm.DB) *gorm.DB {
+	return q.Where("state NOT IN ?", endedStates)
 }
 
 var errAddressTaken = &domain.Error{Code: domain.ECONFLICT,

@@ -333,6 +333,13 @@ func TestMembershipJoinRequestReminders(t *testing.T) {
 			checkRecipients(t, "join request email", e.Recipients, admin)
 		}
 	}
+	// The requester is told, once, that the request went to the administrators (not at the reminders).
+	if got := h.emailsTo(mail.KindJoinRequestReceived, carol.Email); len(got) != 1 || got[0].Key != "worksite/K4T6CLP/join_request_received/jr-req-carol" ||
+		got[0].At != rel(requestedAt) {
+		t.Errorf("join request received emails to Carol = %+v; want one, at the request, keyed by it", got)
+	} else {
+		checkRecipients(t, "join request received email", got[0].Recipients, carol)
+	}
 	if n := len(h.emailsOf(mail.KindJoinRequest)); n != 6+1 { // + Bob's own request, to Ada alone
 		t.Errorf("join request emails = %d; want 7 (Bob's, then Carol's three to each of two admins)", n)
 	}

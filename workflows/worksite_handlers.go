@@ -274,6 +274,7 @@ func (w *worksiteRun) signDeclaration(ctx workflow.Context, s SignDeclaration) d
 	w.audit(ctx, "declaration signed", fmt.Sprintf("by %s, %s", s.SignerName, s.SignerTitle),
 		s.SignerName, "signing_authority", "declaration/"+s.RequestID, s.RequestID)
 	w.email(domain.MailDeclarationReceived, domain.ToSiteAdmins, 1, nil)
+	w.email(domain.MailDeclarationSigned, domain.ToEnrolmentTeam, 1, nil)
 	return w.Status
 }
 
@@ -313,6 +314,11 @@ func (w *worksiteRun) requestJoin(ctx workflow.Context, a JoinRequestArgs) {
 	w.memberEvent()
 	w.audit(ctx, "join requested", jr.Name, r.Subject, "applicant", "join/"+jr.ID, a.RequestID)
 	w.emailJoinRequest(jr, 0)
+	w.email(domain.MailJoinRequestReceived, "", 1, func(in *domain.WorksiteEmail) {
+		in.Key = w.key("join_request_received", jr.ID)
+		in.Recipients = []domain.Person{{Name: jr.Name, Email: jr.Email, Subject: jr.Subject}}
+		in.Comment = jr.Comment
+	})
 }
 
 // emailJoinRequest sends each active administrator their own signed link to

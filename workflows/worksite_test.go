@@ -592,9 +592,14 @@ func TestWorksiteApprove(t *testing.T) {
 	if len(m.Members) != 1 || !m.Members[0].Active || !m.Members[0].Admin || m.Members[0].Subject != registrant.Subject {
 		t.Errorf("members = %+v; want the registrant as the one active administrator", m.Members)
 	}
-	wantKinds := []mail.Kind{mail.KindWorksiteRegistered, mail.KindDeclarationReceived, mail.KindWorksiteApproved}
+	// The signed declaration is confirmed to the administrators and
+	// announced to the enrolment team, whose review it now waits on.
+	wantKinds := []mail.Kind{mail.KindWorksiteRegistered, mail.KindDeclarationReceived, mail.KindDeclarationSigned, mail.KindWorksiteApproved}
 	if got := h.emailKinds(); !reflect.DeepEqual(got, wantKinds) {
 		t.Errorf("emails = %v; want %v", got, wantKinds)
+	}
+	if e := h.mustOneEmail(mail.KindDeclarationSigned); e.To != domain.ToEnrolmentTeam || e.Signer != "Dr Lee" {
+		t.Errorf("declaration signed email to %q signer %q; want the enrolment team and Dr Lee", e.To, e.Signer)
 	}
 	if e := h.mustOneEmail(mail.KindDeclarationReceived); e.At != 1*day || e.Signer != "Dr Lee" {
 		t.Errorf("declaration received email at +%v signer %q; want +24h and Dr Lee", e.At, e.Signer)

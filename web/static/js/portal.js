@@ -378,6 +378,26 @@ function readAddress(form, prefix) {
   return a;
 }
 
+/**
+ * addressFromSearch reads what a person typed in the address search
+ * ("101-370 Broadway E, Vancouver") as address fields, so that registering
+ * a worksite search did not find starts from it. It only fills form values.
+ */
+function addressFromSearch(text) {
+  const a = {};
+  const [street, city] = String(text || '').slice(0, 200).split(',').map((x) => x.trim());
+  const m = /^(?:#?([A-Za-z0-9]{1,8})\s*-\s*)?(\d+[A-Za-z]?)\s+(.+)$/.exec(street || '');
+  if (m) {
+    if (m[1]) a.unit = m[1];
+    a.streetNumber = m[2];
+    a.streetName = m[3];
+  } else if (street) {
+    a.streetName = street;
+  }
+  if (city) a.city = city;
+  return a;
+}
+
 async function registerWorksiteView(main, ctx) {
   const reference = await ref();
   if (!ctx.me.account) {
@@ -387,11 +407,13 @@ async function registerWorksiteView(main, ctx) {
   const form = h('form', { class: 'stack', novalidate: true, id: 'worksite-form' },
     h('fieldset', {}, h('legend', {}, 'Worksite contact'),
       field({ name: 'name', label: 'Worksite name', required: true, autocomplete: 'organization' }),
+      field({ name: 'contactName', label: 'Contact name (optional)', autocomplete: 'name', hint: 'The person the enrolment team should ask about this worksite' }),
       h('div', { class: 'grid-contact' },
         field({ name: 'phone', label: 'Phone', type: 'tel', required: true }),
         field({ name: 'extension', label: 'Extension (optional)' }),
         field({ name: 'email', label: 'Worksite email', type: 'email', required: true }))),
-    h('fieldset', {}, h('legend', {}, 'Address'), h('div', { 'data-error-for': 'address', class: 'field-error' }), addressFields('address.')),
+    h('fieldset', {}, h('legend', {}, 'Address'), h('div', { 'data-error-for': 'address', class: 'field-error' }),
+      addressFields('address.', addressFromSearch(ctx.query.get('address')))),
     h('fieldset', {}, h('legend', {}, 'Type and EMR'),
       typeFields(reference),
       field({ name: 'emr', label: 'EMR vendor', type: 'select', required: true, placeholder: 'Choose the EMR',
@@ -405,6 +427,7 @@ async function registerWorksiteView(main, ctx) {
       address: readAddress(form, 'address.'), locationType: val(form, 'locationType'), emr: val(form, 'emr'),
     };
     if (val(form, 'extension')) body.extension = val(form, 'extension');
+    if (val(form, 'contactName')) body.contactName = val(form, 'contactName');
     if (val(form, 'subOption')) body.subOption = val(form, 'subOption');
     if (val(form, 'otherDescription')) body.otherDescription = val(form, 'otherDescription');
     const out = await submitting(form, () => post('/api/v1/worksites', body));
@@ -434,7 +457,10 @@ async function joinView(main, ctx) {
   const results = h('ul', { class: 'results', id: 'search-results', 'aria-label': 'Worksites found' });
   const count = h('p', { class: 'small muted', role: 'status', id: 'search-count' });
   const chosen = h('div', { id: 'join-chosen' });
-  const search = field({ name: 'address', label: 'Search by street address', type: 'search', hint: 'Start typing the address, e.g. 370 Broadway; results appear as you type',
+  const noMatch = h('p', { id: 'search-register', hidden: true },
+    'Not listed? If nobody has registered your worksite yet, ', h('a', { href: '#/worksites/new', id: 'register-from-search' }, 'register it'),
+    ' and you become its site administrator.');
+  const search = field({ name: 'address', label: 'Search by street address', type: 'search', hint: 'Start typing the address, e.g. 370 Broadway, 101-370 Broadway E or Broadway E, Vancouver; results appear as you type',
     attrs: { 'aria-controls': 'search-results', autocomplete: 'off' } });
   const input = search.querySelector('input');
   let timer = null;
@@ -442,6 +468,7 @@ async function joinView(main, ctx) {
   const runSearch = async () => {
     const text = input.value.trim();
     const mine = ++seq;
+    noMatch.hidden = true;
     if (text.replace(/[.,#' ]/g, '').length < 3) {
       results.replaceChildren();
       count.textContent = text ? 'Type at least 3 characters.' : '';
@@ -452,6 +479,8 @@ async function joinView(main, ctx) {
       if (mine !== seq) return; // a newer search is on its way
       const hits = out.worksites || [];
       count.textContent = hits.length ? `${hits.length} worksite${hits.length === 1 ? '' : 's'} found.` : 'No worksite found at that address.';
+      noMatch.hidden = hits.length > 0;
+      noMatch.querySelector('a').setAttribute('href', `#/worksites/new${q({ address: text })}`);
       results.replaceChildren(...hits.map((w) => h('li', {},
         h('span', {}, h('strong', {}, w.name), ` — ${w.addressLine} (ID ${w.id})`),
         h('button', { type: 'button', class: 'small', 'aria-label': `Ask to join ${w.name}, ${w.addressLine}`, onclick: () => choose(w.id, `${w.name}, ${w.addressLine}`) }, 'Ask to join'))));
@@ -475,21 +504,36 @@ async function joinView(main, ctx) {
     field({ name: 'worksiteId', label: 'Worksite ID', hint: '7 letters and digits, e.g. K4T6CLP', attrs: { maxlength: 7 } }),
     formError(),
     h('button', { type: 'submit', class: 'secondary' }, 'Use this worksite ID'));
-  byId.addEventListener('submit', (e) => {
+  byId.addEventListener('submit', async (e) => {
     e.preventDefault();
     const id = val(byId, 'worksiteId').toUpperCase();
-    if (!/^[A-Z0-9]{7}$/.test(id)) {
-      byId.querySelector('[data-error-for=worksiteId]').textContent = 'A worksite ID is 7 letters and digits.';
+    const refuse = (msg) => {
+      byId.querySelector('[data-error-for=worksiteId]').textContent = msg;
       byId.querySelector('input').setAttribute('aria-invalid', 'true');
       byId.querySelector('input').focus();
+    };
+    if (!/^[A-Z0-9]{7}$/.test(id)) {
+      refuse('A worksite ID is 7 letters and digits.');
       return;
     }
-    choose(id, `worksite ${id}`);
+    // Show the worksite's name and address before anything is sent.
+    chosen.replaceChildren();
+    const out = await submitting(byId, () => get(`/api/v1/worksites/${seg(id)}/preview`).catch((err) => {
+      if (err.status === 404) return { unknown: err.message };
+      throw err;
+    }));
+    if (!out) return;
+    if (out.unknown) {
+      refuse(out.unknown);
+      return;
+    }
+    choose(out.worksite.id, `${out.worksite.name}, ${out.worksite.addressLine}`, `ID ${out.worksite.id}`);
   });
 
-  function choose(id, label) {
+  function choose(id, label, note) {
     const form = h('form', { class: 'stack box', novalidate: true, id: 'join-form' },
       h('h2', { tabindex: '-1' }, `Ask to join ${label}`),
+      note ? h('p', { class: 'small muted' }, `${note}. Check this is your worksite before you send the request.`) : null,
       field({ name: 'comment', label: 'Message to the worksite\'s administrators (optional)', type: 'textarea', hint: 'For example your role at the clinic' }),
       formError(),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Send join request')));
@@ -498,7 +542,7 @@ async function joinView(main, ctx) {
       const out = await submitting(form, () => post(`/api/v1/worksites/${seg(id)}/join-requests`, { comment: val(form, 'comment') }));
       if (out) {
         chosen.replaceChildren(h('div', { class: 'box ok', role: 'status', id: 'join-sent' },
-          h('p', {}, `Your request to join ${label} was sent. The worksite's administrators have been emailed; you will be emailed their answer.`),
+          h('p', {}, `Your request to join ${label} was sent. The worksite's administrators have been emailed, and so have you (a confirmation); you will be emailed their answer.`),
           h('p', {}, h('a', { href: '#/' }, 'Back to my status'))));
         chosen.querySelector('.box').focus?.();
       }
@@ -509,7 +553,7 @@ async function joinView(main, ctx) {
 
   render(main, h('h1', {}, 'Join a worksite'),
     h('p', {}, 'Find your worksite by its address, or enter its worksite ID. Its site administrators approve your request.'),
-    h('section', { class: 'stack' }, search, count, results),
+    h('section', { class: 'stack' }, search, count, results, noMatch),
     h('h2', {}, 'Or by worksite ID'), byId, chosen);
 }
 
@@ -597,6 +641,24 @@ async function manageView(main, ctx, id) {
     }
   });
 
+  // confirmPromote asks before making m a site administrator: they could
+  // then manage every member, and only another administrator can undo it.
+  const confirmPromote = (m, from) => ask({
+    title: `Make ${m.name} a site administrator?`, submit: 'Promote to administrator',
+    fields: [h('p', {}, `${m.name} will be able to approve join requests, invite, promote and deactivate members, and edit the worksite's details. Only another site administrator can remove the role.`)],
+    onSubmit: async () => {
+      await post(`${base}/members/${seg(m.subject)}/promote`);
+      return true;
+    },
+  }).then((ok) => {
+    if (ok) {
+      announce(`${m.name} is now a site administrator.`);
+      ctx.reload();
+    } else if (from) {
+      from.focus();
+    }
+  });
+
   const memberTable = (caption, list, active) => table(caption, [
     { label: 'Name', cell: (m) => m.name },
     { label: 'Email', cell: (m) => m.email },
@@ -606,7 +668,7 @@ async function manageView(main, ctx, id) {
       m.endsAt ? [' (until ', time(m.endsAt, false), ')'] : null, m.inactiveReason ? ` — ${m.inactiveReason}` : null] },
     { label: 'Actions', cell: (m) => h('div', { class: 'actions' },
       active && !m.admin ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Promote ${m.name} to site administrator`,
-        onclick: (e) => act(e.target, `${base}/members/${seg(m.subject)}/promote`, undefined, `${m.name} is now a site administrator.`) }, 'Promote') : null,
+        onclick: (e) => confirmPromote(m, e.currentTarget) }, 'Promote') : null,
       active && m.admin && m.subject !== me ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `Demote ${m.name} (remove the administrator role)`,
         onclick: (e) => act(e.target, `${base}/members/${seg(m.subject)}/demote`, undefined, `${m.name} is no longer a site administrator.`) }, 'Demote') : null,
       active ? h('button', { type: 'button', class: 'small secondary', 'aria-label': `End date for ${m.name}`,

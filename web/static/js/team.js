@@ -295,9 +295,12 @@ function auditTable(events) {
 async function worksiteView(main, ctx, id) {
   const [reference, temporal] = await Promise.all([ref(), staffRef()]);
   const base = `/api/v1/staff/worksites/${seg(id)}`;
-  const [ws, members, audit, emails] = await Promise.all([
+  const [ws, members, audit, emails, declared] = await Promise.all([
     get(`/api/v1/worksites/${seg(id)}`), get(`/api/v1/worksites/${seg(id)}/members`), get(`${base}/audit`), get(`${base}/emails`),
+    // 404 until the declaration is signed.
+    get(`${base}/declaration`).catch((err) => { if (err.status === 404) return null; throw err; }),
   ]);
+  const decl = declared && declared.declaration;
   const w = ws.worksite;
   const s = ws.status;
   const all = [...members.members.active.authorizers, ...members.members.active.onBehalfOf, ...members.members.inactive.authorizers, ...members.members.inactive.onBehalfOf];
@@ -337,7 +340,24 @@ async function worksiteView(main, ctx, id) {
       ] : null,
       !ended && !s.suspended ? h('button', { type: 'button', class: 'secondary', onclick: () => reasonDialog(ctx, `Suspend worksite ${w.name}`, 'Suspend worksite', `${base}/suspend`, `Worksite ${id} suspended.`) }, 'Suspend worksite') : null,
       s.suspended ? h('button', { type: 'button', class: 'secondary', onclick: () => reasonDialog(ctx, `Reinstate worksite ${w.name}`, 'Reinstate worksite', `${base}/reinstate`, `Worksite ${id} reinstated.`) }, 'Reinstate worksite') : null,
-      s.state !== 'awaiting_declaration' && s.state !== 'registering' ? h('a', { class: 'button secondary', href: `${base}/declaration/screenshot`, target: '_blank', rel: 'noopener' }, 'Declaration screenshot') : null),
+      !ended ? h('button', { type: 'button', class: 'danger', id: 'close-worksite', onclick: (e) => reasonDialog(ctx, `Close worksite ${w.name}`, 'Close worksite', `/api/v1/worksites/${seg(id)}/close`, `Worksite ${id} closed; every membership has ended.`, e.currentTarget) }, 'Close worksite') : null),
+    h('section', { 'aria-labelledby': 'contact-h' }, h('h2', { id: 'contact-h' }, 'Contact'),
+      h('dl', { class: 'facts', id: 'worksite-contact' },
+        h('dt', {}, 'Contact name'), h('dd', {}, w.contactName || 'Not given'),
+        h('dt', {}, 'Phone'), h('dd', {}, w.phone, w.extension ? ` ext. ${w.extension}` : ''),
+        h('dt', {}, 'Email'), h('dd', {}, w.email))),
+    h('section', { 'aria-labelledby': 'decl-h' }, h('h2', { id: 'decl-h' }, 'Privacy & Security Declaration'),
+      decl ? h('div', { id: 'worksite-declaration' },
+        h('dl', { class: 'facts' },
+          h('dt', {}, 'Signed by'), h('dd', {}, decl.signerName),
+          h('dt', {}, 'Title'), h('dd', {}, decl.signerTitle),
+          decl.signerEmail ? [h('dt', {}, 'Email'), h('dd', {}, decl.signerEmail)] : null,
+          h('dt', {}, 'Signed at'), h('dd', {}, time(decl.signedAt))),
+        h('h3', {}, 'Attestations'),
+        h('ul', {}, (decl.attestations || []).map((a) => h('li', {}, a.text || a.id))),
+        h('h3', {}, 'Antivirus screenshot'),
+        h('img', { src: `${base}/declaration/screenshot`, alt: `Antivirus screenshot supplied with the declaration of ${w.name}`, id: 'declaration-screenshot', class: 'screenshot' })) :
+        h('p', { class: 'muted' }, 'Not signed yet.')),
     h('section', { 'aria-labelledby': 'm-h' }, h('h2', { id: 'm-h' }, 'Members'),
       table('Members', [
         { label: 'Name', cell: (m) => h('a', { href: `#/people/${encodeURIComponent(m.subject)}` }, m.name) },
