@@ -1,0 +1,65 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPersonNextAction(t *testing.T) {
+	registered := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	asked := time.Date(2026, 3, 4, 17, 30, 0, 0, time.UTC)
+	invited := time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)
+	base := UserStatus{State: UserAccountRegistered, WaitingSince: registered}
+	join := PendingMembership{Kind: PendingJoinRequest, ID: "jr-1", WorksiteID: "K4T6CLP", WorksiteName: "Proctor Clinic", At: asked}
+	inv := PendingMembership{Kind: PendingInvitation, ID: "inv-1", WorksiteID: "B7Q2ZZA", WorksiteName: "Harbour Pharmacy", At: invited}
+	for _, tc := range []struct {
+		name      string
+		st        UserStatus
+		active    int
+		pending   []PendingMembership
+		party     Party
+		actionHas string
+		since     time.Time
+	}{
+		// An account with no worksite: the applicant registers or joins one.
+		{"no worksite", base, 0, nil, PartyApplicant, "register your worksite or join one", registered},
+		// A pending join request: the site administrators decide, since it was asked.
+		{"join pending", base, 0, []PendingMembership{join}, PartySiteAdmin, "asked 2026-03-04", asked},
+		// An invitation waits on the invitee, before any join request.
+		{"invited", base, 0, []PendingMembership{join, inv}, PartyApplicant, "accept your invitation to join Harbour Pharmacy", invited},
+		// A member: the status's own next action (none) stands.
+		{"member", base, 1, []PendingMembership{join}, PartyNone, "", registered},
+		// What the status asks first (confirm the email) stands.
+		{"confirm email first", UserStatus{State: UserAccountRegistered, WaitingOn: PartyApplicant, NextAction: "confirm your email address", WaitingSince: registered},
+			0, []PendingMembership{join}, PartyApplicant, "confirm your email", registered},
+		// An expired password is reset first.
+		{"password expired", UserStatus{State: UserPasswordExpired, WaitingOn: PartyApplicant, NextAction: "your password has expired: reset it", WaitingSince: registered},
+			0, nil, PartyApplicant, "reset it", registered},
+		// No account yet: register it.
+		{"no account", UserStatus{State: UserIdentityValidated, WaitingOn: PartyApplicant, NextAction: "register your HxBC account"}, 0, nil, PartyApplicant, "register your HxBC account", time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := PersonNextAction(tc.st, tc.active, tc.pending)
+			if got.WaitingOn != tc.party || !strings.Contains(got.NextAction, tc.actionHas) || !got.Since.Equal(tc.since) {
+				t.Errorf("got %q %q since %v; want %q, an action with %q, since %v", got.WaitingOn, got.NextAction, got.Since, tc.party, tc.actionHas, tc.since)
+			}
+		})
+	}
+}
+
+func TestPendingMemberships(t *testing.T) {
+	w := Worksite{ID: "K4T6CLP", Name: "Proctor Clinic", Address: Address{StreetNumber: "370", StreetName: "Broadway E", City: "Vancouver", Province: "BC", PostalCode: "V5T 4G5"}}
+	m := Membership{Requests: []JoinRequest{{ID: "jr-1", Subject: "s1", RequestedAt: time.Unix(10, 0), Overdue: true}},
+		Invitations: []Invitation{{ID: "inv-1", Email: "Ann@Example.ca", InvitedOn: time.Unix(20, 0), ExpiresAt: time.Unix(30, 0)}}}
+	got := PendingMemberships(w, m)
+	if len(got) != 2 {
+		t.Fatalf("got %d pending; want 2", len(got))
+	}
+	if got[0].Kind != PendingJoinRequest || got[0].Subject != "s1" || !got[0].Overdue || got[0].WorksiteName != "Proctor Clinic" {
+		t.Errorf("join request: got %+v", got[0])
+	}
+	if got[1].Kind != PendingInvitation || got[1].Email != "ann@example.ca" || got[1].ExpiresAt == nil || !strings.Contains(got[1].AddressLine, "370 Broadway E") {
+		t.Errorf("invitation: got %+v", got[1])
+	}
+}
