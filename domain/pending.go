@@ -98,3 +98,75 @@ func (st UserStatus) ActiveWorksites() int {
 	}
 	return n
 }
+
+// AttentionKind is what waits on a site administrator or an authorizer.
+type AttentionKind string
+
+// What the "requests requiring your attention" panel lists.
+const (
+	AttentionJoinRequest AttentionKind = "join_request"
+	AttentionSponsorship AttentionKind = "sponsorship_request"
+	AttentionInvitation  AttentionKind = "invitation"
+)
+
+// AttentionItem is one request waiting on the person who reads it: a
+// join request or an invitation at a worksite they administer (the
+// invitation waits on the invitee, shown so they can resend it), or a
+// sponsorship request at a worksite where they may sponsor.
+type AttentionItem struct {
+	Kind         AttentionKind `json:"kind"`
+	WorksiteID   string        `json:"worksiteId"`
+	WorksiteName string        `json:"worksiteName"`
+	// Who is the requester's name, or the invited address.
+	Who     string    `json:"who"`
+	Since   time.Time `json:"since"`
+	AgeDays int       `json:"ageDays"`
+	Overdue bool      `json:"overdue,omitempty"`
+	// WaitingOn is who must act: the reader (site administrator or
+	// sponsor), or, for an invitation, the invitee (the applicant).
+	WaitingOn Party `json:"waitingOn"`
+	// Link is the portal page where it is answered.
+	Link string `json:"link"`
+}
+
+// AttentionFor lists what waits on subject at worksite w: join requests
+// and invitations when they administer it, and the sponsorship requests
+// sponsorships (already listed for w) when they may sponsor there;
+// oldest first, aged at now.
+func AttentionFor(subject string, w Worksite, m Membership, sponsorships []SponsorshipRequest, now time.Time) []AttentionItem {
+	var out []AttentionItem
+	age := func(t time.Time) int {
+		if d := now.Sub(t); d > 0 {
+			return int(d / (24 * time.Hour))
+		}
+		return 0
+	}
+	if m.isActiveAdmin(subject) {
+		for _, r := range m.Requests {
+			out = append(out, AttentionItem{Kind: AttentionJoinRequest, WorksiteID: w.ID, WorksiteName: w.Name, Who: r.Name,
+				Since: r.RequestedAt, AgeDays: age(r.RequestedAt), Overdue: r.Overdue, WaitingOn: PartySiteAdmin, Link: "#/worksites/" + w.ID})
+		}
+		for _, inv := range m.Invitations {
+			out = append(out, AttentionItem{Kind: AttentionInvitation, WorksiteID: w.ID, WorksiteName: w.Name, Who: inv.Email,
+				Since: inv.InvitedOn, AgeDays: age(inv.InvitedOn), WaitingOn: PartyApplicant, Link: "#/worksites/" + w.ID})
+		}
+	}
+	maySponsor := false
+	for _, x := range m.Sponsors("") {
+		maySponsor = maySponsor || x.Subject == subject
+	}
+	if maySponsor {
+		for _, r := range sponsorships {
+			if r.Subject == subject {
+				continue
+			}
+			since := r.Application.SubmittedAt
+			if r.Application.SponsorshipRequestedAt != nil {
+				since = *r.Application.SponsorshipRequestedAt
+			}
+			out = append(out, AttentionItem{Kind: AttentionSponsorship, WorksiteID: w.ID, WorksiteName: w.Name, Who: r.Name,
+				Since: since, AgeDays: age(since), WaitingOn: PartySponsor, Link: "#/worksites/" + w.ID + "/sponsorships"})
+		}
+	}
+	return out
+}

@@ -63,3 +63,63 @@ func TestPendingMemberships(t *testing.T) {
 		t.Errorf("invitation: got %+v", got[1])
 	}
 }
+
+func TestAttentionFor(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	w := Worksite{ID: "K4T6CLP", Name: "Proctor Clinic"}
+	asked := now.Add(-3 * 24 * time.Hour)
+	m := Membership{
+		Members: []Member{{Subject: "ada", Admin: true, Active: true, UserType: Authorizer},
+			{Subject: "ben", Active: true, UserType: Authorizer}, {Subject: "cam", Active: true, UserType: OnBehalfOf}},
+		Requests:    []JoinRequest{{ID: "jr-1", Name: "Dee Moa", RequestedAt: asked, Overdue: true}},
+		Invitations: []Invitation{{ID: "inv-1", Email: "eve@example.ca", InvitedOn: now.Add(-time.Hour)}},
+	}
+	sponsorAsked := now.Add(-49 * time.Hour)
+	sp := []SponsorshipRequest{{Subject: "cam", Name: "Cam Moa", Application: Application{SponsorshipRequestedAt: &sponsorAsked}}}
+	for _, tc := range []struct {
+		name    string
+		subject string
+		kinds   []AttentionKind
+	}{
+		// An administrator who may sponsor sees all three.
+		{"admin and authorizer", "ada", []AttentionKind{AttentionJoinRequest, AttentionInvitation, AttentionSponsorship}},
+		// An authorizer who does not administer sees the sponsorship requests only.
+		{"authorizer", "ben", []AttentionKind{AttentionSponsorship}},
+		// An on-behalf-of member sees nothing, not even their own request.
+		{"on-behalf-of", "cam", nil},
+		// A stranger sees nothing.
+		{"stranger", "zed", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := AttentionFor(tc.subject, w, m, sp, now)
+			var kinds []AttentionKind
+			for _, it := range got {
+				kinds = append(kinds, it.Kind)
+			}
+			if len(kinds) != len(tc.kinds) {
+				t.Fatalf("got %v; want %v", kinds, tc.kinds)
+			}
+			for i := range kinds {
+				if kinds[i] != tc.kinds[i] {
+					t.Fatalf("got %v; want %v", kinds, tc.kinds)
+				}
+			}
+			for _, it := range got {
+				switch it.Kind {
+				case AttentionJoinRequest:
+					if it.AgeDays != 3 || !it.Overdue || it.Who != "Dee Moa" || it.Link != "#/worksites/K4T6CLP" || it.WaitingOn != PartySiteAdmin {
+						t.Errorf("join request: got %+v", it)
+					}
+				case AttentionSponsorship:
+					if it.AgeDays != 2 || it.Who != "Cam Moa" || it.Link != "#/worksites/K4T6CLP/sponsorships" || it.WaitingOn != PartySponsor {
+						t.Errorf("sponsorship: got %+v", it)
+					}
+				case AttentionInvitation:
+					if it.AgeDays != 0 || it.Who != "eve@example.ca" || it.WaitingOn != PartyApplicant {
+						t.Errorf("invitation: got %+v", it)
+					}
+				}
+			}
+		})
+	}
+}

@@ -94,6 +94,9 @@ type MembershipStore interface {
 	GetMembership(ctx context.Context, worksiteID string) (domain.Membership, error)
 	// MemberWorksites lists the worksites subject belongs to.
 	MemberWorksites(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
+	// PendingForPerson lists the open join requests subject sent and the
+	// open invitations to email ("" for none), oldest first.
+	PendingForPerson(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
 	// IsActiveMember reports whether subject is an active member of the worksite.
 	IsActiveMember(ctx context.Context, worksiteID, subject string) (bool, error)
 }

@@ -55,6 +55,7 @@ type Store struct {
 	GetMembershipFn                func(ctx context.Context, worksiteID string) (domain.Membership, error)
 	MemberWorksitesFn              func(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
 	IsActiveMemberFn               func(ctx context.Context, worksiteID, subject string) (bool, error)
+	PendingForPersonFn             func(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
 	CreateDeclarationFn            func(ctx context.Context, d domain.Declaration, requestID string) error
 	DeleteDeclarationFn            func(ctx context.Context, worksiteID string) error
 	GetDeclarationFn               func(ctx context.Context, worksiteID string) (domain.Declaration, error)
@@ -184,6 +185,14 @@ func (fake *Store) IsActiveMember(ctx context.Context, worksiteID, subject strin
 		panic(unexpected("Store.IsActiveMember"))
 	}
 	return fake.IsActiveMemberFn(ctx, worksiteID, subject)
+}
+
+// PendingForPerson calls PendingForPersonFn.
+func (fake *Store) PendingForPerson(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error) {
+	if fake.PendingForPersonFn == nil {
+		panic(unexpected("Store.PendingForPerson"))
+	}
+	return fake.PendingForPersonFn(ctx, subject, email, now)
 }
 
 // CreateDeclaration calls CreateDeclarationFn.
