@@ -270,6 +270,8 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"JoinLinkAnswered", joinLinkAnswered{}, false},
 		{"Invitation", domain.Invitation{}, false},
 		{"MemberWorksite", domain.MemberWorksite{}, false},
+		{"PendingMembership", domain.PendingMembership{}, false},
+		{"AttentionItem", domain.AttentionItem{}, false},
 		{"WorksiteHit", domain.WorksiteHit{}, false},
 		{"MemberChange", enrolment.MemberInput{}, true},
 		{"WorksiteEdit", enrolment.WorksiteEdit{}, true},

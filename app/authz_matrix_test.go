@@ -176,6 +176,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// An invitation is accepted by an applicant with an account; this token is no invitation.
 		{http.MethodPost, "/api/v1/invitations/:token/accept", "/api/v1/invitations/not-a-token/accept", none,
 			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
+		// A person's own pending invitations and join requests, and accepting an
+		// invitation from the portal (none here: the workflow says so).
+		{http.MethodGet, "/api/v1/me/pending", "/api/v1/me/pending", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
+		{http.MethodPost, "/api/v1/me/invitations/:id/:iid/accept", "/api/v1/me/invitations/" + ws + "/inv-none/accept", none,
+			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
+		// What waits on the caller as an administrator or authorizer: their own worksites only.
+		{http.MethodGet, "/api/v1/me/attention", "/api/v1/me/attention", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
 		// Access applications: every applicant lists their own; applying needs an
 		// account, and the rules then refuse those who are no member of the
 		// victim's worksite. The victim applies (their worksite awaits its declaration).
