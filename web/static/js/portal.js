@@ -106,6 +106,14 @@ async function statusView(main, ctx) {
       todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, nextFor(a, r)));
     });
   });
+  // While the email waits for confirmation, the status names that first;
+  // a person with no worksite (and no invitation or request waiting) is
+  // still shown the way to one.
+  const waitingMembership = (pending.invitations || []).length || (pending.joinRequests || []).length;
+  if (awaiting && emailAction && !worksites.some((w) => w.active) && !waitingMembership) {
+    todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, 'Register your worksite or join one'),
+      h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: '#/worksites/new' }, 'Register a worksite'), ' or ', h('a', { href: '#/worksites/join' }, 'join a worksite'), '.')));
+  }
   if (worksites.some((w) => w.active) && !applications.length && prof && prof.designated) {
     todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, 'Apply for CareConnect access'),
       h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: '#/apply' }, 'Apply for access'), '.')));
