@@ -123,3 +123,40 @@ func TestAttentionFor(t *testing.T) {
 		})
 	}
 }
+
+func TestCursorAndSearch(t *testing.T) {
+	c := Cursor{Keys: []string{"smith", "ann", "sub-1"}}
+	got, err := ParseCursor(c.String(), 3)
+	if err != nil || len(got.Keys) != 3 || got.Keys[2] != "sub-1" {
+		t.Errorf("round trip: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"!!", c.String() + "x", Cursor{Keys: []string{"a"}}.String()} {
+		if _, err := ParseCursor(bad, 3); ErrorCode(err) != EINVALID {
+			t.Errorf("ParseCursor(%q): %v; want EINVALID", bad, err)
+		}
+	}
+	if c, err := ParseCursor("", 3); err != nil || len(c.Keys) != 0 {
+		t.Errorf("first page: %+v, %v", c, err)
+	}
+	for _, tc := range []struct{ in, want, code string }{
+		{"  Ann   SMITH ", "ann smith", ""},
+		{"a\x1bb", "", EINVALID},
+		{strings.Repeat("x", 201), "", EINVALID},
+	} {
+		got, err := SearchText(tc.in)
+		if got != tc.want || ErrorCode(err) != tc.code {
+			t.Errorf("SearchText(%q) = %q, %v; want %q, %q", tc.in, got, err, tc.want, tc.code)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{{"=SUM(A1)", "'=SUM(A1)"}, {"-1", "'-1"}, {"Ann", "Ann"}, {"", ""}} {
+		if got := CSVCell(tc.in); got != tc.want {
+			t.Errorf("CSVCell(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+	if n, err := PageSize(0); n != DefaultPageSize || err != nil {
+		t.Errorf("PageSize(0) = %d, %v", n, err)
+	}
+	if _, err := PageSize(501); ErrorCode(err) != EINVALID {
+		t.Errorf("PageSize(501): %v; want EINVALID", err)
+	}
+}
