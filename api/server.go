@@ -179,6 +179,7 @@ func New(d Deps) *Server {
 
 	staff := v1.Group("/staff")
 	staff.GET("/reference", s.staffReference)
+	staff.GET("/people", s.staffPeople)
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))

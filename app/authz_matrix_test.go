@@ -212,6 +212,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{http.MethodPost, "/api/v1/staff/applications/:subject/:worksite/send-back", "/api/v1/staff/applications/" + victim.Subject + "/" + ws + "/send-back",
 			obj(map[string]any{"reason": ""}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		// The team's views.
+		{http.MethodGet, "/api/v1/staff/people", "/api/v1/staff/people?q=" + victim.FamilyName, none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/people", "/api/v1/staff/people?format=csv", none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/people/:subject", "/api/v1/staff/people/" + victim.Subject, none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites", none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites?state=awaiting_declaration", none, teamOnly, nil},

@@ -189,6 +189,12 @@ type TeamStore interface {
 	// RevokeSessions ends every session of subject with the audit record
 	// audit(ended), in one transaction, and says how many it ended.
 	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
+	// FindPeople lists the people q.Text matches (names, email, username),
+	// one page from q.Cursor, with the total. Errors: EINVALID (field "cursor").
+	FindPeople(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error)
+	// FindWorksites lists the worksites q.Text (name, ID, address) and f
+	// match, one page from q.Cursor, with the total. Errors: EINVALID (field "cursor").
+	FindWorksites(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error)
 }
 
 // Store is every store port together. *store.Store implements it. Any of

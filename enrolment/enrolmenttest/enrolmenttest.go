@@ -56,6 +56,8 @@ type Store struct {
 	MemberWorksitesFn              func(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
 	IsActiveMemberFn               func(ctx context.Context, worksiteID, subject string) (bool, error)
 	PendingForPersonFn             func(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
+	FindPeopleFn                   func(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error)
+	FindWorksitesFn                func(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error)
 	CreateDeclarationFn            func(ctx context.Context, d domain.Declaration, requestID string) error
 	DeleteDeclarationFn            func(ctx context.Context, worksiteID string) error
 	GetDeclarationFn               func(ctx context.Context, worksiteID string) (domain.Declaration, error)
@@ -185,6 +187,22 @@ func (fake *Store) IsActiveMember(ctx context.Context, worksiteID, subject strin
 		panic(unexpected("Store.IsActiveMember"))
 	}
 	return fake.IsActiveMemberFn(ctx, worksiteID, subject)
+}
+
+// FindPeople calls FindPeopleFn.
+func (fake *Store) FindPeople(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error) {
+	if fake.FindPeopleFn == nil {
+		panic(unexpected("Store.FindPeople"))
+	}
+	return fake.FindPeopleFn(ctx, q)
+}
+
+// FindWorksites calls FindWorksitesFn.
+func (fake *Store) FindWorksites(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error) {
+	if fake.FindWorksitesFn == nil {
+		panic(unexpected("Store.FindWorksites"))
+	}
+	return fake.FindWorksitesFn(ctx, q, f)
 }
 
 // PendingForPerson calls PendingForPersonFn.
