@@ -40,6 +40,7 @@ func TestBrowserNoDeadEnds(t *testing.T) {
 	t.Run("NoWorksiteAndPasswordReset", func(t *testing.T) { noWorksiteAndPasswordReset(t, b) })
 	t.Run("JoinRequestWaitsOnAdministrators", func(t *testing.T) { joinRequestWaitsOnAdministrators(t, b, admin, id) })
 	t.Run("InvitationThroughRegistration", func(t *testing.T) { invitationThroughRegistration(t, b, admin, id) })
+	t.Run("TeamFindsPagesAndExports", func(t *testing.T) { teamFindsPagesAndExports(t, b, id) })
 }
 
 // myStatus reads GET /api/v1/me/status as auth.
@@ -207,4 +208,72 @@ func (p *tab) pickPersona(persona string) {
 	sel := fmt.Sprintf(`button[name="persona"][value=%q]`, persona)
 	p.waitVisible(sel)
 	p.click(sel)
+}
+
+// The team finds a person by email (their preferred name beside the
+// legal one) and a worksite by address, pages every list by cursor with
+// its total, and exports it as CSV.
+func teamFindsPagesAndExports(t *testing.T, b *browser, id string) {
+	env := b.env
+	moa := env.Bearer(devidp.PersonaMOA)
+	moaEmail := apptest.AccountFor(devidp.PersonaMOA)["email"].(string)
+	if res := env.Do(http.MethodPatch, "/api/v1/me/account", "application/json", []byte(`{"preferredFirstName": "Nita"}`), "Authorization", moa); res.Status != http.StatusOK {
+		t.Fatalf("preferred name: %d %s", res.Status, res.Body)
+	}
+
+	// Paging: one person a page, every person once, the total on each page.
+	var total int64 = -1
+	seen := map[string]bool{}
+	for cursor := ""; ; {
+		res := env.Staff(http.MethodGet, "/api/v1/staff/people?limit=1&cursor="+cursor, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("people page: %d %s", res.Status, res.Body)
+		}
+		var page domain.PeoplePage
+		res.JSON(t, &page)
+		if total >= 0 && page.Total != total {
+			t.Fatalf("total changed from %d to %d", total, page.Total)
+		}
+		total = page.Total
+		for _, p := range page.People {
+			if seen[p.Subject] {
+				t.Fatalf("%s listed twice", p.Subject)
+			}
+			seen[p.Subject] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if int64(len(seen)) != total || total < 4 {
+		t.Errorf("paged through %d people of a total of %d; want every one, at least the 4 here", len(seen), total)
+	}
+
+	p := b.user(t, "team")
+	p.signIn("/team", devidp.PersonaTeam)
+	p.open("/team#/people")
+	p.waitHeading("People")
+	p.fill("#people-search input[name=q]", moaEmail)
+	p.click("#people-search button[type=submit]")
+	p.waitText("#list-total", "1 people match")
+	p.waitText("main table", "Nita")
+	p.waitText("main table", "Kevin Nguyen")
+	p.mustBeAccessible("team-people")
+	p.shot("team-people")
+	var csv string
+	p.eval(`fetch(document.querySelector('#export-csv').href).then(r => r.text())`, &csv)
+	if !strings.HasPrefix(csv, "subject,legal_first_name") || !strings.Contains(csv, moaEmail) || strings.Count(csv, "\n") != 2 {
+		t.Errorf("people CSV:\n%s\nwant the header and the one person found", csv)
+	}
+	p.click("main table a")
+	p.waitText("#person-preferred-name", "Nita")
+
+	p.open("/team#/worksites")
+	p.waitHeading("Worksites")
+	p.fill("form[role=search] input[name=q]", "1550 commercial")
+	p.click("form[role=search] button[type=submit]")
+	p.waitText("#list-total", "1 worksites match")
+	p.waitText("main table", id)
+	p.shot("team-worksites-found")
 }
