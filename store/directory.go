@@ -50,7 +50,7 @@ func (s *Store) FindPeople(ctx context.Context, q domain.ListQuery) (domain.Peop
 			OR (lower(p.legal_last) = ? AND lower(p.legal_first) = ? AND p.subject > ?)`, k[0], k[0], k[1], k[0], k[1], k[2])
 	}
 	var rows []struct {
-		Subject, LegalFirst, LegalLast, State, WaitingOn          string
+		Subject, LegalFirst, LegalLast, State, WaitingOn           string
 		PreferredFirst, PreferredLast, Username, Email, Profession *string
 		CreatedAt                                                  time.Time
 	}
