@@ -178,7 +178,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
 		// A person's own pending invitations and join requests, and accepting an
 		// invitation from the portal (none here: the workflow says so).
-		{http.MethodGet, "/api/v1/me/pending", "/api/v1/me/pending", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
+		// Each applicant sees their own join requests: those who asked to join
+		// the victim's worksite (rows above) see its name and ID, by design.
+		{http.MethodGet, "/api/v1/me/pending", "/api/v1/me/pending", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, []string{victimSite, ws}},
 		{http.MethodPost, "/api/v1/me/invitations/:id/:iid/accept", "/api/v1/me/invitations/" + ws + "/inv-none/accept", none,
 			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
 		// What waits on the caller as an administrator or authorizer: their own worksites only.
