@@ -54,7 +54,13 @@ var linkPagesTmpl = template.Must(template.New("link pages").Parse(`
 <p id="msg" role="status"></p>
 {{template "foot" .}}{{end}}
 
-{{define "invitation"}}{{template "head" .}}<p>Accept the invitation with the account you registered using the invited email address.</p>
+{{define "invitation"}}{{template "head" .}}{{with .Worksite}}<dl class="facts" id="invited-to">
+<dt>Worksite</dt><dd>{{.Name}}</dd>
+<dt>Worksite ID</dt><dd>{{.ID}}</dd>
+<dt>Address</dt><dd>{{.Address}}</dd>
+</dl>{{end}}
+<p>Accept the invitation with the account you registered using the invited email address.</p>
+<p id="no-account" class="box warn" hidden>You have no HxBC account yet. <a id="register" href="/portal#/account">Register your account</a> with the invited email address and confirm it; you come back to this invitation afterwards.</p>
 <div class="actions"><button type="button" id="accept">Accept the invitation</button></div>
 <p id="msg" role="status"></p>
 {{template "foot" .}}{{end}}
@@ -71,6 +77,8 @@ type linkPage struct {
 	TeamEmail string
 	// Problem and Next are an error page's: what happened, and what to do.
 	Problem, Next string
+	// Worksite is the worksite an invitation invites to.
+	Worksite *domain.Worksite
 	// Declaration is the declaration form's content (declaration_page.go).
 	Declaration *declarationForm
 }
@@ -112,7 +120,16 @@ func (s *Server) linkPage(k linkKind) gin.HandlerFunc {
 			s.linkErrorPage(c, k.title, err, k.invalid, k.expired)
 			return
 		}
-		s.renderLinkPage(c, http.StatusOK, k.template, linkPage{Title: k.title, Script: k.script, Token: c.Param("token"), TeamEmail: s.cfg.Team.Email})
+		page := linkPage{Title: k.title, Script: k.script, Token: c.Param("token"), TeamEmail: s.cfg.Team.Email}
+		if k.purpose == domain.LinkInvitation {
+			inv, err := s.app.InvitationLink(c.Request.Context(), c.Param("token"))
+			if err != nil {
+				s.linkErrorPage(c, k.title, err, k.invalid, k.expired)
+				return
+			}
+			page.Worksite = &inv.Worksite
+		}
+		s.renderLinkPage(c, http.StatusOK, k.template, page)
 	}
 }
 

@@ -117,3 +117,35 @@ type joinLinkAnswered struct {
 	Status  string `json:"status"` // approved or rejected
 	Message string `json:"message"`
 }
+
+// myPending lists the invitations to the caller's address and the join
+// requests they sent that still wait.
+func (s *Server) myPending(c *gin.Context) {
+	p, err := s.app.MyPending(c.Request.Context(), caller(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"invitations": p.Invitations, "joinRequests": p.JoinRequests, "emailConfirmed": p.EmailConfirmed})
+}
+
+// acceptMyInvitation accepts one of the caller's invitations from the portal.
+func (s *Server) acceptMyInvitation(c *gin.Context) {
+	id, err := s.app.AcceptMyInvitation(c.Request.Context(), caller(c), c.Param("id"), c.Param("iid"))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"worksiteId": id, "message": "you are now a member of this worksite"})
+}
+
+// attention lists the requests waiting on the caller as a site
+// administrator or an authorizer.
+func (s *Server) attention(c *gin.Context) {
+	items, err := s.app.Attention(c.Request.Context(), caller(c))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}

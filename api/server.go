@@ -174,9 +174,13 @@ func New(d Deps) *Server {
 	v1.POST("/worksites/:id/members/:subject/reactivate", s.memberAction(enrolment.Reactivate))
 	v1.PUT("/worksites/:id/members/:subject/end-date", s.memberAction(enrolment.SetEndDate))
 	v1.POST("/invitations/:token/accept", s.limit(s.limits.links), s.acceptInvitation)
+	v1.GET("/me/pending", s.myPending)
+	v1.POST("/me/invitations/:id/:iid/accept", s.acceptMyInvitation)
+	v1.GET("/me/attention", s.attention)
 
 	staff := v1.Group("/staff")
 	staff.GET("/reference", s.staffReference)
+	staff.GET("/people", s.staffPeople)
 	staff.GET("/people/:subject", s.staffPerson)
 	staff.PUT("/people/:subject/profession", s.changeProfession)
 	staff.POST("/people/:subject/suspend", s.suspendPerson(true))

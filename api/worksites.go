@@ -69,16 +69,6 @@ func (s *Server) getWorksite(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"worksite": s.view(r.Worksite), "status": r.Status, "statusSource": r.Source})
 }
 
-// listWorksites is the team's list of worksites from the projection.
-func (s *Server) listWorksites(c *gin.Context) {
-	rows, err := s.app.ListWorksites(c.Request.Context(), caller(c), c.Query("state"), c.Query("waitingOn"))
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"worksites": rows})
-}
-
 func (s *Server) worksiteAudit(c *gin.Context) {
 	a, err := s.app.WorksiteAudit(c.Request.Context(), caller(c), c.Param("id"))
 	if err != nil {

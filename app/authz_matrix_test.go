@@ -180,6 +180,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// An invitation is accepted by an applicant with an account; this token is no invitation.
 		{http.MethodPost, "/api/v1/invitations/:token/accept", "/api/v1/invitations/not-a-token/accept", none,
 			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
+		// A person's own pending invitations and join requests, and accepting an
+		// invitation from the portal (none here: the workflow says so).
+		// Each applicant sees their own join requests: those who asked to join
+		// the victim's worksite (rows above) see its name and ID, by design.
+		{http.MethodGet, "/api/v1/me/pending", "/api/v1/me/pending", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, []string{victimSite, ws}},
+		{http.MethodPost, "/api/v1/me/invitations/:id/:iid/accept", "/api/v1/me/invitations/" + ws + "/inv-none/accept", none,
+			[nCallers]int{unauth, authd, authd, authd, authd, forbid}, nil},
+		// What waits on the caller as an administrator or authorizer: their own worksites only.
+		{http.MethodGet, "/api/v1/me/attention", "/api/v1/me/attention", none, [nCallers]int{unauth, ok, ok, ok, ok, forbid}, nil},
 		// Access applications: every applicant lists their own; applying needs an
 		// account, and the rules then refuse those who are no member of the
 		// victim's worksite. The victim applies (their worksite awaits its declaration).
@@ -209,6 +218,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{http.MethodPost, "/api/v1/staff/applications/:subject/:worksite/send-back", "/api/v1/staff/applications/" + victim.Subject + "/" + ws + "/send-back",
 			obj(map[string]any{"reason": ""}), [nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		// The team's views.
+		{http.MethodGet, "/api/v1/staff/people", "/api/v1/staff/people?q=" + victim.FamilyName, none, teamOnly, nil},
+		{http.MethodGet, "/api/v1/staff/people", "/api/v1/staff/people?format=csv", none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/people/:subject", "/api/v1/staff/people/" + victim.Subject, none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites", none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/worksites", "/api/v1/staff/worksites?state=awaiting_declaration", none, teamOnly, nil},

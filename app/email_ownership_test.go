@@ -223,8 +223,9 @@ func TestEmailChangeIsConfirmed(t *testing.T) {
 	if a := mustAccount(t, env, np); a.Email != own || a.PendingEmail != "" || !a.EmailConfirmed {
 		t.Fatalf("after confirming: %+v; want %q confirmed and nothing pending", a, own)
 	}
-	if st := mustUserStatus(t, env, np); st.NextAction != "" || st.WaitingOn != domain.PartyNone {
-		t.Errorf("status after confirming: %s %q; want nothing waiting", st.WaitingOn, st.NextAction)
+	// Nothing waits on the email; the person, with no worksite, registers or joins one.
+	if st := mustUserStatus(t, env, np); !strings.Contains(st.NextAction, "worksite") || st.WaitingOn != domain.PartyApplicant {
+		t.Errorf("status after confirming: %s %q; want the applicant to register or join a worksite", st.WaitingOn, st.NextAction)
 	}
 	// The old address is no longer this person's: a new learner's event for it waits.
 	sendLearningHub(t, env, "evt-old-later", learninghub.TypeCourseCompleted, old, "LH-new-learner")
@@ -382,8 +383,10 @@ func TestEmailConfirmationNextAction(t *testing.T) {
 		t.Errorf("confirm answered %s; want outcome confirmed", res.Body)
 	}
 	st = mustUserStatus(t, env, np)
-	if st.NextAction != "" || st.WaitingOn != domain.PartyNone || st.EmailConfirmation == nil || !st.EmailConfirmation.Confirmed || st.EmailConfirmation.Awaiting {
-		t.Errorf("status after confirming: %s %q %+v; want nothing waiting", st.WaitingOn, st.NextAction, st.EmailConfirmation)
+	// Nothing waits on the email; the person, with no worksite, registers or joins one.
+	if !strings.Contains(st.NextAction, "register your worksite") || st.WaitingOn != domain.PartyApplicant || st.EmailConfirmation == nil ||
+		!st.EmailConfirmation.Confirmed || st.EmailConfirmation.Awaiting {
+		t.Errorf("status after confirming: %s %q %+v; want the email settled and the applicant to register or join a worksite", st.WaitingOn, st.NextAction, st.EmailConfirmation)
 	}
 	// Replaying the link changes nothing; a resend has nothing to send.
 	res = env.Do(http.MethodPost, "/api/v1/email-confirmations/"+first, "", nil, "Authorization", np)

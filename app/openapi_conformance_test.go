@@ -709,6 +709,37 @@ func membershipConformance(t *testing.T, env *apptest.Env, c, phys *apptest.Chec
 	want("accept again", doc2.Send(http.MethodPost, accept, nil), http.StatusNotFound)
 	want("accept a forged invitation", doc2.Send(http.MethodPost, "/api/v1/invitations/AAAA.BBBB/accept", nil), http.StatusNotFound)
 
+	// A registered nurse is invited and accepts from the portal: her pending
+	// invitations list it; the administrator's attention list shows it meanwhile.
+	rnEmail := apptest.AccountFor(devidp.PersonaRegisteredNurse)["email"].(string)
+	res = phys.PostJSON(ws+"/invitations", map[string]string{"email": rnEmail})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("invite the nurse: got %d %s; want 201", res.Status, res.Body)
+	}
+	rn := c.As(mustAccountChecked(t, c, devidp.PersonaRegisteredNurse))
+	var pending struct {
+		Invitations []domain.PendingMembership `json:"invitations"`
+	}
+	res = rn.Do(http.MethodGet, "/api/v1/me/pending", "", nil)
+	res.JSON(t, &pending)
+	if res.Status != http.StatusOK || len(pending.Invitations) != 1 || pending.Invitations[0].WorksiteID != id {
+		t.Fatalf("the nurse's pending invitations: got %d %s; want the one to %s", res.Status, res.Body, id)
+	}
+	if res := phys.Do(http.MethodGet, "/api/v1/me/attention", "", nil); res.Status != http.StatusOK || !strings.Contains(string(res.Body), rnEmail) {
+		t.Errorf("the administrator's attention list: got %d %s; want the invitation to %s", res.Status, res.Body, rnEmail)
+	}
+	mine := "/api/v1/me/invitations/" + id + "/" + url.PathEscape(pending.Invitations[0].ID) + "/accept"
+	want("accept another's invitation from the portal", moa.Send(http.MethodPost, mine, nil), http.StatusForbidden)
+	want("accept from the portal", rn.Send(http.MethodPost, mine, nil), http.StatusOK)
+	want("accept from the portal again", rn.Send(http.MethodPost, mine, nil), http.StatusNotFound)
+	want("pending as the team", c.Staff(http.MethodGet, "/api/v1/me/pending", nil), http.StatusForbidden)
+
+	// The team finds the nurse, and exports the list.
+	want("find people", c.Staff(http.MethodGet, "/api/v1/staff/people?limit=1&q="+url.QueryEscape(rnEmail), nil), http.StatusOK)
+	want("find people with a bad cursor", c.Staff(http.MethodGet, "/api/v1/staff/people?cursor=nope", nil), http.StatusBadRequest)
+	want("export people", c.Staff(http.MethodGet, "/api/v1/staff/people?format=csv", nil), http.StatusOK)
+	want("export worksites", c.Staff(http.MethodGet, "/api/v1/staff/worksites?format=csv&q=broadway", nil), http.StatusOK)
+
 	// Member actions.
 	m = mustMembersChecked(t, phys, id)
 	moaSub, doc2Sub, physSub := memberSubject(t, m, env, devidp.PersonaMOA), memberSubject(t, m, env, devidp.PersonaPhysician2),

@@ -434,7 +434,7 @@ func keyboardAndFocus(t *testing.T, b *browser) {
 	// From the skip link, Tab walks the header in order.
 	p.eval(`(() => { document.querySelector('.skip').focus(); return true })()`, nil)
 	mustShowFocus(current(), "skip link")
-	for _, want := range []string{"CareConnect team console", "Queue", "Worksites", "Funnel", "Find a subject", "Sign out"} {
+	for _, want := range []string{"CareConnect team console", "Queue", "Worksites", "People", "Funnel", "Find a subject", "Sign out"} {
 		p.do(key(kb.Tab))
 		f := current()
 		if !strings.Contains(f.Text, want) {

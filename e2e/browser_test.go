@@ -58,9 +58,18 @@ func mainHas(s string) string {
 // registerAccount fills the account form of the portal for persona.
 func registerAccount(p *tab, persona string) {
 	p.t.Helper()
-	a := apptest.AccountFor(persona)
 	p.open("/portal#/account")
 	p.waitHeading("Register your HxBC account")
+	fillAccountForm(p, persona)
+	p.shot("account-form")
+	p.click("#account-form button[type=submit]")
+	p.waitHeading("Your CareConnect enrolment")
+}
+
+// fillAccountForm fills the portal's account form for persona.
+func fillAccountForm(p *tab, persona string) {
+	p.t.Helper()
+	a := apptest.AccountFor(persona)
 	p.fill("#f-profession", a["profession"].(string))
 	if persona == devidp.PersonaPhysician || persona == devidp.PersonaPhysician2 {
 		p.check("#f-isResident-no")
@@ -75,9 +84,6 @@ func registerAccount(p *tab, persona string) {
 	p.check("#f-hasHealthAuthorityNetworkAccount-no")
 	p.fill("#f-username", a["username"].(string))
 	p.fill("#f-password", a["password"].(string))
-	p.shot("account-form")
-	p.click("#account-form button[type=submit]")
-	p.waitHeading("Your CareConnect enrolment")
 }
 
 var worksiteIDRE = regexp.MustCompile(`^[A-Z0-9]{7}$`)

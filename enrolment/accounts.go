@@ -108,6 +108,9 @@ func (s *Service) Me(ctx context.Context, by Caller) (Me, error) {
 	if err != nil {
 		return Me{}, err
 	}
+	if err := s.completeStatus(ctx, p.Subject, &st); err != nil {
+		return Me{}, err
+	}
 	me := Me{Status: &st}
 	acct, err := s.store.GetAccount(ctx, p.Subject)
 	switch domain.ErrorCode(err) {
@@ -121,7 +124,8 @@ func (s *Service) Me(ctx context.Context, by Caller) (Me, error) {
 }
 
 // MyStatus is the caller's enrolment status: JSON, the projection as
-// stored (passed on undecoded), or else Status.
+// stored (passed on undecoded; no longer set by MyStatus, which completes
+// the status), or else Status.
 type MyStatus struct {
 	JSON   json.RawMessage
 	Status domain.UserStatus
@@ -134,11 +138,16 @@ func (s *Service) MyStatus(ctx context.Context, by Caller) (MyStatus, error) {
 	if err := authorize(by, authz.ReadOwnStatus, authz.Resource{}); err != nil {
 		return MyStatus{}, err
 	}
-	// The projection as stored is the answer, passed on without decoding.
+	// The projection as stored is the answer, completed with what the
+	// person's workflow does not know (completeStatus).
 	if raw, seq, err := s.store.UserStatusJSON(ctx, by.Principal.Subject); err == nil && seq > 0 {
-		return MyStatus{JSON: raw}, nil
+		st, err := s.completeStatusJSON(ctx, by.Principal.Subject, raw)
+		return MyStatus{Status: st}, err
 	}
 	st, err := s.statusOrEnsure(ctx, *by.Principal)
+	if err == nil {
+		err = s.completeStatus(ctx, by.Principal.Subject, &st)
+	}
 	return MyStatus{Status: st}, err
 }
 

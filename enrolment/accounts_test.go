@@ -76,13 +76,14 @@ func TestMeAndMyStatus(t *testing.T) {
 		f := newFixture(t)
 		f.accounts(adaAccount)
 		f.projectedStatus(domain.UserStatus{Subject: "ada", State: domain.UserAccountRegistered}, 5)
+		f.memberOf(domain.MemberWorksite{WorksiteID: worksite.ID, Name: worksite.Name, Active: true, Admin: true, State: "approved"})
 		me, err := f.service().Me(ctx, ada)
 		if err != nil || me.Status.State != domain.UserAccountRegistered || me.Account.Username != adaAccount.Username {
 			t.Errorf("me: %+v, %v; want the projected status and the account", me, err)
 		}
 		st, err := f.service().MyStatus(ctx, ada)
-		if err != nil || len(st.JSON) == 0 {
-			t.Errorf("status: %+v, %v; want the stored JSON", st, err)
+		if err != nil || st.Status.State != domain.UserAccountRegistered || len(st.Status.Worksites) != 1 {
+			t.Errorf("status: %+v, %v; want the stored status with the worksite", st, err)
 		}
 	})
 	t.Run("first call: the enrolment starts", func(t *testing.T) {

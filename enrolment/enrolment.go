@@ -94,6 +94,9 @@ type MembershipStore interface {
 	GetMembership(ctx context.Context, worksiteID string) (domain.Membership, error)
 	// MemberWorksites lists the worksites subject belongs to.
 	MemberWorksites(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
+	// PendingForPerson lists the open join requests subject sent and the
+	// open invitations to email ("" for none), oldest first.
+	PendingForPerson(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
 	// IsActiveMember reports whether subject is an active member of the worksite.
 	IsActiveMember(ctx context.Context, worksiteID, subject string) (bool, error)
 }
@@ -186,6 +189,12 @@ type TeamStore interface {
 	// RevokeSessions ends every session of subject with the audit record
 	// audit(ended), in one transaction, and says how many it ended.
 	RevokeSessions(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
+	// FindPeople lists the people q.Text matches (names, email, username),
+	// one page from q.Cursor, with the total. Errors: EINVALID (field "cursor").
+	FindPeople(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error)
+	// FindWorksites lists the worksites q.Text (name, ID, address) and f
+	// match, one page from q.Cursor, with the total. Errors: EINVALID (field "cursor").
+	FindWorksites(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error)
 }
 
 // Store is every store port together. *store.Store implements it. Any of

@@ -180,6 +180,9 @@ func (s *Service) StaffPerson(ctx context.Context, by Caller, subject string) (P
 	if live, err := s.userStatus(ctx, subject); err == nil {
 		st = live
 	}
+	if err := s.completeStatus(ctx, subject, &st); err != nil {
+		return Person{}, err
+	}
 	out := Person{Status: st}
 	if acct, err := s.store.GetAccount(ctx, subject); err == nil {
 		out.Account = &acct

@@ -117,6 +117,8 @@ func TestStaffPerson(t *testing.T) {
 	}
 	f.answerQueries("none", nil)
 	f.store.ListAuditFn = func(context.Context, string) ([]domain.AuditEvent, error) { return []domain.AuditEvent{{}}, nil }
+	f.memberOf()
+	f.pending()
 	s := f.service()
 	if _, err := s.StaffPerson(ctx, ada, "ada"); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Errorf("an applicant: %v; want EFORBIDDEN", err)
@@ -127,6 +129,8 @@ func TestStaffPerson(t *testing.T) {
 	}
 	if p, err := s.StaffPerson(ctx, tess, "ada"); err != nil || p.Account == nil || len(p.Audit) != 1 || p.Status.State != domain.UserAccountRegistered {
 		t.Errorf("ada: %+v, %v; want her status, account and audit", p, err)
+	} else if p.Status.WaitingOn != domain.PartyApplicant {
+		t.Errorf("ada, with no worksite: waiting on %q; want the applicant, as her own status says", p.Status.WaitingOn)
 	}
 	if p, err := s.StaffPerson(ctx, tess, "sam"); err != nil || p.Account != nil {
 		t.Errorf("sam: %+v, %v; want no account", p, err)

@@ -92,6 +92,9 @@ func saveMembership(tx *gorm.DB, worksiteID string, m domain.Membership, seq int
 	if err := tx.Where("worksite_id = ?", worksiteID).Delete(&memberRow{}).Error; err != nil {
 		return err
 	}
+	if err := savePending(tx, worksiteID, m); err != nil {
+		return err
+	}
 	if len(rows) == 0 {
 		return nil
 	}

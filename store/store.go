@@ -140,10 +140,11 @@ func (s *Store) migrations() (*goose.Provider, error) {
 	if s.dialect == SQLite {
 		gd = goose.DialectSQLite3
 	}
-	// Versions 4, 21 and 24 are Go: their statements differ by dialect
-	// (addressPrefixIndex, timestamptz, streetKeyColumn).
+	// Versions 4, 21, 24 and 40 are Go: their statements differ by dialect
+	// (addressPrefixIndex, timestamptz, streetKeyColumn, pendingMemberships).
 	p, err := goose.NewProvider(gd, sqlDB, mustSub(migrations, "migrations"),
-		goose.WithGoMigrations(addressPrefixIndex(s.dialect), timestamptz(s.dialect), streetKeyColumn(s.dialect)))
+		goose.WithGoMigrations(addressPrefixIndex(s.dialect), timestamptz(s.dialect), streetKeyColumn(s.dialect),
+			pendingMemberships(s.dialect)))
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}

@@ -286,8 +286,13 @@ func (s *Store) ListWorksites(ctx context.Context, f WorksiteFilter) ([]Worksite
 		return nil, translate(err)
 	}
 	defer rows.Close()
+	return scanWorksiteSummaries(rows, min(f.Limit, 128))
+}
+
+// scanWorksiteSummaries reads rows of worksiteSummaryColumns.
+func scanWorksiteSummaries(rows *sql.Rows, capacity int) ([]WorksiteSummary, error) {
 	// Scanned by hand: gorm's reflective scan of each row cost as much as the query.
-	out := make([]WorksiteSummary, 0, min(f.Limit, 128))
+	out := make([]WorksiteSummary, 0, capacity)
 	for rows.Next() {
 		var (
 			w                    WorksiteSummary

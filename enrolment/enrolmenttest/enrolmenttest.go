@@ -55,6 +55,9 @@ type Store struct {
 	GetMembershipFn                func(ctx context.Context, worksiteID string) (domain.Membership, error)
 	MemberWorksitesFn              func(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
 	IsActiveMemberFn               func(ctx context.Context, worksiteID, subject string) (bool, error)
+	PendingForPersonFn             func(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
+	FindPeopleFn                   func(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error)
+	FindWorksitesFn                func(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error)
 	CreateDeclarationFn            func(ctx context.Context, d domain.Declaration, requestID string) error
 	DeleteDeclarationFn            func(ctx context.Context, worksiteID string) error
 	GetDeclarationFn               func(ctx context.Context, worksiteID string) (domain.Declaration, error)
@@ -184,6 +187,30 @@ func (fake *Store) IsActiveMember(ctx context.Context, worksiteID, subject strin
 		panic(unexpected("Store.IsActiveMember"))
 	}
 	return fake.IsActiveMemberFn(ctx, worksiteID, subject)
+}
+
+// FindPeople calls FindPeopleFn.
+func (fake *Store) FindPeople(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error) {
+	if fake.FindPeopleFn == nil {
+		panic(unexpected("Store.FindPeople"))
+	}
+	return fake.FindPeopleFn(ctx, q)
+}
+
+// FindWorksites calls FindWorksitesFn.
+func (fake *Store) FindWorksites(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error) {
+	if fake.FindWorksitesFn == nil {
+		panic(unexpected("Store.FindWorksites"))
+	}
+	return fake.FindWorksitesFn(ctx, q, f)
+}
+
+// PendingForPerson calls PendingForPersonFn.
+func (fake *Store) PendingForPerson(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error) {
+	if fake.PendingForPersonFn == nil {
+		panic(unexpected("Store.PendingForPerson"))
+	}
+	return fake.PendingForPersonFn(ctx, subject, email, now)
 }
 
 // CreateDeclaration calls CreateDeclarationFn.

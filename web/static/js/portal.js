@@ -2,6 +2,7 @@
 //
 //   #/                         status: what is done, what is left, who must act and by when
 //   #/account                  register (or edit) the HxBC account
+//   #/password                 reset the HxBC account's password
 //   #/worksites/new            register a worksite
 //   #/worksites/join           find a worksite by address (as you type) or ID, and ask to join
 //   #/apply?worksite=ID        apply for CareConnect access at a worksite
@@ -33,6 +34,7 @@ start({
   routes: [
     { path: /^\/$/, view: statusView },
     { path: /^\/account$/, view: accountView },
+    { path: /^\/password$/, view: passwordView },
     { path: /^\/worksites\/new$/, view: registerWorksiteView },
     { path: /^\/worksites\/join$/, view: joinView },
     { path: /^\/apply$/, view: applyView },
@@ -71,9 +73,11 @@ async function statusView(main, ctx) {
       doneList(st.timeline));
     return;
   }
-  const [mine, apps] = await Promise.all([
+  const [mine, apps, pending, attention] = await Promise.all([
     get('/api/v1/me/worksites'),
     optional(get('/api/v1/me/applications'), { applications: [] }),
+    get('/api/v1/me/pending'),
+    get('/api/v1/me/attention'),
   ]);
   const worksites = mine.worksites || [];
   const admin = worksites.filter((w) => w.admin && w.active);
@@ -89,7 +93,7 @@ async function statusView(main, ctx) {
     todo.push(emailTodo(awaiting, who.account, emailAction ? st : null));
   }
   if (st.waitingOn && st.nextAction && !(awaiting && emailAction)) {
-    todo.push(todoItem('Your account', st.nextAction, st.waitingOn, st.waitingSince, st.nextMilestone));
+    todo.push(personTodo(st, worksites));
   }
   adminStatus.filter(Boolean).forEach((ws) => {
     const s = ws.status;
@@ -102,10 +106,15 @@ async function statusView(main, ctx) {
       todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, nextFor(a, r)));
     });
   });
-  if (!worksites.length) {
+  // While the email waits for confirmation, the status names that first;
+  // a person with no worksite (and no invitation or request waiting) is
+  // still shown the way to one.
+  const waitingMembership = (pending.invitations || []).length || (pending.joinRequests || []).length;
+  if (awaiting && emailAction && !worksites.some((w) => w.active) && !waitingMembership) {
     todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, 'Register your worksite or join one'),
       h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: '#/worksites/new' }, 'Register a worksite'), ' or ', h('a', { href: '#/worksites/join' }, 'join a worksite'), '.')));
-  } else if (!applications.length && prof && prof.designated) {
+  }
+  if (worksites.some((w) => w.active) && !applications.length && prof && prof.designated) {
     todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, 'Apply for CareConnect access'),
       h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: '#/apply' }, 'Apply for access'), '.')));
   }
@@ -123,9 +132,11 @@ async function statusView(main, ctx) {
       st.passwordExpiresAt ? [h('dt', {}, 'Password expires'), h('dd', {}, time(st.passwordExpiresAt, false))] : null,
       h('dt', {}, 'Privacy & Security course'), h('dd', {}, st.courseCompletedAt ? ['Completed ', time(st.courseCompletedAt, false)] : 'Not yet completed'),
       prof && prof.needsHpcaa ? [h('dt', {}, 'Access agreement (HPCAA)'), h('dd', {}, st.agreementAcknowledgedAt ? ['Acknowledged ', time(st.agreementAcknowledgedAt, false)] : 'Not yet acknowledged')] : null),
+    attentionPanel(attention.items || [], worksites, prof),
     h('section', { 'aria-labelledby': 'left-h' },
       h('h2', { id: 'left-h' }, 'What is left'),
       todo.length ? h('ol', { class: 'timeline', id: 'todo' }, todo) : h('p', { class: 'box ok' }, 'Nothing is waiting. You are all set.')),
+    pendingSection(pending, ctx),
     h('section', { 'aria-labelledby': 'apps-h' },
       h('h2', { id: 'apps-h' }, 'Your access applications'),
       applications.length ? h('div', { class: 'cards' }, applications.map((a) => applicationCard(a, ctx))) : h('p', { class: 'empty' }, 'You have not applied for access yet.')),
@@ -144,6 +155,95 @@ async function statusView(main, ctx) {
             ? h('a', { class: 'button small secondary', href: `#/apply?worksite=${w.worksiteId}` }, 'Apply for access') : null) },
       ], worksites, { empty: 'You do not belong to a worksite yet.', hideCaption: true })),
     doneList(st.timeline));
+}
+
+// personTodo is the status's own next action (the account, or a person
+// with no worksite yet), with the way forward the portal offers.
+function personTodo(st, worksites) {
+  const item = todoItem('Your account', st.nextAction, st.waitingOn, st.waitingSince, st.nextMilestone);
+  let what = 'Your account';
+  let links = null;
+  if (st.state === 'password_expired') {
+    what = 'Reset your password';
+    links = h('a', { class: 'button small', href: '#/password' }, 'Reset your password');
+  } else if (!worksites.some((w) => w.active) && st.waitingOn === 'site_administrator') {
+    what = 'Your request to join a worksite';
+  } else if (!worksites.some((w) => w.active) && /invitation/.test(st.nextAction)) {
+    what = 'Accept your invitation';
+    links = h('a', { href: '#pending-h' }, 'See your invitations');
+  } else if (!worksites.some((w) => w.active) && st.waitingOn === 'applicant' && /worksite/.test(st.nextAction)) {
+    what = 'Register your worksite or join one';
+    links = [h('a', { href: '#/worksites/new' }, 'Register a worksite'), ' or ', h('a', { href: '#/worksites/join' }, 'join a worksite')];
+  }
+  item.id = 'todo-person';
+  item.querySelector('.what').textContent = what;
+  if (links) item.append(h('div', { class: 'actions' }, links));
+  return item;
+}
+
+// ageText says how long a request has waited.
+function ageText(days) {
+  if (days <= 0) return 'today';
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
+const attentionLabels = {
+  join_request: 'Join request', sponsorship_request: 'Sponsorship request', invitation: 'Invitation awaiting response',
+};
+
+// attentionPanel is the "Requests requiring your attention" panel of a
+// site administrator or an authorizer: what waits on them (and the
+// invitations awaiting others), each with its age and a link.
+function attentionPanel(items, worksites, prof) {
+  const admin = worksites.some((w) => w.admin && w.active);
+  const authorizer = prof && prof.canAuthorize && worksites.some((w) => w.active);
+  if (!items.length && !admin && !authorizer) return null;
+  return h('section', { 'aria-labelledby': 'attention-h', id: 'attention', class: 'box' },
+    h('h2', { id: 'attention-h' }, 'Requests requiring your attention'),
+    items.length ? table('Requests requiring your attention', [
+      { label: 'Request', cell: (it) => [attentionLabels[it.kind] || it.kind, it.overdue ? [' ', badge('Overdue', 'bad')] : null] },
+      { label: 'From', cell: (it) => it.who },
+      { label: 'Worksite', cell: (it) => `${it.worksiteName} (${it.worksiteId})` },
+      { label: 'Waiting', cell: (it) => [ageText(it.ageDays), ' · since ', time(it.since, false)] },
+      { label: 'Who must act', cell: (it) => L.party(it.waitingOn, it.kind === 'invitation' ? 'applicant' : '') },
+      { label: 'Action', cell: (it) => h('a', { class: 'button small secondary', href: it.link }, it.kind === 'invitation' ? 'View or resend' : 'Answer') },
+    ], items, { hideCaption: true }) : h('p', { class: 'empty' }, 'Nothing waits on you.'));
+}
+
+// pendingSection lists the person's invitations (accepted here) and the
+// join requests they sent that still wait.
+function pendingSection(pending, ctx) {
+  const invitations = pending.invitations || [];
+  const requests = pending.joinRequests || [];
+  if (!invitations.length && !requests.length) return null;
+  const accept = (inv) => h('button', { type: 'button', class: 'small', 'data-invitation': inv.id, onclick: async (e) => {
+    e.target.disabled = true;
+    try {
+      await post(`/api/v1/me/invitations/${seg(inv.worksiteId)}/${seg(inv.id)}/accept`);
+      announce(`You are now a member of ${inv.worksiteName}.`);
+      ctx.reload();
+    } catch (err) {
+      announce(err.message, 'bad');
+      e.target.disabled = false;
+    }
+  } }, 'Accept');
+  return h('section', { 'aria-labelledby': 'pending-h', id: 'pending' },
+    h('h2', { id: 'pending-h' }, 'Your invitations and requests'),
+    invitations.length && !pending.emailConfirmed
+      ? h('p', { class: 'box warn' }, 'Confirm your email address to accept an invitation: open the link we emailed to you.') : null,
+    invitations.length ? table('Your invitations', [
+      { label: 'Invitation to', cell: (i) => `${i.worksiteName} (${i.worksiteId})` },
+      { label: 'Address', cell: (i) => i.addressLine },
+      { label: 'Invited on', cell: (i) => time(i.at, false) },
+      { label: 'Expires', cell: (i) => (i.expiresAt ? time(i.expiresAt, false) : '') },
+      { label: 'Action', cell: (i) => (pending.emailConfirmed ? accept(i) : '') },
+    ], invitations, {}) : null,
+    requests.length ? table('Your requests to join', [
+      { label: 'Worksite', cell: (r) => `${r.worksiteName} (${r.worksiteId})` },
+      { label: 'Address', cell: (r) => r.addressLine },
+      { label: 'Asked on', cell: (r) => time(r.at, false) },
+      { label: 'Who must act', cell: (r) => [L.party('site_administrator'), r.overdue ? [' ', badge('Overdue', 'bad')] : null] },
+    ], requests, {}) : null);
 }
 
 /** awaitingEmail is the address the account waits to confirm, or ''. */
@@ -306,11 +406,68 @@ async function accountView(main, ctx) {
     const out = await submitting(form, () => post('/api/v1/me/account', body));
     if (out) {
       announce('Your HxBC account is registered.');
-      ctx.go('#/');
+      if (!returnToInvitation()) ctx.go('#/');
     }
   });
   render(main, h('h1', {}, 'Register your HxBC account'),
     h('p', {}, 'Fields marked * are required.'), form);
+}
+
+// returnToInvitation goes back to the invitation page that sent the
+// person to register (invitation-link.js stored its path), if one did; it
+// follows only an invitation page's path on this site.
+function returnToInvitation() {
+  let path = null;
+  try {
+    path = sessionStorage.getItem('careconnect.returnTo');
+    sessionStorage.removeItem('careconnect.returnTo');
+  } catch {
+    return false;
+  }
+  if (!path || !/^\/invitations\/[A-Za-z0-9._~-]+$/.test(path)) return false;
+  location.assign(path);
+  return true;
+}
+
+// ---------------------------------------------------------------- password
+
+async function passwordView(main, ctx) {
+  const who = await ctx.refreshMe();
+  if (!who.account) {
+    render(main, h('h1', {}, 'Reset your password'), h('p', { class: 'box warn' }, 'Register your HxBC account first. ', h('a', { href: '#/account' }, 'Register your account')));
+    return;
+  }
+  const st = who.status || {};
+  const form = h('form', { class: 'stack', novalidate: true, id: 'password-form' },
+    h('p', {}, 'You signed in with your BC Services Card, which proves who you are: choose a new password for ', h('strong', {}, who.account.username), '.'),
+    field({ name: 'password', label: 'New password', type: 'password', required: true, autocomplete: 'new-password',
+      hint: 'At least 6 characters, with at least three of: uppercase, lowercase, digits, symbols' }),
+    field({ name: 'confirmPassword', label: 'Confirm the new password', type: 'password', required: true, autocomplete: 'new-password' }),
+    formError(),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Reset password'),
+      h('a', { class: 'button secondary', href: '#/' }, 'Back to my status')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const password = form.querySelector('[name=password]').value;
+    const confirm = form.querySelector('[name=confirmPassword]').value;
+    const out = await submitting(form, async () => {
+      if (password !== confirm) {
+        const err = new Error('The two passwords differ.');
+        err.status = 400;
+        err.fields = { confirmPassword: 'must be the same as the new password' };
+        throw err;
+      }
+      return post('/api/v1/me/password', { password });
+    });
+    if (out) {
+      announce('Your password is reset.');
+      ctx.go('#/');
+    }
+  });
+  render(main, h('h1', {}, 'Reset your password'),
+    st.state === 'password_expired' ? h('p', { class: 'box warn', id: 'password-expired' }, 'Your password has expired. Reset it to keep using your HxBC account.') : null,
+    st.passwordExpiresAt && st.state !== 'password_expired' ? h('p', {}, 'Your password expires ', time(st.passwordExpiresAt, false), '.') : null,
+    form);
 }
 
 function editAccount(main, ctx, who, reference) {
@@ -350,7 +507,8 @@ function editAccount(main, ctx, who, reference) {
       h('dt', {}, 'Username'), h('dd', {}, a.username),
       h('dt', {}, 'Profession'), h('dd', {}, L.professionLabel(reference, a.profession), ' ', h('span', { class: 'muted small' }, '(only the enrolment team can change it)')),
       Object.entries(a.professionIds || {}).map(([k, v]) => [h('dt', {}, (((professionOf(reference, a.profession) || {}).ids || []).find((f) => f.key === k) || { label: k }).label), h('dd', {}, v)]),
-      h('dt', {}, 'Registered'), h('dd', {}, time(a.createdAt, false))),
+      h('dt', {}, 'Registered'), h('dd', {}, time(a.createdAt, false)),
+      h('dt', {}, 'Password'), h('dd', {}, h('a', { href: '#/password', id: 'reset-password' }, 'Reset your password'))),
     a.pendingEmail ? h('p', { class: 'box warn', id: 'pending-email' }, `Your new email address ${a.pendingEmail} is waiting for confirmation: `
       + `open the link we sent to it. Until then we keep using ${a.email}. To keep ${a.email}, enter it again below.`) : null,
     h('h2', {}, 'Preferred names and contact details'), form);

@@ -1,7 +1,8 @@
 // team.js: the enrolment team's console.
 //
 //   #/?state=&worksiteType=&profession=&overdue=1   the queue: worksites awaiting approval and applications
-//   #/worksites?state=&waitingOn=                    every worksite, from the status projection
+//   #/worksites?q=&state=&waitingOn=&cursor=         every worksite, from the status projection: find, page, export
+//   #/people?q=&cursor=                              find a person by name, email or username: page, export
 //   #/worksites/ID                                   a worksite: status, members, audit timeline, emails; decisions
 //   #/people/SUBJECT                                 a person: account, applications, audit timeline; profession, suspension, sign-out everywhere
 //   #/funnel                                         how many enrolments wait at each step, and on whom
@@ -24,12 +25,14 @@ start({
   nav: [
     { href: '#/', label: 'Queue' },
     { href: '#/worksites', label: 'Worksites' },
+    { href: '#/people', label: 'People' },
     { href: '#/funnel', label: 'Funnel' },
     { href: '#/find', label: 'Find a subject' },
   ],
   routes: [
     { path: /^\/$/, view: queueView },
     { path: /^\/worksites$/, view: worksitesView },
+    { path: /^\/people$/, view: peopleView },
     { path: /^\/worksites\/([A-Za-z0-9]{7})$/, view: worksiteView },
     { path: /^\/people\/(.+)$/, view: personView },
     { path: /^\/funnel$/, view: funnelView },
@@ -254,22 +257,25 @@ function appActions(ctx, reference, r) {
 
 async function worksitesView(main, ctx) {
   const [reference, temporal] = await Promise.all([ref(), staffRef()]);
-  const f = { state: ctx.query.get('state') || '', waitingOn: ctx.query.get('waitingOn') || '' };
-  const out = await get(`/api/v1/staff/worksites${q(f)}`);
+  const f = { q: ctx.query.get('q') || '', state: ctx.query.get('state') || '', waitingOn: ctx.query.get('waitingOn') || '' };
+  const cursor = ctx.query.get('cursor') || '';
+  const out = await get(`/api/v1/staff/worksites${q({ ...f, cursor })}`);
   const states = ['registering', 'awaiting_declaration', 'awaiting_team_review', 'approved', 'rejected', 'lapsed', 'registered_only', 'closed'];
   const parties = ['applicant', 'site_administrator', 'signing_authority', 'sponsor', 'learninghub', 'enrolment_team'];
   const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter worksites' },
+    field({ name: 'q', label: 'Name, worksite ID or address', value: f.q, type: 'search' }),
     field({ name: 'state', label: 'Worksite status', type: 'select', value: f.state, placeholder: 'Any status', options: states.map((s) => ({ value: s, label: L.worksiteState(s) })) }),
     field({ name: 'waitingOn', label: 'Waiting on', type: 'select', value: f.waitingOn, placeholder: 'Anyone', options: parties.map((p) => ({ value: p, label: L.party(p) })) }),
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Apply filters')));
   const apply = (e) => {
     if (e) e.preventDefault();
-    ctx.go(`#/worksites${q({ state: val(filters, 'state'), waitingOn: val(filters, 'waitingOn') })}`);
+    ctx.go(`#/worksites${q({ q: val(filters, 'q'), state: val(filters, 'state'), waitingOn: val(filters, 'waitingOn') })}`);
   };
   filters.addEventListener('submit', apply);
   filters.querySelectorAll('select').forEach((el) => el.addEventListener('change', () => apply()));
   render(main, h('h1', {}, 'Worksites'), filters,
-    table('Worksites, longest waiting first', [
+    pager(out, cursor, (c) => `#/worksites${q({ ...f, cursor: c })}`, `/api/v1/staff/worksites${q({ ...f, format: 'csv' })}`, 'worksites'),
+    table('Worksites, oldest registration first', [
       { label: 'Worksite', cell: (w) => h('a', { href: `#/worksites/${w.id}` }, `${w.name} (${w.id})`) },
       { label: 'Type', cell: (w) => L.locationLabel(reference, w.locationType) },
       { label: 'Status', cell: (w) => L.worksiteState(w.state) },
@@ -419,6 +425,9 @@ async function personView(main, ctx, subject) {
     h('h1', {}, `${name}`),
     h('p', {}, h('code', {}, subject), ' · ', temporalLink(temporal, `user/${subject}`, `Enrolment of ${name}`) || h('span', { class: 'muted' }, 'Temporal UI not configured')),
     h('dl', { class: 'facts' },
+      h('dt', {}, 'Legal name'), h('dd', { id: 'person-legal-name' }, name),
+      a && (a.preferredFirstName || a.preferredLastName)
+        ? [h('dt', {}, 'Preferred name'), h('dd', { id: 'person-preferred-name' }, [a.preferredFirstName || a.legalFirstName, a.preferredLastName || a.legalLastName].join(' '))] : null,
       h('dt', {}, 'Enrolment'), h('dd', {}, L.userState(st.state)),
       st.waitingOn ? [h('dt', {}, 'Who must act'), h('dd', {}, L.party(st.waitingOn), st.nextAction ? ` — ${st.nextAction}` : '')] : null,
       a ? [
@@ -468,6 +477,42 @@ async function funnelView(main) {
 }
 
 // ---------------------------------------------------------------- find
+
+// pager says how many rows match in all, and offers the next page (by
+// the list's cursor), the first page again, and the CSV of every match.
+function pager(out, cursor, pageHref, csvHref, noun) {
+  const shown = (out[noun] || []).length;
+  return h('div', { class: 'actions', id: 'pager' },
+    h('p', { id: 'list-total' }, `${out.total} ${noun} match${out.total === 1 ? 'es' : ''}; ${shown} shown on this page.`),
+    cursor ? h('a', { class: 'button small secondary', href: pageHref('') }, 'First page') : null,
+    out.nextCursor ? h('a', { class: 'button small secondary', id: 'next-page', href: pageHref(out.nextCursor) }, 'Next page') : null,
+    h('a', { class: 'button small secondary', id: 'export-csv', href: csvHref, download: `${noun}.csv` }, 'Export all to CSV'));
+}
+
+// peopleView finds a person by name (legal or preferred), email or username.
+async function peopleView(main, ctx) {
+  const f = { q: ctx.query.get('q') || '' };
+  const cursor = ctx.query.get('cursor') || '';
+  const [reference, out] = await Promise.all([ref(), get(`/api/v1/staff/people${q({ ...f, cursor })}`)]);
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Find a person', id: 'people-search' },
+    field({ name: 'q', label: 'Name, email or username', value: f.q, type: 'search' }),
+    h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Find')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    ctx.go(`#/people${q({ q: val(form, 'q') })}`);
+  });
+  const preferred = (p) => [p.preferredFirstName, p.preferredLastName].filter(Boolean).join(' ');
+  render(main, h('h1', {}, 'People'), form,
+    pager(out, cursor, (c) => `#/people${q({ ...f, cursor: c })}`, `/api/v1/staff/people${q({ ...f, format: 'csv' })}`, 'people'),
+    table('People, by legal last name', [
+      { label: 'Legal name', cell: (p) => h('a', { href: `#/people/${encodeURIComponent(p.subject)}` }, `${p.legalFirstName} ${p.legalLastName}`) },
+      { label: 'Preferred name', cell: (p) => preferred(p) },
+      { label: 'Username', cell: (p) => p.username || '' },
+      { label: 'Email', cell: (p) => p.email || '' },
+      { label: 'Profession', cell: (p) => (p.profession ? L.professionLabel(reference, p.profession) : 'No account yet') },
+      { label: 'Enrolment', cell: (p) => [L.userState(p.state), p.waitingOn ? ` · waiting on ${L.party(p.waitingOn)}` : ''] },
+    ], out.people || [], { empty: 'No one matches.' }));
+}
 
 async function findView(main, ctx) {
   const form = h('form', { class: 'stack', novalidate: true, id: 'find-form' },

@@ -1,0 +1,196 @@
+package enrolment
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"careconnect/authz"
+	"careconnect/domain"
+	"careconnect/workflows"
+)
+
+// A person's enrolment workflow knows their memberships only once the
+// worksites' notices reach it (through the relay), and knows nothing of
+// the join requests they sent or the invitations to their address, which
+// the worksites' workflows own. So the status a person reads is completed
+// here from the projections: the worksites they belong to (one registered
+// a moment ago included) and who must act next while they belong to none
+// (DOMAIN "Reminders, escalation and expiry": every state names it).
+
+// completeStatus adds to st, the status of subject as their workflow
+// projected it, the worksites the membership projection lists and it
+// does not yet, and, for a registered account, who must act next when
+// the account itself asks nothing (domain.PersonNextAction).
+func (s *Service) completeStatus(ctx context.Context, subject string, st *domain.UserStatus) error {
+	if st.State != domain.UserAccountRegistered {
+		return nil
+	}
+	mine, err := s.store.MemberWorksites(ctx, subject)
+	if err != nil {
+		return err
+	}
+	for _, w := range mine {
+		listed := false
+		for _, x := range st.Worksites {
+			listed = listed || x.WorksiteID == w.WorksiteID
+		}
+		if !listed {
+			st.Worksites = append(st.Worksites, domain.UserWorksite{WorksiteID: w.WorksiteID, Active: w.Active, Admin: w.Admin,
+				Since: w.Since, WorksiteState: domain.WorksiteState(w.State)})
+		}
+	}
+	base := *st
+	base.WaitingOn, base.NextAction = domain.UserNextAction(st.State, st.EmailConfirmation)
+	if base.WaitingOn != domain.PartyNone || st.ActiveWorksites() > 0 {
+		return nil
+	}
+	pending, err := s.pendingFor(ctx, subject)
+	if err != nil {
+		return err
+	}
+	next := domain.PersonNextAction(base, 0, pending)
+	st.WaitingOn, st.NextAction, st.WaitingSince = next.WaitingOn, next.NextAction, next.Since
+	return nil
+}
+
+// pendingFor lists subject's open join requests and the invitations to
+// the address their account uses.
+func (s *Service) pendingFor(ctx context.Context, subject string) ([]domain.PendingMembership, error) {
+	email := ""
+	acct, err := s.store.GetAccount(ctx, subject)
+	switch domain.ErrorCode(err) {
+	case "":
+		email = acct.Email
+	case domain.ENOTFOUND:
+	default:
+		return nil, err
+	}
+	return s.store.PendingForPerson(ctx, subject, email, s.now().UTC())
+}
+
+// completeStatusJSON is completeStatus on a status stored as JSON; it
+// decodes only when the status may need completing.
+func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw json.RawMessage) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return st, err
+	}
+	return st, s.completeStatus(ctx, subject, &st)
+}
+
+// Pending is what waits on a person's membership: the invitations to
+// their address and the join requests they sent, oldest first.
+type Pending struct {
+	Invitations  []domain.PendingMembership
+	JoinRequests []domain.PendingMembership
+	// EmailConfirmed is whether their address is confirmed: an
+	// invitation is accepted only with a confirmed one.
+	EmailConfirmed bool
+}
+
+// MyPending lists the invitations to the caller's address and the join
+// requests they sent that still wait. Errors: EUNAUTHORIZED, EFORBIDDEN,
+// EUNPROCESSABLE (no account).
+func (s *Service) MyPending(ctx context.Context, by Caller) (Pending, error) {
+	acct, err := s.account(ctx, by, authz.AcceptInvitation)
+	if err != nil {
+		return Pending{}, err
+	}
+	all, err := s.store.PendingForPerson(ctx, acct.Subject, acct.Email, s.now().UTC())
+	if err != nil {
+		return Pending{}, err
+	}
+	out := Pending{Invitations: []domain.PendingMembership{}, JoinRequests: []domain.PendingMembership{}, EmailConfirmed: acct.EmailConfirmed}
+	for _, p := range all {
+		if p.Kind == domain.PendingInvitation {
+			out.Invitations = append(out.Invitations, p)
+		} else {
+			out.JoinRequests = append(out.JoinRequests, p)
+		}
+	}
+	return out, nil
+}
+
+// AcceptMyInvitation accepts invitation iid of worksite id from the
+// portal, as the emailed link would: the caller's confirmed address must
+// be the invited one. It returns the worksite's ID. Errors:
+// EUNAUTHORIZED, EFORBIDDEN, EUNPROCESSABLE, ENOTFOUND, ECONFLICT.
+func (s *Service) AcceptMyInvitation(ctx context.Context, by Caller, id, iid string) (string, error) {
+	acct, err := s.account(ctx, by, authz.AcceptInvitation)
+	if err != nil {
+		return "", err
+	}
+	w, err := s.lookupWorksite(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	var m domain.Membership
+	if err := s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateAcceptInvitation, workflows.AcceptInvitation{InvitationID: iid,
+		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: by.RequestID}, &m); err != nil {
+		return "", err
+	}
+	return w.ID, nil
+}
+
+// InvitationPage is what an invitation link's page shows: the worksite
+// it invites to.
+type InvitationPage struct {
+	Worksite domain.Worksite
+}
+
+// InvitationLink verifies an invitation link's token and returns the
+// worksite it invites to, for its page. Errors: ENOTFOUND (not valid, or
+// the worksite is gone), EUNPROCESSABLE (expired).
+func (s *Service) InvitationLink(ctx context.Context, token string) (InvitationPage, error) {
+	parts, err := s.tokenParts(token, domain.LinkInvitation)
+	if err != nil {
+		return InvitationPage{}, err
+	}
+	w, err := s.store.GetWorksite(ctx, parts[0])
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return InvitationPage{}, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	}
+	return InvitationPage{Worksite: w}, err
+}
+
+// Attention lists the requests that wait on the caller as a site
+// administrator (join requests; invitations awaiting the invitee) or as
+// an authorizer (sponsorship requests), at every worksite where they are
+// an active member, oldest first. Errors: EUNAUTHORIZED, EFORBIDDEN.
+func (s *Service) Attention(ctx context.Context, by Caller) ([]domain.AttentionItem, error) {
+	if err := authorize(by, authz.ReadOwnStatus, authz.Resource{}); err != nil {
+		return nil, err
+	}
+	subject := by.Principal.Subject
+	out := []domain.AttentionItem{}
+	mine, err := s.store.MemberWorksites(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	for _, mw := range mine {
+		if !mw.Active {
+			continue
+		}
+		w, err := s.store.GetWorksite(ctx, mw.WorksiteID)
+		if err != nil {
+			return nil, err
+		}
+		m, err := s.membership(ctx, w.ID)
+		if err != nil {
+			return nil, err
+		}
+		var sponsorships []domain.SponsorshipRequest
+		for _, x := range m.Sponsors("") {
+			if x.Subject == subject {
+				if sponsorships, err = s.store.SponsorshipRequests(ctx, w.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, domain.AttentionFor(subject, w, m, sponsorships, now)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
+	return out, nil
+}
