@@ -469,3 +469,52 @@ func TestFollowAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestSettleRequirements: provisioned or suspended access waits on nobody;
+// every other state keeps its requirements as they were.
+func TestSettleRequirements(t *testing.T) {
+	decided := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	rs := []domain.Requirement{{Key: "course", Done: true}, {Key: "team", WaitingOn: domain.PartyEnrolmentTeam}}
+	for _, c := range []struct {
+		state   domain.ApplicationState
+		settled bool
+	}{
+		{domain.AppProvisioned, true}, // the team provisioned it: its step is done
+		{domain.AppSuspended, true},   // suspension is not the applicant's step to take
+		{domain.AppReady, false},      // still the team's
+		{domain.AppLapsed, false},     // shows what was missing
+	} {
+		got := domain.SettleRequirements(domain.Application{State: c.state, Requirements: rs, DecidedAt: &decided})
+		team := got[1]
+		if c.settled != (team.Done && team.WaitingOn == domain.PartyNone) {
+			t.Errorf("%s: team step = %+v; want settled %v", c.state, team, c.settled)
+		}
+		if c.settled && !team.Since.Equal(decided) {
+			t.Errorf("%s: team step since %v; want the decision %v", c.state, team.Since, decided)
+		}
+	}
+	if rs[1].Done {
+		t.Errorf("SettleRequirements changed its input")
+	}
+}
+
+// TestApplicationRenewable: only a finished application gives way to a new one.
+func TestApplicationRenewable(t *testing.T) {
+	for _, c := range []struct {
+		state domain.ApplicationState
+		want  bool
+	}{
+		{domain.AppWaiting, false}, {domain.AppReady, false}, {domain.AppProvisioned, false}, {domain.AppSuspended, false},
+		{domain.AppLapsed, true}, {domain.AppRejected, true}, {domain.AppEnded, true}, {domain.AppSentBack, true},
+	} {
+		if got := (domain.Application{State: c.state}).Renewable(); got != c.want {
+			t.Errorf("%s renewable = %v; want %v", c.state, got, c.want)
+		}
+	}
+	first := domain.Application{Worksite: domain.WorksiteFacts{ID: "K4T6CLP"}}
+	second := first
+	second.Attempt = 1
+	if first.KeyPart() != "K4T6CLP" || second.KeyPart() != "K4T6CLP/attempt/1" {
+		t.Errorf("key parts %q, %q; want the first unchanged and the second apart", first.KeyPart(), second.KeyPart())
+	}
+}

@@ -98,6 +98,12 @@ async function statusView(main, ctx) {
     }
   });
   applications.forEach((a) => {
+    if (renewable.includes(a.state)) {
+      todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, `Access at ${a.worksite.name}: ${L.appState(a.state)}`),
+        h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: `#/apply?worksite=${a.worksite.id}` }, 'Apply again'), '.')));
+      return;
+    }
+    if (!['waiting', 'ready_for_provisioning'].includes(a.state)) return;
     (a.requirements || []).filter((r) => !r.done).forEach((r) => {
       todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, nextFor(a, r)));
     });
@@ -214,10 +220,13 @@ function nextFor(a, r) {
   return a.next && (timerRequirements[a.next.kind] || []).includes(r.key) ? a.next : null;
 }
 
+// renewable are the application states a new application may replace (domain.Application.Renewable).
+const renewable = ['sent_back', 'rejected', 'lapsed', 'ended'];
+
 function applicationCard(a, ctx) {
   const kind = { provisioned: 'ok', ready_for_provisioning: 'info', waiting: 'warn' }[a.state] || 'bad';
   const needsSponsorRequest = a.requirements.some((r) => r.key === 'sponsor' && !r.done && r.waitingOn === 'applicant');
-  const again = ['sent_back', 'rejected', 'lapsed'].includes(a.state);
+  const again = renewable.includes(a.state);
   return h('article', { class: 'card', 'data-worksite': a.worksite.id },
     h('h3', {}, `${a.worksite.name} (${a.worksite.id})`),
     h('p', {}, badge(L.appState(a.state), kind), ' Submitted ', time(a.submittedAt, false)),
