@@ -385,9 +385,11 @@ func (a Application) Renewable() bool {
 	return false
 }
 
-// CanSponsor says whether a sponsorship may be approved for an application
-// of profession p; a resident's needs residency dates, end after start.
-func CanSponsor(a Application, p Profession, start, end *time.Time) error {
+// CanSponsor says whether a sponsor of profession sponsor may approve a
+// sponsorship for an application of profession p (SponsorFits: a
+// resident's sponsor must be a physician); a resident's needs residency
+// dates, end after start.
+func CanSponsor(a Application, p, sponsor Profession, start, end *time.Time) error {
 	switch {
 	case !p.NeedsSponsor:
 		return Errorf(EUNPROCESSABLE, "this profession does not need a sponsor")
@@ -397,6 +399,8 @@ func CanSponsor(a Application, p Profession, start, end *time.Time) error {
 		return Errorf(ECONFLICT, "this application is already sponsored by %s", a.Sponsorship.SponsorName)
 	case !a.Open():
 		return Errorf(EUNPROCESSABLE, "the application is %s", a.State)
+	case !SponsorFits(sponsor, p):
+		return Errorf(EUNPROCESSABLE, "a %s may not sponsor a %s: a resident is sponsored by a physician provisioned at the worksite", sponsor.Label, p.Label)
 	}
 	if p.Code == ProfResident {
 		fe := FieldErrors{}

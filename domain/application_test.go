@@ -334,26 +334,33 @@ func TestCanSponsor(t *testing.T) {
 		wantCode   string
 		// wantIn is a phrase of the message, or the fields of an EINVALID error.
 		wantIn []string
+		// sponsor is the sponsor's profession; "" is a physician.
+		sponsor string
 	}{
-		{"MOA, requested", domain.ProfMOA, app(), nil, nil, "", nil},
+		{"MOA, requested", domain.ProfMOA, app(), nil, nil, "", nil, ""},
 		// Dates are a resident's only; an MOA's are not refused.
-		{"MOA with dates", domain.ProfMOA, app(), &start, &end, "", nil},
-		{"resident with dates", domain.ProfResident, app(), &start, &end, "", nil},
-		{"ready application", domain.ProfMOA, app(inState(domain.AppReady)), nil, nil, "", nil},
-		{"profession without a sponsor", domain.ProfPhysician, app(), nil, nil, domain.EUNPROCESSABLE, []string{"does not need a sponsor"}},
-		{"not requested", domain.ProfMOA, app(notRequested), nil, nil, domain.EUNPROCESSABLE, []string{"no sponsorship was requested"}},
-		{"already sponsored", domain.ProfMOA, app(sponsored), nil, nil, domain.ECONFLICT, []string{"already sponsored", "Dr Lee"}},
-		{"provisioned", domain.ProfMOA, app(inState(domain.AppProvisioned)), nil, nil, domain.EUNPROCESSABLE, []string{"provisioned"}},
-		{"rejected", domain.ProfMOA, app(inState(domain.AppRejected)), nil, nil, domain.EUNPROCESSABLE, []string{"rejected"}},
+		{"MOA with dates", domain.ProfMOA, app(), &start, &end, "", nil, ""},
+		{"resident with dates", domain.ProfResident, app(), &start, &end, "", nil, ""},
+		{"ready application", domain.ProfMOA, app(inState(domain.AppReady)), nil, nil, "", nil, ""},
+		{"profession without a sponsor", domain.ProfPhysician, app(), nil, nil, domain.EUNPROCESSABLE, []string{"does not need a sponsor"}, ""},
+		{"not requested", domain.ProfMOA, app(notRequested), nil, nil, domain.EUNPROCESSABLE, []string{"no sponsorship was requested"}, ""},
+		{"already sponsored", domain.ProfMOA, app(sponsored), nil, nil, domain.ECONFLICT, []string{"already sponsored", "Dr Lee"}, ""},
+		{"provisioned", domain.ProfMOA, app(inState(domain.AppProvisioned)), nil, nil, domain.EUNPROCESSABLE, []string{"provisioned"}, ""},
+		{"rejected", domain.ProfMOA, app(inState(domain.AppRejected)), nil, nil, domain.EUNPROCESSABLE, []string{"rejected"}, ""},
 		// A resident's residency bounds their access.
-		{"resident without dates", domain.ProfResident, app(), nil, nil, domain.EINVALID, []string{"residencyStart", "residencyEnd"}},
-		{"resident without a start", domain.ProfResident, app(), nil, &end, domain.EINVALID, []string{"residencyStart"}},
-		{"resident without an end", domain.ProfResident, app(), &start, nil, domain.EINVALID, []string{"residencyEnd"}},
-		{"resident ending before the start", domain.ProfResident, app(), &end, &start, domain.EINVALID, []string{"residencyEnd"}},
-		{"resident ending at the start", domain.ProfResident, app(), &start, &start, domain.EINVALID, []string{"residencyEnd"}},
+		{"resident without dates", domain.ProfResident, app(), nil, nil, domain.EINVALID, []string{"residencyStart", "residencyEnd"}, ""},
+		{"resident without a start", domain.ProfResident, app(), nil, &end, domain.EINVALID, []string{"residencyStart"}, ""},
+		{"resident without an end", domain.ProfResident, app(), &start, nil, domain.EINVALID, []string{"residencyEnd"}, ""},
+		{"resident ending before the start", domain.ProfResident, app(), &end, &start, domain.EINVALID, []string{"residencyEnd"}, ""},
+		{"resident ending at the start", domain.ProfResident, app(), &start, &start, domain.EINVALID, []string{"residencyEnd"}, ""},
 		// Refusals other than the dates come first.
 		{"resident not requested, without dates", domain.ProfResident, app(notRequested), nil, nil, domain.EUNPROCESSABLE,
-			[]string{"no sponsorship was requested"}},
+			[]string{"no sponsorship was requested"}, ""},
+		// A resident's sponsor is a physician (the policy table's "may sponsor residents").
+		{"resident sponsored by a nurse practitioner", domain.ProfResident, app(), &start, &end, domain.EUNPROCESSABLE,
+			[]string{"sponsored by a physician"}, domain.ProfNursePractitioner},
+		{"MOA sponsored by a nurse practitioner", domain.ProfMOA, app(), nil, nil, "", nil, domain.ProfNursePractitioner},
+		{"MOA sponsored by a pharmacist", domain.ProfMOA, app(), nil, nil, domain.EUNPROCESSABLE, []string{"may not sponsor"}, domain.ProfPharmacist},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,7 +368,11 @@ func TestCanSponsor(t *testing.T) {
 			if !ok {
 				t.Fatalf("no profession %q", tt.profession)
 			}
-			err := domain.CanSponsor(tt.a, p, tt.start, tt.end)
+			sponsor := profs[domain.ProfPhysician]
+			if tt.sponsor != "" {
+				sponsor = profs[tt.sponsor]
+			}
+			err := domain.CanSponsor(tt.a, p, sponsor, tt.start, tt.end)
 			if got := domain.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("CanSponsor = %v (code %q); want code %q", err, got, tt.wantCode)
 			}

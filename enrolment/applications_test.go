@@ -158,6 +158,30 @@ func TestRequestSponsorship(t *testing.T) {
 			t.Errorf("request %+v; want ada, the one who may sponsor, asked for bea", r)
 		}
 	})
+	t.Run("a resident asks only physicians", func(t *testing.T) {
+		f := sponsorFixture(t, true)
+		f.accounts(adaAccount, domain.Account{Subject: "bea", Profession: domain.ProfResident})
+		np := domain.Member{Subject: "nia", Name: "Nia Patel", Profession: domain.ProfNursePractitioner, UserType: domain.Authorizer, Active: true}
+		doc := domain.Member{Subject: "ada", Name: "Ada Lovelace", Profession: domain.ProfPhysician, UserType: domain.Authorizer, Active: true}
+		members := []domain.Member{np}
+		f.wf.QueryFn = func(_ context.Context, id, name string, out any) error {
+			return enrolmenttest.Return(out, domain.Membership{Members: members})
+		}
+		f.answerUpdates(domain.UserStatus{}, nil)
+		_, err := f.service().RequestSponsorship(ctx, bea, worksite.ID)
+		wantCode(t, err, domain.EUNPROCESSABLE)
+		if !strings.Contains(domain.ErrorMessage(err), "physician") {
+			t.Errorf("message %q; want it to say a physician sponsors a resident", domain.ErrorMessage(err))
+		}
+		members = []domain.Member{np, doc}
+		if _, err := f.service().RequestSponsorship(ctx, bea, worksite.ID); err != nil {
+			t.Fatal(err)
+		}
+		r := f.updates[len(f.updates)-1].Arg.(workflows.SponsorshipRequest)
+		if len(r.Authorizers) != 1 || r.Authorizers[0].Subject != "ada" {
+			t.Errorf("asked %+v; want the physician only", r.Authorizers)
+		}
+	})
 	t.Run("no account", func(t *testing.T) {
 		f := sponsorFixture(t, true)
 		_, err := f.service().RequestSponsorship(ctx, sam, worksite.ID)
@@ -202,7 +226,7 @@ func TestApproveSponsorship(t *testing.T) {
 			}
 			a := f.updates[0].Arg.(workflows.SponsorshipApproval)
 			if f.updates[0].ID != "user/bea" || a.SponsorSubject != "ada" || a.SponsorName != "Ada Lovelace" || a.Role != role ||
-				!a.ResidencyEnd.Equal(end) {
+				!a.ResidencyEnd.Equal(end) || a.SponsorProfession.Code != domain.ProfPhysician || !a.SponsorProfession.MaySponsorResidents {
 				t.Errorf("approval %+v; want ada's, under her role, with the dates", a)
 			}
 		})

@@ -32,9 +32,12 @@ type SponsorshipApproval struct {
 	SponsorName    string
 	SponsorEmail   string
 	Role           domain.BusinessRole
-	ResidencyStart *time.Time
-	ResidencyEnd   *time.Time
-	RequestID      string
+	// SponsorProfession is the sponsor's policy row: a resident's sponsor
+	// must be of a profession that may sponsor residents.
+	SponsorProfession domain.Profession
+	ResidencyStart    *time.Time
+	ResidencyEnd      *time.Time
+	RequestID         string
 }
 
 // SubmitApplication applies for access at a worksite. The API gives the
@@ -149,7 +152,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 			if !ok {
 				return appErr(domain.Errorf(domain.ENOTFOUND, "no application at that worksite"))
 			}
-			return appErr(domain.CanSponsor(*app, u.Profession, s.ResidencyStart, s.ResidencyEnd))
+			return appErr(domain.CanSponsor(*app, u.Profession, s.SponsorProfession, s.ResidencyStart, s.ResidencyEnd))
 		}}); err != nil {
 		return err
 	}

@@ -116,3 +116,30 @@ func TestApplicationRenewedAfterItFinished(t *testing.T) {
 		t.Errorf("%d welcome packages; want one per provisioned application (2)", welcome)
 	}
 }
+
+// TestResidentSponsoredByAPhysicianOnly: a nurse practitioner may sponsor
+// an MOA but not a resident; a physician may (the policy table's "may
+// sponsor residents").
+func TestResidentSponsoredByAPhysicianOnly(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfResident)))
+	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
+		Authorizers: []domain.Person{{Name: "Dr Lee", Email: "lee@example.ca"}}})
+	start, end := defaultStart, defaultStart.Add(300*day)
+	approval := func(p domain.Profession) workflows.SponsorshipApproval {
+		return workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorSubject: "lee", SponsorName: "Lee", SponsorEmail: "lee@example.ca",
+			SponsorProfession: p, ResidencyStart: &start, ResidencyEnd: &end}
+	}
+	byNP := h.update(3*time.Hour, workflows.UpdateApproveSponsorship, "np", approval(profession(t, domain.ProfNursePractitioner)))
+	byDoc := h.update(4*time.Hour, workflows.UpdateApproveSponsorship, "doc", approval(profession(t, domain.ProfPhysician)))
+	h.runUntil(userInput(domain.DefaultSchedule()), 5*time.Hour)
+
+	if byNP.accepted || byNP.rejected == nil || userRejectedType(t, byNP.rejected) != domain.EUNPROCESSABLE {
+		t.Errorf("a nurse practitioner sponsoring a resident: accepted %v, rejected %v; want refused (422)", byNP.accepted, byNP.rejected)
+	}
+	if st := h.mustAccepted("a physician sponsors", byDoc); st.Applications[0].Sponsorship == nil {
+		t.Errorf("no sponsorship after the physician approved")
+	}
+}
