@@ -139,7 +139,22 @@ func (s *Service) SponsorshipRequests(ctx context.Context, by Caller, id string)
 		return SponsorshipRequests{}, err
 	}
 	rows, err := s.store.SponsorshipRequests(ctx, w.ID)
-	return SponsorshipRequests{WorksiteID: w.ID, Requests: rows}, err
+	if err != nil || by.Principal.Role == domain.RoleTeam {
+		return SponsorshipRequests{WorksiteID: w.ID, Requests: rows}, err
+	}
+	// An authorizer sees the requests they may approve: a nurse
+	// practitioner does not see a resident's (domain.SponsorFits).
+	var mine domain.Profession
+	if acct, err := s.store.GetAccount(ctx, by.Principal.Subject); err == nil {
+		mine = s.professions[acct.Profession]
+	}
+	fit := rows[:0:0]
+	for _, r := range rows {
+		if domain.SponsorFits(mine, s.professions[r.Profession]) {
+			fit = append(fit, r)
+		}
+	}
+	return SponsorshipRequests{WorksiteID: w.ID, Requests: fit}, nil
 }
 
 // ApplicationDecision is the team's decision on an application.

@@ -135,6 +135,38 @@ func TestSponsorshipRequests(t *testing.T) {
 	}
 }
 
+// TestSponsorshipRequestsAResidentsSponsorSees: a resident's request is
+// listed to a physician and the team, not to a nurse practitioner, who may
+// not approve it.
+func TestSponsorshipRequestsAResidentsSponsorSees(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name       string
+		profession string
+		want       int
+	}{{"a physician", domain.ProfPhysician, 2}, {"a nurse practitioner", domain.ProfNursePractitioner, 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			f := sponsorFixture(t, true)
+			acct := adaAccount
+			acct.Profession = c.profession
+			f.accounts(acct)
+			f.store.SponsorshipRequestsFn = func(context.Context, string) ([]domain.SponsorshipRequest, error) {
+				return []domain.SponsorshipRequest{{Subject: "bea", Profession: domain.ProfMOA}, {Subject: "rex", Profession: domain.ProfResident}}, nil
+			}
+			r, err := f.service().SponsorshipRequests(ctx, ada, worksite.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Requests) != c.want {
+				t.Errorf("%d requests listed; want %d", len(r.Requests), c.want)
+			}
+			if r, err := f.service().SponsorshipRequests(ctx, tess, worksite.ID); err != nil || len(r.Requests) != 2 {
+				t.Errorf("the team sees %d (%v); want both", len(r.Requests), err)
+			}
+		})
+	}
+}
+
 func TestRequestSponsorship(t *testing.T) {
 	ctx := context.Background()
 	t.Run("no such worksite", func(t *testing.T) {
