@@ -323,6 +323,7 @@ func (u *userRun) appEmail(kind domain.MailKind, a domain.Application, event, ch
 
 // sendUserEmail queues one email about the person's applications.
 func (u *userRun) sendUserEmail(in domain.UserEmail) {
+	in.RecipientSubjects = domain.RecipientSubjects(in.Recipients)
 	u.fx.email(domain.Email{User: &in})
 }
 
@@ -418,14 +419,14 @@ func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Applicati
 		change := "your CareConnect access here ends on " + end.Format(time.DateOnly) + ", at the end of your residency"
 		notice("residency_notice", change, func(in *domain.UserEmail) { in.Deadline = end })
 		notice("residency_notice/sponsor", change, func(in *domain.UserEmail) {
-			in.Deadline, in.Recipients = end, []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
+			in.Deadline, in.Recipients = end, []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail, Subject: a.Sponsorship.SponsorSubject}}
 		})
 	case domain.TimerResidencyEnd:
 		a.State, a.Reason = domain.AppEnded, "the residency ended"
 		u.event(ctx, "access_ended", a.Worksite.ID+": the residency ended")
 		notice("residency_end", "your CareConnect access here has ended with your residency", nil)
 		notice("residency_end/sponsor", "the resident you sponsored no longer has CareConnect access here", func(in *domain.UserEmail) {
-			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
+			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail, Subject: a.Sponsorship.SponsorSubject}}
 		})
 	}
 }
