@@ -62,6 +62,9 @@ const (
 	// LinkExpires), that the address it was sent to is theirs; Change is
 	// set when it replaces a confirmed address.
 	MailEmailConfirmation MailKind = "email_confirmation"
+	// MailLearningAcknowledged acknowledges a LearningHub step to the
+	// applicant: the course completed or the HPCAA acknowledged (Change).
+	MailLearningAcknowledged MailKind = "learning_acknowledged"
 )
 
 // Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
@@ -87,7 +90,7 @@ func MailKinds() []MailKind { return append(WorksiteMailKinds(), PersonMailKinds
 func PersonMailKinds() []MailKind {
 	return []MailKind{MailAccountRegistered, MailPasswordExpiryReminder, MailPasswordExpired,
 		MailApplicationReceived, MailApplicationDecided, MailWelcomePackage, MailSponsorshipRequest, MailSponsorshipApproved, MailApplicationNotice,
-		MailEmailConfirmation}
+		MailEmailConfirmation, MailLearningAcknowledged}
 }
 
 // WorksiteMailKinds returns the kinds about a worksite; each needs a worksite ID.

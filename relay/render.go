@@ -100,7 +100,8 @@ func (r *Relay) renderUser(ctx context.Context, in domain.UserEmail, queuedAt ti
 	data := mail.TemplateData{RecipientName: name, Username: acct.Username, Seq: in.Seq,
 		Deadline: in.Deadline, PortalURL: cfg.PublicBaseURL, TeamEmail: cfg.TeamEmail,
 		WorksiteID: in.WorksiteID, WorksiteName: in.WorksiteName, Change: in.Change, Reason: in.Reason,
-		BusinessRole: in.BusinessRole, ViewerURL: cfg.ViewerURL, NeedsHPCAA: in.NeedsHPCAA}
+		BusinessRole: in.BusinessRole, ViewerURL: cfg.ViewerURL, NeedsHPCAA: in.NeedsHPCAA,
+		CourseName: cfg.CourseName, CourseURL: cfg.CourseURL, AccountEmail: acct.Email}
 	if in.Kind == domain.MailEmailConfirmation {
 		if in.EmailLink == "" || acct.EmailLink != in.EmailLink || acct.AwaitingEmail() == "" {
 			// A later change (or the confirmation itself) replaced the

@@ -42,6 +42,11 @@ func TestProvisionedApplicationWaitsOnNobody(t *testing.T) {
 	if st := h.lastProjection(); len(st.Applications) != 1 || hasOutstanding(st.Applications[0], "team") {
 		t.Errorf("projected application still waits on the team: %+v", st.Applications)
 	}
+	// The applicant hears of each LearningHub step once: the course (not
+	// again for a second completion) and the HPCAA.
+	if got := h.kindsAt(mail.KindLearningAcknowledged); len(got) != 2 || got[0] != 2*time.Hour || got[1] != 3*time.Hour {
+		t.Errorf("LearningHub acknowledgements at %v; want at 2h and 3h", got)
+	}
 }
 
 // TestApplicationRenewedAfterItFinished: a lapsed application, and access
