@@ -108,6 +108,9 @@ async function statusView(main, ctx) {
       todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, nextFor(a, r)));
     });
   });
+  const lh = reference.learningHub;
+  const learning = lh && applications.some((a) => ['waiting', 'ready_for_provisioning'].includes(a.state)
+    && (a.requirements || []).some((r) => (r.key === 'course' || r.key === 'hpcaa') && !r.done));
   if (!worksites.length) {
     todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, 'Register your worksite or join one'),
       h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: '#/worksites/new' }, 'Register a worksite'), ' or ', h('a', { href: '#/worksites/join' }, 'join a worksite'), '.')));
@@ -131,6 +134,7 @@ async function statusView(main, ctx) {
       prof && prof.needsHpcaa ? [h('dt', {}, 'Access agreement (HPCAA)'), h('dd', {}, st.agreementAcknowledgedAt ? ['Acknowledged ', time(st.agreementAcknowledgedAt, false)] : 'Not yet acknowledged')] : null),
     h('section', { 'aria-labelledby': 'left-h' },
       h('h2', { id: 'left-h' }, 'What is left'),
+      learning ? learningHubGuidance(lh, who.account, prof) : null,
       todo.length ? h('ol', { class: 'timeline', id: 'todo' }, todo) : h('p', { class: 'box ok' }, 'Nothing is waiting. You are all set.')),
     h('section', { 'aria-labelledby': 'apps-h' },
       h('h2', { id: 'apps-h' }, 'Your access applications'),
@@ -150,6 +154,20 @@ async function statusView(main, ctx) {
             ? h('a', { class: 'button small secondary', href: `#/apply?worksite=${w.worksiteId}` }, 'Apply for access') : null) },
       ], worksites, { empty: 'You do not belong to a worksite yet.', hideCaption: true })),
     doneList(st.timeline));
+}
+
+/**
+ * learningHubGuidance names the LearningHub course, links to it and says
+ * which address to use there: LearningHub's completion reaches the account
+ * with the same email address.
+ */
+function learningHubGuidance(lh, account, prof) {
+  return h('div', { class: 'box', id: 'learninghub-guidance' },
+    h('p', {}, 'Complete the Privacy & Security course ', h('strong', {}, `“${lh.courseName}”`), ' on LearningHub',
+      prof && prof.needsHpcaa ? ', and acknowledge the access agreement (HPCAA) there' : '', ': ',
+      h('a', { href: lh.courseUrl, rel: 'noopener noreferrer', target: '_blank' }, lh.courseUrl), '.'),
+    h('p', {}, 'Use the same email address on LearningHub as on your account, ', h('strong', {}, account.email),
+      ': that is how your completion reaches this application.'));
 }
 
 /** awaitingEmail is the address the account waits to confirm, or ''. */
@@ -282,8 +300,11 @@ async function accountView(main, ctx) {
     yesNo({ name: 'hasHealthAuthorityNetworkAccount', label: 'Do you have a health authority network account?' }),
     h('div', { class: 'grid2' },
       field({ name: 'username', label: 'Username', required: true, autocomplete: 'username', hint: '3 to 32 letters, digits, dots, dashes or underscores' }),
+      field({ name: 'confirmUsername', label: 'Confirm username', required: true, autocomplete: 'off', hint: 'Type the username again' })),
+    h('div', { class: 'grid2' },
       field({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password',
-        hint: 'At least 6 characters, with at least three of: uppercase, lowercase, digits, symbols' })),
+        hint: 'At least 6 characters, with at least three of: uppercase, lowercase, digits, symbols' }),
+      field({ name: 'confirmPassword', label: 'Confirm password', type: 'password', required: true, autocomplete: 'new-password', hint: 'Type the password again' })),
     formError(),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Register account')));
   const sel = form.querySelector('[name=profession]');
@@ -312,7 +333,16 @@ async function accountView(main, ctx) {
       body.professionIds = Object.fromEntries(p.ids.map((f) => [f.key, val(form, `professionIds.${f.key}`)]));
     }
     if (body.profession === 'physician') body.isResident = radioValue(form, 'isResident');
-    const out = await submitting(form, () => post('/api/v1/me/account', body));
+    const out = await submitting(form, () => {
+      // Typed twice (DOMAIN): the portal checks the copies before anything is sent.
+      const fields = {};
+      if (val(form, 'confirmUsername').toLowerCase() !== body.username.toLowerCase()) fields.confirmUsername = 'does not match the username';
+      if (form.querySelector('[name=confirmPassword]').value !== body.password) fields.confirmPassword = 'does not match the password';
+      if (Object.keys(fields).length) {
+        return Promise.reject(Object.assign(new Error('The username or password typed twice does not match.'), { status: 400, fields }));
+      }
+      return post('/api/v1/me/account', body);
+    });
     if (out) {
       announce('Your HxBC account is registered.');
       ctx.go('#/');
