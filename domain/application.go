@@ -204,7 +204,8 @@ func NextApplicationTimer(a Application, p Profession, person PersonFacts, s App
 			}
 			consider(DueTimer{Kind: TimerLapse, At: a.SubmittedAt.Add(time.Duration(s.LapseAfter)), Seq: 1})
 		}
-		if a.SponsorshipRequestedAt != nil && a.Sponsorship == nil && a.SponsorRemindersSent < len(s.SponsorReminderDays) {
+		// A profession corrected to one without a sponsor stops the reminders.
+		if p.NeedsSponsor && a.SponsorshipRequestedAt != nil && a.Sponsorship == nil && a.SponsorRemindersSent < len(s.SponsorReminderDays) {
 			consider(DueTimer{Kind: TimerSponsorReminder, Seq: a.SponsorRemindersSent + 1,
 				At: c.AddBusinessDays(*a.SponsorshipRequestedAt, s.SponsorReminderDays[a.SponsorRemindersSent])})
 		}

@@ -148,3 +148,39 @@ func TestResidentSponsoredByAPhysicianOnly(t *testing.T) {
 		t.Errorf("no sponsorship after the physician approved")
 	}
 }
+
+// TestProfessionCorrectionReevaluatesApplications: an MOA corrected to
+// physician by the team no longer waits on a sponsor (nor are authorizers
+// reminded), now needs the HPCAA, and is ready once it is acknowledged.
+func TestProfessionCorrectionReevaluatesApplications(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfMOA)))
+	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
+		Authorizers: []domain.Person{{Name: "Dr Lee", Email: "lee@example.ca"}}})
+	h.learn(3*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
+	before := h.query(4 * time.Hour)
+	h.update(5*time.Hour, workflows.UpdateProfessionChanged, "correct", workflows.ProfessionChanged{From: domain.ProfMOA,
+		To: domain.ProfPhysician, Policy: profession(t, domain.ProfPhysician), Actor: "team-1", Reason: "she is a physician"})
+	after := h.query(6 * time.Hour)
+	h.learn(7*time.Hour, "evt-hpcaa", learninghub.TypeAgreementAcknowledged)
+	ready := h.query(8 * time.Hour)
+	h.runUntil(userInput(domain.DefaultSchedule()), 10*day)
+
+	if a := onlyApplication(t, h.mustStatus(before)); !hasOutstanding(a, "sponsor") || a.State != domain.AppWaiting {
+		t.Fatalf("as an MOA: %s, requirements %+v; want waiting on the sponsor", a.State, a.Requirements)
+	}
+	a := onlyApplication(t, h.mustStatus(after))
+	if hasOutstanding(a, "sponsor") || !hasOutstanding(a, "hpcaa") {
+		t.Errorf("after the correction: requirements %+v; want no sponsor, the HPCAA outstanding", a.Requirements)
+	}
+	if a := onlyApplication(t, h.mustStatus(ready)); a.State != domain.AppReady {
+		t.Errorf("after the HPCAA: %s; want ready", a.State)
+	}
+	for _, e := range h.sent() {
+		if e.Kind == mail.KindSponsorshipRequest && e.At > 5*time.Hour {
+			t.Errorf("a sponsorship reminder at %v after the correction; want none", e.At)
+		}
+	}
+}

@@ -84,7 +84,12 @@ type PasswordChanged struct {
 
 // ProfessionChanged is the argument of UpdateProfessionChanged.
 type ProfessionChanged struct {
-	From, To  string
+	From, To string
+	// Policy is To's row of the profession policy table: the person's open
+	// applications are judged by it from now on (a sponsor requirement
+	// dropped, an HPCAA requirement added). Empty (an older caller) keeps
+	// the row they were judged by.
+	Policy    domain.Profession
 	Actor     string
 	Reason    string
 	RequestID string
@@ -320,6 +325,10 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, p ProfessionChanged) (domain.UserStatus, error) {
 			u.Status.Profession = p.To
 			u.event(ctx, "profession_changed", fmt.Sprintf("changed from %s to %s by the enrolment team: %s", p.From, p.To, p.Reason))
+			if p.Policy.Code == p.To {
+				u.Profession = p.Policy
+				u.reevaluate(ctx) // DOMAIN: a correction re-evaluates the open applications
+			}
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
