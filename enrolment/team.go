@@ -227,18 +227,8 @@ func (s *Service) ChangeProfession(ctx context.Context, by Caller, subject strin
 		acct.Profession+" -> "+req.Profession+": "+strings.TrimSpace(req.Reason))); err != nil {
 		return domain.UserStatus{}, err
 	}
-	// The worksites the person belongs to (a registrant's own among them)
-	// hear of the correction from the person's workflow.
-	mine, err := s.store.MemberWorksites(ctx, subject)
-	if err != nil {
-		return domain.UserStatus{}, err
-	}
-	var worksites []string
-	for _, w := range mine {
-		worksites = append(worksites, w.WorksiteID)
-	}
 	return s.userUpdate(ctx, by, subject, workflows.UpdateProfessionChanged, workflows.ProfessionChanged{From: acct.Profession,
-		To: req.Profession, Policy: s.professions[req.Profession], Worksites: worksites, Actor: by.Principal.Subject, Reason: strings.TrimSpace(req.Reason), RequestID: by.RequestID})
+		To: req.Profession, Policy: s.professions[req.Profession], Actor: by.Principal.Subject, Reason: strings.TrimSpace(req.Reason), RequestID: by.RequestID})
 }
 
 // SuspendPerson is the team's suspension (suspend) or reinstatement of a

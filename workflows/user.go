@@ -89,11 +89,7 @@ type ProfessionChanged struct {
 	// applications are judged by it from now on (a sponsor requirement
 	// dropped, an HPCAA requirement added). Empty (an older caller) keeps
 	// the row they were judged by.
-	Policy domain.Profession
-	// Worksites are the worksites the person belongs to, as the API read
-	// them (a registrant's own worksite sends them no notice); each hears
-	// of the correction, as does every worksite of the status.
-	Worksites []string
+	Policy    domain.Profession
 	Actor     string
 	Reason    string
 	RequestID string
@@ -334,14 +330,8 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 				u.reevaluate(ctx) // DOMAIN: a correction re-evaluates the open applications
 				// ... and the membership type at every worksite. A closed
 				// worksite's workflow is gone: its signal fails, unwaited.
-				ids := slices.Clone(p.Worksites)
 				for _, ws := range u.Status.Worksites {
-					if !slices.Contains(ids, ws.WorksiteID) {
-						ids = append(ids, ws.WorksiteID)
-					}
-				}
-				for _, id := range ids {
-					workflow.SignalExternalWorkflow(ctx, WorksiteWorkflowID(id), "", SignalMemberProfessionChanged,
+					workflow.SignalExternalWorkflow(ctx, WorksiteWorkflowID(ws.WorksiteID), "", SignalMemberProfessionChanged,
 						MemberProfessionChanged{Subject: u.in.Subject, Profession: p.To, UserType: p.Policy.Type})
 				}
 			}
