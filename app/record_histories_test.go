@@ -157,19 +157,8 @@ func recordDecisionsAndClosure(t *testing.T) {
 	person := "/api/v1/staff/people/" + docSubject
 	mustOK(t, "suspend access", env.Staff(http.MethodPost, person+"/suspend", map[string]string{"reason": "audit finding"}), http.StatusOK)
 	mustOK(t, "reinstate access", env.Staff(http.MethodPost, person+"/reinstate", map[string]string{"reason": "resolved"}), http.StatusOK)
-	// The correction reaches the worksite the physician belongs to
-	// (member-profession-changed), once their enrolment knows of it.
-	waitLearningHubStatus(t, env, doc, func(st domain.UserStatus) bool { return len(st.Worksites) > 0 })
 	mustOK(t, "change profession", env.Staff(http.MethodPut, person+"/profession", map[string]any{"profession": domain.ProfResident,
 		"reason": "registered as a resident", "professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}), http.StatusOK)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if x := findMember(mustMembers(t, env, id, doc), "active", docSubject); x != nil && x.Profession == domain.ProfResident {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the worksite never took the physician's corrected profession")
-		}
-	}
 
 	// Membership: an MOA joins; a physician is invited, the invitation
 	// resent, accepted, promoted and demoted again; the MOA is deactivated,

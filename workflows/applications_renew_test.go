@@ -184,29 +184,3 @@ func TestProfessionCorrectionReevaluatesApplications(t *testing.T) {
 		}
 	}
 }
-
-// TestWorksiteFollowsAMembersProfessionCorrection: an MOA corrected to
-// physician becomes an authorizer at the worksite, who may sponsor; the
-// membership is projected again and the change audited.
-func TestWorksiteFollowsAMembersProfessionCorrection(t *testing.T) {
-	h := newHarness(t)
-	h.join(10*time.Minute, carol)
-	before := h.membership(25 * time.Minute)
-	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(workflows.SignalMemberProfessionChanged, workflows.MemberProfessionChanged{
-			Subject: carol.Subject, Profession: domain.ProfPhysician, UserType: domain.Authorizer})
-	}, 30*time.Minute)
-	after := h.membership(40 * time.Minute)
-	h.runUntil(h.input(domain.CommunityPrivatePractice), time.Hour)
-
-	if c := mustMember(t, h.mustMembership(before), carol.Subject); c.UserType != domain.OnBehalfOf || c.MaySponsor() {
-		t.Fatalf("carol as an MOA: %s, may sponsor %v; want on-behalf-of", c.UserType, c.MaySponsor())
-	}
-	c := mustMember(t, h.mustMembership(after), carol.Subject)
-	if c.UserType != domain.Authorizer || c.Profession != domain.ProfPhysician || !c.MaySponsor() {
-		t.Errorf("carol corrected to physician: %s %s, may sponsor %v; want an authorizer who may sponsor", c.Profession, c.UserType, c.MaySponsor())
-	}
-	if len(h.auditsOf("member profession changed")) != 1 {
-		t.Errorf("the correction was not audited once")
-	}
-}

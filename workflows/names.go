@@ -60,16 +60,6 @@ const (
 	SignalLearningHub = "learninghub-event"
 )
 
-// Signals of the worksite workflow.
-const (
-	// SignalMemberProfessionChanged tells a worksite's workflow a
-	// MemberProfessionChanged: the enrolment team corrected a member's
-	// profession, so their user type there changes (an MOA corrected to
-	// physician is an authorizer, who may sponsor). The person's workflow
-	// sends it to every worksite they belong to.
-	SignalMemberProfessionChanged = "member-profession-changed"
-)
-
 // Signals of both workflows.
 const (
 	// SignalCalendarChanged tells a running enrolment the business

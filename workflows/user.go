@@ -328,12 +328,6 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			if p.Policy.Code == p.To {
 				u.Profession = p.Policy
 				u.reevaluate(ctx) // DOMAIN: a correction re-evaluates the open applications
-				// ... and the membership type at every worksite. A closed
-				// worksite's workflow is gone: its signal fails, unwaited.
-				for _, ws := range u.Status.Worksites {
-					workflow.SignalExternalWorkflow(ctx, WorksiteWorkflowID(ws.WorksiteID), "", SignalMemberProfessionChanged,
-						MemberProfessionChanged{Subject: u.in.Subject, Profession: p.To, UserType: p.Policy.Type})
-				}
 			}
 			u.fx.settle(ctx)
 			return u.Status, nil

@@ -104,16 +104,6 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	}
 	calendars := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
 	receiveCalendars(ctx, calendars, &w.fx, w.changeCalendar)
-	professions := workflow.GetSignalChannel(ctx, SignalMemberProfessionChanged)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var c MemberProfessionChanged
-			professions.Receive(ctx, &c)
-			if w.changeMemberProfession(ctx, c) {
-				w.fx.mark()
-			}
-		}
-	})
 	for {
 		w.fx.flush(ctx, w)
 		if w.Status.State.Ended() {
@@ -124,13 +114,6 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 				return w.Status, err
 			}
 			drainCalendars(ctx, calendars, w.changeCalendar)
-			for {
-				var c MemberProfessionChanged
-				if !professions.ReceiveAsync(&c) {
-					break
-				}
-				w.changeMemberProfession(ctx, c)
-			}
 			next, carry := in, w.WorksiteState
 			next.Carry = &carry
 			return w.Status, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)
@@ -144,28 +127,6 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 		}
 		w.fireDue(ctx)
 	}
-}
-
-// MemberProfessionChanged is the payload of SignalMemberProfessionChanged.
-type MemberProfessionChanged struct {
-	Subject    string
-	Profession string
-	UserType   domain.UserType
-}
-
-// changeMemberProfession records a member's corrected profession and user
-// type (the worksite's authorizers and on-behalf-of users, and who may
-// sponsor, follow it); it reports whether anything changed.
-func (w *worksiteRun) changeMemberProfession(ctx workflow.Context, c MemberProfessionChanged) bool {
-	x, ok := w.Membership.Member(c.Subject)
-	if !ok || (x.Profession == c.Profession && x.UserType == c.UserType) {
-		return false
-	}
-	x.Profession, x.UserType = c.Profession, c.UserType
-	w.memberEvent()
-	w.audit(ctx, "member profession changed", x.Name+": "+c.Profession, "system", "system",
-		fmt.Sprintf("member/%s/profession/%d", x.Subject, w.MembershipSeq))
-	return true
 }
 
 // begin records the registration, emails the administrator and opens the
