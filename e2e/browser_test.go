@@ -341,7 +341,9 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	doc.fill("dialog[open] textarea", "on leave")
 	doc.click("dialog[open] button[type=submit]")
 	doc.waitText("#announce", "Kevin Nguyen is inactive")
-	moa.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Apply again')`, id), "the ended access with a way to apply again")
+	// Inactive, the MOA is told the administrators must reactivate them first.
+	moa.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Ended')`, id)+" && "+
+		mainHas("a site administrator must reactivate it"), "the ended access, waiting on a reactivation")
 	moa.shot("moa-access-ended")
 	doc.reloadUntil("/portal#/worksites/"+id, `!!document.querySelector('button[aria-label="Reactivate Kevin Nguyen"]')`, "the MOA among the inactive members")
 	doc.click(`button[aria-label="Reactivate Kevin Nguyen"]`)

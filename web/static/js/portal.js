@@ -99,8 +99,13 @@ async function statusView(main, ctx) {
   });
   applications.forEach((a) => {
     if (renewable.includes(a.state)) {
-      todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, `Access at ${a.worksite.name}: ${L.appState(a.state)}`),
-        h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: `#/apply?worksite=${a.worksite.id}` }, 'Apply again'), '.')));
+      // Only an active member may apply: an inactive one waits on the site administrators.
+      todo.push(activeAt(worksites, a.worksite.id)
+        ? h('li', { class: 'todo' }, h('span', { class: 'what' }, `Access at ${a.worksite.name}: ${L.appState(a.state)}`),
+          h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: `#/apply?worksite=${a.worksite.id}` }, 'Apply again'), '.'))
+        : h('li', { class: 'todo' }, h('span', { class: 'what' }, `Access at ${a.worksite.name}: ${L.appState(a.state)}`),
+          h('span', { class: 'who' }, 'Your membership at this worksite is inactive: a site administrator must reactivate it before you can apply again.'),
+          h('span', { class: 'who' }, `Who must act: ${L.party('site_administrator')}`)));
       return;
     }
     if (!['waiting', 'ready_for_provisioning'].includes(a.state)) return;
@@ -138,7 +143,7 @@ async function statusView(main, ctx) {
       todo.length ? h('ol', { class: 'timeline', id: 'todo' }, todo) : h('p', { class: 'box ok' }, 'Nothing is waiting. You are all set.')),
     h('section', { 'aria-labelledby': 'apps-h' },
       h('h2', { id: 'apps-h' }, 'Your access applications'),
-      applications.length ? h('div', { class: 'cards' }, applications.map((a) => applicationCard(a, ctx))) : h('p', { class: 'empty' }, 'You have not applied for access yet.')),
+      applications.length ? h('div', { class: 'cards' }, applications.map((a) => applicationCard(a, ctx, activeAt(worksites, a.worksite.id)))) : h('p', { class: 'empty' }, 'You have not applied for access yet.')),
     h('section', { 'aria-labelledby': 'ws-h' },
       h('h2', { id: 'ws-h' }, 'Your worksites'),
       table('Your worksites', [
@@ -241,10 +246,15 @@ function nextFor(a, r) {
 // renewable are the application states a new application may replace (domain.Application.Renewable).
 const renewable = ['sent_back', 'rejected', 'lapsed', 'ended'];
 
-function applicationCard(a, ctx) {
+/** activeAt says whether the reader's membership at worksite id is active. */
+function activeAt(worksites, id) {
+  return worksites.some((w) => w.worksiteId === id && w.active);
+}
+
+function applicationCard(a, ctx, member) {
   const kind = { provisioned: 'ok', ready_for_provisioning: 'info', waiting: 'warn' }[a.state] || 'bad';
   const needsSponsorRequest = a.requirements.some((r) => r.key === 'sponsor' && !r.done && r.waitingOn === 'applicant');
-  const again = renewable.includes(a.state);
+  const again = renewable.includes(a.state) && member;
   return h('article', { class: 'card', 'data-worksite': a.worksite.id },
     h('h3', {}, `${a.worksite.name} (${a.worksite.id})`),
     h('p', {}, badge(L.appState(a.state), kind), ' Submitted ', time(a.submittedAt, false)),
