@@ -364,6 +364,7 @@ func (s *Server) reference(c *gin.Context) {
 		"attestations":  s.cfg.Policy.Attestations,
 		"professions":   s.cfg.Policy.Professions,
 		"questions":     s.cfg.Policy.Questions,
+		"learningHub":   gin.H{"courseName": s.cfg.LearningHub.CourseName, "courseUrl": s.cfg.LearningHub.CourseURL},
 	})
 }
 

@@ -112,6 +112,11 @@ type LearningHub struct {
 	CourseCode string `mapstructure:"course_code"`
 	// AgreementCode is the HPCAA whose acknowledgement counts.
 	AgreementCode string `mapstructure:"agreement_code"`
+	// CourseName and CourseURL are the course as applicants are told of
+	// it: the application-received email and the status page name it and
+	// link to it (DOMAIN: configurable).
+	CourseName string `mapstructure:"course_name"`
+	CourseURL  string `mapstructure:"course_url"`
 }
 
 // HTTP configures the API listener and the links it puts in emails.
@@ -568,7 +573,8 @@ func Default() Config {
 			Attestations: domain.DefaultAttestations(), Professions: domain.DefaultProfessions(),
 			Questions: domain.DefaultQuestions()},
 		LearningHub: LearningHub{Secret: DevLearningHubSecret, Tolerance: 5 * time.Minute,
-			CourseCode: "CC-PRIVACY-COMMUNITY", AgreementCode: "CC-HPCAA"},
+			CourseCode: "CC-PRIVACY-COMMUNITY", AgreementCode: "CC-HPCAA",
+			CourseName: "Privacy and Security Training for Community Care Providers", CourseURL: "https://learninghub.phsa.ca/"},
 		Codec: Codec{Keys: []string{DevCodecKeyID + ":" + base64.StdEncoding.EncodeToString([]byte(DevCodecKey))}},
 		Relay: Relay{Interval: 2 * time.Second, BatchSize: 10, Lease: time.Minute, RetryFor: 7 * 24 * time.Hour},
 	}
@@ -864,6 +870,12 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.Viewer.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return bad("viewer.url", "must be an absolute http(s) URL")
+	}
+	if u, err := url.Parse(c.LearningHub.CourseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("learninghub.course_url", "must be an absolute http(s) URL")
+	}
+	if strings.TrimSpace(c.LearningHub.CourseName) == "" {
+		return bad("learninghub.course_name", "is required")
 	}
 	if len(c.Policy.Attestations) == 0 {
 		return bad("policy.attestations", "must not be empty")

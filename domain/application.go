@@ -125,6 +125,20 @@ type Application struct {
 	Escalated            bool `json:"escalated"`
 	Breached             bool `json:"breached"`
 	ResidencyNoticeSent  bool `json:"residencyNoticeSent"`
+	// Attempt counts the applications at this worksite that this one
+	// replaced (0 for the first), so each one's emails have keys of their own.
+	Attempt int `json:"attempt,omitempty"`
+}
+
+// KeyPart is the part of an email key that tells this application from
+// the earlier ones it replaced at its worksite: the worksite ID, then
+// "/attempt/<N>" from the second application on (the first keeps the
+// keys it always had).
+func (a Application) KeyPart() string {
+	if a.Attempt == 0 {
+		return a.Worksite.ID
+	}
+	return fmt.Sprintf("%s/attempt/%d", a.Worksite.ID, a.Attempt)
 }
 
 // ApplicationSchedule is the applications' part of the reminder schedule.
@@ -190,7 +204,8 @@ func NextApplicationTimer(a Application, p Profession, person PersonFacts, s App
 			}
 			consider(DueTimer{Kind: TimerLapse, At: a.SubmittedAt.Add(time.Duration(s.LapseAfter)), Seq: 1})
 		}
-		if a.SponsorshipRequestedAt != nil && a.Sponsorship == nil && a.SponsorRemindersSent < len(s.SponsorReminderDays) {
+		// A profession corrected to one without a sponsor stops the reminders.
+		if p.NeedsSponsor && a.SponsorshipRequestedAt != nil && a.Sponsorship == nil && a.SponsorRemindersSent < len(s.SponsorReminderDays) {
 			consider(DueTimer{Kind: TimerSponsorReminder, Seq: a.SponsorRemindersSent + 1,
 				At: c.AddBusinessDays(*a.SponsorshipRequestedAt, s.SponsorReminderDays[a.SponsorRemindersSent])})
 		}
@@ -314,7 +329,6 @@ func ApplicationRequirements(p Profession, w WorksiteFacts, person PersonFacts, 
 	return rs
 }
 
-// Ready reports whether every requirement holds.
 // Blocker is the application's first outstanding requirement: what it
 // waits for and who must act. A decided application has none.
 func (a Application) Blocker() (Requirement, bool) {
@@ -339,9 +353,44 @@ func Ready(rs []Requirement) bool {
 	return true
 }
 
-// CanSponsor says whether a sponsorship may be approved for an application
-// of profession p; a resident's needs residency dates, end after start.
-func CanSponsor(a Application, p Profession, start, end *time.Time) error {
+// SettleRequirements is a's requirements once the enrolment team has
+// decided it: provisioned (or suspended since) access waits on nobody, so
+// every requirement is done, the team's step since its decision. Other
+// states keep theirs (an open application's are ApplicationRequirements';
+// a lapsed, rejected or ended one shows what was missing).
+func SettleRequirements(a Application) []Requirement {
+	if a.State != AppProvisioned && a.State != AppSuspended {
+		return a.Requirements
+	}
+	out := make([]Requirement, 0, len(a.Requirements))
+	for _, r := range a.Requirements {
+		if !r.Done {
+			r.Done, r.WaitingOn = true, PartyNone
+			if a.DecidedAt != nil {
+				r.Since = *a.DecidedAt
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Renewable reports whether a new application may replace a: a finished
+// one (lapsed, rejected, ended or sent back) may, and its history stays on
+// the person's timeline.
+func (a Application) Renewable() bool {
+	switch a.State {
+	case AppLapsed, AppRejected, AppEnded, AppSentBack:
+		return true
+	}
+	return false
+}
+
+// CanSponsor says whether a sponsor of profession sponsor may approve a
+// sponsorship for an application of profession p (SponsorFits: a
+// resident's sponsor must be a physician); a resident's needs residency
+// dates, end after start.
+func CanSponsor(a Application, p, sponsor Profession, start, end *time.Time) error {
 	switch {
 	case !p.NeedsSponsor:
 		return Errorf(EUNPROCESSABLE, "this profession does not need a sponsor")
@@ -351,6 +400,8 @@ func CanSponsor(a Application, p Profession, start, end *time.Time) error {
 		return Errorf(ECONFLICT, "this application is already sponsored by %s", a.Sponsorship.SponsorName)
 	case !a.Open():
 		return Errorf(EUNPROCESSABLE, "the application is %s", a.State)
+	case !SponsorFits(sponsor, p):
+		return Errorf(EUNPROCESSABLE, "a %s may not sponsor a %s: a resident is sponsored by a physician provisioned at the worksite", sponsor.Label, p.Label)
 	}
 	if p.Code == ProfResident {
 		fe := FieldErrors{}

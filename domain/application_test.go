@@ -334,26 +334,33 @@ func TestCanSponsor(t *testing.T) {
 		wantCode   string
 		// wantIn is a phrase of the message, or the fields of an EINVALID error.
 		wantIn []string
+		// sponsor is the sponsor's profession; "" is a physician.
+		sponsor string
 	}{
-		{"MOA, requested", domain.ProfMOA, app(), nil, nil, "", nil},
+		{"MOA, requested", domain.ProfMOA, app(), nil, nil, "", nil, ""},
 		// Dates are a resident's only; an MOA's are not refused.
-		{"MOA with dates", domain.ProfMOA, app(), &start, &end, "", nil},
-		{"resident with dates", domain.ProfResident, app(), &start, &end, "", nil},
-		{"ready application", domain.ProfMOA, app(inState(domain.AppReady)), nil, nil, "", nil},
-		{"profession without a sponsor", domain.ProfPhysician, app(), nil, nil, domain.EUNPROCESSABLE, []string{"does not need a sponsor"}},
-		{"not requested", domain.ProfMOA, app(notRequested), nil, nil, domain.EUNPROCESSABLE, []string{"no sponsorship was requested"}},
-		{"already sponsored", domain.ProfMOA, app(sponsored), nil, nil, domain.ECONFLICT, []string{"already sponsored", "Dr Lee"}},
-		{"provisioned", domain.ProfMOA, app(inState(domain.AppProvisioned)), nil, nil, domain.EUNPROCESSABLE, []string{"provisioned"}},
-		{"rejected", domain.ProfMOA, app(inState(domain.AppRejected)), nil, nil, domain.EUNPROCESSABLE, []string{"rejected"}},
+		{"MOA with dates", domain.ProfMOA, app(), &start, &end, "", nil, ""},
+		{"resident with dates", domain.ProfResident, app(), &start, &end, "", nil, ""},
+		{"ready application", domain.ProfMOA, app(inState(domain.AppReady)), nil, nil, "", nil, ""},
+		{"profession without a sponsor", domain.ProfPhysician, app(), nil, nil, domain.EUNPROCESSABLE, []string{"does not need a sponsor"}, ""},
+		{"not requested", domain.ProfMOA, app(notRequested), nil, nil, domain.EUNPROCESSABLE, []string{"no sponsorship was requested"}, ""},
+		{"already sponsored", domain.ProfMOA, app(sponsored), nil, nil, domain.ECONFLICT, []string{"already sponsored", "Dr Lee"}, ""},
+		{"provisioned", domain.ProfMOA, app(inState(domain.AppProvisioned)), nil, nil, domain.EUNPROCESSABLE, []string{"provisioned"}, ""},
+		{"rejected", domain.ProfMOA, app(inState(domain.AppRejected)), nil, nil, domain.EUNPROCESSABLE, []string{"rejected"}, ""},
 		// A resident's residency bounds their access.
-		{"resident without dates", domain.ProfResident, app(), nil, nil, domain.EINVALID, []string{"residencyStart", "residencyEnd"}},
-		{"resident without a start", domain.ProfResident, app(), nil, &end, domain.EINVALID, []string{"residencyStart"}},
-		{"resident without an end", domain.ProfResident, app(), &start, nil, domain.EINVALID, []string{"residencyEnd"}},
-		{"resident ending before the start", domain.ProfResident, app(), &end, &start, domain.EINVALID, []string{"residencyEnd"}},
-		{"resident ending at the start", domain.ProfResident, app(), &start, &start, domain.EINVALID, []string{"residencyEnd"}},
+		{"resident without dates", domain.ProfResident, app(), nil, nil, domain.EINVALID, []string{"residencyStart", "residencyEnd"}, ""},
+		{"resident without a start", domain.ProfResident, app(), nil, &end, domain.EINVALID, []string{"residencyStart"}, ""},
+		{"resident without an end", domain.ProfResident, app(), &start, nil, domain.EINVALID, []string{"residencyEnd"}, ""},
+		{"resident ending before the start", domain.ProfResident, app(), &end, &start, domain.EINVALID, []string{"residencyEnd"}, ""},
+		{"resident ending at the start", domain.ProfResident, app(), &start, &start, domain.EINVALID, []string{"residencyEnd"}, ""},
 		// Refusals other than the dates come first.
 		{"resident not requested, without dates", domain.ProfResident, app(notRequested), nil, nil, domain.EUNPROCESSABLE,
-			[]string{"no sponsorship was requested"}},
+			[]string{"no sponsorship was requested"}, ""},
+		// A resident's sponsor is a physician (the policy table's "may sponsor residents").
+		{"resident sponsored by a nurse practitioner", domain.ProfResident, app(), &start, &end, domain.EUNPROCESSABLE,
+			[]string{"sponsored by a physician"}, domain.ProfNursePractitioner},
+		{"MOA sponsored by a nurse practitioner", domain.ProfMOA, app(), nil, nil, "", nil, domain.ProfNursePractitioner},
+		{"MOA sponsored by a pharmacist", domain.ProfMOA, app(), nil, nil, domain.EUNPROCESSABLE, []string{"may not sponsor"}, domain.ProfPharmacist},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,7 +368,11 @@ func TestCanSponsor(t *testing.T) {
 			if !ok {
 				t.Fatalf("no profession %q", tt.profession)
 			}
-			err := domain.CanSponsor(tt.a, p, tt.start, tt.end)
+			sponsor := profs[domain.ProfPhysician]
+			if tt.sponsor != "" {
+				sponsor = profs[tt.sponsor]
+			}
+			err := domain.CanSponsor(tt.a, p, sponsor, tt.start, tt.end)
 			if got := domain.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("CanSponsor = %v (code %q); want code %q", err, got, tt.wantCode)
 			}
@@ -467,5 +478,54 @@ func TestFollowAccess(t *testing.T) {
 		if ok != c.ok || got.State != c.state || got.Reason != c.reason || got.Action != c.action || (ok && got.Change == "") {
 			t.Errorf("%s: FollowAccess = %+v, %v; want %v %q %q %q with a change told", c.name, got, ok, c.ok, c.state, c.reason, c.action)
 		}
+	}
+}
+
+// TestSettleRequirements: provisioned or suspended access waits on nobody;
+// every other state keeps its requirements as they were.
+func TestSettleRequirements(t *testing.T) {
+	decided := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	rs := []domain.Requirement{{Key: "course", Done: true}, {Key: "team", WaitingOn: domain.PartyEnrolmentTeam}}
+	for _, c := range []struct {
+		state   domain.ApplicationState
+		settled bool
+	}{
+		{domain.AppProvisioned, true}, // the team provisioned it: its step is done
+		{domain.AppSuspended, true},   // suspension is not the applicant's step to take
+		{domain.AppReady, false},      // still the team's
+		{domain.AppLapsed, false},     // shows what was missing
+	} {
+		got := domain.SettleRequirements(domain.Application{State: c.state, Requirements: rs, DecidedAt: &decided})
+		team := got[1]
+		if c.settled != (team.Done && team.WaitingOn == domain.PartyNone) {
+			t.Errorf("%s: team step = %+v; want settled %v", c.state, team, c.settled)
+		}
+		if c.settled && !team.Since.Equal(decided) {
+			t.Errorf("%s: team step since %v; want the decision %v", c.state, team.Since, decided)
+		}
+	}
+	if rs[1].Done {
+		t.Errorf("SettleRequirements changed its input")
+	}
+}
+
+// TestApplicationRenewable: only a finished application gives way to a new one.
+func TestApplicationRenewable(t *testing.T) {
+	for _, c := range []struct {
+		state domain.ApplicationState
+		want  bool
+	}{
+		{domain.AppWaiting, false}, {domain.AppReady, false}, {domain.AppProvisioned, false}, {domain.AppSuspended, false},
+		{domain.AppLapsed, true}, {domain.AppRejected, true}, {domain.AppEnded, true}, {domain.AppSentBack, true},
+	} {
+		if got := (domain.Application{State: c.state}).Renewable(); got != c.want {
+			t.Errorf("%s renewable = %v; want %v", c.state, got, c.want)
+		}
+	}
+	first := domain.Application{Worksite: domain.WorksiteFacts{ID: "K4T6CLP"}}
+	second := first
+	second.Attempt = 1
+	if first.KeyPart() != "K4T6CLP" || second.KeyPart() != "K4T6CLP/attempt/1" {
+		t.Errorf("key parts %q, %q; want the first unchanged and the second apart", first.KeyPart(), second.KeyPart())
 	}
 }

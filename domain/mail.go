@@ -65,6 +65,9 @@ const (
 	// LinkExpires), that the address it was sent to is theirs; Change is
 	// set when it replaces a confirmed address.
 	MailEmailConfirmation MailKind = "email_confirmation"
+	// MailLearningAcknowledged acknowledges a LearningHub step to the
+	// applicant: the course completed or the HPCAA acknowledged (Change).
+	MailLearningAcknowledged MailKind = "learning_acknowledged"
 )
 
 // Kinds of membership email (DOMAIN "Worksites"). Each needs a worksite ID.
@@ -93,7 +96,7 @@ func MailKinds() []MailKind { return append(WorksiteMailKinds(), PersonMailKinds
 func PersonMailKinds() []MailKind {
 	return []MailKind{MailAccountRegistered, MailPasswordExpiryReminder, MailPasswordExpired,
 		MailApplicationReceived, MailApplicationDecided, MailWelcomePackage, MailSponsorshipRequest, MailSponsorshipApproved, MailApplicationNotice,
-		MailEmailConfirmation}
+		MailEmailConfirmation, MailLearningAcknowledged}
 }
 
 // WorksiteMailKinds returns the kinds about a worksite; each needs a worksite ID.
@@ -164,6 +167,10 @@ type WorksiteEmail struct {
 	// Recipients, when set, are who the email goes to (the worksite's
 	// active administrators, a requester, a member); otherwise To decides.
 	Recipients []Person
+	// RecipientSubjects are the Recipients' subjects, in order ("" for
+	// one without an account): the relay sends to each account's current
+	// address and name (Person.Subject is not part of its JSON).
+	RecipientSubjects []string `json:",omitempty"`
 	// MemberName and MemberProfession name who a membership email is about.
 	MemberName       string
 	MemberProfession string
@@ -196,6 +203,8 @@ type UserEmail struct {
 	// Recipients, when set, get the email instead of the account owner
 	// (a sponsorship request to the worksite's authorizers), which is about them.
 	Recipients []Person
+	// RecipientSubjects are the Recipients' subjects, as WorksiteEmail's.
+	RecipientSubjects []string `json:",omitempty"`
 	// ToTeam sends the email to the enrolment team's mailbox instead.
 	ToTeam bool
 	// EmailLink is the nonce of an email confirmation link
@@ -235,4 +244,20 @@ func (e Email) Kind() MailKind {
 		return e.User.Kind
 	}
 	return ""
+}
+
+// RecipientSubjects lists the subjects of people, in order, or nil when
+// none has one: what WorksiteEmail and UserEmail carry so that the relay
+// can send to each person's current address.
+func RecipientSubjects(people []Person) []string {
+	var out []string
+	any := false
+	for _, p := range people {
+		out = append(out, p.Subject)
+		any = any || p.Subject != ""
+	}
+	if !any {
+		return nil
+	}
+	return out
 }

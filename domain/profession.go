@@ -42,6 +42,21 @@ type Profession struct {
 	// Selectable is false for professions reached only through a question
 	// (Resident: a physician answering "yes" to the resident question).
 	Selectable bool `json:"selectable" mapstructure:"selectable"`
+	// MaySponsorResidents: a resident's sponsor must be of a profession
+	// with this column set (the seeds' FAQ: "a physician who is already
+	// enrolled"), besides being able to authorize.
+	MaySponsorResidents bool `json:"maySponsorResidents" mapstructure:"may_sponsor_residents"`
+}
+
+// SponsorFits reports whether a person of profession sponsor may sponsor
+// an applicant of profession applicant: one who can authorize, and for a
+// resident one whose profession may sponsor residents. Whether they are
+// an active member provisioned at the worksite is for the caller to check.
+func SponsorFits(sponsor, applicant Profession) bool {
+	if !sponsor.CanAuthorize {
+		return false
+	}
+	return applicant.Code != ProfResident || sponsor.MaySponsorResidents
 }
 
 // Profession codes of the default table.
@@ -58,8 +73,12 @@ const (
 	ProfOther             = "other"
 )
 
-// physicianIDPattern is DOMAIN's format for MSP billing numbers and CPSIDs: A0000 or 00000.
-const physicianIDPattern = `^([A-Z][0-9]{4}|[0-9]{5})$`
+// cpsidPattern is DOMAIN's format for CPSIDs: A0000 or 00000.
+const cpsidPattern = `^([A-Z][0-9]{4}|[0-9]{5})$`
+
+// mspBillingPattern is DOMAIN's format for MSP billing numbers: up to 7
+// digits (the seeds' example is 1234567) or the letter-and-digits form A0000.
+const mspBillingPattern = `^([A-Z][0-9]{4}|[0-9]{1,7})$`
 
 // collegeID is the ID field of professions registered with a college.
 func collegeID(college string) []IDField {
@@ -69,11 +88,11 @@ func collegeID(college string) []IDField {
 // DefaultProfessions is DOMAIN's profession policy table.
 func DefaultProfessions() []Profession {
 	physicianIDs := []IDField{
-		{Key: "msp_billing_number", Label: "MSP billing number", Pattern: physicianIDPattern, Example: "A1234 or 12345"},
-		{Key: "cpsid", Label: "CPSID", Pattern: physicianIDPattern, Example: "A1234 or 12345"},
+		{Key: "msp_billing_number", Label: "MSP billing number", Pattern: mspBillingPattern, Example: "1234567 or A1234"},
+		{Key: "cpsid", Label: "CPSID", Pattern: cpsidPattern, Example: "A1234 or 12345"},
 	}
 	return []Profession{
-		{Code: ProfPhysician, Label: "Physician", Type: Authorizer, NeedsHPCAA: true, CanAuthorize: true, Remote: true, Designated: true, IDs: physicianIDs, Selectable: true},
+		{Code: ProfPhysician, Label: "Physician", Type: Authorizer, NeedsHPCAA: true, CanAuthorize: true, Remote: true, Designated: true, IDs: physicianIDs, Selectable: true, MaySponsorResidents: true},
 		{Code: ProfNursePractitioner, Label: "Nurse Practitioner", Type: Authorizer, NeedsHPCAA: true, CanAuthorize: true, Remote: true, Designated: true, IDs: collegeID("BCCNM"), Selectable: true},
 		{Code: ProfRegisteredNurse, Label: "Registered Nurse", Type: Authorizer, NeedsHPCAA: true, CanAuthorize: true, Designated: true, IDs: collegeID("BCCNM"), Selectable: true},
 		{Code: ProfResident, Label: "Resident (physician in residency)", Type: OnBehalfOf, NeedsSponsor: true, NeedsHPCAA: true, Designated: true, IDs: physicianIDs},

@@ -279,11 +279,13 @@ func TestValidateAccountRegistrationInvalid(t *testing.T) {
 
 func TestPhysicianIDFormats(t *testing.T) {
 	profs := domain.IndexProfessions(domain.DefaultProfessions())
-	tests := []struct {
+	type idCase struct {
 		id string
 		// want is the stored ID; "" means refused.
 		want string
-	}{
+	}
+	// both are the cases where the two IDs agree.
+	both := []idCase{
 		{"A0000", "A0000"},
 		{"00000", "00000"},
 		{"Z9876", "Z9876"},
@@ -294,16 +296,26 @@ func TestPhysicianIDFormats(t *testing.T) {
 		{"AB123", ""},
 		{"A123", ""},
 		{"A12345", ""},
-		{"1234", ""},
-		{"123456", ""},
 		{"A-123", ""},
 		{"A 123", ""},
 		{"1234A", ""},
 		{"É1234", ""},
 		{"１２３４５", ""}, // full-width digits
+		{"12345678", ""},
 	}
-	for _, key := range []string{"msp_billing_number", "cpsid"} {
-		for _, tt := range tests {
+	formats := []struct {
+		key     string
+		example string
+		cases   []idCase
+	}{
+		// The MSP billing number is up to 7 digits (the seeds' 1234567) or A0000.
+		{"msp_billing_number", "1234567 or A1234", append([]idCase{{"1234567", "1234567"}, {"123456", "123456"}, {"1234", "1234"}, {"7", "7"}}, both...)},
+		// The CPSID is exactly A0000 or 00000.
+		{"cpsid", "A1234 or 12345", append([]idCase{{"1234", ""}, {"123456", ""}, {"1234567", ""}}, both...)},
+	}
+	for _, f := range formats {
+		for _, tt := range f.cases {
+			key := f.key
 			t.Run(key+"/"+tt.id, func(t *testing.T) {
 				r := validAccount()
 				r.ProfessionIDs[key] = tt.id
@@ -312,9 +324,9 @@ func TestPhysicianIDFormats(t *testing.T) {
 					if err == nil {
 						t.Fatalf("%s %q accepted as %q; want refused", key, tt.id, got.ProfessionIDs[key])
 					}
-					f := fieldErrors(t, err)
-					if !strings.Contains(f["professionIds."+key], "A1234 or 12345") {
-						t.Errorf("refusal = %v; want professionIds.%s to show the example format", f, key)
+					fe := fieldErrors(t, err)
+					if !strings.Contains(fe["professionIds."+key], f.example) {
+						t.Errorf("refusal = %v; want professionIds.%s to show the example format %q", fe, key, f.example)
 					}
 					return
 				}

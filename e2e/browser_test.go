@@ -55,27 +55,34 @@ func mainHas(s string) string {
 	return fmt.Sprintf(`document.querySelector('main').innerText.includes(%q)`, s)
 }
 
-// registerAccount fills the account form of the portal for persona.
-func registerAccount(p *tab, persona string) {
+// registerAccount fills the account form of the portal for persona;
+// ids, when given, replace the persona's profession IDs.
+func registerAccount(p *tab, persona string, ids ...map[string]string) {
 	p.t.Helper()
 	p.open("/portal#/account")
 	p.waitHeading("Register your HxBC account")
-	fillAccountForm(p, persona)
+	fillAccountForm(p, persona, ids...)
 	p.shot("account-form")
 	p.click("#account-form button[type=submit]")
 	p.waitHeading("Your CareConnect enrolment")
 }
 
-// fillAccountForm fills the portal's account form for persona.
-func fillAccountForm(p *tab, persona string) {
+// fillAccountForm fills the portal's account form for persona; ids, when
+// given, replace the persona's profession IDs.
+func fillAccountForm(p *tab, persona string, ids ...map[string]string) {
 	p.t.Helper()
 	a := apptest.AccountFor(persona)
 	p.fill("#f-profession", a["profession"].(string))
 	if persona == devidp.PersonaPhysician || persona == devidp.PersonaPhysician2 {
 		p.check("#f-isResident-no")
 	}
-	if ids, ok := a["professionIds"].(map[string]string); ok {
-		for k, v := range ids {
+	if own, ok := a["professionIds"].(map[string]string); ok {
+		for k, v := range own {
+			for _, o := range ids {
+				if x, ok := o[k]; ok {
+					v = x
+				}
+			}
 			p.fill("#f-professionIds-"+k, v)
 		}
 	}
@@ -83,7 +90,9 @@ func fillAccountForm(p *tab, persona string) {
 	p.fill("#f-phone", a["phone"].(string))
 	p.check("#f-hasHealthAuthorityNetworkAccount-no")
 	p.fill("#f-username", a["username"].(string))
+	p.fill("#f-confirmUsername", a["username"].(string))
 	p.fill("#f-password", a["password"].(string))
+	p.fill("#f-confirmPassword", a["password"].(string))
 }
 
 var worksiteIDRE = regexp.MustCompile(`^[A-Z0-9]{7}$`)
@@ -112,11 +121,25 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	doc.fill("#f-profession", "physician")
 	doc.waitVisible("#f-professionIds-cpsid")
 	doc.fill("#f-password", "short")
+	doc.fill("#f-confirmPassword", "short")
 	doc.click("#account-form button[type=submit]")
 	doc.waitFor(`document.querySelector('#f-password-err').textContent.length > 0`, "the password's error beside it")
 	doc.waitFor(`document.querySelector('#f-password').getAttribute('aria-invalid') === 'true'`, "the password marked invalid")
 	doc.shot("account-errors")
-	registerAccount(doc, devidp.PersonaPhysician)
+	// Username and password are typed twice; the portal names the copy that differs.
+	doc.fill("#f-username", "psharma")
+	doc.fill("#f-confirmUsername", "psharma")
+	doc.fill("#f-password", "Str0ng!pass")
+	doc.fill("#f-confirmPassword", "Str0ng!pasz")
+	doc.click("#account-form button[type=submit]")
+	doc.waitText("#f-confirmPassword-err", "does not match the password")
+	doc.waitFor(`document.querySelector('#f-confirmPassword').getAttribute('aria-invalid') === 'true'`, "the confirmation marked invalid")
+	doc.fill("#f-confirmUsername", "psharmb")
+	doc.click("#account-form button[type=submit]")
+	doc.waitText("#f-confirmUsername-err", "does not match the username")
+	doc.shot("account-confirm-errors")
+	// The seeds' MSP billing number, 1234567, is accepted.
+	registerAccount(doc, devidp.PersonaPhysician, map[string]string{"msp_billing_number": "1234567"})
 	doc.waitText("#todo", "Register your worksite or join one")
 
 	// Confirming the email is the next action, with a resend; the emailed
@@ -175,6 +198,19 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	// The status page says what is left and who must act.
 	doc.reloadUntil("/portal#/", mainHas("Signing authority")+" && "+mainHas("Privacy & Security course"), "the declaration and the course outstanding")
 	doc.waitText(fmt.Sprintf(`[data-worksite="%s"]`, id), "Waiting on requirements")
+	// LearningHub guidance: the course named and linked, with the address to use there.
+	course := env.Config.LearningHub
+	doc.waitText("#learninghub-guidance", course.CourseName)
+	doc.waitText("#learninghub-guidance", docEmail)
+	if got := doc.text(`#learninghub-guidance a[href="` + course.CourseURL + `"]`); got == "" {
+		t.Errorf("status page: no link to the LearningHub course %s", course.CourseURL)
+	}
+	received := waitMail(t, env, docEmail, "application for worksite "+id+" was received")
+	for _, want := range []string{course.CourseName, course.CourseURL, "same email address", docEmail} {
+		if !strings.Contains(received.Text, want) {
+			t.Errorf("application-received email lacks %q:\n%s", want, received.Text)
+		}
+	}
 	doc.shot("status-after-applying")
 	doc.mustBeAccessible("status")
 
@@ -209,6 +245,9 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	// LearningHub: the course and the HPCAA; the application becomes ready.
 	learningHub(t, env, "doc-course-"+id, learninghub.TypeCourseCompleted, docEmail)
 	learningHub(t, env, "doc-hpcaa-"+id, learninghub.TypeAgreementAcknowledged, docEmail)
+	// Each step is acknowledged to the applicant.
+	waitMailText(t, env, docEmail, "LearningHub told us: your Privacy & Security course completion is recorded.")
+	waitMailText(t, env, docEmail, "LearningHub told us: your acknowledgement of the Health Professional CareConnect Access Agreement (HPCAA) is recorded.")
 	doc.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Ready for provisioning')`, id), "the application ready")
 	doc.waitText("#todo", "Enrolment team")
 	doc.shot("status-ready")
@@ -230,6 +269,13 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	doc.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Provisioned')`, id), "the application provisioned")
 	doc.waitText(fmt.Sprintf(`[data-worksite="%s"]`, id), "Community Services — Prescriber")
 	doc.shot("status-provisioned")
+	// Provisioned: nothing waits on the enrolment team any more.
+	if txt := doc.text(fmt.Sprintf(`[data-worksite="%s"]`, id)); strings.Contains(txt, "Who must act") {
+		t.Errorf("provisioned application still names someone who must act:\n%s", txt)
+	}
+	if strings.Contains(doc.text("#todo"), "Enrolment team") {
+		t.Errorf("status still lists a wait on the enrolment team:\n%s", doc.text("#todo"))
+	}
 
 	// The MOA registers and asks to join, finding the worksite by address as they type.
 	moa := b.user(t, "moa")
@@ -293,4 +339,29 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	moa.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Provisioned')`, id), "the MOA provisioned")
 	moa.waitText(fmt.Sprintf(`[data-worksite="%s"]`, id), "Sponsored by")
 	moa.shot("moa-provisioned")
+
+	// Going on leave: the administrator deactivates the MOA, whose access
+	// ends, and reactivates them; the MOA applies again from the portal.
+	doc.reloadUntil("/portal#/worksites/"+id, `!!document.querySelector('button[aria-label="Deactivate Kevin Nguyen"]')`, "the MOA among the members")
+	doc.click(`button[aria-label="Deactivate Kevin Nguyen"]`)
+	doc.waitVisible("dialog[open]")
+	doc.fill("dialog[open] textarea", "on leave")
+	doc.click("dialog[open] button[type=submit]")
+	doc.waitText("#announce", "Kevin Nguyen is inactive")
+	// Inactive, the MOA is told the administrators must reactivate them first.
+	moa.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Ended')`, id)+" && "+
+		mainHas("a site administrator must reactivate it"), "the ended access, waiting on a reactivation")
+	moa.shot("moa-access-ended")
+	doc.reloadUntil("/portal#/worksites/"+id, `!!document.querySelector('button[aria-label="Reactivate Kevin Nguyen"]')`, "the MOA among the inactive members")
+	doc.click(`button[aria-label="Reactivate Kevin Nguyen"]`)
+	doc.waitText("#announce", "Kevin Nguyen is active again")
+	moa.reloadUntil("/portal#/", `[...document.querySelectorAll('main a')].some(a => a.textContent === 'Apply again')`, "Apply again")
+	moa.clickText(fmt.Sprintf(`[data-worksite="%s"]`, id), "Apply again")
+	moa.reloadUntil("/portal#/apply?worksite="+id, `!!document.querySelector('#apply-form option[value="`+id+`"]')`, "the application form with the worksite")
+	moa.check("#f-answers-direct_clinical_care-yes")
+	moa.click("#apply-form button[type=submit]")
+	moa.waitHeading("Your CareConnect enrolment")
+	moa.reloadUntil("/portal#/", fmt.Sprintf(`document.querySelector('[data-worksite="%s"]').innerText.includes('Waiting on requirements')`, id), "the new application waiting")
+	moa.waitText("#done", "again (the application of")
+	moa.shot("moa-applied-again")
 }

@@ -139,7 +139,22 @@ func (s *Service) SponsorshipRequests(ctx context.Context, by Caller, id string)
 		return SponsorshipRequests{}, err
 	}
 	rows, err := s.store.SponsorshipRequests(ctx, w.ID)
-	return SponsorshipRequests{WorksiteID: w.ID, Requests: rows}, err
+	if err != nil || by.Principal.Role == domain.RoleTeam {
+		return SponsorshipRequests{WorksiteID: w.ID, Requests: rows}, err
+	}
+	// An authorizer sees the requests they may approve: a nurse
+	// practitioner does not see a resident's (domain.SponsorFits).
+	var mine domain.Profession
+	if acct, err := s.store.GetAccount(ctx, by.Principal.Subject); err == nil {
+		mine = s.professions[acct.Profession]
+	}
+	fit := rows[:0:0]
+	for _, r := range rows {
+		if domain.SponsorFits(mine, s.professions[r.Profession]) {
+			fit = append(fit, r)
+		}
+	}
+	return SponsorshipRequests{WorksiteID: w.ID, Requests: fit}, nil
 }
 
 // ApplicationDecision is the team's decision on an application.
@@ -214,9 +229,17 @@ func (s *Service) RequestSponsorship(ctx context.Context, by Caller, worksite st
 		}
 		return nil, err
 	}
+	mine := s.professions[acct.Profession]
 	var authorizers []domain.Person
 	for _, x := range m.Sponsors(acct.Subject) {
+		// A resident asks only those whose profession may sponsor residents.
+		if !domain.SponsorFits(s.sponsorProfession(x.Profession), mine) {
+			continue
+		}
 		authorizers = append(authorizers, domain.Person{Name: x.Name, Email: x.Email, Subject: x.Subject})
+	}
+	if len(authorizers) == 0 && mine.Code == domain.ProfResident && len(m.Sponsors(acct.Subject)) > 0 {
+		return nil, domain.Errorf(domain.EUNPROCESSABLE, "a resident is sponsored by a physician provisioned at the worksite; this worksite has no physician member yet")
 	}
 	var us domain.UserStatus
 	if err := s.userUpdateInto(ctx, by, acct.Subject, workflows.UpdateRequestSponsorship, workflows.SponsorshipRequest{
@@ -243,6 +266,17 @@ func (s *Service) sponsorRole(ctx context.Context, subject, id string) (*domain.
 		return nil, false
 	}
 	return domain.ProvisionedRole(st.Applications, id)
+}
+
+// sponsorProfession is the policy row of a member's profession code. A
+// member recorded before professions were kept on memberships (no code)
+// was an authorizer by its user type, which Sponsors checked: it fits
+// every applicant but a resident.
+func (s *Service) sponsorProfession(code string) domain.Profession {
+	if p, ok := s.professions[code]; ok {
+		return p
+	}
+	return domain.Profession{CanAuthorize: true}
 }
 
 // SponsorshipInput is a sponsor's approval: the residency's dates for a resident.
@@ -278,9 +312,13 @@ func (s *Service) ApproveSponsorship(ctx context.Context, by Caller, id, subject
 		return err
 	}
 	name, email := s.callerName(ctx, p)
+	acct, err := s.store.GetAccount(ctx, p.Subject)
+	if err != nil {
+		return err // they may sponsor, so they have an account: the store failed
+	}
 	var us domain.UserStatus
 	if err := s.userUpdateInto(ctx, by, subject, workflows.UpdateApproveSponsorship, workflows.SponsorshipApproval{
-		WorksiteID: w.ID, SponsorSubject: p.Subject, SponsorName: name, SponsorEmail: email, Role: *role,
+		WorksiteID: w.ID, SponsorSubject: p.Subject, SponsorName: name, SponsorEmail: email, Role: *role, SponsorProfession: s.professions[acct.Profession],
 		ResidencyStart: req.ResidencyStart, ResidencyEnd: req.ResidencyEnd, RequestID: by.RequestID}, &us); err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			err = domain.Errorf(domain.ENOTFOUND, "no application by that person at this worksite")

@@ -135,6 +135,38 @@ func TestSponsorshipRequests(t *testing.T) {
 	}
 }
 
+// TestSponsorshipRequestsAResidentsSponsorSees: a resident's request is
+// listed to a physician and the team, not to a nurse practitioner, who may
+// not approve it.
+func TestSponsorshipRequestsAResidentsSponsorSees(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name       string
+		profession string
+		want       int
+	}{{"a physician", domain.ProfPhysician, 2}, {"a nurse practitioner", domain.ProfNursePractitioner, 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			f := sponsorFixture(t, true)
+			acct := adaAccount
+			acct.Profession = c.profession
+			f.accounts(acct)
+			f.store.SponsorshipRequestsFn = func(context.Context, string) ([]domain.SponsorshipRequest, error) {
+				return []domain.SponsorshipRequest{{Subject: "bea", Profession: domain.ProfMOA}, {Subject: "rex", Profession: domain.ProfResident}}, nil
+			}
+			r, err := f.service().SponsorshipRequests(ctx, ada, worksite.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Requests) != c.want {
+				t.Errorf("%d requests listed; want %d", len(r.Requests), c.want)
+			}
+			if r, err := f.service().SponsorshipRequests(ctx, tess, worksite.ID); err != nil || len(r.Requests) != 2 {
+				t.Errorf("the team sees %d (%v); want both", len(r.Requests), err)
+			}
+		})
+	}
+}
+
 func TestRequestSponsorship(t *testing.T) {
 	ctx := context.Background()
 	t.Run("no such worksite", func(t *testing.T) {
@@ -156,6 +188,30 @@ func TestRequestSponsorship(t *testing.T) {
 		r := f.updates[0].Arg.(workflows.SponsorshipRequest)
 		if f.updates[0].ID != "user/bea" || r.WorksiteID != worksite.ID || len(r.Authorizers) != 1 || r.Authorizers[0].Subject != "ada" {
 			t.Errorf("request %+v; want ada, the one who may sponsor, asked for bea", r)
+		}
+	})
+	t.Run("a resident asks only physicians", func(t *testing.T) {
+		f := sponsorFixture(t, true)
+		f.accounts(adaAccount, domain.Account{Subject: "bea", Profession: domain.ProfResident})
+		np := domain.Member{Subject: "nia", Name: "Nia Patel", Profession: domain.ProfNursePractitioner, UserType: domain.Authorizer, Active: true}
+		doc := domain.Member{Subject: "ada", Name: "Ada Lovelace", Profession: domain.ProfPhysician, UserType: domain.Authorizer, Active: true}
+		members := []domain.Member{np}
+		f.wf.QueryFn = func(_ context.Context, id, name string, out any) error {
+			return enrolmenttest.Return(out, domain.Membership{Members: members})
+		}
+		f.answerUpdates(domain.UserStatus{}, nil)
+		_, err := f.service().RequestSponsorship(ctx, bea, worksite.ID)
+		wantCode(t, err, domain.EUNPROCESSABLE)
+		if !strings.Contains(domain.ErrorMessage(err), "physician") {
+			t.Errorf("message %q; want it to say a physician sponsors a resident", domain.ErrorMessage(err))
+		}
+		members = []domain.Member{np, doc}
+		if _, err := f.service().RequestSponsorship(ctx, bea, worksite.ID); err != nil {
+			t.Fatal(err)
+		}
+		r := f.updates[len(f.updates)-1].Arg.(workflows.SponsorshipRequest)
+		if len(r.Authorizers) != 1 || r.Authorizers[0].Subject != "ada" {
+			t.Errorf("asked %+v; want the physician only", r.Authorizers)
 		}
 	})
 	t.Run("no account", func(t *testing.T) {
@@ -202,7 +258,7 @@ func TestApproveSponsorship(t *testing.T) {
 			}
 			a := f.updates[0].Arg.(workflows.SponsorshipApproval)
 			if f.updates[0].ID != "user/bea" || a.SponsorSubject != "ada" || a.SponsorName != "Ada Lovelace" || a.Role != role ||
-				!a.ResidencyEnd.Equal(end) {
+				!a.ResidencyEnd.Equal(end) || a.SponsorProfession.Code != domain.ProfPhysician || !a.SponsorProfession.MaySponsorResidents {
 				t.Errorf("approval %+v; want ada's, under her role, with the dates", a)
 			}
 		})

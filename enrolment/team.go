@@ -231,7 +231,7 @@ func (s *Service) ChangeProfession(ctx context.Context, by Caller, subject strin
 		return domain.UserStatus{}, err
 	}
 	return s.userUpdate(ctx, by, subject, workflows.UpdateProfessionChanged, workflows.ProfessionChanged{From: acct.Profession,
-		To: req.Profession, Actor: by.Principal.Subject, Reason: strings.TrimSpace(req.Reason), RequestID: by.RequestID})
+		To: req.Profession, Policy: s.professions[req.Profession], Actor: by.Principal.Subject, Reason: strings.TrimSpace(req.Reason), RequestID: by.RequestID})
 }
 
 // SuspendPerson is the team's suspension (suspend) or reinstatement of a

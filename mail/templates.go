@@ -47,6 +47,7 @@ const (
 	KindInvitation             = domain.MailInvitation
 	KindMembershipChanged      = domain.MailMembershipChanged
 	KindWorksiteChanged        = domain.MailWorksiteChanged
+	KindLearningAcknowledged   = domain.MailLearningAcknowledged
 )
 
 // forPerson reports whether k is about a person's account rather than a worksite.
@@ -138,6 +139,13 @@ type TemplateData struct {
 	BusinessRole string
 	ViewerURL    string
 	NeedsHPCAA   bool
+
+	// CourseName and CourseURL name the LearningHub course and link to it;
+	// AccountEmail is the address the reader must use there, their
+	// account's (application_received, learning_acknowledged).
+	CourseName   string
+	CourseURL    string
+	AccountEmail string
 
 	// PortalURL is where the reader acts in the portal (sign in, invite, review).
 	PortalURL string

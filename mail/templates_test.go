@@ -219,7 +219,7 @@ func TestKindsAreDistinct(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if got, want := len(seen), 27; got != want {
+	if got, want := len(seen), 28; got != want {
 		t.Errorf("got %d kinds; want %d", got, want)
 	}
 }
@@ -265,6 +265,14 @@ func TestRenderPersonKinds(t *testing.T) {
 			[]string{"K4T6CLP", "Privacy & Security course", "LearningHub", "HPCAA", "Health Professional CareConnect Access Agreement"}, nil},
 		{"without HPCAA", mail.KindApplicationReceived, ptr(app(func(*mail.TemplateData) {})),
 			[]string{"K4T6CLP", "Privacy & Security course", "LearningHub"}, []string{"HPCAA"}},
+		// The course is named and linked, with the address to use on LearningHub.
+		{"course", mail.KindApplicationReceived, ptr(app(func(a *mail.TemplateData) {
+			a.CourseName, a.CourseURL, a.AccountEmail = "Privacy Course X", "https://learninghub.example/course/42", "pat@example.ca"
+		})), []string{`"Privacy Course X"`, "at https://learninghub.example/course/42", "same email address", "(pat@example.ca)"}, nil},
+		// The acknowledgement of a LearningHub step, with the HPCAA while it is outstanding.
+		{"", mail.KindLearningAcknowledged, ptr(app(func(a *mail.TemplateData) {
+			a.Change, a.NeedsHPCAA, a.AccountEmail = "your Privacy & Security course completion is recorded", true, "pat@example.ca"
+		})), []string{"LearningHub told us: your Privacy & Security course completion is recorded.", "HPCAA", "(pat@example.ca)"}, nil},
 		{"", mail.KindApplicationDecided, ptr(app(func(a *mail.TemplateData) {
 			a.Change, a.Reason = "your application was sent back to you", "the worksite address is a home office"
 		})), []string{": your application was sent back to you.", "The reason given:\n> the worksite address is a home office\n"}, nil},

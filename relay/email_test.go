@@ -389,3 +389,32 @@ func TestEmailDatesInTheConfiguredZone(t *testing.T) {
 		})
 	}
 }
+
+// TestEmailGoesToTheRecipientsCurrentAddress: a worksite email (a member
+// notice, a join link) and a person's email to others (a sponsorship
+// request) go to each recipient account's current address, not the one
+// the workflow recorded; someone without an account (an invitee) keeps
+// the recorded address.
+func TestEmailGoesToTheRecipientsCurrentAddress(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		mailer := &countingMailer{}
+		f := newFixture(t, s, mailer)
+		stale := []domain.Person{{Name: "Old Name", Email: "old@example.ca", Subject: f.subject}, {Name: "Invitee", Email: "invitee@example.ca"}}
+		ws := domain.Email{Worksite: &domain.WorksiteEmail{Key: "worksite/" + f.worksite.ID + "/membership_changed/1", Kind: domain.MailMembershipChanged,
+			WorksiteID: f.worksite.ID, Seq: 1, Recipients: stale, RecipientSubjects: domain.RecipientSubjects(stale), Change: "you were promoted"}}
+		sponsor := domain.Email{User: &domain.UserEmail{Key: "user/" + f.subject + "/sponsorship_request/K4T6CLP/x", Kind: domain.MailSponsorshipRequest,
+			Subject: f.subject, Seq: 1, WorksiteID: f.worksite.ID, Recipients: stale[:1], RecipientSubjects: domain.RecipientSubjects(stale[:1])}}
+		f.queue(t, ws, sponsor)
+		if n := f.round(t); n != 2 {
+			t.Fatalf("claimed %d emails; want 2", n)
+		}
+		mailer.mu.Lock()
+		defer mailer.mu.Unlock()
+		if got := strings.Join(mailer.to[ws.Key()], ","); got != "priya@example.ca,invitee@example.ca" {
+			t.Errorf("member notice went to %s; want the account's current address and the invitee's", got)
+		}
+		if got := strings.Join(mailer.to[sponsor.Key()], ","); got != "priya@example.ca" {
+			t.Errorf("sponsorship request went to %s; want the sponsor's current address", got)
+		}
+	})
+}

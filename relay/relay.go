@@ -95,6 +95,8 @@ type Config struct {
 	TeamEmail string
 	// ViewerURL is where provisioned users open CareConnect (not the portal).
 	ViewerURL string
+	// CourseName and CourseURL name the LearningHub course and link to it.
+	CourseName, CourseURL string
 	// DeclarationTTL, JoinLinkTTL and EmailConfirmationTTL are how long
 	// the declaration, join request and email confirmation links work.
 	DeclarationTTL, JoinLinkTTL, EmailConfirmationTTL time.Duration

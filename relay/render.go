@@ -49,6 +49,9 @@ func (r *Relay) renderWorksite(ctx context.Context, in domain.WorksiteEmail, que
 	}
 	data.MemberName, data.MemberProfession, data.Comment, data.Change = in.MemberName, in.MemberProfession, in.Comment, in.Change
 	var to []string
+	if in.Recipients, err = r.currentPeople(ctx, in.Recipients, in.RecipientSubjects); err != nil {
+		return nil, mail.Rendered{}, err
+	}
 	switch {
 	case len(in.Recipients) > 0:
 		for _, p := range in.Recipients {
@@ -97,7 +100,8 @@ func (r *Relay) renderUser(ctx context.Context, in domain.UserEmail, queuedAt ti
 	data := mail.TemplateData{RecipientName: name, Username: acct.Username, Seq: in.Seq,
 		Deadline: in.Deadline, PortalURL: cfg.PublicBaseURL, TeamEmail: cfg.TeamEmail,
 		WorksiteID: in.WorksiteID, WorksiteName: in.WorksiteName, Change: in.Change, Reason: in.Reason,
-		BusinessRole: in.BusinessRole, ViewerURL: cfg.ViewerURL, NeedsHPCAA: in.NeedsHPCAA}
+		BusinessRole: in.BusinessRole, ViewerURL: cfg.ViewerURL, NeedsHPCAA: in.NeedsHPCAA,
+		CourseName: cfg.CourseName, CourseURL: cfg.CourseURL, AccountEmail: acct.Email}
 	if in.Kind == domain.MailEmailConfirmation {
 		if in.EmailLink == "" || acct.EmailLink != in.EmailLink || acct.AwaitingEmail() == "" {
 			// A later change (or the confirmation itself) replaced the
@@ -110,6 +114,8 @@ func (r *Relay) renderUser(ctx context.Context, in domain.UserEmail, queuedAt ti
 	}
 	if in.ToTeam {
 		in.Recipients = []domain.Person{{Name: "CareConnect enrolment team", Email: cfg.TeamEmail}}
+	} else if in.Recipients, err = r.currentPeople(ctx, in.Recipients, in.RecipientSubjects); err != nil {
+		return nil, mail.Rendered{}, err
 	}
 	if len(in.Recipients) > 0 {
 		to, data.RecipientName, data.MemberName = nil, in.Recipients[0].Name, acct.DisplayName()
@@ -122,6 +128,30 @@ func (r *Relay) renderUser(ctx context.Context, in domain.UserEmail, queuedAt ti
 		return nil, mail.Rendered{}, domain.Errorf(domain.EINVALID, "%v", err)
 	}
 	return to, rendered, nil
+}
+
+// currentPeople is people as their accounts stand now: each one whose
+// subject (subjects[i], as the workflow recorded it) has an account gets
+// its current address and name (DOMAIN: every later email, worksite
+// emails included, goes to the current address and name). Someone
+// without an account (an invitee) keeps the address the workflow named.
+func (r *Relay) currentPeople(ctx context.Context, people []domain.Person, subjects []string) ([]domain.Person, error) {
+	out := make([]domain.Person, len(people))
+	copy(out, people)
+	for i := range out {
+		if i >= len(subjects) || subjects[i] == "" {
+			continue
+		}
+		acct, err := r.Store.GetAccount(ctx, subjects[i])
+		switch {
+		case domain.ErrorCode(err) == domain.ENOTFOUND:
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out[i].Name, out[i].Email, out[i].Subject = acct.DisplayName(), acct.Email, subjects[i]
+	}
+	return out, nil
 }
 
 func needsDeclarationLink(k domain.MailKind) bool {

@@ -32,9 +32,12 @@ type SponsorshipApproval struct {
 	SponsorName    string
 	SponsorEmail   string
 	Role           domain.BusinessRole
-	ResidencyStart *time.Time
-	ResidencyEnd   *time.Time
-	RequestID      string
+	// SponsorProfession is the sponsor's policy row: a resident's sponsor
+	// must be of a profession that may sponsor residents.
+	SponsorProfession domain.Profession
+	ResidencyStart    *time.Time
+	ResidencyEnd      *time.Time
+	RequestID         string
 }
 
 // SubmitApplication applies for access at a worksite. The API gives the
@@ -74,7 +77,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 			if err := u.needAccount(); err != nil {
 				return appErr(err)
 			}
-			if app, ok := u.application(a.Worksite.ID); ok && app.State != domain.AppSentBack && app.State != domain.AppRejected {
+			if app, ok := u.application(a.Worksite.ID); ok && !app.Renewable() {
 				return appErr(domain.Errorf(domain.ECONFLICT, "you already applied at this worksite (%s)", app.State))
 			}
 			return appErr(domain.CanApply(a.Profession, a.Worksite, a.Answers, a.Questions, a.ProvisionedPhysical))
@@ -107,7 +110,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 			app.SponsorshipRequestedAt, app.SponsorsAsked = &now, r.Authorizers
 			u.event(ctx, "sponsorship_requested", fmt.Sprintf("asked %d authorizers at worksite %s", len(r.Authorizers), r.WorksiteID))
 			for _, p := range r.Authorizers {
-				u.sendUserEmail(domain.UserEmail{Key: fmt.Sprintf("user/%s/sponsorship_request/%s/%s", u.in.Subject, r.WorksiteID, p.Email),
+				u.sendUserEmail(domain.UserEmail{Key: fmt.Sprintf("user/%s/sponsorship_request/%s/%s", u.in.Subject, app.KeyPart(), p.Email),
 					Kind: domain.MailSponsorshipRequest, Subject: u.in.Subject, Seq: 1, WorksiteID: app.Worksite.ID,
 					WorksiteName: app.Worksite.Name, Recipients: []domain.Person{p}})
 			}
@@ -149,7 +152,7 @@ func (u *userRun) registerApplicationHandlers(ctx workflow.Context) error {
 			if !ok {
 				return appErr(domain.Errorf(domain.ENOTFOUND, "no application at that worksite"))
 			}
-			return appErr(domain.CanSponsor(*app, u.Profession, s.ResidencyStart, s.ResidencyEnd))
+			return appErr(domain.CanSponsor(*app, u.Profession, s.SponsorProfession, s.ResidencyStart, s.ResidencyEnd))
 		}}); err != nil {
 		return err
 	}
@@ -237,13 +240,17 @@ func (u *userRun) registerAccessHandlers(ctx workflow.Context) error {
 func (u *userRun) submitApplication(ctx workflow.Context, a SubmitApplication) (domain.UserStatus, error) {
 	now := workflow.Now(ctx)
 	app := domain.Application{Worksite: a.Worksite, State: domain.AppWaiting, SubmittedAt: now, Answers: a.Answers}
+	detail := "applied for CareConnect access at worksite " + a.Worksite.ID
 	if old, ok := u.application(a.Worksite.ID); ok {
+		// The finished application gives way; its events stay on the timeline.
+		app.Attempt = old.Attempt + 1
+		detail += fmt.Sprintf(" again (the application of %s was %s)", old.SubmittedAt.Format(time.DateOnly), old.State)
 		*old = app
 	} else {
 		u.Status.Applications = append(u.Status.Applications, app)
 	}
 	u.Profession = a.Profession
-	u.event(ctx, "application_submitted", "applied for CareConnect access at worksite "+a.Worksite.ID)
+	u.event(ctx, "application_submitted", detail)
 	u.appEmail(domain.MailApplicationReceived, app, fmt.Sprint(now.Unix()), "")
 	u.reevaluate(ctx)
 	u.fx.settle(ctx)
@@ -260,6 +267,7 @@ func (u *userRun) provision(ctx workflow.Context, a *domain.Application, d Appli
 		role = *d.Role
 	}
 	a.State, a.BusinessRole = domain.AppProvisioned, &role
+	a.Requirements = domain.SettleRequirements(*a)
 	u.event(ctx, "application_provisioned", fmt.Sprintf("%s: %s / %s", a.Worksite.ID, role.RoleContext, role.FunctionalDescription))
 	u.appEmail(domain.MailWelcomePackage, *a, "welcome", "")
 }
@@ -273,6 +281,8 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 		a := &u.Status.Applications[i]
 		u.followAccess(ctx, a)
 		if !a.Open() {
+			// A run carried over from before provisioning settled them still lists the team's step.
+			a.Requirements = domain.SettleRequirements(*a)
 			continue
 		}
 		for _, w := range u.Status.Worksites {
@@ -302,7 +312,7 @@ func (u *userRun) reevaluate(ctx workflow.Context) {
 
 // appEmail queues one email to the person about application a.
 func (u *userRun) appEmail(kind domain.MailKind, a domain.Application, event, change string) {
-	in := domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%s/%s", u.in.Subject, kind, a.Worksite.ID, event), Kind: kind,
+	in := domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%s/%s", u.in.Subject, kind, a.KeyPart(), event), Kind: kind,
 		Subject: u.in.Subject, Seq: 1, WorksiteID: a.Worksite.ID, WorksiteName: a.Worksite.Name, Change: change, Reason: a.Reason,
 		NeedsHPCAA: u.Profession.NeedsHPCAA}
 	if a.BusinessRole != nil {
@@ -313,6 +323,7 @@ func (u *userRun) appEmail(kind domain.MailKind, a domain.Application, event, ch
 
 // sendUserEmail queues one email about the person's applications.
 func (u *userRun) sendUserEmail(in domain.UserEmail) {
+	in.RecipientSubjects = domain.RecipientSubjects(in.Recipients)
 	u.fx.email(domain.Email{User: &in})
 }
 
@@ -362,7 +373,7 @@ func (u *userRun) fireApplicationTimers(ctx workflow.Context) {
 func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Application, t domain.DueTimer) {
 	sched := u.in.Schedule.Applications()
 	notice := func(key, change string, edit func(*domain.UserEmail)) {
-		in := domain.UserEmail{Key: fmt.Sprintf("user/%s/application_notice/%s/%s", u.in.Subject, a.Worksite.ID, key),
+		in := domain.UserEmail{Key: fmt.Sprintf("user/%s/application_notice/%s/%s", u.in.Subject, a.KeyPart(), key),
 			Kind: domain.MailApplicationNotice, Subject: u.in.Subject, Seq: t.Seq, WorksiteID: a.Worksite.ID,
 			WorksiteName: a.Worksite.Name, Change: change}
 		if edit != nil {
@@ -408,14 +419,14 @@ func (u *userRun) fireApplicationTimer(ctx workflow.Context, a *domain.Applicati
 		change := "your CareConnect access here ends on " + end.Format(time.DateOnly) + ", at the end of your residency"
 		notice("residency_notice", change, func(in *domain.UserEmail) { in.Deadline = end })
 		notice("residency_notice/sponsor", change, func(in *domain.UserEmail) {
-			in.Deadline, in.Recipients = end, []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
+			in.Deadline, in.Recipients = end, []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail, Subject: a.Sponsorship.SponsorSubject}}
 		})
 	case domain.TimerResidencyEnd:
 		a.State, a.Reason = domain.AppEnded, "the residency ended"
 		u.event(ctx, "access_ended", a.Worksite.ID+": the residency ended")
 		notice("residency_end", "your CareConnect access here has ended with your residency", nil)
 		notice("residency_end/sponsor", "the resident you sponsored no longer has CareConnect access here", func(in *domain.UserEmail) {
-			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail}}
+			in.Recipients = []domain.Person{{Name: a.Sponsorship.SponsorName, Email: a.Sponsorship.SponsorEmail, Subject: a.Sponsorship.SponsorSubject}}
 		})
 	}
 }

@@ -48,7 +48,7 @@ func TestApplicationEveryProfession(t *testing.T) {
 			if w.sponsor {
 				h.update(3*time.Hour, workflows.UpdateRequestSponsorship, "request", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
 					Authorizers: []domain.Person{{Name: "Dr Jane Smith", Email: "jane@example.test"}}, RequestID: "req-request"})
-				approval := workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorSubject: "bcsc-jane", SponsorName: "Dr Jane Smith",
+				approval := workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorProfession: profession(t, domain.ProfPhysician), SponsorSubject: "bcsc-jane", SponsorName: "Dr Jane Smith",
 					Role: sponsorRole, RequestID: "req-approve"}
 				if code == domain.ProfResident {
 					approval.ResidencyStart, approval.ResidencyEnd = &start, &end

@@ -106,7 +106,7 @@ func TestApplicationOnBehalfOfNamesTheMissingSponsor(t *testing.T) {
 	authorizers := []domain.Person{{Name: "Dr Jane Smith", Email: "jane@example.test", Subject: "bcsc-jane"},
 		{Name: "Dr Omar Haddad", Email: "omar@example.test", Subject: "bcsc-omar"}}
 	sponsorRole := domain.BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Prescriber"}
-	approval := workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorSubject: "bcsc-jane", SponsorName: "Dr Jane Smith",
+	approval := workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorProfession: profession(t, domain.ProfPhysician), SponsorSubject: "bcsc-jane", SponsorName: "Dr Jane Smith",
 		Role: sponsorRole, RequestID: "req-approve"}
 	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
@@ -333,7 +333,7 @@ func TestResidentAccessEndsWithResidency(t *testing.T) {
 	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
 		Authorizers: []domain.Person{{Name: "Dr Lee", Email: "lee@example.ca"}}})
 	start, end := defaultStart, defaultStart.Add(30*day)
-	h.update(3*time.Hour, workflows.UpdateApproveSponsorship, "sponsor", workflows.SponsorshipApproval{WorksiteID: "K4T6CLP",
+	h.update(3*time.Hour, workflows.UpdateApproveSponsorship, "sponsor", workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorProfession: profession(t, domain.ProfPhysician),
 		SponsorSubject: "lee", SponsorName: "Dr Lee", SponsorEmail: "lee@example.ca",
 		Role: domain.BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Prescriber"}, ResidencyStart: &start, ResidencyEnd: &end})
 	h.learn(4*time.Hour, "evt-course", learninghub.TypeCourseCompleted)

@@ -84,7 +84,12 @@ type PasswordChanged struct {
 
 // ProfessionChanged is the argument of UpdateProfessionChanged.
 type ProfessionChanged struct {
-	From, To  string
+	From, To string
+	// Policy is To's row of the profession policy table: the person's open
+	// applications are judged by it from now on (a sponsor requirement
+	// dropped, an HPCAA requirement added). Empty (an older caller) keeps
+	// the row they were judged by.
+	Policy    domain.Profession
 	Actor     string
 	Reason    string
 	RequestID string
@@ -320,6 +325,10 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 		func(ctx workflow.Context, p ProfessionChanged) (domain.UserStatus, error) {
 			u.Status.Profession = p.To
 			u.event(ctx, "profession_changed", fmt.Sprintf("changed from %s to %s by the enrolment team: %s", p.From, p.To, p.Reason))
+			if p.Policy.Code == p.To {
+				u.Profession = p.Policy
+				u.reevaluate(ctx) // DOMAIN: a correction re-evaluates the open applications
+			}
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
@@ -375,11 +384,13 @@ func (u *userRun) applyLearningHub(ctx workflow.Context, e LearningHubEvent) boo
 	case learninghub.TypeCourseCompleted:
 		if u.Status.CourseCompletedAt == nil {
 			u.Status.CourseCompletedAt = &at
+			u.acknowledgeLearning(e, "your Privacy & Security course completion is recorded")
 		}
 		u.event(ctx, "course_completed", "LearningHub: course "+e.CourseCode+" completed "+at.Format(time.RFC3339))
 	case learninghub.TypeAgreementAcknowledged:
 		if u.Status.AgreementAcknowledgedAt == nil {
 			u.Status.AgreementAcknowledgedAt = &at
+			u.acknowledgeLearning(e, "your acknowledgement of the Health Professional CareConnect Access Agreement (HPCAA) is recorded")
 		}
 		u.event(ctx, "agreement_acknowledged", "LearningHub: "+e.CourseCode+" acknowledged "+at.Format(time.RFC3339))
 	default:
@@ -388,6 +399,15 @@ func (u *userRun) applyLearningHub(ctx workflow.Context, e LearningHubEvent) boo
 	}
 	u.LearningHubEventIDs = append(u.LearningHubEventIDs, e.EventID)
 	return true
+}
+
+// acknowledgeLearning tells the applicant that LearningHub event e, the
+// first of its type, is recorded (DOMAIN "Emails": course / HPCAA
+// acknowledgement); the HPCAA step is mentioned while it is outstanding.
+func (u *userRun) acknowledgeLearning(e LearningHubEvent, change string) {
+	u.fx.email(domain.Email{User: &domain.UserEmail{Key: fmt.Sprintf("user/%s/%s/%s", u.in.Subject, domain.MailLearningAcknowledged, e.Type),
+		Kind: domain.MailLearningAcknowledged, Subject: u.in.Subject, Seq: 1, Change: change,
+		NeedsHPCAA: u.Profession.NeedsHPCAA && u.Status.AgreementAcknowledgedAt == nil}})
 }
 
 func (u *userRun) needAccount() error {

@@ -285,6 +285,7 @@ func (w *worksiteRun) email(kind domain.MailKind, to domain.Recipients, seq int,
 	if edit != nil {
 		edit(&in)
 	}
+	in.RecipientSubjects = domain.RecipientSubjects(in.Recipients)
 	w.fx.email(domain.Email{Worksite: &in})
 }
 

@@ -430,7 +430,7 @@ func (w *worksiteRun) acceptInvitation(ctx workflow.Context, a AcceptInvitation)
 	w.audit(ctx, "invitation accepted", a.Member.Name, a.Member.Subject, "applicant", "invitation/"+inv.ID+"/accepted", a.RequestID)
 	w.email(domain.MailMembershipChanged, "", 1, func(in *domain.WorksiteEmail) {
 		in.Key = w.key("membership_changed", a.Member.Subject, "accepted", inv.ID)
-		in.Recipients = []domain.Person{{Name: a.Member.Name, Email: a.Member.Email}}
+		in.Recipients = []domain.Person{{Name: a.Member.Name, Email: a.Member.Email, Subject: a.Member.Subject}}
 		in.Change, in.Reason = "you are now a member of this worksite", "" // not the worksite's own reason
 	})
 }
@@ -455,7 +455,7 @@ func detail(reason string) string {
 func (w *worksiteRun) emailMember(x domain.Member, action, change, reason string) {
 	w.email(domain.MailMembershipChanged, "", w.MembershipSeq, func(in *domain.WorksiteEmail) {
 		in.Key = w.key("membership_changed", x.Subject, action, fmt.Sprint(w.MembershipSeq))
-		in.Recipients = []domain.Person{{Name: x.Name, Email: x.Email}}
+		in.Recipients = []domain.Person{{Name: x.Name, Email: x.Email, Subject: x.Subject}}
 		in.Change, in.Reason = change, reason
 	})
 }

@@ -102,6 +102,17 @@ async function statusView(main, ctx) {
     }
   });
   applications.forEach((a) => {
+    if (renewable.includes(a.state)) {
+      // Only an active member may apply: an inactive one waits on the site administrators.
+      todo.push(activeAt(worksites, a.worksite.id)
+        ? h('li', { class: 'todo' }, h('span', { class: 'what' }, `Access at ${a.worksite.name}: ${L.appState(a.state)}`),
+          h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: `#/apply?worksite=${a.worksite.id}` }, 'Apply again'), '.'))
+        : h('li', { class: 'todo' }, h('span', { class: 'what' }, `Access at ${a.worksite.name}: ${L.appState(a.state)}`),
+          h('span', { class: 'who' }, 'Your membership at this worksite is inactive: a site administrator must reactivate it before you can apply again.'),
+          h('span', { class: 'who' }, `Who must act: ${L.party('site_administrator')}`)));
+      return;
+    }
+    if (!['waiting', 'ready_for_provisioning'].includes(a.state)) return;
     (a.requirements || []).filter((r) => !r.done).forEach((r) => {
       todo.push(todoItem(`Access at ${a.worksite.name}: ${L.requirement(r.key)}`, r.description, r.waitingOn, r.since, nextFor(a, r)));
     });
@@ -110,6 +121,9 @@ async function statusView(main, ctx) {
   // a person with no worksite (and no invitation or request waiting) is
   // still shown the way to one.
   const waitingMembership = (pending.invitations || []).length || (pending.joinRequests || []).length;
+  const lh = reference.learningHub;
+  const learning = lh && applications.some((a) => ['waiting', 'ready_for_provisioning'].includes(a.state)
+    && (a.requirements || []).some((r) => (r.key === 'course' || r.key === 'hpcaa') && !r.done));
   if (awaiting && emailAction && !worksites.some((w) => w.active) && !waitingMembership) {
     todo.push(h('li', { class: 'todo' }, h('span', { class: 'what' }, 'Register your worksite or join one'),
       h('span', { class: 'who' }, 'Who must act: You. ', h('a', { href: '#/worksites/new' }, 'Register a worksite'), ' or ', h('a', { href: '#/worksites/join' }, 'join a worksite'), '.')));
@@ -135,11 +149,12 @@ async function statusView(main, ctx) {
     attentionPanel(attention.items || [], worksites, prof),
     h('section', { 'aria-labelledby': 'left-h' },
       h('h2', { id: 'left-h' }, 'What is left'),
+      learning ? learningHubGuidance(lh, who.account, prof) : null,
       todo.length ? h('ol', { class: 'timeline', id: 'todo' }, todo) : h('p', { class: 'box ok' }, 'Nothing is waiting. You are all set.')),
     pendingSection(pending, ctx),
     h('section', { 'aria-labelledby': 'apps-h' },
       h('h2', { id: 'apps-h' }, 'Your access applications'),
-      applications.length ? h('div', { class: 'cards' }, applications.map((a) => applicationCard(a, ctx))) : h('p', { class: 'empty' }, 'You have not applied for access yet.')),
+      applications.length ? h('div', { class: 'cards' }, applications.map((a) => applicationCard(a, ctx, activeAt(worksites, a.worksite.id)))) : h('p', { class: 'empty' }, 'You have not applied for access yet.')),
     h('section', { 'aria-labelledby': 'ws-h' },
       h('h2', { id: 'ws-h' }, 'Your worksites'),
       table('Your worksites', [
@@ -246,6 +261,20 @@ function pendingSection(pending, ctx) {
     ], requests, {}) : null);
 }
 
+/**
+ * learningHubGuidance names the LearningHub course, links to it and says
+ * which address to use there: LearningHub's completion reaches the account
+ * with the same email address.
+ */
+function learningHubGuidance(lh, account, prof) {
+  return h('div', { class: 'box', id: 'learninghub-guidance' },
+    h('p', {}, 'Complete the Privacy & Security course ', h('strong', {}, `“${lh.courseName}”`), ' on LearningHub',
+      prof && prof.needsHpcaa ? ', and acknowledge the access agreement (HPCAA) there' : '', ': ',
+      h('a', { href: lh.courseUrl, rel: 'noopener noreferrer', target: '_blank' }, lh.courseUrl), '.'),
+    h('p', {}, 'Use the same email address on LearningHub as on your account, ', h('strong', {}, account.email),
+      ': that is how your completion reaches this application.'));
+}
+
 /** awaitingEmail is the address the account waits to confirm, or ''. */
 function awaitingEmail(a) {
   if (a.pendingEmail) return a.pendingEmail;
@@ -314,10 +343,18 @@ function nextFor(a, r) {
   return a.next && (timerRequirements[a.next.kind] || []).includes(r.key) ? a.next : null;
 }
 
-function applicationCard(a, ctx) {
+// renewable are the application states a new application may replace (domain.Application.Renewable).
+const renewable = ['sent_back', 'rejected', 'lapsed', 'ended'];
+
+/** activeAt says whether the reader's membership at worksite id is active. */
+function activeAt(worksites, id) {
+  return worksites.some((w) => w.worksiteId === id && w.active);
+}
+
+function applicationCard(a, ctx, member) {
   const kind = { provisioned: 'ok', ready_for_provisioning: 'info', waiting: 'warn' }[a.state] || 'bad';
   const needsSponsorRequest = a.requirements.some((r) => r.key === 'sponsor' && !r.done && r.waitingOn === 'applicant');
-  const again = ['sent_back', 'rejected', 'lapsed'].includes(a.state);
+  const again = renewable.includes(a.state) && member;
   return h('article', { class: 'card', 'data-worksite': a.worksite.id },
     h('h3', {}, `${a.worksite.name} (${a.worksite.id})`),
     h('p', {}, badge(L.appState(a.state), kind), ' Submitted ', time(a.submittedAt, false)),
@@ -373,8 +410,11 @@ async function accountView(main, ctx) {
     yesNo({ name: 'hasHealthAuthorityNetworkAccount', label: 'Do you have a health authority network account?' }),
     h('div', { class: 'grid2' },
       field({ name: 'username', label: 'Username', required: true, autocomplete: 'username', hint: '3 to 32 letters, digits, dots, dashes or underscores' }),
+      field({ name: 'confirmUsername', label: 'Confirm username', required: true, autocomplete: 'off', hint: 'Type the username again' })),
+    h('div', { class: 'grid2' },
       field({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password',
-        hint: 'At least 6 characters, with at least three of: uppercase, lowercase, digits, symbols' })),
+        hint: 'At least 6 characters, with at least three of: uppercase, lowercase, digits, symbols' }),
+      field({ name: 'confirmPassword', label: 'Confirm password', type: 'password', required: true, autocomplete: 'new-password', hint: 'Type the password again' })),
     formError(),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Register account')));
   const sel = form.querySelector('[name=profession]');
@@ -403,7 +443,16 @@ async function accountView(main, ctx) {
       body.professionIds = Object.fromEntries(p.ids.map((f) => [f.key, val(form, `professionIds.${f.key}`)]));
     }
     if (body.profession === 'physician') body.isResident = radioValue(form, 'isResident');
-    const out = await submitting(form, () => post('/api/v1/me/account', body));
+    const out = await submitting(form, () => {
+      // Typed twice (DOMAIN): the portal checks the copies before anything is sent.
+      const fields = {};
+      if (val(form, 'confirmUsername').toLowerCase() !== body.username.toLowerCase()) fields.confirmUsername = 'does not match the username';
+      if (form.querySelector('[name=confirmPassword]').value !== body.password) fields.confirmPassword = 'does not match the password';
+      if (Object.keys(fields).length) {
+        return Promise.reject(Object.assign(new Error('The username or password typed twice does not match.'), { status: 400, fields }));
+      }
+      return post('/api/v1/me/account', body);
+    });
     if (out) {
       announce('Your HxBC account is registered.');
       if (!returnToInvitation()) ctx.go('#/');
