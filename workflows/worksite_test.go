@@ -94,7 +94,7 @@ type harness struct {
 	notices     []notice
 	// writes are the business writes the projection writes carried;
 	// refuseWrite, when set, refuses one as the store would.
-	writes []domain.Write
+	writes      []domain.Write
 	refuseWrite func(domain.Write) error
 	// registered is the register update sent with the start.
 	registered updateOutcome
