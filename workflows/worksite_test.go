@@ -215,7 +215,7 @@ func (h *harness) input(lt domain.LocationType) workflows.WorksiteInput {
 	h.env.RegisterDelayedCallback(func() {
 		h.sendUpdate(&h.registered, workflows.UpdateRegister, "register", workflows.RegisterWorksite{RequestID: "register",
 			Write: domain.Write{Key: "worksite", Worksite: &domain.WorksiteWrite{ID: worksiteID, RegisteredAt: h.start,
-				Registration: domain.WorksiteRegistration{Name: "Proctor Clinic", LocationType: lt}}}}, false)
+				Registration: domain.WorksiteRegistration{Name: "Proctor Clinic", LocationType: lt}}}}, true)
 	}, 0)
 	return workflows.WorksiteInput{
 		WorksiteID: worksiteID, TypePolicy: p, RegisteredAt: h.start,
