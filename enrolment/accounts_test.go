@@ -105,11 +105,11 @@ func TestMeAndMyStatus(t *testing.T) {
 func TestRegisterAccount(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
-		name    string
-		by      enrolment.Caller
-		reg     func() domain.AccountRegistration
-		refuse  error
-		code    string
+		name   string
+		by     enrolment.Caller
+		reg    func() domain.AccountRegistration
+		refuse error
+		code   string
 	}{
 		{"anonymous", anonymous, registrationOf, nil, domain.EUNAUTHORIZED},
 		{"the team", tess, registrationOf, nil, domain.EFORBIDDEN},
