@@ -1,9 +1,12 @@
 package faults
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,4 +76,80 @@ func TestDeclarationWhileWorkerDown(t *testing.T) {
 		t.Errorf("second retry: %d %s; want 409 already signed", res.Status, res.Body)
 	}
 	sys.waitState(auth, id, domain.WorksiteAwaitingReview, 10*time.Second)
+}
+
+// TestRegistrationWhileTemporalFrozen registers a worksite while Temporal
+// is frozen (SIGSTOP), and the client gives up and disconnects while the
+// workflow's start hangs (issue 13). Then Temporal thaws. The API wrote
+// nothing itself: either the registration completed (a worksite with its
+// workflow), or nothing exists and the address can be registered; it is
+// never a 409 for a worksite that does not exist.
+func TestRegistrationWhileTemporalFrozen(t *testing.T) {
+	bin := need(t)
+	t.Parallel()
+	opts := devtemporal.Options{Binary: bin, Port: freePort(t), UIPort: -1,
+		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
+	srv := startTemporal(t, opts)
+	front := startMailFront(t)
+	sys := startSystem(t, setup{Temporal: srv.Address(), SMTPPort: front.Port()})
+	auth := sys.RegisterAccount(devidp.PersonaPhysician)
+
+	if err := srv.srv.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			if err := srv.srv.Signal(syscall.SIGCONT); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer thaw()
+	body, err := json.Marshal(registration(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, sys.Base+"/api/v1/worksites", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Timeout: 3 * time.Second} // the client gives up while the start hangs
+	if res, err := client.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("register with Temporal frozen: %d within 3 s; want the client to give up first", res.StatusCode)
+	}
+	time.Sleep(15 * time.Second) // past the write's NotAfter and its margin
+	thaw()
+	ctx := context.Background()
+	// Whatever reached Temporal while it was frozen is settled once it has
+	// run: wait for the worker to poll again.
+	time.Sleep(10 * time.Second)
+
+	n, err := sys.Main.Store.CountWorksites(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := sys.PostJSON("/api/v1/worksites", registration(1), "Authorization", auth)
+	t.Logf("after the thaw: %d worksites; registering the address again: %d", n, res.Status)
+	switch {
+	case n == 0 && res.Status == http.StatusCreated:
+		// The registration never happened; the address is free.
+	case n == 1 && res.Status == http.StatusConflict:
+		// It completed: the worksite exists, with its workflow.
+		hits, err := sys.Main.Store.ListWorksites(ctx, domain.WorksiteFilter{})
+		if err != nil || len(hits) != 1 {
+			t.Fatalf("worksites: %+v, %v; want the one", hits, err)
+		}
+		sys.waitState(auth, hits[0].ID, domain.WorksiteAwaitingDeclaration, 30*time.Second)
+	default:
+		t.Fatalf("%d worksites stored, and registering the address again answers %d %s; want 0 and 201, or 1 and 409",
+			n, res.Status, res.Body)
+	}
+	if c, err := sys.Main.Store.CountWorksites(ctx); err != nil || c != 1 {
+		t.Errorf("worksites at the end: %d, %v; want 1", c, err)
+	}
 }
