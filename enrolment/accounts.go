@@ -177,7 +177,10 @@ func (s *Service) RegisterAccount(ctx context.Context, by Caller, in Input) (Reg
 	if err != nil {
 		return Registered{}, err
 	}
-	if _, err := s.EnsurePerson(ctx, *p); err != nil {
+	// A person whose enrolment runs needs no update-with-start (which
+	// would wait for a worker): the account-registered write is the one
+	// that must reach it.
+	if _, err := s.statusOrEnsure(ctx, *p); err != nil {
 		return Registered{}, err
 	}
 	hash, err := s.hasher.Hash(reg.Password)

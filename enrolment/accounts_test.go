@@ -2,6 +2,7 @@ package enrolment_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -124,6 +125,12 @@ func TestRegisterAccount(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.ensures()
+			// The enrolment runs already: its projected status is read, and
+			// no update-with-start waits for a worker.
+			f.store.UserStatusJSONFn = func(context.Context, string) (json.RawMessage, int, error) {
+				b, err := json.Marshal(domain.UserStatus{State: domain.UserIdentityValidated})
+				return b, 1, err
+			}
 			f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, c.refuse)
 			in := body(c.reg())
 			if c.code == domain.EUNAUTHORIZED || c.code == domain.EFORBIDDEN {
