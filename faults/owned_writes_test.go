@@ -153,3 +153,93 @@ func TestRegistrationWhileTemporalFrozen(t *testing.T) {
 		t.Errorf("worksites at the end: %d, %v; want 1", c, err)
 	}
 }
+
+// TestWritesWhileWorkerDown sends an account registration, a password
+// reset and an administrator's edit while the worker is down, restarts
+// Temporal before the worker returns, and checks each answer was the
+// truth (issue 13): 503, and nothing changed, even after the admitted
+// updates reached the returned worker (their validators refuse them past
+// NotAfter); each retry then succeeds.
+func TestWritesWhileWorkerDown(t *testing.T) {
+	bin := need(t)
+	t.Parallel()
+	opts := devtemporal.Options{Binary: bin, Port: freePort(t), UIPort: -1,
+		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
+	srv := startTemporal(t, opts)
+	front := startMailFront(t)
+	sys := startSystem(t, setup{Temporal: srv.Address(), SMTPPort: front.Port()})
+	ctx := context.Background()
+	authA := sys.RegisterAccount(devidp.PersonaPhysician)
+	id := sys.register(authA, 1)
+	sys.waitState(authA, id, domain.WorksiteAwaitingDeclaration, 10*time.Second)
+	authB := sys.Bearer(devidp.PersonaPhysician2)
+	if res := sys.Do(http.MethodGet, "/api/v1/me", "", nil, "Authorization", authB); res.Status != http.StatusOK {
+		t.Fatalf("B's first sign-in: %d %s", res.Status, res.Body)
+	}
+	subjectA, subjectB := sys.Subject(devidp.PersonaPhysician), sys.Subject(devidp.PersonaPhysician2)
+	waitIdle(sys, id)
+	hashBefore, err := sys.Main.Store.PasswordHash(ctx, subjectA)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sys.Worker.Kill()
+	account := func() apptest.Response {
+		return sys.PostJSON("/api/v1/me/account", apptest.AccountFor(devidp.PersonaPhysician2), "Authorization", authB)
+	}
+	password := func() apptest.Response {
+		return sys.PostJSON("/api/v1/me/password", map[string]any{"password": "N3w-Passphrase!"}, "Authorization", authA)
+	}
+	edit := func() apptest.Response {
+		b, err := json.Marshal(map[string]any{"name": "Renamed Clinic"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sys.Do(http.MethodPatch, "/api/v1/worksites/"+id, "application/json", b, "Authorization", authA)
+	}
+	writes := []struct {
+		name string
+		send func() apptest.Response
+		ok   int
+	}{{"account registration", account, http.StatusCreated}, {"password reset", password, http.StatusOK},
+		{"administrator's edit", edit, http.StatusOK}}
+	for _, w := range writes {
+		began := time.Now()
+		res := w.send()
+		t.Logf("%s with the worker down: %d after %s", w.name, res.Status, time.Since(began))
+		if res.Status != http.StatusServiceUnavailable {
+			t.Fatalf("%s with the worker down: %d %s; want 503", w.name, res.Status, res.Body)
+		}
+	}
+
+	srv.Stop()
+	srv.Start()
+	sys.Worker.Start()
+	sys.waitPolling()
+	waitIdle(sys, id)
+	time.Sleep(3 * time.Second) // the person's workflows take their late updates too
+	if _, err := sys.Main.Store.GetAccount(ctx, subjectB); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("B's account after the 503: %v; want none (the late update never applies)", err)
+	}
+	if h, err := sys.Main.Store.PasswordHash(ctx, subjectA); err != nil || h != hashBefore {
+		t.Errorf("A's password after the 503: changed %v (%v); want unchanged", h != hashBefore, err)
+	}
+	if w, err := sys.Main.Store.GetWorksite(ctx, id); err != nil || w.Name == "Renamed Clinic" {
+		t.Errorf("worksite after the 503: %q, %v; want its old name", w.Name, err)
+	}
+
+	for _, w := range writes {
+		if res := w.send(); res.Status != w.ok {
+			t.Errorf("%s retried: %d %s; want %d", w.name, res.Status, res.Body, w.ok)
+		}
+	}
+	if _, err := sys.Main.Store.GetAccount(ctx, subjectB); err != nil {
+		t.Errorf("B's account after the retry: %v", err)
+	}
+	if h, err := sys.Main.Store.PasswordHash(ctx, subjectA); err != nil || h == hashBefore {
+		t.Errorf("A's password after the retry: unchanged, %v; want the new one", err)
+	}
+	if w, err := sys.Main.Store.GetWorksite(ctx, id); err != nil || w.Name != "Renamed Clinic" {
+		t.Errorf("worksite after the retry: %q, %v; want renamed", w.Name, err)
+	}
+}
