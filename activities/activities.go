@@ -14,12 +14,14 @@ import (
 
 // Store is the storage the activities need. *store.Store implements it.
 type Store interface {
-	// SaveProjection writes what one workflow task changed, in one
-	// transaction: statuses, membership and applications unless newer ones
-	// are stored, audit records, emails and member notices once per key.
-	// Errors: ENOTFOUND for an unknown worksite; ECONFLICT for a membership
-	// listing a subject twice.
-	SaveProjection(ctx context.Context, p domain.Projection) error
+	// ApplyProjection writes what one workflow task changed, in one
+	// transaction: first the business writes the workflow owns
+	// (domain.Write; those refused for a business reason are rolled back
+	// alone and reported), then statuses, membership and applications
+	// unless newer ones are stored, audit records, emails and member
+	// notices once per key. Errors: ENOTFOUND for an unknown worksite;
+	// ECONFLICT for a membership listing a subject twice.
+	ApplyProjection(ctx context.Context, p domain.Projection) (domain.ProjectResult, error)
 }
 
 // Outbox is told when a projection write stored emails or notices, so the

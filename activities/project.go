@@ -14,15 +14,18 @@ import (
 // the audit records, and the emails and member notices for the outbox) in
 // one transaction. The workflows run it as a local activity; it is
 // idempotent, so a retry or a replay writes nothing new. Once it committed
-// emails or notices, the relay is woken to send them.
-func (a *Activities) Project(ctx context.Context, p domain.Projection) error {
-	if err := a.Store.SaveProjection(ctx, p); err != nil {
-		return retryable(err)
+// emails or notices, the relay is woken to send them. The result names the
+// business writes (domain.Write) the store refused, so that the updates
+// that carried them answer with the refusal.
+func (a *Activities) Project(ctx context.Context, p domain.Projection) (domain.ProjectResult, error) {
+	res, err := a.Store.ApplyProjection(ctx, p)
+	if err != nil {
+		return res, retryable(err)
 	}
 	if p.Outgoing() && a.Outbox != nil {
 		a.Outbox.Wake()
 	}
-	return nil
+	return res, nil
 }
 
 // retryable keeps storage outages retryable and makes a missing record,

@@ -17,12 +17,12 @@ type fakeStore struct {
 	err    error
 }
 
-func (s *fakeStore) SaveProjection(_ context.Context, p domain.Projection) error {
+func (s *fakeStore) ApplyProjection(_ context.Context, p domain.Projection) (domain.ProjectResult, error) {
 	if s.err != nil {
-		return s.err
+		return domain.ProjectResult{}, s.err
 	}
 	s.writes = append(s.writes, p)
-	return nil
+	return domain.ProjectResult{}, nil
 }
 
 // wakes counts Wake calls.
@@ -54,7 +54,7 @@ func TestProjectWakesTheOutbox(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var w wakes
 			a := &activities.Activities{Store: &fakeStore{err: c.err}, Outbox: &w}
-			err := a.Project(context.Background(), c.p)
+			_, err := a.Project(context.Background(), c.p)
 			if (err != nil) != (c.err != nil) {
 				t.Fatalf("Project = %v; want error %v", err, c.err)
 			}

@@ -39,6 +39,13 @@ type ErrorDetail struct {
 // writeError writes err as the one error body. Internal errors are logged
 // and shown only as "internal error" with the request ID to quote.
 func writeError(c *gin.Context, log *slog.Logger, err error) {
+	var acc *domain.Accepted
+	if errors.As(err, &acc) {
+		// Not an error: the workflow accepted the write, which survives any
+		// restart, but did not finish it within the request.
+		writeAccepted(c, acc)
+		return
+	}
 	code := domain.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -60,4 +67,26 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		log.Warn("dependency unavailable", "request_id", body.RequestID, "route", c.FullPath(), "error", err)
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Error: body})
+}
+
+// AcceptedBody is the body of a 202: a write its workflow accepted (it
+// will happen, whatever fails next) but did not finish within the request.
+type AcceptedBody struct {
+	Accepted AcceptedDetail `json:"accepted"`
+}
+
+// AcceptedDetail says what happens next and where to see it.
+type AcceptedDetail struct {
+	Message   string `json:"message"`
+	StatusURL string `json:"statusUrl,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// writeAccepted answers 202 with where to see the write's outcome.
+func writeAccepted(c *gin.Context, a *domain.Accepted) {
+	if a.StatusURL != "" {
+		c.Header("Location", a.StatusURL)
+	}
+	c.AbortWithStatusJSON(http.StatusAccepted, AcceptedBody{Accepted: AcceptedDetail{Message: a.Message, StatusURL: a.StatusURL,
+		RequestID: requestID(c)}})
 }

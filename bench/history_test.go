@@ -35,6 +35,16 @@ const journeyEventTarget = 80
 // journey's emails as activities, 5 the member notice's external signal).
 // Every event is server work and a visibility write for some; a change
 // that adds one must say why, here.
+//
+// The workflows owning their writes (issue 13: "Writes and failures" in
+// README) added 4 events: the worksite starts with its register update
+// (update-with-start: accepted and completed, +2), and the register and
+// account writes are made before the changes they carry (a second
+// projection write in their task, +2). Measured: 80 when the member notice
+// and the LearningHub event share a workflow task, 84 when they do not, so
+// this test fails in the second case: the owned-writes branch has yet to
+// win those 4 back (e.g. a registration's row and first status in one
+// write, the run ending when the row is refused).
 const journeyEventBudget = 80
 
 // TestJourneyHistoryBudget drives one physician journey through the HTTP

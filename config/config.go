@@ -190,6 +190,12 @@ type Temporal struct {
 	// between their events (the SDK's sticky cache, about 90 KiB each); an
 	// evicted one is replayed from its history when it next wakes.
 	WorkflowCacheSize int `mapstructure:"workflow_cache_size"`
+	// WriteBudget is how long a write (registering a worksite or an
+	// account, signing a declaration, a password reset, an edit) may take
+	// to reach its workflow: its update's validator refuses it after the
+	// request's start plus this, so a 503 means it never happens. Zero
+	// means 10s.
+	WriteBudget time.Duration `mapstructure:"write_budget"`
 	// TLS secures the connection to the frontend (self-hosted with TLS or
 	// mTLS, and Temporal Cloud).
 	TLS TemporalTLS `mapstructure:"tls"`

@@ -114,8 +114,11 @@ func TestPostgresRoles(t *testing.T) {
 	if _, err := app.GetWorksite(ctx, w.ID); err != nil {
 		t.Fatalf("the app role cannot read its row: %v", err)
 	}
-	if err := app.DeleteWorksite(ctx, w.ID); err != nil {
-		t.Fatalf("the app role cannot delete a row: %v", err)
+	if _, err := app.StageUpload(ctx, w.ID, []byte("png"), "image/png", "sum", time.Now().Add(-2*time.Hour)); err != nil {
+		t.Fatalf("the app role cannot stage an upload: %v", err)
+	}
+	if n, err := app.SweepUploads(ctx, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("the app role cannot delete a row: swept %d, %v", n, err)
 	}
 
 	// ...and no schema changes.

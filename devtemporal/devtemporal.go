@@ -426,3 +426,12 @@ func (t *tailBuffer) String() string {
 	defer t.mu.Unlock()
 	return t.buf.String()
 }
+
+// Signal sends sig to the server's process (fault tests freeze it with
+// SIGSTOP and thaw it with SIGCONT).
+func (s *Server) Signal(sig os.Signal) error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return errors.New("devtemporal: not started")
+	}
+	return s.cmd.Process.Signal(sig)
+}

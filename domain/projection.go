@@ -22,12 +22,15 @@ type Projection struct {
 	Audits       []AuditEvent            `json:",omitempty"`
 	Emails       []Email                 `json:",omitempty"`
 	Notices      []MembershipNotice      `json:",omitempty"`
+	// Writes are the business rows the workflow owns (domain.Write),
+	// written first, each refused on its own (ProjectResult.Refused).
+	Writes []Write `json:",omitempty"`
 }
 
 // Empty reports whether p writes nothing.
 func (p Projection) Empty() bool {
 	return p.Worksite == nil && p.Membership == nil && p.User == nil && len(p.Applications) == 0 && len(p.Audits) == 0 &&
-		len(p.Emails) == 0 && len(p.Notices) == 0
+		len(p.Emails) == 0 && len(p.Notices) == 0 && len(p.Writes) == 0
 }
 
 // Outgoing reports whether p carries emails or notices for the relay.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -69,6 +70,14 @@ func (s *Service) readUserStatus(ctx context.Context, subject string) (domain.Us
 func (s *Service) userUpdate(ctx context.Context, by Caller, subject, name string, arg any) (domain.UserStatus, error) {
 	var st domain.UserStatus
 	err := s.userUpdateInto(ctx, by, subject, name, arg, &st)
+	return st, err
+}
+
+// userWrite sends a write update to a person's workflow and returns their status.
+func (s *Service) userWrite(ctx context.Context, by Caller, subject, name string, arg any, notAfter time.Time, statusURL string) (domain.UserStatus, error) {
+	var st domain.UserStatus
+	err := s.write(ctx, WriteCall{WorkflowID: workflows.UserWorkflowID(subject), UpdateID: updateID(by, name), Name: name, Arg: arg,
+		Out: &st, NotAfter: notAfter}, statusURL)
 	return st, err
 }
 
@@ -158,11 +167,12 @@ type Registered struct {
 }
 
 // RegisterAccount creates the caller's HxBC account (the input is a
-// domain.AccountRegistration) and tells their enrolment, which sends the
-// link to confirm the address; if it does not take it, the account is
-// removed so a retry starts clean. Errors: EUNAUTHORIZED, EFORBIDDEN,
-// EINVALID, ECONFLICT (an account already, or the username taken),
-// EUNAVAILABLE.
+// domain.AccountRegistration): their enrolment's account-registered
+// update carries it (with the password's hash, never the password), the
+// workflow stores it and sends the link to confirm the address. Errors:
+// EUNAUTHORIZED, EFORBIDDEN, EINVALID, ECONFLICT (an account already, or
+// the username taken), EUNAVAILABLE (nothing stored), *domain.Accepted
+// (it will be).
 func (s *Service) RegisterAccount(ctx context.Context, by Caller, in Input) (Registered, error) {
 	if err := authorize(by, authz.RegisterAccount, authz.Resource{}); err != nil {
 		return Registered{}, err
@@ -176,7 +186,10 @@ func (s *Service) RegisterAccount(ctx context.Context, by Caller, in Input) (Reg
 	if err != nil {
 		return Registered{}, err
 	}
-	if _, err := s.EnsurePerson(ctx, *p); err != nil {
+	// A person whose enrolment runs needs no update-with-start (which
+	// would wait for a worker): the account-registered write is the one
+	// that must reach it.
+	if _, err := s.statusOrEnsure(ctx, *p); err != nil {
 		return Registered{}, err
 	}
 	hash, err := s.hasher.Hash(reg.Password)
@@ -184,21 +197,32 @@ func (s *Service) RegisterAccount(ctx context.Context, by Caller, in Input) (Reg
 		return Registered{}, err
 	}
 	now := s.now().UTC()
-	acct, err := s.store.CreateAccount(ctx, p.Subject, reg, hash, now, s.audit(by, "person:"+p.Subject, "account registered",
-		"username "+reg.Username+", profession "+reg.Profession))
-	if err != nil {
-		return Registered{}, err
+	audit := s.audit(by, "person:"+p.Subject, "account registered", "username "+reg.Username+", profession "+reg.Profession)
+	audit.Key = "person/" + p.Subject + "/audit/account"
+	nonce := newID() + newID()
+	stored := reg
+	stored.Password = "" // the hash travels; the password never does
+	notAfter := s.notAfter()
+	// The workflow stores the account and sends the first link to confirm
+	// the address: until it is used, nothing (LearningHub events,
+	// invitations) binds to it.
+	st, err := s.userWrite(ctx, by, p.Subject, workflows.UpdateAccountRegistered, workflows.AccountRegistered{
+		Username: reg.Username, Profession: reg.Profession, At: now, RequestID: by.RequestID, NotAfter: notAfter,
+		Write: &domain.Write{Key: "account/" + p.Subject, Account: &domain.AccountWrite{Subject: p.Subject, Registration: stored,
+			PasswordHash: hash, EmailNonce: nonce, At: now, Audit: audit}},
+		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: nonce, Seq: 1, RequestID: by.RequestID}}, notAfter, "/api/v1/me/status")
+	acct := domain.Account{Subject: p.Subject, Username: reg.Username, Email: reg.Email, EmailLink: nonce, EmailLinksSent: 1,
+		LegalFirstName: p.GivenName, LegalLastName: p.FamilyName, PreferredFirstName: reg.PreferredFirstName,
+		PreferredLastName: reg.PreferredLastName, Profession: reg.Profession, ProfessionIDs: reg.ProfessionIDs, Phone: reg.Phone,
+		Mobile: reg.Mobile, PasswordChangedAt: now, CreatedAt: now}
+	if reg.HasHANetworkAccount != nil {
+		acct.HasHANetworkAccount = *reg.HasHANetworkAccount
 	}
-	// The workflow sends the first link to confirm the address: until it
-	// is used, nothing (LearningHub events, invitations) binds to it.
-	st, err := s.userUpdate(ctx, by, p.Subject, workflows.UpdateAccountRegistered, workflows.AccountRegistered{
-		Username: acct.Username, Profession: acct.Profession, At: now, RequestID: by.RequestID,
-		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: acct.EmailLink, Seq: acct.EmailLinksSent, RequestID: by.RequestID}})
+	var acc *domain.Accepted
+	if errors.As(err, &acc) {
+		return Registered{Account: acct}, err
+	}
 	if err != nil {
-		// The workflow did not take it: remove the account so a retry starts clean.
-		if derr := s.store.DeleteAccount(ctx, p.Subject); derr != nil {
-			s.log.Error("could not remove account after failed workflow update", "request_id", by.RequestID, "error", derr)
-		}
 		return Registered{}, err
 	}
 	return Registered{Account: acct, Status: st}, nil
@@ -320,8 +344,10 @@ type PasswordInput struct {
 
 // ResetPassword sets a new password for the caller (the input is a
 // PasswordInput), who proved who they are by signing in with the BC
-// Services Card; the password's life restarts. Errors: EUNAUTHORIZED,
-// EFORBIDDEN, EINVALID, ENOTFOUND (no account), EUNAVAILABLE.
+// Services Card; the password's life restarts. The person's workflow
+// stores the new hash (PasswordWrite) with the change. Errors:
+// EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND (no account),
+// EUNAVAILABLE (nothing changed), *domain.Accepted (it will).
 func (s *Service) ResetPassword(ctx context.Context, by Caller, in Input) (domain.UserStatus, error) {
 	if err := authorize(by, authz.ResetOwnPassword, authz.Resource{}); err != nil {
 		return domain.UserStatus{}, err
@@ -342,10 +368,12 @@ func (s *Service) ResetPassword(ctx context.Context, by Caller, in Input) (domai
 		return domain.UserStatus{}, err
 	}
 	now := s.now().UTC()
-	if err := s.store.SetPassword(ctx, p.Subject, hash, now, s.audit(by, "person:"+p.Subject, "password reset", "")); err != nil {
-		return domain.UserStatus{}, err
-	}
-	return s.userUpdate(ctx, by, p.Subject, workflows.UpdatePasswordChanged, workflows.PasswordChanged{At: now, RequestID: by.RequestID})
+	audit := s.audit(by, "person:"+p.Subject, "password reset", "")
+	audit.Key = "person/" + p.Subject + "/audit/password/" + by.RequestID
+	notAfter := s.notAfter()
+	return s.userWrite(ctx, by, p.Subject, workflows.UpdatePasswordChanged, workflows.PasswordChanged{At: now, RequestID: by.RequestID,
+		NotAfter: notAfter, Write: &domain.Write{Key: "password/" + by.RequestID, Password: &domain.PasswordWrite{Subject: p.Subject,
+			Hash: hash, At: now, Audit: audit}}}, notAfter, "/api/v1/me/status")
 }
 
 // An account's email binds nothing (LearningHub events, invitations) until

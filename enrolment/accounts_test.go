@@ -2,6 +2,7 @@ package enrolment_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -106,50 +107,47 @@ func TestMeAndMyStatus(t *testing.T) {
 func TestRegisterAccount(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
-		name    string
-		by      enrolment.Caller
-		reg     func() domain.AccountRegistration
-		create  error
-		refuse  error
-		code    string
-		removed bool
+		name   string
+		by     enrolment.Caller
+		reg    func() domain.AccountRegistration
+		refuse error
+		code   string
 	}{
-		{"anonymous", anonymous, registrationOf, nil, nil, domain.EUNAUTHORIZED, false},
-		{"the team", tess, registrationOf, nil, nil, domain.EFORBIDDEN, false},
-		{"a weak password", sam, func() domain.AccountRegistration { r := registrationOf(); r.Password = "weak"; return r }, nil, nil, domain.EINVALID, false},
-		{"the username is taken", sam, registrationOf, domain.Errorf(domain.ECONFLICT, "taken"), nil, domain.ECONFLICT, false},
-		// The workflow does not take it: the account is removed, so a retry starts clean.
-		{"the workflow is down", sam, registrationOf, nil, errDown, domain.EUNAVAILABLE, true},
-		{"registered", sam, registrationOf, nil, nil, "", false},
+		{"anonymous", anonymous, registrationOf, nil, domain.EUNAUTHORIZED},
+		{"the team", tess, registrationOf, nil, domain.EFORBIDDEN},
+		{"a weak password", sam, func() domain.AccountRegistration { r := registrationOf(); r.Password = "weak"; return r }, nil, domain.EINVALID},
+		// The workflow's write is refused: the update answers 409.
+		{"the username is taken", sam, registrationOf, domain.Errorf(domain.ECONFLICT, "taken"), domain.ECONFLICT},
+		// Not accepted by NotAfter: nothing happens, a retry is safe.
+		{"the workflow is down", sam, registrationOf, domain.Unavailable(), domain.EUNAVAILABLE},
+		{"registered", sam, registrationOf, nil, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.ensures()
-			var hash string
-			f.store.CreateAccountFn = func(_ context.Context, subject string, r domain.AccountRegistration, h string, _ time.Time, a domain.AuditEvent) (domain.Account, error) {
-				hash = h
-				return domain.Account{Subject: subject, Username: r.Username, Profession: r.Profession, Email: r.Email, EmailLink: "n1", EmailLinksSent: 1}, c.create
+			// The enrolment runs already: its projected status is read, and
+			// no update-with-start waits for a worker.
+			f.store.UserStatusJSONFn = func(context.Context, string) (json.RawMessage, int, error) {
+				b, err := json.Marshal(domain.UserStatus{State: domain.UserIdentityValidated})
+				return b, 1, err
 			}
-			removed := false
-			f.store.DeleteAccountFn = func(context.Context, string) error { removed = true; return nil }
-			f.answerUpdates(domain.UserStatus{State: domain.UserAccountRegistered}, c.refuse)
+			f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, c.refuse)
 			in := body(c.reg())
 			if c.code == domain.EUNAUTHORIZED || c.code == domain.EFORBIDDEN {
 				in = noBody(t)
 			}
 			r, err := f.service().RegisterAccount(ctx, c.by, in)
 			wantCode(t, err, c.code)
-			if removed != c.removed {
-				t.Errorf("account removed %v; want %v", removed, c.removed)
-			}
 			if c.code != "" {
 				return
 			}
-			a := f.updates[0].Arg.(workflows.AccountRegistered)
-			if r.Account.Username != "psharma" || hash != "hashed:Secret!42" || a.EmailConfirmation == nil || a.EmailConfirmation.Link != "n1" ||
-				r.Status.State != domain.UserAccountRegistered {
-				t.Errorf("registered %+v (hash %q), told %+v; want the hashed password and the first link", r, hash, a)
+			a := f.writes[0].Arg.(workflows.AccountRegistered)
+			w := a.Write.Account
+			if r.Account.Username != "psharma" || w.PasswordHash != "hashed:Secret!42" || w.Registration.Password != "" ||
+				a.EmailConfirmation == nil || a.EmailConfirmation.Link != w.EmailNonce || w.EmailNonce == "" ||
+				r.Status.State != domain.UserAccountRegistered || !a.NotAfter.Equal(f.writes[0].NotAfter) {
+				t.Errorf("registered %+v, told %+v; want the hashed password (never the password) and the first link", r, a)
 			}
 		})
 	}
@@ -228,9 +226,7 @@ func TestResetPassword(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.accounts(adaAccount)
-			var hash string
-			f.store.SetPasswordFn = func(_ context.Context, _, h string, _ time.Time, _ domain.AuditEvent) error { hash = h; return nil }
-			f.answerUpdates(domain.UserStatus{State: domain.UserAccountRegistered}, nil)
+			f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, nil)
 			_, err := f.service().ResetPassword(ctx, c.by, body(enrolment.PasswordInput{Password: c.password}))
 			wantCode(t, err, c.code)
 			if c.code == domain.EINVALID {
@@ -239,8 +235,9 @@ func TestResetPassword(t *testing.T) {
 			if c.code != "" {
 				return
 			}
-			if hash != "hashed:N3w-Passphrase" || len(f.updates) != 1 || f.updates[0].Name != workflows.UpdatePasswordChanged {
-				t.Errorf("hash %q, updates %+v; want the new hash stored and the password's life restarted", hash, f.updates)
+			if len(f.writes) != 1 || f.writes[0].Name != workflows.UpdatePasswordChanged ||
+				f.writes[0].Arg.(workflows.PasswordChanged).Write.Password.Hash != "hashed:N3w-Passphrase" {
+				t.Errorf("writes %+v; want the new hash carried to the workflow with the password's life restarted", f.writes)
 			}
 		})
 	}

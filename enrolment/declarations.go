@@ -93,10 +93,12 @@ type DeclarationInput struct {
 // Declaration through its emailed link; the input is a DeclarationInput.
 // The link and the worksite's state are checked before the input is read,
 // so a forged or used link costs no upload, parse or decode. The
-// declaration is stored first, then the workflow is updated; if the
-// workflow refuses, the row is removed. Errors: ENOTFOUND, EUNPROCESSABLE
-// (expired, lapsed), ECONFLICT (signed already), EINVALID, EUNAVAILABLE
-// (among them, no screenshot decoder free in time).
+// screenshot is staged (uploads; too big for the workflow's history), and
+// the sign-declaration update carries the upload's ID: the workflow makes
+// the declaration row from it with the signing, in one transaction.
+// Errors: ENOTFOUND, EUNPROCESSABLE (expired, lapsed), ECONFLICT (signed
+// already), EINVALID, EUNAVAILABLE (nothing signed; among them, no
+// screenshot decoder free in time), *domain.Accepted (it will be).
 func (s *Service) SignDeclaration(ctx context.Context, by Caller, token string, in Input) (domain.WorksiteStatus, error) {
 	claims, err := s.declarationClaims(token)
 	if err == nil {
@@ -115,22 +117,27 @@ func (s *Service) SignDeclaration(ctx context.Context, by Caller, token string, 
 	}
 	d.WorksiteID = claims.Subject
 	d.SignedAt = s.now().UTC()
-	if err := s.store.CreateDeclaration(ctx, d, by.RequestID); err != nil {
+	upload, err := s.store.StageUpload(ctx, d.WorksiteID, d.Screenshot, d.ScreenshotType, d.ScreenshotSHA, d.SignedAt)
+	if err != nil {
 		return domain.WorksiteStatus{}, err
 	}
+	notAfter := s.notAfter()
 	var st domain.WorksiteStatus
-	err = s.worksiteUpdate(ctx, by, d.WorksiteID, workflows.UpdateSignDeclaration, workflows.SignDeclaration{
-		SignerName: d.SignerName, SignerTitle: d.SignerTitle, SignedAt: d.SignedAt, RequestID: by.RequestID}, &st,
-		func(st domain.WorksiteStatus) error {
+	arg := workflows.SignDeclaration{SignerName: d.SignerName, SignerTitle: d.SignerTitle, SignedAt: d.SignedAt,
+		RequestID: by.RequestID, NotAfter: notAfter, Write: &domain.Write{Key: "declaration/" + d.WorksiteID,
+			Declaration: &domain.DeclarationWrite{WorksiteID: d.WorksiteID, UploadID: upload, SignerName: d.SignerName,
+				SignerTitle: d.SignerTitle, SignerEmail: d.SignerEmail, Attestation: d.Attestation, SignedAt: d.SignedAt,
+				RequestID: by.RequestID}}}
+	err = s.write(ctx, WriteCall{WorkflowID: workflows.WorksiteWorkflowID(d.WorksiteID),
+		UpdateID: updateID(by, workflows.UpdateSignDeclaration), Name: workflows.UpdateSignDeclaration, Arg: arg, Out: &st,
+		NotAfter: notAfter}, "")
+	if errors.Is(err, ErrNoWorkflow) {
+		// A finished worksite (lapsed, rejected) says why.
+		err = s.worksiteUpdate(ctx, by, d.WorksiteID, workflows.UpdateSignDeclaration, arg, &st, func(st domain.WorksiteStatus) error {
 			return domain.CanSignDeclaration(st.State, d.SignerName, d.SignerTitle)
 		})
-	if err != nil {
-		if derr := s.store.DeleteDeclaration(ctx, d.WorksiteID); derr != nil {
-			s.log.Error("could not remove refused declaration", "worksite", d.WorksiteID, "error", derr)
-		}
-		return domain.WorksiteStatus{}, err
 	}
-	return st, nil
+	return st, err
 }
 
 // takesDeclaration says whether worksite id awaits its declaration

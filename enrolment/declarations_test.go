@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -153,38 +154,62 @@ func TestSignDeclaration(t *testing.T) {
 		_, err := f.service().SignDeclaration(ctx, anonymous, f.declarationLink(links.PurposeDeclaration, time.Hour), form(d))
 		wantField(t, err, "screenshot", "PNG or JPEG")
 	})
-	t.Run("the workflow refuses: the row is removed", func(t *testing.T) {
+	// The screenshot is staged; the update carries its ID and NotAfter, and
+	// its answer maps: refused (409), not accepted in time (503), accepted
+	// but not finished (202).
+	for _, c := range []struct {
+		name string
+		err  error
+		code string
+	}{
+		{"the workflow refuses", domain.Errorf(domain.ECONFLICT, "already signed"), domain.ECONFLICT},
+		{"not accepted in time", domain.Unavailable(), domain.EUNAVAILABLE},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.projected(domain.WorksiteAwaitingDeclaration)
+			f.store.StageUploadFn = func(context.Context, string, []byte, string, string, time.Time) (string, error) { return "up-1", nil }
+			f.answerWrites(nil, c.err)
+			_, err := f.service().SignDeclaration(ctx, anonymous, f.declarationLink(links.PurposeDeclaration, time.Hour), form(validDeclaration(t)))
+			wantCode(t, err, c.code)
+		})
+	}
+	t.Run("accepted, not finished in time", func(t *testing.T) {
 		f := newFixture(t)
 		f.projected(domain.WorksiteAwaitingDeclaration)
-		f.store.CreateDeclarationFn = func(context.Context, domain.Declaration, string) error { return nil }
-		removed := 0
-		f.store.DeleteDeclarationFn = func(context.Context, string) error { removed++; return nil }
-		f.answerUpdates(nil, domain.Errorf(domain.ECONFLICT, "already signed"))
+		f.store.StageUploadFn = func(context.Context, string, []byte, string, string, time.Time) (string, error) { return "up-1", nil }
+		f.answerWrites(nil, &domain.Accepted{Message: "accepted"})
 		_, err := f.service().SignDeclaration(ctx, anonymous, f.declarationLink(links.PurposeDeclaration, time.Hour), form(validDeclaration(t)))
-		wantCode(t, err, domain.ECONFLICT)
-		if removed != 1 {
-			t.Errorf("%d removals; want 1", removed)
+		var acc *domain.Accepted
+		if !errors.As(err, &acc) {
+			t.Errorf("SignDeclaration = %v; want Accepted (202)", err)
 		}
 	})
 	t.Run("signed", func(t *testing.T) {
 		f := newFixture(t)
 		f.projected(domain.WorksiteAwaitingDeclaration)
-		var stored domain.Declaration
-		f.store.CreateDeclarationFn = func(_ context.Context, d domain.Declaration, requestID string) error { stored = d; return nil }
-		f.answerUpdates(domain.WorksiteStatus{State: domain.WorksiteAwaitingReview}, nil)
+		var staged []byte
+		var typ, sha, wsID string
+		f.store.StageUploadFn = func(_ context.Context, id string, b []byte, ct, sum string, _ time.Time) (string, error) {
+			staged, typ, sha, wsID = b, ct, sum, id
+			return "up-1", nil
+		}
+		f.answerWrites(domain.WorksiteStatus{State: domain.WorksiteAwaitingReview}, nil)
 		st, err := f.service().SignDeclaration(ctx, anonymous, f.declarationLink(links.PurposeDeclaration, time.Hour), form(validDeclaration(t)))
 		wantCode(t, err, "")
 		if st.State != domain.WorksiteAwaitingReview {
 			t.Errorf("state %s; want awaiting review", st.State)
 		}
-		if stored.WorksiteID != worksite.ID || !stored.SignedAt.Equal(now) || stored.ScreenshotType != "image/png" ||
-			len(stored.ScreenshotSHA) != 64 || len(stored.Attestation) != len(domain.DefaultAttestations()) {
-			t.Errorf("stored %+v; want the worksite's declaration with its PNG", stored)
+		if wsID != worksite.ID || typ != "image/png" || len(sha) != 64 || len(staged) == 0 {
+			t.Errorf("staged %s %s %s; want the worksite's PNG", wsID, typ, sha)
 		}
-		u := f.updates[0]
-		if u.Name != workflows.UpdateSignDeclaration || u.UpdateID != "sign-declaration/link/req-1" ||
-			u.Arg.(workflows.SignDeclaration).SignerName != "Dr. Lee Lead" {
-			t.Errorf("update %+v; want the signature, as the link's holder", u)
+		u := f.writes[0]
+		arg := u.Arg.(workflows.SignDeclaration)
+		d := arg.Write.Declaration
+		if u.Name != workflows.UpdateSignDeclaration || u.UpdateID != "sign-declaration/link/req-1" || arg.SignerName != "Dr. Lee Lead" ||
+			d.UploadID != "up-1" || d.WorksiteID != worksite.ID || !d.SignedAt.Equal(now) || len(d.Attestation) != len(domain.DefaultAttestations()) ||
+			!arg.NotAfter.Equal(now.Add(10*time.Second)) {
+			t.Errorf("update %+v; want the signature with the staged upload, as the link's holder", u)
 		}
 	})
 }

@@ -56,12 +56,6 @@ type Input func(v any) error
 // administrators and the team change, and the projections of their
 // workflows.
 type WorksiteStore interface {
-	// CreateWorksite stores a registration under a new worksite ID, with
-	// its audit record, in one transaction. Errors: ECONFLICT (the same
-	// address and unit is registered).
-	CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error)
-	// DeleteWorksite removes a worksite whose workflow did not start.
-	DeleteWorksite(ctx context.Context, id string) error
 	// GetWorksite returns a worksite. Errors: ENOTFOUND.
 	GetWorksite(ctx context.Context, id string) (domain.Worksite, error)
 	// GetWorksiteStatus returns the projected status. Errors: ENOTFOUND.
@@ -75,13 +69,6 @@ type WorksiteStore interface {
 	// SearchWorksites finds worksites by a prefix of their address.
 	// Errors: EINVALID (fields "address" and "limit").
 	SearchWorksites(ctx context.Context, prefix string, limit int) ([]domain.WorksiteHit, error)
-	// UpdateWorksiteDetails changes what an administrator may edit, with
-	// the audit record. Errors: ENOTFOUND.
-	UpdateWorksiteDetails(ctx context.Context, id string, d domain.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
-	// UpdateWorksiteClassification changes the address and/or the type
-	// (nil: unchanged), with the audit record. Errors: ENOTFOUND,
-	// ECONFLICT (field "address": another live worksite has it).
-	UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
 }
 
 // MembershipStore reads the membership projections.
@@ -103,11 +90,10 @@ type MembershipStore interface {
 
 // DeclarationStore keeps worksites' Privacy & Security Declarations.
 type DeclarationStore interface {
-	// CreateDeclaration stores a signed declaration with its audit record.
-	// Errors: ECONFLICT (the worksite's declaration is stored already).
-	CreateDeclaration(ctx context.Context, d domain.Declaration, requestID string) error
-	// DeleteDeclaration removes a declaration the workflow refused.
-	DeleteDeclaration(ctx context.Context, worksiteID string) error
+	// StageUpload stores a validated screenshot for the worksite's
+	// workflow to make its declaration from, and returns its ID.
+	// Errors: EUNAVAILABLE.
+	StageUpload(ctx context.Context, worksiteID string, content []byte, contentType, sha string, at time.Time) (string, error)
 	// GetDeclaration returns a worksite's declaration. Errors: ENOTFOUND.
 	GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error)
 }
@@ -125,11 +111,6 @@ type PersonStore interface {
 
 // AccountStore keeps HxBC accounts.
 type AccountStore interface {
-	// CreateAccount stores an account, with its audit record. Errors:
-	// ECONFLICT (the person has an account, or the username is taken).
-	CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
-	// DeleteAccount removes an account its workflow did not take.
-	DeleteAccount(ctx context.Context, subject string) error
 	// GetAccount returns a person's account. Errors: ENOTFOUND.
 	GetAccount(ctx context.Context, subject string) (domain.Account, error)
 	// UpdateAccount applies a self-service change and says what it did to
@@ -143,10 +124,6 @@ type AccountStore interface {
 	// EUNPROCESSABLE (not the awaited address's link), ECONFLICT (another
 	// account confirmed the address first).
 	ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
-	// SetPassword stores a new password hash. Errors: ENOTFOUND.
-	SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
-	// SetProfession records the team's profession change. Errors: ENOTFOUND.
-	SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
 }
 
 // ApplicationStore reads the application projections.
@@ -245,6 +222,28 @@ type Workflows interface {
 	Signal(ctx context.Context, id, name string, arg any) error
 	// Ping checks that the workflow service answers. Errors: EUNAVAILABLE.
 	Ping(ctx context.Context) error
+	// Write sends a write update (one that carries a domain.Write its
+	// workflow makes) and waits for it to be accepted until c.NotAfter
+	// plus a skew margin, then for its result with what is left of ctx.
+	// Errors: the validator's or the handler's (a refused write);
+	// EUNAVAILABLE when it was not accepted in time (its validator will
+	// refuse it: nothing happens); *domain.Accepted when it was accepted
+	// but not completed in time (it will happen).
+	Write(ctx context.Context, c WriteCall) error
+}
+
+// WriteCall is a write update to send (Workflows.Write).
+type WriteCall struct {
+	// WorkflowID is the workflow's; WorkflowType and Input, when set,
+	// start it first unless it runs (update-with-start).
+	WorkflowID   string
+	WorkflowType string
+	Input        any
+	// UpdateID comes from the request, so a retry is applied once.
+	UpdateID, Name string
+	Arg, Out       any
+	// NotAfter is the argument's: the validator refuses the update after it.
+	NotAfter time.Time
 }
 
 // LinkVerifier verifies the signed tokens of emailed links. *links.Signer
@@ -365,4 +364,28 @@ func newID() string {
 		panic("enrolment: crypto/rand failed: " + err.Error())
 	}
 	return hex.EncodeToString(b)
+}
+
+// notAfter is when a write begun now must have reached its workflow:
+// after it, the workflow's validator refuses it (config temporal.write_budget).
+func (s *Service) notAfter() time.Time {
+	budget := s.cfg.Temporal.WriteBudget
+	if budget <= 0 {
+		budget = defaultWriteBudget
+	}
+	return s.now().UTC().Add(budget)
+}
+
+// defaultWriteBudget is the write budget when the configuration has none.
+const defaultWriteBudget = 10 * time.Second
+
+// write sends a write update and answers an accepted-but-unfinished one
+// with where to see its status.
+func (s *Service) write(ctx context.Context, c WriteCall, statusURL string) error {
+	err := s.wf.Write(ctx, c)
+	var acc *domain.Accepted
+	if errors.As(err, &acc) {
+		return &domain.Accepted{Message: domain.AcceptedMessage, StatusURL: statusURL}
+	}
+	return err
 }

@@ -49,6 +49,8 @@ type fixture struct {
 	// updates and starts record what was sent to the workflows.
 	updates []sent
 	starts  []sent
+	// writes records the write updates sent.
+	writes []enrolment.WriteCall
 }
 
 // sent is one update or start the use case sent.
@@ -103,6 +105,21 @@ func (f *fixture) answerUpdates(result any, err error) {
 }
 
 // answerStarts records every start, refusing each with err when set.
+// answerWrites answers every write update with result (decoded into its
+// Out) or err, and records it.
+func (f *fixture) answerWrites(result any, err error) {
+	f.wf.WriteFn = func(_ context.Context, c enrolment.WriteCall) error {
+		f.writes = append(f.writes, c)
+		if err != nil {
+			return err
+		}
+		if result != nil && c.Out != nil {
+			return enrolmenttest.Return(c.Out, result)
+		}
+		return nil
+	}
+}
+
 func (f *fixture) answerStarts(err error) {
 	f.wf.StartFn = func(_ context.Context, id, workflowType string, input any) error {
 		f.starts = append(f.starts, sent{ID: id, Name: workflowType, Arg: input})

@@ -206,7 +206,8 @@ type ProfessionInput struct {
 // ChangeProfession is the team's profession correction (the input is a
 // ProfessionInput), recorded with who and why. Errors: EUNAUTHORIZED,
 // EFORBIDDEN, EINVALID, ENOTFOUND (no account), ECONFLICT (the profession
-// already), EUNAVAILABLE.
+// already), EUNAVAILABLE (nothing changed), *domain.Accepted (it will).
+// The person's workflow stores the change (ProfessionWrite).
 func (s *Service) ChangeProfession(ctx context.Context, by Caller, subject string, in Input) (domain.UserStatus, error) {
 	if err := authorize(by, authz.TeamChangeProfession, authz.Resource{}); err != nil {
 		return domain.UserStatus{}, err
@@ -226,12 +227,13 @@ func (s *Service) ChangeProfession(ctx context.Context, by Caller, subject strin
 	if acct.Profession == req.Profession {
 		return domain.UserStatus{}, domain.Errorf(domain.ECONFLICT, "the profession is already %s", req.Profession)
 	}
-	if err := s.store.SetProfession(ctx, subject, req.Profession, ids, s.audit(by, "person:"+subject, "profession changed",
-		acct.Profession+" -> "+req.Profession+": "+strings.TrimSpace(req.Reason))); err != nil {
-		return domain.UserStatus{}, err
-	}
-	return s.userUpdate(ctx, by, subject, workflows.UpdateProfessionChanged, workflows.ProfessionChanged{From: acct.Profession,
-		To: req.Profession, Policy: s.professions[req.Profession], Actor: by.Principal.Subject, Reason: strings.TrimSpace(req.Reason), RequestID: by.RequestID})
+	audit := s.audit(by, "person:"+subject, "profession changed", acct.Profession+" -> "+req.Profession+": "+strings.TrimSpace(req.Reason))
+	audit.Key = "person/" + subject + "/audit/profession/" + by.RequestID
+	notAfter := s.notAfter()
+	return s.userWrite(ctx, by, subject, workflows.UpdateProfessionChanged, workflows.ProfessionChanged{From: acct.Profession,
+		To: req.Profession, Policy: s.professions[req.Profession], Actor: by.Principal.Subject, Reason: strings.TrimSpace(req.Reason), RequestID: by.RequestID,
+		NotAfter: notAfter, Write: &domain.Write{Key: "profession/" + by.RequestID, Profession: &domain.ProfessionWrite{
+			Subject: subject, Profession: req.Profession, ProfessionIDs: ids, Audit: audit}}}, notAfter, "/api/v1/staff/people/"+subject)
 }
 
 // SuspendPerson is the team's suspension (suspend) or reinstatement of a

@@ -157,12 +157,7 @@ func TestChangeProfession(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.accounts(adaAccount)
-			var audit domain.AuditEvent
-			f.store.SetProfessionFn = func(_ context.Context, _, _ string, _ map[string]string, a domain.AuditEvent) error {
-				audit = a
-				return nil
-			}
-			f.answerUpdates(domain.UserStatus{}, nil)
+			f.answerWrites(domain.UserStatus{}, nil)
 			ids := map[string]string{"cpsid": "12345", "msp_billing_number": "A1234"}
 			if c.profession == domain.ProfRegisteredNurse {
 				ids = map[string]string{"college_id": "R12345"}
@@ -173,7 +168,11 @@ func TestChangeProfession(t *testing.T) {
 			if c.code != "" {
 				return
 			}
-			pc := f.updates[0].Arg.(workflows.ProfessionChanged)
+			pc := f.writes[0].Arg.(workflows.ProfessionChanged)
+			audit := pc.Write.Profession.Audit
+			if pc.Write.Profession.Profession != domain.ProfRegisteredNurse || pc.Write.Profession.ProfessionIDs["college_id"] != "R12345" {
+				t.Errorf("write %+v; want the new profession and its IDs", pc.Write.Profession)
+			}
 			if pc.From != domain.ProfPhysician || pc.To != domain.ProfRegisteredNurse || pc.Actor != "tess" || pc.Reason != "registered as a nurse" ||
 				audit.Detail != "physician -> registered_nurse: registered as a nurse" {
 				t.Errorf("told %+v, audited %q; want tess's change with the reason", pc, audit.Detail)

@@ -14,10 +14,12 @@ import (
 )
 
 // RegisterWorksite registers a worksite, whose first site administrator is
-// the caller, and starts its enrolment workflow. The input is a
-// domain.WorksiteRegistration. A failure to start the workflow removes the
-// worksite again. Errors: EUNAUTHORIZED, EFORBIDDEN (no account), EINVALID,
-// ECONFLICT (the address and unit are registered), EUNAVAILABLE.
+// the caller. The input is a domain.WorksiteRegistration. It mints the
+// worksite's ID and starts its workflow with the register update
+// (update-with-start): the workflow stores the worksite, so no row exists
+// without its workflow. Errors: EUNAUTHORIZED, EFORBIDDEN (no account),
+// EINVALID, ECONFLICT (the address and unit are registered), EUNAVAILABLE
+// (nothing was registered), *domain.Accepted (it will be).
 func (s *Service) RegisterWorksite(ctx context.Context, by Caller, in Input) (domain.Worksite, error) {
 	acct, err := s.account(ctx, by, authz.RegisterWorksite)
 	if err != nil {
@@ -35,21 +37,38 @@ func (s *Service) RegisterWorksite(ctx context.Context, by Caller, in Input) (do
 	}
 	p := by.Principal
 	now := s.now().UTC()
-	w, err := s.store.CreateWorksite(ctx, reg, now, domain.AuditEvent{At: now, Actor: p.Subject,
-		Role: string(p.Role), Action: "worksite registered", RequestID: by.RequestID})
+	id, err := domain.NewWorksiteID(nil)
 	if err != nil {
 		return domain.Worksite{}, err
 	}
-	start := workflows.WorksiteInput{WorksiteID: w.ID, TypePolicy: s.types[w.LocationType], RegisteredAt: now,
-		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar(), Registrant: s.asMember(acct)}
-	if err := s.wf.Start(ctx, workflows.WorksiteWorkflowID(w.ID), workflows.WorksiteWorkflowName, start); err != nil {
-		if derr := s.store.DeleteWorksite(ctx, w.ID); derr != nil {
-			s.log.Error("could not remove worksite after failed workflow start", "worksite", w.ID, "error", derr)
-		}
+	notAfter := s.notAfter()
+	start := workflows.WorksiteInput{WorksiteID: id, TypePolicy: s.types[reg.LocationType], RegisteredAt: now,
+		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar(), Registrant: s.asMember(acct),
+		RegisterBy: notAfter.Add(registerGrace)}
+	arg := workflows.RegisterWorksite{NotAfter: notAfter, RequestID: by.RequestID, Write: domain.Write{Key: "worksite/" + id,
+		Worksite: &domain.WorksiteWrite{ID: id, Registration: reg, RegisteredAt: now, Audit: domain.AuditEvent{
+			Key: "worksite/" + id + "/audit/registered", At: now, Actor: p.Subject, Role: string(p.Role),
+			Action: "worksite registered", RequestID: by.RequestID}}}}
+	w := domain.Worksite{ID: id, Name: reg.Name, Phone: reg.Phone, Extension: reg.Extension, Email: reg.Email, Address: reg.Address,
+		LocationType: reg.LocationType, SubOption: reg.SubOption, OtherDescription: reg.OtherDescription, EMR: reg.EMR,
+		Administrator: reg.Administrator, RegisteredAt: now}
+	var st domain.WorksiteStatus
+	err = s.write(ctx, WriteCall{WorkflowID: workflows.WorksiteWorkflowID(id), WorkflowType: workflows.WorksiteWorkflowName,
+		Input: start, UpdateID: updateID(by, workflows.UpdateRegister), Name: workflows.UpdateRegister, Arg: arg, Out: &st,
+		NotAfter: notAfter}, "/api/v1/worksites/"+id)
+	var acc *domain.Accepted
+	if errors.As(err, &acc) {
+		return w, err
+	}
+	if err != nil {
 		return domain.Worksite{}, err
 	}
 	return w, nil
 }
+
+// registerGrace is how long past a registration's NotAfter its workflow
+// waits for the register update that should have come with its start.
+const registerGrace = 5 * time.Second
 
 // WorksiteWithStatus is a worksite and its status.
 type WorksiteWithStatus struct {
@@ -221,17 +240,42 @@ func (s *Service) EditWorksite(ctx context.Context, by Caller, id string, in Inp
 	if err != nil {
 		return domain.Worksite{}, err
 	}
-	updated, err := s.store.UpdateWorksiteDetails(ctx, w.ID, d, s.audit(by, "worksite:"+w.ID, "worksite details edited", changed))
+	p := by.Principal
+	audit := s.audit(by, "worksite:"+w.ID, "worksite details edited", changed)
+	audit.Key = "worksite/" + w.ID + "/audit/details/" + by.RequestID
+	notAfter := s.notAfter()
+	var st domain.WorksiteStatus
+	err = s.worksiteWrite(ctx, by, w.ID, workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role,
+		Change: "details edited: " + changed, RequestID: by.RequestID, NotAfter: notAfter,
+		Write: &domain.Write{Key: "details/" + by.RequestID, WorksiteDetails: &domain.WorksiteDetailsWrite{WorksiteID: w.ID,
+			Details: d, Audit: audit}}}, &st)
 	if err != nil {
 		return domain.Worksite{}, err
 	}
-	p := by.Principal
-	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateWorksiteChanged, workflows.WorksiteChange{Actor: p.Subject,
-		ActorRole: p.Role, Change: "details edited: " + changed, RequestID: by.RequestID}, &st); err != nil {
-		return domain.Worksite{}, err
+	return applyDetails(w, d), nil
+}
+
+// applyDetails is w with the details d changes.
+func applyDetails(w domain.Worksite, d domain.WorksiteDetails) domain.Worksite {
+	for _, f := range []struct {
+		to   *string
+		from *string
+	}{{&w.Name, d.Name}, {&w.Phone, d.Phone}, {&w.Extension, d.Extension}, {&w.Email, d.Email}, {&w.EMR, d.EMR}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
 	}
-	return updated, nil
+	return w
+}
+
+// worksiteWrite sends a worksite-changed update that carries a write.
+func (s *Service) worksiteWrite(ctx context.Context, by Caller, id string, c workflows.WorksiteChange, out any) error {
+	err := s.write(ctx, WriteCall{WorkflowID: workflows.WorksiteWorkflowID(id), UpdateID: updateID(by, workflows.UpdateWorksiteChanged),
+		Name: workflows.UpdateWorksiteChanged, Arg: c, Out: out, NotAfter: c.NotAfter}, "/api/v1/worksites/"+id)
+	if errors.Is(err, ErrNoWorkflow) {
+		return s.worksiteUpdate(ctx, by, id, workflows.UpdateWorksiteChanged, c, out) // says why it ended
+	}
+	return err
 }
 
 // validateEdit checks an edit and says which details it changes.
@@ -443,22 +487,29 @@ func (s *Service) ClassifyWorksite(ctx context.Context, by Caller, id string, in
 	if lt != nil {
 		change = "type changed to " + s.types[norm.LocationType].Label
 	}
-	updated, err := s.store.UpdateWorksiteClassification(ctx, id, addr, lt, &norm.SubOption, &norm.OtherDescription,
-		s.audit(by, "worksite:"+id, "worksite reclassified", change+": "+req.Reason))
-	if err != nil {
-		return Classified{}, err
-	}
+	audit := s.audit(by, "worksite:"+id, "worksite reclassified", change+": "+req.Reason)
+	audit.Key = "worksite/" + id + "/audit/classified/" + by.RequestID
 	p := by.Principal
-	wc := workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role, Change: change, Reason: req.Reason, RequestID: by.RequestID}
+	wc := workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role, Change: change, Reason: req.Reason, RequestID: by.RequestID,
+		NotAfter: s.notAfter(), Write: &domain.Write{Key: "classification/" + by.RequestID, Classification: &domain.ClassificationWrite{
+			WorksiteID: id, Address: addr, LocationType: lt, SubOption: &norm.SubOption, OtherDescription: &norm.OtherDescription,
+			Audit: audit}}}
 	if lt != nil {
 		policy := s.types[*lt]
 		wc.TypePolicy = &policy
 	}
 	var st domain.WorksiteStatus
-	if err := s.worksiteUpdate(ctx, by, id, workflows.UpdateWorksiteChanged, wc, &st); err != nil {
+	if err := s.worksiteWrite(ctx, by, id, wc, &st); err != nil {
 		return Classified{}, err
 	}
-	return Classified{Worksite: updated, Status: st}, nil
+	if addr != nil {
+		w.Address = *addr
+	}
+	if lt != nil {
+		w.LocationType = *lt
+	}
+	w.SubOption, w.OtherDescription = norm.SubOption, norm.OtherDescription
+	return Classified{Worksite: w, Status: st}, nil
 }
 
 // worksiteUpdate runs a worksite workflow update and decodes its result into

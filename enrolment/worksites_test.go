@@ -3,6 +3,7 @@ package enrolment_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -84,44 +85,50 @@ func TestRegisterWorksite(t *testing.T) {
 		_, err := f.service().RegisterWorksite(ctx, ada, body(reg))
 		wantField(t, err, "address.province", "")
 	})
-	t.Run("the address is registered already", func(t *testing.T) {
+	t.Run("the address is registered already: the workflow's write is refused", func(t *testing.T) {
 		f := newFixture(t)
 		f.accounts(adaAccount)
-		f.store.CreateWorksiteFn = func(context.Context, domain.WorksiteRegistration, time.Time, domain.AuditEvent) (domain.Worksite, error) {
-			return domain.Worksite{}, domain.Errorf(domain.ECONFLICT, "already exists")
-		}
+		f.answerWrites(nil, domain.Errorf(domain.ECONFLICT, "already exists"))
 		_, err := f.service().RegisterWorksite(ctx, ada, body(registration()))
 		wantCode(t, err, domain.ECONFLICT)
 	})
-	t.Run("the workflow does not start: the row is removed", func(t *testing.T) {
+	t.Run("not accepted in time: 503, nothing written by the API", func(t *testing.T) {
 		f := newFixture(t)
 		f.accounts(adaAccount)
-		f.store.CreateWorksiteFn = func(context.Context, domain.WorksiteRegistration, time.Time, domain.AuditEvent) (domain.Worksite, error) {
-			return worksite, nil
-		}
-		var removed []string
-		f.store.DeleteWorksiteFn = func(_ context.Context, id string) error { removed = append(removed, id); return nil }
-		f.answerStarts(errDown)
+		f.answerWrites(nil, domain.Unavailable())
 		_, err := f.service().RegisterWorksite(ctx, ada, body(registration()))
 		wantCode(t, err, domain.EUNAVAILABLE)
-		if len(removed) != 1 || removed[0] != worksite.ID {
-			t.Errorf("removed %v; want [%s]", removed, worksite.ID)
+	})
+	t.Run("accepted, not completed in time: 202 with the status URL", func(t *testing.T) {
+		f := newFixture(t)
+		f.accounts(adaAccount)
+		f.answerWrites(nil, &domain.Accepted{Message: "accepted"})
+		w, err := f.service().RegisterWorksite(ctx, ada, body(registration()))
+		var acc *domain.Accepted
+		if !errors.As(err, &acc) || acc.StatusURL != "/api/v1/worksites/"+w.ID || w.ID == "" {
+			t.Fatalf("RegisterWorksite = %+v, %v; want Accepted with the new worksite's status URL", w, err)
 		}
 	})
 	t.Run("registered: the registrant is the first administrator", func(t *testing.T) {
 		f := newFixture(t)
 		f.accounts(adaAccount)
-		var stored domain.WorksiteRegistration
-		var audit domain.AuditEvent
-		f.store.CreateWorksiteFn = func(_ context.Context, reg domain.WorksiteRegistration, at time.Time, a domain.AuditEvent) (domain.Worksite, error) {
-			stored, audit = reg, a
-			return worksite, nil
-		}
-		f.answerStarts(nil)
+		f.answerWrites(domain.WorksiteStatus{State: domain.WorksiteAwaitingDeclaration}, nil)
 		w, err := f.service().RegisterWorksite(ctx, ada, body(registration()))
 		wantCode(t, err, "")
-		if w.ID != worksite.ID {
-			t.Errorf("worksite %s; want %s", w.ID, worksite.ID)
+		if len(f.writes) != 1 {
+			t.Fatalf("writes %+v; want the register update", f.writes)
+		}
+		c := f.writes[0]
+		if c.WorkflowID != "worksite/"+w.ID || c.WorkflowType != workflows.WorksiteWorkflowName || c.Name != workflows.UpdateRegister {
+			t.Fatalf("write %+v; want update-with-start of the worksite's workflow", c)
+		}
+		if !c.NotAfter.Equal(now.Add(10 * time.Second)) {
+			t.Errorf("NotAfter %v; want now + the write budget", c.NotAfter)
+		}
+		arg := c.Arg.(workflows.RegisterWorksite)
+		stored, audit := arg.Write.Worksite.Registration, arg.Write.Worksite.Audit
+		if arg.Write.Worksite.ID != w.ID || !arg.NotAfter.Equal(c.NotAfter) {
+			t.Errorf("register %+v; want the minted ID and the NotAfter", arg)
 		}
 		if stored.Administrator.Subject != "ada" || stored.Administrator.Email != adaAccount.Email {
 			t.Errorf("administrator %+v; want ada's account", stored.Administrator)
@@ -129,11 +136,8 @@ func TestRegisterWorksite(t *testing.T) {
 		if audit.Actor != "ada" || audit.Action != "worksite registered" || audit.RequestID != "req-1" {
 			t.Errorf("audit %+v; want ada's registration with the request ID", audit)
 		}
-		if len(f.starts) != 1 || f.starts[0].ID != "worksite/"+worksite.ID || f.starts[0].Name != workflows.WorksiteWorkflowName {
-			t.Fatalf("starts %+v; want the worksite's workflow", f.starts)
-		}
-		in := f.starts[0].Arg.(workflows.WorksiteInput)
-		if in.Registrant.Subject != "ada" || in.TypePolicy.Type != domain.CommunityPrivatePractice || !in.RegisteredAt.Equal(now) {
+		in := c.Input.(workflows.WorksiteInput)
+		if in.WorksiteID != w.ID || in.Registrant.Subject != "ada" || in.TypePolicy.Type != domain.CommunityPrivatePractice || !in.RegisteredAt.Equal(now) {
 			t.Errorf("input %+v; want ada, the type's policy, now", in)
 		}
 	})
@@ -336,13 +340,8 @@ func TestEditWorksite(t *testing.T) {
 			f := newFixture(t)
 			f.knowsWorksite()
 			f.administeredBy("ada", c.state)
-			var details domain.WorksiteDetails
-			var audit domain.AuditEvent
-			f.store.UpdateWorksiteDetailsFn = func(_ context.Context, id string, d domain.WorksiteDetails, a domain.AuditEvent) (domain.Worksite, error) {
-				details, audit = d, a
-				return worksite, nil
-			}
 			f.answerUpdates(domain.WorksiteStatus{State: c.state}, nil)
+			f.answerWrites(domain.WorksiteStatus{State: c.state}, nil)
 			_, err := f.service().EditWorksite(ctx, c.by, worksite.ID, body(c.edit))
 			wantCode(t, err, c.code)
 			if c.field != "" {
@@ -351,11 +350,12 @@ func TestEditWorksite(t *testing.T) {
 			if c.code != "" {
 				return
 			}
-			if *details.Name != "New Name" || *details.Phone != "(604) 555-0100" || audit.Detail != "name, phone" {
-				t.Errorf("stored %+v with audit %+v; want the normalised name and phone", details, audit)
+			if len(f.writes) != 1 || f.writes[0].Arg.(workflows.WorksiteChange).Change != "details edited: name, phone" {
+				t.Fatalf("writes %+v; want the workflow to make the edit", f.writes)
 			}
-			if len(f.updates) != 1 || f.updates[0].Arg.(workflows.WorksiteChange).Change != "details edited: name, phone" {
-				t.Errorf("updates %+v; want the workflow told of the edit", f.updates)
+			w := f.writes[0].Arg.(workflows.WorksiteChange).Write.WorksiteDetails
+			if *w.Details.Name != "New Name" || *w.Details.Phone != "(604) 555-0100" || w.Audit.Detail != "name, phone" {
+				t.Errorf("write %+v; want the normalised name and phone", w)
 			}
 		})
 	}
@@ -439,12 +439,8 @@ func TestClassifyWorksite(t *testing.T) {
 			f := newFixture(t)
 			f.knowsWorksite()
 			f.administeredBy("ada", c.state)
-			var lt *domain.LocationType
-			f.store.UpdateWorksiteClassificationFn = func(_ context.Context, id string, _ *domain.Address, t *domain.LocationType, _, _ *string, _ domain.AuditEvent) (domain.Worksite, error) {
-				lt = t
-				return worksite, nil
-			}
 			f.answerUpdates(domain.WorksiteStatus{State: c.state}, nil)
+			f.answerWrites(domain.WorksiteStatus{State: c.state}, nil)
 			_, err := f.service().ClassifyWorksite(ctx, c.by, worksite.ID, body(c.req))
 			wantCode(t, err, c.code)
 			for _, field := range c.fields {
@@ -453,10 +449,10 @@ func TestClassifyWorksite(t *testing.T) {
 			if c.code != "" {
 				return
 			}
-			if lt == nil || *lt != careHome {
-				t.Errorf("stored type %v; want %s", lt, careHome)
+			wc := f.writes[0].Arg.(workflows.WorksiteChange)
+			if lt := wc.Write.Classification.LocationType; lt == nil || *lt != careHome {
+				t.Errorf("written type %v; want %s", lt, careHome)
 			}
-			wc := f.updates[0].Arg.(workflows.WorksiteChange)
 			if wc.TypePolicy == nil || wc.TypePolicy.Type != careHome || !strings.HasPrefix(wc.Change, "type changed to") {
 				t.Errorf("change %+v; want the new type's policy", wc)
 			}

@@ -55,7 +55,14 @@ type Store interface {
 	GetWorksite(ctx context.Context, id string) (domain.Worksite, error)
 	// GetAccount returns a person's account or ENOTFOUND.
 	GetAccount(ctx context.Context, subject string) (domain.Account, error)
+	// SweepUploads deletes the staged uploads older than before.
+	SweepUploads(ctx context.Context, before time.Time) (int64, error)
 }
+
+// uploadTTL is how long a staged upload waits for the workflow that
+// should store its declaration: far beyond any write's NotAfter, after
+// which its update can no longer apply.
+const uploadTTL = time.Hour
 
 // Mailer sends one email over SMTP. *mail.Sender implements it.
 type Mailer interface {
@@ -149,6 +156,18 @@ func (r *Relay) Wake() {
 	}
 }
 
+// SweepUploads deletes the staged uploads no workflow claimed within
+// uploadTTL (their update was refused, or never reached its workflow). It
+// reports no work, so its loop waits its interval between sweeps.
+func (r *Relay) SweepUploads(ctx context.Context) (int, error) {
+	r.init()
+	n, err := r.Store.SweepUploads(ctx, r.Now().Add(-uploadTTL))
+	if n > 0 {
+		r.Log.Info("staged uploads swept", "count", n)
+	}
+	return 0, err
+}
+
 // Run runs the relay's three loops (emails, member notices, LearningHub
 // events) until ctx is done, and returns once the rounds under way have
 // finished.
@@ -162,6 +181,7 @@ func (r *Relay) Run(ctx context.Context) {
 	}{
 		{"notices", r.SendNotices, r.wakes[1]},
 		{"learninghub", r.DeliverLearningHub, nil},
+		{"uploads", r.SweepUploads, nil},
 	}
 	for _, l := range loops {
 		wg.Add(1)

@@ -425,3 +425,6 @@ func TestDeliverLearningHub(t *testing.T) {
 		t.Errorf("delivered %v; want a's only", l.done)
 	}
 }
+
+// SweepUploads sweeps nothing: the fake stages no uploads.
+func (f *fakeStore) SweepUploads(context.Context, time.Time) (int64, error) { return 0, nil }

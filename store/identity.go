@@ -264,15 +264,10 @@ func (r accountRow) account(p personRow) (domain.Account, error) {
 // ECONFLICT naming the field when the person already has an account, the
 // username is taken, or another account has confirmed the email.
 func (s *Store) CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error) {
-	ids, err := json.Marshal(r.ProfessionIDs)
+	row, err := newAccountRow(subject, r, passwordHash, at)
 	if err != nil {
-		return domain.Account{}, fmt.Errorf("store: %w", err)
+		return domain.Account{}, err
 	}
-	at = at.UTC()
-	row := accountRow{Subject: subject, Username: r.Username, UsernameKey: domain.NormaliseUsername(r.Username), Email: r.Email,
-		PreferredFirst: r.PreferredFirstName, PreferredLast: r.PreferredLastName, Profession: r.Profession,
-		ProfessionIDs: string(ids), Phone: r.Phone, Mobile: r.Mobile, HANetworkAccount: *r.HasHANetworkAccount,
-		PasswordHash: passwordHash, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at, EmailNonce: newNonce(), EmailLinksSent: 1}
 	var person personRow
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&person, "subject = ?", subject).Error; err != nil {
@@ -300,6 +295,23 @@ func (s *Store) CreateAccount(ctx context.Context, subject string, r domain.Acco
 		return domain.Account{}, err
 	}
 	return row.account(person)
+}
+
+// newAccountRow is the row of a registration at at, with a new link nonce.
+func newAccountRow(subject string, r domain.AccountRegistration, passwordHash string, at time.Time) (accountRow, error) {
+	ids, err := json.Marshal(r.ProfessionIDs)
+	if err != nil {
+		return accountRow{}, fmt.Errorf("store: %w", err)
+	}
+	ha := false
+	if r.HasHANetworkAccount != nil {
+		ha = *r.HasHANetworkAccount
+	}
+	at = at.UTC()
+	return accountRow{Subject: subject, Username: r.Username, UsernameKey: domain.NormaliseUsername(r.Username), Email: r.Email,
+		PreferredFirst: r.PreferredFirstName, PreferredLast: r.PreferredLastName, Profession: r.Profession,
+		ProfessionIDs: string(ids), Phone: r.Phone, Mobile: r.Mobile, HANetworkAccount: ha,
+		PasswordHash: passwordHash, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at, EmailNonce: newNonce(), EmailLinksSent: 1}, nil
 }
 
 // accountConflicts returns ECONFLICT when another account (or, with
@@ -571,15 +583,4 @@ func asDomain(err error) *domain.Error {
 		return de
 	}
 	return nil
-}
-
-// DeleteAccount removes an account the workflow refused, with its audit
-// records, so a failed registration leaves nothing behind.
-func (s *Store) DeleteAccount(ctx context.Context, subject string) error {
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("subject = ? AND action = ?", "person:"+subject, "account registered").Delete(&auditRow{}).Error; err != nil {
-			return err
-		}
-		return tx.Delete(&accountRow{}, "subject = ?", subject).Error
-	}))
 }

@@ -525,13 +525,32 @@ type WorksiteDetails = domain.WorksiteDetails
 // transaction. audit's WorksiteID and Subject default to the worksite.
 // Errors: ENOTFOUND.
 func (s *Store) UpdateWorksiteDetails(ctx context.Context, id string, d WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error) {
+	return s.updateWorksite(ctx, id, detailsUpdate(d), audit, nil, nil)
+}
+
+// detailsUpdate is the columns an edit of d changes.
+func detailsUpdate(d WorksiteDetails) map[string]any {
 	upd := map[string]any{"updated_at": time.Now().UTC()}
 	setString(upd, "name", d.Name)
 	setString(upd, "phone", d.Phone)
 	setString(upd, "extension", d.Extension)
 	setString(upd, "email", d.Email)
 	setString(upd, "emr", d.EMR)
-	return s.updateWorksite(ctx, id, upd, audit, nil, nil)
+	return upd
+}
+
+// updateWorksiteDetails is UpdateWorksiteDetails on tx, for a workflow's write.
+func updateWorksiteDetails(tx *gorm.DB, id string, d WorksiteDetails, audit domain.AuditEvent) error {
+	_, err := updateWorksiteTx(tx, id, detailsUpdate(d), audit, nil, nil)
+	return err
+}
+
+// updateClassification is UpdateWorksiteClassification on tx, for a workflow's write.
+func (s *Store) updateClassification(tx *gorm.DB, id string, addr *domain.Address, lt *domain.LocationType,
+	subOption, otherDescription *string, audit domain.AuditEvent) error {
+	upd, check, taken := classificationUpdate(id, addr, lt, subOption, otherDescription)
+	_, err := updateWorksiteTx(tx, id, upd, audit, check, taken)
+	return err
 }
 
 // UpdateWorksiteClassification changes a worksite's address and/or its
@@ -543,6 +562,14 @@ func (s *Store) UpdateWorksiteDetails(ctx context.Context, id string, d Worksite
 // registered at the new address and unit.
 func (s *Store) UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType,
 	subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error) {
+	upd, check, taken := classificationUpdate(id, addr, lt, subOption, otherDescription)
+	return s.updateWorksite(ctx, id, upd, audit, check, taken)
+}
+
+// classificationUpdate is the columns a classification changes, the check
+// that the new address is free, and the error a unique violation means.
+func classificationUpdate(id string, addr *domain.Address, lt *domain.LocationType,
+	subOption, otherDescription *string) (map[string]any, func(tx *gorm.DB) error, *domain.Error) {
 	upd := map[string]any{"updated_at": time.Now().UTC()}
 	var check func(tx *gorm.DB) error
 	if addr != nil {
@@ -575,7 +602,7 @@ func (s *Store) UpdateWorksiteClassification(ctx context.Context, id string, add
 		// the update; the unique index refuses it.
 		taken = addressTakenBy("")
 	}
-	return s.updateWorksite(ctx, id, upd, audit, check, taken)
+	return upd, check, taken
 }
 
 // updateWorksite applies upd to worksite id after check (when set) and
@@ -583,6 +610,23 @@ func (s *Store) UpdateWorksiteClassification(ctx context.Context, id string, add
 // unique violation is reported as taken when set.
 func (s *Store) updateWorksite(ctx context.Context, id string, upd map[string]any, audit domain.AuditEvent,
 	check func(tx *gorm.DB) error, taken *domain.Error) (domain.Worksite, error) {
+	var row worksiteRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		row, err = updateWorksiteTx(lockRow(tx, s.dialect), id, upd, audit, check, taken)
+		return err
+	})
+	if err != nil {
+		return domain.Worksite{}, translateTx(err)
+	}
+	return row.worksite(), nil
+}
+
+// updateWorksiteTx is updateWorksite on tx; lock, when it locks rows
+// (lockRow), locks the worksite's first.
+func updateWorksiteTx(lock *gorm.DB, id string, upd map[string]any, audit domain.AuditEvent,
+	check func(tx *gorm.DB) error, taken *domain.Error) (worksiteRow, error) {
+	tx := lock.Session(&gorm.Session{NewDB: true})
 	if audit.WorksiteID == "" {
 		audit.WorksiteID = id
 	}
@@ -590,11 +634,11 @@ func (s *Store) updateWorksite(ctx context.Context, id string, upd map[string]an
 		audit.Subject = "worksite:" + id
 	}
 	var row worksiteRow
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := func() error {
 		// Lock the row first, so a missing worksite is ENOTFOUND before any
 		// conflict, and a concurrent edit waits for this one.
 		var ids []string
-		if err := lockRow(tx, s.dialect).Model(&worksiteRow{}).Where("id = ?", id).Pluck("id", &ids).Error; err != nil {
+		if err := lock.Model(&worksiteRow{}).Where("id = ?", id).Pluck("id", &ids).Error; err != nil {
 			return err
 		}
 		if len(ids) == 0 {
@@ -615,11 +659,8 @@ func (s *Store) updateWorksite(ctx context.Context, id string, upd map[string]an
 			return err
 		}
 		return tx.First(&row, "id = ?", id).Error
-	})
-	if err != nil {
-		return domain.Worksite{}, translateTx(err)
-	}
-	return row.worksite(), nil
+	}()
+	return row, err
 }
 
 // lockRow makes a PostgreSQL query lock the rows it reads until commit;

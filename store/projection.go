@@ -18,10 +18,28 @@ import (
 // ENOTFOUND for an unknown worksite; ECONFLICT when a membership lists a
 // subject twice (nothing is written then).
 func (s *Store) SaveProjection(ctx context.Context, p domain.Projection) error {
-	if p.Empty() {
-		return nil
+	res, err := s.ApplyProjection(ctx, p)
+	if err == nil && len(res.Refused) > 0 {
+		err = res.Refused[0].Err()
 	}
-	return translateTx(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return err
+}
+
+// ApplyProjection is SaveProjection for a workflow: it makes p's writes
+// first (domain.Write, each idempotent), each in its own savepoint, and
+// reports those refused for a business reason (a unique address or
+// username), which are rolled back alone while the rest commits. Errors:
+// as SaveProjection's, and a write's other failures.
+func (s *Store) ApplyProjection(ctx context.Context, p domain.Projection) (domain.ProjectResult, error) {
+	var res domain.ProjectResult
+	if p.Empty() {
+		return res, nil
+	}
+	err := translateTx(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if res.Refused, err = s.applyWrites(tx, p.Writes); err != nil {
+			return err
+		}
 		if st := p.Worksite; st != nil {
 			if err := saveWorksiteStatus(tx, *st); err != nil {
 				return err
@@ -49,4 +67,8 @@ func (s *Store) SaveProjection(ctx context.Context, p domain.Projection) error {
 		}
 		return insertOutbox(tx, p)
 	}))
+	if err != nil {
+		return domain.ProjectResult{}, err
+	}
+	return res, nil
 }

@@ -111,16 +111,8 @@ const maxIDAttempts = 5
 // Errors: ECONFLICT when a live worksite (liveWorksite) is registered at
 // the (address, unit) pair; an ended one frees it.
 func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error) {
+	row := newWorksiteRow(reg, at)
 	at = at.UTC()
-	row := worksiteRow{
-		Name: reg.Name, Phone: reg.Phone, Extension: reg.Extension, Email: reg.Email,
-		Unit: reg.Address.Unit, StreetNumber: reg.Address.StreetNumber, StreetName: reg.Address.StreetName,
-		City: reg.Address.City, Province: reg.Address.Province, PostalCode: reg.Address.PostalCode,
-		AddressKey: domain.AddressKey(reg.Address), StreetKey: domain.StreetKey(reg.Address), UnitKey: domain.UnitKey(reg.Address.Unit),
-		LocationType: string(reg.LocationType), SubOption: reg.SubOption, OtherDescription: reg.OtherDescription,
-		EMR: reg.EMR, ContactName: reg.ContactName, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email, AdminSubject: reg.Administrator.Subject,
-		RegisteredAt: at, State: StateRegistering, StatusJSON: "{}", UpdatedAt: at,
-	}
 	for attempt := 0; ; attempt++ {
 		id, err := domain.NewWorksiteID(nil)
 		if err != nil {
@@ -171,19 +163,22 @@ func liveWorksite(q *gorm.DB) *gorm.DB {
 	return q.Where("state NOT IN ?", endedStates)
 }
 
+// newWorksiteRow is the row of a registration at at, without its ID.
+func newWorksiteRow(reg domain.WorksiteRegistration, at time.Time) worksiteRow {
+	at = at.UTC()
+	return worksiteRow{
+		Name: reg.Name, Phone: reg.Phone, Extension: reg.Extension, Email: reg.Email,
+		Unit: reg.Address.Unit, StreetNumber: reg.Address.StreetNumber, StreetName: reg.Address.StreetName,
+		City: reg.Address.City, Province: reg.Address.Province, PostalCode: reg.Address.PostalCode,
+		AddressKey: domain.AddressKey(reg.Address), StreetKey: domain.StreetKey(reg.Address), UnitKey: domain.UnitKey(reg.Address.Unit),
+		LocationType: string(reg.LocationType), SubOption: reg.SubOption, OtherDescription: reg.OtherDescription,
+		EMR: reg.EMR, ContactName: reg.ContactName, AdminName: reg.Administrator.Name, AdminEmail: reg.Administrator.Email, AdminSubject: reg.Administrator.Subject,
+		RegisteredAt: at, State: StateRegistering, StatusJSON: "{}", UpdatedAt: at,
+	}
+}
+
 var errAddressTaken = &domain.Error{Code: domain.ECONFLICT,
 	Message: "a worksite is already registered at this address and unit; ask its site administrator to invite you, or request to join it"}
-
-// DeleteWorksite removes a worksite whose workflow could not be started,
-// so that a failed registration leaves nothing behind.
-func (s *Store) DeleteWorksite(ctx context.Context, id string) error {
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("subject = ?", "worksite:"+id).Delete(&auditRow{}).Error; err != nil {
-			return err
-		}
-		return tx.Delete(&worksiteRow{}, "id = ?", id).Error
-	}))
-}
 
 // GetWorksite returns a worksite. Errors: ENOTFOUND.
 func (s *Store) GetWorksite(ctx context.Context, id string) (domain.Worksite, error) {
@@ -373,12 +368,6 @@ func (s *Store) CreateDeclaration(ctx context.Context, d domain.Declaration, req
 		return err
 	}
 	return nil
-}
-
-// DeleteDeclaration removes a declaration the workflow refused, so a refused
-// signing leaves nothing behind.
-func (s *Store) DeleteDeclaration(ctx context.Context, worksiteID string) error {
-	return translate(s.db.WithContext(ctx).Delete(&declarationRow{}, "worksite_id = ?", worksiteID).Error)
 }
 
 // GetDeclaration returns a worksite's declaration. Errors: ENOTFOUND.

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -37,6 +38,12 @@ type effects struct {
 	audits  []domain.AuditEvent
 	emails  []domain.Email
 	notices []domain.MembershipNotice
+	// writes are the business writes (domain.Write) the next projection
+	// write makes first; refused are the writes it refused that an update
+	// handler waits to hear of (own), and owned their keys.
+	writes  []domain.Write
+	refused []domain.WriteRefusal
+	owned   []string
 	// marked counts the changes marked; flushed is what marked was when
 	// the last finished flush began, so every change up to it is written.
 	marked, flushed int
@@ -76,6 +83,45 @@ func (fx *effects) notice(n domain.MembershipNotice) {
 	fx.mark()
 }
 
+// write queues a business write the workflow owns for the next projection
+// write, in the same transaction as the change that carries it. Use it for
+// a write the store cannot refuse (an update of the person's own row);
+// own, for one it can.
+func (fx *effects) write(w domain.Write) {
+	fx.writes = append(fx.writes, w)
+	fx.mark()
+}
+
+// own makes a business write the store may refuse (a unique address or
+// username) and waits for it: the next flush makes it, and own returns the
+// refusal, if any, as a domain error. The caller changes the run's state
+// only after it succeeded, so a refused write leaves no trace. ctx is the
+// update handler's.
+func (fx *effects) own(ctx workflow.Context, w domain.Write) error {
+	fx.owned = append(fx.owned, w.Key)
+	fx.writes = append(fx.writes, w)
+	target := fx.mark()
+	_ = workflow.Await(ctx, func() bool { return fx.flushed >= target })
+	fx.owned = slices.DeleteFunc(fx.owned, func(k string) bool { return k == w.Key })
+	for i, r := range fx.refused {
+		if r.Key == w.Key {
+			fx.refused = slices.Delete(fx.refused, i, i+1)
+			return r.Err()
+		}
+	}
+	return nil
+}
+
+// notAfter refuses a write update that reaches the workflow after its
+// NotAfter (zero: none): the API has answered 503 "nothing was changed" by
+// then, so it must never apply.
+func notAfter(ctx workflow.Context, at time.Time) error {
+	if !at.IsZero() && workflow.Now(ctx).After(at) {
+		return domain.Unavailable()
+	}
+	return nil
+}
+
 // settle marks an update handler's change and blocks until a flush has
 // written it. ctx is the handler's own.
 func (fx *effects) settle(ctx workflow.Context) {
@@ -95,11 +141,12 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 	_ = workflow.Await(ctx, func() bool { return yielded })
 	target := fx.marked
 	p, wrote := r.changes()
-	p.Audits, p.Emails, p.Notices = fx.audits, fx.emails, fx.notices
-	fx.audits, fx.emails, fx.notices = nil, nil, nil
+	p.Audits, p.Emails, p.Notices, p.Writes = fx.audits, fx.emails, fx.notices, fx.writes
+	fx.audits, fx.emails, fx.notices, fx.writes = nil, nil, nil, nil
 	if !p.Empty() {
 		lctx := workflow.WithLocalActivityOptions(ctx, localActivityOptions())
-		if err := workflow.ExecuteLocalActivity(lctx, ActivityProject, p).Get(ctx, nil); err != nil {
+		var res domain.ProjectResult
+		if err := workflow.ExecuteLocalActivity(lctx, ActivityProject, p).Get(ctx, &res); err != nil {
 			// Retried for a day (a database outage) or refused for good. The
 			// next change writes the whole state again, which mends it, and
 			// carries what this write would have: its audit records, emails
@@ -109,11 +156,32 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 			fx.audits = append(p.Audits, fx.audits...)
 			fx.emails = append(p.Emails, fx.emails...)
 			fx.notices = append(p.Notices, fx.notices...)
+			// An owned write's handler hears of the failure; the others wait
+			// for the next write like the audit records.
+			var kept []domain.Write
+			for _, w := range p.Writes {
+				if slices.Contains(fx.owned, w.Key) {
+					fx.refused = append(fx.refused, domain.WriteRefusal{Key: w.Key, Code: domain.EUNPROCESSABLE,
+						Message: "the change could not be stored; nothing was changed; try again"})
+				} else {
+					kept = append(kept, w)
+				}
+			}
+			fx.writes = append(kept, fx.writes...)
 		} else {
 			wrote()
+			for _, rf := range res.Refused {
+				if slices.Contains(fx.owned, rf.Key) {
+					fx.refused = append(fx.refused, rf)
+				} else {
+					workflow.GetLogger(ctx).Error("a write was refused", "key", rf.Key, "code", rf.Code, "error", rf.Message)
+				}
+			}
 		}
 	}
-	upsertVisibility(ctx, r.visibility())
+	if v := r.visibility(); v.Status != "" { // nothing to show before the first state
+		upsertVisibility(ctx, v)
+	}
 	fx.flushed = max(fx.flushed, target)
 }
 

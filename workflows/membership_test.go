@@ -951,17 +951,17 @@ type projectionStore struct {
 	stale int
 }
 
-// SaveProjection writes p's status and membership as the store does.
-func (s *projectionStore) SaveProjection(ctx context.Context, p domain.Projection) error {
+// ApplyProjection writes p's status and membership as the store does.
+func (s *projectionStore) ApplyProjection(ctx context.Context, p domain.Projection) (domain.ProjectResult, error) {
 	if p.Worksite != nil {
 		if err := s.SaveWorksiteStatus(ctx, *p.Worksite); err != nil {
-			return err
+			return domain.ProjectResult{}, err
 		}
 	}
 	if m := p.Membership; m != nil {
-		return s.SaveMembership(ctx, m.WorksiteID, m.Membership, m.Seq)
+		return domain.ProjectResult{}, s.SaveMembership(ctx, m.WorksiteID, m.Membership, m.Seq)
 	}
-	return nil
+	return domain.ProjectResult{}, nil
 }
 
 func (s *projectionStore) SaveWorksiteStatus(_ context.Context, st domain.WorksiteStatus) error {

@@ -76,6 +76,9 @@ func UserWorkflowID(subject string) string { return "user/" + subject }
 
 // Update and query names of the worksite workflow.
 const (
+	// UpdateRegister stores a worksite's registration; the API sends it
+	// with the workflow's start (update-with-start).
+	UpdateRegister = "register"
 	// UpdateSignDeclaration records the signed Privacy & Security Declaration.
 	UpdateSignDeclaration = "sign-declaration"
 	// UpdateDecide is the enrolment team's approve or reject.

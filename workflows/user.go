@@ -63,26 +63,33 @@ type IdentityValidated struct {
 	At             time.Time
 }
 
-// AccountRegistered is the argument of UpdateAccountRegistered; the API
-// has stored the account.
+// AccountRegistered is the argument of UpdateAccountRegistered. Write (an
+// AccountWrite: the password's hash, never the password) is the account,
+// which the workflow stores before it records the registration.
 type AccountRegistered struct {
 	Username   string
 	Profession string
 	At         time.Time
 	RequestID  string
+	Write      *domain.Write `json:",omitempty"`
+	NotAfter   time.Time
 	// EmailConfirmation, when set, sends the first link to confirm the
 	// account's address (registrations before addresses were confirmed
 	// carry none).
 	EmailConfirmation *EmailConfirmationRequest
 }
 
-// PasswordChanged is the argument of UpdatePasswordChanged.
+// PasswordChanged is the argument of UpdatePasswordChanged; Write (a
+// PasswordWrite) stores the new hash with the change.
 type PasswordChanged struct {
 	At        time.Time
 	RequestID string
+	Write     *domain.Write `json:",omitempty"`
+	NotAfter  time.Time
 }
 
-// ProfessionChanged is the argument of UpdateProfessionChanged.
+// ProfessionChanged is the argument of UpdateProfessionChanged; Write (a
+// ProfessionWrite) stores the correction with the change.
 type ProfessionChanged struct {
 	From, To string
 	// Policy is To's row of the profession policy table: the person's open
@@ -93,6 +100,8 @@ type ProfessionChanged struct {
 	Actor     string
 	Reason    string
 	RequestID string
+	Write     *domain.Write `json:",omitempty"`
+	NotAfter  time.Time
 }
 
 // maxUserHistory bounds a run's history even if the server never suggests
@@ -287,6 +296,12 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountRegistered,
 		func(ctx workflow.Context, a AccountRegistered) (domain.UserStatus, error) {
+			if a.Write != nil {
+				// The username or the email may be another account's: the store says so.
+				if err := u.fx.own(ctx, *a.Write); err != nil {
+					return domain.UserStatus{}, appErr(err)
+				}
+			}
 			u.Status.Username, u.Status.Profession = a.Username, a.Profession
 			u.setPassword(a.At)
 			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
@@ -302,12 +317,15 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			if u.Status.State != domain.UserIdentityValidated {
 				return appErr(domain.Errorf(domain.ECONFLICT, "you already have an HxBC account"))
 			}
-			return nil
+			return appErr(notAfter(ctx, a.NotAfter))
 		}}); err != nil {
 		return err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdatePasswordChanged,
 		func(ctx workflow.Context, p PasswordChanged) (domain.UserStatus, error) {
+			if p.Write != nil {
+				u.fx.write(*p.Write)
+			}
 			u.setPassword(p.At)
 			u.event(ctx, "password_changed", "password reset")
 			if u.Status.State == domain.UserPasswordExpired {
@@ -317,12 +335,18 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p PasswordChanged) error {
+			if err := notAfter(ctx, p.NotAfter); err != nil {
+				return appErr(err)
+			}
 			return appErr(u.needAccount())
 		}}); err != nil {
 		return err
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateProfessionChanged,
 		func(ctx workflow.Context, p ProfessionChanged) (domain.UserStatus, error) {
+			if p.Write != nil {
+				u.fx.write(*p.Write)
+			}
 			u.Status.Profession = p.To
 			u.event(ctx, "profession_changed", fmt.Sprintf("changed from %s to %s by the enrolment team: %s", p.From, p.To, p.Reason))
 			if p.Policy.Code == p.To {
@@ -333,6 +357,9 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, p ProfessionChanged) error {
+			if err := notAfter(ctx, p.NotAfter); err != nil {
+				return appErr(err)
+			}
 			return appErr(u.needAccount())
 		}})
 }

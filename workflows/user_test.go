@@ -76,6 +76,10 @@ type userHarness struct {
 	// failWrite, when set, sees each projection write, with mu held; an
 	// error it returns fails that write.
 	failWrite func(domain.Projection) error
+	// writes are the business writes projected; refuseWrite, when set,
+	// refuses one as the store would.
+	writes      []domain.Write
+	refuseWrite func(domain.Write) error
 	// onAudit, when set, sees each audit record written, with mu held.
 	onAudit func(domain.AuditEvent)
 	// applications are the application projections written, in order;
@@ -108,14 +112,24 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 	// recorded as the separate writes they replace, and its emails as sent
 	// (the relay sends what the outbox holds).
 	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, p domain.Projection) error {
+		func(_ context.Context, p domain.Projection) (domain.ProjectResult, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			if h.failWrite != nil {
 				if err := h.failWrite(p); err != nil {
-					return err
+					return domain.ProjectResult{}, err
 				}
 			}
+			var res domain.ProjectResult
+			for _, w := range p.Writes {
+				if h.refuseWrite != nil {
+					if err := h.refuseWrite(w); err != nil {
+						de := err.(*domain.Error)
+						res.Refused = append(res.Refused, domain.WriteRefusal{Key: w.Key, Code: de.Code, Message: de.Message})
+					}
+				}
+			}
+			h.writes = append(h.writes, p.Writes...)
 			for _, e := range p.Emails {
 				if in := e.User; in != nil {
 					h.emails = append(h.emails, userEmail{Kind: in.Kind, Key: in.Key, Seq: in.Seq, Subject: in.Subject,
@@ -134,7 +148,7 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 				}
 			}
 			h.projections++
-			return nil
+			return res, nil
 		}).Maybe()
 	return h
 }

@@ -22,6 +22,10 @@ type WorksiteInput struct {
 	Calendar     domain.Calendar
 	// Registrant becomes the first active administrator.
 	Registrant domain.Member
+	// RegisterBy is when a run that has not heard of its register update
+	// gives up on it (zero: at once). The API sends the update with the
+	// start, so a run normally has it in its first task.
+	RegisterBy time.Time `json:",omitempty"`
 	Carry      *WorksiteState
 }
 
@@ -44,15 +48,30 @@ type WorksiteState struct {
 	// Calendar is the business calendar last pushed (SignalCalendarChanged);
 	// nil until one is, when the input's counts.
 	Calendar *domain.Calendar `json:",omitempty"`
+	// Registered is set once the register update stored the worksite.
+	Registered bool `json:",omitempty"`
 }
 
-// SignDeclaration is the argument of UpdateSignDeclaration. The declaration
-// itself (with its screenshot) is already stored by the API.
+// RegisterWorksite is the argument of UpdateRegister, which the API sends
+// with the workflow's start (update-with-start): the workflow stores the
+// worksite (Write.Worksite) in its first projection write, so the row
+// exists exactly when its workflow took it. NotAfter: see notAfter.
+type RegisterWorksite struct {
+	Write     domain.Write
+	NotAfter  time.Time
+	RequestID string
+}
+
+// SignDeclaration is the argument of UpdateSignDeclaration. Write (a
+// DeclarationWrite) makes the declaration from the upload the API staged,
+// in the projection write that records the signing.
 type SignDeclaration struct {
 	SignerName  string
 	SignerTitle string
 	SignedAt    time.Time
 	RequestID   string
+	Write       *domain.Write `json:",omitempty"`
+	NotAfter    time.Time
 }
 
 // Decision is the argument of UpdateDecide.
@@ -91,13 +110,10 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	w := &worksiteRun{in: in, statusWritten: -1, memWritten: -1}
 	if in.Carry != nil {
 		w.WorksiteState = *in.Carry
+		w.Registered = true
 	} else {
 		w.Status = domain.WorksiteStatus{WorksiteID: in.WorksiteID, Timeline: []domain.TimelineEvent{}}
 		w.TypePolicy = in.TypePolicy
-		// begin only changes state and queues effects; it runs before the
-		// handlers exist, because updates buffered in the first task run as
-		// soon as their handler is registered and must see a registered worksite.
-		w.begin(ctx)
 	}
 	if err := w.registerHandlers(ctx); err != nil {
 		return w.Status, err
@@ -106,6 +122,24 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	receiveCalendars(ctx, calendars, &w.fx, w.changeCalendar)
 	for {
 		w.fx.flush(ctx, w)
+		if !w.Registered {
+			// The register update comes with the start, in the first
+			// task, or never (its validator refused it after NotAfter):
+			// a worksite whose registration did not happen ends here, and
+			// no row of it exists.
+			if wait := w.in.RegisterBy.Sub(workflow.Now(ctx)); wait > 0 && workflow.AllHandlersFinished(ctx) {
+				if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return !workflow.AllHandlersFinished(ctx) }); err != nil {
+					return w.Status, err
+				}
+			}
+			if err := workflow.Await(ctx, func() bool { return w.Registered || workflow.AllHandlersFinished(ctx) }); err != nil {
+				return w.Status, err
+			}
+			if !w.Registered {
+				return w.Status, nil
+			}
+			continue
+		}
 		if w.Status.State.Ended() {
 			return w.finish(ctx)
 		}
@@ -314,6 +348,9 @@ func (w *worksiteRun) audit(ctx workflow.Context, action, detail, actor, role, k
 // status when its Seq moved, the membership when MembershipSeq did.
 func (w *worksiteRun) changes() (domain.Projection, func()) {
 	var p domain.Projection
+	if !w.Registered {
+		return p, func() {} // no row yet: only the register write
+	}
 	seq, memSeq := w.Status.Seq, w.MembershipSeq
 	if seq != w.statusWritten {
 		st := w.Status

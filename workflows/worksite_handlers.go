@@ -73,6 +73,10 @@ type (
 		// TypePolicy is the new type's policy row when the team reclassified it.
 		TypePolicy *domain.WorksiteTypePolicy
 		RequestID  string
+		// Write, when set, is the change's row (an administrator's edit, the
+		// team's classification), which the workflow makes; NotAfter: see notAfter.
+		Write    *domain.Write `json:",omitempty"`
+		NotAfter time.Time
 	}
 	// MembershipNotice tells a person's workflow that their membership
 	// changed (SignalMembershipChanged); the worker's relay sends it from
@@ -118,7 +122,22 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 	mem := func(ctx workflow.Context) domain.Membership { return w.Membership }
 	regs := []func() error{
 		func() error {
+			return workflow.SetUpdateHandlerWithOptions(ctx, UpdateRegister, w.register,
+				workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r RegisterWorksite) error {
+					if w.Registered {
+						return appErr(domain.Errorf(domain.ECONFLICT, "this worksite is registered already"))
+					}
+					if r.Write.Worksite == nil {
+						return appErr(domain.Errorf(domain.EINVALID, "a registration needs its worksite"))
+					}
+					return appErr(notAfter(ctx, r.NotAfter))
+				}})
+		},
+		func() error {
 			return setUpdate(ctx, w, UpdateSignDeclaration, func(s SignDeclaration) error {
+				if err := notAfter(ctx, s.NotAfter); err != nil {
+					return err
+				}
 				return domain.CanSignDeclaration(w.Status.State, s.SignerName, s.SignerTitle)
 			}, w.signDeclaration)
 		},
@@ -218,10 +237,27 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				})
 		},
 		func() error {
-			return setUpdate(ctx, w, UpdateWorksiteChanged, w.canChangeWorksite, func(ctx workflow.Context, c WorksiteChange) domain.WorksiteStatus {
-				w.worksiteChanged(ctx, c)
-				return w.Status
-			})
+			return workflow.SetUpdateHandlerWithOptions(ctx, UpdateWorksiteChanged,
+				func(ctx workflow.Context, c WorksiteChange) (domain.WorksiteStatus, error) {
+					if c.Write != nil {
+						// A new address may be another worksite's: the store says so.
+						if err := w.fx.own(ctx, *c.Write); err != nil {
+							return domain.WorksiteStatus{}, appErr(err)
+						}
+					}
+					w.worksiteChanged(ctx, c)
+					w.fx.settle(ctx)
+					return w.Status, nil
+				},
+				workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c WorksiteChange) error {
+					if err := w.ended(); err != nil {
+						return appErr(err)
+					}
+					if err := notAfter(ctx, c.NotAfter); err != nil {
+						return appErr(err)
+					}
+					return appErr(w.canChangeWorksite(c))
+				}})
 		},
 		func() error {
 			return setUpdate(ctx, w, UpdateSuspend, func(c WorksiteChange) error {
@@ -266,7 +302,24 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 	return nil
 }
 
+// register stores the worksite (its first projection write) and, once
+// stored, begins its enrolment; a refused registration (the address and
+// unit are taken) leaves no row, and the workflow ends.
+func (w *worksiteRun) register(ctx workflow.Context, r RegisterWorksite) (domain.WorksiteStatus, error) {
+	if err := w.fx.own(ctx, r.Write); err != nil {
+		return domain.WorksiteStatus{}, appErr(err)
+	}
+	w.Registered = true
+	w.begin(ctx)
+	w.fx.settle(ctx)
+	return w.Status, nil
+}
+
 func (w *worksiteRun) signDeclaration(ctx workflow.Context, s SignDeclaration) domain.WorksiteStatus {
+	if s.Write != nil {
+		w.fx.write(*s.Write) // the declaration row, from its staged upload
+	}
+	s.Write = nil // the state keeps who signed, not the write
 	w.Signer = &s
 	w.event(ctx, "declaration_signed", fmt.Sprintf("signed by %s (%s)", s.SignerName, s.SignerTitle))
 	w.enter(ctx, domain.WorksiteAwaitingReview)

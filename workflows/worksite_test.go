@@ -92,6 +92,12 @@ type harness struct {
 	audits      []domain.AuditEvent
 	memberships []domain.MembershipProjection
 	notices     []notice
+	// writes are the business writes the projection writes carried;
+	// refuseWrite, when set, refuses one as the store would.
+	writes      []domain.Write
+	refuseWrite func(domain.Write) error
+	// registered is the register update sent with the start.
+	registered updateOutcome
 	// projections counts projection writes (local activities).
 	projections int
 }
@@ -152,9 +158,10 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 	// its notices as signalled (the relay sends what the outbox holds).
 	// With a store, the real activity also writes them to it.
 	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, p domain.Projection) error {
+		func(ctx context.Context, p domain.Projection) (domain.ProjectResult, error) {
 			h.mu.Lock()
 			h.audits = append(h.audits, p.Audits...)
+			h.writes = append(h.writes, p.Writes...)
 			now := env.Now().Sub(h.start)
 			for _, e := range p.Emails {
 				in := e.Worksite
@@ -183,7 +190,16 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 			if store != nil {
 				return acts.Project(ctx, p)
 			}
-			return nil
+			var res domain.ProjectResult
+			for _, w := range p.Writes {
+				if h.refuseWrite != nil {
+					if err := h.refuseWrite(w); err != nil {
+						de := err.(*domain.Error)
+						res.Refused = append(res.Refused, domain.WriteRefusal{Key: w.Key, Code: de.Code, Message: de.Message})
+					}
+				}
+			}
+			return res, nil
 		}).Maybe()
 	return h
 }
@@ -195,9 +211,16 @@ func (h *harness) input(lt domain.LocationType) workflows.WorksiteInput {
 	if !ok {
 		h.t.Fatalf("no default policy for %q", lt)
 	}
+	// The API sends the register update with the start.
+	h.env.RegisterDelayedCallback(func() {
+		h.sendUpdate(&h.registered, workflows.UpdateRegister, "register", workflows.RegisterWorksite{RequestID: "register",
+			Write: domain.Write{Key: "worksite", Worksite: &domain.WorksiteWrite{ID: worksiteID, RegisteredAt: h.start,
+				Registration: domain.WorksiteRegistration{Name: "Proctor Clinic", LocationType: lt}}}}, true)
+	}, 0)
 	return workflows.WorksiteInput{
 		WorksiteID: worksiteID, TypePolicy: p, RegisteredAt: h.start,
 		Schedule: domain.DefaultSchedule(), Calendar: domain.Calendar{}, Registrant: registrant,
+		RegisterBy: h.start.Add(time.Minute),
 	}
 }
 

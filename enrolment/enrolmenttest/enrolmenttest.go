@@ -42,63 +42,46 @@ func Clock(at time.Time) func() time.Time { return func() time.Time { return at 
 
 // Store is enrolment.Store.
 type Store struct {
-	CreateWorksiteFn               func(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error)
-	DeleteWorksiteFn               func(ctx context.Context, id string) error
-	GetWorksiteFn                  func(ctx context.Context, id string) (domain.Worksite, error)
-	GetWorksiteStatusFn            func(ctx context.Context, id string) (domain.WorksiteStatus, error)
-	ReadWorksiteFn                 func(ctx context.Context, id string) (domain.WorksiteRead, error)
-	ListWorksitesFn                func(ctx context.Context, f domain.WorksiteFilter) ([]domain.WorksiteSummary, error)
-	SearchWorksitesFn              func(ctx context.Context, prefix string, limit int) ([]domain.WorksiteHit, error)
-	UpdateWorksiteDetailsFn        func(ctx context.Context, id string, d domain.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error)
-	UpdateWorksiteClassificationFn func(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error)
-	WorksiteAdminsFn               func(ctx context.Context, worksiteID string) ([]string, error)
-	GetMembershipFn                func(ctx context.Context, worksiteID string) (domain.Membership, error)
-	MemberWorksitesFn              func(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
-	IsActiveMemberFn               func(ctx context.Context, worksiteID, subject string) (bool, error)
-	PendingForPersonFn             func(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
-	FindPeopleFn                   func(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error)
-	FindWorksitesFn                func(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error)
-	CreateDeclarationFn            func(ctx context.Context, d domain.Declaration, requestID string) error
-	DeleteDeclarationFn            func(ctx context.Context, worksiteID string) error
-	GetDeclarationFn               func(ctx context.Context, worksiteID string) (domain.Declaration, error)
-	EnsurePersonFn                 func(ctx context.Context, subject, legalFirst, legalLast string) error
-	GetUserStatusFn                func(ctx context.Context, subject string) (domain.UserStatus, error)
-	UserStatusJSONFn               func(ctx context.Context, subject string) (json.RawMessage, int, error)
-	CreateAccountFn                func(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error)
-	DeleteAccountFn                func(ctx context.Context, subject string) error
-	GetAccountFn                   func(ctx context.Context, subject string) (domain.Account, error)
-	UpdateAccountFn                func(ctx context.Context, subject string, u domain.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
-	NextEmailLinkFn                func(ctx context.Context, subject string) (nonce string, seq int, err error)
-	ConfirmEmailFn                 func(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
-	SetPasswordFn                  func(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error
-	SetProfessionFn                func(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error
-	ListApplicationsFn             func(ctx context.Context, f domain.ApplicationFilter) ([]domain.QueuedApplication, error)
-	SponsorshipRequestsFn          func(ctx context.Context, worksiteID string) ([]domain.SponsorshipRequest, error)
-	RecordLearningHubEventFn       func(ctx context.Context, e domain.LearningHubEvent) (duplicate bool, err error)
-	PendingLearningHubEventsFn     func(ctx context.Context, email, learningHubID string) ([]domain.LearningHubEvent, error)
-	MarkLearningHubDeliveredFn     func(ctx context.Context, eventID, subject string) error
-	LearnerSubjectFn               func(ctx context.Context, email, learningHubID string) (string, error)
-	ListAuditFn                    func(ctx context.Context, subject string) ([]domain.AuditEvent, error)
-	ListEmailsFn                   func(ctx context.Context, prefix string) ([]domain.EmailRecord, error)
-	FunnelFn                       func(ctx context.Context) ([]domain.FunnelCount, error)
-	RevokeSessionsFn               func(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
-	PingFn                         func(ctx context.Context) error
+	GetWorksiteFn              func(ctx context.Context, id string) (domain.Worksite, error)
+	GetWorksiteStatusFn        func(ctx context.Context, id string) (domain.WorksiteStatus, error)
+	ReadWorksiteFn             func(ctx context.Context, id string) (domain.WorksiteRead, error)
+	ListWorksitesFn            func(ctx context.Context, f domain.WorksiteFilter) ([]domain.WorksiteSummary, error)
+	SearchWorksitesFn          func(ctx context.Context, prefix string, limit int) ([]domain.WorksiteHit, error)
+	WorksiteAdminsFn           func(ctx context.Context, worksiteID string) ([]string, error)
+	GetMembershipFn            func(ctx context.Context, worksiteID string) (domain.Membership, error)
+	MemberWorksitesFn          func(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
+	IsActiveMemberFn           func(ctx context.Context, worksiteID, subject string) (bool, error)
+	GetDeclarationFn           func(ctx context.Context, worksiteID string) (domain.Declaration, error)
+	EnsurePersonFn             func(ctx context.Context, subject, legalFirst, legalLast string) error
+	GetUserStatusFn            func(ctx context.Context, subject string) (domain.UserStatus, error)
+	UserStatusJSONFn           func(ctx context.Context, subject string) (json.RawMessage, int, error)
+	GetAccountFn               func(ctx context.Context, subject string) (domain.Account, error)
+	UpdateAccountFn            func(ctx context.Context, subject string, u domain.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
+	NextEmailLinkFn            func(ctx context.Context, subject string) (nonce string, seq int, err error)
+	ConfirmEmailFn             func(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
+	ListApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) ([]domain.QueuedApplication, error)
+	SponsorshipRequestsFn      func(ctx context.Context, worksiteID string) ([]domain.SponsorshipRequest, error)
+	RecordLearningHubEventFn   func(ctx context.Context, e domain.LearningHubEvent) (duplicate bool, err error)
+	PendingLearningHubEventsFn func(ctx context.Context, email, learningHubID string) ([]domain.LearningHubEvent, error)
+	MarkLearningHubDeliveredFn func(ctx context.Context, eventID, subject string) error
+	LearnerSubjectFn           func(ctx context.Context, email, learningHubID string) (string, error)
+	ListAuditFn                func(ctx context.Context, subject string) ([]domain.AuditEvent, error)
+	ListEmailsFn               func(ctx context.Context, prefix string) ([]domain.EmailRecord, error)
+	FunnelFn                   func(ctx context.Context) ([]domain.FunnelCount, error)
+	RevokeSessionsFn           func(ctx context.Context, subject string, audit func(ended int64) domain.AuditEvent) (int64, error)
+	PingFn                     func(ctx context.Context) error
+	StageUploadFn              func(ctx context.Context, worksiteID string, content []byte, contentType, sha string, at time.Time) (string, error)
+	PendingForPersonFn         func(ctx context.Context, subject, email string, now time.Time) ([]domain.PendingMembership, error)
+	FindPeopleFn               func(ctx context.Context, q domain.ListQuery) (domain.PeoplePage, error)
+	FindWorksitesFn            func(ctx context.Context, q domain.ListQuery, f domain.WorksiteFilter) (domain.WorksitePage, error)
 }
 
-// CreateWorksite calls CreateWorksiteFn.
-func (fake *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error) {
-	if fake.CreateWorksiteFn == nil {
-		panic(unexpected("Store.CreateWorksite"))
+// StageUpload calls StageUploadFn.
+func (fake *Store) StageUpload(ctx context.Context, worksiteID string, content []byte, contentType, sha string, at time.Time) (string, error) {
+	if fake.StageUploadFn == nil {
+		panic(unexpected("Store.StageUpload"))
 	}
-	return fake.CreateWorksiteFn(ctx, reg, at, audit)
-}
-
-// DeleteWorksite calls DeleteWorksiteFn.
-func (fake *Store) DeleteWorksite(ctx context.Context, id string) error {
-	if fake.DeleteWorksiteFn == nil {
-		panic(unexpected("Store.DeleteWorksite"))
-	}
-	return fake.DeleteWorksiteFn(ctx, id)
+	return fake.StageUploadFn(ctx, worksiteID, content, contentType, sha, at)
 }
 
 // GetWorksite calls GetWorksiteFn.
@@ -139,22 +122,6 @@ func (fake *Store) SearchWorksites(ctx context.Context, prefix string, limit int
 		panic(unexpected("Store.SearchWorksites"))
 	}
 	return fake.SearchWorksitesFn(ctx, prefix, limit)
-}
-
-// UpdateWorksiteDetails calls UpdateWorksiteDetailsFn.
-func (fake *Store) UpdateWorksiteDetails(ctx context.Context, id string, d domain.WorksiteDetails, audit domain.AuditEvent) (domain.Worksite, error) {
-	if fake.UpdateWorksiteDetailsFn == nil {
-		panic(unexpected("Store.UpdateWorksiteDetails"))
-	}
-	return fake.UpdateWorksiteDetailsFn(ctx, id, d, audit)
-}
-
-// UpdateWorksiteClassification calls UpdateWorksiteClassificationFn.
-func (fake *Store) UpdateWorksiteClassification(ctx context.Context, id string, addr *domain.Address, lt *domain.LocationType, subOption, otherDescription *string, audit domain.AuditEvent) (domain.Worksite, error) {
-	if fake.UpdateWorksiteClassificationFn == nil {
-		panic(unexpected("Store.UpdateWorksiteClassification"))
-	}
-	return fake.UpdateWorksiteClassificationFn(ctx, id, addr, lt, subOption, otherDescription, audit)
 }
 
 // WorksiteAdmins calls WorksiteAdminsFn.
@@ -213,22 +180,6 @@ func (fake *Store) PendingForPerson(ctx context.Context, subject, email string, 
 	return fake.PendingForPersonFn(ctx, subject, email, now)
 }
 
-// CreateDeclaration calls CreateDeclarationFn.
-func (fake *Store) CreateDeclaration(ctx context.Context, d domain.Declaration, requestID string) error {
-	if fake.CreateDeclarationFn == nil {
-		panic(unexpected("Store.CreateDeclaration"))
-	}
-	return fake.CreateDeclarationFn(ctx, d, requestID)
-}
-
-// DeleteDeclaration calls DeleteDeclarationFn.
-func (fake *Store) DeleteDeclaration(ctx context.Context, worksiteID string) error {
-	if fake.DeleteDeclarationFn == nil {
-		panic(unexpected("Store.DeleteDeclaration"))
-	}
-	return fake.DeleteDeclarationFn(ctx, worksiteID)
-}
-
 // GetDeclaration calls GetDeclarationFn.
 func (fake *Store) GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error) {
 	if fake.GetDeclarationFn == nil {
@@ -261,22 +212,6 @@ func (fake *Store) UserStatusJSON(ctx context.Context, subject string) (json.Raw
 	return fake.UserStatusJSONFn(ctx, subject)
 }
 
-// CreateAccount calls CreateAccountFn.
-func (fake *Store) CreateAccount(ctx context.Context, subject string, r domain.AccountRegistration, passwordHash string, at time.Time, audit domain.AuditEvent) (domain.Account, error) {
-	if fake.CreateAccountFn == nil {
-		panic(unexpected("Store.CreateAccount"))
-	}
-	return fake.CreateAccountFn(ctx, subject, r, passwordHash, at, audit)
-}
-
-// DeleteAccount calls DeleteAccountFn.
-func (fake *Store) DeleteAccount(ctx context.Context, subject string) error {
-	if fake.DeleteAccountFn == nil {
-		panic(unexpected("Store.DeleteAccount"))
-	}
-	return fake.DeleteAccountFn(ctx, subject)
-}
-
 // GetAccount calls GetAccountFn.
 func (fake *Store) GetAccount(ctx context.Context, subject string) (domain.Account, error) {
 	if fake.GetAccountFn == nil {
@@ -307,22 +242,6 @@ func (fake *Store) ConfirmEmail(ctx context.Context, subject, nonce string, at t
 		panic(unexpected("Store.ConfirmEmail"))
 	}
 	return fake.ConfirmEmailFn(ctx, subject, nonce, at, audit)
-}
-
-// SetPassword calls SetPasswordFn.
-func (fake *Store) SetPassword(ctx context.Context, subject, hash string, at time.Time, audit domain.AuditEvent) error {
-	if fake.SetPasswordFn == nil {
-		panic(unexpected("Store.SetPassword"))
-	}
-	return fake.SetPasswordFn(ctx, subject, hash, at, audit)
-}
-
-// SetProfession calls SetProfessionFn.
-func (fake *Store) SetProfession(ctx context.Context, subject, profession string, ids map[string]string, audit domain.AuditEvent) error {
-	if fake.SetProfessionFn == nil {
-		panic(unexpected("Store.SetProfession"))
-	}
-	return fake.SetProfessionFn(ctx, subject, profession, ids, audit)
 }
 
 // ListApplications calls ListApplicationsFn.
@@ -421,6 +340,15 @@ type Workflows struct {
 	QueryFn           func(ctx context.Context, id, name string, out any) error
 	SignalFn          func(ctx context.Context, id, name string, arg any) error
 	PingFn            func(ctx context.Context) error
+	WriteFn           func(ctx context.Context, c enrolment.WriteCall) error
+}
+
+// Write calls WriteFn.
+func (fake *Workflows) Write(ctx context.Context, c enrolment.WriteCall) error {
+	if fake.WriteFn == nil {
+		panic(unexpected("Workflows.Write"))
+	}
+	return fake.WriteFn(ctx, c)
 }
 
 // Start calls StartFn.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -67,6 +68,69 @@ func (w *Workflows) UpdateWithStart(ctx context.Context, id, workflowType string
 		err = h.Get(ctx, out)
 	}
 	return DomainError(err)
+}
+
+// acceptMargin is how long after a write's NotAfter the adapter still waits
+// for it to be accepted: the clocks of the API and of Temporal's history
+// service may differ by this much, and an update the validator accepted
+// just before NotAfter needs a moment to be reported.
+const acceptMargin = 2 * time.Second
+
+// resultReserve is what the adapter leaves of the request's deadline for
+// the answer, once an update was accepted.
+const resultReserve = time.Second
+
+// Write sends a write update: it waits until the update is accepted (its
+// validator passed, the update is in the workflow's history and survives
+// any restart) until NotAfter plus acceptMargin, then for its result with
+// what is left of ctx. Not accepted in time: EUNAVAILABLE (the validator
+// refuses it after NotAfter, so it never happens). Accepted, but no result
+// in time: *domain.Accepted (it will happen).
+func (w *Workflows) Write(ctx context.Context, c enrolment.WriteCall) error {
+	actx, cancel := context.WithDeadline(ctx, c.NotAfter.Add(acceptMargin))
+	defer cancel()
+	up := client.UpdateWorkflowOptions{UpdateID: c.UpdateID, WorkflowID: c.WorkflowID, UpdateName: c.Name,
+		Args: []any{c.Arg}, WaitForStage: client.WorkflowUpdateStageAccepted}
+	var h client.WorkflowUpdateHandle
+	var err error
+	if c.WorkflowType != "" {
+		op := w.client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+			ID: c.WorkflowID, TaskQueue: w.taskQueue,
+			WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		}, c.WorkflowType, c.Input)
+		up.WorkflowID = ""
+		h, err = w.client.UpdateWithStartWorkflow(actx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: up})
+	} else {
+		h, err = w.client.UpdateWorkflow(actx, up)
+	}
+	if err != nil {
+		if refused(err) {
+			return DomainError(err)
+		}
+		if _, nf := err.(*serviceerror.NotFound); nf || errors.As(err, new(*serviceerror.NotFound)) {
+			return DomainError(err)
+		}
+		return errors.Join(domain.Unavailable(), err)
+	}
+	rctx, rcancel := ctx, context.CancelFunc(func() {})
+	if d, ok := ctx.Deadline(); ok {
+		rctx, rcancel = context.WithDeadline(ctx, d.Add(-resultReserve))
+	}
+	defer rcancel()
+	if err := h.Get(rctx, c.Out); err != nil {
+		if refused(err) {
+			return DomainError(err)
+		}
+		return &domain.Accepted{Message: domain.AcceptedMessage}
+	}
+	return nil
+}
+
+// refused reports whether err is the workflow's answer (a validator's or
+// handler's domain error) rather than the service failing to give one.
+func refused(err error) bool {
+	var appErr *sdktemporal.ApplicationError
+	return errors.As(err, &appErr) && domain.KnownCode(appErr.Type())
 }
 
 // Query asks a workflow's query.
