@@ -83,7 +83,10 @@ func run(args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate, learninghub-send, healthcheck, calendar or version", cmd)
 	}
-	logger := logging.New(os.Stderr, slog.LevelInfo)
+	logger, err := logging.Open(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
 	logger.Info("starting", "command", cmd, "build", buildinfo.Get().String())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
