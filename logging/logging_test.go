@@ -3,8 +3,8 @@ package logging
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
