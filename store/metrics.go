@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // StateCount is how many enrolments of a kind are in a state, waiting on someone.
@@ -19,10 +21,13 @@ type StateCount struct {
 // operator watches (telemetry.ProjectionCollector).
 type Gauges struct {
 	Enrolments []StateCount
-	// LearningHubPending counts stored events not yet delivered;
-	// LearningHubOldest is when the oldest of them was received (zero when none).
-	LearningHubPending int64
-	LearningHubOldest  time.Time
+	// LearningHubPending counts stored events not yet delivered (some wait
+	// for an account to exist); LearningHubDeliverable those an account can
+	// take now (PendingLearners), and LearningHubOldest is when the oldest
+	// of these was received (zero when none): the relay's backlog.
+	LearningHubPending     int64
+	LearningHubDeliverable int64
+	LearningHubOldest      time.Time
 	// EmailsPending counts emails waiting to be sent; EmailsRetrying the
 	// ones among them that failed at least once, and EmailOldestRetrying
 	// is when the oldest of those was queued (zero when none).
@@ -56,10 +61,17 @@ func (s *Store) Gauges(ctx context.Context) (Gauges, error) {
 		return Gauges{}, translate(err)
 	}
 	if g.LearningHubPending > 0 {
-		var oldest struct{ ReceivedAt time.Time }
-		if err := db.Table("learninghub_events").Select("received_at").Where("delivered_at IS NULL").
-			Order("received_at").Limit(1).Scan(&oldest).Error; err != nil {
+		deliverable := db.Table("learninghub_events AS e").Where(`e.delivered_at IS NULL AND (
+			(e.learninghub_id <> '' AND EXISTS (SELECT 1 FROM accounts a WHERE a.learninghub_id = e.learninghub_id))
+			OR EXISTS (SELECT 1 FROM accounts a WHERE a.email = e.email AND a.email_confirmed_at IS NOT NULL))`)
+		if err := deliverable.Session(&gorm.Session{}).Count(&g.LearningHubDeliverable).Error; err != nil {
 			return Gauges{}, translate(err)
+		}
+		var oldest struct{ ReceivedAt time.Time }
+		if g.LearningHubDeliverable > 0 {
+			if err := deliverable.Session(&gorm.Session{}).Select("e.received_at").Order("e.received_at").Limit(1).Scan(&oldest).Error; err != nil {
+				return Gauges{}, translate(err)
+			}
 		}
 		g.LearningHubOldest = oldest.ReceivedAt
 	}

@@ -40,9 +40,11 @@ var (
 	breachedDesc = prometheus.NewDesc("careconnect_enrolments_breached",
 		"Enrolments now past the team's SLA, by kind.", []string{"kind"}, nil)
 	lhPendingDesc = prometheus.NewDesc("careconnect_learninghub_pending_events",
-		"LearningHub events stored but not yet delivered to a workflow.", nil, nil)
+		"LearningHub events stored but not yet delivered to a workflow (some wait for an account).", nil, nil)
+	lhDeliverableDesc = prometheus.NewDesc("careconnect_learninghub_deliverable_events",
+		"Undelivered LearningHub events an account can take now (the relay's backlog).", nil, nil)
 	lhOldestDesc = prometheus.NewDesc("careconnect_learninghub_oldest_pending_age_seconds",
-		"Age of the oldest undelivered LearningHub event (0 when none).", nil, nil)
+		"Age of the oldest undelivered LearningHub event an account can take now (0 when none).", nil, nil)
 	emailsPendingDesc = prometheus.NewDesc("careconnect_emails_pending",
 		"Emails in the outbox waiting to be sent.", nil, nil)
 	emailsRetryingDesc = prometheus.NewDesc("careconnect_emails_retrying",
@@ -55,7 +57,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c ProjectionCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{enrolmentsDesc, escalatedDesc, breachedDesc, lhPendingDesc, lhOldestDesc,
+	for _, d := range []*prometheus.Desc{enrolmentsDesc, escalatedDesc, breachedDesc, lhPendingDesc, lhDeliverableDesc, lhOldestDesc,
 		emailsPendingDesc, emailsRetryingDesc, emailOldestDesc, scrapeErrDesc} {
 		ch <- d
 	}
@@ -110,6 +112,7 @@ func (c ProjectionCollector) Collect(ch chan<- prometheus.Metric) {
 		return max(0, now().Sub(t).Seconds())
 	}
 	ch <- prometheus.MustNewConstMetric(lhPendingDesc, prometheus.GaugeValue, float64(g.LearningHubPending))
+	ch <- prometheus.MustNewConstMetric(lhDeliverableDesc, prometheus.GaugeValue, float64(g.LearningHubDeliverable))
 	ch <- prometheus.MustNewConstMetric(lhOldestDesc, prometheus.GaugeValue, age(g.LearningHubOldest))
 	ch <- prometheus.MustNewConstMetric(emailsPendingDesc, prometheus.GaugeValue, float64(g.EmailsPending))
 	ch <- prometheus.MustNewConstMetric(emailsRetryingDesc, prometheus.GaugeValue, float64(g.EmailsRetrying))
