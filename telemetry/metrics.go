@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"careconnect/buildinfo"
+	"careconnect/domain"
 )
 
 // Metrics is one process's registry and its business counters. Its
@@ -63,6 +64,16 @@ func NewMetrics() *Metrics {
 			Help: "Reviews escalated to the team for waiting too long, by what waits (application or worksite)."}, []string{"subject"}),
 		breaches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "careconnect_sla_breaches_total",
 			Help: "Reviews past the team's SLA, by what waits (application or worksite)."}, []string{"subject"}),
+	}
+	// Every bounded label value starts at 0, so a rule's increase() and
+	// rate() see the first event rather than a series appearing.
+	for _, k := range domain.MailKinds() {
+		m.emailsSent.WithLabelValues(string(k))
+		m.emailsFailed.WithLabelValues(string(k))
+	}
+	for _, s := range []string{SLAApplication, SLAWorksite} {
+		m.escalations.WithLabelValues(s)
+		m.breaches.WithLabelValues(s)
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildinfo.Collector(), m.requests, m.latency, m.rateLimited, m.signatureFail, m.lhReceived, m.lhDuplicates,

@@ -28,9 +28,20 @@ func TemporalMetrics(reg prometheus.Registerer) (client.MetricsHandler, error) {
 	secs := sdkmetric.NewView(sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: prometheus.DefBuckets}})
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithView(secs))
-	return temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{Meter: mp.Meter("temporal-sdk-go"),
-		UseMonotonicCounters: true, OnError: func(error) {}}), nil
+	h := temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{Meter: mp.Meter("temporal-sdk-go"),
+		UseMonotonicCounters: true, OnError: func(error) {}})
+	// The failure counters the alert rules watch start at 0 (the SDK
+	// makes a series at its first failure only).
+	for _, name := range alertedCounters {
+		h.Counter(name).Inc(0)
+	}
+	return h, nil
 }
+
+// alertedCounters are the SDK counters deploy/observability uses.
+var alertedCounters = []string{"temporal_workflow_task_execution_failed", "temporal_request_failure",
+	"temporal_sticky_cache_miss", "temporal_sticky_cache_hit", "temporal_activity_execution_failed",
+	"temporal_local_activity_execution_failed"}
 
 // TemporalTracing is the SDK's OpenTelemetry tracing interceptor on t's
 // provider: a client call (start, update, signal) makes a span whose
