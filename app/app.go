@@ -280,7 +280,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return err
 		}
 		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(startingClient{m.Temporal}, cfg.Temporal.TaskQueue),
-			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
+			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger,
+			Operations: operationsStore{m.Store}})
 		deps := api.Deps{Config: *cfg, App: svc, Codec: m.Codec, Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err,
 			Metrics: m.Metrics, Tracing: m.Tracing}
 		if m.Catcher != nil {
