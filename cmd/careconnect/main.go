@@ -15,6 +15,14 @@
 //	careconnect calendar show|push
 //	                     show the business calendar (and the one last pushed), or
 //	                     push it to every running enrolment now
+//	careconnect email resend KEY
+//	                     send a stuck or failed email again (operate.go)
+//	careconnect learninghub redeliver
+//	                     deliver the pending LearningHub events an account can take now
+//	careconnect export queue|worksites|audit [--from D --to D] [--out FILE]
+//	                     the team's queue, the worksites, or an audit range as CSV
+//	careconnect timeline person:SUBJECT|worksite:ID
+//	                     a subject's audit timeline in the terminal
 //
 // Configuration: --config FILE (YAML) and CARECONNECT_* environment variables.
 package main
@@ -43,7 +51,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|calendar|version [--config FILE]")
+		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|calendar|email|learninghub|export|timeline|version [--config FILE]")
 	}
 	cmd := args[0]
 	switch cmd {
@@ -56,6 +64,18 @@ func run(args []string, out io.Writer) error {
 		return err
 	case "calendar":
 		return calendarCmd(args[1:], out)
+	case "email":
+		return emailCmd(args[1:], out)
+	case "export":
+		return exportCmd(args[1:], out)
+	case "timeline":
+		return timelineCmd(args[1:], out)
+	}
+	if cmd == "learninghub" {
+		if len(args) < 2 || args[1] != "redeliver" {
+			return fmt.Errorf("usage: careconnect learninghub redeliver")
+		}
+		return learningHubRedeliver(args[2:], out)
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
