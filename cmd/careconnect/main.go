@@ -34,6 +34,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"careconnect/app"
@@ -137,6 +138,8 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
   API            %s   (OpenAPI: %s/api/openapi.yaml)
   Health         %s/healthz  %s/readyz
   Admin          %s/metrics  %s/healthz  %s/readyz   (admin listener: operators only)
+  Dashboards     deploy/observability/: dashboard.json (Grafana), alerts.yml and prometheus.yml (scrapes %s)
+  Logs           %s on stderr at log.level=%s; traces: %s
   Mail           %s
   Temporal UI    %s
   Temporal gRPC  %s
@@ -144,8 +147,16 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
 
   Sign in        %s/auth/login   (enrolment team: %s/auth/login?as=team)
   Identity       %s
-`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.AdminURL(), m.AdminURL(), m.AdminURL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
+`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.AdminURL(), m.AdminURL(), m.AdminURL(),
+		strings.TrimPrefix(m.AdminURL(), "http://"), c.Log.Format, c.Log.Level, tracesLabel(c), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
 		databaseLabel(c), m.URL(), m.URL(), identityLabel(m))
+}
+
+func tracesLabel(c config.Config) string {
+	if c.Telemetry.OTLPEndpoint == "" {
+		return "not exported (set telemetry.otlp_endpoint)"
+	}
+	return "OTLP to " + c.Telemetry.OTLPEndpoint
 }
 
 func databaseLabel(c config.Config) string {
