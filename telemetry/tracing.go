@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"careconnect/buildinfo"
 	"careconnect/config"
@@ -66,7 +67,7 @@ func NewTracing(c config.Telemetry, extra ...sdktrace.SpanExporter) (*Tracing, e
 // Tracer is the service's tracer; a nil Tracing gives a tracer that records nothing.
 func (t *Tracing) Tracer() trace.Tracer {
 	if t == nil {
-		return trace.NewNoopTracerProvider().Tracer(TracerName)
+		return noop.NewTracerProvider().Tracer(TracerName)
 	}
 	return t.Provider.Tracer(TracerName)
 }
