@@ -8,6 +8,7 @@ package activities
 
 import (
 	"context"
+	"log/slog"
 
 	"careconnect/domain"
 )
@@ -37,4 +38,18 @@ type Activities struct {
 	Store Store
 	// Outbox, when set, is woken after a write that stored emails or notices.
 	Outbox Outbox
+	// Metrics, when set, counts the escalations and SLA breaches a
+	// projection write tells the team of.
+	Metrics SLAMetrics
+	// Log, when set, records each projection write with the request IDs
+	// of the actions it carries.
+	Log *slog.Logger
+}
+
+// SLAMetrics counts the team's SLA events. *telemetry.Metrics implements it.
+type SLAMetrics interface {
+	// Escalation and Breach count one review escalated or past its SLA;
+	// subject is "application" or "worksite".
+	Escalation(subject string)
+	Breach(subject string)
 }

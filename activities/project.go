@@ -3,7 +3,10 @@ package activities
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"careconnect/domain"
@@ -25,7 +28,51 @@ func (a *Activities) Project(ctx context.Context, p domain.Projection) (domain.P
 	if p.Outgoing() && a.Outbox != nil {
 		a.Outbox.Wake()
 	}
+	a.observe(ctx, p)
 	return res, nil
+}
+
+// observe counts the SLA events p tells the team of (each email is
+// stored once, so a retried write that stored nothing new may count
+// again: a rare overcount, never a miss) and logs the write with the
+// request IDs of its audit records, so a request's ID leads to the
+// workflow task that carried its effects.
+func (a *Activities) observe(ctx context.Context, p domain.Projection) {
+	if a.Metrics != nil {
+		for _, e := range p.Emails {
+			subject := "application"
+			if e.Worksite != nil {
+				subject = "worksite"
+			}
+			switch e.Kind() {
+			case domain.MailReviewEscalated:
+				a.Metrics.Escalation(subject)
+			case domain.MailReviewBreached:
+				a.Metrics.Breach(subject)
+			}
+		}
+	}
+	if a.Log == nil {
+		return
+	}
+	var ids []string
+	for _, au := range p.Audits {
+		if au.RequestID != "" && !slices.Contains(ids, au.RequestID) {
+			ids = append(ids, au.RequestID)
+		}
+	}
+	a.Log.InfoContext(ctx, "projection written", "workflow_type", workflowType(ctx), "request_ids", strings.Join(ids, ","),
+		"audits", len(p.Audits), "emails", len(p.Emails), "notices", len(p.Notices))
+}
+
+// workflowType is the type of the workflow that runs the activity of ctx.
+func workflowType(ctx context.Context) (name string) {
+	defer func() {
+		if recover() != nil { // not an activity context (a unit test)
+			name = ""
+		}
+	}()
+	return activity.GetInfo(ctx).WorkflowType.Name
 }
 
 // retryable keeps storage outages retryable and makes a missing record,

@@ -14,20 +14,20 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
-	"careconnect/buildinfo"
 	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/domain"
 	"careconnect/enrolment"
 	"careconnect/health"
+	"careconnect/logging"
+	"careconnect/telemetry"
 	"careconnect/web"
 )
 
@@ -62,6 +62,11 @@ type Deps struct {
 	// nil when it answered, an error otherwise. /readyz reports it without
 	// depending on it. Nil reports "unknown".
 	TemporalHealth func() error
+	// Metrics is the process's registry and counters (the admin
+	// listener's /metrics); nil makes one for this Server.
+	Metrics *telemetry.Metrics
+	// Tracing makes the requests' spans; nil records none.
+	Tracing *telemetry.Tracing
 }
 
 // Server is the HTTP API.
@@ -80,34 +85,35 @@ type Server struct {
 	engine      *gin.Engine
 	handler     http.Handler // engine behind securityHeaders
 	admin       http.Handler // the admin listener's routes, behind securityHeaders
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
+	metrics     *telemetry.Metrics
+	tracer      trace.Tracer
+	propagator  propagation.TextMapPropagator
 }
 
 // New builds the Server and its routes.
 func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: d.Config, app: d.App, codec: d.Codec, codecOrigin: d.Config.CodecUIOrigin(), log: d.Logger, now: d.Now,
-		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), registry: prometheus.NewRegistry(),
-		auth: d.Auth, limits: newLimits(d.Config), temporalOK: d.TemporalHealth}
+		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), metrics: d.Metrics,
+		auth: d.Auth, limits: newLimits(d.Config), temporalOK: d.TemporalHealth, tracer: d.Tracing.Tracer(),
+		propagator: propagation.TraceContext{}}
+	if s.metrics == nil {
+		s.metrics = telemetry.NewMetrics()
+	}
+	if d.Tracing != nil {
+		s.propagator = d.Tracing.Propagator
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "careconnect_http_requests_total",
-		Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
-	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "careconnect_http_request_duration_seconds",
-		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"})
-	s.registry.MustRegister(s.requests, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		buildinfo.Collector())
 
 	e := gin.New()
 	s.trustProxies(e)
 	e.HandleMethodNotAllowed = true
-	e.Use(s.requestIDMiddleware, s.recoverMiddleware, s.metricsMiddleware, deadline)
+	e.Use(s.requestIDMiddleware, s.observe, s.recoverMiddleware, deadline)
 	e.NoRoute(s.noRoute)
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
@@ -228,7 +234,7 @@ func New(d Deps) *Server {
 	a := gin.New()
 	a.Use(s.requestIDMiddleware, s.recoverMiddleware, deadline)
 	a.NoRoute(s.noRoute)
-	a.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	a.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})))
 	a.GET("/healthz", s.healthz)
 	a.GET("/readyz", s.readyz)
 	s.handler = securityHeaders(e, isHTTPS(d.Config.HTTP.PublicBaseURL))
@@ -261,6 +267,7 @@ func (s *Server) requestIDMiddleware(c *gin.Context) {
 	}
 	c.Set(requestIDKey, id)
 	c.Header("X-Request-ID", id)
+	c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
 	c.Next()
 }
 
@@ -312,17 +319,6 @@ func (s *Server) recoverMiddleware(c *gin.Context) {
 		}
 	}()
 	c.Next()
-}
-
-func (s *Server) metricsMiddleware(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
-	s.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
-	s.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }

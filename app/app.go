@@ -16,14 +16,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"careconnect/activities"
 	"careconnect/api"
-	"careconnect/buildinfo"
 	"careconnect/codec"
 	"careconnect/config"
 	"careconnect/devidp"
@@ -39,6 +38,8 @@ import (
 	"careconnect/mail"
 	"careconnect/relay"
 	"careconnect/store"
+	"careconnect/telemetry"
+	"careconnect/telemetry/backend"
 	"careconnect/temporalconn"
 	"careconnect/worker"
 )
@@ -77,6 +78,14 @@ type Main struct {
 	DevIDP *devidp.Provider
 	// DevIDPPersonas replaces the dev identity provider's default personas (tests).
 	DevIDPPersonas []devidp.Persona
+	// SpanExporters receive every span as it ends, beside the OTLP export
+	// of telemetry.otlp_endpoint (tests: an in-memory exporter).
+	SpanExporters []sdktrace.SpanExporter
+
+	// Metrics is the process's registry: the admin listener's /metrics.
+	Metrics *telemetry.Metrics
+	// Tracing makes the spans of the API, Temporal, SQL and SMTP.
+	Tracing *telemetry.Tracing
 
 	// Relay is the outbox relay, when the worker role runs.
 	Relay       *relay.Relay
@@ -139,6 +148,10 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	}()
 	cfg := &m.Config
 	serves := roles.API || roles.Worker
+	m.Metrics = telemetry.NewMetrics()
+	if m.Tracing, err = telemetry.NewTracing(cfg.Telemetry, m.SpanExporters...); err != nil {
+		return fmt.Errorf("app: telemetry: %w", err)
+	}
 	if serves && cfg.SMTP.DevCatcher {
 		if cfg.Env == config.EnvProduction {
 			return errors.New("app: the dev mail catcher is refused in production")
@@ -177,6 +190,9 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if m.Store, err = store.Open(ctx, cfg.Database.URL, cfg.Database.SQLitePath); err != nil {
 		return err
 	}
+	if err := m.Store.Trace(m.Tracing.Tracer()); err != nil {
+		return fmt.Errorf("app: store tracing: %w", err)
+	}
 	db := cfg.Database
 	if err := m.Store.SetPool(store.Pool{MaxOpen: db.MaxOpenConns, MaxIdle: db.MaxIdleConns,
 		MaxLifetime: db.ConnMaxLifetime, MaxIdleTime: db.ConnMaxIdleTime}); err != nil {
@@ -190,7 +206,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 	if !serves {
 		return nil
 	}
-	if m.Temporal, m.Codec, err = temporalClient(*cfg, m.Logger); err != nil {
+	if m.Temporal, m.Codec, err = temporalClient(*cfg, m.Logger, m.Metrics, m.Tracing); err != nil {
 		return err
 	}
 	m.temporalHealth = health.StartMonitor("temporal", func(ctx context.Context) error {
@@ -226,7 +242,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if err != nil {
 			return fmt.Errorf("app: calendar.time_zone: %w", err)
 		}
-		m.Relay = &relay.Relay{Store: m.Store, Mailer: sender, Temporal: m.Temporal, Links: signer,
+		m.Relay = &relay.Relay{Store: m.Store, Mailer: telemetry.TracedMailer{Mailer: sender, Tracer: m.Tracing.Tracer()},
+			Temporal: m.Temporal, Links: signer, Metrics: m.Metrics,
 			LearningHub: delivery.Deliverer{Store: m.Store, Temporal: m.Temporal, CourseCode: cfg.LearningHub.CourseCode,
 				AgreementCode: cfg.LearningHub.AgreementCode, Log: m.Logger.With("component", "learninghub")},
 			Log: m.Logger.With("component", "relay"),
@@ -235,7 +252,10 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 				CourseName: cfg.LearningHub.CourseName, CourseURL: cfg.LearningHub.CourseURL,
 				DeclarationTTL: cfg.Links.DeclarationTTL, JoinLinkTTL: cfg.Links.JoinRequestTTL,
 				EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, Location: loc}}
-		acts := &activities.Activities{Store: m.Store, Outbox: m.Relay}
+		acts := &activities.Activities{Store: m.Store, Outbox: m.Relay, Metrics: m.Metrics, Log: m.Logger.With("component", "activities")}
+		// The worker reports the projection gauges (one process of a
+		// deployment should, or each replica repeats the same counts).
+		m.Metrics.Registry.MustRegister(backend.ProjectionCollector{Source: m.Store, Log: m.Logger.With("component", "metrics")})
 		if !roles.API {
 			// Probes answer while the worker waits for Temporal.
 			m.adminServer = adminServer(m.workerAdmin())
@@ -261,8 +281,10 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			return err
 		}
 		svc := enrolment.New(enrolment.Deps{Config: *cfg, Store: m.Store, Workflows: enrolmenttemporal.New(startingClient{m.Temporal}, cfg.Temporal.TaskQueue),
-			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger})
-		deps := api.Deps{Config: *cfg, App: svc, Codec: m.Codec, Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err}
+			Links: signer, LearningHub: hub, Hasher: enrolment.Bcrypt{Cost: cfg.Auth.BcryptCost}, Logger: m.Logger,
+			Operations: operationsStore{m.Store}})
+		deps := api.Deps{Config: *cfg, App: svc, Codec: m.Codec, Logger: m.Logger, Auth: m.auth, TemporalHealth: m.temporalHealth.Err,
+			Metrics: m.Metrics, Tracing: m.Tracing}
 		if m.Catcher != nil {
 			deps.DevMail = m.Catcher.Handler()
 		}
@@ -285,9 +307,7 @@ func adminServer(h http.Handler) *http.Server {
 // /readyz, ready once the worker polls and the database answers, with
 // Temporal's last known state beside them; and /metrics.
 func (m *Main) workerAdmin() http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildinfo.Collector())
-	return health.Handler(reg,
+	return health.Handler(m.Metrics.Registry,
 		health.Check{Name: "database", Required: true, Check: m.Store.Ping},
 		health.Check{Name: "worker", Required: true, Check: func(context.Context) error {
 			if !m.WorkerPolling() {
@@ -378,8 +398,10 @@ func (m *Main) tryStartWorker(ctx context.Context, acts *activities.Activities) 
 }
 
 // temporalClient is the lazy Temporal client of cfg, with the payload codec
-// of its codec keys (nil when there are none).
-func temporalClient(cfg config.Config, logger *slog.Logger) (client.Client, *codec.Codec, error) {
+// of its codec keys (nil when there are none), the SDK's metrics on
+// metrics' registry and its tracing interceptor on tracing (which the
+// workers built from the client use too); either may be nil (a one-off command).
+func temporalClient(cfg config.Config, logger *slog.Logger, metrics *telemetry.Metrics, tracing *telemetry.Tracing) (client.Client, *codec.Codec, error) {
 	pc, err := PayloadCodec(cfg.Codec)
 	if err != nil {
 		return nil, nil, err
@@ -390,6 +412,18 @@ func temporalClient(cfg config.Config, logger *slog.Logger) (client.Client, *cod
 	}
 	dc := codec.DataConverter(pc)
 	opts.DataConverter, opts.FailureConverter = dc, codec.FailureConverter(dc)
+	if metrics != nil {
+		if opts.MetricsHandler, err = backend.TemporalMetrics(metrics.Registry); err != nil {
+			return nil, nil, fmt.Errorf("app: %w", err)
+		}
+	}
+	if tracing != nil {
+		ti, err := backend.TemporalTracing(tracing)
+		if err != nil {
+			return nil, nil, fmt.Errorf("app: %w", err)
+		}
+		opts.Interceptors = append([]interceptor.ClientInterceptor{ti}, opts.Interceptors...)
+	}
 	c, err := client.NewLazyClient(opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: temporal at %s: %w", cfg.Temporal.Address, err)
@@ -551,6 +585,12 @@ func (m *Main) Close() error {
 	if m.DevIDP != nil {
 		errs = append(errs, m.DevIDP.Close())
 		m.DevIDP = nil
+	}
+	if m.Tracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, m.Tracing.Close(ctx))
+		m.Tracing = nil
 	}
 	return errors.Join(errs...)
 }

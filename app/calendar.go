@@ -83,7 +83,7 @@ func PushCalendar(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 		return worker.CalendarPushResult{}, err
 	}
 	defer st.Close()
-	c, _, err := temporalClient(cfg, logger)
+	c, _, err := temporalClient(cfg, logger, nil, nil)
 	if err != nil {
 		return worker.CalendarPushResult{}, err
 	}

@@ -72,6 +72,10 @@ type Config struct {
 	Codec Codec `mapstructure:"codec"`
 	// Relay configures the worker's outbox relay.
 	Relay Relay `mapstructure:"relay"`
+	// Log configures the logs (config/telemetry.go).
+	Log Log `mapstructure:"log"`
+	// Telemetry configures tracing (config/telemetry.go).
+	Telemetry Telemetry `mapstructure:"telemetry"`
 }
 
 // Relay configures the outbox relay that runs in the worker process: it
@@ -546,7 +550,9 @@ func stdDurations(ds []domain.Duration) []time.Duration {
 func Default() Config {
 	ds := domain.DefaultSchedule()
 	return Config{
-		Env: EnvDev,
+		Env:       EnvDev,
+		Log:       Log{Level: "info", Format: "json"},
+		Telemetry: Telemetry{ServiceName: "careconnect", SampleRatio: 1},
 		HTTP: HTTP{Addr: "127.0.0.1:8080", AdminAddr: "127.0.0.1:9091", PublicBaseURL: "http://127.0.0.1:8080",
 			RateLimits: RateLimits{Declarations: 30, Links: 30, Search: 120, Webhook: 20000}},
 		Database: Database{SQLitePath: "data/careconnect.db", MaxOpenConns: 20, MaxIdleConns: 20,
@@ -710,6 +716,9 @@ func (e *KeyError) Unwrap() error { return e.cause }
 
 // Validate checks every value and, in production, refuses dev-only defaults.
 func (c Config) Validate() error {
+	if err := c.validateTelemetry(); err != nil {
+		return err
+	}
 	bad := func(key, format string, args ...any) error {
 		return &KeyError{Key: key, Problem: fmt.Sprintf(format, args...)}
 	}

@@ -282,6 +282,9 @@ type Deps struct {
 	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Operations serves the operators' commands (operations.go); nil
+	// answers them EUNAVAILABLE.
+	Operations OperationsStore
 }
 
 // Service runs the use cases. Its methods are safe for concurrent use.
@@ -292,6 +295,7 @@ type Service struct {
 	links       LinkVerifier
 	hub         LearningHubVerifier
 	hasher      Hasher
+	ops         OperationsStore
 	log         *slog.Logger
 	now         func() time.Time
 	types       domain.WorksiteTypes
@@ -304,7 +308,7 @@ type Service struct {
 
 // New returns the Service of d.
 func New(d Deps) *Service {
-	s := &Service{cfg: d.Config, store: d.Store, wf: d.Workflows, links: d.Links, hub: d.LearningHub, hasher: d.Hasher, log: d.Logger, now: d.Now,
+	s := &Service{cfg: d.Config, store: d.Store, wf: d.Workflows, links: d.Links, hub: d.LearningHub, hasher: d.Hasher, ops: d.Operations, log: d.Logger, now: d.Now,
 		types: domain.IndexWorksiteTypes(d.Config.Policy.WorksiteTypes), professions: domain.IndexProfessions(d.Config.Policy.Professions),
 		decodes: make(chan struct{}, screenshotDecodeSlots), decodeWait: defaultScreenshotSlotWait}
 	if s.now == nil {

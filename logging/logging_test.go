@@ -2,7 +2,9 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -37,5 +39,36 @@ func TestLoggerRedactsEveryKindOfValue(t *testing.T) {
 	}
 	if !strings.Contains(out, "[email]") || !strings.Contains(out, "[token]") {
 		t.Errorf("log line %q lacks the redaction markers", out)
+	}
+}
+
+func TestJSONWithRequestIDAndLevel(t *testing.T) {
+	var b bytes.Buffer
+	log, err := Open(&b, "warn", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithRequestID(t.Context(), "req-42")
+	log.InfoContext(ctx, "below the level")
+	log.WarnContext(ctx, "kept", "to", "x@y.ca")
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("got %d lines %q; want 1 (info is below warn)", len(lines), b.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatalf("line %q is not JSON: %v", lines[0], err)
+	}
+	if rec["request_id"] != "req-42" || rec["msg"] != "kept" || rec["to"] != "[email]" {
+		t.Errorf("record %v; want request_id req-42, msg kept, to [email]", rec)
+	}
+}
+
+func TestOpenRefusesUnknownSettings(t *testing.T) {
+	if _, err := Open(io.Discard, "loud", "json"); err == nil {
+		t.Error("level loud accepted")
+	}
+	if _, err := Open(io.Discard, "info", "xml"); err == nil {
+		t.Error("format xml accepted")
 	}
 }

@@ -128,8 +128,15 @@ func (r *Relay) sendEmail(ctx context.Context, e store.OutboxEmail) error {
 	if err := r.Store.FinishEmail(ctx, key, e.Attempt, o); err != nil {
 		return fmt.Errorf("relay: email %s: outcome %s not recorded: %w", key, o.Status, err)
 	}
+	if r.Metrics != nil {
+		r.Metrics.EmailAttempt(string(kind), attemptOutcome[o.Status])
+	}
 	return nil
 }
+
+// attemptOutcome names an outcome's status for EmailMetrics.
+var attemptOutcome = map[string]string{store.EmailSent: "sent", store.EmailPending: "retry",
+	store.EmailFailed: "failed", store.EmailSkipped: "skipped"}
 
 // failedForGood is the outcome of an email that no retry can send.
 func failedForGood(reason string) store.Outcome {

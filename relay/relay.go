@@ -112,6 +112,13 @@ type Config struct {
 	Location *time.Location
 }
 
+// EmailMetrics counts the relay's email attempts. *telemetry.Metrics implements it.
+type EmailMetrics interface {
+	// EmailAttempt counts one attempt at an email of kind; outcome is
+	// sent, retry, failed or skipped.
+	EmailAttempt(kind, outcome string)
+}
+
 // Relay sends the outbox and delivers pending LearningHub events. Run it
 // with Run; Wake makes it look at the outbox at once.
 type Relay struct {
@@ -122,6 +129,8 @@ type Relay struct {
 	LearningHub Learners
 	Config      Config
 	Log         *slog.Logger
+	// Metrics counts each email attempt by kind and outcome; nil counts nothing.
+	Metrics EmailMetrics
 	// Now is the clock (time.Now unless a test sets it).
 	Now func() time.Time
 

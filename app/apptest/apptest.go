@@ -19,12 +19,15 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"careconnect/app"
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
 	"careconnect/devtemporal/devtemporaltest"
 	"careconnect/domain"
+	"careconnect/logging"
 	"careconnect/store/storetest"
 )
 
@@ -79,6 +82,21 @@ type Env struct {
 // configuration first. Everything stops when t ends.
 func Start(t testing.TB, edit func(*config.Config)) *Env {
 	t.Helper()
+	return StartWith(t, edit, Options{})
+}
+
+// Options are what StartWith may add to Start.
+type Options struct {
+	// Log, when set, receives the system's log as it runs in production
+	// (logging.New: JSON, redacted) at info level.
+	Log io.Writer
+	// SpanExporters receive every span (an in-memory exporter).
+	SpanExporters []sdktrace.SpanExporter
+}
+
+// StartWith is Start with opts.
+func StartWith(t testing.TB, edit func(*config.Config), opts Options) *Env {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
 	cfg.HTTP.Addr = "127.0.0.1:0"
@@ -105,7 +123,12 @@ func Start(t testing.TB, edit func(*config.Config)) *Env {
 	if os.Getenv("CARECONNECT_TEST_LOG") != "" {
 		logOut = os.Stderr
 	}
-	m := app.New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	logger := slog.New(slog.NewTextHandler(logOut, nil))
+	if opts.Log != nil {
+		logger = logging.New(opts.Log, slog.LevelInfo)
+	}
+	m := app.New(cfg, logger)
+	m.SpanExporters = opts.SpanExporters
 	// Personas get subjects of their own in every test: user workflow IDs
 	// come from subjects, and tests share one Temporal server.
 	suffix := "-" + randomHex(t, 4)

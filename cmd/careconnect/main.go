@@ -15,6 +15,14 @@
 //	careconnect calendar show|push
 //	                     show the business calendar (and the one last pushed), or
 //	                     push it to every running enrolment now
+//	careconnect email resend KEY
+//	                     send a stuck or failed email again (operate.go)
+//	careconnect learninghub redeliver
+//	                     deliver the pending LearningHub events an account can take now
+//	careconnect export queue|worksites|audit [--from D --to D] [--out FILE]
+//	                     the team's queue, the worksites, or an audit range as CSV
+//	careconnect timeline person:SUBJECT|worksite:ID
+//	                     a subject's audit timeline in the terminal
 //
 // Configuration: --config FILE (YAML) and CARECONNECT_* environment variables.
 package main
@@ -24,9 +32,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"careconnect/app"
@@ -44,7 +52,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|calendar|version [--config FILE]")
+		return fmt.Errorf("usage: careconnect dev|api|worker|migrate|learninghub-send|healthcheck|calendar|email|learninghub|export|timeline|version [--config FILE]")
 	}
 	cmd := args[0]
 	switch cmd {
@@ -57,6 +65,18 @@ func run(args []string, out io.Writer) error {
 		return err
 	case "calendar":
 		return calendarCmd(args[1:], out)
+	case "email":
+		return emailCmd(args[1:], out)
+	case "export":
+		return exportCmd(args[1:], out)
+	case "timeline":
+		return timelineCmd(args[1:], out)
+	}
+	if cmd == "learninghub" {
+		if len(args) < 2 || args[1] != "redeliver" {
+			return fmt.Errorf("usage: careconnect learninghub redeliver")
+		}
+		return learningHubRedeliver(args[2:], out)
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	cfgPath := fs.String("config", os.Getenv("CARECONNECT_CONFIG"), "YAML configuration file")
@@ -83,7 +103,10 @@ func run(args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown command %q: want dev, api, worker, migrate, learninghub-send, healthcheck, calendar or version", cmd)
 	}
-	logger := logging.New(os.Stderr, slog.LevelInfo)
+	logger, err := logging.Open(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
 	logger.Info("starting", "command", cmd, "build", buildinfo.Get().String())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -115,6 +138,8 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
   API            %s   (OpenAPI: %s/api/openapi.yaml)
   Health         %s/healthz  %s/readyz
   Admin          %s/metrics  %s/healthz  %s/readyz   (admin listener: operators only)
+  Dashboards     deploy/observability/: dashboard.json (Grafana), alerts.yml and prometheus.yml (scrapes %s)
+  Logs           %s on stderr at log.level=%s; traces: %s
   Mail           %s
   Temporal UI    %s
   Temporal gRPC  %s
@@ -122,8 +147,16 @@ CareConnect enrolment is running (env=%s). Ctrl-C stops everything.
 
   Sign in        %s/auth/login   (enrolment team: %s/auth/login?as=team)
   Identity       %s
-`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.AdminURL(), m.AdminURL(), m.AdminURL(), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
+`, c.Env, m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.URL(), m.AdminURL(), m.AdminURL(), m.AdminURL(),
+		strings.TrimPrefix(m.AdminURL(), "http://"), c.Log.Format, c.Log.Level, tracesLabel(c), mailLabel(m), c.Temporal.UIURL, c.Temporal.Address,
 		databaseLabel(c), m.URL(), m.URL(), identityLabel(m))
+}
+
+func tracesLabel(c config.Config) string {
+	if c.Telemetry.OTLPEndpoint == "" {
+		return "not exported (set telemetry.otlp_endpoint)"
+	}
+	return "OTLP to " + c.Telemetry.OTLPEndpoint
 }
 
 func databaseLabel(c config.Config) string {
