@@ -23,6 +23,8 @@ start({
   signInTitle: 'Sign in to CareConnect enrolment',
   signInText: 'Sign in with your BC Services Card to register, join or register a worksite, apply for CareConnect access and see what is left to do.',
   wrongRole: 'You are signed in as a member of the enrolment team. The team works in the team console.',
+  otherPage: { href: '/team', label: 'Go to the team console' },
+  landing,
   nav: [
     { href: '#/', label: 'My status' },
     { href: '#/account', label: 'My account' },
@@ -40,6 +42,37 @@ start({
     { path: /^\/worksites\/([A-Za-z0-9]{7})\/sponsorships$/, view: sponsorshipsView },
   ],
 });
+
+// ---------------------------------------------------------------- landing
+
+/**
+ * landing orients a first-time visitor before they sign in: the steps of
+ * enrolment and what each needs, how long the team takes, where the
+ * CareConnect viewer itself is, and whom to ask.
+ */
+function landing(reference) {
+  const step = (title, ...text) => h('li', {}, h('strong', {}, title), ...text.map((t) => h('p', {}, t)));
+  return h('section', { 'aria-labelledby': 'steps-h' },
+    h('h2', { id: 'steps-h' }, 'How enrolment works'),
+    h('p', {}, 'CareConnect is the province-wide viewer of patients\' health records. To get access, you and your worksite enrol here in five steps. ',
+      'You need a BC Services Card account with the BC Services Card app (a verified identity) to sign in.'),
+    h('ol', { class: 'steps' },
+      step('1. Register your account',
+        'Sign in with your BC Services Card and register your HxBC account: your profession and its college ID, your email and phone, a username and a password. We email you a link to confirm your address.'),
+      step('2. Join or register your worksite',
+        'If your worksite is already registered, join it with the emailed invitation, or find it by address or by the worksite ID your site administrator gives you. ',
+        'If it is not registered yet, register it: its name, address, contact details, type and EMR. A person with signing authority for the worksite (a clinical lead or office manager) then signs the Privacy & Security Declaration from an emailed link, with a screenshot of the worksite\'s antivirus, and the enrolment team reviews it.'),
+      step('3. Take the course and sign the agreement',
+        'Everyone completes the Privacy & Security course on LearningHub. Accredited professionals (for example physicians, nurse practitioners and nurses) also acknowledge the Health Practitioner CareConnect Access Agreement (HPCAA) there.'),
+      step('4. Apply for access',
+        'Apply at your worksite and answer a few questions about your work. On-behalf-of users (for example medical office assistants) also need an authorizer at the worksite (a physician, nurse practitioner or registered nurse) to sponsor them.'),
+      step('5. Provisioning',
+        `When everything is in, the enrolment team provisions your access and emails you a welcome package with how to open CareConnect. ${L.reviewWait()}`)),
+    reference && reference.viewerUrl
+      ? h('p', { class: 'box' }, 'Already have access? Open the ', h('a', { href: reference.viewerUrl, id: 'viewer-link' }, 'CareConnect viewer'),
+        '. This portal is only for enrolment.')
+      : null);
+}
 
 /** optional resolves with p's value, or fallback when the API says 404. */
 async function optional(p, fallback) {
@@ -143,7 +176,7 @@ async function statusView(main, ctx) {
           w.active && !applications.some((a) => a.worksite.id === w.worksiteId) && prof && prof.designated
             ? h('a', { class: 'button small secondary', href: `#/apply?worksite=${w.worksiteId}` }, 'Apply for access') : null) },
       ], worksites, { empty: 'You do not belong to a worksite yet.', hideCaption: true })),
-    doneList(st.timeline));
+    doneList(st.timeline, adminStatus.filter(Boolean)));
 }
 
 /** awaitingEmail is the address the account waits to confirm, or ''. */
@@ -190,16 +223,31 @@ function todoItem(what, detail, waitingOn, since, milestone) {
     detail && detail !== what ? h('span', { class: 'who' }, detail) : null,
     h('span', { class: 'who' }, `Who must act: ${L.party(waitingOn, 'applicant')}`,
       since && !since.startsWith('0001-') ? [' · waiting since ', time(since, false)] : null,
-      milestone && milestone.at ? [` · ${L.milestone(milestone.kind)} `, time(milestone.at, false)] : null));
+      nextForApplicant(milestone)),
+    waitingOn === 'enrolment_team' ? h('span', { class: 'who' }, L.reviewWait()) : null);
 }
 
-function doneList(timeline) {
-  const events = (timeline || []).slice().reverse();
+// nextForApplicant shows a wait's next reminder or deadline, unless it is
+// the team's business (its service levels and flags: L.teamOnly).
+function nextForApplicant(milestone) {
+  if (!milestone || !milestone.at || L.teamOnly(milestone.kind)) return null;
+  return [` · ${L.milestone(milestone.kind)} `, time(milestone.at, false)];
+}
+
+// doneList is what is done: the person's own events and, for the
+// worksites they administer (worksites: [{worksite, status}]), each
+// worksite's (registered, declaration signed, approved), newest first.
+function doneList(timeline, worksites = []) {
+  const events = (timeline || []).map((e) => ({ ...e, what: L.kind(e.kind) }));
+  worksites.forEach((ws) => ((ws.status && ws.status.timeline) || []).forEach((e) => {
+    events.push({ ...e, what: `${ws.worksite.name}: ${L.kind(e.kind)}` });
+  }));
+  events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   return h('section', { 'aria-labelledby': 'done-h' },
     h('h2', { id: 'done-h' }, 'What is done'),
     events.length
       ? h('ol', { class: 'timeline', id: 'done' }, events.map((e) => h('li', { class: 'done' },
-        h('span', { class: 'what' }, L.kind(e.kind)), e.detail ? h('span', { class: 'who' }, e.detail) : null,
+        h('span', { class: 'what' }, e.what), e.detail ? h('span', { class: 'who' }, e.detail) : null,
         h('span', { class: 'who' }, time(e.at)))))
       : h('p', { class: 'empty' }, 'Nothing recorded yet.'));
 }
@@ -228,10 +276,10 @@ function applicationCard(a, ctx) {
       h('span', { class: 'what' }, `${L.requirement(r.key)}${r.done ? ' — done' : ''}`),
       !r.done ? h('span', { class: 'who' }, r.description) : null,
       h('span', { class: 'who' }, r.done ? ['Since ', time(r.since, false)] : [`Who must act: ${L.party(r.waitingOn, 'applicant')} · since `, time(r.since, false),
-        nextFor(a, r) ? [` · ${L.milestone(a.next.kind)} `, time(a.next.at, false)] : null])))),
+        nextForApplicant(nextFor(a, r))])))),
     a.next && a.next.kind.startsWith('residency') ? h('p', {}, `${L.milestone(a.next.kind)}: `, time(a.next.at, false)) : null,
     a.state === 'ready_for_provisioning' && a.readySince
-      ? h('p', { class: 'small muted' }, 'The enrolment team provisions access within 5 to 7 business days of ', time(a.readySince, false), '.') : null,
+      ? h('p', { class: 'small muted' }, `Everything is in since `, time(a.readySince, false), `. ${L.reviewWait()}`) : null,
     needsSponsorRequest ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: async (e) => {
       e.target.disabled = true;
       try {
@@ -698,7 +746,8 @@ async function manageView(main, ctx, id) {
     h('div', { class: `box ${s.breached || s.stalled ? 'bad' : s.state === 'approved' ? 'ok' : ''}`, id: 'worksite-status' },
       h('p', {}, h('strong', {}, 'Status: '), L.worksiteState(s.state), s.suspended ? [' ', badge('Suspended', 'bad')] : null),
       s.waitingOn ? h('p', {}, h('strong', {}, 'Who must act: '), L.party(s.waitingOn), s.nextAction ? ` — ${s.nextAction}` : '') : null,
-      s.nextMilestone ? h('p', {}, `${L.milestone(s.nextMilestone.kind)}: `, time(s.nextMilestone.at)) : null,
+      s.nextMilestone && !L.teamOnly(s.nextMilestone.kind) ? h('p', {}, `${L.milestone(s.nextMilestone.kind)}: `, time(s.nextMilestone.at)) : null,
+      s.waitingOn === 'enrolment_team' ? h('p', {}, L.reviewWait()) : null,
       s.reason ? h('p', {}, `Reason: ${s.reason}`) : null,
       w.accessNote ? h('p', {}, w.accessNote) : null),
     h('section', { 'aria-labelledby': 'jr-h' }, h('h2', { id: 'jr-h' }, `Join requests (${(members.joinRequests || []).length})`), joinRequests),

@@ -20,7 +20,8 @@ start({
   loginPath: '/auth/login?as=team&returnTo=/team',
   signInTitle: 'Enrolment team sign-in',
   signInText: 'Sign in with your enrolment team account to work the queue.',
-  wrongRole: 'This console is for the CareConnect enrolment team. Applicants use the portal at /portal.',
+  wrongRole: 'This console is for the CareConnect enrolment team, and you are signed in with an applicant account. To enrol or see your enrolment, use the CareConnect portal.',
+  otherPage: { href: '/portal', label: 'Go to the portal' },
   nav: [
     { href: '#/', label: 'Queue' },
     { href: '#/worksites', label: 'Worksites' },
@@ -166,7 +167,7 @@ async function queueView(main, ctx) {
   const apps = out.applications || [];
 
   const filters = h('form', { class: 'filters', id: 'filters', role: 'search', 'aria-label': 'Filter the queue' },
-    field({ name: 'state', label: 'Application status', type: 'select', value: f.state, options: L.appStateList }),
+    field({ name: 'state', label: 'Application status', type: 'select', value: f.state, options: L.appStateList() }),
     field({ name: 'worksiteType', label: 'Worksite type', type: 'select', value: f.worksiteType, placeholder: 'Any type',
       options: reference.locationTypes.map((t) => ({ value: t.type, label: t.label })) }),
     field({ name: 'profession', label: 'Profession', type: 'select', value: f.profession, placeholder: 'Any profession',
@@ -285,7 +286,7 @@ function auditTable(events) {
   return table('Audit timeline', [
     { label: 'When', cell: (e) => time(e.at) },
     { label: 'Action', cell: (e) => e.action },
-    { label: 'Actor', cell: (e) => `${e.actor} (${e.role})` },
+    { label: 'Actor', cell: (e) => [e.actorName || e.actor, ' ', h('span', { class: 'muted small' }, `(${L.role(e.role)})`)] },
     { label: 'Worksite', cell: (e) => (e.worksiteId ? h('a', { href: `#/worksites/${e.worksiteId}` }, e.worksiteId) : '') },
     { label: 'Detail', cell: (e) => e.detail || '' },
     { label: 'Request', cell: (e) => (e.requestId ? h('code', {}, e.requestId) : '') },
