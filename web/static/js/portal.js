@@ -12,7 +12,7 @@ import { start } from './shell.js';
 import { get, post, put, patch, ref, seg, q } from './api.js';
 import {
   h, field, yesNo, radioValue, val, formError, submitting, announce, render, time, table, badge,
-  ask,
+  ask, busy,
 } from './dom.js';
 import * as L from './labels.js';
 import { typeFields } from './forms.js';
@@ -620,14 +620,15 @@ async function manageView(main, ctx, id) {
 
   // act runs a member action and redraws the page with the answer.
   const act = async (button, path, body, done) => {
-    button.disabled = true;
+    if (button.getAttribute('aria-busy') === 'true') return;
+    const idle = busy(button);
     try {
       await post(path, body);
       announce(done);
       await ctx.reload();
     } catch (err) {
       announce(err.message, 'bad');
-      button.disabled = false;
+      idle();
     }
   };
   const withReason = (title, submit, required, path, done) => ask({

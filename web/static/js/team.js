@@ -10,7 +10,7 @@
 import { start } from './shell.js';
 import { get, post, put, patch, ref, seg, q } from './api.js';
 import {
-  h, field, checkbox, val, formError, submitting, announce, render, time, table, badge, ask,
+  h, field, checkbox, val, formError, submitting, announce, render, time, table, badge, ask, busy,
 } from './dom.js';
 import * as L from './labels.js';
 import { typeFields } from './forms.js';
@@ -138,14 +138,15 @@ function revokeSessionsDialog(ctx, name, path, from) {
 }
 
 async function act(ctx, button, path, body, done) {
-  button.disabled = true;
+  if (button.getAttribute('aria-busy') === 'true') return;
+  const idle = busy(button);
   try {
     await post(path, body);
     announce(done);
     after(ctx, button);
   } catch (err) {
     announce(err.message, 'bad');
-    button.disabled = false;
+    idle();
   }
 }
 
