@@ -194,7 +194,8 @@ func (p *tab) signIn(path, persona string) {
 	p.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[name="persona"][value=%q]`, persona))))
 	p.shot("persona-picker")
 	p.click(fmt.Sprintf(`button[name="persona"][value=%q]`, persona))
-	p.waitVisible("#sign-out")
+	// At phone width the sign-out sits behind the menu button: wait for it to exist.
+	p.waitFor(`document.querySelector('#sign-out')`, "the sign-out button of a signed-in page")
 }
 
 // click clicks the first element matching sel once it is visible.

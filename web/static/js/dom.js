@@ -320,7 +320,7 @@ export function table(caption, cols, rows, opts = {}) {
     h('tbody', { role: cards ? 'rowgroup' : null }, rows.map((r) => h('tr', { class: opts.rowClass ? opts.rowClass(r) : null, role: cards ? 'row' : null, ...(opts.rowAttrs ? opts.rowAttrs(r) : {}) },
       cols.map((c, i) => (i === 0 && !opts.noRowHeader
         ? h('th', { scope: 'row', role: cards ? 'rowheader' : null }, c.cell(r))
-        : h('td', { 'data-label': c.label, role: cards ? 'cell' : null }, c.cell(r)))))));
+        : h('td', { 'data-label': c.label, role: cards ? 'cell' : null }, c.cell(r))))))));
   return scrollRegion(h('div', { class: 'table-wrap', 'data-label-id': captionId }, tbl));
 }
 
