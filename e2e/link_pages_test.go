@@ -107,7 +107,7 @@ func TestLinkPages(t *testing.T) {
 		p.waitText("#req", "let me in")
 		p.mustBeAccessible("join-request-link")
 		p.click("#reject")
-		p.waitText("#msg", "Reason")
+		p.waitText("#msg", "reason is required")
 		p.fill("#reason", "We do not know you")
 		p.click("#reject")
 		p.waitText("#msg", "Rejected")
