@@ -10,6 +10,7 @@ package relay
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +96,9 @@ type Config struct {
 	TeamEmail string
 	// ViewerURL is where provisioned users open CareConnect (not the portal).
 	ViewerURL string
+	// Professions is the profession table, for the words an email uses
+	// for a profession code (ProfessionLabel).
+	Professions []domain.Profession
 	// DeclarationTTL, JoinLinkTTL and EmailConfirmationTTL are how long
 	// the declaration, join request and email confirmation links work.
 	DeclarationTTL, JoinLinkTTL, EmailConfirmationTTL time.Duration
@@ -235,4 +239,19 @@ func (r *Relay) retry(now, queuedAt time.Time, attempt int, reason string) store
 		return store.Outcome{Status: store.EmailFailed, Error: reason + " (retried since " + queuedAt.UTC().Format(time.RFC3339) + ")"}
 	}
 	return store.Outcome{Status: store.EmailPending, RetryAt: next, Error: reason}
+}
+
+// ProfessionLabel is the words for a profession code in emails: its label
+// in the profession table, or the code made readable (domain.Humanize),
+// never the code itself. A value that is not a code is kept as it is.
+func (c Config) ProfessionLabel(code string) string {
+	for _, p := range c.Professions {
+		if p.Code == code {
+			return p.Label
+		}
+	}
+	if strings.ContainsAny(code, " ()") {
+		return code // already words
+	}
+	return domain.Humanize(code)
 }
