@@ -84,18 +84,18 @@ export function checkbox(opts) {
     h('p', { class: 'field-error', id: `${id}-err`, 'data-error-for': opts.name }));
 }
 
-/** yesNo is a fieldset of two radio buttons (yes/no) with an error slot. */
+/** yesNo is a fieldset of two radio buttons (yes/no) with an error slot; opts.required marks it. */
 export function yesNo(opts) {
   const id = opts.id || idFor(opts.name);
   const errId = `${id}-err`;
   const radio = (val, text) => {
     const rid = `${id}-${val}`;
     return h('span', { class: 'radio' },
-      h('input', { type: 'radio', id: rid, name: opts.name, value: val, 'data-field': opts.name, checked: opts.value === (val === 'yes') ? true : null }),
+      h('input', { type: 'radio', id: rid, name: opts.name, value: val, 'data-field': opts.name, required: opts.required || null, checked: opts.value === (val === 'yes') ? true : null }),
       h('label', { for: rid }, text));
   };
   return h('fieldset', { class: 'field yesno', 'aria-describedby': errId },
-    h('legend', {}, opts.label),
+    h('legend', {}, opts.label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
     radio('yes', 'Yes'), radio('no', 'No'),
     h('p', { class: 'field-error', id: errId, 'data-error-for': opts.name }));
 }

@@ -318,7 +318,7 @@ async function accountView(main, ctx) {
       field({ name: 'email', label: 'Email', type: 'email', required: true, autocomplete: 'email', value: who.principal.email || '' }),
       field({ name: 'phone', label: 'Phone', type: 'tel', required: true, autocomplete: 'tel', hint: 'For example 604-555-0100' })),
     field({ name: 'mobile', label: 'Mobile phone (optional)', type: 'tel', autocomplete: 'tel' }),
-    yesNo({ name: 'hasHealthAuthorityNetworkAccount', label: 'Do you have a health authority network account?' }),
+    yesNo({ name: 'hasHealthAuthorityNetworkAccount', label: 'Do you have a health authority network account?', required: true }),
     h('div', { class: 'grid2' },
       field({ name: 'username', label: 'Username', required: true, autocomplete: 'username', hint: '3 to 32 letters, digits, dots, dashes or underscores' }),
       field({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password',
@@ -329,7 +329,7 @@ async function accountView(main, ctx) {
   const onProfession = () => {
     const p = professionOf(reference, sel.value);
     residentBox.replaceChildren(sel.value === 'physician'
-      ? yesNo({ name: 'isResident', label: 'Are you currently a medical resident?' }) : '');
+      ? yesNo({ name: 'isResident', label: 'Are you currently a medical resident?', required: true }) : '');
     idsBox.replaceChildren(...((p && p.ids) || []).map((f) => field({ name: `professionIds.${f.key}`, label: f.label, required: true, hint: `For example ${f.example}` })));
   };
   sel.addEventListener('change', onProfession);
@@ -584,7 +584,7 @@ async function applyView(main, ctx) {
     field({ name: 'worksiteId', label: 'Worksite', type: 'select', required: true, value: pre || (active.length === 1 ? active[0].worksiteId : ''),
       placeholder: 'Choose the worksite', options: active.map((w) => ({ value: w.worksiteId, label: `${w.name} — ${w.addressLine} (${w.worksiteId})` })) }),
     h('h2', {}, 'Questionnaire'),
-    (reference.questions || []).map((qu) => yesNo({ name: `answers.${qu.id}`, label: qu.text })),
+    (reference.questions || []).map((qu) => yesNo({ name: `answers.${qu.id}`, label: qu.text, required: true })),
     prof && !prof.designated ? h('p', { class: 'box warn' }, `${prof.label} is not yet a designated profession: an application will be refused until it is.`) : null,
     prof && prof.needsSponsor ? h('p', { class: 'box' }, 'As an on-behalf-of user you will also need an authorizer at the worksite to sponsor you; you can request the sponsorship from your status page once you have applied.') : null,
     formError(),
