@@ -97,7 +97,7 @@ type Config struct {
 	// ViewerURL is where provisioned users open CareConnect (not the portal).
 	ViewerURL string
 	// Professions is the profession table, for the words an email uses
-	// for a profession code (ProfessionLabel).
+	// for a profession code (ProfessionLabel); empty uses the default table.
 	Professions []domain.Profession
 	// DeclarationTTL, JoinLinkTTL and EmailConfirmationTTL are how long
 	// the declaration, join request and email confirmation links work.
@@ -245,7 +245,11 @@ func (r *Relay) retry(now, queuedAt time.Time, attempt int, reason string) store
 // in the profession table, or the code made readable (domain.Humanize),
 // never the code itself. A value that is not a code is kept as it is.
 func (c Config) ProfessionLabel(code string) string {
-	for _, p := range c.Professions {
+	table := c.Professions
+	if len(table) == 0 {
+		table = domain.DefaultProfessions()
+	}
+	for _, p := range table {
 		if p.Code == code {
 			return p.Label
 		}
