@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -119,26 +120,84 @@ func (s *Server) login(c *gin.Context) {
 // applicant's first sign-in starts their enrolment ("identity validated").
 func (s *Server) callback(c *gin.Context) {
 	if e := c.Query("error"); e != "" {
-		writeError(c, s.log, domain.Errorf(domain.EUNAUTHORIZED, "sign-in was not completed (%s); try again", safeWord(e)))
+		s.log.Info("sign-in not completed at the identity provider", "request_id", requestID(c), "error", safeWord(e))
+		s.signInErrorPage(c, domain.Errorf(domain.EUNAUTHORIZED, "sign-in was not completed (%s); try again", safeWord(e)), safeWord(e))
 		return
 	}
 	key, _ := c.Cookie(PreLoginCookie)
 	p, cookie, returnTo, err := s.auth.Callback(c.Request.Context(), c.Query("state"), c.Query("code"), key)
 	if err != nil {
 		s.log.Info("sign-in refused", "request_id", requestID(c), "reason", err)
-		writeError(c, s.log, err)
+		s.signInErrorPage(c, err, "")
 		return
 	}
 	if p.Role == domain.RoleApplicant {
 		if _, err := s.app.EnsurePerson(c.Request.Context(), p); err != nil {
 			_ = s.auth.Logout(c.Request.Context(), cookie)
-			writeError(c, s.log, err)
+			s.signInErrorPage(c, err, "")
 			return
 		}
 	}
 	s.setSessionCookie(c, cookie, int(s.cfg.Auth.SessionTTL.Seconds()))
 	s.setPreLoginCookie(c, "", -1) // spent
 	c.Redirect(http.StatusFound, returnTo)
+}
+
+// signInErrorPage answers a sign-in that did not finish with a page a
+// person can read (the callback is a browser's redirect, never an API
+// call): what happened, what to do, and the enrolment team's contact.
+// The status is the error's (401, 403, 400; 503 and 500 as writeError
+// would give them); idpError is the identity provider's error code, when
+// it sent one.
+func (s *Server) signInErrorPage(c *gin.Context, err error, idpError string) {
+	const title = "Sign-in did not finish"
+	code := domain.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = domain.EINTERNAL, http.StatusInternalServerError
+	}
+	page := linkPage{Title: title, TeamEmail: s.cfg.Team.Email}
+	again := []pageAction{{URL: "/portal", Label: "Sign in again"}}
+	switch {
+	case idpError == "access_denied":
+		page.Problem = "You cancelled the sign-in, so you are not signed in."
+		page.Next = "When you are ready, sign in again with your BC Services Card."
+		page.Actions = again
+	case idpError != "":
+		page.Problem = "The sign-in service could not finish signing you in."
+		page.Next = "Sign in again. If it keeps happening, contact the enrolment team."
+		page.Actions = again
+	case errors.Is(err, domain.ErrLowAssurance):
+		page.Problem = "Your BC Services Card sign-in does not confirm your identity strongly enough for CareConnect. " +
+			"CareConnect needs the BC Services Card app with a verified identity (identity assurance level 3)."
+		page.Next = "Set up the BC Services Card app and verify your identity in it (in person or by video call), then sign in again with the app."
+		page.Actions = []pageAction{{URL: "/portal", Label: "Sign in again"}}
+	case errors.Is(err, domain.ErrNotTeam):
+		page.Problem = "The team console is only for members of the CareConnect enrolment team, and this account is not one."
+		page.Next = "To enrol, or to see your enrolment, use the CareConnect portal. If you are on the enrolment team, ask your administrator to give your account the team role."
+		page.Actions = []pageAction{{URL: "/portal", Label: "Go to the portal"}, {URL: "/team", Label: "Sign in to the team console again"}}
+	case code == domain.EUNAVAILABLE || code == domain.EINTERNAL:
+		if code == domain.EINTERNAL {
+			s.log.Error("sign-in", "request_id", requestID(c), "error", err)
+		}
+		page.Problem = "CareConnect could not finish signing you in just now."
+		page.Next = "Please try again in a few minutes."
+		if id := requestID(c); id != "" {
+			page.Next += " If it keeps happening, quote reference " + id + " to the enrolment team."
+		}
+		page.Actions = again
+		if code == domain.EUNAVAILABLE {
+			c.Header("Retry-After", "5")
+		}
+	default: // an expired, reused or other browser's sign-in, an incomplete answer
+		page.Problem = "This sign-in has expired, was already used or was started in another browser."
+		page.Next = "Sign in again from this browser."
+		page.Actions = again
+	}
+	if code == domain.EUNAUTHORIZED { // RFC 9110: a 401 carries a challenge
+		c.Header("WWW-Authenticate", `Bearer realm="careconnect"`)
+	}
+	s.renderLinkPage(c, status, "error", page)
 }
 
 func (s *Server) logout(c *gin.Context) {

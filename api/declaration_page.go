@@ -19,34 +19,35 @@ var declarationTmpl = template.Must(linkPagesTmpl.New("declaration").Parse(`{{te
 <p>Worksite <strong>{{.Worksite.Name}}</strong>, ID <strong>{{.Worksite.ID}}</strong>, {{.Worksite.AddressLine}}.</p>
 <p>This form must be completed by a person with legal signing authority for the organization (for example the clinical lead or office manager).</p>
 <form id="decl" class="stack" novalidate>
+ <p class="small muted">Every field marked <span class="req">*</span> is required.</p>
  <div class="field">
-  <label for="signerName">Your full name</label>
-  <input type="text" id="signerName" name="signerName" autocomplete="name" required aria-describedby="signerName-err">
-  <p class="field-error" id="signerName-err" aria-live="polite"></p>
+  <label for="signerName">Your full name<span class="req" aria-hidden="true"> *</span></label>
+  <input type="text" id="signerName" name="signerName" data-field="signerName" autocomplete="name" required aria-describedby="signerName-err">
+  <p class="field-error" id="signerName-err" data-error-for="signerName"></p>
  </div>
  <div class="field">
-  <label for="signerTitle">Your title</label>
-  <input type="text" id="signerTitle" name="signerTitle" autocomplete="organization-title" required aria-describedby="signerTitle-err">
-  <p class="field-error" id="signerTitle-err" aria-live="polite"></p>
+  <label for="signerTitle">Your title<span class="req" aria-hidden="true"> *</span></label>
+  <input type="text" id="signerTitle" name="signerTitle" data-field="signerTitle" autocomplete="organization-title" required aria-describedby="signerTitle-err">
+  <p class="field-error" id="signerTitle-err" data-error-for="signerTitle"></p>
  </div>
  <div class="field">
   <label for="signerEmail">Your email (optional)</label>
-  <input type="email" id="signerEmail" name="signerEmail" autocomplete="email" aria-describedby="signerEmail-err">
-  <p class="field-error" id="signerEmail-err" aria-live="polite"></p>
+  <input type="email" id="signerEmail" name="signerEmail" data-field="signerEmail" autocomplete="email" aria-describedby="signerEmail-err">
+  <p class="field-error" id="signerEmail-err" data-error-for="signerEmail"></p>
  </div>
  <fieldset aria-describedby="attestations-err">
-  <legend>I attest that</legend>
-  {{range .Attestations}}<div class="field check"><input type="checkbox" id="att-{{.ID}}" name="attestations" value="{{.ID}}" required> <label for="att-{{.ID}}">{{.Text}}</label></div>
+  <legend>I attest that<span class="req" aria-hidden="true"> *</span></legend>
+  {{range .Attestations}}<div class="field check"><input type="checkbox" id="att-{{.ID}}" name="attestations" data-field="attestations" value="{{.ID}}" required> <label for="att-{{.ID}}">{{.Text}}</label></div>
   {{end}}
+  <p class="field-error" id="attestations-err" data-error-for="attestations"></p>
  </fieldset>
- <p class="field-error" id="attestations-err" aria-live="polite"></p>
  <div class="field">
-  <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB and 16 megapixels)</label>
-  <input type="file" id="screenshot" name="screenshot" accept="image/png,image/jpeg" required aria-describedby="screenshot-err">
-  <p class="field-error" id="screenshot-err" aria-live="polite"></p>
+  <label for="screenshot">Antivirus screenshot (PNG or JPEG, at most {{.MaxMB}} MB and 16 megapixels)<span class="req" aria-hidden="true"> *</span></label>
+  <input type="file" id="screenshot" name="screenshot" data-field="screenshot" accept="image/png,image/jpeg" required aria-describedby="screenshot-err">
+  <p class="field-error" id="screenshot-err" data-error-for="screenshot"></p>
  </div>
  <div class="actions"><button type="submit">Sign the declaration</button></div>
- <p class="form-error" id="form-err" role="alert"></p>
+ <p class="form-error" id="form-err" role="alert" data-form-error></p>
 </form>
 <p id="done" class="box ok" role="status" hidden>Thank you. The declaration is signed; the CareConnect enrolment team will now review the worksite.</p>
 {{end}}{{end}}
@@ -55,7 +56,7 @@ var declarationTmpl = template.Must(linkPagesTmpl.New("declaration").Parse(`{{te
 // declarationForm is what the declaration page shows of a verified link.
 type declarationForm struct {
 	Worksite     WorksiteView
-	Done         string // the worksite's state once the declaration is in; empty while it awaits one
+	Done         string // the worksite's state in words (domain.Labels) once the declaration is in; empty while it awaits one
 	Attestations []domain.Attestation
 	MaxMB        int64
 }
@@ -78,7 +79,7 @@ func (s *Server) declarationPage(c *gin.Context) {
 	form := &declarationForm{Worksite: s.view(l.Worksite), Attestations: s.cfg.Policy.Attestations, MaxMB: s.cfg.Uploads.MaxScreenshotBytes >> 20}
 	page := linkPage{Title: declarationTitle, TeamEmail: s.cfg.Team.Email, Declaration: form}
 	if l.State != "" && l.State != domain.WorksiteAwaitingDeclaration {
-		form.Done = string(l.State)
+		form.Done = domain.Label(domain.DefaultLabels().WorksiteStates, string(l.State))
 	} else {
 		page.Script, page.Token = "declaration.js", c.Param("token")
 	}

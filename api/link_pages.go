@@ -43,7 +43,8 @@ var linkPagesTmpl = template.Must(template.New("link pages").Parse(`
 <p>{{.Problem}}</p>
 <p>{{.Next}}</p>
 </div>
-{{template "foot" .}}{{end}}
+{{with .Actions}}<div class="actions">{{range $i, $a := .}}<a class="button{{if $i}} secondary{{end}}" href="{{$a.URL}}">{{$a.Label}}</a>{{end}}</div>
+{{end}}{{template "foot" .}}{{end}}
 
 {{define "join"}}{{template "head" .}}<div id="req" class="box" aria-live="polite">Loading the request…</div>
 <div class="field">
@@ -75,12 +76,19 @@ type linkPage struct {
 	// Token is the verified link token, handed to the script as data.
 	Token     string
 	TeamEmail string
-	// Problem and Next are an error page's: what happened, and what to do.
+	// Problem and Next are an error page's: what happened, and what to do;
+	// Actions are its ways forward (links), the first the main one.
 	Problem, Next string
 	// Worksite is the worksite an invitation invites to.
 	Worksite *domain.Worksite
+	Actions  []pageAction
 	// Declaration is the declaration form's content (declaration_page.go).
 	Declaration *declarationForm
+}
+
+// pageAction is a way forward from an error page: a same-site link.
+type pageAction struct {
+	URL, Label string
 }
 
 // linkKind describes one kind of emailed link and what its page says when

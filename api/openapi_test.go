@@ -215,8 +215,8 @@ func TestOpenAPIErrorResponses(t *testing.T) {
 					t.Errorf("%s %s: documents status %d, which no error code maps to", method, path, status)
 				}
 				if path == "/readyz" || path == "/declaration/{token}" || path == "/join-requests/{token}" || path == "/invitations/{token}" ||
-					path == "/confirm-email/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" {
-					continue // a readiness report, HTML pages and the portal's assets, by design
+					path == "/confirm-email/{token}" || path == "/dev/mail" || path == "/static/{dir}/{file}" || path == "/auth/callback" {
+					continue // a readiness report, HTML pages (the sign-in's too) and the portal's assets, by design
 				}
 				mt := resp.Value.Content.Get("application/json")
 				if mt == nil || mt.Schema == nil || mt.Schema.Ref != errorRef {

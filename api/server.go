@@ -352,9 +352,15 @@ func (s *Server) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
 }
 
-// reference returns the policy tables the registration and declaration forms offer.
+// reference returns the policy tables the registration and declaration
+// forms offer, the words for every code (domain.Labels, shared with the
+// emails) and the contacts the pages show: the enrolment team's mailbox
+// and the CareConnect viewer's address.
 func (s *Server) reference(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
+		"labels":        domain.DefaultLabels(),
+		"teamEmail":     s.cfg.Team.Email,
+		"viewerUrl":     s.cfg.Viewer.URL,
 		"locationTypes": s.cfg.Policy.WorksiteTypes,
 		"emrVendors":    s.cfg.Policy.EMRVendors,
 		"attestations":  s.cfg.Policy.Attestations,

@@ -156,7 +156,7 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 		if cfg.Env == config.EnvProduction {
 			return errors.New("app: the dev mail catcher is refused in production")
 		}
-		if m.Catcher, err = mail.StartCatcher(net.JoinHostPort(cfg.SMTP.Host, fmt.Sprint(cfg.SMTP.Port))); err != nil {
+		if m.Catcher, err = mail.StartCatcherIn(net.JoinHostPort(cfg.SMTP.Host, fmt.Sprint(cfg.SMTP.Port)), cfg.SMTP.CatcherDir); err != nil {
 			return fmt.Errorf("app: mail catcher: %w", err)
 		}
 		cfg.SMTP.Port = m.Catcher.Port()

@@ -604,11 +604,13 @@ func TestTeamSignIn(t *testing.T) {
 
 	tests := []struct {
 		name, persona, query string
+		// page is what the refusal's page must say, in words for people.
+		page string
 	}{
 		// An applicant may not use the team sign-in.
-		{"applicant as team", devidp.PersonaPhysician, "?as=team"},
+		{"applicant as team", devidp.PersonaPhysician, "?as=team", "only for members of the CareConnect enrolment team"},
 		// BC Services Card below IAL 3 is refused at the callback.
-		{"low assurance", devidp.PersonaLowAssurance, ""},
+		{"low assurance", devidp.PersonaLowAssurance, "", "verify your identity in it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -617,6 +619,7 @@ func TestTeamSignIn(t *testing.T) {
 			if cb.StatusCode != http.StatusForbidden {
 				t.Fatalf("callback = %d %s; want 403", cb.StatusCode, body)
 			}
+			mustSignInErrorPage(t, env, cb, body, tt.page)
 			if c := b.sessionCookie(); c != "" || len(cb.Cookies()) != 0 {
 				t.Errorf("refused sign-in set cookies %v; want none", cb.Header.Values("Set-Cookie"))
 			}
@@ -627,6 +630,62 @@ func TestTeamSignIn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustSignInErrorPage checks that a refused sign-in is answered with a
+// page for people, not an API error: HTML, saying want, with a way
+// forward (a link to sign in again or to the portal), the enrolment team's
+// contact and no script, and no codes or JSON.
+func mustSignInErrorPage(t *testing.T, env *apptest.Env, res *http.Response, body []byte, want string) {
+	t.Helper()
+	page := string(body)
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("refusal page Content-Type = %q; want text/html\n%s", ct, page)
+	}
+	for _, s := range []string{want, `href="/portal"`, "mailto:" + env.Config.Team.Email} {
+		if !strings.Contains(page, s) {
+			t.Errorf("refusal page lacks %q:\n%s", s, page)
+		}
+	}
+	for _, s := range []string{"<script", `"error"`, "forbidden", "unauthorized", "identity assurance level 1"} {
+		if strings.Contains(page, s) {
+			t.Errorf("refusal page shows %q:\n%s", s, page)
+		}
+	}
+}
+
+// TestSignInCancelled: cancelling at the identity provider comes back to a
+// page that says so and offers to sign in again, not to an API error.
+func TestSignInCancelled(t *testing.T) {
+	env := apptest.Start(t, nil)
+	b := newBrowser(t, env)
+	res, err := b.c.Get(env.Base + "/auth/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	picker := readBody(t, res)
+	m := pickerActionRE.FindSubmatch(picker)
+	if m == nil {
+		t.Fatalf("the identity provider's page has no picker form:\n%s", picker)
+	}
+	u, err := res.Request.URL.Parse(html.UnescapeString(string(m[1])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	action := u.String()
+	form := url.Values{"cancel": {"1"}}
+	for _, f := range pickerHiddenRE.FindAllSubmatch(picker, -1) {
+		form.Set(html.UnescapeString(string(f[1])), html.UnescapeString(string(f[2])))
+	}
+	res, err = b.c.PostForm(action, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(t, res)
+	if res.Request.URL.Path != "/auth/callback" || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("cancel ended %d at %s; want 401 at /auth/callback\n%s", res.StatusCode, res.Request.URL, body)
+	}
+	mustSignInErrorPage(t, env, res, body, "You cancelled the sign-in")
 }
 
 func TestAccountDuplicatesLeaveNothing(t *testing.T) {

@@ -266,6 +266,10 @@ type SMTP struct {
 	CAFile string `mapstructure:"ca_file"`
 	// DevCatcher starts the in-process mail catcher on Host:Port (dev and tests only).
 	DevCatcher bool `mapstructure:"dev_catcher"`
+	// CatcherDir is where the dev mail catcher keeps its messages, so that
+	// a restart keeps every emailed link; empty keeps them in memory only.
+	// `careconnect dev` uses data/mail when it is empty.
+	CatcherDir string `mapstructure:"catcher_dir"`
 }
 
 // Links configures signed, expiring links in emails.

@@ -1,9 +1,19 @@
 package domain
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
+
+// ErrLowAssurance marks (in a chain with an EFORBIDDEN *Error) a sign-in
+// refused because the BC Services Card identity assurance level is below
+// the minimum, so that the sign-in page can say what to do about it.
+var ErrLowAssurance = errors.New("identity assurance level below the minimum")
+
+// ErrNotTeam marks (in a chain with an EFORBIDDEN *Error) a team sign-in by
+// someone who is not a member of the enrolment team.
+var ErrNotTeam = errors.New("not a member of the enrolment team")
 
 // Role is what an authenticated caller may act as.
 type Role string

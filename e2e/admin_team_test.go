@@ -291,7 +291,7 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	// Reject the worksite awaiting approval from its subject page.
 	p.open("/team#/worksites/" + pending)
 	p.waitHeading("Fraser Walk-in")
-	p.waitText("#worksite-status", "Awaiting enrolment team review")
+	p.waitText("#worksite-status", "Waiting for the enrolment team's review")
 	p.mustBeAccessible("worksite-subject")
 	p.clickText("main", "Reject worksite")
 	p.waitVisible("dialog[open] #f-reason")

@@ -27,6 +27,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("AdministratorRejectsJoinRequest", func(t *testing.T) { administratorRejectsJoinRequest(t, b) })
 	t.Run("TeamWorksTheQueue", func(t *testing.T) { teamWorksTheQueue(t, b) })
 	t.Run("KeyboardAndFocus", func(t *testing.T) { keyboardAndFocus(t, b) })
+	t.Run("PhoneMenuAndSignInPages", func(t *testing.T) { phoneMenuAndSignInPages(t, b) })
 }
 
 // reloadUntil reloads path until cond holds (the page reads the API once per load).

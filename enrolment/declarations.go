@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"mime/multipart"
-	"strings"
 	"time"
 
 	"careconnect/authz"
@@ -162,6 +161,18 @@ func (s *Service) takesDeclaration(ctx context.Context, id string) error {
 	return domain.CanTakeDeclaration(st.State)
 }
 
+// attestationsMissing says how many of the declaration's statements are
+// still to be ticked, in words for the person signing.
+func attestationsMissing(missing, all int) string {
+	if missing == all {
+		return "Tick every statement to sign the declaration."
+	}
+	if missing == 1 {
+		return "Tick every statement to sign the declaration: one is not ticked yet."
+	}
+	return fmt.Sprintf("Tick every statement to sign the declaration: %d are not ticked yet.", missing)
+}
+
 // validateDeclaration checks a declaration form: the signer, every
 // statement of the policy attested, and one screenshot that is a PNG or
 // JPEG within the decode bounds (screenshot.go) and decodes.
@@ -169,18 +180,26 @@ func (s *Service) validateDeclaration(ctx context.Context, form DeclarationInput
 	max := s.cfg.Uploads.MaxScreenshotBytes
 	d := domain.Declaration{SignerName: form.SignerName, SignerTitle: form.SignerTitle, SignerEmail: form.SignerEmail}
 	fe := domain.FieldErrors{}
-	if d.SignerName == "" || len(d.SignerName) > 120 {
-		fe.Add("signerName", "is required (at most 120 characters): the name of the person with signing authority")
-	} else if err := domain.ValidName(d.SignerName); err != nil {
-		fe.Add("signerName", err.Error())
+	// The messages are shown beside the form's fields as they are: whole
+	// sentences for the person signing, naming no field or code.
+	switch {
+	case d.SignerName == "":
+		fe.Add("signerName", "Enter your full name: the person with signing authority for the worksite.")
+	case len(d.SignerName) > 120:
+		fe.Add("signerName", "Your name is too long: use at most 120 characters.")
+	case domain.ValidName(d.SignerName) != nil:
+		fe.Add("signerName", "Your name has characters that cannot be used (such as line breaks or control characters).")
 	}
-	if d.SignerTitle == "" || len(d.SignerTitle) > 120 {
-		fe.Add("signerTitle", "is required (at most 120 characters), e.g. Clinical Lead or Office Manager")
-	} else if err := domain.ValidName(d.SignerTitle); err != nil {
-		fe.Add("signerTitle", err.Error())
+	switch {
+	case d.SignerTitle == "":
+		fe.Add("signerTitle", "Enter your title, for example Clinical Lead or Office Manager.")
+	case len(d.SignerTitle) > 120:
+		fe.Add("signerTitle", "Your title is too long: use at most 120 characters.")
+	case domain.ValidName(d.SignerTitle) != nil:
+		fe.Add("signerTitle", "Your title has characters that cannot be used (such as line breaks or control characters).")
 	}
 	if d.SignerEmail != "" && !domain.ValidEmail(d.SignerEmail) {
-		fe.Add("signerEmail", "must be an email address")
+		fe.Add("signerEmail", "Enter an email address like name@example.ca, or leave it empty.")
 	}
 	accepted := map[string]bool{}
 	for _, a := range form.Attestations {
@@ -195,16 +214,16 @@ func (s *Service) validateDeclaration(ctx context.Context, form DeclarationInput
 		}
 	}
 	if len(missing) > 0 {
-		fe.Add("attestations", "every statement must be accepted; missing: "+strings.Join(missing, ", "))
+		fe.Add("attestations", attestationsMissing(len(missing), len(s.cfg.Policy.Attestations)))
 	}
 	files := form.Screenshots
 	switch {
 	case len(files) == 0:
-		fe.Add("screenshot", "is required: a PNG or JPEG screenshot of your antivirus software")
+		fe.Add("screenshot", "Choose a screenshot of your antivirus software (a PNG or JPEG file).")
 	case len(files) > 1:
-		fe.Add("screenshot", "send exactly one file")
+		fe.Add("screenshot", "Choose only one screenshot.")
 	case files[0].Size > max:
-		fe.Add("screenshot", fmt.Sprintf("must be at most %d MB", max>>20))
+		fe.Add("screenshot", fmt.Sprintf("The screenshot is too large: choose a file of at most %d MB.", max>>20))
 	default:
 		img, typ, problem := readScreenshot(files[0], max)
 		if problem == "" {

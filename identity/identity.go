@@ -316,8 +316,9 @@ func (a *Authenticator) principal(tok *oidc.IDToken, iss *issuer) (domain.Princi
 	}
 	// Assurance is BC Services Card's; a separate team issuer may not state it.
 	if iss == a.applicant && p.IAL < a.cfg.MinIAL {
-		return domain.Principal{}, domain.Errorf(domain.EFORBIDDEN,
-			"your BC Services Card sign-in has identity assurance level %d; CareConnect needs level %d (verify your identity in the BC Services Card app)", p.IAL, a.cfg.MinIAL)
+		return domain.Principal{}, errors.Join(domain.Errorf(domain.EFORBIDDEN,
+			"your BC Services Card sign-in has identity assurance level %d; CareConnect needs level %d (verify your identity in the BC Services Card app)", p.IAL, a.cfg.MinIAL),
+			domain.ErrLowAssurance)
 	}
 	return p, nil
 }
@@ -475,7 +476,7 @@ func (a *Authenticator) Callback(ctx context.Context, state, code, browserKey st
 		return domain.Principal{}, "", "", err
 	}
 	if st.Kind == domain.SignInTeam && p.Role != domain.RoleTeam {
-		return domain.Principal{}, "", "", domain.Errorf(domain.EFORBIDDEN, "this account is not a member of the enrolment team")
+		return domain.Principal{}, "", "", errors.Join(domain.Errorf(domain.EFORBIDDEN, "this account is not a member of the enrolment team"), domain.ErrNotTeam)
 	}
 	id := randomString(32)
 	now := a.cfg.Now()

@@ -18,7 +18,10 @@ import (
 	"net"
 	"net/http"
 	netmail "net/mail"
+	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +70,8 @@ type Caught struct {
 	AuthUser string `json:"authUser,omitempty"`
 	// ParseError says why the message could not be fully decoded; empty if it could.
 	ParseError string `json:"parseError,omitempty"`
+
+	file string // its file in the Catcher's directory; empty when kept in memory only
 }
 
 // clone returns a deep copy of m, so callers cannot change what the Catcher holds.
@@ -97,11 +102,26 @@ type Catcher struct {
 	received uint64        // messages ever received; guarded by mu
 	arrived  chan struct{} // closed and replaced when a message arrives; closed by Close; guarded by mu
 	closed   bool          // guarded by mu
+	// dir keeps one file per message so that they survive a restart; "" keeps them in memory only.
+	dir string
 }
 
 // StartCatcher listens on addr ("127.0.0.1:0" picks a free port) and
-// serves SMTP until Close.
-func StartCatcher(addr string) (*Catcher, error) {
+// serves SMTP until Close, keeping the messages in memory.
+func StartCatcher(addr string) (*Catcher, error) { return StartCatcherIn(addr, "") }
+
+// StartCatcherIn is StartCatcher keeping the messages in dir too (one
+// JSON file each, created if missing), so that a restart of the dev
+// server keeps every emailed link; the messages already in dir are loaded
+// first. An empty dir keeps them in memory only.
+func StartCatcherIn(addr, dir string) (*Catcher, error) {
+	var kept []Caught
+	if dir != "" {
+		var err error
+		if kept, err = loadCaught(dir); err != nil {
+			return nil, err
+		}
+	}
 	page, err := htmltemplate.New("catcher").Parse(catcherPage)
 	if err != nil {
 		return nil, fmt.Errorf("mail: parsing catcher page: %w", err)
@@ -116,6 +136,8 @@ func StartCatcher(addr string) (*Catcher, error) {
 		page:    page,
 		linkRE:  regexp.MustCompile(`https?://[^\s<>"]+`),
 		arrived: make(chan struct{}),
+		dir:     dir,
+		msgs:    kept,
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &catcherSession{c: c}, nil
@@ -247,7 +269,15 @@ func (c *Catcher) store(m Caught) error {
 	if c.closed {
 		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "catcher is closing"}
 	}
+	if c.dir != "" {
+		if err := c.save(&m); err != nil {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "catcher cannot keep the message"}
+		}
+	}
 	if len(c.msgs) == catcherLimit {
+		if f := c.msgs[0].file; f != "" {
+			_ = os.Remove(f) // the oldest goes, as in memory
+		}
 		c.msgs = append(c.msgs[:0], c.msgs[1:]...)
 	}
 	c.msgs = append(c.msgs, m)
@@ -255,6 +285,71 @@ func (c *Catcher) store(m Caught) error {
 	close(c.arrived)
 	c.arrived = make(chan struct{})
 	return nil
+}
+
+// keptMessage is a Caught as its file holds it: Raw included.
+type keptMessage struct {
+	Caught
+	Raw []byte `json:"raw"`
+}
+
+// save writes m to a new file of the Catcher's directory (written whole,
+// then renamed into place) and records its name in m. Names sort in the
+// order the messages arrived. Called with mu held.
+func (c *Catcher) save(m *Caught) error {
+	b, err := json.Marshal(keptMessage{Caught: *m, Raw: m.Raw})
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(c.dir, fmt.Sprintf("%020d-%06d.json", m.ReceivedAt.UnixNano(), c.received%1000000))
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return err
+	}
+	m.file = name
+	return nil
+}
+
+// loadCaught reads the messages kept in dir, oldest first (at most
+// catcherLimit of them), creating dir when it is missing. A file that
+// cannot be read is skipped: the catcher is a development aid.
+func loadCaught(dir string) ([]Caught, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("mail: catcher directory: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mail: catcher directory: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	if len(names) > catcherLimit {
+		names = names[len(names)-catcherLimit:]
+	}
+	var out []Caught
+	for _, n := range names {
+		path := filepath.Join(dir, n)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		var k keptMessage
+		if json.Unmarshal(b, &k) != nil {
+			continue
+		}
+		m := k.Caught
+		m.Raw, m.file = k.Raw, path
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // catcherSession is one SMTP session of a Catcher.

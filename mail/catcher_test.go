@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/smtp"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -313,4 +315,45 @@ func get(t *testing.T, h http.Handler, method, target string) (string, *http.Res
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Body.String(), rec.Result()
+}
+
+// TestCatcherKeepsMessagesAcrossRestarts: a catcher with a directory
+// loads what an earlier one received there, so that a restart of the dev
+// server keeps every emailed link.
+func TestCatcherKeepsMessagesAcrossRestarts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mail")
+	first, err := mail.StartCatcherIn("127.0.0.1:0", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustSender(t, catcherConfig(first))
+	mustSend(t, s, message("k/1", "a@clinic.example"))
+	mustSend(t, s, message("k/2", "b@clinic.example"))
+	mustWaitKey(t, first, "k/2")
+	want := first.Messages()
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second, err := mail.StartCatcherIn("127.0.0.1:0", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { second.Close() })
+	got := second.Messages()
+	if len(got) != len(want) {
+		t.Fatalf("after a restart: %d messages; want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].EventKey != want[i].EventKey || got[i].Text != want[i].Text || !bytes.Equal(got[i].Raw, want[i].Raw) ||
+			strings.Join(got[i].To, ",") != strings.Join(want[i].To, ",") || !got[i].ReceivedAt.Equal(want[i].ReceivedAt) {
+			t.Errorf("message %d after a restart = %+v; want %+v", i, got[i], want[i])
+		}
+	}
+	// New messages join the kept ones.
+	mustSend(t, mustSender(t, catcherConfig(second)), message("k/3", "a@clinic.example"))
+	mustWaitKey(t, second, "k/3")
+	if n := len(second.To("a@clinic.example")); n != 2 {
+		t.Errorf("To(a@clinic.example) after a restart and a new message: %d; want 2", n)
+	}
 }

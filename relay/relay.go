@@ -10,6 +10,7 @@ package relay
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,6 +105,9 @@ type Config struct {
 	ViewerURL string
 	// CourseName and CourseURL name the LearningHub course and link to it.
 	CourseName, CourseURL string
+	// Professions is the profession table, for the words an email uses
+	// for a profession code (ProfessionLabel); empty uses the default table.
+	Professions []domain.Profession
 	// DeclarationTTL, JoinLinkTTL and EmailConfirmationTTL are how long
 	// the declaration, join request and email confirmation links work.
 	DeclarationTTL, JoinLinkTTL, EmailConfirmationTTL time.Duration
@@ -266,4 +270,23 @@ func (r *Relay) retry(now, queuedAt time.Time, attempt int, reason string) store
 		return store.Outcome{Status: store.EmailFailed, Error: reason + " (retried since " + queuedAt.UTC().Format(time.RFC3339) + ")"}
 	}
 	return store.Outcome{Status: store.EmailPending, RetryAt: next, Error: reason}
+}
+
+// ProfessionLabel is the words for a profession code in emails: its label
+// in the profession table, or the code made readable (domain.Humanize),
+// never the code itself. A value that is not a code is kept as it is.
+func (c Config) ProfessionLabel(code string) string {
+	table := c.Professions
+	if len(table) == 0 {
+		table = domain.DefaultProfessions()
+	}
+	for _, p := range table {
+		if p.Code == code {
+			return p.Label
+		}
+	}
+	if strings.ContainsAny(code, " ()") {
+		return code // already words
+	}
+	return domain.Humanize(code)
 }

@@ -47,7 +47,7 @@ func (r *Relay) renderWorksite(ctx context.Context, in domain.WorksiteEmail, que
 	if in.Kind == domain.MailReviewEscalated || in.Kind == domain.MailReviewBreached {
 		data.BusinessDays = in.Seq // the workflow numbers these emails by business days waited
 	}
-	data.MemberName, data.MemberProfession, data.Comment, data.Change = in.MemberName, in.MemberProfession, in.Comment, in.Change
+	data.MemberName, data.MemberProfession, data.Comment, data.Change = in.MemberName, cfg.ProfessionLabel(in.MemberProfession), in.Comment, in.Change
 	var to []string
 	if in.Recipients, err = r.currentPeople(ctx, in.Recipients, in.RecipientSubjects); err != nil {
 		return nil, mail.Rendered{}, err

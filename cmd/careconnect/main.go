@@ -94,6 +94,9 @@ func run(args []string, out io.Writer) error {
 			return fmt.Errorf("dev refuses to run with env=production; use api and worker")
 		}
 		roles = app.Roles{API: true, Worker: true, Migrate: true}
+		if cfg.SMTP.CatcherDir == "" {
+			cfg.SMTP.CatcherDir = "data/mail" // a restart keeps the emailed links
+		}
 	case "api":
 		roles = app.Roles{API: true}
 	case "worker":

@@ -84,18 +84,18 @@ export function checkbox(opts) {
     h('p', { class: 'field-error', id: `${id}-err`, 'data-error-for': opts.name }));
 }
 
-/** yesNo is a fieldset of two radio buttons (yes/no) with an error slot. */
+/** yesNo is a fieldset of two radio buttons (yes/no) with an error slot; opts.required marks it. */
 export function yesNo(opts) {
   const id = opts.id || idFor(opts.name);
   const errId = `${id}-err`;
   const radio = (val, text) => {
     const rid = `${id}-${val}`;
     return h('span', { class: 'radio' },
-      h('input', { type: 'radio', id: rid, name: opts.name, value: val, 'data-field': opts.name, checked: opts.value === (val === 'yes') ? true : null }),
+      h('input', { type: 'radio', id: rid, name: opts.name, value: val, 'data-field': opts.name, required: opts.required || null, checked: opts.value === (val === 'yes') ? true : null }),
       h('label', { for: rid }, text));
   };
   return h('fieldset', { class: 'field yesno', 'aria-describedby': errId },
-    h('legend', {}, opts.label),
+    h('legend', {}, opts.label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
     radio('yes', 'Yes'), radio('no', 'No'),
     h('p', { class: 'field-error', id: errId, 'data-error-for': opts.name }));
 }
@@ -128,33 +128,62 @@ export function clearErrors(form) {
 /**
  * showErrors puts each of an ApiError's field messages next to its field
  * (matching the field's name, or the nearest parent path) and the rest,
- * with the message, in the form-wide slot; the first bad field gets focus.
+ * with the message, in the form-wide slot. The first bad field in page
+ * order (not the server's key order) gets focus, and each field's error
+ * clears as soon as the field is changed (watchErrors).
  */
 export function showErrors(form, err) {
   clearErrors(form);
+  watchErrors(form);
   const rest = [];
-  let first = null;
   for (const [path, msg] of Object.entries(err.fields || {})) {
     const slot = findSlot(form, path);
     if (!slot) {
-      rest.push(`${humanPath(path)}: ${msg}`);
+      rest.push(sentence(msg));
       continue;
     }
     const name = slot.getAttribute('data-error-for');
     const text = /^[a-z]/.test(msg) ? `${labelOf(form, name, path)} ${msg}` : msg;
     slot.textContent = slot.textContent ? `${slot.textContent}; ${text}` : text;
-    form.querySelectorAll(`[data-field="${CSS.escape(name)}"]`).forEach((c) => {
-      c.setAttribute('aria-invalid', 'true');
-      if (!first) first = c;
-    });
+    form.querySelectorAll(`[data-field="${CSS.escape(name)}"]`).forEach((c) => c.setAttribute('aria-invalid', 'true'));
   }
   const general = form.querySelector('[data-form-error]');
   const text = Object.keys(err.fields || {}).length && !rest.length
     ? 'Please correct the fields marked in red.'
     : [err.message, ...rest].join(' ');
   if (general) general.textContent = text;
+  // querySelector answers in document order: the first wrong field on the page.
+  const first = form.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
   else if (general) general.focus?.();
+}
+
+/** sentence makes a message start with a capital and end with a full stop. */
+const sentence = (s) => {
+  const t = String(s || '').trim();
+  if (!t) return '';
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.?!]$/.test(t) ? '' : '.');
+};
+
+/**
+ * watchErrors makes a field's error go away as soon as the person changes
+ * the field (once per form), so that a fixed field no longer says it is
+ * wrong; the form-wide message goes when no field is marked any more.
+ */
+export function watchErrors(form) {
+  if (form.dataset.watchErrors) return;
+  form.dataset.watchErrors = '1';
+  const clear = (e) => {
+    const name = e.target.getAttribute && e.target.getAttribute('data-field');
+    if (!name || e.target.getAttribute('aria-invalid') !== 'true') return;
+    form.querySelectorAll(`[data-field="${CSS.escape(name)}"]`).forEach((c) => c.removeAttribute('aria-invalid'));
+    form.querySelectorAll(`[data-error-for="${CSS.escape(name)}"]`).forEach((slot) => { slot.textContent = ''; });
+    if (!form.querySelector('[aria-invalid="true"]')) {
+      form.querySelectorAll('[data-form-error]').forEach((g) => { g.textContent = ''; });
+    }
+  };
+  form.addEventListener('input', clear);
+  form.addEventListener('change', clear);
 }
 
 function findSlot(form, path) {
@@ -188,11 +217,31 @@ function labelOf(form, name, path) {
 const humanPath = (p) => p.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[._]/g, ' ').toLowerCase();
 
 /**
- * submitting runs fn while the form's submit button is disabled and shows
- * an ApiError next to its fields; it resolves with fn's result or null.
+ * busy marks button as working (aria-busy, disabled, a spinner by CSS)
+ * until the returned function is called; pressing it again does nothing.
+ */
+export function busy(button) {
+  if (!button) return () => {};
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  return () => {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  };
+}
+
+/**
+ * submitting runs fn while the form's buttons are disabled (the submit
+ * button shows it is busy, so a second press cannot send the form twice)
+ * and shows an ApiError next to its fields; it resolves with fn's result
+ * or null. A call while the form is already submitting resolves with null.
  */
 export async function submitting(form, fn) {
-  const buttons = form.querySelectorAll('button');
+  if (form.dataset.submitting) return null;
+  form.dataset.submitting = '1';
+  const buttons = [...form.querySelectorAll('button')];
+  const submit = form.querySelector('button[type=submit], button:not([type])');
+  const done = busy(submit);
   buttons.forEach((b) => { b.disabled = true; });
   clearErrors(form);
   try {
@@ -202,7 +251,26 @@ export async function submitting(form, fn) {
     showErrors(form, err);
     return null;
   } finally {
+    delete form.dataset.submitting;
+    done();
     buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
+/**
+ * pressing runs fn for a button outside a form (an action in a table or a
+ * card): the button is busy meanwhile, and a failure is announced.
+ */
+export async function pressing(button, fn) {
+  if (button.getAttribute('aria-busy') === 'true') return undefined;
+  const done = busy(button);
+  try {
+    return await fn();
+  } catch (err) {
+    announce(err && err.message ? err.message : String(err), 'bad');
+    return undefined;
+  } finally {
+    if (button.isConnected) done();
   }
 }
 
@@ -234,14 +302,46 @@ export function fmtDate(iso, withTime = true) {
 /** time is a <time> element for an RFC 3339 time. */
 export const time = (iso, withTime = true) => h('time', { datetime: iso }, fmtDate(iso, withTime));
 
-/** table builds a captioned table; cols: [{label, cell(row) => node|string}]. */
+/**
+ * table builds a captioned table; cols: [{label, cell(row) => node|string}].
+ * At phone width each row becomes a card and each cell is labelled with
+ * its column (CSS table.cards-narrow, each cell's data-label); the explicit
+ * ARIA roles keep it a table for screen readers when CSS makes it blocks.
+ * opts.narrow = 'scroll' keeps the table and lets it scroll sideways
+ * inside its region instead (focusable when it overflows, scrollRegion).
+ */
 export function table(caption, cols, rows, opts = {}) {
   if (!rows.length) return h('p', { class: 'empty' }, opts.empty || `No ${caption.toLowerCase()}.`);
-  return h('div', { class: 'table-wrap' }, h('table', { class: opts.class || '' },
-    h('caption', { class: opts.hideCaption ? 'visually-hidden' : '' }, caption),
-    h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c.label)))),
-    h('tbody', {}, rows.map((r) => h('tr', { class: opts.rowClass ? opts.rowClass(r) : null, ...(opts.rowAttrs ? opts.rowAttrs(r) : {}) },
-      cols.map((c, i) => (i === 0 && !opts.noRowHeader ? h('th', { scope: 'row' }, c.cell(r)) : h('td', {}, c.cell(r)))))))));
+  const cards = opts.narrow !== 'scroll';
+  const captionId = uid('cap');
+  const tbl = h('table', { class: [opts.class, cards ? 'cards-narrow' : ''].filter(Boolean).join(' ') || null, role: cards ? 'table' : null },
+    h('caption', { id: captionId, class: opts.hideCaption ? 'visually-hidden' : '' }, caption),
+    h('thead', { role: cards ? 'rowgroup' : null }, h('tr', { role: cards ? 'row' : null }, cols.map((c) => h('th', { scope: 'col', role: cards ? 'columnheader' : null }, c.label)))),
+    h('tbody', { role: cards ? 'rowgroup' : null }, rows.map((r) => h('tr', { class: opts.rowClass ? opts.rowClass(r) : null, role: cards ? 'row' : null, ...(opts.rowAttrs ? opts.rowAttrs(r) : {}) },
+      cols.map((c, i) => (i === 0 && !opts.noRowHeader
+        ? h('th', { scope: 'row', role: cards ? 'rowheader' : null }, c.cell(r))
+        : h('td', { 'data-label': c.label, role: cards ? 'cell' : null }, c.cell(r))))))));
+  return scrollRegion(h('div', { class: 'table-wrap', 'data-label-id': captionId }, tbl));
+}
+
+/**
+ * scrollRegion makes a wrapper that can scroll sideways reachable by
+ * keyboard: while its content is wider than it, it is a tab stop and a
+ * region named by its data-label-id element (a table's caption).
+ */
+export function scrollRegion(el) {
+  const update = () => {
+    if (el.scrollWidth > el.clientWidth + 1) {
+      el.setAttribute('tabindex', '0');
+      el.setAttribute('role', 'region');
+      if (el.dataset.labelId) el.setAttribute('aria-labelledby', el.dataset.labelId);
+    } else {
+      ['tabindex', 'role', 'aria-labelledby'].forEach((a) => el.removeAttribute(a));
+    }
+  };
+  if (typeof ResizeObserver === 'function') new ResizeObserver(update).observe(el);
+  requestAnimationFrame(update);
+  return el;
 }
 
 /** badge is a short label with a colour by kind (ok, warn, bad, info). */

@@ -60,7 +60,9 @@ async function explain() {
 }
 
 async function accept() {
+  if (button.getAttribute('aria-busy') === 'true') return;
   button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
   try {
     const me = await fetch('/api/v1/me');
     if (me.status === 401) {
@@ -85,11 +87,15 @@ async function accept() {
     });
     const body = await res.json().catch(() => noAnswer);
     say(res.ok ? body.message : body.error.message, !res.ok);
-    if (res.ok) return; // accepted: nothing more to press
+    if (res.ok) {
+      button.removeAttribute('aria-busy');
+      return; // accepted: nothing more to press
+    }
   } catch {
     say(noAnswer.error.message, true);
   }
   button.disabled = false;
+  button.removeAttribute('aria-busy');
 }
 
 button.addEventListener('click', accept);

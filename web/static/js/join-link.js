@@ -26,9 +26,27 @@ function say(text, bad) {
   msg.className = bad ? 'form-error' : '';
 }
 
-function enable(on) {
-  for (const b of buttons) b.disabled = !on;
+function enable(on, pressed) {
+  for (const b of buttons) {
+    b.disabled = !on;
+    if (b === pressed && !on) b.setAttribute('aria-busy', 'true');
+    else b.removeAttribute('aria-busy');
+  }
   reason.disabled = !on;
+}
+
+/** professionLabel names a profession in words (the reference tables), never by its code. */
+async function professionLabel(code) {
+  try {
+    const res = await fetch('/api/v1/reference');
+    const ref = await res.json();
+    const p = (ref.professions || []).find((x) => x.code === code);
+    if (p) return p.label;
+  } catch {
+    // fall through to the code made readable
+  }
+  const s = String(code || '').replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 async function show() {
@@ -40,12 +58,13 @@ async function show() {
     return;
   }
   const jr = body.joinRequest;
-  req.textContent = `${jr.name} (${jr.profession}) asks to join worksite ${body.worksiteId}` +
+  req.textContent = `${jr.name} (${await professionLabel(jr.profession)}) asks to join worksite ${body.worksiteId}` +
     (jr.comment ? `: "${jr.comment}"` : '');
 }
 
-async function answer(approve) {
-  enable(false);
+async function answer(approve, pressed) {
+  if (pressed.getAttribute('aria-busy') === 'true') return;
+  enable(false, pressed);
   reason.removeAttribute('aria-invalid');
   const { ok, body } = await call({
     method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -58,7 +77,7 @@ async function answer(approve) {
   enable(true);
   const fields = body.error.fields || {};
   if (fields.reason) {
-    say(`Reason ${fields.reason}`, true);
+    say(/^[a-z]/.test(fields.reason) ? `The reason ${fields.reason}.` : fields.reason, true);
     reason.setAttribute('aria-invalid', 'true');
     reason.focus();
   } else {
@@ -66,6 +85,12 @@ async function answer(approve) {
   }
 }
 
-buttons[0].addEventListener('click', () => answer(true));
-buttons[1].addEventListener('click', () => answer(false));
+buttons[0].addEventListener('click', () => answer(true, buttons[0]));
+buttons[1].addEventListener('click', () => answer(false, buttons[1]));
+reason.addEventListener('input', () => {
+  if (reason.getAttribute('aria-invalid') === 'true') {
+    reason.removeAttribute('aria-invalid');
+    say('', false);
+  }
+});
 show();

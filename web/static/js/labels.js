@@ -1,97 +1,59 @@
-// labels.js: the words the pages use for the API's codes.
+// labels.js: the words the pages use for the API's codes. The table is the
+// server's (domain.Labels, in GET /api/v1/reference), the same one the
+// emails use; shell.js installs it with useLabels before any page renders.
+// A code the table lacks is made readable, never shown raw.
 
-const parties = {
-  applicant: 'Applicant',
-  site_administrator: 'Site administrator',
-  signing_authority: 'Signing authority',
-  sponsor: 'Sponsor (an authorizer at the worksite)',
-  learninghub: 'LearningHub',
-  enrolment_team: 'Enrolment team',
+let table = {
+  worksiteStates: {}, applicationStates: {}, userStates: {}, parties: {}, requirements: {},
+  userTypes: {}, roles: {}, milestones: {}, teamOnlyMilestones: [], events: {}, applicantReviewWait: '',
 };
+
+/** useLabels installs the server's label table (reference.labels). */
+export function useLabels(labels) {
+  if (labels) table = { ...table, ...labels };
+}
+
+/** humanize turns a code into words: some_code becomes "Some code". */
+export function humanize(code) {
+  const s = String(code || '').replace(/[_.-]+/g, ' ').trim();
+  return s ? s.charAt(0).toUpperCase() + s.slice(1) : '';
+}
+
+const from = (name) => (code) => (code ? table[name][code] || humanize(code) : '');
 
 /** party names who must act; you is how the portal names the reader. */
 export function party(code, you) {
   if (!code) return '';
   if (you && code === you) return 'You';
-  return parties[code] || code;
+  return from('parties')(code);
 }
 
-const worksiteStates = {
-  registering: 'Registering',
-  awaiting_declaration: 'Awaiting the signed declaration',
-  awaiting_team_review: 'Awaiting enrolment team review',
-  approved: 'Approved',
-  rejected: 'Rejected',
-  lapsed: 'Lapsed',
-  registered_only: 'Registered only (no CareConnect access)',
-  closed: 'Closed',
-};
-export const worksiteState = (s) => worksiteStates[s] || s || '';
+export const worksiteState = from('worksiteStates');
+export const appState = from('applicationStates');
+export const appStateList = () => Object.entries(table.applicationStates).map(([value, label]) => ({ value, label }));
+export const userState = from('userStates');
+export const milestone = from('milestones');
+export const requirement = from('requirements');
+export const userType = from('userTypes');
+export const role = from('roles');
 
-const appStates = {
-  waiting: 'Waiting on requirements',
-  ready_for_provisioning: 'Ready for provisioning',
-  provisioned: 'Provisioned',
-  rejected: 'Rejected',
-  sent_back: 'Sent back',
-  lapsed: 'Lapsed',
-  ended: 'Ended',
-  suspended: 'Suspended',
-};
-export const appState = (s) => appStates[s] || s || '';
-export const appStateList = Object.entries(appStates).map(([value, label]) => ({ value, label }));
+/** kind turns a timeline event kind (declaration_signed) into words. */
+export const kind = from('events');
 
-const userStates = {
-  identity_validated: 'Identity validated',
-  account_registered: 'Account registered',
-  password_expired: 'Password expired',
-};
-export const userState = (s) => userStates[s] || s || '';
+/** teamOnly reports whether a milestone is the team's business only (service levels, flags). */
+export const teamOnly = (k) => table.teamOnlyMilestones.includes(k);
 
-const milestones = {
-  reminder: 'Next reminder',
-  stalled: 'Flagged as stalled',
-  lapse: 'Lapses',
-  escalate: 'Escalated to the team',
-  breach: 'Service level breached',
-  sponsor_reminder: 'Next reminder to the authorizers',
-  residency_notice: 'Residency ending notice',
-  residency_end: 'Access ends with the residency',
-};
-export const milestone = (k) => milestones[k] || k || '';
-
-const requirements = {
-  membership: 'Membership at the worksite',
-  worksite: 'Worksite declaration signed and worksite approved',
-  course: 'Privacy & Security course (LearningHub)',
-  hpcaa: 'Access agreement (HPCAA) acknowledged (LearningHub)',
-  sponsor: 'Sponsorship by an authorizer',
-  team: 'Provisioning by the enrolment team',
-};
-export const requirement = (k) => requirements[k] || k;
-
-const userTypes = {
-  authorizer: 'Authorizer',
-  on_behalf_of: 'On-behalf-of user',
-  independent: 'Independent user',
-  not_designated: 'Not designated',
-};
-export const userType = (t) => userTypes[t] || t || '';
-
-/** kind turns a timeline kind (declaration_signed) into words. */
-export const kind = (k) => {
-  const s = String(k || '').replace(/[_.]/g, ' ');
-  return s.charAt(0).toUpperCase() + s.slice(1);
-};
+/** reviewWait is what applicants are told about the enrolment team's pace. */
+export const reviewWait = () => table.applicantReviewWait || 'The enrolment team usually answers within 5–7 business days.';
 
 /** professionLabel finds a profession's label in the reference tables. */
 export function professionLabel(reference, code) {
   const p = (reference.professions || []).find((x) => x.code === code);
-  return p ? p.label : code || '';
+  return p ? p.label : humanize(code);
 }
 
 /** locationLabel finds a worksite type's label. */
 export function locationLabel(reference, code) {
   const t = (reference.locationTypes || []).find((x) => x.type === code);
-  return t ? t.label : code || '';
+  return t ? t.label : humanize(code);
 }

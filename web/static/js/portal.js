@@ -13,7 +13,7 @@ import { start } from './shell.js';
 import { get, post, put, patch, ref, seg, q } from './api.js';
 import {
   h, field, yesNo, radioValue, val, formError, submitting, announce, render, time, table, badge,
-  ask,
+  ask, busy,
 } from './dom.js';
 import * as L from './labels.js';
 import { typeFields } from './forms.js';
@@ -24,6 +24,8 @@ start({
   signInTitle: 'Sign in to CareConnect enrolment',
   signInText: 'Sign in with your BC Services Card to register, join or register a worksite, apply for CareConnect access and see what is left to do.',
   wrongRole: 'You are signed in as a member of the enrolment team. The team works in the team console.',
+  otherPage: { href: '/team', label: 'Go to the team console' },
+  landing,
   nav: [
     { href: '#/', label: 'My status' },
     { href: '#/account', label: 'My account' },
@@ -42,6 +44,37 @@ start({
     { path: /^\/worksites\/([A-Za-z0-9]{7})\/sponsorships$/, view: sponsorshipsView },
   ],
 });
+
+// ---------------------------------------------------------------- landing
+
+/**
+ * landing orients a first-time visitor before they sign in: the steps of
+ * enrolment and what each needs, how long the team takes, where the
+ * CareConnect viewer itself is, and whom to ask.
+ */
+function landing(reference) {
+  const step = (title, ...text) => h('li', {}, h('strong', {}, title), ...text.map((t) => h('p', {}, t)));
+  return h('section', { 'aria-labelledby': 'steps-h' },
+    h('h2', { id: 'steps-h' }, 'How enrolment works'),
+    h('p', {}, 'CareConnect is the province-wide viewer of patients\' health records. To get access, you and your worksite enrol here in five steps. ',
+      'You need a BC Services Card account with the BC Services Card app (a verified identity) to sign in.'),
+    h('ol', { class: 'steps' },
+      step('Register your account',
+        'Sign in with your BC Services Card and register your HxBC account: your profession and its college ID, your email and phone, a username and a password. We email you a link to confirm your address.'),
+      step('Join or register your worksite',
+        'If your worksite is already registered, join it with the emailed invitation, or find it by address or by the worksite ID your site administrator gives you. ',
+        'If it is not registered yet, register it: its name, address, contact details, type and EMR. A person with signing authority for the worksite (a clinical lead or office manager) then signs the Privacy & Security Declaration from an emailed link, with a screenshot of the worksite\'s antivirus, and the enrolment team reviews it.'),
+      step('Take the course and sign the agreement',
+        'Everyone completes the Privacy & Security course on LearningHub. Accredited professionals (for example physicians, nurse practitioners and nurses) also acknowledge the Health Practitioner CareConnect Access Agreement (HPCAA) there.'),
+      step('Apply for access',
+        'Apply at your worksite and answer a few questions about your work. On-behalf-of users (for example medical office assistants) also need an authorizer at the worksite (a physician, nurse practitioner or registered nurse) to sponsor them.'),
+      step('Provisioning',
+        `When everything is in, the enrolment team provisions your access and emails you a welcome package with how to open CareConnect. ${L.reviewWait()}`)),
+    reference && reference.viewerUrl
+      ? h('p', { class: 'box' }, 'Already have access? Open the ', h('a', { href: reference.viewerUrl, id: 'viewer-link' }, 'CareConnect viewer'),
+        '. This portal is only for enrolment.')
+      : null);
+}
 
 /** optional resolves with p's value, or fallback when the API says 404. */
 async function optional(p, fallback) {
@@ -169,7 +202,7 @@ async function statusView(main, ctx) {
           w.active && !applications.some((a) => a.worksite.id === w.worksiteId) && prof && prof.designated
             ? h('a', { class: 'button small secondary', href: `#/apply?worksite=${w.worksiteId}` }, 'Apply for access') : null) },
       ], worksites, { empty: 'You do not belong to a worksite yet.', hideCaption: true })),
-    doneList(st.timeline));
+    doneList(st.timeline, adminStatus.filter(Boolean)));
 }
 
 // personTodo is the status's own next action (the account, or a person
@@ -319,16 +352,31 @@ function todoItem(what, detail, waitingOn, since, milestone) {
     detail && detail !== what ? h('span', { class: 'who' }, detail) : null,
     h('span', { class: 'who' }, `Who must act: ${L.party(waitingOn, 'applicant')}`,
       since && !since.startsWith('0001-') ? [' · waiting since ', time(since, false)] : null,
-      milestone && milestone.at ? [` · ${L.milestone(milestone.kind)} `, time(milestone.at, false)] : null));
+      nextForApplicant(milestone)),
+    waitingOn === 'enrolment_team' ? h('span', { class: 'who' }, L.reviewWait()) : null);
 }
 
-function doneList(timeline) {
-  const events = (timeline || []).slice().reverse();
+// nextForApplicant shows a wait's next reminder or deadline, unless it is
+// the team's business (its service levels and flags: L.teamOnly).
+function nextForApplicant(milestone) {
+  if (!milestone || !milestone.at || L.teamOnly(milestone.kind)) return null;
+  return [` · ${L.milestone(milestone.kind)} `, time(milestone.at, false)];
+}
+
+// doneList is what is done: the person's own events and, for the
+// worksites they administer (worksites: [{worksite, status}]), each
+// worksite's (registered, declaration signed, approved), newest first.
+function doneList(timeline, worksites = []) {
+  const events = (timeline || []).map((e) => ({ ...e, what: L.kind(e.kind) }));
+  worksites.forEach((ws) => ((ws.status && ws.status.timeline) || []).forEach((e) => {
+    events.push({ ...e, what: `${ws.worksite.name}: ${L.kind(e.kind)}` });
+  }));
+  events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   return h('section', { 'aria-labelledby': 'done-h' },
     h('h2', { id: 'done-h' }, 'What is done'),
     events.length
       ? h('ol', { class: 'timeline', id: 'done' }, events.map((e) => h('li', { class: 'done' },
-        h('span', { class: 'what' }, L.kind(e.kind)), e.detail ? h('span', { class: 'who' }, e.detail) : null,
+        h('span', { class: 'what' }, e.what), e.detail ? h('span', { class: 'who' }, e.detail) : null,
         h('span', { class: 'who' }, time(e.at)))))
       : h('p', { class: 'empty' }, 'Nothing recorded yet.'));
 }
@@ -365,10 +413,10 @@ function applicationCard(a, ctx, member) {
       h('span', { class: 'what' }, `${L.requirement(r.key)}${r.done ? ' — done' : ''}`),
       !r.done ? h('span', { class: 'who' }, r.description) : null,
       h('span', { class: 'who' }, r.done ? ['Since ', time(r.since, false)] : [`Who must act: ${L.party(r.waitingOn, 'applicant')} · since `, time(r.since, false),
-        nextFor(a, r) ? [` · ${L.milestone(a.next.kind)} `, time(a.next.at, false)] : null])))),
+        nextForApplicant(nextFor(a, r))])))),
     a.next && a.next.kind.startsWith('residency') ? h('p', {}, `${L.milestone(a.next.kind)}: `, time(a.next.at, false)) : null,
     a.state === 'ready_for_provisioning' && a.readySince
-      ? h('p', { class: 'small muted' }, 'The enrolment team provisions access within 5 to 7 business days of ', time(a.readySince, false), '.') : null,
+      ? h('p', { class: 'small muted' }, `Everything is in since `, time(a.readySince, false), `. ${L.reviewWait()}`) : null,
     needsSponsorRequest ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: async (e) => {
       e.target.disabled = true;
       try {
@@ -407,7 +455,7 @@ async function accountView(main, ctx) {
       field({ name: 'email', label: 'Email', type: 'email', required: true, autocomplete: 'email', value: who.principal.email || '' }),
       field({ name: 'phone', label: 'Phone', type: 'tel', required: true, autocomplete: 'tel', hint: 'For example 604-555-0100' })),
     field({ name: 'mobile', label: 'Mobile phone (optional)', type: 'tel', autocomplete: 'tel' }),
-    yesNo({ name: 'hasHealthAuthorityNetworkAccount', label: 'Do you have a health authority network account?' }),
+    yesNo({ name: 'hasHealthAuthorityNetworkAccount', label: 'Do you have a health authority network account?', required: true }),
     h('div', { class: 'grid2' },
       field({ name: 'username', label: 'Username', required: true, autocomplete: 'username', hint: '3 to 32 letters, digits, dots, dashes or underscores' }),
       field({ name: 'confirmUsername', label: 'Confirm username', required: true, autocomplete: 'off', hint: 'Type the username again' })),
@@ -421,7 +469,7 @@ async function accountView(main, ctx) {
   const onProfession = () => {
     const p = professionOf(reference, sel.value);
     residentBox.replaceChildren(sel.value === 'physician'
-      ? yesNo({ name: 'isResident', label: 'Are you currently a medical resident?' }) : '');
+      ? yesNo({ name: 'isResident', label: 'Are you currently a medical resident?', required: true }) : '');
     idsBox.replaceChildren(...((p && p.ids) || []).map((f) => field({ name: `professionIds.${f.key}`, label: f.label, required: true, hint: `For example ${f.example}` })));
   };
   sel.addEventListener('change', onProfession);
@@ -787,7 +835,7 @@ async function applyView(main, ctx) {
     field({ name: 'worksiteId', label: 'Worksite', type: 'select', required: true, value: pre || (active.length === 1 ? active[0].worksiteId : ''),
       placeholder: 'Choose the worksite', options: active.map((w) => ({ value: w.worksiteId, label: `${w.name} — ${w.addressLine} (${w.worksiteId})` })) }),
     h('h2', {}, 'Questionnaire'),
-    (reference.questions || []).map((qu) => yesNo({ name: `answers.${qu.id}`, label: qu.text })),
+    (reference.questions || []).map((qu) => yesNo({ name: `answers.${qu.id}`, label: qu.text, required: true })),
     prof && !prof.designated ? h('p', { class: 'box warn' }, `${prof.label} is not yet a designated profession: an application will be refused until it is.`) : null,
     prof && prof.needsSponsor ? h('p', { class: 'box' }, 'As an on-behalf-of user you will also need an authorizer at the worksite to sponsor you; you can request the sponsorship from your status page once you have applied.') : null,
     formError(),
@@ -823,14 +871,15 @@ async function manageView(main, ctx, id) {
 
   // act runs a member action and redraws the page with the answer.
   const act = async (button, path, body, done) => {
-    button.disabled = true;
+    if (button.getAttribute('aria-busy') === 'true') return;
+    const idle = busy(button);
     try {
       await post(path, body);
       announce(done);
       await ctx.reload();
     } catch (err) {
       announce(err.message, 'bad');
-      button.disabled = false;
+      idle();
     }
   };
   const withReason = (title, submit, required, path, done) => ask({
@@ -967,7 +1016,8 @@ async function manageView(main, ctx, id) {
     h('div', { class: `box ${s.breached || s.stalled ? 'bad' : s.state === 'approved' ? 'ok' : ''}`, id: 'worksite-status' },
       h('p', {}, h('strong', {}, 'Status: '), L.worksiteState(s.state), s.suspended ? [' ', badge('Suspended', 'bad')] : null),
       s.waitingOn ? h('p', {}, h('strong', {}, 'Who must act: '), L.party(s.waitingOn), s.nextAction ? ` — ${s.nextAction}` : '') : null,
-      s.nextMilestone ? h('p', {}, `${L.milestone(s.nextMilestone.kind)}: `, time(s.nextMilestone.at)) : null,
+      s.nextMilestone && !L.teamOnly(s.nextMilestone.kind) ? h('p', {}, `${L.milestone(s.nextMilestone.kind)}: `, time(s.nextMilestone.at)) : null,
+      s.waitingOn === 'enrolment_team' ? h('p', {}, L.reviewWait()) : null,
       s.reason ? h('p', {}, `Reason: ${s.reason}`) : null,
       w.accessNote ? h('p', {}, w.accessNote) : null),
     h('section', { 'aria-labelledby': 'jr-h' }, h('h2', { id: 'jr-h' }, `Join requests (${(members.joinRequests || []).length})`), joinRequests),

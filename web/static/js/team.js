@@ -11,7 +11,7 @@
 import { start } from './shell.js';
 import { get, post, put, patch, ref, seg, q } from './api.js';
 import {
-  h, field, checkbox, val, formError, submitting, announce, render, time, table, badge, ask,
+  h, field, checkbox, val, formError, submitting, announce, render, time, table, badge, ask, busy,
 } from './dom.js';
 import * as L from './labels.js';
 import { typeFields } from './forms.js';
@@ -21,7 +21,8 @@ start({
   loginPath: '/auth/login?as=team&returnTo=/team',
   signInTitle: 'Enrolment team sign-in',
   signInText: 'Sign in with your enrolment team account to work the queue.',
-  wrongRole: 'This console is for the CareConnect enrolment team. Applicants use the portal at /portal.',
+  wrongRole: 'This console is for the CareConnect enrolment team, and you are signed in with an applicant account. To enrol or see your enrolment, use the CareConnect portal.',
+  otherPage: { href: '/portal', label: 'Go to the portal' },
   nav: [
     { href: '#/', label: 'Queue' },
     { href: '#/worksites', label: 'Worksites' },
@@ -140,14 +141,15 @@ function revokeSessionsDialog(ctx, name, path, from) {
 }
 
 async function act(ctx, button, path, body, done) {
-  button.disabled = true;
+  if (button.getAttribute('aria-busy') === 'true') return;
+  const idle = busy(button);
   try {
     await post(path, body);
     announce(done);
     after(ctx, button);
   } catch (err) {
     announce(err.message, 'bad');
-    button.disabled = false;
+    idle();
   }
 }
 
@@ -169,7 +171,7 @@ async function queueView(main, ctx) {
   const apps = out.applications || [];
 
   const filters = h('form', { class: 'filters', id: 'filters', role: 'search', 'aria-label': 'Filter the queue' },
-    field({ name: 'state', label: 'Application status', type: 'select', value: f.state, options: L.appStateList }),
+    field({ name: 'state', label: 'Application status', type: 'select', value: f.state, options: L.appStateList() }),
     field({ name: 'worksiteType', label: 'Worksite type', type: 'select', value: f.worksiteType, placeholder: 'Any type',
       options: reference.locationTypes.map((t) => ({ value: t.type, label: t.label })) }),
     field({ name: 'profession', label: 'Profession', type: 'select', value: f.profession, placeholder: 'Any profession',
@@ -291,7 +293,7 @@ function auditTable(events) {
   return table('Audit timeline', [
     { label: 'When', cell: (e) => time(e.at) },
     { label: 'Action', cell: (e) => e.action },
-    { label: 'Actor', cell: (e) => `${e.actor} (${e.role})` },
+    { label: 'Actor', cell: (e) => [e.actorName || e.actor, ' ', h('span', { class: 'muted small' }, `(${L.role(e.role)})`)] },
     { label: 'Worksite', cell: (e) => (e.worksiteId ? h('a', { href: `#/worksites/${e.worksiteId}` }, e.worksiteId) : '') },
     { label: 'Detail', cell: (e) => e.detail || '' },
     { label: 'Request', cell: (e) => (e.requestId ? h('code', {}, e.requestId) : '') },
