@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -107,43 +106,34 @@ const StateRegistering = "registering"
 const maxIDAttempts = 5
 
 // CreateWorksite stores a validated registration under a fresh random ID
-// and records the registration in the audit trail, in one transaction.
-// Errors: ECONFLICT when a live worksite (liveWorksite) is registered at
-// the (address, unit) pair; an ended one frees it.
+// and records the registration in the audit trail, in one transaction,
+// as the registration's owned write does (writeWorksite); seeding and
+// tools use it. Errors: ECONFLICT when a live worksite (liveWorksite) is
+// registered at the (address, unit) pair; an ended one frees it.
 func (s *Store) CreateWorksite(ctx context.Context, reg domain.WorksiteRegistration, at time.Time, audit domain.AuditEvent) (domain.Worksite, error) {
-	row := newWorksiteRow(reg, at)
-	at = at.UTC()
 	for attempt := 0; ; attempt++ {
 		id, err := domain.NewWorksiteID(nil)
 		if err != nil {
 			return domain.Worksite{}, err
 		}
-		row.ID = id
+		collided := false
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var n int64
-			if err := liveWorksite(tx.Model(&worksiteRow{})).Where("address_key = ? AND unit_key = ?", row.AddressKey, row.UnitKey).Count(&n).Error; err != nil {
+			if err := tx.Model(&worksiteRow{}).Where("id = ?", id).Count(&n).Error; err != nil || n > 0 {
+				collided = n > 0
 				return translate(err)
 			}
-			if n > 0 {
-				return errAddressTaken
-			}
-			if err := tx.Create(&row).Error; err != nil {
-				return translate(err)
-			}
-			audit.WorksiteID, audit.Subject = id, "worksite:"+id
-			return translate(createAudit(tx, audit))
+			return translate(s.writeWorksite(tx, domain.WorksiteWrite{ID: id, Registration: reg, RegisteredAt: at, Audit: audit}))
 		})
 		switch {
-		case err == nil:
-			return row.worksite(), nil
-		case errors.Is(err, errAddressTaken):
+		case collided && attempt < maxIDAttempts:
+			continue // 36^7 IDs make this rare
+		case collided:
+			return domain.Worksite{}, fmt.Errorf("store: no free worksite ID after %d attempts", attempt+1)
+		case err != nil:
 			return domain.Worksite{}, err
-		case domain.ErrorCode(err) == domain.ECONFLICT && attempt < maxIDAttempts:
-			// Either the ID collided, or a concurrent registration took the
-			// address; the count above tells which on the next attempt.
-			continue
 		}
-		return domain.Worksite{}, err
+		return s.GetWorksite(ctx, id)
 	}
 }
 

@@ -128,7 +128,7 @@ func (s *Store) writeWorksite(tx *gorm.DB, w domain.WorksiteWrite) error {
 	}
 	row := newWorksiteRow(w.Registration, w.RegisteredAt)
 	row.ID = w.ID
-	if err := tx.Model(&worksiteRow{}).Where("address_key = ? AND unit_key = ?", row.AddressKey, row.UnitKey).Count(&n).Error; err != nil {
+	if err := liveWorksite(tx.Model(&worksiteRow{})).Where("address_key = ? AND unit_key = ?", row.AddressKey, row.UnitKey).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
