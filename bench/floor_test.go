@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"go.temporal.io/api/enums/v1"
@@ -64,9 +63,6 @@ func shapeOf(ctx context.Context, c client.Client, workflowID string, byType map
 			return 0, 0, 0, err
 		}
 		events++
-		if os.Getenv("DUMPHIST") != "" {
-			fmt.Println("HIST", workflowID, e.GetEventId(), e.GetEventType().String(), e.GetMarkerRecordedEventAttributes().GetMarkerName(), e.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetAcceptedRequest().GetInput().GetName(), e.GetWorkflowExecutionSignaledEventAttributes().GetSignalName(), e.GetTimerStartedEventAttributes().GetStartToFireTimeout().AsDuration())
-		}
 		byType[strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")]++
 		switch e.GetEventType() {
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
