@@ -23,7 +23,8 @@ type Projection struct {
 	Emails       []Email                 `json:",omitempty"`
 	Notices      []MembershipNotice      `json:",omitempty"`
 	// Writes are the business rows the workflow owns (domain.Write),
-	// written first, each refused on its own (ProjectResult.Refused).
+	// written first; a refused one rolls the whole projection back
+	// (ProjectResult).
 	Writes []Write `json:",omitempty"`
 }
 

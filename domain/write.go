@@ -93,8 +93,8 @@ type ClassificationWrite struct {
 }
 
 // WriteRefusal is a write the store refused for a business reason (a
-// unique address or username): the write alone is rolled back, and its
-// update answers with the error.
+// unique address or username): the projection that carried it is rolled
+// back (ProjectResult.RolledBack), and its update answers with the error.
 type WriteRefusal struct {
 	Key     string
 	Code    string
@@ -106,9 +106,12 @@ type WriteRefusal struct {
 func (r WriteRefusal) Err() error { return &Error{Code: r.Code, Message: r.Message, Fields: r.Fields} }
 
 // ProjectResult is what a projection write reports back to its workflow:
-// the writes refused (everything else committed).
+// the writes refused. A refused write rolls the whole projection back
+// (RolledBack): nothing of it is stored, so the change that carried the
+// write leaves no trace, and the workflow writes the rest again.
 type ProjectResult struct {
-	Refused []WriteRefusal `json:",omitempty"`
+	Refused    []WriteRefusal `json:",omitempty"`
+	RolledBack bool           `json:",omitempty"`
 }
 
 // Refusable reports whether err is a business refusal of a write (the

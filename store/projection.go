@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"gorm.io/gorm"
 
@@ -26,9 +27,10 @@ func (s *Store) SaveProjection(ctx context.Context, p domain.Projection) error {
 }
 
 // ApplyProjection is SaveProjection for a workflow: it makes p's writes
-// first (domain.Write, each idempotent), each in its own savepoint, and
-// reports those refused for a business reason (a unique address or
-// username), which are rolled back alone while the rest commits. Errors:
+// first (domain.Write, each idempotent) and reports those refused for a
+// business reason (a unique address or username); a refusal rolls the
+// whole projection back (ProjectResult.RolledBack), so the change that
+// carried the write is not stored without it. Errors:
 // as SaveProjection's, and a write's other failures.
 func (s *Store) ApplyProjection(ctx context.Context, p domain.Projection) (domain.ProjectResult, error) {
 	var res domain.ProjectResult
@@ -39,6 +41,12 @@ func (s *Store) ApplyProjection(ctx context.Context, p domain.Projection) (domai
 		var err error
 		if res.Refused, err = s.applyWrites(tx, p.Writes); err != nil {
 			return err
+		}
+		if len(res.Refused) > 0 {
+			// A refused write rolls the whole projection back: the change
+			// that carried it must not be stored without it.
+			res.RolledBack = true
+			return errRolledBack
 		}
 		if st := p.Worksite; st != nil {
 			if err := saveWorksiteStatus(tx, *st); err != nil {
@@ -67,8 +75,14 @@ func (s *Store) ApplyProjection(ctx context.Context, p domain.Projection) (domai
 		}
 		return insertOutbox(tx, p)
 	}))
+	if errors.Is(err, errRolledBack) {
+		return res, nil
+	}
 	if err != nil {
 		return domain.ProjectResult{}, err
 	}
 	return res, nil
 }
+
+// errRolledBack ends a projection's transaction whose writes were refused.
+var errRolledBack = errors.New("store: a write was refused; the projection is rolled back")

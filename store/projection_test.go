@@ -126,3 +126,34 @@ func countAudits(t *testing.T, s *store.Store, subject, action string) int {
 	}
 	return n
 }
+
+// A refused owned write (an address and unit taken) rolls its whole
+// projection back: the status and audit record it carried are not stored,
+// and the result names the refusal.
+func TestApplyProjectionRefusedWriteRollsBack(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustCreate(t, s, registration("202")) // the address and unit taken
+		other := mustCreate(t, s, registration("203"))
+		p := domain.Projection{
+			Writes: []domain.Write{{Key: "worksite", Worksite: &domain.WorksiteWrite{ID: "NEWSITE1", Registration: registration("202"),
+				RegisteredAt: time.Now()}}},
+			Worksite: &domain.WorksiteStatus{WorksiteID: other.ID, State: domain.WorksiteAwaitingReview, Seq: 9},
+			Audits: []domain.AuditEvent{{Key: "worksite/" + other.ID + "/audit/rollback", At: time.Now(), Actor: "x",
+				Role: "system", WorksiteID: other.ID, Subject: "worksite:" + other.ID, Action: "rolled back"}},
+		}
+		res, err := s.ApplyProjection(ctx, p)
+		if err != nil {
+			t.Fatalf("ApplyProjection: %v", err)
+		}
+		if !res.RolledBack || len(res.Refused) != 1 || res.Refused[0].Key != "worksite" || res.Refused[0].Code != domain.ECONFLICT {
+			t.Fatalf("result %+v; want the registration refused (ECONFLICT) and the projection rolled back", res)
+		}
+		if st, err := s.GetWorksiteStatus(ctx, other.ID); err == nil && st.Seq == 9 {
+			t.Errorf("the status carried with a refused write was stored: %+v", st)
+		}
+		if n := countAudits(t, s, "worksite:"+other.ID, "rolled back"); n != 0 {
+			t.Errorf("audits carried with a refused write = %d; want 0", n)
+		}
+	})
+}

@@ -44,6 +44,9 @@ type effects struct {
 	writes  []domain.Write
 	refused []domain.WriteRefusal
 	owned   []string
+	// carried are the changes that owned writes carry (own's apply): their
+	// effects, written with the write or not at all.
+	carried []*carried
 	// marked counts the changes marked; flushed is what marked was when
 	// the last finished flush began, so every change up to it is written.
 	marked, flushed int
@@ -93,15 +96,30 @@ func (fx *effects) write(w domain.Write) {
 }
 
 // own makes a business write the store may refuse (a unique address or
-// username) and waits for it: the next flush makes it, and own returns the
-// refusal, if any, as a domain error. The caller changes the run's state
-// only after it succeeded, so a refused write leaves no trace. ctx is the
+// username) and waits for it. apply (nil: none) makes the change the write
+// carries: it changes the run's state and queues its effects at once, so
+// the next flush writes the row, the change's status, audit records and
+// outbox in one projection write (one transaction). A refusal rolls that
+// transaction back; the flush then drops the change's effects and calls
+// undo, which must restore the state apply changed, so a refused write
+// leaves no trace; own returns the refusal as a domain error. ctx is the
 // update handler's.
-func (fx *effects) own(ctx workflow.Context, w domain.Write) error {
+func (fx *effects) own(ctx workflow.Context, w domain.Write, apply, undo func()) error {
 	fx.owned = append(fx.owned, w.Key)
 	fx.writes = append(fx.writes, w)
+	c := &carried{key: w.Key, undo: undo}
+	if apply != nil {
+		audits, emails, notices := fx.audits, fx.emails, fx.notices
+		fx.audits, fx.emails, fx.notices = nil, nil, nil
+		apply()
+		c.audits, c.emails, c.notices = fx.audits, fx.emails, fx.notices
+		fx.audits, fx.emails, fx.notices = audits, emails, notices
+	}
+	fx.carried = append(fx.carried, c)
 	target := fx.mark()
-	_ = workflow.Await(ctx, func() bool { return fx.flushed >= target })
+	_ = workflow.Await(ctx, func() bool {
+		return fx.flushed >= target || slices.ContainsFunc(fx.refused, func(r domain.WriteRefusal) bool { return r.Key == w.Key })
+	})
 	fx.owned = slices.DeleteFunc(fx.owned, func(k string) bool { return k == w.Key })
 	for i, r := range fx.refused {
 		if r.Key == w.Key {
@@ -110,6 +128,16 @@ func (fx *effects) own(ctx workflow.Context, w domain.Write) error {
 		}
 	}
 	return nil
+}
+
+// carried is the change an owned write carries: its effects, and how to
+// undo its state change when the store refuses the write.
+type carried struct {
+	key     string
+	audits  []domain.AuditEvent
+	emails  []domain.Email
+	notices []domain.MembershipNotice
+	undo    func()
 }
 
 // notAfter refuses a write update that reaches the workflow after its
@@ -140,8 +168,16 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 	workflow.Go(ctx, func(workflow.Context) { yielded = true })
 	_ = workflow.Await(ctx, func() bool { return yielded })
 	target := fx.marked
+	carries := fx.carried
+	fx.carried = nil
+	audits, emails, notices := fx.audits, fx.emails, fx.notices
+	for _, c := range carries {
+		audits, emails, notices = append(audits, c.audits...), append(emails, c.emails...), append(notices, c.notices...)
+	}
 	p, wrote := r.changes()
-	p.Audits, p.Emails, p.Notices, p.Writes = fx.audits, fx.emails, fx.notices, fx.writes
+	p.Audits, p.Emails, p.Notices, p.Writes = audits, emails, notices, fx.writes
+	kept := p
+	kept.Audits, kept.Emails, kept.Notices = fx.audits, fx.emails, fx.notices
 	fx.audits, fx.emails, fx.notices, fx.writes = nil, nil, nil, nil
 	if !p.Empty() {
 		lctx := workflow.WithLocalActivityOptions(ctx, localActivityOptions())
@@ -151,26 +187,26 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 			// next change writes the whole state again, which mends it, and
 			// carries what this write would have: its audit records, emails
 			// and notices wait for it (they mark nothing, so a refused write
-			// is not retried at once, forever).
+			// is not retried at once, forever). An owned write's handler
+			// hears of the failure, and the change it carries is undone.
 			workflow.GetLogger(ctx).Error("projection not written", "error", err)
-			fx.audits = append(p.Audits, fx.audits...)
-			fx.emails = append(p.Emails, fx.emails...)
-			fx.notices = append(p.Notices, fx.notices...)
-			// An owned write's handler hears of the failure; the others wait
-			// for the next write like the audit records.
-			var kept []domain.Write
+			var failed []domain.WriteRefusal
 			for _, w := range p.Writes {
 				if slices.Contains(fx.owned, w.Key) {
-					fx.refused = append(fx.refused, domain.WriteRefusal{Key: w.Key, Code: domain.EUNPROCESSABLE,
+					failed = append(failed, domain.WriteRefusal{Key: w.Key, Code: domain.EUNPROCESSABLE,
 						Message: "the change could not be stored; nothing was changed; try again"})
-				} else {
-					kept = append(kept, w)
 				}
 			}
-			fx.writes = append(kept, fx.writes...)
+			fx.requeue(ctx, kept, carries, failed, false)
+		} else if res.RolledBack {
+			// A write was refused and nothing was stored: the refused
+			// writes' changes are undone, everything else is written again
+			// at once.
+			fx.requeue(ctx, kept, carries, res.Refused, true)
+			target = fx.flushed // the changes that were not refused are not written yet
 		} else {
 			wrote()
-			for _, rf := range res.Refused {
+			for _, rf := range res.Refused { // a result from before RolledBack
 				if slices.Contains(fx.owned, rf.Key) {
 					fx.refused = append(fx.refused, rf)
 				} else {
@@ -183,6 +219,48 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 		upsertVisibility(ctx, v)
 	}
 	fx.flushed = max(fx.flushed, target)
+}
+
+// requeue puts back what a projection write that stored nothing carried
+// (kept, and the changes carries that were not refused) for the next write;
+// an owned write refused (or failed) is dropped, its handler hears of it,
+// and the change it carried is undone; another refused write is dropped
+// with a log. again marks a change, so that the next write follows at once.
+func (fx *effects) requeue(ctx workflow.Context, kept domain.Projection, carries []*carried, refused []domain.WriteRefusal, again bool) {
+	isRefused := func(key string) bool {
+		return slices.ContainsFunc(refused, func(r domain.WriteRefusal) bool { return r.Key == key })
+	}
+	for _, rf := range refused {
+		if slices.Contains(fx.owned, rf.Key) {
+			fx.refused = append(fx.refused, rf)
+		} else {
+			workflow.GetLogger(ctx).Error("a write was refused", "key", rf.Key, "code", rf.Code, "error", rf.Message)
+		}
+	}
+	var back []*carried
+	for _, c := range carries {
+		if isRefused(c.key) {
+			if c.undo != nil {
+				c.undo()
+			}
+		} else {
+			back = append(back, c)
+		}
+	}
+	fx.carried = append(back, fx.carried...)
+	fx.audits = append(kept.Audits, fx.audits...)
+	fx.emails = append(kept.Emails, fx.emails...)
+	fx.notices = append(kept.Notices, fx.notices...)
+	var writes []domain.Write
+	for _, w := range kept.Writes {
+		if !isRefused(w.Key) {
+			writes = append(writes, w)
+		}
+	}
+	fx.writes = append(writes, fx.writes...)
+	if again {
+		fx.mark()
+	}
 }
 
 // quiet reports whether nothing is left to do: no change unwritten and no

@@ -64,6 +64,11 @@ func TestWorksiteRegisterWritesTheRowFirst(t *testing.T) {
 	if len(h.writes) != 1 || h.writes[0].Key != "worksite" {
 		t.Errorf("writes %+v; want the registration once", h.writes)
 	}
+	// The row, the first status, its audit and email: one projection write
+	// (one transaction), so the registration's task ends with one marker.
+	if h.projections != 1 || len(h.projected) != 1 || len(h.emails) != 1 {
+		t.Errorf("%d projection writes, %d statuses, %d emails; want the row and its first status in one", h.projections, len(h.projected), len(h.emails))
+	}
 }
 
 // A run that never hears of its register update (the API gave up before
@@ -144,6 +149,16 @@ func TestUserWriteUpdates(t *testing.T) {
 	}
 	if late.accepted || codeOf(late.rejected) != domain.EUNAVAILABLE || late.completed {
 		t.Errorf("late password: accepted %v, rejected %v; want refused EUNAVAILABLE", late.accepted, late.rejected)
+	}
+	for _, st := range h.projected {
+		if st.Username == "taken" {
+			t.Errorf("a refused account's status was projected: %+v", st)
+		}
+	}
+	for _, e := range h.emails {
+		if e.At < 2*time.Minute && e.Kind == domain.MailAccountRegistered {
+			t.Errorf("a refused account was emailed: %+v", e)
+		}
 	}
 	for _, w := range h.writes {
 		if w.Password != nil {

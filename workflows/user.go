@@ -296,21 +296,29 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountRegistered,
 		func(ctx workflow.Context, a AccountRegistered) (domain.UserStatus, error) {
-			if a.Write != nil {
-				// The username or the email may be another account's: the store says so.
-				if err := u.fx.own(ctx, *a.Write); err != nil {
-					return domain.UserStatus{}, appErr(err)
+			apply := func() {
+				u.Status.Username, u.Status.Profession = a.Username, a.Profession
+				u.setPassword(a.At)
+				u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
+				u.enter(ctx, domain.UserAccountRegistered)
+				u.email(domain.MailAccountRegistered, "account_registered", 1)
+				if a.EmailConfirmation != nil {
+					u.requestEmailConfirmation(ctx, *a.EmailConfirmation)
 				}
 			}
-			u.Status.Username, u.Status.Profession = a.Username, a.Profession
-			u.setPassword(a.At)
-			u.event(ctx, "account_registered", "HxBC account registered as "+a.Username)
-			u.enter(ctx, domain.UserAccountRegistered)
-			u.email(domain.MailAccountRegistered, "account_registered", 1)
-			if a.EmailConfirmation != nil {
-				u.requestEmailConfirmation(ctx, *a.EmailConfirmation)
+			if a.Write == nil {
+				apply()
+				u.fx.settle(ctx)
+				return u.Status, nil
 			}
-			u.fx.settle(ctx)
+			// The username or the email may be another account's: the store
+			// says so. The account row and the change it makes are one
+			// projection write, which a refused row rolls back whole.
+			status, changedAt, done := u.Status, u.PasswordChangedAt, u.PasswordMilestonesDone
+			undo := func() { u.Status, u.PasswordChangedAt, u.PasswordMilestonesDone = status, changedAt, done }
+			if err := u.fx.own(ctx, *a.Write, apply, undo); err != nil {
+				return domain.UserStatus{}, appErr(err)
+			}
 			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a AccountRegistered) error {

@@ -130,6 +130,11 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 				}
 			}
 			h.writes = append(h.writes, p.Writes...)
+			if len(res.Refused) > 0 {
+				// As the store: a refused write rolls the whole projection back.
+				res.RolledBack = true
+				return res, nil
+			}
 			for _, e := range p.Emails {
 				if in := e.User; in != nil {
 					h.emails = append(h.emails, userEmail{Kind: in.Kind, Key: in.Key, Seq: in.Seq, Subject: in.Subject,

@@ -241,7 +241,7 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 				func(ctx workflow.Context, c WorksiteChange) (domain.WorksiteStatus, error) {
 					if c.Write != nil {
 						// A new address may be another worksite's: the store says so.
-						if err := w.fx.own(ctx, *c.Write); err != nil {
+						if err := w.fx.own(ctx, *c.Write, nil, nil); err != nil {
 							return domain.WorksiteStatus{}, appErr(err)
 						}
 					}
@@ -306,12 +306,21 @@ func (w *worksiteRun) registerHandlers(ctx workflow.Context) error {
 // stored, begins its enrolment; a refused registration (the address and
 // unit are taken) leaves no row, and the workflow ends.
 func (w *worksiteRun) register(ctx workflow.Context, r RegisterWorksite) (domain.WorksiteStatus, error) {
-	if err := w.fx.own(ctx, r.Write); err != nil {
+	// The row and the enrolment's beginning (status, membership, audit,
+	// email) are one projection write: a refused row rolls it all back.
+	before := w.WorksiteState
+	apply := func() {
+		w.Registered = true
+		w.begin(ctx)
+	}
+	undo := func() {
+		calendar := w.Calendar // a calendar change is not the registration's
+		w.WorksiteState = before
+		w.Calendar = calendar
+	}
+	if err := w.fx.own(ctx, r.Write, apply, undo); err != nil {
 		return domain.WorksiteStatus{}, appErr(err)
 	}
-	w.Registered = true
-	w.begin(ctx)
-	w.fx.settle(ctx)
 	return w.Status, nil
 }
 

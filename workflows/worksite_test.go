@@ -160,8 +160,23 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 	env.OnActivity(acts.Project, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, p domain.Projection) (domain.ProjectResult, error) {
 			h.mu.Lock()
-			h.audits = append(h.audits, p.Audits...)
 			h.writes = append(h.writes, p.Writes...)
+			if store == nil && h.refuseWrite != nil {
+				// As the store: a refused write rolls the whole projection back.
+				var res domain.ProjectResult
+				for _, w := range p.Writes {
+					if err := h.refuseWrite(w); err != nil {
+						de := err.(*domain.Error)
+						res.Refused = append(res.Refused, domain.WriteRefusal{Key: w.Key, Code: de.Code, Message: de.Message})
+					}
+				}
+				if len(res.Refused) > 0 {
+					res.RolledBack = true
+					h.mu.Unlock()
+					return res, nil
+				}
+			}
+			h.audits = append(h.audits, p.Audits...)
 			now := env.Now().Sub(h.start)
 			for _, e := range p.Emails {
 				in := e.Worksite
@@ -190,16 +205,7 @@ func newHarnessWith(t *testing.T, start time.Time, store activities.Store) *harn
 			if store != nil {
 				return acts.Project(ctx, p)
 			}
-			var res domain.ProjectResult
-			for _, w := range p.Writes {
-				if h.refuseWrite != nil {
-					if err := h.refuseWrite(w); err != nil {
-						de := err.(*domain.Error)
-						res.Refused = append(res.Refused, domain.WriteRefusal{Key: w.Key, Code: de.Code, Message: de.Message})
-					}
-				}
-			}
-			return res, nil
+			return domain.ProjectResult{}, nil
 		}).Maybe()
 	return h
 }
