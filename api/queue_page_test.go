@@ -35,17 +35,26 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		name      string
 		apps      []store.QueuedApplication
 		worksites []store.WorksiteSummary
+		total     int64
+		next      string
 	}{
-		{"full", apps, worksites},
-		{"no applications", []store.QueuedApplication{}, worksites},
-		{"no worksites (a profession filter)", apps, nil},
-		{"nothing", nil, nil},
+		{"full, with a next page", apps, worksites, 1234567, "eyJrIjpbIjIwMjYtMDMtMDJUMTc6MzA6MDBaIiwiYSIsImIiLCJjIl19"},
+		// A cursor is opaque to the client: whatever it holds is escaped alike.
+		{"a cursor needing escapes", apps, worksites, 2, "<a&b>\u2028\"q\""},
+		{"last page", apps, worksites, 2, ""},
+		{"no applications", []store.QueuedApplication{}, worksites, 0, ""},
+		{"no worksites (a profession filter)", apps, nil, 2, ""},
+		{"nothing", nil, nil, 0, ""},
 	} {
-		got, err := queuePage(c.apps, c.worksites)
+		got, err := queuePage(c.apps, c.worksites, c.total, c.next)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		want, err := json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites)})
+		body := gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total}
+		if c.next != "" {
+			body["nextCursor"] = c.next
+		}
+		want, err := json.Marshal(body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +63,7 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "null", `{"state":"ready_for_provisioning"`} {
-		if _, err := queuePage([]store.QueuedApplication{{Subject: "s", Application: json.RawMessage(bad)}}, nil); err == nil {
+		if _, err := queuePage([]store.QueuedApplication{{Subject: "s", Application: json.RawMessage(bad)}}, nil, 1, ""); err == nil {
 			t.Errorf("stored application %q: no error; want one", bad)
 		}
 	}
