@@ -12,6 +12,18 @@ import (
 	"careconnect/store"
 )
 
+// queueBody is the queue's response as encoding/json would write it: the
+// reference queuePage must equal (TestQueuePageIsEncodingJSON) and the
+// shape the OpenAPI document's ApplicationQueue must describe
+// (TestOpenAPISchemasMatchGo). Its fields are in the order encoding/json
+// writes the keys of a map.
+type queueBody struct {
+	Applications []domain.QueuedApplication `json:"applications"`
+	NextCursor   string                     `json:"nextCursor,omitempty"`
+	Total        int64                      `json:"total"`
+	Worksites    []domain.WorksiteSummary   `json:"worksitesAwaitingApproval"`
+}
+
 // TestQueuePageIsEncodingJSON: queuePage writes what encoding/json writes
 // for the same page, so a field added to store.QueuedApplication without
 // queuePage learning it fails here.
@@ -50,11 +62,20 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		body := gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total}
-		if c.next != "" {
-			body["nextCursor"] = c.next
+		want, err := json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total,
+			"nextCursor": c.next})
+		if err != nil {
+			t.Fatal(err)
 		}
-		want, err := json.Marshal(body)
+		if c.next == "" { // omitted when empty, as queueBody's omitempty does
+			want, err = json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := json.Marshal(queueBody{Applications: nonNil(c.apps), NextCursor: c.next, Total: c.total, Worksites: nonNil(c.worksites)}); err != nil || !bytes.Equal(st, want) {
+			t.Errorf("%s: queueBody =\n%s\nwant (%v)\n%s", c.name, st, err, want)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
