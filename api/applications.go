@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,21 +33,60 @@ func (s *Server) myApplications(c *gin.Context) {
 }
 
 // applicationQueue is the team's list of applications, by state (default:
-// ready), with the worksites awaiting approval.
+// ready), with the worksites awaiting approval: one page by cursor with
+// the total, or every matching application as CSV (format=csv).
 func (s *Server) applicationQueue(c *gin.Context) {
-	q, err := s.app.ApplicationQueue(c.Request.Context(), caller(c), enrolment.QueueQuery{
+	q := enrolment.QueueQuery{
 		State: c.DefaultQuery("state", string(domain.AppReady)), Profession: c.Query("profession"),
-		WorksiteType: c.Query("worksiteType"), Overdue: c.Query("overdue")})
+		WorksiteType: c.Query("worksiteType"), Overdue: c.Query("overdue"), Cursor: c.Query("cursor"), Limit: c.Query("limit")}
+	if c.Query("format") == "csv" {
+		s.exportApplications(c, q)
+		return
+	}
+	page, err := s.app.ApplicationQueue(c.Request.Context(), caller(c), q)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	body, err := queuePage(q.Applications, q.Worksites)
+	body, err := queuePage(page.Applications, page.Worksites, page.Total, page.NextCursor)
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// queuedCSV is what the queue's CSV export reads of a stored application.
+type queuedCSV struct {
+	Worksite struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"worksite"`
+	Escalated bool `json:"escalated"`
+	Breached  bool `json:"breached"`
+}
+
+// exportApplications answers every application q's filters select as CSV.
+func (s *Server) exportApplications(c *gin.Context, q enrolment.QueueQuery) {
+	apps, err := s.app.ExportApplications(c.Request.Context(), caller(c), q)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	rows := make([][]string, 0, len(apps))
+	for _, a := range apps {
+		var x queuedCSV
+		if err := json.Unmarshal(a.Application, &x); err != nil {
+			writeError(c, s.log, fmt.Errorf("api: queue export: the stored application of %s: %w", a.Subject, err))
+			return
+		}
+		at := a.SubmittedAt
+		rows = append(rows, []string{a.Subject, a.Name, a.Profession, x.Worksite.ID, x.Worksite.Name, string(a.State),
+			timeCell(&at), timeCell(a.ReadySince), strconv.Itoa(a.BusinessDaysWaiting), strconv.FormatBool(x.Escalated),
+			strconv.FormatBool(x.Breached), a.WorkflowID})
+	}
+	writeCSV(c, "applications.csv", []string{"subject", "name", "profession", "worksite_id", "worksite_name", "state",
+		"submitted_at", "ready_since", "business_days_waiting", "escalated", "breached", "workflow_id"}, rows)
 }
 
 // sponsorshipRequests lists the sponsorship requests waiting at a worksite.

@@ -274,6 +274,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"AttentionItem", domain.AttentionItem{}, false},
 		{"PersonHit", domain.PersonHit{}, false},
 		{"PeoplePage", domain.PeoplePage{}, false},
+		{"ApplicationQueue", queueBody{}, false},
 		{"WorksiteList", domain.WorksitePage{}, false},
 		{"WorksiteHit", domain.WorksiteHit{}, false},
 		{"MemberChange", enrolment.MemberInput{}, true},
@@ -316,7 +317,8 @@ var timeType = reflect.TypeOf(time.Time{})
 // rawAs names the Go type whose JSON each json.RawMessage field carries:
 // the queue passes the stored application through as SaveApplication
 // encoded it, a domain.Application.
-var rawAs = map[string]reflect.Type{"QueuedApplication.application": reflect.TypeOf(domain.Application{})}
+var rawAs = map[string]reflect.Type{"QueuedApplication.application": reflect.TypeOf(domain.Application{}),
+	"ApplicationQueue.applications[].application": reflect.TypeOf(domain.Application{})}
 
 // checkSchema compares the Go type typ, as encoding/json writes it, with s.
 func checkSchema(t *testing.T, where string, typ reflect.Type, s *openapi3.Schema, request bool) {

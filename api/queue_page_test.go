@@ -12,6 +12,18 @@ import (
 	"careconnect/store"
 )
 
+// queueBody is the queue's response as encoding/json would write it: the
+// reference queuePage must equal (TestQueuePageIsEncodingJSON) and the
+// shape the OpenAPI document's ApplicationQueue must describe
+// (TestOpenAPISchemasMatchGo). Its fields are in the order encoding/json
+// writes the keys of a map.
+type queueBody struct {
+	Applications []domain.QueuedApplication `json:"applications"`
+	NextCursor   string                     `json:"nextCursor,omitempty"`
+	Total        int64                      `json:"total"`
+	Worksites    []domain.WorksiteSummary   `json:"worksitesAwaitingApproval"`
+}
+
 // TestQueuePageIsEncodingJSON: queuePage writes what encoding/json writes
 // for the same page, so a field added to store.QueuedApplication without
 // queuePage learning it fails here.
@@ -35,17 +47,35 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		name      string
 		apps      []store.QueuedApplication
 		worksites []store.WorksiteSummary
+		total     int64
+		next      string
 	}{
-		{"full", apps, worksites},
-		{"no applications", []store.QueuedApplication{}, worksites},
-		{"no worksites (a profession filter)", apps, nil},
-		{"nothing", nil, nil},
+		{"full, with a next page", apps, worksites, 1234567, "eyJrIjpbIjIwMjYtMDMtMDJUMTc6MzA6MDBaIiwiYSIsImIiLCJjIl19"},
+		// A cursor is opaque to the client: whatever it holds is escaped alike.
+		{"a cursor needing escapes", apps, worksites, 2, "<a&b>\u2028\"q\""},
+		{"last page", apps, worksites, 2, ""},
+		{"no applications", []store.QueuedApplication{}, worksites, 0, ""},
+		{"no worksites (a profession filter)", apps, nil, 2, ""},
+		{"nothing", nil, nil, 0, ""},
 	} {
-		got, err := queuePage(c.apps, c.worksites)
+		got, err := queuePage(c.apps, c.worksites, c.total, c.next)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		want, err := json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites)})
+		want, err := json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total,
+			"nextCursor": c.next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.next == "" { // omitted when empty, as queueBody's omitempty does
+			want, err = json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := json.Marshal(queueBody{Applications: nonNil(c.apps), NextCursor: c.next, Total: c.total, Worksites: nonNil(c.worksites)}); err != nil || !bytes.Equal(st, want) {
+			t.Errorf("%s: queueBody =\n%s\nwant (%v)\n%s", c.name, st, err, want)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +84,7 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "null", `{"state":"ready_for_provisioning"`} {
-		if _, err := queuePage([]store.QueuedApplication{{Subject: "s", Application: json.RawMessage(bad)}}, nil); err == nil {
+		if _, err := queuePage([]store.QueuedApplication{{Subject: "s", Application: json.RawMessage(bad)}}, nil, 1, ""); err == nil {
 			t.Errorf("stored application %q: no error; want one", bad)
 		}
 	}

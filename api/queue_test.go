@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -127,6 +128,8 @@ func TestApplicationQueueResponse(t *testing.T) {
 	type page struct {
 		Applications []json.RawMessage       `json:"applications"`
 		Worksites    []store.WorksiteSummary `json:"worksitesAwaitingApproval"`
+		Total        int64                   `json:"total"`
+		NextCursor   string                  `json:"nextCursor"`
 	}
 	for _, c := range []struct {
 		query     string
@@ -147,11 +150,12 @@ func TestApplicationQueueResponse(t *testing.T) {
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatalf("%s: %v", c.query, err)
 		}
-		if !bytes.HasPrefix(body, []byte(`{"applications":[`)) || !bytes.Contains(body, []byte(`],"worksitesAwaitingApproval":[`)) {
+		if !bytes.HasPrefix(body, []byte(`{"applications":[`)) || !bytes.Contains(body, []byte(`,"worksitesAwaitingApproval":[`)) {
 			t.Errorf("%s: body %s; want both lists, never null", c.query, body)
 		}
-		if len(got.Applications) != len(c.apps) {
-			t.Errorf("%s: %d applications; want %d", c.query, len(got.Applications), len(c.apps))
+		if len(got.Applications) != len(c.apps) || got.Total != int64(len(c.apps)) || got.NextCursor != "" {
+			t.Errorf("%s: %d applications of %d (next %q); want %d of %d, one page", c.query, len(got.Applications), got.Total,
+				got.NextCursor, len(c.apps), len(c.apps))
 			continue
 		}
 		for i, want := range c.apps {
@@ -172,6 +176,86 @@ func TestApplicationQueueResponse(t *testing.T) {
 		}
 		if len(ids) != len(c.worksites) || (len(ids) > 0 && ids[0] != c.worksites[0]) {
 			t.Errorf("%s: worksites %v; want %v", c.query, ids, c.worksites)
+		}
+	}
+	// A page of one: the total counts both, and the cursor leads to the second and last page.
+	var first, second page
+	if err := json.Unmarshal(mustGet(t, srv, "/api/v1/staff/applications?limit=1"), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(mustGet(t, srv, "/api/v1/staff/applications?limit=1&cursor="+first.NextCursor), &second); err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Applications) != 1 || first.Total != 2 || first.NextCursor == "" || len(second.Applications) != 1 ||
+		second.Total != 2 || second.NextCursor != "" {
+		t.Fatalf("pages of one: %+v then %+v; want one application each, total 2, a cursor on the first only", first, second)
+	}
+	for i, p := range []page{first, second} {
+		var a decodedQueued
+		if err := json.Unmarshal(p.Applications[0], &a); err != nil || a.Subject != apps[i].Subject {
+			t.Errorf("page %d: %s (%v); want %s", i+1, p.Applications[0], err, apps[i].Subject)
+		}
+	}
+	// A cursor the queue did not give, or one of another list, is a field error.
+	for _, bad := range []string{"garbage", "eyJrIjpbImEiXX0"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/staff/applications?cursor="+bad, nil)
+		req.Header.Set("Authorization", "Bearer team")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusBadRequest || !bytes.Contains(w.Body.Bytes(), []byte(`"cursor"`)) {
+			t.Errorf("cursor %q: %d %s; want 400 naming the cursor", bad, w.Code, w.Body)
+		}
+	}
+}
+
+// TestApplicationQueueCSV: format=csv exports every application the
+// filters select, past any page size, in the queue's order, with every
+// cell safe to open in a spreadsheet.
+func TestApplicationQueueCSV(t *testing.T) {
+	s := storetest.New(t, store.SQLite)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 13, 18, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const n = 120 // over the default page of 50
+	for i := range n {
+		ready := at.Add(time.Duration(i) * time.Minute)
+		name := "Person " + string(rune('A'+i%26))
+		if i == 0 {
+			name = "=HYPERLINK(\"http://evil\")"
+		}
+		a := domain.Application{Worksite: domain.WorksiteFacts{ID: "K4T6CLP", Name: "@Clinic"}, State: domain.AppReady,
+			SubmittedAt: at, ReadySince: &ready, Escalated: i%2 == 0}
+		if err := s.SaveApplication(ctx, "sub-"+string(rune('a'+i/26))+string(rune('a'+i%26)), name, domain.ProfMOA, a, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := newQueueServer(s, now)
+	for _, c := range []struct {
+		query string
+		rows  int
+	}{{"", n}, {"&overdue=true", n / 2}, {"&state=waiting", 0}, {"&cursor=ignored&limit=1", n}} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/staff/applications?format=csv"+c.query, nil)
+		req.Header.Set("Authorization", "Bearer team")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/csv; charset=utf-8" ||
+			w.Header().Get("Content-Disposition") != `attachment; filename="applications.csv"` {
+			t.Fatalf("%s: %d %v: %s; want a CSV attachment", c.query, w.Code, w.Header(), w.Body)
+		}
+		recs, err := csv.NewReader(w.Body).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != c.rows+1 || recs[0][0] != "subject" || recs[0][1] != "name" {
+			t.Fatalf("%s: %d records (header %v); want a header and %d rows", c.query, len(recs), recs[0], c.rows)
+		}
+		if c.rows == 0 {
+			continue
+		}
+		first := recs[1]
+		if first[0] != "sub-aa" || first[1] != "'=HYPERLINK(\"http://evil\")" || first[3] != "K4T6CLP" || first[4] != "'@Clinic" ||
+			first[5] != string(domain.AppReady) || first[7] != at.Format(time.RFC3339) || first[9] != "true" || first[11] != "user/sub-aa" {
+			t.Errorf("%s: first row %q; want sub-aa with formula cells defused", c.query, first)
 		}
 	}
 }

@@ -121,6 +121,22 @@ type QueuedApplication struct {
 	// State and ReadySince are the application's, from their columns.
 	State      ApplicationState `json:"-"`
 	ReadySince *time.Time       `json:"-"`
+	// SubmittedAt and WorksiteID complete the queue's sort key (a page's cursor).
+	SubmittedAt time.Time `json:"-"`
+	WorksiteID  string    `json:"-"`
+}
+
+// QueueCursorKeys is how many sort keys a queue cursor holds: ready
+// since ("" for none), submitted at, subject and worksite ID.
+const QueueCursorKeys = 4
+
+// ApplicationPage is one page of the team's application queue.
+type ApplicationPage struct {
+	Applications []QueuedApplication
+	// Total counts every application the filters match, on every page.
+	Total int64
+	// NextCursor fetches the next page; empty on the last.
+	NextCursor string
 }
 
 // ApplicationFilter narrows ListApplications. Zero values match everything.
@@ -132,6 +148,8 @@ type ApplicationFilter struct {
 	// on the team (the queue's overdue filter).
 	Escalated bool
 	Limit     int
+	// Cursor is where the page starts (QueueCursorKeys keys); zero for the first.
+	Cursor Cursor
 }
 
 // SponsorshipRequest is an application that waits for a sponsor.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -41,6 +42,7 @@ func TestBrowserNoDeadEnds(t *testing.T) {
 	t.Run("JoinRequestWaitsOnAdministrators", func(t *testing.T) { joinRequestWaitsOnAdministrators(t, b, admin, id) })
 	t.Run("InvitationThroughRegistration", func(t *testing.T) { invitationThroughRegistration(t, b, admin, id) })
 	t.Run("TeamFindsPagesAndExports", func(t *testing.T) { teamFindsPagesAndExports(t, b, id) })
+	t.Run("TeamPagesAndExportsTheQueue", func(t *testing.T) { teamPagesAndExportsTheQueue(t, b) })
 }
 
 // myStatus reads GET /api/v1/me/status as auth.
@@ -276,4 +278,53 @@ func teamFindsPagesAndExports(t *testing.T, b *browser, id string) {
 	p.waitText("#list-total", "1 worksites match")
 	p.waitText("main table", id)
 	p.shot("team-worksites-found")
+}
+
+// The team's application queue pages past its page of 50 with Next and
+// Previous, says how many applications match, and exports every one as
+// CSV with formula cells defused, at desktop and phone width. The rows
+// are application projections written to the store (the queue reads
+// only those), in a state no other step here leaves an application in.
+func teamPagesAndExportsTheQueue(t *testing.T, b *browser) {
+	env := b.env
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const n = 55
+	for i := range n {
+		name := fmt.Sprintf("Paging Person %02d", i)
+		if i == 0 {
+			name = "=SUM(1+1)"
+		}
+		ready := at.Add(time.Duration(i) * time.Minute)
+		a := domain.Application{Worksite: domain.WorksiteFacts{ID: "QPAGE01", Name: "Queue Paging Clinic"}, State: domain.AppEnded,
+			SubmittedAt: at, ReadySince: &ready}
+		if err := env.Store.SaveApplication(ctx, fmt.Sprintf("queue-paging-%02d", i), name, domain.ProfMOA, a, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := b.user(t, "team-queue")
+	p.signIn("/team", devidp.PersonaTeam)
+	p.open("/team#/?state=ended")
+	p.waitHeading("Queue")
+	p.waitText("#list-total", "55 applications match; 50 shown on this page.")
+	p.waitText("main", "Paging Person 49")
+	p.mustBeAccessible("team-queue-paged")
+	p.atEveryWidth(func(v viewport) {
+		p.click("#next-page")
+		p.waitText("#list-total", "55 applications match; 5 shown on this page.")
+		p.waitText("main", "Paging Person 54")
+		if strings.Contains(p.mainText(), "Paging Person 49") {
+			t.Errorf("at %s width the second page repeats the first page's rows", v.name)
+		}
+		p.click("#prev-page")
+		p.waitText("#list-total", "50 shown on this page.")
+		p.waitText("main", "Paging Person 01")
+	})
+	var csv string
+	p.eval(`fetch(document.querySelector('#export-csv').href).then(r => r.text())`, &csv)
+	if !strings.HasPrefix(csv, "subject,name,profession,worksite_id") || strings.Count(csv, "\n") != n+1 ||
+		!strings.Contains(csv, "queue-paging-54,Paging Person 54") || !strings.Contains(csv, "queue-paging-00,'=SUM(1+1)") {
+		t.Errorf("queue CSV:\n%s\nwant the header and all %d applications, the formula defused", csv, n)
+	}
+	p.shot("team-queue-paged")
 }

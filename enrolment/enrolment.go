@@ -130,6 +130,9 @@ type AccountStore interface {
 type ApplicationStore interface {
 	// ListApplications lists the applications f selects, longest waiting first.
 	ListApplications(ctx context.Context, f domain.ApplicationFilter) ([]domain.QueuedApplication, error)
+	// PageApplications is one page of f's applications (f.Limit from
+	// f.Cursor), their total and the next page's cursor. Errors: EINVALID (field "cursor").
+	PageApplications(ctx context.Context, f domain.ApplicationFilter) (domain.ApplicationPage, error)
 	// SponsorshipRequests lists the open applications at a worksite that
 	// wait for a sponsor, oldest request first.
 	SponsorshipRequests(ctx context.Context, worksiteID string) ([]domain.SponsorshipRequest, error)

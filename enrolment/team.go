@@ -13,16 +13,22 @@ import (
 
 // QueueQuery is the team's queue as asked: state (the HTTP layer's
 // default is ready for provisioning), profession, worksite type and
-// overdue ("true", "false" or ""), as written in the query.
+// overdue ("true", "false" or ""), as written in the query; and the
+// page: its cursor and size ("" for the first page and the default size).
 type QueueQuery struct {
 	State, Profession, WorksiteType, Overdue string
+	Cursor, Limit                            string
 }
 
-// Queue is the team's queue: applications and worksites awaiting approval,
-// longest waiting first, with their business days waiting and workflow IDs.
+// Queue is the team's queue: one page of applications and the worksites
+// awaiting approval, longest waiting first, with their business days
+// waiting and workflow IDs; the count of every application the filters
+// match, and the next page's cursor ("" on the last).
 type Queue struct {
 	Applications []domain.QueuedApplication
 	Worksites    []domain.WorksiteSummary
+	Total        int64
+	NextCursor   string
 }
 
 // ApplicationQueue is the team's list of applications (and, unless a
@@ -36,18 +42,18 @@ func (s *Service) ApplicationQueue(ctx context.Context, by Caller, q QueueQuery)
 	if err != nil {
 		return Queue{}, err
 	}
-	apps, err := s.store.ListApplications(ctx, f)
+	lq, err := listQuery(ListRequest{Cursor: q.Cursor, Limit: q.Limit}, domain.QueueCursorKeys)
 	if err != nil {
 		return Queue{}, err
 	}
-	cal, now := s.cfg.Calendar.DomainCalendar(), s.now()
-	for i := range apps {
-		r := &apps[i]
-		if since := r.ReadySince; since != nil && r.State == domain.AppReady {
-			r.BusinessDaysWaiting = cal.BusinessDaysBetween(*since, now)
-		}
-		r.WorkflowID = workflows.UserWorkflowID(r.Subject)
+	f.Cursor, f.Limit = lq.Cursor, lq.Limit
+	page, err := s.store.PageApplications(ctx, f)
+	if err != nil {
+		return Queue{}, err
 	}
+	apps := page.Applications
+	cal, now := s.cfg.Calendar.DomainCalendar(), s.now()
+	s.fillQueued(apps, cal, now)
 	var worksites []domain.WorksiteSummary
 	if f.Profession == "" { // worksites have no profession: a profession filter leaves only applications
 		worksites, err = s.store.ListWorksites(ctx, domain.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
@@ -63,7 +69,49 @@ func (s *Service) ApplicationQueue(ctx context.Context, by Caller, q QueueQuery)
 			w.WorkflowID = workflows.WorksiteWorkflowID(w.ID)
 		}
 	}
-	return Queue{Applications: apps, Worksites: worksites}, nil
+	return Queue{Applications: apps, Worksites: worksites, Total: page.Total, NextCursor: page.NextCursor}, nil
+}
+
+// fillQueued sets each application's business days waiting (at now) and workflow ID.
+func (s *Service) fillQueued(apps []domain.QueuedApplication, cal domain.Calendar, now time.Time) {
+	for i := range apps {
+		r := &apps[i]
+		if since := r.ReadySince; since != nil && r.State == domain.AppReady {
+			r.BusinessDaysWaiting = cal.BusinessDaysBetween(*since, now)
+		}
+		r.WorkflowID = workflows.UserWorkflowID(r.Subject)
+	}
+}
+
+// ExportApplications is every application ApplicationQueue's filters
+// select (its cursor and page size ignored), in the queue's order, for a
+// CSV export (at most domain.MaxExport). Errors: EUNAUTHORIZED,
+// EFORBIDDEN, EINVALID.
+func (s *Service) ExportApplications(ctx context.Context, by Caller, q QueueQuery) ([]domain.QueuedApplication, error) {
+	if err := authorize(by, authz.TeamListApplications, authz.Resource{}); err != nil {
+		return nil, err
+	}
+	f, err := s.queueFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	f.Limit = domain.MaxPageSize
+	out := []domain.QueuedApplication{}
+	for len(out) < domain.MaxExport {
+		page, err := s.store.PageApplications(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Applications...)
+		if page.NextCursor == "" {
+			break
+		}
+		if f.Cursor, err = domain.ParseCursor(page.NextCursor, domain.QueueCursorKeys); err != nil {
+			return nil, err
+		}
+	}
+	s.fillQueued(out, s.cfg.Calendar.DomainCalendar(), s.now())
+	return out, nil
 }
 
 // queueFilter checks the queue's query.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"careconnect/domain"
 	"careconnect/enrolment"
@@ -34,9 +35,10 @@ func TestApplicationQueue(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			var af domain.ApplicationFilter
-			f.store.ListApplicationsFn = func(_ context.Context, filter domain.ApplicationFilter) ([]domain.QueuedApplication, error) {
+			f.store.PageApplicationsFn = func(_ context.Context, filter domain.ApplicationFilter) (domain.ApplicationPage, error) {
 				af = filter
-				return []domain.QueuedApplication{{Subject: "bea", Application: json.RawMessage(`{}`), State: domain.AppReady, ReadySince: &ready}}, nil
+				return domain.ApplicationPage{Applications: []domain.QueuedApplication{{Subject: "bea", Application: json.RawMessage(`{}`),
+					State: domain.AppReady, ReadySince: &ready}}, Total: 7, NextCursor: "next"}, nil
 			}
 			listed := false
 			f.store.ListWorksitesFn = func(_ context.Context, wf domain.WorksiteFilter) ([]domain.WorksiteSummary, error) {
@@ -53,7 +55,8 @@ func TestApplicationQueue(t *testing.T) {
 			}
 			a := q.Applications[0]
 			// Monday 23 February to Monday 2 March: five business days.
-			if a.BusinessDaysWaiting != 5 || a.WorkflowID != workflows.UserWorkflowID("bea") || af.Escalated != c.escalated {
+			if a.BusinessDaysWaiting != 5 || a.WorkflowID != workflows.UserWorkflowID("bea") || af.Escalated != c.escalated ||
+				q.Total != 7 || q.NextCursor != "next" || af.Limit != domain.DefaultPageSize || len(af.Cursor.Keys) != 0 {
 				t.Errorf("application %+v (filter %+v); want 5 business days and its workflow", a, af)
 			}
 			if listed != c.worksites || (c.worksites && (q.Worksites[0].BusinessDaysWaiting != 5 || q.Worksites[0].WorkflowID != "worksite/"+worksite.ID)) {
@@ -232,4 +235,64 @@ func TestSuspendPersonAndRevokeSessions(t *testing.T) {
 			t.Errorf("revoked %d, %v, audit %+v; want both sessions, audited with who, how many and why", n, err, audit)
 		}
 	})
+}
+
+// TestApplicationQueuePaging: the queue reads its cursor and page size
+// with the team lists' rules, and the export walks every page.
+func TestApplicationQueuePaging(t *testing.T) {
+	ctx := context.Background()
+	ready := now.AddDate(0, 0, -7)
+	cursor := domain.Cursor{Keys: []string{ready.Format(time.RFC3339Nano), ready.Format(time.RFC3339Nano), "bea", "K4T6CLP"}}.String()
+	for _, c := range []struct {
+		name   string
+		q      enrolment.QueueQuery
+		fields []string
+	}{
+		{"not a cursor", enrolment.QueueQuery{State: "ready_for_provisioning", Cursor: "!!"}, []string{"cursor"}},
+		// The people list's cursor has three keys, the queue's four.
+		{"another list's cursor", enrolment.QueueQuery{State: "ready_for_provisioning",
+			Cursor: domain.Cursor{Keys: []string{"a", "b", "c"}}.String()}, []string{"cursor"}},
+		{"a page too big", enrolment.QueueQuery{State: "ready_for_provisioning", Limit: "501"}, []string{"limit"}},
+		{"a page not a number", enrolment.QueueQuery{State: "ready_for_provisioning", Limit: "ten"}, []string{"limit"}},
+	} {
+		f := newFixture(t)
+		_, err := f.service().ApplicationQueue(ctx, tess, c.q)
+		wantCode(t, err, domain.EINVALID)
+		for _, field := range c.fields {
+			wantField(t, err, field, "")
+		}
+	}
+	f := newFixture(t)
+	var seen []domain.ApplicationFilter
+	f.store.PageApplicationsFn = func(_ context.Context, af domain.ApplicationFilter) (domain.ApplicationPage, error) {
+		seen = append(seen, af)
+		if len(af.Cursor.Keys) == 0 {
+			return domain.ApplicationPage{Applications: []domain.QueuedApplication{{Subject: "ada"}}, Total: 2, NextCursor: cursor}, nil
+		}
+		return domain.ApplicationPage{Applications: []domain.QueuedApplication{{Subject: "bea", State: domain.AppReady, ReadySince: &ready}}, Total: 2}, nil
+	}
+	f.store.ListWorksitesFn = func(context.Context, domain.WorksiteFilter) ([]domain.WorksiteSummary, error) { return nil, nil }
+	if _, err := f.service().ApplicationQueue(ctx, tess, enrolment.QueueQuery{State: "ready_for_provisioning", Cursor: cursor, Limit: "10"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := seen[0]; got.Limit != 10 || got.Cursor.String() != cursor {
+		t.Errorf("filter %+v; want the page of 10 from the cursor", got)
+	}
+	seen = nil
+	if _, err := f.service().ExportApplications(ctx, ada, enrolment.QueueQuery{State: "ready_for_provisioning"}); err == nil {
+		t.Error("an applicant exported the queue; want a refusal")
+	}
+	all, err := f.service().ExportApplications(ctx, tess, enrolment.QueueQuery{State: "ready_for_provisioning", Overdue: "true",
+		Cursor: "ignored", Limit: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].Subject != "ada" || all[1].Subject != "bea" || all[1].WorkflowID != workflows.UserWorkflowID("bea") ||
+		all[1].BusinessDaysWaiting != 5 || len(seen) != 2 || seen[0].Limit != domain.MaxPageSize || !seen[0].Escalated ||
+		seen[1].Cursor.String() != cursor {
+		t.Errorf("export %+v over filters %+v; want both pages of 500, from the first", all, seen)
+	}
+	if _, err := f.service().ExportApplications(ctx, tess, enrolment.QueueQuery{State: "nope"}); err == nil {
+		t.Error("export of a wrong state; want a field error")
+	}
 }

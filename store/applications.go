@@ -71,10 +71,20 @@ type QueuedApplication = domain.QueuedApplication
 type ApplicationFilter = domain.ApplicationFilter
 
 // ListApplications lists the applications f selects, those waiting
-// longest for the team first (the applications_queue index's order).
+// longest for the team first (the applications_queue index's order),
+// from f.Cursor. Errors: EINVALID (field "cursor").
 func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]QueuedApplication, error) {
 	f.Limit = pageLimit(f.Limit)
-	rows, err := queueQuery(s.db.WithContext(ctx), f).Rows()
+	return s.listApplications(ctx, f)
+}
+
+// listApplications is ListApplications with f.Limit as set.
+func (s *Store) listApplications(ctx context.Context, f ApplicationFilter) ([]QueuedApplication, error) {
+	q, err := queueQuery(s.db.WithContext(ctx), f)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -88,11 +98,11 @@ func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]Qu
 			ready sql.NullTime
 			js    []byte
 		)
-		if err := rows.Scan(&r.Subject, &r.Name, &r.Profession, &state, &ready, &js); err != nil {
+		if err := rows.Scan(&r.Subject, &r.WorksiteID, &r.Name, &r.Profession, &state, &ready, &r.SubmittedAt, &js); err != nil {
 			return nil, translate(err)
 		}
 		r.State, r.Application = domain.ApplicationState(state), json.RawMessage(js)
-		r.ReadySince = utcNullTime(ready)
+		r.ReadySince, r.SubmittedAt = utcNullTime(ready), r.SubmittedAt.UTC()
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -101,11 +111,71 @@ func (s *Store) ListApplications(ctx context.Context, f ApplicationFilter) ([]Qu
 	return out, nil
 }
 
-// queueQuery is ListApplications' statement for f (whose Limit is set).
-func queueQuery(db *gorm.DB, f ApplicationFilter) *gorm.DB {
-	q := narrow(db.Model(&applicationRow{}).Select("subject", "name", "profession", "state", "ready_since", "app_json"),
-		f.Escalated, eq{"state", f.State}, eq{"profession", f.Profession}, eq{"location_type", f.LocationType})
-	return q.Order("ready_since").Order("submitted_at").Order("subject").Limit(f.Limit)
+// PageApplications is one page of the team's queue: f.Limit applications
+// from f.Cursor in ListApplications' order, the count of every one the
+// filters match, and the next page's cursor. Errors: EINVALID (field "cursor").
+func (s *Store) PageApplications(ctx context.Context, f ApplicationFilter) (domain.ApplicationPage, error) {
+	out := domain.ApplicationPage{Applications: []QueuedApplication{}}
+	limit := pageLimit(f.Limit)
+	if err := queueFilter(s.db.WithContext(ctx), f).Count(&out.Total).Error; err != nil {
+		return out, translate(err)
+	}
+	f.Limit = limit + 1 // one more tells whether a next page exists
+	apps, err := s.listApplications(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	if len(apps) > limit {
+		apps = apps[:limit]
+		out.NextCursor = queueCursor(apps[limit-1]).String()
+	}
+	out.Applications = apps
+	return out, nil
+}
+
+// queueCursor is the cursor of the page after a.
+func queueCursor(a QueuedApplication) domain.Cursor {
+	ready := ""
+	if a.ReadySince != nil {
+		ready = a.ReadySince.UTC().Format(time.RFC3339Nano)
+	}
+	return domain.Cursor{Keys: []string{ready, a.SubmittedAt.UTC().Format(time.RFC3339Nano), a.Subject, a.WorksiteID}}
+}
+
+// queueFilter is the queue's rows that f's filters select.
+func queueFilter(db *gorm.DB, f ApplicationFilter) *gorm.DB {
+	return narrow(db.Model(&applicationRow{}), f.Escalated, eq{"state", f.State}, eq{"profession", f.Profession}, eq{"location_type", f.LocationType})
+}
+
+// queueQuery is ListApplications' statement for f (whose Limit is set):
+// by ready time (none last, in both dialects), submission, subject and
+// worksite, from after f.Cursor. Errors: EINVALID (field "cursor").
+func queueQuery(db *gorm.DB, f ApplicationFilter) (*gorm.DB, error) {
+	q := queueFilter(db, f).Select("subject", "worksite_id", "name", "profession", "state", "ready_since", "submitted_at", "app_json")
+	if k := f.Cursor.Keys; len(k) > 0 {
+		bad := (domain.FieldErrors{"cursor": "is not a cursor this list gave; start from the first page"}).Err()
+		if len(k) != domain.QueueCursorKeys {
+			return nil, bad
+		}
+		submitted, err := time.Parse(time.RFC3339Nano, k[1])
+		if err != nil {
+			return nil, bad
+		}
+		submitted = submitted.UTC()
+		const rest = "(submitted_at > ? OR (submitted_at = ? AND (subject > ? OR (subject = ? AND worksite_id > ?))))"
+		if k[0] == "" {
+			q = q.Where("ready_since IS NULL AND "+rest, submitted, submitted, k[2], k[2], k[3])
+		} else {
+			ready, err := time.Parse(time.RFC3339Nano, k[0])
+			if err != nil {
+				return nil, bad
+			}
+			ready = ready.UTC()
+			q = q.Where("ready_since > ? OR ready_since IS NULL OR (ready_since = ? AND "+rest+")",
+				ready, ready, submitted, submitted, k[2], k[2], k[3])
+		}
+	}
+	return q.Order("ready_since ASC NULLS LAST").Order("submitted_at").Order("subject").Order("worksite_id").Limit(f.Limit), nil
 }
 
 // eq is one equality filter of a list: the rows whose column col holds v

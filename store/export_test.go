@@ -80,7 +80,11 @@ func (s *Store) ExplainSearch(ctx context.Context, prefix string, limit int) (st
 
 // ExplainListApplications returns the plan of ListApplications(ctx, f), f.Limit set.
 func (s *Store) ExplainListApplications(ctx context.Context, f ApplicationFilter) (string, error) {
-	return s.explain(ctx, queueQuery(s.dryRun(ctx), f).Find(&[]applicationRow{}).Statement)
+	q, err := queueQuery(s.dryRun(ctx), f)
+	if err != nil {
+		return "", err
+	}
+	return s.explain(ctx, q.Find(&[]applicationRow{}).Statement)
 }
 
 // ExplainListWorksites returns the plan of ListWorksites(ctx, f), f.Limit

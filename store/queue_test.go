@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,93 @@ func TestQueueOrderAndEscalated(t *testing.T) {
 		}
 		if got := subjects(s.ListApplications(ctx, store.ApplicationFilter{State: ready.State, Escalated: true})); got != "oldest-b escalated-late" {
 			t.Errorf("escalated after a new projection = %q; want oldest-b escalated-late", got)
+		}
+	})
+}
+
+// TestQueuePages: the queue pages with a cursor in its order (ready
+// time, none last in both dialects; submission; subject; worksite), the
+// tiebreak on the worksite keeping one person's applications apart; each
+// page counts every match, and a page never repeats or skips a row when
+// an application is added before the cursor.
+func TestQueuePages(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		day := func(n int) *time.Time { d := at.AddDate(0, 0, n); return &d }
+		save := func(subject, worksite string, state domain.ApplicationState, ready *time.Time, escalated bool) {
+			t.Helper()
+			app := domain.Application{Worksite: domain.WorksiteFacts{ID: worksite}, State: state, SubmittedAt: at, ReadySince: ready, Escalated: escalated}
+			if err := s.SaveApplication(ctx, subject, subject, domain.ProfPhysician, app, 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Same person, same ready time and submission: only the worksite tells them apart.
+		save("ada", "W2", domain.AppReady, day(1), false)
+		save("ada", "W1", domain.AppReady, day(1), true)
+		save("bea", "W1", domain.AppReady, day(0), false)
+		save("cy", "W1", domain.AppReady, day(2), true)
+		save("dee", "W1", domain.AppReady, nil, false) // no ready time: last
+		save("eve", "W1", domain.AppWaiting, nil, false)
+		walk := func(f store.ApplicationFilter) (rows []string, totals []int64) {
+			t.Helper()
+			for range 10 {
+				p, err := s.PageApplications(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range p.Applications {
+					rows = append(rows, a.Subject+"@"+a.WorksiteID)
+				}
+				totals = append(totals, p.Total)
+				if p.NextCursor == "" {
+					return rows, totals
+				}
+				if f.Cursor, err = domain.ParseCursor(p.NextCursor, domain.QueueCursorKeys); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Fatal("more than ten pages")
+			return nil, nil
+		}
+		ready := string(domain.AppReady)
+		for _, c := range []struct {
+			f      store.ApplicationFilter
+			rows   string
+			totals string
+		}{
+			{store.ApplicationFilter{State: ready, Limit: 2}, "bea@W1 ada@W1 ada@W2 cy@W1 dee@W1", "[5 5 5]"},
+			{store.ApplicationFilter{State: ready, Limit: 1}, "bea@W1 ada@W1 ada@W2 cy@W1 dee@W1", "[5 5 5 5 5]"},
+			{store.ApplicationFilter{State: ready, Limit: 5}, "bea@W1 ada@W1 ada@W2 cy@W1 dee@W1", "[5]"},
+			{store.ApplicationFilter{State: ready, Escalated: true, Limit: 1}, "ada@W1 cy@W1", "[2 2]"},
+			{store.ApplicationFilter{State: string(domain.AppWaiting), Limit: 1}, "eve@W1", "[1]"},
+			{store.ApplicationFilter{State: string(domain.AppLapsed)}, "", "[0]"},
+		} {
+			rows, totals := walk(c.f)
+			if got := strings.Join(rows, " "); got != c.rows || fmt.Sprint(totals) != c.totals {
+				t.Errorf("pages of %+v = %q, totals %v; want %q, %s", c.f, got, totals, c.rows, c.totals)
+			}
+		}
+		// A page of two, then an application that sorts before the cursor: the next page starts where the first ended.
+		p, err := s.PageApplications(ctx, store.ApplicationFilter{State: ready, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		save("aaron", "W1", domain.AppReady, day(-1), false)
+		cur, err := domain.ParseCursor(p.NextCursor, domain.QueueCursorKeys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := s.PageApplications(ctx, store.ApplicationFilter{State: ready, Limit: 2, Cursor: cur})
+		if err != nil || len(next.Applications) != 2 || next.Applications[0].Subject+"@"+next.Applications[0].WorksiteID != "ada@W2" || next.Total != 6 {
+			t.Errorf("page after an insert = %+v, %v; want ada@W2 first, total 6", next, err)
+		}
+		// A cursor of another shape is a field error, not a 500.
+		for _, keys := range [][]string{{"a"}, {"not a time", at.Format(time.RFC3339Nano), "a", "b"}, {"", "not a time", "a", "b"}} {
+			_, err := s.PageApplications(ctx, store.ApplicationFilter{State: ready, Cursor: domain.Cursor{Keys: keys}})
+			if domain.ErrorCode(err) != domain.EINVALID {
+				t.Errorf("cursor %q: %v; want EINVALID", keys, err)
+			}
 		}
 	})
 }

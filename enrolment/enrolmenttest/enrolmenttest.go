@@ -60,6 +60,7 @@ type Store struct {
 	NextEmailLinkFn            func(ctx context.Context, subject string) (nonce string, seq int, err error)
 	ConfirmEmailFn             func(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
 	ListApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) ([]domain.QueuedApplication, error)
+	PageApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) (domain.ApplicationPage, error)
 	SponsorshipRequestsFn      func(ctx context.Context, worksiteID string) ([]domain.SponsorshipRequest, error)
 	RecordLearningHubEventFn   func(ctx context.Context, e domain.LearningHubEvent) (duplicate bool, err error)
 	PendingLearningHubEventsFn func(ctx context.Context, email, learningHubID string) ([]domain.LearningHubEvent, error)
@@ -242,6 +243,14 @@ func (fake *Store) ConfirmEmail(ctx context.Context, subject, nonce string, at t
 		panic(unexpected("Store.ConfirmEmail"))
 	}
 	return fake.ConfirmEmailFn(ctx, subject, nonce, at, audit)
+}
+
+// PageApplications calls PageApplicationsFn.
+func (fake *Store) PageApplications(ctx context.Context, f domain.ApplicationFilter) (domain.ApplicationPage, error) {
+	if fake.PageApplicationsFn == nil {
+		panic(unexpected("Store.PageApplications"))
+	}
+	return fake.PageApplicationsFn(ctx, f)
 }
 
 // ListApplications calls ListApplicationsFn.

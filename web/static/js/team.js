@@ -1,6 +1,7 @@
 // team.js: the enrolment team's console.
 //
-//   #/?state=&worksiteType=&profession=&overdue=1   the queue: worksites awaiting approval and applications
+//   #/?state=&worksiteType=&profession=&overdue=1&cursor=&back=
+//                                                    the queue: worksites awaiting approval and applications: page, export
 //   #/worksites?q=&state=&waitingOn=&cursor=         every worksite, from the status projection: find, page, export
 //   #/people?q=&cursor=                              find a person by name, email or username: page, export
 //   #/worksites/ID                                   a worksite: status, members, audit timeline, emails; decisions
@@ -163,7 +164,11 @@ async function queueView(main, ctx) {
     profession: ctx.query.get('profession') || '',
     overdue: ctx.query.get('overdue') === 'true',
   };
-  const out = await get(`/api/v1/staff/applications${q(f)}`);
+  // The page: its cursor, and the cursors of the pages before it (back,
+  // '~' for the first page), which Previous page returns to.
+  const cursor = ctx.query.get('cursor') || '';
+  const back = cursor ? (ctx.query.get('back') || '~').split('.') : [];
+  const out = await get(`/api/v1/staff/applications${q({ ...f, cursor })}`);
   // The worksite filters also narrow the worksites awaiting approval.
   const worksites = (out.worksitesAwaitingApproval || [])
     .filter((w) => !f.worksiteType || w.locationType === f.worksiteType)
@@ -216,8 +221,12 @@ async function queueView(main, ctx) {
     h('h1', {}, 'Queue'),
     filters,
     h('section', { 'aria-labelledby': 'wsq-h' }, h('h2', { id: 'wsq-h' }, `Worksites awaiting approval (${worksites.length})`), wsTable),
-    h('section', { 'aria-labelledby': 'apq-h' }, h('h2', { id: 'apq-h' }, `Applications (${apps.length})`),
-      h('p', { class: 'small muted' }, 'Longest waiting first. Escalated after 5 business days ready; the service level is breached after 7.'), appTable));
+    h('section', { 'aria-labelledby': 'apq-h' }, h('h2', { id: 'apq-h' }, `Applications (${out.total ?? apps.length})`),
+      h('p', { class: 'small muted' }, 'Longest waiting first. Escalated after 5 business days ready; the service level is breached after 7.'),
+      pager(out, cursor, (c) => `#/${q({ ...f, cursor: c, back: c ? [...back, cursor || '~'].join('.') : '' })}`,
+        `/api/v1/staff/applications${q({ ...f, format: 'csv' })}`, 'applications',
+        cursor ? `#/${q({ ...f, cursor: back[back.length - 1] === '~' ? '' : back[back.length - 1], back: back.slice(0, -1).join('.') })}` : ''),
+      appTable));
 }
 
 function appActions(ctx, reference, r) {
@@ -481,12 +490,14 @@ async function funnelView(main) {
 // ---------------------------------------------------------------- find
 
 // pager says how many rows match in all, and offers the next page (by
-// the list's cursor), the first page again, and the CSV of every match.
-function pager(out, cursor, pageHref, csvHref, noun) {
+// the list's cursor), the previous page (prevHref, when the list keeps
+// its trail), the first page again, and the CSV of every match.
+function pager(out, cursor, pageHref, csvHref, noun, prevHref = '') {
   const shown = (out[noun] || []).length;
   return h('div', { class: 'actions', id: 'pager' },
     h('p', { id: 'list-total' }, `${out.total} ${noun} match${out.total === 1 ? 'es' : ''}; ${shown} shown on this page.`),
     cursor ? h('a', { class: 'button small secondary', href: pageHref('') }, 'First page') : null,
+    prevHref ? h('a', { class: 'button small secondary', id: 'prev-page', href: prevHref }, 'Previous page') : null,
     out.nextCursor ? h('a', { class: 'button small secondary', id: 'next-page', href: pageHref(out.nextCursor) }, 'Next page') : null,
     h('a', { class: 'button small secondary', id: 'export-csv', href: csvHref, download: `${noun}.csv` }, 'Export all to CSV'));
 }
