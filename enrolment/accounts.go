@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -248,8 +249,13 @@ type AccountUpdated struct {
 // UpdateAccount changes the caller's preferred names and contact details
 // (the input is an AccountChange). Legal names and the profession are not
 // editable here. A new email is confirmed through a link sent to it before
-// it counts: a confirmed address stays in force meanwhile. Errors:
-// EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND (no account), ECONFLICT.
+// it counts: a confirmed address stays in force meanwhile. The change
+// rides in the person's account-changed update, planned against the
+// account as read here (domain.PlanEmailChange, the new link's nonce); the
+// workflow stores it with what it means for the enrolment, or refuses it
+// when the account changed meanwhile. Errors: EUNAUTHORIZED, EFORBIDDEN,
+// EINVALID, ENOTFOUND (no account), ECONFLICT, EUNAVAILABLE (nothing
+// changed), *domain.Accepted (it will be).
 func (s *Service) UpdateAccount(ctx context.Context, by Caller, in Input) (AccountUpdated, error) {
 	if err := authorize(by, authz.UpdateOwnAccount, authz.Resource{}); err != nil {
 		return AccountUpdated{}, err
@@ -263,27 +269,36 @@ func (s *Service) UpdateAccount(ctx context.Context, by Caller, in Input) (Accou
 	if err != nil {
 		return AccountUpdated{}, err
 	}
-	acct, change, err := s.store.UpdateAccount(ctx, p.Subject, u, s.audit(by, "person:"+p.Subject, "contact details updated", ""))
+	acct, err := s.store.GetAccount(ctx, p.Subject)
 	if err != nil {
 		return AccountUpdated{}, err
 	}
-	out := AccountUpdated{Account: acct}
-	var st domain.UserStatus
-	switch change {
-	case domain.EmailReplaced, domain.EmailPending:
-		st, err = s.userUpdate(ctx, by, p.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
-			Link: acct.EmailLink, Seq: acct.EmailLinksSent, Change: acct.EmailConfirmed, RequestID: by.RequestID})
-	case domain.EmailWithdrawn:
-		st, err = s.userUpdate(ctx, by, p.Subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
-			At: s.now().UTC(), RequestID: by.RequestID})
+	audit := s.audit(by, "person:"+p.Subject, "contact details updated", "")
+	audit.Key = "person/" + p.Subject + "/audit/account-change/" + by.RequestID
+	w := domain.AccountChangeWrite{Subject: p.Subject, Update: u, From: acct.Email, FromPending: acct.PendingEmail, Audit: audit}
+	arg := workflows.AccountChanged{RequestID: by.RequestID}
+	if u.Email != nil {
+		w.Change = domain.PlanEmailChange(acct.Email, acct.EmailConfirmed, acct.PendingEmail, *u.Email)
 	}
-	if change != domain.EmailUnchanged {
-		if err != nil {
-			// Stored, and shown on the account; the link can be sent again from the status page.
-			s.log.Warn("email change stored but the enrolment not told", "request_id", by.RequestID, "error", err)
-		} else {
-			out.Status = &st
-		}
+	switch w.Change {
+	case domain.EmailReplaced, domain.EmailPending:
+		w.Nonce = newID() + newID()
+		arg.Request = &workflows.EmailConfirmationRequest{Link: w.Nonce, Seq: 1, Change: acct.EmailConfirmed, RequestID: by.RequestID}
+	case domain.EmailWithdrawn:
+		arg.Withdrawn = true
+	}
+	arg.NotAfter = s.notAfter()
+	arg.Write = &domain.Write{Key: "account-change/" + by.RequestID, AccountChange: &w}
+	st, err := s.userWrite(ctx, by, p.Subject, workflows.UpdateAccountChanged, arg, arg.NotAfter, "/api/v1/me/account")
+	if err != nil {
+		return AccountUpdated{}, err
+	}
+	out := AccountUpdated{}
+	if out.Account, err = s.store.GetAccount(ctx, p.Subject); err != nil {
+		return AccountUpdated{}, err
+	}
+	if w.Change != domain.EmailUnchanged {
+		out.Status = &st
 	}
 	return out, nil
 }
@@ -456,24 +471,36 @@ type ConfirmationSent struct {
 }
 
 // ResendEmailConfirmation sends another link to the address the caller's
-// account waits to confirm (at most domain.MaxEmailConfirmationLinks).
-// Errors: EUNAUTHORIZED, EFORBIDDEN, ECONFLICT (nothing awaits),
-// EUNPROCESSABLE (too many links), EUNAVAILABLE.
+// account waits to confirm (at most domain.MaxEmailConfirmationLinks): the
+// account-changed update carries the count of links (an EmailLinkWrite),
+// which the workflow stores with the email. Errors: EUNAUTHORIZED,
+// EFORBIDDEN, ECONFLICT (nothing awaits, or the address changed
+// meanwhile), EUNPROCESSABLE (too many links), EUNAVAILABLE (nothing
+// sent), *domain.Accepted (it will be).
 func (s *Service) ResendEmailConfirmation(ctx context.Context, by Caller) (ConfirmationSent, error) {
 	acct, err := s.account(ctx, by, authz.UpdateOwnAccount)
 	if err != nil {
 		return ConfirmationSent{}, err
 	}
-	nonce, seq, err := s.store.NextEmailLink(ctx, acct.Subject)
+	if err := domain.CanResendEmailConfirmation(acct.AwaitingEmail() != "", acct.EmailLinksSent); err != nil {
+		return ConfirmationSent{}, err
+	}
+	link := domain.EmailLinkWrite{Subject: acct.Subject, Nonce: acct.EmailLink, Seq: acct.EmailLinksSent + 1,
+		PrevNonce: acct.EmailLink, PrevSeq: acct.EmailLinksSent}
+	if link.Nonce == "" { // registered before addresses were confirmed
+		link.Nonce = newID() + newID()
+	}
+	notAfter := s.notAfter()
+	out := ConfirmationSent{SentTo: acct.AwaitingEmail()}
+	out.Status, err = s.userWrite(ctx, by, acct.Subject, workflows.UpdateAccountChanged, workflows.AccountChanged{
+		Write:    &domain.Write{Key: fmt.Sprintf("email-link/%s/%d", link.Nonce, link.Seq), EmailLink: &link},
+		NotAfter: notAfter, RequestID: by.RequestID,
+		Request: &workflows.EmailConfirmationRequest{Link: link.Nonce, Seq: link.Seq, Change: acct.EmailConfirmed, RequestID: by.RequestID}},
+		notAfter, "/api/v1/me/status")
 	if err != nil {
 		return ConfirmationSent{}, err
 	}
-	st, err := s.userUpdate(ctx, by, acct.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
-		Link: nonce, Seq: seq, Change: acct.EmailConfirmed, RequestID: by.RequestID})
-	if err != nil {
-		return ConfirmationSent{}, err
-	}
-	return ConfirmationSent{SentTo: acct.AwaitingEmail(), Status: st}, nil
+	return out, nil
 }
 
 // EmailLinkView is what an email confirmation link's page shows: that it

@@ -33,6 +33,10 @@ const (
 	// UpdateEmailConfirmationSettled records that the awaited address was
 	// confirmed, or that a change of address was withdrawn.
 	UpdateEmailConfirmationSettled = "email-confirmation-settled"
+	// UpdateAccountChanged makes a person's own change of their account
+	// (AccountChanged: contact details, a change of email address, another
+	// link to confirm it) and what it means for the enrolment.
+	UpdateAccountChanged = "account-changed"
 )
 
 // Application updates of the user workflow. Applications live inside the

@@ -33,7 +33,50 @@ type EmailConfirmationSettled struct {
 	RequestID string
 }
 
+// AccountChanged is the argument of UpdateAccountChanged. Write (an
+// AccountChangeWrite or an EmailLinkWrite) is the change, which the
+// workflow stores first; the store refuses it (the update answers with the
+// refusal, nothing changed) when the account is no longer as the API read
+// it. Then Request sends a link to confirm the awaited address, or
+// Withdrawn records that the change of address was withdrawn.
+type AccountChanged struct {
+	Write     *domain.Write `json:",omitempty"`
+	NotAfter  time.Time
+	Request   *EmailConfirmationRequest `json:",omitempty"`
+	Withdrawn bool                      `json:",omitempty"`
+	RequestID string
+}
+
 func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountChanged,
+		func(ctx workflow.Context, a AccountChanged) (domain.UserStatus, error) {
+			if a.Write != nil {
+				if err := u.fx.own(ctx, *a.Write); err != nil {
+					return domain.UserStatus{}, appErr(err)
+				}
+			}
+			switch {
+			case a.Request != nil:
+				u.requestEmailConfirmation(ctx, *a.Request)
+			case a.Withdrawn:
+				u.settleEmailConfirmation(ctx, false)
+			default:
+				return u.Status, nil // contact details: nothing the enrolment shows
+			}
+			u.fx.settle(ctx)
+			return u.Status, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a AccountChanged) error {
+			if err := notAfter(ctx, a.NotAfter); err != nil {
+				return appErr(err)
+			}
+			if a.Request != nil && (a.Request.Link == "" || a.Request.Seq < 1) {
+				return appErr(domain.Errorf(domain.EINVALID, "an email confirmation needs its link"))
+			}
+			return appErr(u.needAccount())
+		}}); err != nil {
+		return err
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationRequested,
 		func(ctx workflow.Context, r EmailConfirmationRequest) (domain.UserStatus, error) {
 			u.requestEmailConfirmation(ctx, r)
@@ -50,16 +93,7 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationSettled,
 		func(ctx workflow.Context, s EmailConfirmationSettled) (domain.UserStatus, error) {
-			u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
-				e.Awaiting, e.Since, e.LinksSent = false, nil, 0
-				e.Confirmed = e.Confirmed || s.Confirmed
-			})
-			if s.Confirmed {
-				u.event(ctx, "email_confirmed", "email address confirmed through the link sent to it")
-			} else {
-				u.event(ctx, "email_change_withdrawn", "the change of email address was withdrawn; the confirmed address stays")
-			}
-			u.nextAction(ctx)
+			u.settleEmailConfirmation(ctx, s.Confirmed)
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
@@ -72,6 +106,21 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 			}
 			return nil
 		}})
+}
+
+// settleEmailConfirmation records that the awaited address was confirmed,
+// or that the change of address was withdrawn.
+func (u *userRun) settleEmailConfirmation(ctx workflow.Context, confirmed bool) {
+	u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
+		e.Awaiting, e.Since, e.LinksSent = false, nil, 0
+		e.Confirmed = e.Confirmed || confirmed
+	})
+	if confirmed {
+		u.event(ctx, "email_confirmed", "email address confirmed through the link sent to it")
+	} else {
+		u.event(ctx, "email_change_withdrawn", "the change of email address was withdrawn; the confirmed address stays")
+	}
+	u.nextAction(ctx)
 }
 
 // setEmailConfirmation changes a copy of the status's email confirmation
