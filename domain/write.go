@@ -23,6 +23,7 @@ type Write struct {
 	Classification  *ClassificationWrite  `json:",omitempty"`
 	AccountChange   *AccountChangeWrite   `json:",omitempty"`
 	EmailLink       *EmailLinkWrite       `json:",omitempty"`
+	EmailConfirm    *EmailConfirmWrite    `json:",omitempty"`
 }
 
 // WorksiteWrite registers a worksite under the ID the API minted: the row
@@ -120,6 +121,16 @@ type EmailLinkWrite struct {
 	Seq       int
 	PrevNonce string `json:",omitempty"`
 	PrevSeq   int
+}
+
+// EmailConfirmWrite uses the confirmation link Nonce on the account
+// (CheckEmailLink): the awaited address becomes the one in force. A replay
+// of the link that confirmed it changes nothing.
+type EmailConfirmWrite struct {
+	Subject string
+	Nonce   string
+	At      time.Time
+	Audit   AuditEvent
 }
 
 // WriteRefusal is a write the store refused for a business reason (a

@@ -426,12 +426,13 @@ type EmailConfirmed struct {
 
 // ConfirmEmail confirms the address a link was sent to, for the signed-in
 // owner of the account it names: that address becomes the one in force,
-// and what waited for it (LearningHub events) reaches the account. A
-// replay answers "already_confirmed" and changes nothing, but tells the
-// enrolment again, in case a first attempt never reached it. Errors:
-// EUNAUTHORIZED, EFORBIDDEN (another account's link), ENOTFOUND,
-// EUNPROCESSABLE (expired, or replaced), ECONFLICT (another account
-// confirmed the address first).
+// and what waited for it (LearningHub events) reaches the account. The
+// confirmation rides in the email-confirmation-settled update (an
+// EmailConfirmWrite), which the workflow stores with the status. A replay
+// answers "already_confirmed" and changes nothing. Errors: EUNAUTHORIZED,
+// EFORBIDDEN (another account's link), ENOTFOUND, EUNPROCESSABLE (expired,
+// or replaced), ECONFLICT (another account confirmed the address first),
+// EUNAVAILABLE (nothing changed), *domain.Accepted (it will be).
 func (s *Service) ConfirmEmail(ctx context.Context, by Caller, token string) (EmailConfirmed, error) {
 	if err := authorize(by, authz.ConfirmOwnEmail, authz.Resource{}); err != nil {
 		return EmailConfirmed{}, err
@@ -443,24 +444,51 @@ func (s *Service) ConfirmEmail(ctx context.Context, by Caller, token string) (Em
 	if err := authorize(by, authz.ConfirmOwnEmail, authz.Resource{Owner: subject}); err != nil {
 		return EmailConfirmed{}, err
 	}
+	acct, outcome, err := s.checkEmailLink(ctx, subject, nonce)
+	if err != nil || outcome == domain.EmailLinkAlreadyUsed {
+		return EmailConfirmed{Outcome: outcome, Account: acct}, err
+	}
 	now := s.now().UTC()
-	acct, outcome, err := s.store.ConfirmEmail(ctx, subject, nonce, now, s.audit(by, "person:"+subject, "email confirmed", ""))
+	audit := s.audit(by, "person:"+subject, "email confirmed", "")
+	audit.Key = "person/" + subject + "/audit/email-confirmed/" + by.RequestID
+	notAfter := s.notAfter()
+	st, err := s.userWrite(ctx, by, subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
+		Confirmed: true, At: now, RequestID: by.RequestID, NotAfter: notAfter,
+		Write: &domain.Write{Key: "email-confirm/" + nonce, EmailConfirm: &domain.EmailConfirmWrite{Subject: subject, Nonce: nonce,
+			At: now, Audit: audit}}}, notAfter, "/api/v1/me/status")
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		// Nothing awaits: a second click confirmed it meanwhile, or the
+		// store says why not.
+		if acct, outcome, cerr := s.checkEmailLink(ctx, subject, nonce); cerr == nil && outcome == domain.EmailLinkAlreadyUsed {
+			return EmailConfirmed{Outcome: outcome, Account: acct}, nil
+		}
+	}
 	if err != nil {
 		return EmailConfirmed{}, err
 	}
-	out := EmailConfirmed{Outcome: outcome, Account: acct}
-	st, err := s.userUpdate(ctx, by, subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
-		Confirmed: true, At: now, RequestID: by.RequestID})
-	switch domain.ErrorCode(err) {
-	case "":
-		out.Status = &st
-	case domain.ECONFLICT: // the enrolment knows already
-	default:
-		// Confirmed and stored; the status catches up when the link is used again.
-		s.log.Warn("email confirmed but the enrolment not told", "request_id", by.RequestID, "error", err)
+	if acct, err = s.store.GetAccount(ctx, subject); err != nil {
+		return EmailConfirmed{}, err
 	}
 	s.deliverLearningHub(ctx, acct.Email, acct.LearningHubID)
-	return out, nil
+	return EmailConfirmed{Outcome: domain.EmailLinkConfirms, Account: acct, Status: &st}, nil
+}
+
+// checkEmailLink reads subject's account and says what using the link
+// with nonce would do (the workflow's write decides again). Errors:
+// ENOTFOUND, EUNPROCESSABLE (replaced), EUNAVAILABLE.
+func (s *Service) checkEmailLink(ctx context.Context, subject, nonce string) (domain.Account, domain.EmailLinkOutcome, error) {
+	acct, err := s.store.GetAccount(ctx, subject)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.Account{}, "", domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	} else if err != nil {
+		return domain.Account{}, "", err
+	}
+	f := domain.EmailLinkFacts{Used: acct.EmailConfirmedLink}
+	if acct.AwaitingEmail() != "" {
+		f.Outstanding = acct.EmailLink
+	}
+	outcome, err := domain.CheckEmailLink(f, nonce)
+	return acct, outcome, err
 }
 
 // ConfirmationSent is a confirmation link sent again: the address it went
@@ -481,6 +509,9 @@ func (s *Service) ResendEmailConfirmation(ctx context.Context, by Caller) (Confi
 	acct, err := s.account(ctx, by, authz.UpdateOwnAccount)
 	if err != nil {
 		return ConfirmationSent{}, err
+	}
+	if acct.Subject == "" {
+		return ConfirmationSent{}, domain.Errorf(domain.ENOTFOUND, "no HxBC account is registered for you yet")
 	}
 	if err := domain.CanResendEmailConfirmation(acct.AwaitingEmail() != "", acct.EmailLinksSent); err != nil {
 		return ConfirmationSent{}, err
@@ -522,17 +553,7 @@ func (s *Service) EmailLinkPage(ctx context.Context, token string) (EmailLinkVie
 	if err != nil {
 		return EmailLinkView{}, err
 	}
-	acct, err := s.store.GetAccount(ctx, subject)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return EmailLinkView{}, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
-	} else if err != nil {
-		return EmailLinkView{}, err
-	}
-	f := domain.EmailLinkFacts{Used: acct.EmailConfirmedLink}
-	if acct.AwaitingEmail() != "" {
-		f.Outstanding = acct.EmailLink
-	}
-	outcome, err := domain.CheckEmailLink(f, nonce)
+	acct, outcome, err := s.checkEmailLink(ctx, subject, nonce)
 	switch {
 	case err != nil:
 		return EmailLinkView{}, err

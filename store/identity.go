@@ -536,52 +536,60 @@ func (s *Store) nextEmailLink(tx *gorm.DB, w domain.EmailLinkWrite) error {
 func (s *Store) ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error) {
 	var outcome domain.EmailLinkOutcome
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row accountRow
-		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
-			return err
-		}
-		awaited := row.PendingEmail
-		if awaited == "" && row.EmailConfirmedAt == nil {
-			awaited = row.Email
-		}
-		f := domain.EmailLinkFacts{Used: row.EmailConfirmedNonce}
-		if awaited != "" {
-			f.Outstanding = row.EmailNonce
-			var n int64
-			if err := tx.Model(&accountRow{}).Where("email = ? AND email_confirmed_at IS NOT NULL AND subject <> ?", awaited, subject).
-				Count(&n).Error; err != nil {
-				return err
-			}
-			f.TakenByOther = n > 0
-		}
 		var err error
-		if outcome, err = domain.CheckEmailLink(f, nonce); err != nil || outcome != domain.EmailLinkConfirms {
-			return err
-		}
-		res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ?", subject, nonce).Updates(map[string]any{
-			"email": awaited, "email_confirmed_at": at.UTC(), "pending_email": "", "email_nonce": "", "email_confirmed_nonce": nonce,
-			"email_links_sent": 0, "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		audit.Action, audit.Detail = "email confirmed", domain.MaskEmail(awaited)+" confirmed through the link sent to it"
-		if awaited != row.Email {
-			audit.Detail += "; it replaces " + domain.MaskEmail(row.Email)
-		}
-		return createAudit(tx, audit)
+		outcome, err = s.confirmEmail(tx, domain.EmailConfirmWrite{Subject: subject, Nonce: nonce, At: at, Audit: audit})
+		return err
 	})
 	if de := asDomain(err); de != nil {
 		return domain.Account{}, "", de
 	} else if err != nil {
-		err = translate(err)
-		if domain.ErrorCode(err) == domain.ECONFLICT { // lost a race to confirm the same address
-			_, cerr := domain.CheckEmailLink(domain.EmailLinkFacts{Outstanding: nonce, TakenByOther: true}, nonce)
-			return domain.Account{}, "", cerr
-		}
-		return domain.Account{}, "", err
+		return domain.Account{}, "", translate(err)
 	}
 	a, err := s.GetAccount(ctx, subject)
 	return a, outcome, err
+}
+
+// confirmEmail makes an EmailConfirmWrite and says what the link did; a
+// second run of the same write finds the link used, and changes nothing.
+func (s *Store) confirmEmail(tx *gorm.DB, w domain.EmailConfirmWrite) (domain.EmailLinkOutcome, error) {
+	var row accountRow
+	if err := lockRow(tx, s.dialect).First(&row, "subject = ?", w.Subject).Error; err != nil {
+		return "", err
+	}
+	awaited := row.PendingEmail
+	if awaited == "" && row.EmailConfirmedAt == nil {
+		awaited = row.Email
+	}
+	f := domain.EmailLinkFacts{Used: row.EmailConfirmedNonce}
+	if awaited != "" {
+		f.Outstanding = row.EmailNonce
+		var n int64
+		if err := tx.Model(&accountRow{}).Where("email = ? AND email_confirmed_at IS NOT NULL AND subject <> ?", awaited, w.Subject).
+			Count(&n).Error; err != nil {
+			return "", err
+		}
+		f.TakenByOther = n > 0
+	}
+	outcome, err := domain.CheckEmailLink(f, w.Nonce)
+	if err != nil || outcome != domain.EmailLinkConfirms {
+		return outcome, err
+	}
+	res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ?", w.Subject, w.Nonce).Updates(map[string]any{
+		"email": awaited, "email_confirmed_at": w.At.UTC(), "pending_email": "", "email_nonce": "", "email_confirmed_nonce": w.Nonce,
+		"email_links_sent": 0, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		if domain.ErrorCode(translate(res.Error)) == domain.ECONFLICT { // lost a race to confirm the same address
+			_, cerr := domain.CheckEmailLink(domain.EmailLinkFacts{Outstanding: w.Nonce, TakenByOther: true}, w.Nonce)
+			return "", cerr
+		}
+		return "", res.Error
+	}
+	audit := w.Audit
+	audit.Action, audit.Detail = "email confirmed", domain.MaskEmail(awaited)+" confirmed through the link sent to it"
+	if awaited != row.Email {
+		audit.Detail += "; it replaces " + domain.MaskEmail(row.Email)
+	}
+	return outcome, createAudit(tx, audit)
 }
 
 // newNonce names one email confirmation link: 128 random bits, hex.

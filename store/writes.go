@@ -118,6 +118,9 @@ func (s *Store) applyWrite(tx *gorm.DB, w domain.Write) error {
 		return s.changeAccount(tx, *w.AccountChange)
 	case w.EmailLink != nil:
 		return s.nextEmailLink(tx, *w.EmailLink)
+	case w.EmailConfirm != nil:
+		_, err := s.confirmEmail(tx, *w.EmailConfirm)
+		return err
 	}
 	return domain.Errorf(domain.EINVALID, "store: an empty write")
 }

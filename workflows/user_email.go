@@ -31,6 +31,11 @@ type EmailConfirmationSettled struct {
 	Confirmed bool
 	At        time.Time
 	RequestID string
+	// Write (an EmailConfirmWrite) confirms the address in the store,
+	// first; the store may refuse it (the link replaced, the address
+	// confirmed by another account).
+	Write    *domain.Write `json:",omitempty"`
+	NotAfter time.Time
 }
 
 // AccountChanged is the argument of UpdateAccountChanged. Write (an
@@ -93,11 +98,22 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationSettled,
 		func(ctx workflow.Context, s EmailConfirmationSettled) (domain.UserStatus, error) {
+			if s.Write != nil {
+				if err := u.fx.own(ctx, *s.Write); err != nil {
+					return domain.UserStatus{}, appErr(err)
+				}
+				if e := u.Status.EmailConfirmation; e != nil && !e.Awaiting {
+					return u.Status, nil // another update settled it meanwhile
+				}
+			}
 			u.settleEmailConfirmation(ctx, s.Confirmed)
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s EmailConfirmationSettled) error {
+			if err := notAfter(ctx, s.NotAfter); err != nil {
+				return appErr(err)
+			}
 			if err := u.needAccount(); err != nil {
 				return appErr(err)
 			}
