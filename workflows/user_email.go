@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -99,12 +100,22 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationSettled,
 		func(ctx workflow.Context, s EmailConfirmationSettled) (domain.UserStatus, error) {
 			if s.Write != nil {
+				// One projection write carries the confirmation and the
+				// status it makes (a confirmation is on every applicant's
+				// path). The store refuses it only when another account
+				// confirmed the address in the moment since the API checked:
+				// then the status goes back as it was, written again.
+				before := u.Status
+				u.settleEmailConfirmation(ctx, s.Confirmed)
 				if err := u.fx.own(ctx, *s.Write); err != nil {
+					seq := u.Status.Seq
+					u.Status = before
+					u.Status.Timeline = slices.Clone(before.Timeline)
+					u.Status.Seq = seq + 1
+					u.fx.settle(ctx)
 					return domain.UserStatus{}, appErr(err)
 				}
-				if e := u.Status.EmailConfirmation; e != nil && !e.Awaiting {
-					return u.Status, nil // another update settled it meanwhile
-				}
+				return u.Status, nil
 			}
 			u.settleEmailConfirmation(ctx, s.Confirmed)
 			u.fx.settle(ctx)
