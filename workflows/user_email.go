@@ -11,7 +11,7 @@ import (
 )
 
 // EmailConfirmationRequest is the argument of
-// UpdateEmailConfirmationRequested; AccountRegistered carries one for the
+// AccountChanged; AccountRegistered carries one for the
 // address given at registration.
 type EmailConfirmationRequest struct {
 	// Link is the nonce of the one link that may confirm the address; Seq
@@ -77,20 +77,6 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 				return appErr(err)
 			}
 			if a.Request != nil && (a.Request.Link == "" || a.Request.Seq < 1) {
-				return appErr(domain.Errorf(domain.EINVALID, "an email confirmation needs its link"))
-			}
-			return appErr(u.needAccount())
-		}}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationRequested,
-		func(ctx workflow.Context, r EmailConfirmationRequest) (domain.UserStatus, error) {
-			u.requestEmailConfirmation(ctx, r)
-			u.fx.settle(ctx)
-			return u.Status, nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r EmailConfirmationRequest) error {
-			if r.Link == "" || r.Seq < 1 {
 				return appErr(domain.Errorf(domain.EINVALID, "an email confirmation needs its link"))
 			}
 			return appErr(u.needAccount())

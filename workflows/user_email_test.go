@@ -20,16 +20,16 @@ func TestUserEmailConfirmation(t *testing.T) {
 	reg := h.update(time.Minute, workflows.UpdateAccountRegistered, "register", workflows.AccountRegistered{
 		Username: "psharma", Profession: domain.ProfPhysician, At: h.start.Add(time.Minute), RequestID: "register",
 		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: "n1", Seq: 1, RequestID: "register"}})
-	resend := h.update(time.Hour, workflows.UpdateEmailConfirmationRequested, "resend",
-		workflows.EmailConfirmationRequest{Link: "n1", Seq: 2, RequestID: "resend"})
-	noLink := h.update(2*time.Hour, workflows.UpdateEmailConfirmationRequested, "no-link",
-		workflows.EmailConfirmationRequest{RequestID: "no-link"})
+	resend := h.update(time.Hour, workflows.UpdateAccountChanged, "resend",
+		workflows.AccountChanged{Request: &workflows.EmailConfirmationRequest{Link: "n1", Seq: 2, RequestID: "resend"}})
+	noLink := h.update(2*time.Hour, workflows.UpdateAccountChanged, "no-link",
+		workflows.AccountChanged{Request: &workflows.EmailConfirmationRequest{RequestID: "no-link"}})
 	confirmed := h.update(3*time.Hour, workflows.UpdateEmailConfirmationSettled, "confirm",
 		workflows.EmailConfirmationSettled{Confirmed: true, At: h.start.Add(3 * time.Hour), RequestID: "confirm"})
 	again := h.update(4*time.Hour, workflows.UpdateEmailConfirmationSettled, "confirm-again",
 		workflows.EmailConfirmationSettled{Confirmed: true, At: h.start.Add(4 * time.Hour), RequestID: "confirm-again"})
-	change := h.update(5*time.Hour, workflows.UpdateEmailConfirmationRequested, "change",
-		workflows.EmailConfirmationRequest{Link: "n2", Seq: 1, Change: true, RequestID: "change"})
+	change := h.update(5*time.Hour, workflows.UpdateAccountChanged, "change",
+		workflows.AccountChanged{Request: &workflows.EmailConfirmationRequest{Link: "n2", Seq: 1, Change: true, RequestID: "change"}})
 	withdrawn := h.update(6*time.Hour, workflows.UpdateEmailConfirmationSettled, "withdraw",
 		workflows.EmailConfirmationSettled{At: h.start.Add(6 * time.Hour), RequestID: "withdraw"})
 	h.runUntil(userInput(domain.DefaultSchedule()), 7*time.Hour)
