@@ -21,6 +21,9 @@ type Write struct {
 	Profession      *ProfessionWrite      `json:",omitempty"`
 	WorksiteDetails *WorksiteDetailsWrite `json:",omitempty"`
 	Classification  *ClassificationWrite  `json:",omitempty"`
+	AccountChange   *AccountChangeWrite   `json:",omitempty"`
+	EmailLink       *EmailLinkWrite       `json:",omitempty"`
+	EmailConfirm    *EmailConfirmWrite    `json:",omitempty"`
 }
 
 // WorksiteWrite registers a worksite under the ID the API minted: the row
@@ -90,6 +93,44 @@ type ClassificationWrite struct {
 	SubOption        *string
 	OtherDescription *string
 	Audit            AuditEvent
+}
+
+// AccountChangeWrite is a person's change of their preferred names and
+// contact details (PATCH /me/account). The API planned what it does to the
+// email (PlanEmailChange) from the account as it read it (From,
+// FromPending) and minted the new link's Nonce; the store makes the change
+// only if the account still is as read (ECONFLICT otherwise: nothing is
+// changed), so the workflow may act on the plan.
+type AccountChangeWrite struct {
+	Subject     string
+	Update      AccountUpdate
+	Change      EmailChange
+	Nonce       string `json:",omitempty"`
+	From        string
+	FromPending string `json:",omitempty"`
+	Audit       AuditEvent
+}
+
+// EmailLinkWrite counts one more link sent for the address awaiting
+// confirmation: link Seq with Nonce, after link PrevSeq with PrevNonce
+// (ECONFLICT when the account moved on meanwhile; EUNPROCESSABLE when
+// MaxEmailConfirmationLinks is reached).
+type EmailLinkWrite struct {
+	Subject   string
+	Nonce     string
+	Seq       int
+	PrevNonce string `json:",omitempty"`
+	PrevSeq   int
+}
+
+// EmailConfirmWrite uses the confirmation link Nonce on the account
+// (CheckEmailLink): the awaited address becomes the one in force. A replay
+// of the link that confirmed it changes nothing.
+type EmailConfirmWrite struct {
+	Subject string
+	Nonce   string
+	At      time.Time
+	Audit   AuditEvent
 }
 
 // WriteRefusal is a write the store refused for a business reason (a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -248,8 +249,13 @@ type AccountUpdated struct {
 // UpdateAccount changes the caller's preferred names and contact details
 // (the input is an AccountChange). Legal names and the profession are not
 // editable here. A new email is confirmed through a link sent to it before
-// it counts: a confirmed address stays in force meanwhile. Errors:
-// EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND (no account), ECONFLICT.
+// it counts: a confirmed address stays in force meanwhile. The change
+// rides in the person's account-changed update, planned against the
+// account as read here (domain.PlanEmailChange, the new link's nonce); the
+// workflow stores it with what it means for the enrolment, or refuses it
+// when the account changed meanwhile. Errors: EUNAUTHORIZED, EFORBIDDEN,
+// EINVALID, ENOTFOUND (no account), ECONFLICT, EUNAVAILABLE (nothing
+// changed), *domain.Accepted (it will be).
 func (s *Service) UpdateAccount(ctx context.Context, by Caller, in Input) (AccountUpdated, error) {
 	if err := authorize(by, authz.UpdateOwnAccount, authz.Resource{}); err != nil {
 		return AccountUpdated{}, err
@@ -263,27 +269,36 @@ func (s *Service) UpdateAccount(ctx context.Context, by Caller, in Input) (Accou
 	if err != nil {
 		return AccountUpdated{}, err
 	}
-	acct, change, err := s.store.UpdateAccount(ctx, p.Subject, u, s.audit(by, "person:"+p.Subject, "contact details updated", ""))
+	acct, err := s.store.GetAccount(ctx, p.Subject)
 	if err != nil {
 		return AccountUpdated{}, err
 	}
-	out := AccountUpdated{Account: acct}
-	var st domain.UserStatus
-	switch change {
-	case domain.EmailReplaced, domain.EmailPending:
-		st, err = s.userUpdate(ctx, by, p.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
-			Link: acct.EmailLink, Seq: acct.EmailLinksSent, Change: acct.EmailConfirmed, RequestID: by.RequestID})
-	case domain.EmailWithdrawn:
-		st, err = s.userUpdate(ctx, by, p.Subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
-			At: s.now().UTC(), RequestID: by.RequestID})
+	audit := s.audit(by, "person:"+p.Subject, "contact details updated", "")
+	audit.Key = "person/" + p.Subject + "/audit/account-change/" + by.RequestID
+	w := domain.AccountChangeWrite{Subject: p.Subject, Update: u, From: acct.Email, FromPending: acct.PendingEmail, Audit: audit}
+	arg := workflows.AccountChanged{RequestID: by.RequestID}
+	if u.Email != nil {
+		w.Change = domain.PlanEmailChange(acct.Email, acct.EmailConfirmed, acct.PendingEmail, *u.Email)
 	}
-	if change != domain.EmailUnchanged {
-		if err != nil {
-			// Stored, and shown on the account; the link can be sent again from the status page.
-			s.log.Warn("email change stored but the enrolment not told", "request_id", by.RequestID, "error", err)
-		} else {
-			out.Status = &st
-		}
+	switch w.Change {
+	case domain.EmailReplaced, domain.EmailPending:
+		w.Nonce = newID() + newID()
+		arg.Request = &workflows.EmailConfirmationRequest{Link: w.Nonce, Seq: 1, Change: acct.EmailConfirmed, RequestID: by.RequestID}
+	case domain.EmailWithdrawn:
+		arg.Withdrawn = true
+	}
+	arg.NotAfter = s.notAfter()
+	arg.Write = &domain.Write{Key: "account-change/" + by.RequestID, AccountChange: &w}
+	st, err := s.userWrite(ctx, by, p.Subject, workflows.UpdateAccountChanged, arg, arg.NotAfter, "/api/v1/me/account")
+	if err != nil {
+		return AccountUpdated{}, err
+	}
+	out := AccountUpdated{}
+	if out.Account, err = s.store.GetAccount(ctx, p.Subject); err != nil {
+		return AccountUpdated{}, err
+	}
+	if w.Change != domain.EmailUnchanged {
+		out.Status = &st
 	}
 	return out, nil
 }
@@ -411,12 +426,13 @@ type EmailConfirmed struct {
 
 // ConfirmEmail confirms the address a link was sent to, for the signed-in
 // owner of the account it names: that address becomes the one in force,
-// and what waited for it (LearningHub events) reaches the account. A
-// replay answers "already_confirmed" and changes nothing, but tells the
-// enrolment again, in case a first attempt never reached it. Errors:
-// EUNAUTHORIZED, EFORBIDDEN (another account's link), ENOTFOUND,
-// EUNPROCESSABLE (expired, or replaced), ECONFLICT (another account
-// confirmed the address first).
+// and what waited for it (LearningHub events) reaches the account. The
+// confirmation rides in the email-confirmation-settled update (an
+// EmailConfirmWrite), which the workflow stores with the status. A replay
+// answers "already_confirmed" and changes nothing. Errors: EUNAUTHORIZED,
+// EFORBIDDEN (another account's link), ENOTFOUND, EUNPROCESSABLE (expired,
+// or replaced), ECONFLICT (another account confirmed the address first),
+// EUNAVAILABLE (nothing changed), *domain.Accepted (it will be).
 func (s *Service) ConfirmEmail(ctx context.Context, by Caller, token string) (EmailConfirmed, error) {
 	if err := authorize(by, authz.ConfirmOwnEmail, authz.Resource{}); err != nil {
 		return EmailConfirmed{}, err
@@ -428,24 +444,51 @@ func (s *Service) ConfirmEmail(ctx context.Context, by Caller, token string) (Em
 	if err := authorize(by, authz.ConfirmOwnEmail, authz.Resource{Owner: subject}); err != nil {
 		return EmailConfirmed{}, err
 	}
+	acct, outcome, err := s.checkEmailLink(ctx, subject, nonce)
+	if err != nil || outcome == domain.EmailLinkAlreadyUsed {
+		return EmailConfirmed{Outcome: outcome, Account: acct}, err
+	}
 	now := s.now().UTC()
-	acct, outcome, err := s.store.ConfirmEmail(ctx, subject, nonce, now, s.audit(by, "person:"+subject, "email confirmed", ""))
+	audit := s.audit(by, "person:"+subject, "email confirmed", "")
+	audit.Key = "person/" + subject + "/audit/email-confirmed/" + by.RequestID
+	notAfter := s.notAfter()
+	st, err := s.userWrite(ctx, by, subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
+		Confirmed: true, At: now, RequestID: by.RequestID, NotAfter: notAfter,
+		Write: &domain.Write{Key: "email-confirm/" + nonce, EmailConfirm: &domain.EmailConfirmWrite{Subject: subject, Nonce: nonce,
+			At: now, Audit: audit}}}, notAfter, "/api/v1/me/status")
+	if domain.ErrorCode(err) == domain.ECONFLICT {
+		// Nothing awaits: a second click confirmed it meanwhile, or the
+		// store says why not.
+		if acct, outcome, cerr := s.checkEmailLink(ctx, subject, nonce); cerr == nil && outcome == domain.EmailLinkAlreadyUsed {
+			return EmailConfirmed{Outcome: outcome, Account: acct}, nil
+		}
+	}
 	if err != nil {
 		return EmailConfirmed{}, err
 	}
-	out := EmailConfirmed{Outcome: outcome, Account: acct}
-	st, err := s.userUpdate(ctx, by, subject, workflows.UpdateEmailConfirmationSettled, workflows.EmailConfirmationSettled{
-		Confirmed: true, At: now, RequestID: by.RequestID})
-	switch domain.ErrorCode(err) {
-	case "":
-		out.Status = &st
-	case domain.ECONFLICT: // the enrolment knows already
-	default:
-		// Confirmed and stored; the status catches up when the link is used again.
-		s.log.Warn("email confirmed but the enrolment not told", "request_id", by.RequestID, "error", err)
+	if acct, err = s.store.GetAccount(ctx, subject); err != nil {
+		return EmailConfirmed{}, err
 	}
 	s.deliverLearningHub(ctx, acct.Email, acct.LearningHubID)
-	return out, nil
+	return EmailConfirmed{Outcome: domain.EmailLinkConfirms, Account: acct, Status: &st}, nil
+}
+
+// checkEmailLink reads subject's account and says what using the link
+// with nonce would do (the workflow's write decides again). Errors:
+// ENOTFOUND, EUNPROCESSABLE (replaced), EUNAVAILABLE.
+func (s *Service) checkEmailLink(ctx context.Context, subject, nonce string) (domain.Account, domain.EmailLinkOutcome, error) {
+	acct, err := s.store.GetAccount(ctx, subject)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return domain.Account{}, "", domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
+	} else if err != nil {
+		return domain.Account{}, "", err
+	}
+	f := domain.EmailLinkFacts{Used: acct.EmailConfirmedLink}
+	if acct.AwaitingEmail() != "" {
+		f.Outstanding = acct.EmailLink
+	}
+	outcome, err := domain.CheckEmailLink(f, nonce)
+	return acct, outcome, err
 }
 
 // ConfirmationSent is a confirmation link sent again: the address it went
@@ -456,24 +499,39 @@ type ConfirmationSent struct {
 }
 
 // ResendEmailConfirmation sends another link to the address the caller's
-// account waits to confirm (at most domain.MaxEmailConfirmationLinks).
-// Errors: EUNAUTHORIZED, EFORBIDDEN, ECONFLICT (nothing awaits),
-// EUNPROCESSABLE (too many links), EUNAVAILABLE.
+// account waits to confirm (at most domain.MaxEmailConfirmationLinks): the
+// account-changed update carries the count of links (an EmailLinkWrite),
+// which the workflow stores with the email. Errors: EUNAUTHORIZED,
+// EFORBIDDEN, ECONFLICT (nothing awaits, or the address changed
+// meanwhile), EUNPROCESSABLE (too many links), EUNAVAILABLE (nothing
+// sent), *domain.Accepted (it will be).
 func (s *Service) ResendEmailConfirmation(ctx context.Context, by Caller) (ConfirmationSent, error) {
 	acct, err := s.account(ctx, by, authz.UpdateOwnAccount)
 	if err != nil {
 		return ConfirmationSent{}, err
 	}
-	nonce, seq, err := s.store.NextEmailLink(ctx, acct.Subject)
+	if acct.Subject == "" {
+		return ConfirmationSent{}, domain.Errorf(domain.ENOTFOUND, "no HxBC account is registered for you yet")
+	}
+	if err := domain.CanResendEmailConfirmation(acct.AwaitingEmail() != "", acct.EmailLinksSent); err != nil {
+		return ConfirmationSent{}, err
+	}
+	link := domain.EmailLinkWrite{Subject: acct.Subject, Nonce: acct.EmailLink, Seq: acct.EmailLinksSent + 1,
+		PrevNonce: acct.EmailLink, PrevSeq: acct.EmailLinksSent}
+	if link.Nonce == "" { // registered before addresses were confirmed
+		link.Nonce = newID() + newID()
+	}
+	notAfter := s.notAfter()
+	out := ConfirmationSent{SentTo: acct.AwaitingEmail()}
+	out.Status, err = s.userWrite(ctx, by, acct.Subject, workflows.UpdateAccountChanged, workflows.AccountChanged{
+		Write:    &domain.Write{Key: fmt.Sprintf("email-link/%s/%d", link.Nonce, link.Seq), EmailLink: &link},
+		NotAfter: notAfter, RequestID: by.RequestID,
+		Request: &workflows.EmailConfirmationRequest{Link: link.Nonce, Seq: link.Seq, Change: acct.EmailConfirmed, RequestID: by.RequestID}},
+		notAfter, "/api/v1/me/status")
 	if err != nil {
 		return ConfirmationSent{}, err
 	}
-	st, err := s.userUpdate(ctx, by, acct.Subject, workflows.UpdateEmailConfirmationRequested, workflows.EmailConfirmationRequest{
-		Link: nonce, Seq: seq, Change: acct.EmailConfirmed, RequestID: by.RequestID})
-	if err != nil {
-		return ConfirmationSent{}, err
-	}
-	return ConfirmationSent{SentTo: acct.AwaitingEmail(), Status: st}, nil
+	return out, nil
 }
 
 // EmailLinkView is what an email confirmation link's page shows: that it
@@ -495,17 +553,7 @@ func (s *Service) EmailLinkPage(ctx context.Context, token string) (EmailLinkVie
 	if err != nil {
 		return EmailLinkView{}, err
 	}
-	acct, err := s.store.GetAccount(ctx, subject)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return EmailLinkView{}, domain.Errorf(domain.ENOTFOUND, "this link is not valid; use the link in your email")
-	} else if err != nil {
-		return EmailLinkView{}, err
-	}
-	f := domain.EmailLinkFacts{Used: acct.EmailConfirmedLink}
-	if acct.AwaitingEmail() != "" {
-		f.Outstanding = acct.EmailLink
-	}
-	outcome, err := domain.CheckEmailLink(f, nonce)
+	acct, outcome, err := s.checkEmailLink(ctx, subject, nonce)
 	switch {
 	case err != nil:
 		return EmailLinkView{}, err

@@ -3,6 +3,7 @@ package enrolment_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -155,58 +156,86 @@ func TestRegisterAccount(t *testing.T) {
 
 func TestUpdateAccount(t *testing.T) {
 	ctx := context.Background()
+	pending := adaAccount
+	pending.PendingEmail = "ada@new.example.ca"
+	accepted := &domain.Accepted{Message: "accepted"}
 	cases := []struct {
-		name   string
-		by     enrolment.Caller
-		change enrolment.AccountChange
-		effect domain.EmailChange
-		refuse error
-		code   string
-		update string // the update sent; "" for none
-		status bool   // the enrolment's status is answered
+		name    string
+		by      enrolment.Caller
+		change  enrolment.AccountChange
+		answer  error // the write update's
+		code    string
+		accept  bool
+		planned domain.EmailChange
+		request bool // a link to confirm is sent
+		status  bool // the enrolment's status is answered
 	}{
-		{"the team", tess, enrolment.AccountChange{Phone: ptr("604 555 0100")}, domain.EmailUnchanged, nil, domain.EFORBIDDEN, "", false},
-		{"nothing", ada, enrolment.AccountChange{}, domain.EmailUnchanged, nil, domain.EINVALID, "", false},
-		{"a bad email", ada, enrolment.AccountChange{Email: ptr("not an address")}, domain.EmailUnchanged, nil, domain.EINVALID, "", false},
-		{"a phone", ada, enrolment.AccountChange{Phone: ptr("604 555 0100")}, domain.EmailUnchanged, nil, "", "", false},
-		{"a new email", ada, enrolment.AccountChange{Email: ptr("Ada@New.Example.CA")}, domain.EmailPending, nil, "",
-			workflows.UpdateEmailConfirmationRequested, true},
-		{"the change withdrawn", ada, enrolment.AccountChange{Email: ptr(adaAccount.Email)}, domain.EmailWithdrawn, nil, "",
-			workflows.UpdateEmailConfirmationSettled, true},
-		// Stored, and shown on the account; the link can be sent again later.
-		{"a new email, the enrolment down", ada, enrolment.AccountChange{Email: ptr("ada@new.example.ca")}, domain.EmailPending, errDown, "",
-			workflows.UpdateEmailConfirmationRequested, false},
+		{"the team", tess, enrolment.AccountChange{Phone: ptr("604 555 0100")}, nil, domain.EFORBIDDEN, false, 0, false, false},
+		{"nothing", ada, enrolment.AccountChange{}, nil, domain.EINVALID, false, 0, false, false},
+		{"a bad email", ada, enrolment.AccountChange{Email: ptr("not an address")}, nil, domain.EINVALID, false, 0, false, false},
+		{"no account", sam, enrolment.AccountChange{Phone: ptr("604 555 0100")}, nil, domain.ENOTFOUND, false, 0, false, false},
+		{"a phone", ada, enrolment.AccountChange{Phone: ptr("604 555 0100")}, nil, "", false, domain.EmailUnchanged, false, false},
+		{"a new email", ada, enrolment.AccountChange{Email: ptr("Ada@New.Example.CA")}, nil, "", false, domain.EmailPending, true, true},
+		{"the account changed meanwhile (409)", ada, enrolment.AccountChange{Email: ptr("ada@new.example.ca")},
+			domain.Errorf(domain.ECONFLICT, "your account changed meanwhile"), domain.ECONFLICT, false, domain.EmailPending, true, false},
+		// Nothing stored, nothing sent: a retry is safe.
+		{"the worker down (503)", ada, enrolment.AccountChange{Email: ptr("ada@new.example.ca")}, domain.Unavailable(),
+			domain.EUNAVAILABLE, false, domain.EmailPending, true, false},
+		{"accepted late (202)", ada, enrolment.AccountChange{Email: ptr("ada@new.example.ca")}, accepted, "", true,
+			domain.EmailPending, true, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			var stored domain.AccountUpdate
-			f.store.UpdateAccountFn = func(_ context.Context, _ string, u domain.AccountUpdate, _ domain.AuditEvent) (domain.Account, domain.EmailChange, error) {
-				stored = u
-				return adaAccount, c.effect, nil
-			}
-			f.answerUpdates(domain.UserStatus{State: domain.UserAccountRegistered}, c.refuse)
+			f.accounts(adaAccount)
+			f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, c.answer)
 			r, err := f.service().UpdateAccount(ctx, c.by, body(c.change))
-			wantCode(t, err, c.code)
-			if c.code != "" {
+			if c.accept {
+				var acc *domain.Accepted
+				if !errors.As(err, &acc) || acc.StatusURL == "" {
+					t.Fatalf("UpdateAccount = %v; want Accepted (202) with where to see it", err)
+				}
+			} else {
+				wantCode(t, err, c.code)
+			}
+			if c.code == domain.EFORBIDDEN || c.code == domain.EINVALID || c.code == domain.ENOTFOUND {
+				if len(f.writes) != 0 {
+					t.Errorf("writes %+v; want none", f.writes)
+				}
 				return
 			}
-			if c.change.Email != nil && *stored.Email != "ada@new.example.ca" && *stored.Email != adaAccount.Email {
-				t.Errorf("stored email %q; want it lower-cased", *stored.Email)
+			if len(f.writes) != 1 || f.writes[0].Name != workflows.UpdateAccountChanged || f.writes[0].NotAfter.IsZero() {
+				t.Fatalf("writes %+v; want one account-changed write with its NotAfter", f.writes)
 			}
-			if got := ""; len(f.updates) > 0 {
-				got = f.updates[0].Name
-				if got != c.update {
-					t.Errorf("update %s; want %q", got, c.update)
-				}
-			} else if c.update != "" {
-				t.Errorf("no update; want %s", c.update)
+			arg := f.writes[0].Arg.(workflows.AccountChanged)
+			w := arg.Write.AccountChange
+			if w == nil || w.Change != c.planned || w.From != adaAccount.Email || w.Subject != "ada" || !arg.NotAfter.Equal(f.writes[0].NotAfter) {
+				t.Fatalf("write %+v; want the change planned as %v against the account read", arg.Write, c.planned)
 			}
-			if (r.Status != nil) != c.status {
+			if c.change.Email != nil && *w.Update.Email != "ada@new.example.ca" {
+				t.Errorf("email %q; want it lower-cased", *w.Update.Email)
+			}
+			if (arg.Request != nil) != c.request || (c.request && (arg.Request.Link != w.Nonce || w.Nonce == "" || arg.Request.Seq != 1 || !arg.Request.Change)) {
+				t.Errorf("request %+v, nonce %q; want the first link of the new nonce: %v", arg.Request, w.Nonce, c.request)
+			}
+			if err == nil && (r.Status != nil) != c.status {
 				t.Errorf("status %+v; want one: %v", r.Status, c.status)
 			}
 		})
 	}
+	t.Run("the change withdrawn", func(t *testing.T) {
+		f := newFixture(t)
+		f.accounts(pending)
+		f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, nil)
+		if _, err := f.service().UpdateAccount(ctx, ada, body(enrolment.AccountChange{Email: ptr(adaAccount.Email)})); err != nil {
+			t.Fatal(err)
+		}
+		arg := f.writes[0].Arg.(workflows.AccountChanged)
+		if w := arg.Write.AccountChange; !arg.Withdrawn || arg.Request != nil || w.Change != domain.EmailWithdrawn ||
+			w.FromPending != pending.PendingEmail || w.Nonce != "" {
+			t.Errorf("sent %+v, %+v; want the withdrawal planned against the pending address", arg, w)
+		}
+	})
 }
 
 func TestResetPassword(t *testing.T) {
@@ -248,49 +277,74 @@ func TestConfirmEmail(t *testing.T) {
 	link := func(f *fixture, subject string, ttl time.Duration) string {
 		return f.signer.Sign(links.Claims{Purpose: links.PurposeEmailConfirmation, Subject: subject + "/n1", Expires: now.Add(ttl)})
 	}
+	awaiting := adaAccount
+	awaiting.PendingEmail, awaiting.EmailLink = "ada@new.example.ca", "n1"
+	confirmed := adaAccount
+	confirmed.EmailConfirmedLink = "n1"
+	ok := func(f *fixture) string { return link(f, "ada", time.Hour) }
 	cases := []struct {
 		name    string
 		by      enrolment.Caller
 		token   func(*fixture) string
-		confirm error
-		refuse  error
+		account domain.Account
+		answer  error // the write update's
 		code    string
-		status  bool
+		accept  bool
+		write   bool
+		outcome domain.EmailLinkOutcome
 	}{
-		{"anonymous", anonymous, func(f *fixture) string { return link(f, "ada", time.Hour) }, nil, nil, domain.EUNAUTHORIZED, false},
-		{"forged", ada, func(*fixture) string { return "forged" }, nil, nil, domain.ENOTFOUND, false},
-		{"expired", ada, func(f *fixture) string { return link(f, "ada", -time.Minute) }, nil, nil, domain.EUNPROCESSABLE, false},
+		{"anonymous", anonymous, ok, awaiting, nil, domain.EUNAUTHORIZED, false, false, ""},
+		{"forged", ada, func(*fixture) string { return "forged" }, awaiting, nil, domain.ENOTFOUND, false, false, ""},
+		{"expired", ada, func(f *fixture) string { return link(f, "ada", -time.Minute) }, awaiting, nil, domain.EUNPROCESSABLE, false, false, ""},
 		// The link proves the mailbox, the session the account: another's link confirms nothing.
-		{"another account's link", sam, func(f *fixture) string { return link(f, "ada", time.Hour) }, nil, nil, domain.EFORBIDDEN, false},
-		{"taken by another account first", ada, func(f *fixture) string { return link(f, "ada", time.Hour) },
-			domain.Errorf(domain.ECONFLICT, "another account confirmed it"), nil, domain.ECONFLICT, false},
-		{"confirmed", ada, func(f *fixture) string { return link(f, "ada", time.Hour) }, nil, nil, "", true},
-		// The enrolment knew already (a replay): confirmed all the same.
-		{"the enrolment knew", ada, func(f *fixture) string { return link(f, "ada", time.Hour) }, nil,
-			domain.Errorf(domain.ECONFLICT, "nothing awaits"), "", false},
+		{"another account's link", sam, ok, awaiting, nil, domain.EFORBIDDEN, false, false, ""},
+		{"a replaced link", ada, ok, adaAccount, nil, domain.EUNPROCESSABLE, false, false, ""},
+		// A replay changes nothing and sends nothing.
+		{"used already", ada, ok, confirmed, nil, "", false, false, domain.EmailLinkAlreadyUsed},
+		{"taken by another account first (409)", ada, ok, awaiting,
+			domain.Errorf(domain.ECONFLICT, "another account confirmed it"), domain.ECONFLICT, false, true, ""},
+		{"confirmed", ada, ok, awaiting, nil, "", false, true, domain.EmailLinkConfirms},
+		{"the worker down (503)", ada, ok, awaiting, domain.Unavailable(), domain.EUNAVAILABLE, false, true, ""},
+		{"accepted late (202)", ada, ok, awaiting, &domain.Accepted{Message: "accepted"}, "", true, true, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			var nonce string
-			f.store.ConfirmEmailFn = func(_ context.Context, _, n string, _ time.Time, _ domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error) {
-				nonce = n
-				return adaAccount, domain.EmailLinkConfirms, c.confirm
-			}
+			f.accounts(c.account)
 			delivered := 0
 			f.store.PendingLearningHubEventsFn = func(context.Context, string, string) ([]domain.LearningHubEvent, error) {
 				delivered++
 				return nil, nil
 			}
-			f.answerUpdates(domain.UserStatus{State: domain.UserAccountRegistered}, c.refuse)
+			f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, c.answer)
 			r, err := f.service().ConfirmEmail(ctx, c.by, c.token(f))
-			wantCode(t, err, c.code)
-			if c.code != "" {
+			if c.accept {
+				var acc *domain.Accepted
+				if !errors.As(err, &acc) {
+					t.Fatalf("ConfirmEmail = %v; want Accepted (202)", err)
+				}
+			} else {
+				wantCode(t, err, c.code)
+			}
+			if (len(f.writes) == 1) != c.write || len(f.writes) > 1 {
+				t.Fatalf("writes %+v; want one: %v", f.writes, c.write)
+			}
+			if c.write {
+				arg := f.writes[0].Arg.(workflows.EmailConfirmationSettled)
+				if f.writes[0].Name != workflows.UpdateEmailConfirmationSettled || !arg.Confirmed || arg.NotAfter.IsZero() ||
+					arg.Write == nil || arg.Write.EmailConfirm == nil || arg.Write.EmailConfirm.Nonce != "n1" || arg.Write.EmailConfirm.Subject != "ada" {
+					t.Errorf("sent %+v; want the link's confirmation carried to the workflow", arg)
+				}
+			}
+			if err != nil {
 				return
 			}
-			if nonce != "n1" || r.Outcome != domain.EmailLinkConfirms || (r.Status != nil) != c.status || delivered != 1 {
-				t.Errorf("confirmed %+v with nonce %q, %d deliveries; want the link's nonce, status %v, waiting events delivered",
-					r, nonce, delivered, c.status)
+			wantDelivered := 0
+			if c.outcome == domain.EmailLinkConfirms {
+				wantDelivered = 1
+			}
+			if r.Outcome != c.outcome || (r.Status != nil) != (c.outcome == domain.EmailLinkConfirms) || delivered != wantDelivered {
+				t.Errorf("confirmed %+v, %d deliveries; want %s", r, delivered, c.outcome)
 			}
 		})
 	}
@@ -299,38 +353,54 @@ func TestConfirmEmail(t *testing.T) {
 func TestResendEmailConfirmation(t *testing.T) {
 	ctx := context.Background()
 	awaiting := adaAccount
-	awaiting.PendingEmail = "ada@new.example.ca"
+	awaiting.PendingEmail, awaiting.EmailLink, awaiting.EmailLinksSent = "ada@new.example.ca", "n1", 1
+	tooMany := awaiting
+	tooMany.EmailLinksSent = domain.MaxEmailConfirmationLinks
 	cases := []struct {
-		name string
-		by   enrolment.Caller
-		next error
-		code string
+		name    string
+		by      enrolment.Caller
+		account domain.Account
+		answer  error
+		code    string
+		accept  bool
 	}{
 		// UpdateOwnAccount asks for no account: the store finds none to send for.
-		{"no account", sam, nil, domain.ENOTFOUND},
-		{"nothing awaits", ada, domain.Errorf(domain.ECONFLICT, "already confirmed"), domain.ECONFLICT},
-		{"too many links", ada, domain.Errorf(domain.EUNPROCESSABLE, "5 links sent"), domain.EUNPROCESSABLE},
-		{"sent", ada, nil, ""},
+		{"no account", sam, awaiting, nil, domain.ENOTFOUND, false},
+		{"nothing awaits", ada, adaAccount, nil, domain.ECONFLICT, false},
+		{"too many links", ada, tooMany, nil, domain.EUNPROCESSABLE, false},
+		{"sent", ada, awaiting, nil, "", false},
+		{"the address changed meanwhile (409)", ada, awaiting, domain.Errorf(domain.ECONFLICT, "changed meanwhile"), domain.ECONFLICT, false},
+		{"the worker down (503)", ada, awaiting, domain.Unavailable(), domain.EUNAVAILABLE, false},
+		{"accepted late (202)", ada, awaiting, &domain.Accepted{Message: "accepted"}, "", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.accounts(awaiting)
-			f.store.NextEmailLinkFn = func(_ context.Context, subject string) (string, int, error) {
-				if subject != "ada" {
-					return "", 0, domain.Errorf(domain.ENOTFOUND, "no account")
-				}
-				return "n2", 2, c.next
-			}
-			f.answerUpdates(domain.UserStatus{}, nil)
+			f.accounts(c.account)
+			f.answerWrites(domain.UserStatus{}, c.answer)
 			r, err := f.service().ResendEmailConfirmation(ctx, c.by)
-			wantCode(t, err, c.code)
-			if c.code != "" {
+			if c.accept {
+				var acc *domain.Accepted
+				if !errors.As(err, &acc) {
+					t.Fatalf("ResendEmailConfirmation = %v; want Accepted (202)", err)
+				}
+			} else {
+				wantCode(t, err, c.code)
+			}
+			if c.code == domain.ENOTFOUND || (c.code != "" && c.answer == nil) {
+				if len(f.writes) != 0 {
+					t.Errorf("writes %+v; want none", f.writes)
+				}
 				return
 			}
-			req := f.updates[0].Arg.(workflows.EmailConfirmationRequest)
-			if r.SentTo != "ada@new.example.ca" || req.Link != "n2" || req.Seq != 2 || !req.Change {
-				t.Errorf("sent %+v as %+v; want the second link to the pending address", r, req)
+			arg := f.writes[0].Arg.(workflows.AccountChanged)
+			w := arg.Write.EmailLink
+			if f.writes[0].Name != workflows.UpdateAccountChanged || w == nil || w.Nonce != "n1" || w.Seq != 2 || w.PrevSeq != 1 ||
+				w.PrevNonce != "n1" || arg.Request == nil || arg.Request.Link != "n1" || arg.Request.Seq != 2 || !arg.Request.Change {
+				t.Errorf("sent %+v (%+v); want the second link of the pending address counted and sent", arg, w)
+			}
+			if err == nil && r.SentTo != "ada@new.example.ca" {
+				t.Errorf("sent to %q; want the pending address", r.SentTo)
 			}
 		})
 	}

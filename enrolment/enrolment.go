@@ -113,17 +113,6 @@ type PersonStore interface {
 type AccountStore interface {
 	// GetAccount returns a person's account. Errors: ENOTFOUND.
 	GetAccount(ctx context.Context, subject string) (domain.Account, error)
-	// UpdateAccount applies a self-service change and says what it did to
-	// the email. Errors: ENOTFOUND, ECONFLICT (another account confirmed the email).
-	UpdateAccount(ctx context.Context, subject string, u domain.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
-	// NextEmailLink counts one more link for the address awaiting
-	// confirmation and returns its nonce and number. Errors: ENOTFOUND,
-	// ECONFLICT (nothing awaits), EUNPROCESSABLE (too many links).
-	NextEmailLink(ctx context.Context, subject string) (nonce string, seq int, err error)
-	// ConfirmEmail uses a confirmation link. Errors: ENOTFOUND,
-	// EUNPROCESSABLE (not the awaited address's link), ECONFLICT (another
-	// account confirmed the address first).
-	ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
 }
 
 // ApplicationStore reads the application projections.

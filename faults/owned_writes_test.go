@@ -182,6 +182,11 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acctBefore, err := sys.Main.Store.GetAccount(ctx, subjectA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const newEmail = "moved.physician@clinic.example.ca"
 
 	sys.Worker.Kill()
 	account := func() apptest.Response {
@@ -197,12 +202,19 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 		}
 		return sys.Do(http.MethodPatch, "/api/v1/worksites/"+id, "application/json", b, "Authorization", authA)
 	}
+	emailChange := func() apptest.Response {
+		b, err := json.Marshal(map[string]any{"email": newEmail, "phone": "604 555 0199"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sys.Do(http.MethodPatch, "/api/v1/me/account", "application/json", b, "Authorization", authA)
+	}
 	writes := []struct {
 		name string
 		send func() apptest.Response
 		ok   int
 	}{{"account registration", account, http.StatusCreated}, {"password reset", password, http.StatusOK},
-		{"administrator's edit", edit, http.StatusOK}}
+		{"administrator's edit", edit, http.StatusOK}, {"email change", emailChange, http.StatusOK}}
 	for _, w := range writes {
 		began := time.Now()
 		res := w.send()
@@ -227,6 +239,10 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 	if w, err := sys.Main.Store.GetWorksite(ctx, id); err != nil || w.Name == "Renamed Clinic" {
 		t.Errorf("worksite after the 503: %q, %v; want its old name", w.Name, err)
 	}
+	if a, err := sys.Main.Store.GetAccount(ctx, subjectA); err != nil || a.Email != acctBefore.Email ||
+		a.PendingEmail != acctBefore.PendingEmail || a.Phone != acctBefore.Phone || a.EmailLink != acctBefore.EmailLink {
+		t.Errorf("A's account after the 503: %+v, %v; want it unchanged", a, err)
+	}
 
 	for _, w := range writes {
 		if res := w.send(); res.Status != w.ok {
@@ -238,6 +254,12 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 	}
 	if h, err := sys.Main.Store.PasswordHash(ctx, subjectA); err != nil || h == hashBefore {
 		t.Errorf("A's password after the retry: unchanged, %v; want the new one", err)
+	}
+	if a, err := sys.Main.Store.GetAccount(ctx, subjectA); err != nil || a.AwaitingEmail() != newEmail || a.Phone == acctBefore.Phone {
+		t.Errorf("A's account after the retry: %+v, %v; want %s awaiting confirmation and the new phone", a, err, newEmail)
+	}
+	if st, err := sys.Main.Store.GetUserStatus(ctx, subjectA); err != nil || st.EmailConfirmation == nil || !st.EmailConfirmation.Awaiting {
+		t.Errorf("A's status after the retry: %+v, %v; want the new address awaiting confirmation", st.EmailConfirmation, err)
 	}
 	if w, err := sys.Main.Store.GetWorksite(ctx, id); err != nil || w.Name != "Renamed Clinic" {
 		t.Errorf("worksite after the retry: %q, %v; want renamed", w.Name, err)

@@ -378,8 +378,46 @@ type AccountUpdate = domain.AccountUpdate
 // a pending change. An email change is audited on its own, the addresses
 // masked. Errors: ENOTFOUND, ECONFLICT (another account confirmed the email).
 func (s *Store) UpdateAccount(ctx context.Context, subject string, u AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error) {
-	now := time.Now().UTC()
-	upd := map[string]any{"updated_at": now}
+	change := domain.EmailUnchanged
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row accountRow
+		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
+			return err
+		}
+		w := domain.AccountChangeWrite{Subject: subject, Update: u, From: row.Email, FromPending: row.PendingEmail, Audit: audit}
+		if u.Email != nil {
+			w.Change = domain.PlanEmailChange(row.Email, row.EmailConfirmedAt != nil, row.PendingEmail, strings.ToLower(*u.Email))
+			if w.Change == domain.EmailReplaced || w.Change == domain.EmailPending {
+				w.Nonce = newNonce()
+			}
+		}
+		change = w.Change
+		return s.changeAccount(tx, w)
+	})
+	if de := asDomain(err); de != nil {
+		return domain.Account{}, change, de
+	} else if err != nil {
+		return domain.Account{}, change, translate(err)
+	}
+	a, err := s.GetAccount(ctx, subject)
+	return a, change, err
+}
+
+// errAccountMoved refuses a change planned against an account that has
+// changed since.
+func errAccountMoved() error {
+	return domain.Errorf(domain.ECONFLICT, "your account changed meanwhile; nothing was changed; try again")
+}
+
+// changeAccount makes a planned self-service change (an AccountChangeWrite)
+// if the account is still as it was planned against; a second run of the
+// same write (its link nonce in place, or its withdrawal done) changes
+// nothing. An email change is audited on its own, the addresses masked.
+// Errors: ENOTFOUND, ECONFLICT (the account moved on, or another account
+// confirmed the email).
+func (s *Store) changeAccount(tx *gorm.DB, w domain.AccountChangeWrite) error {
+	u := w.Update
+	upd := map[string]any{"updated_at": time.Now().UTC()}
 	set := func(col string, v *string) {
 		if v != nil {
 			upd[col] = *v
@@ -389,54 +427,56 @@ func (s *Store) UpdateAccount(ctx context.Context, subject string, u AccountUpda
 	set("preferred_last", u.PreferredLastName)
 	set("phone", u.Phone)
 	set("mobile", u.Mobile)
-	change := domain.EmailUnchanged
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row accountRow
-		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
-			return err
-		}
-		if u.Email != nil {
-			next := strings.ToLower(*u.Email)
-			change = domain.PlanEmailChange(row.Email, row.EmailConfirmedAt != nil, row.PendingEmail, next)
-			if change == domain.EmailReplaced || change == domain.EmailPending {
-				if err := s.accountConflicts(tx, subject, next, "", false); err != nil {
-					return err
-				}
-			}
-			emailAudit := audit
-			emailAudit.Key = ""
-			switch change {
-			case domain.EmailReplaced:
-				upd["email"], upd["email_nonce"], upd["email_links_sent"] = next, newNonce(), 1
-				emailAudit.Action, emailAudit.Detail = "email change requested",
-					domain.MaskEmail(row.Email)+" -> "+domain.MaskEmail(next)+" (neither confirmed: the new address replaces the old and must be confirmed)"
-			case domain.EmailPending:
-				upd["pending_email"], upd["email_nonce"], upd["email_links_sent"] = next, newNonce(), 1
-				emailAudit.Action, emailAudit.Detail = "email change requested",
-					domain.MaskEmail(row.Email)+" -> "+domain.MaskEmail(next)+" (the confirmed address stays in force until the new one is confirmed)"
-			case domain.EmailWithdrawn:
-				upd["pending_email"], upd["email_nonce"], upd["email_links_sent"] = "", "", 0
-				emailAudit.Action, emailAudit.Detail = "email change withdrawn",
-					domain.MaskEmail(row.PendingEmail)+" withdrawn; "+domain.MaskEmail(row.Email)+" stays in force"
-			}
-			if change != domain.EmailUnchanged {
-				if err := createAudit(tx, emailAudit); err != nil {
-					return err
-				}
-			}
-		}
-		if err := tx.Model(&accountRow{}).Where("subject = ?", subject).Updates(upd).Error; err != nil {
-			return err
-		}
-		return createAudit(tx, audit)
-	})
-	if de := asDomain(err); de != nil {
-		return domain.Account{}, change, de
-	} else if err != nil {
-		return domain.Account{}, change, translate(err)
+	var row accountRow
+	if err := lockRow(tx, s.dialect).First(&row, "subject = ?", w.Subject).Error; err != nil {
+		return err
 	}
-	a, err := s.GetAccount(ctx, subject)
-	return a, change, err
+	switch {
+	case w.Nonce != "" && row.EmailNonce == w.Nonce:
+		return nil // ran before
+	case w.Change == domain.EmailWithdrawn && row.PendingEmail == "" && row.Email == w.From && row.EmailConfirmedAt != nil:
+		return nil // ran before, or withdrawn meanwhile: the same end
+	case row.Email != w.From || row.PendingEmail != w.FromPending:
+		return errAccountMoved()
+	}
+	if u.Email != nil {
+		next := strings.ToLower(*u.Email)
+		if domain.PlanEmailChange(row.Email, row.EmailConfirmedAt != nil, row.PendingEmail, next) != w.Change {
+			return errAccountMoved()
+		}
+		if w.Change == domain.EmailReplaced || w.Change == domain.EmailPending {
+			if err := s.accountConflicts(tx, w.Subject, next, "", false); err != nil {
+				return err
+			}
+		}
+		emailAudit := w.Audit
+		if emailAudit.Key != "" {
+			emailAudit.Key += "/email"
+		}
+		switch w.Change {
+		case domain.EmailReplaced:
+			upd["email"], upd["email_nonce"], upd["email_links_sent"] = next, w.Nonce, 1
+			emailAudit.Action, emailAudit.Detail = "email change requested",
+				domain.MaskEmail(row.Email)+" -> "+domain.MaskEmail(next)+" (neither confirmed: the new address replaces the old and must be confirmed)"
+		case domain.EmailPending:
+			upd["pending_email"], upd["email_nonce"], upd["email_links_sent"] = next, w.Nonce, 1
+			emailAudit.Action, emailAudit.Detail = "email change requested",
+				domain.MaskEmail(row.Email)+" -> "+domain.MaskEmail(next)+" (the confirmed address stays in force until the new one is confirmed)"
+		case domain.EmailWithdrawn:
+			upd["pending_email"], upd["email_nonce"], upd["email_links_sent"] = "", "", 0
+			emailAudit.Action, emailAudit.Detail = "email change withdrawn",
+				domain.MaskEmail(row.PendingEmail)+" withdrawn; "+domain.MaskEmail(row.Email)+" stays in force"
+		}
+		if w.Change != domain.EmailUnchanged {
+			if err := createAudit(tx, emailAudit); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Model(&accountRow{}).Where("subject = ?", w.Subject).Updates(upd).Error; err != nil {
+		return err
+	}
+	return createAudit(tx, w.Audit)
 }
 
 // NextEmailLink counts one more link sent for the address the account
@@ -450,25 +490,41 @@ func (s *Store) NextEmailLink(ctx context.Context, subject string) (nonce string
 		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
 			return err
 		}
-		awaiting := row.PendingEmail != "" || row.EmailConfirmedAt == nil
-		if err := domain.CanResendEmailConfirmation(awaiting, row.EmailLinksSent); err != nil {
-			return err
-		}
 		nonce, seq = row.EmailNonce, row.EmailLinksSent+1
 		if nonce == "" {
 			nonce = newNonce()
 		}
-		res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ? AND email_links_sent = ?", subject, row.EmailNonce, row.EmailLinksSent).
-			Updates(map[string]any{"email_nonce": nonce, "email_links_sent": seq})
-		if res.Error == nil && res.RowsAffected == 0 {
-			return domain.Errorf(domain.ECONFLICT, "your email address changed meanwhile; try again")
-		}
-		return res.Error
+		return s.nextEmailLink(tx, domain.EmailLinkWrite{Subject: subject, Nonce: nonce, Seq: seq, PrevNonce: row.EmailNonce,
+			PrevSeq: row.EmailLinksSent})
 	})
 	if de := asDomain(err); de != nil {
 		return "", 0, de
 	}
 	return nonce, seq, translate(err)
+}
+
+// nextEmailLink counts link w.Seq (an EmailLinkWrite) if the account
+// still has link w.PrevSeq; a second run of the same write changes
+// nothing. Errors: ENOTFOUND, ECONFLICT (nothing awaits confirmation, or
+// the account moved on), EUNPROCESSABLE (domain.MaxEmailConfirmationLinks).
+func (s *Store) nextEmailLink(tx *gorm.DB, w domain.EmailLinkWrite) error {
+	var row accountRow
+	if err := lockRow(tx, s.dialect).First(&row, "subject = ?", w.Subject).Error; err != nil {
+		return err
+	}
+	if row.EmailNonce == w.Nonce && row.EmailLinksSent == w.Seq {
+		return nil // ran before
+	}
+	awaiting := row.PendingEmail != "" || row.EmailConfirmedAt == nil
+	if err := domain.CanResendEmailConfirmation(awaiting, row.EmailLinksSent); err != nil {
+		return err
+	}
+	if row.EmailNonce != w.PrevNonce || row.EmailLinksSent != w.PrevSeq || w.Seq != w.PrevSeq+1 ||
+		(w.PrevNonce != "" && w.Nonce != w.PrevNonce) {
+		return domain.Errorf(domain.ECONFLICT, "your email address changed meanwhile; try again")
+	}
+	return tx.Model(&accountRow{}).Where("subject = ?", w.Subject).
+		Updates(map[string]any{"email_nonce": w.Nonce, "email_links_sent": w.Seq}).Error
 }
 
 // ConfirmEmail uses the confirmation link with nonce on subject's account
@@ -480,52 +536,60 @@ func (s *Store) NextEmailLink(ctx context.Context, subject string) (nonce string
 func (s *Store) ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error) {
 	var outcome domain.EmailLinkOutcome
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row accountRow
-		if err := lockRow(tx, s.dialect).First(&row, "subject = ?", subject).Error; err != nil {
-			return err
-		}
-		awaited := row.PendingEmail
-		if awaited == "" && row.EmailConfirmedAt == nil {
-			awaited = row.Email
-		}
-		f := domain.EmailLinkFacts{Used: row.EmailConfirmedNonce}
-		if awaited != "" {
-			f.Outstanding = row.EmailNonce
-			var n int64
-			if err := tx.Model(&accountRow{}).Where("email = ? AND email_confirmed_at IS NOT NULL AND subject <> ?", awaited, subject).
-				Count(&n).Error; err != nil {
-				return err
-			}
-			f.TakenByOther = n > 0
-		}
 		var err error
-		if outcome, err = domain.CheckEmailLink(f, nonce); err != nil || outcome != domain.EmailLinkConfirms {
-			return err
-		}
-		res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ?", subject, nonce).Updates(map[string]any{
-			"email": awaited, "email_confirmed_at": at.UTC(), "pending_email": "", "email_nonce": "", "email_confirmed_nonce": nonce,
-			"email_links_sent": 0, "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		audit.Action, audit.Detail = "email confirmed", domain.MaskEmail(awaited)+" confirmed through the link sent to it"
-		if awaited != row.Email {
-			audit.Detail += "; it replaces " + domain.MaskEmail(row.Email)
-		}
-		return createAudit(tx, audit)
+		outcome, err = s.confirmEmail(tx, domain.EmailConfirmWrite{Subject: subject, Nonce: nonce, At: at, Audit: audit})
+		return err
 	})
 	if de := asDomain(err); de != nil {
 		return domain.Account{}, "", de
 	} else if err != nil {
-		err = translate(err)
-		if domain.ErrorCode(err) == domain.ECONFLICT { // lost a race to confirm the same address
-			_, cerr := domain.CheckEmailLink(domain.EmailLinkFacts{Outstanding: nonce, TakenByOther: true}, nonce)
-			return domain.Account{}, "", cerr
-		}
-		return domain.Account{}, "", err
+		return domain.Account{}, "", translate(err)
 	}
 	a, err := s.GetAccount(ctx, subject)
 	return a, outcome, err
+}
+
+// confirmEmail makes an EmailConfirmWrite and says what the link did; a
+// second run of the same write finds the link used, and changes nothing.
+func (s *Store) confirmEmail(tx *gorm.DB, w domain.EmailConfirmWrite) (domain.EmailLinkOutcome, error) {
+	var row accountRow
+	if err := lockRow(tx, s.dialect).First(&row, "subject = ?", w.Subject).Error; err != nil {
+		return "", err
+	}
+	awaited := row.PendingEmail
+	if awaited == "" && row.EmailConfirmedAt == nil {
+		awaited = row.Email
+	}
+	f := domain.EmailLinkFacts{Used: row.EmailConfirmedNonce}
+	if awaited != "" {
+		f.Outstanding = row.EmailNonce
+		var n int64
+		if err := tx.Model(&accountRow{}).Where("email = ? AND email_confirmed_at IS NOT NULL AND subject <> ?", awaited, w.Subject).
+			Count(&n).Error; err != nil {
+			return "", err
+		}
+		f.TakenByOther = n > 0
+	}
+	outcome, err := domain.CheckEmailLink(f, w.Nonce)
+	if err != nil || outcome != domain.EmailLinkConfirms {
+		return outcome, err
+	}
+	res := tx.Model(&accountRow{}).Where("subject = ? AND email_nonce = ?", w.Subject, w.Nonce).Updates(map[string]any{
+		"email": awaited, "email_confirmed_at": w.At.UTC(), "pending_email": "", "email_nonce": "", "email_confirmed_nonce": w.Nonce,
+		"email_links_sent": 0, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		if domain.ErrorCode(translate(res.Error)) == domain.ECONFLICT { // lost a race to confirm the same address
+			_, cerr := domain.CheckEmailLink(domain.EmailLinkFacts{Outstanding: w.Nonce, TakenByOther: true}, w.Nonce)
+			return "", cerr
+		}
+		return "", res.Error
+	}
+	audit := w.Audit
+	audit.Action, audit.Detail = "email confirmed", domain.MaskEmail(awaited)+" confirmed through the link sent to it"
+	if awaited != row.Email {
+		audit.Detail += "; it replaces " + domain.MaskEmail(row.Email)
+	}
+	return outcome, createAudit(tx, audit)
 }
 
 // newNonce names one email confirmation link: 128 random bits, hex.

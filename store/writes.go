@@ -114,6 +114,13 @@ func (s *Store) applyWrite(tx *gorm.DB, w domain.Write) error {
 	case w.Classification != nil:
 		c := w.Classification
 		return s.updateClassification(tx, c.WorksiteID, c.Address, c.LocationType, c.SubOption, c.OtherDescription, c.Audit)
+	case w.AccountChange != nil:
+		return s.changeAccount(tx, *w.AccountChange)
+	case w.EmailLink != nil:
+		return s.nextEmailLink(tx, *w.EmailLink)
+	case w.EmailConfirm != nil:
+		_, err := s.confirmEmail(tx, *w.EmailConfirm)
+		return err
 	}
 	return domain.Errorf(domain.EINVALID, "store: an empty write")
 }

@@ -25,14 +25,13 @@ const (
 	UpdatePasswordChanged = "password-changed"
 	// UpdateProfessionChanged records the enrolment team's profession change.
 	UpdateProfessionChanged = "profession-changed"
-	// UpdateEmailConfirmationRequested sends a link to confirm the address
-	// the account waits to confirm (a new address, or a resend). DOMAIN
-	// "Account fields": an address is confirmed by a signed link sent to it
-	// before anything is bound to it.
-	UpdateEmailConfirmationRequested = "email-confirmation-requested"
 	// UpdateEmailConfirmationSettled records that the awaited address was
 	// confirmed, or that a change of address was withdrawn.
 	UpdateEmailConfirmationSettled = "email-confirmation-settled"
+	// UpdateAccountChanged makes a person's own change of their account
+	// (AccountChanged: contact details, a change of email address, another
+	// link to confirm it) and what it means for the enrolment.
+	UpdateAccountChanged = "account-changed"
 )
 
 // Application updates of the user workflow. Applications live inside the

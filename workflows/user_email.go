@@ -10,7 +10,7 @@ import (
 )
 
 // EmailConfirmationRequest is the argument of
-// UpdateEmailConfirmationRequested; AccountRegistered carries one for the
+// AccountChanged; AccountRegistered carries one for the
 // address given at registration.
 type EmailConfirmationRequest struct {
 	// Link is the nonce of the one link that may confirm the address; Seq
@@ -31,17 +31,51 @@ type EmailConfirmationSettled struct {
 	Confirmed bool
 	At        time.Time
 	RequestID string
+	// Write (an EmailConfirmWrite) confirms the address in the store,
+	// first; the store may refuse it (the link replaced, the address
+	// confirmed by another account).
+	Write    *domain.Write `json:",omitempty"`
+	NotAfter time.Time
+}
+
+// AccountChanged is the argument of UpdateAccountChanged. Write (an
+// AccountChangeWrite or an EmailLinkWrite) is the change, which the
+// workflow stores first; the store refuses it (the update answers with the
+// refusal, nothing changed) when the account is no longer as the API read
+// it. Then Request sends a link to confirm the awaited address, or
+// Withdrawn records that the change of address was withdrawn.
+type AccountChanged struct {
+	Write     *domain.Write `json:",omitempty"`
+	NotAfter  time.Time
+	Request   *EmailConfirmationRequest `json:",omitempty"`
+	Withdrawn bool                      `json:",omitempty"`
+	RequestID string
 }
 
 func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationRequested,
-		func(ctx workflow.Context, r EmailConfirmationRequest) (domain.UserStatus, error) {
-			u.requestEmailConfirmation(ctx, r)
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountChanged,
+		func(ctx workflow.Context, a AccountChanged) (domain.UserStatus, error) {
+			if a.Write != nil {
+				if err := u.fx.own(ctx, *a.Write, nil, nil); err != nil {
+					return domain.UserStatus{}, appErr(err)
+				}
+			}
+			switch {
+			case a.Request != nil:
+				u.requestEmailConfirmation(ctx, *a.Request)
+			case a.Withdrawn:
+				u.settleEmailConfirmation(ctx, false)
+			default:
+				return u.Status, nil // contact details: nothing the enrolment shows
+			}
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, r EmailConfirmationRequest) error {
-			if r.Link == "" || r.Seq < 1 {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a AccountChanged) error {
+			if err := notAfter(ctx, a.NotAfter); err != nil {
+				return appErr(err)
+			}
+			if a.Request != nil && (a.Request.Link == "" || a.Request.Seq < 1) {
 				return appErr(domain.Errorf(domain.EINVALID, "an email confirmation needs its link"))
 			}
 			return appErr(u.needAccount())
@@ -50,20 +84,28 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEmailConfirmationSettled,
 		func(ctx workflow.Context, s EmailConfirmationSettled) (domain.UserStatus, error) {
-			u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
-				e.Awaiting, e.Since, e.LinksSent = false, nil, 0
-				e.Confirmed = e.Confirmed || s.Confirmed
-			})
-			if s.Confirmed {
-				u.event(ctx, "email_confirmed", "email address confirmed through the link sent to it")
-			} else {
-				u.event(ctx, "email_change_withdrawn", "the change of email address was withdrawn; the confirmed address stays")
+			if s.Write != nil {
+				// One projection write carries the confirmation and the
+				// status it makes (a confirmation is on every applicant's
+				// path). The store refuses it only when another account
+				// confirmed the address in the moment since the API checked:
+				// then the status goes back as it was.
+				before := u.Status
+				apply := func() { u.settleEmailConfirmation(ctx, s.Confirmed) }
+				undo := func() { u.Status = before }
+				if err := u.fx.own(ctx, *s.Write, apply, undo); err != nil {
+					return domain.UserStatus{}, appErr(err)
+				}
+				return u.Status, nil
 			}
-			u.nextAction(ctx)
+			u.settleEmailConfirmation(ctx, s.Confirmed)
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, s EmailConfirmationSettled) error {
+			if err := notAfter(ctx, s.NotAfter); err != nil {
+				return appErr(err)
+			}
 			if err := u.needAccount(); err != nil {
 				return appErr(err)
 			}
@@ -72,6 +114,21 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 			}
 			return nil
 		}})
+}
+
+// settleEmailConfirmation records that the awaited address was confirmed,
+// or that the change of address was withdrawn.
+func (u *userRun) settleEmailConfirmation(ctx workflow.Context, confirmed bool) {
+	u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
+		e.Awaiting, e.Since, e.LinksSent = false, nil, 0
+		e.Confirmed = e.Confirmed || confirmed
+	})
+	if confirmed {
+		u.event(ctx, "email_confirmed", "email address confirmed through the link sent to it")
+	} else {
+		u.event(ctx, "email_change_withdrawn", "the change of email address was withdrawn; the confirmed address stays")
+	}
+	u.nextAction(ctx)
 }
 
 // setEmailConfirmation changes a copy of the status's email confirmation

@@ -56,9 +56,6 @@ type Store struct {
 	GetUserStatusFn            func(ctx context.Context, subject string) (domain.UserStatus, error)
 	UserStatusJSONFn           func(ctx context.Context, subject string) (json.RawMessage, int, error)
 	GetAccountFn               func(ctx context.Context, subject string) (domain.Account, error)
-	UpdateAccountFn            func(ctx context.Context, subject string, u domain.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error)
-	NextEmailLinkFn            func(ctx context.Context, subject string) (nonce string, seq int, err error)
-	ConfirmEmailFn             func(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error)
 	ListApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) ([]domain.QueuedApplication, error)
 	PageApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) (domain.ApplicationPage, error)
 	SponsorshipRequestsFn      func(ctx context.Context, worksiteID string) ([]domain.SponsorshipRequest, error)
@@ -219,30 +216,6 @@ func (fake *Store) GetAccount(ctx context.Context, subject string) (domain.Accou
 		panic(unexpected("Store.GetAccount"))
 	}
 	return fake.GetAccountFn(ctx, subject)
-}
-
-// UpdateAccount calls UpdateAccountFn.
-func (fake *Store) UpdateAccount(ctx context.Context, subject string, u domain.AccountUpdate, audit domain.AuditEvent) (domain.Account, domain.EmailChange, error) {
-	if fake.UpdateAccountFn == nil {
-		panic(unexpected("Store.UpdateAccount"))
-	}
-	return fake.UpdateAccountFn(ctx, subject, u, audit)
-}
-
-// NextEmailLink calls NextEmailLinkFn.
-func (fake *Store) NextEmailLink(ctx context.Context, subject string) (nonce string, seq int, err error) {
-	if fake.NextEmailLinkFn == nil {
-		panic(unexpected("Store.NextEmailLink"))
-	}
-	return fake.NextEmailLinkFn(ctx, subject)
-}
-
-// ConfirmEmail calls ConfirmEmailFn.
-func (fake *Store) ConfirmEmail(ctx context.Context, subject, nonce string, at time.Time, audit domain.AuditEvent) (domain.Account, domain.EmailLinkOutcome, error) {
-	if fake.ConfirmEmailFn == nil {
-		panic(unexpected("Store.ConfirmEmail"))
-	}
-	return fake.ConfirmEmailFn(ctx, subject, nonce, at, audit)
 }
 
 // PageApplications calls PageApplicationsFn.
