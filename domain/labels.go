@@ -100,6 +100,7 @@ func DefaultLabels() Labels {
 		TeamOnlyMilestones: []string{string(MilestoneStalled), string(MilestoneEscalate), string(MilestoneBreach)},
 		Events: map[string]string{
 			"identity_validated":       "Identity validated with the BC Services Card",
+			"legal_name_changed":       "Legal name changed on the BC Services Card",
 			"account_registered":       "HxBC account registered",
 			"email_confirmation_sent":  "Email confirmation link sent",
 			"email_confirmed":          "Email confirmed",

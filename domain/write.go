@@ -14,6 +14,7 @@ import (
 // before its workflow task completed) changes nothing.
 type Write struct {
 	Key             string                `json:",omitempty"`
+	Person          *PersonWrite          `json:",omitempty"`
 	Worksite        *WorksiteWrite        `json:",omitempty"`
 	Declaration     *DeclarationWrite     `json:",omitempty"`
 	Account         *AccountWrite         `json:",omitempty"`
@@ -24,6 +25,17 @@ type Write struct {
 	AccountChange   *AccountChangeWrite   `json:",omitempty"`
 	EmailLink       *EmailLinkWrite       `json:",omitempty"`
 	EmailConfirm    *EmailConfirmWrite    `json:",omitempty"`
+}
+
+// PersonWrite records a person who signed in with the BC Services Card:
+// their row, with the legal names from the token, made by their user
+// workflow's first projection write (the names replaced when a later
+// sign-in brings new ones).
+type PersonWrite struct {
+	Subject    string
+	LegalFirst string
+	LegalLast  string
+	At         time.Time
 }
 
 // WorksiteWrite registers a worksite under the ID the API minted: the row

@@ -16,27 +16,100 @@ import (
 	"careconnect/workflows"
 )
 
-// EnsurePerson records a person who signed in and starts (or reaches)
-// their enrolment workflow with update-with-start; "identity validated" is
-// its first event. Calling it again changes nothing. p is the principal
-// sign-in has just verified. Errors: EUNAVAILABLE.
+// EnsurePerson starts the enrolment of a person who signed in, or reaches
+// it, and returns their status. p is the principal sign-in has just
+// verified. A first sign-in starts their workflow with the identity in its
+// input (UserInput.Identity), unless it runs already (a concurrent sign-in:
+// nothing is added to it); its first workflow task records "identity
+// validated" and its projection write makes the person's row, so nothing
+// is stored before the workflow has it. EnsurePerson waits for that
+// projection (up to the write budget). A later sign-in reads the
+// projection and changes nothing, unless the card's legal names changed,
+// which the identity-validated update records. Errors: EUNAVAILABLE (the
+// database or the workflow service does not answer, or the enrolment did
+// not start in time: signing in again is safe).
 func (s *Service) EnsurePerson(ctx context.Context, p domain.Principal) (domain.UserStatus, error) {
-	var st domain.UserStatus
-	if err := s.store.EnsurePerson(ctx, p.Subject, p.GivenName, p.FamilyName); err != nil {
+	id := workflows.UserWorkflowID(p.Subject)
+	v := workflows.IdentityValidated{LegalFirstName: p.GivenName, LegalLastName: p.FamilyName, At: s.now().UTC()}
+	st, ok, err := s.projectedUserStatus(ctx, p.Subject)
+	switch {
+	case err != nil:
+		return st, err
+	case ok && st.LegalFirstName == v.LegalFirstName && st.LegalLastName == v.LegalLastName:
+		return st, nil
+	case ok:
+		// The update's ID is the service's own: a name changed back and
+		// forth is a new change each time.
+		var out domain.UserStatus
+		err := s.wf.Update(ctx, id, "", workflows.UpdateIdentityValidated, v, &out)
+		return out, err
+	}
+	err = s.wf.Ensure(ctx, id, workflows.UserWorkflowName, workflows.UserInput{Subject: p.Subject,
+		Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar(), Identity: &v})
+	if err != nil {
 		return st, err
 	}
-	err := s.wf.UpdateWithStart(ctx, workflows.UserWorkflowID(p.Subject), workflows.UserWorkflowName,
-		workflows.UserInput{Subject: p.Subject, Schedule: s.cfg.Schedule.DomainSchedule(), Calendar: s.cfg.Calendar.DomainCalendar()},
-		workflows.UpdateIdentityValidated, workflows.IdentityValidated{LegalFirstName: p.GivenName, LegalLastName: p.FamilyName,
-			At: s.now().UTC()}, &st)
-	return st, err
+	return s.awaitUserStatus(ctx, p.Subject)
 }
+
+// projectedUserStatus reads a person's projected status; ok is false for a
+// person with none yet (no row, or a row never projected).
+func (s *Service) projectedUserStatus(ctx context.Context, subject string) (st domain.UserStatus, ok bool, err error) {
+	raw, seq, err := s.store.UserStatusJSON(ctx, subject)
+	switch {
+	case domain.ErrorCode(err) == domain.ENOTFOUND:
+		return st, false, nil
+	case err != nil:
+		return st, false, err
+	case seq == 0:
+		return st, false, nil
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return st, false, fmt.Errorf("enrolment: a stored status: %w", err)
+	}
+	return st, true, nil
+}
+
+// awaitUserStatus waits for a started enrolment's first projection, up to
+// the write budget (config temporal.write_budget) and ctx's deadline.
+// Errors: EUNAVAILABLE (none in time: the workflow has not run yet, its
+// worker being down; it will).
+func (s *Service) awaitUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
+	budget := s.cfg.Temporal.WriteBudget
+	if budget <= 0 {
+		budget = defaultWriteBudget
+	}
+	wctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	pause := firstProjectionPoll
+	for {
+		st, ok, err := s.projectedUserStatus(wctx, subject)
+		if ok {
+			return st, nil
+		}
+		if err != nil && wctx.Err() == nil {
+			return st, err
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-wctx.Done():
+			t.Stop()
+			return domain.UserStatus{}, domain.Errorf(domain.EUNAVAILABLE,
+				"your enrolment is starting but did not answer in time; try again shortly")
+		case <-t.C:
+		}
+		pause = min(2*pause, 10*firstProjectionPoll)
+	}
+}
+
+// firstProjectionPoll is how often, at first, awaitUserStatus reads the
+// projection (a workflow's first task takes tens of milliseconds).
+const firstProjectionPoll = 20 * time.Millisecond
 
 // statusOrEnsure returns the status of a person whose enrolment already
 // runs (readUserStatus: the projection, or a query; neither adds to its
-// history); only a person without one gets EnsurePerson's
-// update-with-start. Reads poll this: an update per read would fill the
-// workflow's history.
+// history); only a person without one gets EnsurePerson's start. Reads
+// poll this: an update per read would fill the workflow's history.
 func (s *Service) statusOrEnsure(ctx context.Context, p domain.Principal) (domain.UserStatus, error) {
 	if st, err := s.readUserStatus(ctx, p.Subject); err == nil && st.State != "" {
 		return st, nil
@@ -187,9 +260,9 @@ func (s *Service) RegisterAccount(ctx context.Context, by Caller, in Input) (Reg
 	if err != nil {
 		return Registered{}, err
 	}
-	// A person whose enrolment runs needs no update-with-start (which
-	// would wait for a worker): the account-registered write is the one
-	// that must reach it.
+	// A person whose enrolment runs needs no start (which would wait for
+	// a worker): the account-registered write is the one that must reach
+	// it.
 	if _, err := s.statusOrEnsure(ctx, *p); err != nil {
 		return Registered{}, err
 	}

@@ -22,38 +22,100 @@ func registrationOf() domain.AccountRegistration {
 		Phone: "604 555 0100", HasHANetworkAccount: &no, Username: "psharma", Password: "Secret!42"}
 }
 
-// ensures records the people recorded and the update-with-starts sent.
+// ensures makes the person's enrolment start: Ensure records the starts,
+// and once one is sent the projection answers the status its first
+// workflow task writes (before it, what the projection answered).
 func (f *fixture) ensures() *[]sent {
 	var out []sent
-	f.store.EnsurePersonFn = func(context.Context, string, string, string) error { return nil }
-	f.wf.UpdateWithStartFn = func(_ context.Context, id, workflowType string, input any, name string, arg, out2 any) error {
-		out = append(out, sent{ID: id, Name: name, Arg: arg})
-		return enrolmenttest.Return(out2, domain.UserStatus{Subject: "ada", State: domain.UserIdentityValidated})
+	f.wf.EnsureFn = func(_ context.Context, id, workflowType string, input any) error {
+		out = append(out, sent{ID: id, Name: workflowType, Arg: input})
+		return nil
+	}
+	before := f.store.UserStatusJSONFn
+	f.store.UserStatusJSONFn = func(ctx context.Context, subject string) (json.RawMessage, int, error) {
+		if len(out) == 0 {
+			if before != nil {
+				return before(ctx, subject)
+			}
+			return nil, 0, domain.Errorf(domain.ENOTFOUND, "no such person")
+		}
+		in := out[0].Arg.(workflows.UserInput)
+		b, err := json.Marshal(domain.UserStatus{Subject: in.Subject, State: domain.UserIdentityValidated,
+			LegalFirstName: in.Identity.LegalFirstName, LegalLastName: in.Identity.LegalLastName})
+		return b, 1, err
 	}
 	return &out
 }
 
 func TestEnsurePerson(t *testing.T) {
-	f := newFixture(t)
-	var recorded []string
-	starts := f.ensures()
-	f.store.EnsurePersonFn = func(_ context.Context, subject, first, last string) error {
-		recorded = append(recorded, subject+" "+first+" "+last)
-		return nil
-	}
-	st, err := f.service().EnsurePerson(context.Background(), *ada.Principal)
-	if err != nil || st.State != domain.UserIdentityValidated {
-		t.Fatalf("ensure: %+v, %v", st, err)
-	}
-	if len(recorded) != 1 || recorded[0] != "ada Ada Lovelace" || len((*starts)) != 1 || (*starts)[0].ID != "user/ada" ||
-		(*starts)[0].Name != workflows.UpdateIdentityValidated || (*starts)[0].Arg.(workflows.IdentityValidated).LegalLastName != "Lovelace" {
-		t.Errorf("recorded %v, sent %+v; want ada and her identity", recorded, *starts)
-	}
-	// The database down: the workflow is not asked.
-	f = newFixture(t)
-	f.store.EnsurePersonFn = func(context.Context, string, string, string) error { return errDown }
-	_, err = f.service().EnsurePerson(context.Background(), *ada.Principal)
-	wantCode(t, err, domain.EUNAVAILABLE)
+	ctx := context.Background()
+	t.Run("first sign-in: the workflow starts with the identity", func(t *testing.T) {
+		f := newFixture(t)
+		starts := f.ensures() // the store has no Fn that writes: nothing is stored before the workflow has it
+		st, err := f.service().EnsurePerson(ctx, *ada.Principal)
+		if err != nil || st.State != domain.UserIdentityValidated || st.LegalLastName != "Lovelace" {
+			t.Fatalf("ensure: %+v, %v; want the projected identity", st, err)
+		}
+		if len(*starts) != 1 || (*starts)[0].ID != "user/ada" || (*starts)[0].Name != workflows.UserWorkflowName {
+			t.Fatalf("started %+v; want ada's user workflow once", *starts)
+		}
+		in := (*starts)[0].Arg.(workflows.UserInput)
+		if in.Subject != "ada" || in.Identity == nil || in.Identity.LegalFirstName != "Ada" || in.Identity.LegalLastName != "Lovelace" ||
+			!in.Identity.At.Equal(now) {
+			t.Errorf("input %+v; want ada's identity, validated now", in)
+		}
+	})
+	t.Run("a later sign-in reads the projection and asks no workflow", func(t *testing.T) {
+		f := newFixture(t)
+		f.projectedStatus(domain.UserStatus{Subject: "ada", State: domain.UserAccountRegistered, LegalFirstName: "Ada", LegalLastName: "Lovelace"}, 7)
+		st, err := f.service().EnsurePerson(ctx, *ada.Principal)
+		if err != nil || st.State != domain.UserAccountRegistered {
+			t.Errorf("ensure: %+v, %v; want the projected status", st, err)
+		}
+	})
+	t.Run("a changed legal name is the identity-validated update", func(t *testing.T) {
+		f := newFixture(t)
+		f.projectedStatus(domain.UserStatus{Subject: "ada", State: domain.UserAccountRegistered, LegalFirstName: "Ada", LegalLastName: "Byron"}, 7)
+		var updates []sent
+		f.wf.UpdateFn = func(_ context.Context, id, updateID, name string, arg, out any) error {
+			updates = append(updates, sent{ID: id, UpdateID: updateID, Name: name, Arg: arg})
+			return enrolmenttest.Return(out, domain.UserStatus{Subject: "ada", State: domain.UserAccountRegistered, LegalLastName: "Lovelace"})
+		}
+		st, err := f.service().EnsurePerson(ctx, *ada.Principal)
+		if err != nil || st.LegalLastName != "Lovelace" {
+			t.Fatalf("ensure: %+v, %v; want the renamed status", st, err)
+		}
+		if len(updates) != 1 || updates[0].ID != "user/ada" || updates[0].Name != workflows.UpdateIdentityValidated ||
+			updates[0].Arg.(workflows.IdentityValidated).LegalLastName != "Lovelace" {
+			t.Errorf("updates %+v; want one identity-validated with the new name", updates)
+		}
+	})
+	t.Run("the database down: the workflow is not asked", func(t *testing.T) {
+		f := newFixture(t)
+		f.store.UserStatusJSONFn = func(context.Context, string) (json.RawMessage, int, error) { return nil, 0, errDown }
+		_, err := f.service().EnsurePerson(ctx, *ada.Principal)
+		wantCode(t, err, domain.EUNAVAILABLE)
+	})
+	t.Run("Temporal down", func(t *testing.T) {
+		f := newFixture(t)
+		f.projectedStatus(domain.UserStatus{}, 0)
+		f.wf.EnsureFn = func(context.Context, string, string, any) error { return errDown }
+		_, err := f.service().EnsurePerson(ctx, *ada.Principal)
+		wantCode(t, err, domain.EUNAVAILABLE)
+	})
+	t.Run("the worker down: no projection within the budget", func(t *testing.T) {
+		f := newFixture(t)
+		f.cfg.Temporal.WriteBudget = 100 * time.Millisecond
+		f.projectedStatus(domain.UserStatus{}, 0)
+		started := 0
+		f.wf.EnsureFn = func(context.Context, string, string, any) error { started++; return nil }
+		begin := time.Now()
+		_, err := f.service().EnsurePerson(ctx, *ada.Principal)
+		wantCode(t, err, domain.EUNAVAILABLE)
+		if waited := time.Since(begin); started != 1 || waited < 100*time.Millisecond || waited > 5*time.Second {
+			t.Errorf("started %d, waited %v; want one start and the budget's wait", started, waited)
+		}
+	})
 }
 
 func TestMeAndMyStatus(t *testing.T) {
@@ -128,7 +190,7 @@ func TestRegisterAccount(t *testing.T) {
 			f := newFixture(t)
 			f.ensures()
 			// The enrolment runs already: its projected status is read, and
-			// no update-with-start waits for a worker.
+			// no start waits for a worker.
 			f.store.UserStatusJSONFn = func(context.Context, string) (json.RawMessage, int, error) {
 				b, err := json.Marshal(domain.UserStatus{State: domain.UserIdentityValidated})
 				return b, 1, err

@@ -98,10 +98,9 @@ type DeclarationStore interface {
 	GetDeclaration(ctx context.Context, worksiteID string) (domain.Declaration, error)
 }
 
-// PersonStore keeps the people who signed in and their projected status.
+// PersonStore reads the people who signed in and their projected status
+// (their user workflows write both).
 type PersonStore interface {
-	// EnsurePerson records a person at sign-in; calling it again changes nothing.
-	EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error
 	// GetUserStatus returns a person's projected status. Errors: ENOTFOUND.
 	GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error)
 	// UserStatusJSON returns the projected status as stored and its
@@ -202,10 +201,10 @@ type Workflows interface {
 	// service applies one ID once. Errors: the validator's, ENOTFOUND
 	// (ErrNoWorkflow), EUNAVAILABLE.
 	Update(ctx context.Context, id, updateID, name string, arg, out any) error
-	// UpdateWithStart is Update on workflow id, which is started first with
-	// input (type workflowType) unless it runs already. Errors: the
-	// validator's, EUNAVAILABLE.
-	UpdateWithStart(ctx context.Context, id, workflowType string, input any, name string, arg, out any) error
+	// Ensure starts workflow id of type workflowType with input unless it
+	// runs already, in which case nothing changes (its history gains
+	// nothing). Errors: EUNAVAILABLE.
+	Ensure(ctx context.Context, id, workflowType string, input any) error
 	// Query asks workflow id's query name; the answer is decoded into out.
 	// Errors: ENOTFOUND (ErrNoWorkflow), EUNAVAILABLE.
 	Query(ctx context.Context, id, name string, out any) error

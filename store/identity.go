@@ -156,8 +156,9 @@ type personRow struct {
 
 func (personRow) TableName() string { return "people" }
 
-// EnsurePerson records a person at first sign-in; later sign-ins change
-// nothing, so legal names stay as first recorded.
+// EnsurePerson records a person unless their row exists (which it leaves
+// as it is). Tests and fixtures use it: at sign-in, the person's row is
+// their user workflow's write (domain.PersonWrite).
 func (s *Store) EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error {
 	now := time.Now().UTC()
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&personRow{

@@ -157,3 +157,48 @@ func TestApplyProjectionRefusedWriteRollsBack(t *testing.T) {
 		}
 	})
 }
+
+// A person's row is their workflow's write (domain.PersonWrite): the first
+// projection makes it with the status, a retry changes nothing, and a later
+// one with new legal names changes the names and nothing else.
+func TestPersonWrite(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 2, 17, 0, 0, 0, time.UTC)
+		person := func(last string) domain.Write {
+			return domain.Write{Key: "person", Person: &domain.PersonWrite{Subject: "sub-p", LegalFirst: "Priya", LegalLast: last, At: at}}
+		}
+		first := domain.Projection{Writes: []domain.Write{person("Sharma")},
+			User: &domain.UserStatus{Subject: "sub-p", State: domain.UserIdentityValidated, LegalFirstName: "Priya", LegalLastName: "Sharma", Seq: 2}}
+		for i := 0; i < 2; i++ { // the second is a retried activity
+			if res, err := s.ApplyProjection(ctx, first); err != nil || len(res.Refused) > 0 {
+				t.Fatalf("ApplyProjection (try %d): %+v, %v", i+1, res, err)
+			}
+		}
+		name := func() (string, int64) {
+			t.Helper()
+			page, err := s.FindPeople(ctx, domain.ListQuery{Text: "priya", Limit: 10})
+			if err != nil || len(page.People) != 1 {
+				t.Fatalf("people named Priya: %+v, %v; want one", page, err)
+			}
+			return page.People[0].LegalFirstName + " " + page.People[0].LegalLastName, page.Total
+		}
+		if got, _ := name(); got != "Priya Sharma" {
+			t.Errorf("legal name %q; want Priya Sharma", got)
+		}
+		if _, seq, err := s.UserStatusJSON(ctx, "sub-p"); err != nil || seq != 2 {
+			t.Errorf("status seq %d, %v; want 2, written with the row", seq, err)
+		}
+		renamed := domain.Projection{Writes: []domain.Write{person("Sharma-Lee")},
+			User: &domain.UserStatus{Subject: "sub-p", State: domain.UserIdentityValidated, LegalFirstName: "Priya", LegalLastName: "Sharma-Lee", Seq: 3}}
+		if _, err := s.ApplyProjection(ctx, renamed); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := name(); got != "Priya Sharma-Lee" {
+			t.Errorf("legal name after the change %q; want Priya Sharma-Lee", got)
+		}
+		if st, err := s.GetUserStatus(ctx, "sub-p"); err != nil || st.Seq != 3 || st.State != domain.UserIdentityValidated {
+			t.Errorf("status %+v, %v; want seq 3", st, err)
+		}
+	})
+}

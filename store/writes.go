@@ -92,6 +92,8 @@ func asWriteError(err error) error {
 // applyWrite makes one write.
 func (s *Store) applyWrite(tx *gorm.DB, w domain.Write) error {
 	switch {
+	case w.Person != nil:
+		return writePerson(tx, *w.Person)
 	case w.Worksite != nil:
 		return s.writeWorksite(tx, *w.Worksite)
 	case w.Declaration != nil:
@@ -123,6 +125,17 @@ func (s *Store) applyWrite(tx *gorm.DB, w domain.Write) error {
 		return err
 	}
 	return domain.Errorf(domain.EINVALID, "store: an empty write")
+}
+
+// writePerson inserts a person's row at their first sign-in, or sets the
+// legal names of the row there already (a re-run changes nothing). The
+// status columns are left to the projection written with it.
+func writePerson(tx *gorm.DB, p domain.PersonWrite) error {
+	at := p.At.UTC()
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "subject"}},
+		DoUpdates: clause.AssignmentColumns([]string{"legal_first", "legal_last"})}).Create(&personRow{
+		Subject: p.Subject, LegalFirst: p.LegalFirst, LegalLast: p.LegalLast, State: string(domain.UserIdentityValidated),
+		StatusJSON: "{}", CreatedAt: at, UpdatedAt: at}).Error
 }
 
 // writeWorksite inserts a registration under its minted ID, unless that

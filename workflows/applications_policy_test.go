@@ -40,7 +40,6 @@ func TestApplicationEveryProfession(t *testing.T) {
 	for code, w := range cases {
 		t.Run(code, func(t *testing.T) {
 			h := newUserHarness(t, defaultStart)
-			h.validated(0, "sign-in")
 			h.registered(time.Minute, "register")
 			applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, code)))
 			h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
@@ -127,7 +126,6 @@ func TestApplicationEveryWorksiteType(t *testing.T) {
 				t.Fatalf("no case for %s", typ.Type)
 			}
 			h := newUserHarness(t, defaultStart)
-			h.validated(0, "sign-in")
 			h.registered(time.Minute, "register")
 			in := submit(profession(t, domain.ProfPhysician))
 			in.Worksite.Type = typ
@@ -163,7 +161,6 @@ func TestTeamSuspendsAPersonsAccess(t *testing.T) {
 	h.onAudit = func(e domain.AuditEvent) {
 		audited = append(audited, e)
 	}
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	joined := h.memberNotice(20*time.Minute, "K4T6CLP", "joined", true, false)
 	joined.WorksiteState = domain.WorksiteApproved

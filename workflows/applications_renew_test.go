@@ -14,7 +14,6 @@ import (
 // requirement of the application is outstanding, the team's step included.
 func TestProvisionedApplicationWaitsOnNobody(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.notify(2*time.Minute, workflows.MembershipNotice{Subject: userSubject, WorksiteID: "K4T6CLP", Active: true,
 		WorksiteState: domain.WorksiteApproved, Change: "membership approved"})
@@ -56,7 +55,6 @@ func TestProvisionedApplicationWaitsOnNobody(t *testing.T) {
 // duplicate. An open or provisioned application cannot be replaced.
 func TestApplicationRenewedAfterItFinished(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.notify(2*time.Minute, workflows.MembershipNotice{Subject: userSubject, WorksiteID: "K4T6CLP", Active: true,
 		WorksiteState: domain.WorksiteApproved, Change: "membership approved"})
@@ -127,7 +125,6 @@ func TestApplicationRenewedAfterItFinished(t *testing.T) {
 // sponsor residents").
 func TestResidentSponsoredByAPhysicianOnly(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfResident)))
 	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
@@ -154,7 +151,6 @@ func TestResidentSponsoredByAPhysicianOnly(t *testing.T) {
 // reminded), now needs the HPCAA, and is ready once it is acknowledged.
 func TestProfessionCorrectionReevaluatesApplications(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfMOA)))
 	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",

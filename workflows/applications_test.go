@@ -37,7 +37,6 @@ func submit(p domain.Profession) workflows.SubmitApplication {
 // business role and a welcome email.
 func TestApplicationReadyThenProvisioned(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
@@ -108,7 +107,6 @@ func TestApplicationOnBehalfOfNamesTheMissingSponsor(t *testing.T) {
 	sponsorRole := domain.BusinessRole{RoleContext: "Community Services", FunctionalDescription: "Prescriber"}
 	approval := workflows.SponsorshipApproval{WorksiteID: "K4T6CLP", SponsorProfession: profession(t, domain.ProfPhysician), SponsorSubject: "bcsc-jane", SponsorName: "Dr Jane Smith",
 		Role: sponsorRole, RequestID: "req-approve"}
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfMOA)))
 	before := h.query(2 * time.Hour)
@@ -276,7 +274,6 @@ func (h *userHarness) kindsAt(kind mail.Kind) []time.Duration {
 // application lapses at 60.
 func TestApplicationRemindersAndLapse(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	final := h.query(61 * day)
@@ -301,7 +298,6 @@ func TestApplicationRemindersAndLapse(t *testing.T) {
 // HPCAA before the first reminder sends none and nothing lapses.
 func TestApplicationEarlyCompletionStopsReminders(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	h.learn(day, "evt-course", learninghub.TypeCourseCompleted)
@@ -327,7 +323,6 @@ func TestApplicationEarlyCompletionStopsReminders(t *testing.T) {
 // days before the residency ends, with the sponsor, and access ends on the date.
 func TestResidentAccessEndsWithResidency(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfResident)))
 	h.update(2*time.Hour, workflows.UpdateRequestSponsorship, "ask", workflows.SponsorshipRequest{WorksiteID: "K4T6CLP",
@@ -371,7 +366,6 @@ func TestProvisionedAccessFollowsTheWorksite(t *testing.T) {
 	h.onAudit = func(e domain.AuditEvent) {
 		audited = append(audited, e.Action)
 	}
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
@@ -410,7 +404,6 @@ func TestProvisionedAccessFollowsTheWorksite(t *testing.T) {
 // physician is provisioned at a physical worksite, then accepted.
 func TestApplicationByProfession(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPharmacist)))
 	h.learn(2*time.Hour, "evt-course", learninghub.TypeCourseCompleted)
@@ -443,7 +436,6 @@ func TestApplicationByProfession(t *testing.T) {
 // (the relay sends it); nothing in the workflow waits for SMTP.
 func TestApplicationEmailsDoNotHoldTheirUpdate(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	applied := h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	h.runUntil(userInput(domain.DefaultSchedule()), 2*time.Hour)

@@ -221,7 +221,6 @@ func TestWorksiteCalendarCarriedAcrossContinueAsNew(t *testing.T) {
 // across continue-as-new.
 func TestUserCalendarChangeMovesTheApplicationSLA(t *testing.T) {
 	h := newUserHarness(t, defaultStart) // Mon 2 Nov 2026, 09:00 Pacific
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	h.update(time.Hour, workflows.UpdateSubmitApplication, "apply", submit(profession(t, domain.ProfPhysician)))
 	h.learn(day, "evt-course", learninghub.TypeCourseCompleted)
@@ -248,7 +247,6 @@ func TestUserCalendarChangeMovesTheApplicationSLA(t *testing.T) {
 
 	// Across continue-as-new, the pushed calendar goes with the state.
 	h2 := newUserHarness(t, defaultStart)
-	h2.validated(0, "sign-in")
 	h2.env.RegisterDelayedCallback(func() {
 		h2.env.SetContinueAsNewSuggested(true)
 		h2.env.SignalWorkflow(workflows.SignalCalendarChanged, workflows.CalendarChanged{Calendar: pushed})

@@ -127,7 +127,6 @@ func TestUserWriteUpdates(t *testing.T) {
 		}
 		return nil
 	}
-	h.validated(0, "sign-in")
 	account := func(username string) *domain.Write {
 		return &domain.Write{Key: "account/" + username, Account: &domain.AccountWrite{Subject: userSubject,
 			Registration: domain.AccountRegistration{Username: username}, PasswordHash: "hash"}}

@@ -13,13 +13,17 @@ import (
 	"careconnect/learninghub"
 )
 
-// UserInput starts (or continues) a person's enrolment. Carry is set by
-// continue-as-new and holds the state to resume from.
+// UserInput starts (or continues) a person's enrolment. Identity is the
+// BC Services Card sign-in that starts it: the run's first workflow task
+// records it ("identity validated") and its projection write makes the
+// person's row. Carry is set by continue-as-new and holds the state to
+// resume from (Identity is then nil).
 type UserInput struct {
 	Subject  string
 	Schedule domain.Schedule
 	// Calendar counts business days for sponsorship reminders and the SLA.
 	Calendar domain.Calendar
+	Identity *IdentityValidated `json:",omitempty"`
 	Carry    *UserState
 }
 
@@ -55,8 +59,9 @@ type LearningHubEvent struct {
 	OccurredAt time.Time
 }
 
-// IdentityValidated is the argument of UpdateIdentityValidated: the BCSC
-// sign-in. The first one starts the workflow (update-with-start).
+// IdentityValidated is a BC Services Card sign-in: the workflow's input
+// carries the first (UserInput.Identity), and UpdateIdentityValidated a
+// later one whose legal names changed.
 type IdentityValidated struct {
 	LegalFirstName string
 	LegalLastName  string
@@ -132,7 +137,6 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	if in.Carry != nil {
 		u.UserState = *in.Carry
 	} else {
-		// The update-with-start that created this run sets the identity.
 		u.Status = domain.UserStatus{Subject: in.Subject, Timeline: []domain.TimelineEvent{}}
 	}
 	if u.NoticeSeqs == nil {
@@ -140,6 +144,11 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 	}
 	if err := u.registerHandlers(ctx); err != nil {
 		return u.Status, err
+	}
+	if in.Carry == nil && in.Identity != nil {
+		// The sign-in that started the run: the first task's projection
+		// write records it, with the person's row.
+		u.validateIdentity(ctx, *in.Identity)
 	}
 	notices := workflow.GetSignalChannel(ctx, SignalMembershipChanged)
 	learning := workflow.GetSignalChannel(ctx, SignalLearningHub)
@@ -198,7 +207,7 @@ func UserEnrolment(ctx workflow.Context, in UserInput) (domain.UserStatus, error
 			}
 			drainCalendars(ctx, calendars, u.changeCalendar)
 			next, carry := in, u.UserState
-			next.Carry = &carry
+			next.Carry, next.Identity = &carry, nil
 			return u.Status, workflow.NewContinueAsNewError(ctx, UserWorkflowName, next)
 		}
 		pwAt, pwOK := u.nextPasswordMilestone()
@@ -284,10 +293,7 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandler(ctx, UpdateIdentityValidated,
 		func(ctx workflow.Context, v IdentityValidated) (domain.UserStatus, error) {
-			if u.Status.State == "" {
-				u.Status.LegalFirstName, u.Status.LegalLastName = v.LegalFirstName, v.LegalLastName
-				u.event(ctx, "identity_validated", "signed in with the BC Services Card")
-				u.enter(ctx, domain.UserIdentityValidated)
+			if u.validateIdentity(ctx, v) {
 				u.fx.settle(ctx)
 			}
 			return u.Status, nil
@@ -370,6 +376,31 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 			}
 			return appErr(u.needAccount())
 		}})
+}
+
+// validateIdentity records a BC Services Card sign-in: the first one
+// validates the identity; a later one changes only legal names that
+// changed (the card's holder renamed). The person's row takes the names in
+// the next projection write. It reports whether anything changed.
+func (u *userRun) validateIdentity(ctx workflow.Context, v IdentityValidated) bool {
+	first := u.Status.State == ""
+	if !first && v.LegalFirstName == u.Status.LegalFirstName && v.LegalLastName == u.Status.LegalLastName {
+		return false
+	}
+	u.Status.LegalFirstName, u.Status.LegalLastName = v.LegalFirstName, v.LegalLastName
+	if first {
+		u.event(ctx, "identity_validated", "signed in with the BC Services Card")
+		u.enter(ctx, domain.UserIdentityValidated)
+	} else {
+		u.event(ctx, "legal_name_changed", "the BC Services Card's legal name is now "+v.LegalFirstName+" "+v.LegalLastName)
+	}
+	at := v.At
+	if at.IsZero() {
+		at = workflow.Now(ctx)
+	}
+	u.fx.write(domain.Write{Key: "person", Person: &domain.PersonWrite{Subject: u.in.Subject,
+		LegalFirst: v.LegalFirstName, LegalLast: v.LegalLastName, At: at}})
+	return true
 }
 
 // setPassword starts a password's life at t; the status shows its expiry

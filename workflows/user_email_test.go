@@ -16,7 +16,6 @@ import (
 // settling clears the action; a settled confirmation is not settled twice.
 func TestUserEmailConfirmation(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	reg := h.update(time.Minute, workflows.UpdateAccountRegistered, "register", workflows.AccountRegistered{
 		Username: "psharma", Profession: domain.ProfPhysician, At: h.start.Add(time.Minute), RequestID: "register",
 		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: "n1", Seq: 1, RequestID: "register"}})
@@ -86,7 +85,6 @@ func TestUserEmailConfirmation(t *testing.T) {
 // no confirmation email, as those runs did.
 func TestUserRegisteredWithoutLink(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	reg := h.registered(time.Minute, "register")
 	h.runUntil(userInput(domain.DefaultSchedule()), time.Hour)
 	st := h.mustAccepted("account-registered", reg)
@@ -117,7 +115,6 @@ func TestUserAccountChangedOwnsItsWrites(t *testing.T) {
 		}
 		return nil
 	}
-	h.validated(0, "sign-in")
 	h.update(time.Minute, workflows.UpdateAccountRegistered, "register", workflows.AccountRegistered{
 		Username: "psharma", Profession: domain.ProfPhysician, At: h.start.Add(time.Minute), RequestID: "register",
 		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: "n1", Seq: 1, RequestID: "register"}})

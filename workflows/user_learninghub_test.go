@@ -37,7 +37,6 @@ func countKinds(st domain.UserStatus, kind string) int {
 // completion is on the timeline but the first one's time stays.
 func TestUserLearningHubEvents(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	course := h.learn(time.Hour, "evt-course", learninghub.TypeCourseCompleted)
 	agreement := h.learn(2*time.Hour, "evt-hpcaa", learninghub.TypeAgreementAcknowledged)
@@ -79,7 +78,6 @@ func TestUserLearningHubEvents(t *testing.T) {
 // it) is recorded all the same.
 func TestUserLearningHubBeforeAccount(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	e := h.learn(time.Minute, "evt-early", learninghub.TypeCourseCompleted)
 	h.registered(time.Hour, "register")
 	q := h.query(2 * time.Hour)
@@ -94,7 +92,6 @@ func TestUserLearningHubBeforeAccount(t *testing.T) {
 // carry with their IDs, so the next run still refuses a redelivery.
 func TestUserLearningHubCarriedAcrossContinueAsNew(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	at := time.Hour
 	e := workflows.LearningHubEvent{EventID: "evt-1", Type: learninghub.TypeCourseCompleted, CourseCode: "CC", OccurredAt: h.start}

@@ -42,7 +42,6 @@ func membershipEvents(st domain.UserStatus) []domain.TimelineEvent {
 // nothing, so the status keeps the worksite's latest word.
 func TestUserMembershipNoticeLateOrTwice(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	seq := func(n workflows.MembershipNotice, s int) workflows.MembershipNotice { n.Seq = s; return n }
 	approved := seq(h.memberNotice(time.Hour, "W1AAAAA", "membership approved", true, false), 1)
@@ -82,7 +81,6 @@ func checkWorksites(t *testing.T, label string, got, want []domain.UserWorksite)
 // worksite) and every notice on the timeline, and is projected.
 func TestUserMembershipNotices(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	notices := []struct {
 		at time.Duration
@@ -131,7 +129,6 @@ func TestUserMembershipNotices(t *testing.T) {
 // into the carry, and the next run shows them all.
 func TestUserMembershipNoticesCarriedAcrossContinueAsNew(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	const worksites = 5
 	at := time.Hour

@@ -161,9 +161,12 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 // defaultStart is Monday 2 November 2026, 17:00 UTC.
 var defaultStart = time.Date(2026, 11, 2, 17, 0, 0, 0, time.UTC)
 
-// userInput is a new enrolment under schedule s.
+// userInput is a new enrolment under schedule s, started by Priya
+// Sharma's first sign-in (the identity in the input, as EnsurePerson
+// starts it).
 func userInput(s domain.Schedule) workflows.UserInput {
-	return workflows.UserInput{Subject: userSubject, Schedule: s}
+	return workflows.UserInput{Subject: userSubject, Schedule: s,
+		Identity: &workflows.IdentityValidated{LegalFirstName: "Priya", LegalLastName: "Sharma", At: defaultStart}}
 }
 
 // update sends an update at start+at and records its outcome.
@@ -189,10 +192,24 @@ func (h *userHarness) update(at time.Duration, name, id string, arg any) *userUp
 	return o
 }
 
-// validated is the BCSC sign-in at start+at: update-with-start's update.
-func (h *userHarness) validated(at time.Duration, id string) *userUpdate {
+// signedIn is a later BC Services Card sign-in at start+at with these
+// legal names: EnsurePerson's identity-validated update.
+func (h *userHarness) signedIn(at time.Duration, id, first, last string) *userUpdate {
 	return h.update(at, workflows.UpdateIdentityValidated, id, workflows.IdentityValidated{
-		LegalFirstName: "Priya", LegalLastName: "Sharma", At: h.start.Add(at)})
+		LegalFirstName: first, LegalLastName: last, At: h.start.Add(at)})
+}
+
+// personWrites are the person rows written (domain.PersonWrite), in order.
+func (h *userHarness) personWrites() []domain.PersonWrite {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []domain.PersonWrite
+	for _, w := range h.writes {
+		if w.Person != nil {
+			out = append(out, *w.Person)
+		}
+	}
+	return out
 }
 
 // registered is the HxBC account registration at start+at.
@@ -325,17 +342,19 @@ func checkEmails(t *testing.T, got, want []userEmail) {
 	}
 }
 
+// The first sign-in starts the workflow with the identity in its input:
+// the first workflow task records it and its projection writes the
+// person's row; a sign-in with the same names changes nothing, and one
+// with new legal names records them.
 func TestUserIdentityValidatedStartsEnrolment(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	first := h.validated(0, "sign-in-1")
-	// A later sign-in (update-with-start on the running workflow) changes nothing,
-	// not even the legal names, which stay as first recorded.
-	again := h.update(time.Hour, workflows.UpdateIdentityValidated, "sign-in-2", workflows.IdentityValidated{
-		LegalFirstName: "Changed", LegalLastName: "Name", At: h.start.Add(time.Hour)})
-	q := h.query(2 * time.Hour)
-	h.runUntil(userInput(domain.DefaultSchedule()), 3*time.Hour)
+	first := h.query(time.Minute)
+	same := h.signedIn(time.Hour, "sign-in-2", "Priya", "Sharma")
+	renamed := h.signedIn(2*time.Hour, "sign-in-3", "Priya", "Sharma-Lee")
+	q := h.query(3 * time.Hour)
+	h.runUntil(userInput(domain.DefaultSchedule()), 4*time.Hour)
 
-	st := h.mustAccepted("identity-validated", first)
+	st := h.mustStatus(first)
 	if st.State != domain.UserIdentityValidated || st.Subject != userSubject || st.LegalFirstName != "Priya" || st.LegalLastName != "Sharma" {
 		t.Errorf("status = %+v; want identity_validated for Priya Sharma", st)
 	}
@@ -348,16 +367,26 @@ func TestUserIdentityValidatedStartsEnrolment(t *testing.T) {
 	if st.PasswordExpiresAt != nil || st.Username != "" {
 		t.Errorf("status has password expiry %v, username %q; want neither before an account", st.PasswordExpiresAt, st.Username)
 	}
-	st2 := h.mustAccepted("second identity-validated", again)
-	if st2.Seq != st.Seq || st2.LegalFirstName != "Priya" || len(st2.Timeline) != 1 {
-		t.Errorf("after a second sign-in: seq %d names %s %s timeline %v; want seq %d, Priya Sharma, one event",
-			st2.Seq, st2.LegalFirstName, st2.LegalLastName, userTimeline(st2), st.Seq)
+	st2 := h.mustAccepted("a sign-in with the same names", same)
+	if st2.Seq != st.Seq || len(st2.Timeline) != 1 {
+		t.Errorf("after a second sign-in: seq %d timeline %v; want seq %d, one event", st2.Seq, userTimeline(st2), st.Seq)
 	}
-	if got := h.mustStatus(q); got.Seq != st.Seq || got.State != domain.UserIdentityValidated {
-		t.Errorf("queried status = %s seq %d; want %s seq %d", got.State, got.Seq, domain.UserIdentityValidated, st.Seq)
+	st3 := h.mustAccepted("a sign-in with a new legal name", renamed)
+	if st3.LegalLastName != "Sharma-Lee" || !reflect.DeepEqual(userTimeline(st3), []string{"identity_validated", "legal_name_changed"}) ||
+		renamed.projected.Seq != st3.Seq {
+		t.Errorf("after a new legal name: %s %s, timeline %v, projected seq %d; want Sharma-Lee recorded and projected",
+			st3.LegalFirstName, st3.LegalLastName, userTimeline(st3), renamed.projected.Seq)
 	}
-	if p := h.lastProjection(); p.State != domain.UserIdentityValidated || p.Seq != st.Seq {
-		t.Errorf("projection = %s seq %d; want identity_validated seq %d", p.State, p.Seq, st.Seq)
+	if got := h.mustStatus(q); got.Seq != st3.Seq || got.LegalLastName != "Sharma-Lee" {
+		t.Errorf("queried status = %s seq %d; want Sharma-Lee seq %d", got.LegalLastName, got.Seq, st3.Seq)
+	}
+	want := []domain.PersonWrite{{Subject: userSubject, LegalFirst: "Priya", LegalLast: "Sharma", At: defaultStart},
+		{Subject: userSubject, LegalFirst: "Priya", LegalLast: "Sharma-Lee", At: h.start.Add(2 * time.Hour)}}
+	if got := h.personWrites(); !reflect.DeepEqual(got, want) {
+		t.Errorf("person rows written = %+v; want %+v", got, want)
+	}
+	if h.projections != 2 {
+		t.Errorf("%d projection writes; want 2 (the first task, the new name): an unchanged sign-in writes nothing", h.projections)
 	}
 	if got := h.sent(); len(got) != 0 {
 		t.Errorf("emails = %+v; want none before an account exists", got)
@@ -369,7 +398,6 @@ func TestUserAccountRegistered(t *testing.T) {
 	reg := time.Hour
 	regAt := h.start.Add(reg)
 	expiry := regAt.Add(90 * userDay)
-	h.validated(0, "sign-in")
 	o := h.registered(reg, "register")
 	q := h.query(reg + time.Minute)
 	h.runUntil(userInput(domain.DefaultSchedule()), 2*time.Hour)
@@ -411,7 +439,6 @@ func TestUserPasswordRemindersExpiryAndReset(t *testing.T) {
 	resetAt := h.start.Add(reset)
 	expiry2 := resetAt.Add(90 * userDay)
 
-	h.validated(0, "sign-in")
 	h.registered(reg, "register")
 	beforeReminder := h.query(reg + 76*userDay - time.Second)
 	afterExpiry := h.query(reg + 90*userDay + time.Minute)
@@ -486,7 +513,6 @@ func TestUserResetBeforeReminder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newUserHarness(t, defaultStart)
 			regAt, resetAt := h.start.Add(reg), h.start.Add(tt.reset)
-			h.validated(0, "sign-in")
 			h.registered(reg, "register")
 			r := h.passwordChanged(tt.reset, "reset")
 			q := h.query(reg + 91*userDay)
@@ -513,7 +539,6 @@ func TestUserResetBeforeReminder(t *testing.T) {
 
 func TestUserProfessionChanged(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Hour, "register")
 	before := h.query(2 * time.Hour)
 	o := h.update(3*time.Hour, workflows.UpdateProfessionChanged, "change", workflows.ProfessionChanged{
@@ -570,7 +595,6 @@ func TestUserRejectedUpdates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newUserHarness(t, defaultStart)
-			h.validated(0, "sign-in")
 			if tt.account {
 				h.registered(time.Hour, "register")
 			}
@@ -596,7 +620,6 @@ func TestUserRejectedUpdates(t *testing.T) {
 
 func TestUserRetriedUpdateAppliedOnce(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Hour, "register")
 	first := h.passwordChanged(2*time.Hour, "password-changed/req-1")
 	// The API retries with the same request ID, so the same update ID.
@@ -642,7 +665,6 @@ func TestUserEmailRidesWithItsChange(t *testing.T) {
 		}
 		return nil
 	}
-	h.validated(0, "sign-in")
 	h.registered(time.Hour, "register")
 	h.passwordChanged(2*time.Hour, "reset")
 	q := h.query(3 * time.Hour)
@@ -666,7 +688,6 @@ func TestUserEmailRidesWithItsChange(t *testing.T) {
 // those followed by a milestone.
 func TestUserProjectionFollowsStatus(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Hour, "register")
 	afterReg := h.query(2 * time.Hour)
 	var projAfterReg domain.UserStatus
@@ -711,7 +732,6 @@ func TestUserContinueAsNew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newUserHarness(t, defaultStart)
-			h.validated(0, "sign-in")
 			h.registered(time.Minute, "register")
 			// First cycle runs out: two reminders and the expiry at 61m; reset at 70m.
 			h.passwordChanged(70*time.Minute, "reset-0")
@@ -805,7 +825,6 @@ func TestUserCancelEnds(t *testing.T) {
 	for _, at := range []time.Duration{30 * time.Minute, 2 * time.Hour, 91 * userDay} {
 		t.Run(at.String(), func(t *testing.T) {
 			h := newUserHarness(t, defaultStart)
-			h.validated(0, "sign-in")
 			h.registered(time.Hour, "register")
 			h.runUntil(userInput(domain.DefaultSchedule()), at)
 		})
@@ -817,7 +836,6 @@ func TestUserCancelEnds(t *testing.T) {
 // expiry, not none or the old one.
 func TestUserUpdatesReturnPasswordExpiry(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	reg := h.registered(time.Hour, "register")
 	reset := h.passwordChanged(10*userDay, "reset")
 	h.runUntil(userInput(domain.DefaultSchedule()), 11*userDay)
@@ -839,7 +857,7 @@ func TestUserUpdatesReturnPasswordExpiry(t *testing.T) {
 // own change at once.
 func TestUserUpdatesProjectBeforeReturning(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	validated := h.validated(0, "req-signin")
+	renamed := h.signedIn(time.Minute, "req-signin", "Priya", "Sharma-Lee")
 	registered := h.registered(time.Hour, "req-register")
 	reset := h.passwordChanged(10*24*time.Hour, "req-reset")
 	h.runUntil(userInput(domain.DefaultSchedule()), 11*24*time.Hour)
@@ -847,7 +865,7 @@ func TestUserUpdatesProjectBeforeReturning(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		o    *userUpdate
-	}{{"identity validated", validated}, {"account registered", registered}, {"password changed", reset}} {
+	}{{"legal name changed", renamed}, {"account registered", registered}, {"password changed", reset}} {
 		st := h.mustAccepted(c.name, c.o)
 		if c.o.projected.Seq != st.Seq || c.o.projected.State != st.State ||
 			!equalTimes(c.o.projected.PasswordExpiresAt, st.PasswordExpiresAt) {

@@ -74,7 +74,6 @@ func TestStartAttributesSpareTheFirstUpsert(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		h.validated(0, "sign-in")
 		h.runUntil(userInput(domain.DefaultSchedule()), time.Hour)
 		if want := map[bool]int{true: 0, false: 1}[withAttributes]; u.count() != want {
 			t.Errorf("person, start attributes %v: %d upserts after the sign-in; want %d", withAttributes, u.count(), want)

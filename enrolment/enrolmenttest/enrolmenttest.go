@@ -52,7 +52,6 @@ type Store struct {
 	MemberWorksitesFn          func(ctx context.Context, subject string) ([]domain.MemberWorksite, error)
 	IsActiveMemberFn           func(ctx context.Context, worksiteID, subject string) (bool, error)
 	GetDeclarationFn           func(ctx context.Context, worksiteID string) (domain.Declaration, error)
-	EnsurePersonFn             func(ctx context.Context, subject, legalFirst, legalLast string) error
 	GetUserStatusFn            func(ctx context.Context, subject string) (domain.UserStatus, error)
 	UserStatusJSONFn           func(ctx context.Context, subject string) (json.RawMessage, int, error)
 	GetAccountFn               func(ctx context.Context, subject string) (domain.Account, error)
@@ -186,14 +185,6 @@ func (fake *Store) GetDeclaration(ctx context.Context, worksiteID string) (domai
 	return fake.GetDeclarationFn(ctx, worksiteID)
 }
 
-// EnsurePerson calls EnsurePersonFn.
-func (fake *Store) EnsurePerson(ctx context.Context, subject, legalFirst, legalLast string) error {
-	if fake.EnsurePersonFn == nil {
-		panic(unexpected("Store.EnsurePerson"))
-	}
-	return fake.EnsurePersonFn(ctx, subject, legalFirst, legalLast)
-}
-
 // GetUserStatus calls GetUserStatusFn.
 func (fake *Store) GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
 	if fake.GetUserStatusFn == nil {
@@ -316,13 +307,13 @@ func (fake *Store) Ping(ctx context.Context) error {
 
 // Workflows is enrolment.Workflows.
 type Workflows struct {
-	StartFn           func(ctx context.Context, id, workflowType string, input any) error
-	UpdateFn          func(ctx context.Context, id, updateID, name string, arg, out any) error
-	UpdateWithStartFn func(ctx context.Context, id, workflowType string, input any, name string, arg, out any) error
-	QueryFn           func(ctx context.Context, id, name string, out any) error
-	SignalFn          func(ctx context.Context, id, name string, arg any) error
-	PingFn            func(ctx context.Context) error
-	WriteFn           func(ctx context.Context, c enrolment.WriteCall) error
+	StartFn  func(ctx context.Context, id, workflowType string, input any) error
+	UpdateFn func(ctx context.Context, id, updateID, name string, arg, out any) error
+	EnsureFn func(ctx context.Context, id, workflowType string, input any) error
+	QueryFn  func(ctx context.Context, id, name string, out any) error
+	SignalFn func(ctx context.Context, id, name string, arg any) error
+	PingFn   func(ctx context.Context) error
+	WriteFn  func(ctx context.Context, c enrolment.WriteCall) error
 }
 
 // Write calls WriteFn.
@@ -349,12 +340,12 @@ func (fake *Workflows) Update(ctx context.Context, id, updateID, name string, ar
 	return fake.UpdateFn(ctx, id, updateID, name, arg, out)
 }
 
-// UpdateWithStart calls UpdateWithStartFn.
-func (fake *Workflows) UpdateWithStart(ctx context.Context, id, workflowType string, input any, name string, arg, out any) error {
-	if fake.UpdateWithStartFn == nil {
-		panic(unexpected("Workflows.UpdateWithStart"))
+// Ensure calls EnsureFn.
+func (fake *Workflows) Ensure(ctx context.Context, id, workflowType string, input any) error {
+	if fake.EnsureFn == nil {
+		panic(unexpected("Workflows.Ensure"))
 	}
-	return fake.UpdateWithStartFn(ctx, id, workflowType, input, name, arg, out)
+	return fake.EnsureFn(ctx, id, workflowType, input)
 }
 
 // Query calls QueryFn.

@@ -54,19 +54,14 @@ func (w *Workflows) Update(ctx context.Context, id, updateID, name string, arg, 
 	return DomainError(err)
 }
 
-// UpdateWithStart sends an update, starting the workflow first unless one
-// runs under its ID (which is then used as it is).
-func (w *Workflows) UpdateWithStart(ctx context.Context, id, workflowType string, input any, name string, arg, out any) error {
-	op := w.client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+// Ensure starts a workflow unless one runs under its ID, which is then
+// left as it is: a conflict policy of use-existing, so a second caller
+// neither fails nor adds to its history.
+func (w *Workflows) Ensure(ctx context.Context, id, workflowType string, input any) error {
+	_, err := w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: w.taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflowType, input)
-	h, err := w.client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op,
-		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args: []any{arg}}})
-	if err == nil {
-		err = h.Get(ctx, out)
-	}
 	return DomainError(err)
 }
 
