@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -885,33 +886,100 @@ func TestAccountRegistrationRateLimited(t *testing.T) {
 	mustStatus(t, "GET /me after the limit", env.Do(http.MethodGet, "/api/v1/me", "", nil, "Authorization", auth), http.StatusOK)
 }
 
+// settledHistoryLength is the length of subject's enrolment history once
+// it is idle: no activity pending and nothing new for a second (the
+// registration's emails and projections run first).
+func settledHistoryLength(t *testing.T, env *apptest.Env, subject string) int64 {
+	t.Helper()
+	last := int64(-1)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		d, err := env.Main.Temporal.DescribeWorkflowExecution(context.Background(), workflows.UserWorkflowID(subject), "")
+		if err != nil {
+			t.Fatalf("describe the enrolment: %v", err)
+		}
+		n := d.GetWorkflowExecutionInfo().GetHistoryLength()
+		if n == last && len(d.GetPendingActivities()) == 0 {
+			return n
+		}
+		last = n
+	}
+	t.Fatalf("the enrolment did not settle")
+	return 0
+}
+
+// historyKinds lists the event types of subject's enrolment history after
+// its first n events.
+func historyKinds(t *testing.T, env *apptest.Env, subject string, n int64) []string {
+	t.Helper()
+	it := env.Main.Temporal.GetWorkflowHistory(context.Background(), workflows.UserWorkflowID(subject), "", false, 0)
+	var kinds []string
+	for i := int64(1); it.HasNext(); i++ {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > n {
+			kinds = append(kinds, e.GetEventType().String())
+		}
+	}
+	return kinds
+}
+
+// TestSignInStartsTheEnrolmentOnce: the first sign-in starts the person's
+// enrolment with their identity in its input, and the workflow's first
+// projection makes their row; signing in again adds nothing to its history
+// (no update) unless the card's legal name changed, which is recorded.
+func TestSignInStartsTheEnrolmentOnce(t *testing.T) {
+	env := apptest.Start(t, nil)
+	per := mustPersonaOf(t, env, devidp.PersonaPhysician)
+	b := newBrowser(t, env)
+	signIn := func() meView {
+		t.Helper()
+		if cb, body := b.signIn(devidp.PersonaPhysician, ""); cb.StatusCode != http.StatusFound {
+			t.Fatalf("callback: %d %s; want 302", cb.StatusCode, body)
+		}
+		res := b.do(http.MethodGet, "/api/v1/me", nil)
+		mustStatus(t, "GET /me", res, http.StatusOK)
+		var me meView
+		res.JSON(t, &me)
+		return me
+	}
+	me := signIn()
+	if me.Status == nil || me.Status.State != domain.UserIdentityValidated || me.Status.LegalLastName != per.FamilyName {
+		t.Fatalf("status after the first sign-in = %+v; want identity_validated as %s", me.Status, per.FamilyName)
+	}
+	before := settledHistoryLength(t, env, per.Subject)
+	if kinds := historyKinds(t, env, per.Subject, 0); slices.Contains(kinds, "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED") {
+		t.Errorf("the first sign-in's history %v has an update; want a plain start", kinds)
+	}
+	signIn()
+	signIn()
+	if after := settledHistoryLength(t, env, per.Subject); after != before {
+		t.Errorf("two more sign-ins grew the history from %d to %d events (%v); want no change", before, after,
+			historyKinds(t, env, per.Subject, before))
+	}
+	if err := env.DevIDP.SetLegalName(devidp.PersonaPhysician, per.GivenName, per.FamilyName+"-Lee"); err != nil {
+		t.Fatal(err)
+	}
+	me = signIn()
+	if me.Status == nil || me.Status.LegalLastName != per.FamilyName+"-Lee" {
+		t.Errorf("status after a sign-in with a new legal name = %+v; want %s-Lee", me.Status, per.FamilyName)
+	}
+	page, err := env.Main.Store.FindPeople(context.Background(), domain.ListQuery{Text: strings.ToLower(per.FamilyName + "-Lee"), Limit: 5})
+	if err != nil || len(page.People) != 1 || page.People[0].Subject != per.Subject {
+		t.Errorf("people named %s-Lee: %+v, %v; want the person's row renamed", per.FamilyName, page, err)
+	}
+}
+
 // TestStatusReadsLeaveTheHistoryAlone: reading one's status (as the portal
-// polls it) queries the enrolment workflow; only the first call, which
-// starts it, is an update. Reads that updated would fill the history.
+// polls it) queries the enrolment workflow or reads its projection; only
+// the first call, which starts it, adds to the history. Reads that
+// updated would fill the history.
 func TestStatusReadsLeaveTheHistoryAlone(t *testing.T) {
 	env := apptest.Start(t, nil)
 	auth := env.RegisterAccount(devidp.PersonaPhysician)
 	subject := mustPersonaOf(t, env, devidp.PersonaPhysician).Subject
-	// length is the history's length once the enrolment is idle: no activity
-	// pending and nothing new for a second (the registration's emails and
-	// projections run first).
-	length := func() int64 {
-		t.Helper()
-		last := int64(-1)
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-			d, err := env.Main.Temporal.DescribeWorkflowExecution(context.Background(), workflows.UserWorkflowID(subject), "")
-			if err != nil {
-				t.Fatalf("describe the enrolment: %v", err)
-			}
-			n := d.GetWorkflowExecutionInfo().GetHistoryLength()
-			if n == last && len(d.GetPendingActivities()) == 0 {
-				return n
-			}
-			last = n
-		}
-		t.Fatalf("the enrolment did not settle")
-		return 0
-	}
+	length := func() int64 { return settledHistoryLength(t, env, subject) }
 	before := length()
 	for i := 0; i < 5; i++ {
 		for _, path := range []string{"/api/v1/me", "/api/v1/me/status"} {
@@ -921,17 +989,7 @@ func TestStatusReadsLeaveTheHistoryAlone(t *testing.T) {
 		}
 	}
 	if after := length(); after != before {
-		it := env.Main.Temporal.GetWorkflowHistory(context.Background(), workflows.UserWorkflowID(subject), "", false, 0)
-		var kinds []string
-		for n := int64(1); it.HasNext(); n++ {
-			e, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n > before {
-				kinds = append(kinds, e.GetEventType().String())
-			}
-		}
+		kinds := historyKinds(t, env, subject, before)
 		t.Errorf("10 status reads grew the enrolment's history from %d to %d events (%v); want no change", before, after, kinds)
 	}
 }

@@ -109,8 +109,10 @@ type Provider struct {
 	codes   map[string]*authCode     // guarded by mu
 	tokens  map[string]*accessGrant  // guarded by mu
 	refresh map[string]*refreshGrant // guarded by mu
-	// roles overrides a persona's Roles after SetRoles; guarded by mu.
+	// roles overrides a persona's Roles after SetRoles, and names its
+	// legal names after SetLegalName; guarded by mu.
 	roles map[string][]string
+	names map[string][2]string
 
 	srv       *http.Server // set by Start before it returns
 	serveDone chan error   // receives Serve's result; set by Start
@@ -180,6 +182,7 @@ func New(o Options) (*Provider, error) {
 		tokens:   make(map[string]*accessGrant),
 		refresh:  make(map[string]*refreshGrant),
 		roles:    make(map[string][]string),
+		names:    make(map[string][2]string),
 	}
 	if p.ttl == 0 {
 		p.ttl = defaultTokenTTL
@@ -225,7 +228,7 @@ func (p *Provider) Issuer() string { return p.issuer }
 func (p *Provider) Handler() http.Handler { return p.handler }
 
 // Persona returns the persona with the given key, if the Provider has
-// one, with the roles SetRoles last gave it.
+// one, with the roles SetRoles and the names SetLegalName last gave it.
 func (p *Provider) Persona(key string) (Persona, bool) {
 	per, ok := p.byKey[key]
 	if !ok {
@@ -236,6 +239,9 @@ func (p *Provider) Persona(key string) (Persona, bool) {
 	defer p.mu.Unlock()
 	if roles, set := p.roles[key]; set {
 		per.Roles = append([]string(nil), roles...)
+	}
+	if n, set := p.names[key]; set {
+		per.GivenName, per.FamilyName = n[0], n[1]
 	}
 	return per, true
 }
@@ -251,6 +257,19 @@ func (p *Provider) SetRoles(personaKey string, roles []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.roles[personaKey] = append([]string(nil), roles...)
+	return nil
+}
+
+// SetLegalName replaces a persona's given and family names: the tokens
+// and userinfo answers that follow carry them, as when a card holder's
+// legal name changes. Tokens already issued keep their claims.
+func (p *Provider) SetLegalName(personaKey, given, family string) error {
+	if _, ok := p.byKey[personaKey]; !ok {
+		return fmt.Errorf("devidp: unknown persona %q", personaKey)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.names[personaKey] = [2]string{given, family}
 	return nil
 }
 

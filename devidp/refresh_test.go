@@ -221,3 +221,25 @@ func TestDevPersonaEndpoints(t *testing.T) {
 		t.Errorf("POST revoke of an unknown persona: %d; want 404", code)
 	}
 }
+
+// SetLegalName renames a persona: Persona and the tokens minted after it
+// carry the new names; another persona keeps its own.
+func TestSetLegalName(t *testing.T) {
+	fx := mustFixture(t, oauth2.AuthStyleInHeader)
+	if err := fx.idp.SetLegalName("nobody", "A", "B"); err == nil {
+		t.Errorf("SetLegalName of an unknown persona: nil error; want one")
+	}
+	if err := fx.idp.SetLegalName(PersonaPhysician, "Priya", "Sharma-Lee"); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := fx.idp.Persona(PersonaPhysician); p.GivenName != "Priya" || p.FamilyName != "Sharma-Lee" {
+		t.Errorf("Persona names %s %s; want Priya Sharma-Lee", p.GivenName, p.FamilyName)
+	}
+	claims, err := fx.idp.mintClaims(PersonaPhysician, testClientID, nil)
+	if err != nil || claims["family_name"] != "Sharma-Lee" || claims["name"] != "Priya Sharma-Lee" {
+		t.Errorf("minted claims %v, %v; want family_name Sharma-Lee", claims, err)
+	}
+	if p, _ := fx.idp.Persona(PersonaMOA); p.FamilyName == "Sharma-Lee" {
+		t.Errorf("another persona renamed too: %+v", p)
+	}
+}
