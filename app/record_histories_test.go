@@ -130,7 +130,8 @@ func recordRejectedWorksite(t *testing.T) {
 	saveHistory(t, env, workflows.WorksiteWorkflowID(id), "", "worksite_rejected")
 }
 
-// recordDecisionsAndClosure: the team's decisions on a person (an
+// recordDecisionsAndClosure: a person's new legal name at sign-in; the
+// team's decisions on a person (an
 // application rejected, then another sent back; access suspended and
 // reinstated; the profession corrected), and a worksite's membership
 // changes (an invitation resent, a promotion undone, a member deactivated,
@@ -141,6 +142,15 @@ func recordDecisionsAndClosure(t *testing.T) {
 	doc := env.RegisterAccount(devidp.PersonaPhysician)
 	env.Auth = doc
 	docSubject := subjectOf(t, env, doc)
+	// The card holder's legal name changes: their next sign-in records it
+	// (identity-validated).
+	per := mustPersonaOf(t, env, devidp.PersonaPhysician)
+	if err := env.DevIDP.SetLegalName(devidp.PersonaPhysician, per.GivenName, per.FamilyName+"-Lee"); err != nil {
+		t.Fatal(err)
+	}
+	if cb, body := newBrowser(t, env).signIn(devidp.PersonaPhysician, ""); cb.StatusCode != http.StatusFound {
+		t.Fatalf("sign-in with a new legal name: %d %s", cb.StatusCode, body)
+	}
 	// The email confirmation: a second link asked for, then confirmed.
 	docEmail := apptest.AccountFor(devidp.PersonaPhysician)["email"].(string)
 	mustOK(t, "resend the email confirmation", env.Do(http.MethodPost, "/api/v1/me/email-confirmation", "", nil, "Authorization", doc), http.StatusAccepted)

@@ -17,7 +17,8 @@ const (
 
 // Update names of the user workflow (it shares QueryStatus).
 const (
-	// UpdateIdentityValidated records a BCSC sign-in; the first starts the workflow.
+	// UpdateIdentityValidated records a BCSC sign-in with new legal names
+	// (the first sign-in starts the workflow with its identity in the input).
 	UpdateIdentityValidated = "identity-validated"
 	// UpdateAccountRegistered records the HxBC account.
 	UpdateAccountRegistered = "account-registered"
