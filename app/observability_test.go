@@ -41,8 +41,9 @@ func (s *syncBuffer) String() string {
 }
 
 // TestObservability runs the system with its production logger and an
-// in-memory span exporter, registers an account (an update-with-start of
-// the person's workflow, whose first task writes the projection), and
+// in-memory span exporter, registers an account (the person's workflow
+// started, whose first task writes the projection, then the
+// account-registered update), and
 // checks what an operator sees: one trace from the HTTP request through
 // the update to the Project activity; one access log line per request
 // naming the route pattern, status, request ID and role, and the request
@@ -97,14 +98,14 @@ func TestObservability(t *testing.T) {
 						names = append(names, s.Name())
 					}
 				}
-				if hasPrefix(names, "UpdateWithStartWorkflow:") && hasPrefix(names, "HandleUpdate:") &&
+				if hasPrefix(names, "StartWorkflow:") && hasPrefix(names, "HandleUpdate:") &&
 					hasPrefix(names, "RunActivity:"+workflows.ActivityProject) && hasPrefix(names, "sql ") {
 					return
 				}
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		t.Errorf("trace of POST /api/v1/me/account has spans %q; want the update-with-start, its handler, "+
+		t.Errorf("trace of POST /api/v1/me/account has spans %q; want the workflow's start, the update's handler, "+
 			"RunActivity:%s and the SQL statements", names, workflows.ActivityProject)
 	})
 
