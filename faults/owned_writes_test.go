@@ -155,11 +155,14 @@ func TestRegistrationWhileTemporalFrozen(t *testing.T) {
 }
 
 // TestWritesWhileWorkerDown sends an account registration, a password
-// reset and an administrator's edit while the worker is down, restarts
-// Temporal before the worker returns, and checks each answer was the
-// truth (issue 13): 503, and nothing changed, even after the admitted
-// updates reached the returned worker (their validators refuse them past
-// NotAfter); each retry then succeeds.
+// reset, an administrator's edit, an email change and a first sign-in
+// while the worker is down, restarts Temporal before the worker returns,
+// and checks each answer was the truth (issue 13): 503, and nothing
+// changed, even after the admitted updates reached the returned worker
+// (their validators refuse them past NotAfter); each retry then succeeds.
+// The sign-in is the one whose 503 leaves something behind: the person's
+// enrolment, started with their identity, which runs once the worker
+// returns (no session was made; the retry finds it).
 func TestWritesWhileWorkerDown(t *testing.T) {
 	bin := need(t)
 	t.Parallel()
@@ -209,12 +212,18 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 		}
 		return sys.Do(http.MethodPatch, "/api/v1/me/account", "application/json", b, "Authorization", authA)
 	}
+	// C's first sign-in starts C's enrolment, whose first task (with the
+	// worker down, none) would record the identity and make C's row.
+	authC := sys.Bearer(devidp.PersonaMOA)
+	subjectC := sys.Subject(devidp.PersonaMOA)
+	signInC := func() apptest.Response { return sys.Do(http.MethodGet, "/api/v1/me", "", nil, "Authorization", authC) }
 	writes := []struct {
 		name string
 		send func() apptest.Response
 		ok   int
 	}{{"account registration", account, http.StatusCreated}, {"password reset", password, http.StatusOK},
-		{"administrator's edit", edit, http.StatusOK}, {"email change", emailChange, http.StatusOK}}
+		{"administrator's edit", edit, http.StatusOK}, {"email change", emailChange, http.StatusOK},
+		{"first sign-in", signInC, http.StatusOK}}
 	for _, w := range writes {
 		began := time.Now()
 		res := w.send()
@@ -224,12 +233,21 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 		}
 	}
 
+	if _, err := sys.Main.Store.GetUserStatus(ctx, subjectC); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("C's row with the worker down: %v; want none (the workflow makes it)", err)
+	}
+
 	srv.Stop()
 	srv.Start()
 	sys.Worker.Start()
 	sys.waitPolling()
 	waitIdle(sys, id)
 	time.Sleep(3 * time.Second) // the person's workflows take their late updates too
+	// C's enrolment was started, and runs once the worker returns: the
+	// sign-in answered 503 (no session) and its retry finds it, started once.
+	if st, err := sys.Main.Store.GetUserStatus(ctx, subjectC); err != nil || st.State != domain.UserIdentityValidated {
+		t.Errorf("C's status after the worker returned: %+v, %v; want identity validated", st, err)
+	}
 	if _, err := sys.Main.Store.GetAccount(ctx, subjectB); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("B's account after the 503: %v; want none (the late update never applies)", err)
 	}
