@@ -117,6 +117,57 @@ func TestWriteUpdatesAfterNotAfterAreRefused(t *testing.T) {
 	}
 }
 
+// The worksite's decision, membership and worksite-level updates carry
+// NotAfter too (workflows.Bounded): one that reaches the workflow after it
+// is refused (EUNAVAILABLE: the API has answered 503 by then) and changes
+// nothing; the same change in time applies.
+func TestWorksiteUpdatesAfterNotAfterAreRefused(t *testing.T) {
+	h := newHarness(t)
+	late := func(at time.Duration) time.Time { return h.start.Add(at - time.Second) }
+	inTime := func(at time.Duration) time.Time { return h.start.Add(at + 10*time.Second) }
+	h.sign(time.Hour, "sign")
+	lateDecide := h.update(2*time.Hour, workflows.UpdateDecide, "late-decide", workflows.Decision{Approve: true,
+		Actor: "alice@team.example.ca", RequestID: "late-decide", NotAfter: late(2 * time.Hour)})
+	decide := h.update(3*time.Hour, workflows.UpdateDecide, "decide", workflows.Decision{Approve: true,
+		Actor: "alice@team.example.ca", RequestID: "decide", NotAfter: inTime(3 * time.Hour)})
+	lateJoin := h.update(4*time.Hour, workflows.UpdateRequestJoin, "late-join", workflows.JoinRequestArgs{Requester: carol,
+		Comment: "front desk", RequestID: "late-join", NotAfter: late(4 * time.Hour)})
+	h.join(5*time.Hour, bob)
+	latePromote := h.update(6*time.Hour, workflows.UpdatePromote, "late-promote", workflows.MemberChange{Actor: ada.Subject,
+		Target: bob.Subject, RequestID: "late-promote", NotAfter: late(6 * time.Hour)})
+	suspend := teamChange("late-suspend", "audit finding")
+	suspend.NotAfter = late(7 * time.Hour)
+	lateSuspend := h.update(7*time.Hour, workflows.UpdateSuspend, "late-suspend", suspend)
+	promote := h.update(8*time.Hour, workflows.UpdatePromote, "promote", workflows.MemberChange{Actor: ada.Subject,
+		Target: bob.Subject, RequestID: "promote", NotAfter: inTime(8 * time.Hour)})
+	m := h.membership(9 * time.Hour)
+	st := h.runUntil(h.input(domain.CommunityPrivatePractice), 10*time.Hour)
+
+	for name, o := range map[string]*updateOutcome{"decide": lateDecide, "request-join": lateJoin, "promote": latePromote,
+		"suspend": lateSuspend} {
+		if codeOf(o.rejected) != domain.EUNAVAILABLE || o.accepted {
+			t.Errorf("late %s: rejected %v, accepted %v; want refused EUNAVAILABLE", name, o.rejected, o.accepted)
+		}
+	}
+	h.mustAccepted("decide in time", decide)
+	h.mustAccepted("promote in time", promote)
+	if st.State != domain.WorksiteApproved || st.Suspended {
+		t.Errorf("worksite %s, suspended %v; want approved by the decision in time, not suspended", st.State, st.Suspended)
+	}
+	mem := h.mustMembership(m)
+	if len(mem.Requests) != 0 {
+		t.Errorf("join requests %+v; want none (the late one never applied)", mem.Requests)
+	}
+	for _, x := range mem.Members {
+		if x.Subject == carol.Subject {
+			t.Errorf("carol is a member: %+v; want her late request never applied", x)
+		}
+		if x.Subject == bob.Subject && !x.Admin {
+			t.Errorf("bob %+v; want an administrator after the promotion in time", x)
+		}
+	}
+}
+
 // The user workflow's write updates refuse a late arrival the same way,
 // and an account whose username the store refuses is not registered.
 func TestUserWriteUpdates(t *testing.T) {

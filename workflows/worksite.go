@@ -80,6 +80,8 @@ type Decision struct {
 	Reason    string
 	Actor     string
 	RequestID string
+	// NotAfter: see notAfter.
+	NotAfter time.Time
 }
 
 // maxWorksiteEventsPerRun bounds a run's history even when the server never

@@ -11,7 +11,8 @@ import (
 
 // Membership update arguments. Actor is the subject of the person acting;
 // RequestID is the API request, which also names new join requests and
-// invitations.
+// invitations. NotAfter: see notAfter (zero: none, as in histories from
+// before it was sent).
 type (
 	// JoinRequestArgs asks to join (UpdateRequestJoin).
 	JoinRequestArgs struct {
@@ -20,6 +21,7 @@ type (
 		Requester domain.Member
 		Comment   string
 		RequestID string
+		NotAfter  time.Time
 	}
 	// JoinDecision answers a join request (UpdateDecideJoin).
 	JoinDecision struct {
@@ -29,6 +31,7 @@ type (
 		Actor         string
 		EndsAt        *time.Time
 		RequestID     string
+		NotAfter      time.Time
 	}
 	// InviteArgs invites one email address (UpdateInvite).
 	InviteArgs struct {
@@ -38,12 +41,14 @@ type (
 		Actor     string
 		ActorName string
 		RequestID string
+		NotAfter  time.Time
 	}
 	// InvitationRef names an invitation (UpdateResendInvitation).
 	InvitationRef struct {
 		InvitationID string
 		Actor        string
 		RequestID    string
+		NotAfter     time.Time
 	}
 	// AcceptInvitation accepts an invitation for an account (UpdateAcceptInvitation).
 	AcceptInvitation struct {
@@ -53,6 +58,7 @@ type (
 		// none: an invitation binds only to a confirmed address).
 		AccountEmail string
 		RequestID    string
+		NotAfter     time.Time
 	}
 	// MemberChange changes one member (promote, demote, deactivate,
 	// reactivate, set end date).
@@ -62,6 +68,7 @@ type (
 		Reason    string
 		EndsAt    *time.Time
 		RequestID string
+		NotAfter  time.Time
 	}
 	// WorksiteChange records a change to the worksite itself: details edited
 	// (already stored by the API), reclassified, suspended, reinstated, closed.
@@ -74,7 +81,7 @@ type (
 		TypePolicy *domain.WorksiteTypePolicy
 		RequestID  string
 		// Write, when set, is the change's row (an administrator's edit, the
-		// team's classification), which the workflow makes; NotAfter: see notAfter.
+		// team's classification), which the workflow makes.
 		Write    *domain.Write `json:",omitempty"`
 		NotAfter time.Time
 	}
@@ -84,11 +91,44 @@ type (
 	MembershipNotice = domain.MembershipNotice
 )
 
+// Bounded is a write update's argument that carries its NotAfter: the
+// API answered 503 "nothing was changed" once it passed, so the validator
+// refuses the update after it (notAfter).
+type Bounded interface {
+	// Deadline is the argument's NotAfter (zero: none).
+	Deadline() time.Time
+}
+
+// Deadline is d's NotAfter.
+func (d Decision) Deadline() time.Time { return d.NotAfter }
+
+// Deadline is a's NotAfter.
+func (a JoinRequestArgs) Deadline() time.Time { return a.NotAfter }
+
+// Deadline is d's NotAfter.
+func (d JoinDecision) Deadline() time.Time { return d.NotAfter }
+
+// Deadline is a's NotAfter.
+func (a InviteArgs) Deadline() time.Time { return a.NotAfter }
+
+// Deadline is r's NotAfter.
+func (r InvitationRef) Deadline() time.Time { return r.NotAfter }
+
+// Deadline is a's NotAfter.
+func (a AcceptInvitation) Deadline() time.Time { return a.NotAfter }
+
+// Deadline is c's NotAfter.
+func (c MemberChange) Deadline() time.Time { return c.NotAfter }
+
+// Deadline is c's NotAfter.
+func (c WorksiteChange) Deadline() time.Time { return c.NotAfter }
+
 // setUpdate registers an update handler with its validator; both see the
 // run's state, and apply changes it and queues its effects; the update
 // returns once the main loop's flush has written the change. Once the
 // worksite has ended (closed, lapsed, rejected) every update is refused,
-// even in the moment before the workflow completes.
+// even in the moment before the workflow completes; an argument past its
+// NotAfter (Bounded) is refused too.
 func setUpdate[T any, R any](ctx workflow.Context, w *worksiteRun, name string, validate func(T) error, apply func(workflow.Context, T) R) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
 		func(ctx workflow.Context, arg T) (R, error) {
@@ -99,6 +139,11 @@ func setUpdate[T any, R any](ctx workflow.Context, w *worksiteRun, name string, 
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, arg T) error {
 			if err := w.ended(); err != nil {
 				return appErr(err)
+			}
+			if b, ok := any(arg).(Bounded); ok {
+				if err := notAfter(ctx, b.Deadline()); err != nil {
+					return appErr(err)
+				}
 			}
 			return appErr(validate(arg))
 		}})
