@@ -16,6 +16,7 @@ import (
 	"careconnect/enrolment/enrolmenttest"
 	"careconnect/learninghub"
 	"careconnect/links"
+	"careconnect/workflows"
 )
 
 // now is the fixtures' clock: Monday 2 March 2026, 09:00 Pacific.
@@ -57,6 +58,8 @@ type fixture struct {
 type sent struct {
 	ID, UpdateID, Name string
 	Arg                any
+	// NotAfter is a write update's (sent with Workflows.Write).
+	NotAfter time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -92,8 +95,20 @@ func (f *fixture) accounts(accts ...domain.Account) {
 	}
 }
 
+// wantBounded fails unless u was sent as a write update whose argument
+// carries the same NotAfter, the request's write budget from now.
+func wantBounded(t *testing.T, u sent) {
+	t.Helper()
+	b, ok := u.Arg.(workflows.Bounded)
+	if !ok || !b.Deadline().Equal(now.UTC().Add(10*time.Second)) || !u.NotAfter.Equal(b.Deadline()) {
+		t.Errorf("%s sent with NotAfter %v (argument %T bounded %v); want a write bounded by the write budget", u.Name, u.NotAfter, u.Arg, ok)
+	}
+}
+
 // answerUpdates records every update and answers each with result (or
-// refuses it with err).
+// refuses it with err); unless answerWrites was called first, write
+// updates (Workflows.Write: the worksite's, which carry their NotAfter)
+// are recorded and answered the same way.
 func (f *fixture) answerUpdates(result any, err error) {
 	f.wf.UpdateFn = func(_ context.Context, id, updateID, name string, arg, out any) error {
 		f.updates = append(f.updates, sent{ID: id, UpdateID: updateID, Name: name, Arg: arg})
@@ -101,6 +116,15 @@ func (f *fixture) answerUpdates(result any, err error) {
 			return err
 		}
 		return enrolmenttest.Return(out, result)
+	}
+	if f.wf.WriteFn == nil {
+		f.wf.WriteFn = func(_ context.Context, c enrolment.WriteCall) error {
+			f.updates = append(f.updates, sent{ID: c.WorkflowID, UpdateID: c.UpdateID, Name: c.Name, Arg: c.Arg, NotAfter: c.NotAfter})
+			if err != nil {
+				return err
+			}
+			return enrolmenttest.Return(c.Out, result)
+		}
 	}
 }
 

@@ -108,7 +108,7 @@ func (s *Service) RequestJoin(ctx context.Context, by Caller, id string, in Inpu
 	var m domain.Membership
 	jrID := "jr-" + newID()
 	if err := s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateRequestJoin, workflows.JoinRequestArgs{ID: jrID, Requester: s.asMember(acct),
-		Comment: strings.TrimSpace(req.Comment), RequestID: by.RequestID}, &m); err != nil {
+		Comment: strings.TrimSpace(req.Comment), RequestID: by.RequestID, NotAfter: s.notAfter()}, &m); err != nil {
 		return JoinRequested{}, err
 	}
 	return JoinRequested{ID: jrID, WorksiteID: w.ID}, nil
@@ -157,7 +157,7 @@ func (s *Service) DecideJoinRequest(ctx context.Context, by Caller, id, rid stri
 	}
 	var m domain.Membership
 	err = s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateDecideJoin, workflows.JoinDecision{JoinRequestID: rid, Approve: approve,
-		Reason: b.Reason, Actor: by.Principal.Subject, EndsAt: b.EndsAt, RequestID: by.RequestID}, &m)
+		Reason: b.Reason, Actor: by.Principal.Subject, EndsAt: b.EndsAt, RequestID: by.RequestID, NotAfter: s.notAfter()}, &m)
 	return m, err
 }
 
@@ -198,7 +198,7 @@ func (s *Service) ChangeMember(ctx context.Context, by Caller, id, subject strin
 	}
 	var m domain.Membership
 	err = s.worksiteUpdate(ctx, by, w.ID, memberUpdates[action], workflows.MemberChange{Actor: by.Principal.Subject, Target: subject,
-		Reason: b.Reason, EndsAt: b.EndsAt, RequestID: by.RequestID}, &m)
+		Reason: b.Reason, EndsAt: b.EndsAt, RequestID: by.RequestID, NotAfter: s.notAfter()}, &m)
 	return m, err
 }
 
@@ -227,7 +227,7 @@ func (s *Service) Invite(ctx context.Context, by Caller, id string, in Input) (d
 	name, _ := s.callerName(ctx, p)
 	var m domain.Membership
 	err = s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateInvite, workflows.InviteArgs{ID: "inv-" + newID(), Email: email, Actor: p.Subject,
-		ActorName: name, RequestID: by.RequestID}, &m)
+		ActorName: name, RequestID: by.RequestID, NotAfter: s.notAfter()}, &m)
 	return m, err
 }
 
@@ -240,7 +240,7 @@ func (s *Service) ResendInvitation(ctx context.Context, by Caller, id, iid strin
 	}
 	var m domain.Membership
 	err = s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateResendInvitation, workflows.InvitationRef{InvitationID: iid,
-		Actor: by.Principal.Subject, RequestID: by.RequestID}, &m)
+		Actor: by.Principal.Subject, RequestID: by.RequestID, NotAfter: s.notAfter()}, &m)
 	return m, err
 }
 
@@ -294,7 +294,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, by Caller, token string)
 	}
 	var m domain.Membership
 	if err := s.worksiteUpdate(ctx, by, parts[0], workflows.UpdateAcceptInvitation, workflows.AcceptInvitation{InvitationID: parts[1],
-		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: by.RequestID}, &m); err != nil {
+		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: by.RequestID, NotAfter: s.notAfter()}, &m); err != nil {
 		return "", err
 	}
 	return parts[0], nil
@@ -353,7 +353,7 @@ func (s *Service) AnswerJoinLink(ctx context.Context, by Caller, token string, i
 	var m domain.Membership
 	if err := s.worksiteUpdate(ctx, by, parts[0], workflows.UpdateDecideJoin, workflows.JoinDecision{JoinRequestID: parts[1],
 		Approve: *req.Approve, Reason: strings.TrimSpace(req.Reason), Actor: parts[2], EndsAt: req.EndsAt,
-		RequestID: by.RequestID}, &m); err != nil {
+		RequestID: by.RequestID, NotAfter: s.notAfter()}, &m); err != nil {
 		return false, err
 	}
 	return *req.Approve, nil

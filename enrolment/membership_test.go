@@ -147,6 +147,7 @@ func TestMemberActions(t *testing.T) {
 			if u.Name != c.update || u.ID != "worksite/"+worksite.ID || u.UpdateID != c.update+"/ada/req-1" {
 				t.Fatalf("update %+v; want %s to the worksite, as ada's request", u, c.update)
 			}
+			wantBounded(t, u)
 			switch a := u.Arg.(type) {
 			case workflows.MemberChange:
 				if a.Actor != "ada" || a.Target != "bea" || strings.TrimSpace(a.Reason) != a.Reason {

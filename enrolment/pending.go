@@ -127,7 +127,7 @@ func (s *Service) AcceptMyInvitation(ctx context.Context, by Caller, id, iid str
 	}
 	var m domain.Membership
 	if err := s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateAcceptInvitation, workflows.AcceptInvitation{InvitationID: iid,
-		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: by.RequestID}, &m); err != nil {
+		Member: s.asMember(acct), AccountEmail: acct.ConfirmedEmail(), RequestID: by.RequestID, NotAfter: s.notAfter()}, &m); err != nil {
 		return "", err
 	}
 	return w.ID, nil

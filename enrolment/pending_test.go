@@ -89,6 +89,7 @@ func TestMyPendingAndAcceptInvitation(t *testing.T) {
 	if f.updates[0].Name != workflows.UpdateAcceptInvitation || a.InvitationID != "inv-1" || a.AccountEmail != "bea@clinic.example.ca" || a.Member.Subject != "bea" {
 		t.Errorf("sent %+v; want bea's acceptance of inv-1 with her confirmed address", f.updates[0])
 	}
+	wantBounded(t, f.updates[0])
 	// The workflow's refusal (another address) is the answer.
 	f = membershipFixture(t, domain.Errorf(domain.EFORBIDDEN, "this invitation was sent to another address"))
 	_, err = f.service().AcceptMyInvitation(ctx, bea, worksite.ID, "inv-1")

@@ -202,7 +202,8 @@ func (s *Service) DecideWorksite(ctx context.Context, by Caller, id string, appr
 		return domain.WorksiteStatus{}, err
 	}
 	var st domain.WorksiteStatus
-	d := workflows.Decision{Approve: approve, Reason: req.Reason, Actor: by.Principal.Subject, RequestID: by.RequestID}
+	d := workflows.Decision{Approve: approve, Reason: req.Reason, Actor: by.Principal.Subject, RequestID: by.RequestID,
+		NotAfter: s.notAfter()}
 	err = s.worksiteUpdate(ctx, by, w.ID, workflows.UpdateDecide, d, &st, func(st domain.WorksiteStatus) error {
 		return domain.CanDecideWorksite(st.State, s.types[w.LocationType], approve, req.Reason)
 	})
@@ -268,14 +269,10 @@ func applyDetails(w domain.Worksite, d domain.WorksiteDetails) domain.Worksite {
 	return w
 }
 
-// worksiteWrite sends a worksite-changed update that carries a write.
+// worksiteWrite sends a worksite-changed update that carries a write
+// (and its NotAfter: worksiteUpdate sends it as a write).
 func (s *Service) worksiteWrite(ctx context.Context, by Caller, id string, c workflows.WorksiteChange, out any) error {
-	err := s.write(ctx, WriteCall{WorkflowID: workflows.WorksiteWorkflowID(id), UpdateID: updateID(by, workflows.UpdateWorksiteChanged),
-		Name: workflows.UpdateWorksiteChanged, Arg: c, Out: out, NotAfter: c.NotAfter}, "/api/v1/worksites/"+id)
-	if errors.Is(err, ErrNoWorkflow) {
-		return s.worksiteUpdate(ctx, by, id, workflows.UpdateWorksiteChanged, c, out) // says why it ended
-	}
-	return err
+	return s.worksiteUpdate(ctx, by, id, workflows.UpdateWorksiteChanged, c, out)
 }
 
 // validateEdit checks an edit and says which details it changes.
@@ -396,7 +393,7 @@ func (s *Service) worksiteChange(ctx context.Context, by Caller, worksiteID, upd
 	p := by.Principal
 	var st domain.WorksiteStatus
 	err := s.worksiteUpdate(ctx, by, worksiteID, update, workflows.WorksiteChange{Actor: p.Subject, ActorRole: p.Role,
-		Reason: req.Reason, RequestID: by.RequestID}, &st)
+		Reason: req.Reason, RequestID: by.RequestID, NotAfter: s.notAfter()}, &st)
 	return st, err
 }
 
@@ -513,12 +510,22 @@ func (s *Service) ClassifyWorksite(ctx context.Context, by Caller, id string, in
 }
 
 // worksiteUpdate runs a worksite workflow update and decodes its result into
-// out; the update ID is scoped by caller and request. A finished workflow
-// (closed, lapsed, rejected) takes no updates: the caller hears why, not
-// "not found" — closed, when given, judges the request against the final
+// out; the update ID is scoped by caller and request. An argument that
+// carries its NotAfter (workflows.Bounded: each write update) is sent as a
+// write (Workflows.Write): 503 only when it was not accepted by then (its
+// validator refuses it after: nothing happens), *domain.Accepted (202)
+// when accepted but not finished in time. A finished workflow (closed,
+// lapsed, rejected) takes no updates: the caller hears why, not "not
+// found" — closed, when given, judges the request against the final
 // status (e.g. "already decided", 409); otherwise the answer is 422.
 func (s *Service) worksiteUpdate(ctx context.Context, by Caller, worksiteID, name string, arg, out any, closed ...func(domain.WorksiteStatus) error) error {
-	err := s.wf.Update(ctx, workflows.WorksiteWorkflowID(worksiteID), updateID(by, name), name, arg, out)
+	var err error
+	if b, ok := arg.(workflows.Bounded); ok && !b.Deadline().IsZero() {
+		err = s.write(ctx, WriteCall{WorkflowID: workflows.WorksiteWorkflowID(worksiteID), UpdateID: updateID(by, name), Name: name,
+			Arg: arg, Out: out, NotAfter: b.Deadline()}, "/api/v1/worksites/"+worksiteID)
+	} else {
+		err = s.wf.Update(ctx, workflows.WorksiteWorkflowID(worksiteID), updateID(by, name), name, arg, out)
+	}
 	if err == nil {
 		return nil
 	}

@@ -310,6 +310,7 @@ func TestDecideWorksite(t *testing.T) {
 				!d.Approve || d.Reason != "complete" || d.Actor != "tess" {
 				t.Errorf("update %+v; want tess's approval with the trimmed reason", u)
 			}
+			wantBounded(t, u)
 		})
 	}
 }
@@ -401,6 +402,7 @@ func TestWorksiteChanges(t *testing.T) {
 			if wc.Actor != c.by.Principal.Subject || wc.ActorRole != c.by.Principal.Role || wc.Reason != c.reason {
 				t.Errorf("change %+v; want the caller's, with the reason", wc)
 			}
+			wantBounded(t, f.updates[0])
 		})
 	}
 }
