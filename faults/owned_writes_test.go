@@ -155,8 +155,8 @@ func TestRegistrationWhileTemporalFrozen(t *testing.T) {
 }
 
 // TestWritesWhileWorkerDown sends an account registration, a password
-// reset, an administrator's edit, an email change and a first sign-in
-// while the worker is down, restarts Temporal before the worker returns,
+// reset, an administrator's edit, an email change, a first sign-in and the
+// team's suspension of a worksite while the worker is down, restarts Temporal before the worker returns,
 // and checks each answer was the truth (issue 13): 503, and nothing
 // changed, even after the admitted updates reached the returned worker
 // (their validators refuse them past NotAfter); each retry then succeeds.
@@ -212,6 +212,10 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 		}
 		return sys.Do(http.MethodPatch, "/api/v1/me/account", "application/json", b, "Authorization", authA)
 	}
+	suspend := func() apptest.Response {
+		return sys.PostJSON("/api/v1/staff/worksites/"+id+"/suspend", map[string]string{"reason": "audit finding"},
+			"Authorization", sys.Bearer(devidp.PersonaTeam))
+	}
 	// C's first sign-in starts C's enrolment, whose first task (with the
 	// worker down, none) would record the identity and make C's row.
 	authC := sys.Bearer(devidp.PersonaMOA)
@@ -223,7 +227,7 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 		ok   int
 	}{{"account registration", account, http.StatusCreated}, {"password reset", password, http.StatusOK},
 		{"administrator's edit", edit, http.StatusOK}, {"email change", emailChange, http.StatusOK},
-		{"first sign-in", signInC, http.StatusOK}}
+		{"first sign-in", signInC, http.StatusOK}, {"team's suspension", suspend, http.StatusOK}}
 	for _, w := range writes {
 		began := time.Now()
 		res := w.send()
@@ -257,6 +261,9 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 	if w, err := sys.Main.Store.GetWorksite(ctx, id); err != nil || w.Name == "Renamed Clinic" {
 		t.Errorf("worksite after the 503: %q, %v; want its old name", w.Name, err)
 	}
+	if st, err := sys.Main.Store.GetWorksiteStatus(ctx, id); err != nil || st.Suspended {
+		t.Errorf("worksite after the suspension's 503: suspended %v, %v; want not suspended", st.Suspended, err)
+	}
 	if a, err := sys.Main.Store.GetAccount(ctx, subjectA); err != nil || a.Email != acctBefore.Email ||
 		a.PendingEmail != acctBefore.PendingEmail || a.Phone != acctBefore.Phone || a.EmailLink != acctBefore.EmailLink {
 		t.Errorf("A's account after the 503: %+v, %v; want it unchanged", a, err)
@@ -281,5 +288,8 @@ func TestWritesWhileWorkerDown(t *testing.T) {
 	}
 	if w, err := sys.Main.Store.GetWorksite(ctx, id); err != nil || w.Name != "Renamed Clinic" {
 		t.Errorf("worksite after the retry: %q, %v; want renamed", w.Name, err)
+	}
+	if st, err := sys.Main.Store.GetWorksiteStatus(ctx, id); err != nil || !st.Suspended {
+		t.Errorf("worksite after the suspension's retry: suspended %v, %v; want suspended", st.Suspended, err)
 	}
 }
