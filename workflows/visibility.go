@@ -35,8 +35,8 @@ func SearchAttributes() map[string]enums.IndexedValueType {
 // so the Temporal Web UI shows its status from the moment it starts (even
 // before a worker runs it), and that task upserts nothing. A worksite's
 // are its registration's state; a person's, identity validated (the
-// update that starts the workflow). ok is false for another workflow type
-// or arguments it does not know.
+// sign-in whose identity its input carries). ok is false for another
+// workflow type or arguments it does not know.
 func StartAttributes(workflowType string, args []any) (sa temporal.SearchAttributes, ok bool) {
 	var v domain.Visibility
 	switch workflowType {
