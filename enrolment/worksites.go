@@ -333,9 +333,12 @@ func (s *Service) validateEdit(req WorksiteEdit) (domain.WorksiteDetails, string
 }
 
 // notEnded refuses changes to a worksite whose enrolment has ended (closed,
-// lapsed, rejected) before anything is stored.
+// lapsed, rejected) before anything is sent. It reads the projection, not
+// the workflow: an ended state is projected before the update that ended
+// it returns, the workflow's validator refuses the rest, and a query would
+// spend the caller's time budget when the worker is down.
 func (s *Service) notEnded(ctx context.Context, id string) error {
-	st, _, err := s.worksiteStatus(ctx, id)
+	st, err := s.store.GetWorksiteStatus(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,33 @@ func (f *fixture) administeredBy(subject string, st domain.WorksiteState) {
 			UserType: domain.Authorizer}}},
 		workflows.QueryStatus: domain.WorksiteStatus{WorksiteID: worksite.ID, State: st},
 	})
+	f.store.GetWorksiteStatusFn = func(_ context.Context, id string) (domain.WorksiteStatus, error) {
+		if id != worksite.ID {
+			return domain.WorksiteStatus{}, domain.Errorf(domain.ENOTFOUND, "no worksite with ID %s", id)
+		}
+		return domain.WorksiteStatus{WorksiteID: id, State: st}, nil
+	}
+}
+
+// An edit checks that the enrolment has not ended against the projection:
+// a status query would wait on a worker that is down before the write's
+// own time budget even starts.
+func TestEditWorksiteAsksTheProjectionWhetherItEnded(t *testing.T) {
+	f := newFixture(t)
+	f.knowsWorksite()
+	f.administeredBy("ada", domain.WorksiteApproved)
+	membership := f.wf.QueryFn
+	f.wf.QueryFn = func(ctx context.Context, id, name string, out any) error {
+		if name == workflows.QueryStatus {
+			t.Errorf("the edit queried the workflow's status; want the projection read")
+			return errDown
+		}
+		return membership(ctx, id, name, out)
+	}
+	f.answerWrites(domain.WorksiteStatus{State: domain.WorksiteApproved}, nil)
+	if _, err := f.service().EditWorksite(context.Background(), ada, worksite.ID, body(enrolment.WorksiteEdit{Name: ptr("New")})); err != nil {
+		t.Fatalf("edit: %v", err)
+	}
 }
 
 func TestRegisterWorksiteRefusals(t *testing.T) {
