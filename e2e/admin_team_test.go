@@ -186,6 +186,7 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	p.fill("#f-phone", "604-555-9999")
 	p.click("#edit-worksite button[type=submit]")
 	p.waitText("#announce", "Worksite details saved")
+	p.toastCoversNothing("worksite-saved")
 	p.waitHeading("Kitsilano Family Practice West")
 	p.mustBeAccessible("manage-worksite-members")
 

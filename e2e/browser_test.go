@@ -242,6 +242,7 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	team.click(fmt.Sprintf(`button[aria-label="Approve worksite Proctor Clinic (%s)"]`, id))
 	team.waitText("#announce", "approved")
 	team.waitFor(fmt.Sprintf(`!document.querySelector('main').innerText.includes('Proctor Clinic (%s)')`, id), "the approved worksite to leave the queue")
+	team.toastCoversNothing("worksite-approved")
 
 	// LearningHub: the course and the HPCAA; the application becomes ready.
 	learningHub(t, env, "doc-course-"+id, learninghub.TypeCourseCompleted, docEmail)
