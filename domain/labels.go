@@ -83,7 +83,8 @@ func DefaultLabels() Labels {
 		Roles: map[string]string{
 			string(RoleApplicant): "Applicant",
 			string(RoleTeam):      "Enrolment team",
-			"system":              "CareConnect",
+			"system":              "CareConnect (automatic)",
+			"site_administrator":  "Site administrator",
 			"signing_authority":   "Signing authority",
 			"learninghub":         "LearningHub",
 		},
@@ -141,6 +142,25 @@ func DefaultLabels() Labels {
 		},
 		ApplicantReviewWait: ApplicantReviewWait,
 	}
+}
+
+// AuditActor is how an audit timeline names who acted in e: a person by
+// the words for their role and their name ("Enrolment team: Jane Smith"),
+// a person acting on their own record as "The applicant", and CareConnect
+// itself and LearningHub by name. It never shows the actor's subject ID: a
+// person whose name is unknown is named by role alone (the ID stays in
+// e.Actor, for support).
+func (l Labels) AuditActor(e AuditEvent) string {
+	role := Label(l.Roles, e.Role)
+	switch {
+	case e.Role == "system" || e.Role == "learninghub":
+		return role
+	case e.Role == string(RoleApplicant) && e.Subject == "person:"+e.Actor:
+		return "The applicant"
+	case strings.TrimSpace(e.ActorName) == "":
+		return role
+	}
+	return role + ": " + strings.TrimSpace(e.ActorName)
 }
 
 // Label returns the words for code in table, or the code made readable

@@ -56,3 +56,33 @@ func TestLabelsCoverCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditActor(t *testing.T) {
+	l := DefaultLabels()
+	tests := []struct {
+		name string
+		e    AuditEvent
+		want string
+	}{
+		// A team member is named, with the team's name for their role.
+		{"team member", AuditEvent{Actor: "idir-jane", ActorName: "Jane Smith", Role: string(RoleTeam), Subject: "worksite:K4T6CLP"}, "Enrolment team: Jane Smith"},
+		// A site administrator acting on a worksite.
+		{"site administrator", AuditEvent{Actor: "bcsc-1", ActorName: "Marcus Chen", Role: "site_administrator", Subject: "worksite:K4T6CLP"}, "Site administrator: Marcus Chen"},
+		// A person acting on their own record is the applicant.
+		{"the applicant", AuditEvent{Actor: "bcsc-1", ActorName: "Marcus Chen", Role: string(RoleApplicant), Subject: "person:bcsc-1"}, "The applicant"},
+		// An applicant acting on someone else's record is named.
+		{"another applicant", AuditEvent{Actor: "bcsc-2", ActorName: "Ada Lee", Role: string(RoleApplicant), Subject: "person:bcsc-1"}, "Applicant: Ada Lee"},
+		// The system and LearningHub are not people.
+		{"system", AuditEvent{Actor: "system", Role: "system", Subject: "person:bcsc-1"}, "CareConnect (automatic)"},
+		{"learninghub", AuditEvent{Actor: "learninghub", Role: "learninghub", Subject: "person:bcsc-1"}, "LearningHub"},
+		// A person whose name is not known is named by role, never by subject ID.
+		{"nameless", AuditEvent{Actor: "idir-x", Role: string(RoleTeam), Subject: "worksite:K4T6CLP"}, "Enrolment team"},
+		// A role the table lacks is made readable.
+		{"unknown role", AuditEvent{Actor: "x", ActorName: "Pat Doe", Role: "auditor_general", Subject: "worksite:K4T6CLP"}, "Auditor general: Pat Doe"},
+	}
+	for _, tt := range tests {
+		if got := l.AuditActor(tt.e); got != tt.want {
+			t.Errorf("%s: AuditActor = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
