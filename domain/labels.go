@@ -16,6 +16,9 @@ type Labels struct {
 	Requirements      map[string]string `json:"requirements"`
 	UserTypes         map[string]string `json:"userTypes"`
 	Roles             map[string]string `json:"roles"`
+	// Professions are the professions' labels (the configured profession
+	// table's, see WithProfessions).
+	Professions map[string]string `json:"professions"`
 	// Milestones name the next reminder or deadline of a wait. The ones in
 	// TeamOnlyMilestones (the enrolment team's service levels and flags)
 	// are shown to the team only; applicants read ApplicantReviewWait.
@@ -88,6 +91,7 @@ func DefaultLabels() Labels {
 			"signing_authority":   "Signing authority",
 			"learninghub":         "LearningHub",
 		},
+		Professions: professionLabels(DefaultProfessions()),
 		Milestones: map[string]string{
 			string(MilestoneReminder): "Next reminder",
 			string(MilestoneStalled):  "Flagged as stalled",
@@ -142,6 +146,24 @@ func DefaultLabels() Labels {
 		},
 		ApplicantReviewWait: ApplicantReviewWait,
 	}
+}
+
+// WithProfessions returns l with the labels of the profession table ps
+// (the configured policy's) in place of the default ones; an empty ps
+// keeps them.
+func (l Labels) WithProfessions(ps []Profession) Labels {
+	if len(ps) > 0 {
+		l.Professions = professionLabels(ps)
+	}
+	return l
+}
+
+func professionLabels(ps []Profession) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Code] = p.Label
+	}
+	return m
 }
 
 // AuditActor is how an audit timeline names who acted in e: a person by

@@ -12,6 +12,8 @@ func TestLabel(t *testing.T) {
 	}{
 		// A known state has its words.
 		{"worksite state", l.WorksiteStates, string(WorksiteAwaitingReview), "Waiting for the enrolment team's review"},
+		// A profession is its label, as the emails and the portal show it.
+		{"profession", l.Professions, ProfRegisteredNurse, "Registered Nurse"},
 		// A party never shows as its code.
 		{"party", l.Parties, string(PartySiteAdmin), "Site administrator"},
 		// A code the table lacks is made readable, not shown raw.
@@ -84,5 +86,16 @@ func TestAuditActor(t *testing.T) {
 		if got := l.AuditActor(tt.e); got != tt.want {
 			t.Errorf("%s: AuditActor = %q; want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestWithProfessions: the configured profession table renames; an empty one keeps the default.
+func TestWithProfessions(t *testing.T) {
+	l := DefaultLabels().WithProfessions([]Profession{{Code: ProfRegisteredNurse, Label: "RN"}})
+	if got := Label(l.Professions, ProfRegisteredNurse); got != "RN" {
+		t.Errorf("configured: %q; want RN", got)
+	}
+	if got := Label(DefaultLabels().WithProfessions(nil).Professions, ProfRegisteredNurse); got != "Registered Nurse" {
+		t.Errorf("no table: %q; want Registered Nurse", got)
 	}
 }
