@@ -173,16 +173,19 @@ func professionLabels(ps []Profession) map[string]string {
 // person whose name is unknown is named by role alone (the ID stays in
 // e.Actor, for support).
 func (l Labels) AuditActor(e AuditEvent) string {
-	role := Label(l.Roles, e.Role)
+	role, name := Label(l.Roles, e.Role), strings.TrimSpace(e.ActorName)
+	if name == "" && e.Role == "signing_authority" {
+		name = e.Actor // a signer has no account: the workflow records them by the name they signed with
+	}
 	switch {
 	case e.Role == "system" || e.Role == "learninghub":
 		return role
 	case e.Role == string(RoleApplicant) && e.Subject == "person:"+e.Actor:
 		return "The applicant"
-	case strings.TrimSpace(e.ActorName) == "":
+	case name == "":
 		return role
 	}
-	return role + ": " + strings.TrimSpace(e.ActorName)
+	return role + ": " + name
 }
 
 // Label returns the words for code in table, or the code made readable

@@ -79,6 +79,8 @@ func TestAuditActor(t *testing.T) {
 		{"learninghub", AuditEvent{Actor: "learninghub", Role: "learninghub", Subject: "person:bcsc-1"}, "LearningHub"},
 		// A person whose name is not known is named by role, never by subject ID.
 		{"nameless", AuditEvent{Actor: "idir-x", Role: string(RoleTeam), Subject: "worksite:K4T6CLP"}, "Enrolment team"},
+		// A signing authority has no account: the workflow records them by name.
+		{"signing authority", AuditEvent{Actor: "Dr. Jane Doe", Role: "signing_authority", Subject: "worksite:K4T6CLP"}, "Signing authority: Dr. Jane Doe"},
 		// A role the table lacks is made readable.
 		{"unknown role", AuditEvent{Actor: "x", ActorName: "Pat Doe", Role: "auditor_general", Subject: "worksite:K4T6CLP"}, "Auditor general: Pat Doe"},
 	}
