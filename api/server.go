@@ -358,7 +358,7 @@ func (s *Server) readyz(c *gin.Context) {
 // and the CareConnect viewer's address.
 func (s *Server) reference(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
-		"labels":        domain.DefaultLabels(),
+		"labels":        domain.DefaultLabels().WithProfessions(s.cfg.Policy.Professions),
 		"teamEmail":     s.cfg.Team.Email,
 		"viewerUrl":     s.cfg.Viewer.URL,
 		"locationTypes": s.cfg.Policy.WorksiteTypes,

@@ -27,6 +27,7 @@ import (
 	"careconnect/config"
 	"careconnect/devidp"
 	"careconnect/devtemporal"
+	"careconnect/domain"
 	"careconnect/enrolment"
 	enrolmenttemporal "careconnect/enrolment/temporal"
 	"careconnect/health"
@@ -249,7 +250,8 @@ func (m *Main) Run(ctx context.Context, roles Roles) (err error) {
 			Log: m.Logger.With("component", "relay"),
 			Config: relay.Config{Interval: rc.Interval, BatchSize: rc.BatchSize, Lease: rc.Lease, RetryFor: rc.RetryFor,
 				PublicBaseURL: cfg.HTTP.PublicBaseURL, TeamEmail: cfg.Team.Email, ViewerURL: cfg.Viewer.URL,
-				CourseName: cfg.LearningHub.CourseName, CourseURL: cfg.LearningHub.CourseURL, Professions: cfg.Policy.Professions,
+				CourseName: cfg.LearningHub.CourseName, CourseURL: cfg.LearningHub.CourseURL,
+				Labels:         domain.DefaultLabels().WithProfessions(cfg.Policy.Professions),
 				DeclarationTTL: cfg.Links.DeclarationTTL, JoinLinkTTL: cfg.Links.JoinRequestTTL,
 				EmailConfirmationTTL: cfg.Links.EmailConfirmationTTL, Location: loc}}
 		acts := &activities.Activities{Store: m.Store, Outbox: m.Relay, Metrics: m.Metrics, Log: m.Logger.With("component", "activities")}

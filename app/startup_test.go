@@ -23,21 +23,8 @@ import (
 	"careconnect/identity"
 	"careconnect/learninghub"
 	"careconnect/store/storetest"
+	"careconnect/testnet"
 )
-
-// mustFreeAddr returns a local address nothing listens on (yet).
-func mustFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
 
 // readiness is a /readyz answer.
 type readiness struct {
@@ -169,7 +156,7 @@ func TestTemporalDown(t *testing.T) {
 // stays up, says so on its admin listener (live, not ready), and starts
 // polling once Temporal is there.
 func TestWorkerWaitsForTemporal(t *testing.T) {
-	addr := mustFreeAddr(t)
+	addr := testnet.MustFreeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
 	cfg := config.Default()
 	cfg.Env = config.EnvTest
@@ -244,7 +231,7 @@ func TestMigrateNeedsNoTemporal(t *testing.T) {
 // signed-in session, the public reads and LearningHub's webhook work. Once
 // the issuer answers, sign-in works without a restart.
 func TestIssuerDown(t *testing.T) {
-	issuerAddr := mustFreeAddr(t)
+	issuerAddr := testnet.MustFreeAddr(t)
 	env := apptest.Start(t, func(c *config.Config) { c.Auth.Applicant.Issuer = "http://" + issuerAddr })
 	if env.DevIDP != nil {
 		t.Fatal("a dev identity provider was started; the test needs the configured issuer down")

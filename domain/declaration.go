@@ -38,13 +38,20 @@ type Declaration struct {
 // AuditEvent is one recorded state change (DOMAIN "Audit").
 type AuditEvent struct {
 	// Key makes recording idempotent: an event with a key already recorded is ignored.
-	Key        string    `json:"key,omitempty"`
-	At         time.Time `json:"at"`
-	Actor      string    `json:"actor"`
-	Role       string    `json:"role"`
-	WorksiteID string    `json:"worksiteId,omitempty"`
-	Subject    string    `json:"subject"`
-	Action     string    `json:"action"`
-	Detail     string    `json:"detail,omitempty"`
-	RequestID  string    `json:"requestId,omitempty"`
+	Key string    `json:"key,omitempty"`
+	At  time.Time `json:"at"`
+	// Actor is who acted: a subject ID, "system" or "learninghub".
+	Actor string `json:"actor"`
+	// ActorName is the person's name as it was when they acted (recorded
+	// for the acts the API carries out) or, for earlier rows and the acts
+	// workflows record, as it is now; empty for CareConnect and LearningHub.
+	ActorName string `json:"actorName,omitempty"`
+	// ActorLabel is Labels.AuditActor's words for the actor, set on read.
+	ActorLabel string `json:"actorLabel,omitempty"`
+	Role       string `json:"role"`
+	WorksiteID string `json:"worksiteId,omitempty"`
+	Subject    string `json:"subject"`
+	Action     string `json:"action"`
+	Detail     string `json:"detail,omitempty"`
+	RequestID  string `json:"requestId,omitempty"`
 }

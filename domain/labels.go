@@ -16,6 +16,9 @@ type Labels struct {
 	Requirements      map[string]string `json:"requirements"`
 	UserTypes         map[string]string `json:"userTypes"`
 	Roles             map[string]string `json:"roles"`
+	// Professions are the professions' labels (the configured profession
+	// table's, see WithProfessions).
+	Professions map[string]string `json:"professions"`
 	// Milestones name the next reminder or deadline of a wait. The ones in
 	// TeamOnlyMilestones (the enrolment team's service levels and flags)
 	// are shown to the team only; applicants read ApplicantReviewWait.
@@ -83,10 +86,12 @@ func DefaultLabels() Labels {
 		Roles: map[string]string{
 			string(RoleApplicant): "Applicant",
 			string(RoleTeam):      "Enrolment team",
-			"system":              "CareConnect",
+			"system":              "CareConnect (automatic)",
+			"site_administrator":  "Site administrator",
 			"signing_authority":   "Signing authority",
 			"learninghub":         "LearningHub",
 		},
+		Professions: professionLabels(DefaultProfessions()),
 		Milestones: map[string]string{
 			string(MilestoneReminder): "Next reminder",
 			string(MilestoneStalled):  "Flagged as stalled",
@@ -142,6 +147,46 @@ func DefaultLabels() Labels {
 		},
 		ApplicantReviewWait: ApplicantReviewWait,
 	}
+}
+
+// WithProfessions returns l with the labels of the profession table ps
+// (the configured policy's) in place of the default ones; an empty ps
+// keeps them.
+func (l Labels) WithProfessions(ps []Profession) Labels {
+	if len(ps) > 0 {
+		l.Professions = professionLabels(ps)
+	}
+	return l
+}
+
+func professionLabels(ps []Profession) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Code] = p.Label
+	}
+	return m
+}
+
+// AuditActor is how an audit timeline names who acted in e: a person by
+// the words for their role and their name ("Enrolment team: Jane Smith"),
+// a person acting on their own record as "The applicant", and CareConnect
+// itself and LearningHub by name. It never shows the actor's subject ID: a
+// person whose name is unknown is named by role alone (the ID stays in
+// e.Actor, for support).
+func (l Labels) AuditActor(e AuditEvent) string {
+	role, name := Label(l.Roles, e.Role), strings.TrimSpace(e.ActorName)
+	if name == "" && e.Role == "signing_authority" {
+		name = e.Actor // a signer has no account: the workflow records them by the name they signed with
+	}
+	switch {
+	case e.Role == "system" || e.Role == "learninghub":
+		return role
+	case e.Role == string(RoleApplicant) && e.Subject == "person:"+e.Actor:
+		return "The applicant"
+	case name == "":
+		return role
+	}
+	return role + ": " + name
 }
 
 // Label returns the words for code in table, or the code made readable

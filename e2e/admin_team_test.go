@@ -186,6 +186,7 @@ func administratorRejectsJoinRequest(t *testing.T, b *browser) {
 	p.fill("#f-phone", "604-555-9999")
 	p.click("#edit-worksite button[type=submit]")
 	p.waitText("#announce", "Worksite details saved")
+	p.toastCoversNothing("worksite-saved")
 	p.waitHeading("Kitsilano Family Practice West")
 	p.mustBeAccessible("manage-worksite-members")
 
@@ -301,6 +302,23 @@ func teamWorksTheQueue(t *testing.T, b *browser) {
 	p.reloadUntil("/team#/worksites/"+pending, `document.querySelector('#worksite-status').innerText.includes('Rejected')`, "the worksite rejected")
 	p.waitText("main", "Audit timeline")
 	p.shot("worksite-rejected")
+	// The audit timeline names who acted, not their subject ID; the ID
+	// stays in the cell's title, for support.
+	var actor struct {
+		Text  string `json:"text"`
+		Title string `json:"title"`
+		Raw   bool   `json:"raw"`
+	}
+	p.eval(`(() => {
+		const t = [...document.querySelectorAll('main table')].find(t => t.caption && t.caption.textContent === 'Audit timeline');
+		const row = t && [...t.tBodies[0].rows].find(r => r.innerText.includes('worksite rejected'));
+		const a = row && row.querySelector('.actor');
+		return {text: a ? a.textContent : '', title: a ? a.title : '', raw: !!t && t.innerText.includes('idir-enrolment-team-0001')};
+	})()`, &actor)
+	if actor.Text != "Enrolment team: Helen Chow" || !strings.Contains(actor.Title, "idir-enrolment-team-0001") || actor.Raw {
+		t.Errorf("audit timeline: the rejection's actor reads %q (title %q, subject ID shown: %v); want \"Enrolment team: Helen Chow\" with the subject ID in the title only",
+			actor.Text, actor.Title, actor.Raw)
+	}
 
 	// An approved worksite's subject page: its declaration screenshot, suspension and reinstatement.
 	p.open("/team#/worksites/" + npSite)

@@ -11,6 +11,7 @@ import (
 
 	"careconnect/app/apptest"
 	"careconnect/devidp"
+	"careconnect/domain"
 	"careconnect/learninghub"
 )
 
@@ -28,6 +29,38 @@ func TestBrowser(t *testing.T) {
 	t.Run("TeamWorksTheQueue", func(t *testing.T) { teamWorksTheQueue(t, b) })
 	t.Run("KeyboardAndFocus", func(t *testing.T) { keyboardAndFocus(t, b) })
 	t.Run("PhoneMenuAndSignInPages", func(t *testing.T) { phoneMenuAndSignInPages(t, b) })
+	t.Run("EmailsShowNoCodes", func(t *testing.T) { emailsShowNoCodes(t, env) })
+}
+
+// emailsShowNoCodes reads every email the journeys before it sent: none shows a
+// code of domain.Labels (a profession, state, role, party...) where its
+// words belong. Addresses and links are left out, where a code may stand
+// (registered_nurse@clinic.example.ca).
+func emailsShowNoCodes(t *testing.T, env *apptest.Env) {
+	l := domain.DefaultLabels()
+	var codes []string
+	for _, table := range []map[string]string{l.WorksiteStates, l.ApplicationStates, l.UserStates, l.Parties,
+		l.Requirements, l.UserTypes, l.Roles, l.Professions, l.Milestones} {
+		for code := range table {
+			if strings.Contains(code, "_") {
+				codes = append(codes, regexp.QuoteMeta(code))
+			}
+		}
+	}
+	raw := regexp.MustCompile(`\b(` + strings.Join(codes, "|") + `)\b`)
+	addresses := regexp.MustCompile(`\S+@\S+|https?://\S+`)
+	msgs := env.Catcher.Messages()
+	if len(msgs) == 0 {
+		t.Skip("no emails to read: run it after the journeys (go test -run 'TestBrowser$')")
+	}
+	for _, m := range msgs {
+		for part, text := range map[string]string{"subject": m.Subject, "text": m.Text} {
+			if code := raw.FindString(addresses.ReplaceAllString(text, "")); code != "" {
+				t.Errorf("email %s (%q): its %s shows the code %q:\n%s", m.EventKey, m.Subject, part, code, text)
+			}
+		}
+	}
+	t.Logf("%d emails read", len(msgs))
 }
 
 // reloadUntil reloads path until cond holds (the page reads the API once per load).
@@ -242,6 +275,7 @@ func physicianAndMOAJourney(t *testing.T, b *browser) {
 	team.click(fmt.Sprintf(`button[aria-label="Approve worksite Proctor Clinic (%s)"]`, id))
 	team.waitText("#announce", "approved")
 	team.waitFor(fmt.Sprintf(`!document.querySelector('main').innerText.includes('Proctor Clinic (%s)')`, id), "the approved worksite to leave the queue")
+	team.toastCoversNothing("worksite-approved")
 
 	// LearningHub: the course and the HPCAA; the application becomes ready.
 	learningHub(t, env, "doc-course-"+id, learninghub.TypeCourseCompleted, docEmail)

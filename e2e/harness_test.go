@@ -399,12 +399,59 @@ func (p *tab) mustBeAccessible(page string) {
 	p.t.Helper()
 	p.atEveryWidth(func(v viewport) {
 		p.mustNotOverflow(page, v)
+		p.mustNotCoverControls(page, v, false)
 		if !v.full {
 			return
 		}
 		p.mustPassAxe(page + " at " + v.name + " width")
 		p.shot(page + "-" + v.name)
 	})
+}
+
+// toastCoversNothing checks, at every width, that the toast (#announce)
+// an action has just shown covers none of the page's controls.
+func (p *tab) toastCoversNothing(page string) {
+	p.t.Helper()
+	p.atEveryWidth(func(v viewport) { p.mustNotCoverControls(page, v, true) })
+}
+
+// mustNotCoverControls fails when the toast (#announce) overlaps a visible
+// control (a link, button, form field or other tab stop) at v: a toast
+// must never hide what a person may press next. Unless shown is true, a
+// page without a toast passes.
+func (p *tab) mustNotCoverControls(page string, v viewport, shown bool) {
+	p.t.Helper()
+	var res struct {
+		Shown   bool     `json:"shown"`
+		Covered []string `json:"covered"`
+	}
+	p.eval(`(() => {
+		const t = document.getElementById('announce');
+		if (!t || !t.textContent.trim() || t.getClientRects().length === 0) return {shown: false, covered: []};
+		const a = t.getBoundingClientRect();
+		const sel = 'a[href], button, input, select, textarea, summary, [role="button"], [tabindex]:not([tabindex="-1"])';
+		const covered = [];
+		for (const e of document.querySelectorAll(sel)) {
+			if (t.contains(e) || e.closest('[hidden], [inert]') || getComputedStyle(e).visibility === 'hidden') continue;
+			for (const r of e.getClientRects()) {
+				const w = Math.min(a.right, r.right) - Math.max(a.left, r.left);
+				const h = Math.min(a.bottom, r.bottom) - Math.max(a.top, r.top);
+				if (w > 1 && h > 1) {
+					covered.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' "' + (e.getAttribute('aria-label') || e.textContent || e.name || '').trim().slice(0, 40) + '"');
+					break;
+				}
+			}
+		}
+		return {shown: true, covered};
+	})()`, &res)
+	if shown && !res.Shown {
+		p.t.Errorf("%s: no toast shows on %s at %d px", p.name, page, v.width)
+		return
+	}
+	if len(res.Covered) > 0 {
+		p.shot("toast-covers-" + page + "-" + v.name)
+		p.t.Errorf("%s: on %s at %d px the toast covers %s", p.name, page, v.width, strings.Join(res.Covered, ", "))
+	}
 }
 
 // mustNotOverflow fails when the page is wider than the window at v: it

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"careconnect/authz"
@@ -347,7 +348,9 @@ func updateID(by Caller, name string) string {
 func (s *Service) audit(by Caller, subject, action, detail string) domain.AuditEvent {
 	e := domain.AuditEvent{At: s.now().UTC(), Subject: subject, Action: action, Detail: detail, RequestID: by.RequestID}
 	if p := by.Principal; p != nil {
-		e.Actor, e.Role = p.Subject, string(p.Role)
+		// The name as the identity provider gave it, so that the team's
+		// timeline names who acted as they were called then.
+		e.Actor, e.ActorName, e.Role = p.Subject, strings.TrimSpace(p.GivenName+" "+p.FamilyName), string(p.Role)
 	}
 	return e
 }

@@ -231,8 +231,8 @@ func TestSuspendPersonAndRevokeSessions(t *testing.T) {
 		_, err := s.RevokeSessions(ctx, tess, "bea", body(enrolment.ReasonRequest{}))
 		wantField(t, err, "reason", "is required: say why")
 		n, err := s.RevokeSessions(ctx, tess, "bea", body(enrolment.ReasonRequest{Reason: "lost laptop"}))
-		if err != nil || n != 2 || audit.Subject != "person:bea" || audit.Actor != "tess" || audit.Detail != "2 sessions ended: lost laptop" {
-			t.Errorf("revoked %d, %v, audit %+v; want both sessions, audited with who, how many and why", n, err, audit)
+		if err != nil || n != 2 || audit.Subject != "person:bea" || audit.Actor != "tess" || audit.ActorName != "Tess" || audit.Detail != "2 sessions ended: lost laptop" {
+			t.Errorf("revoked %d, %v, audit %+v; want both sessions, audited with who (by name), how many and why", n, err, audit)
 		}
 	})
 }

@@ -15,7 +15,23 @@ import (
 	"careconnect/devtemporal"
 	"careconnect/domain"
 	"careconnect/mail"
+	"careconnect/testnet"
 )
+
+// ownedSystem starts what an owned-write test breaks: a Temporal dev
+// server of the test's own (so that it can be stopped, frozen and
+// restarted), a mail front, and the system on them. The test runs in
+// parallel with the package's others.
+func ownedSystem(t *testing.T) (*restartable, *mailFront, *system) {
+	t.Helper()
+	bin := need(t)
+	t.Parallel()
+	opts := devtemporal.Options{Binary: bin, Port: testnet.MustFreePort(t), UIPort: -1,
+		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
+	srv := startTemporal(t, opts)
+	front := startMailFront(t)
+	return srv, front, startSystem(t, setup{Temporal: srv.Address(), SMTPPort: front.Port()})
+}
 
 // TestDeclarationWhileWorkerDown signs a worksite's declaration while the
 // worker is down, then restarts Temporal before the worker returns (issue
@@ -26,13 +42,7 @@ import (
 // applies, the worksite still takes the declaration, the signer's retry
 // succeeds, and a second retry is 409 "already signed".
 func TestDeclarationWhileWorkerDown(t *testing.T) {
-	bin := need(t)
-	t.Parallel()
-	opts := devtemporal.Options{Binary: bin, Port: freePort(t), UIPort: -1,
-		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
-	srv := startTemporal(t, opts)
-	front := startMailFront(t)
-	sys := startSystem(t, setup{Temporal: srv.Address(), SMTPPort: front.Port()})
+	srv, front, sys := ownedSystem(t)
 	auth := sys.RegisterAccount(devidp.PersonaPhysician)
 	id := sys.register(auth, 1)
 	reg := waitCaught(t, front.Catcher, key(id, mail.KindWorksiteRegistered, 1), 30*time.Second)
@@ -85,13 +95,7 @@ func TestDeclarationWhileWorkerDown(t *testing.T) {
 // workflow), or nothing exists and the address can be registered; it is
 // never a 409 for a worksite that does not exist.
 func TestRegistrationWhileTemporalFrozen(t *testing.T) {
-	bin := need(t)
-	t.Parallel()
-	opts := devtemporal.Options{Binary: bin, Port: freePort(t), UIPort: -1,
-		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
-	srv := startTemporal(t, opts)
-	front := startMailFront(t)
-	sys := startSystem(t, setup{Temporal: srv.Address(), SMTPPort: front.Port()})
+	srv, _, sys := ownedSystem(t)
 	auth := sys.RegisterAccount(devidp.PersonaPhysician)
 
 	if err := srv.srv.Signal(syscall.SIGSTOP); err != nil {
@@ -164,13 +168,7 @@ func TestRegistrationWhileTemporalFrozen(t *testing.T) {
 // enrolment, started with their identity, which runs once the worker
 // returns (no session was made; the retry finds it).
 func TestWritesWhileWorkerDown(t *testing.T) {
-	bin := need(t)
-	t.Parallel()
-	opts := devtemporal.Options{Binary: bin, Port: freePort(t), UIPort: -1,
-		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
-	srv := startTemporal(t, opts)
-	front := startMailFront(t)
-	sys := startSystem(t, setup{Temporal: srv.Address(), SMTPPort: front.Port()})
+	srv, _, sys := ownedSystem(t)
 	ctx := context.Background()
 	authA := sys.RegisterAccount(devidp.PersonaPhysician)
 	id := sys.register(authA, 1)

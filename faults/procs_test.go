@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -20,18 +19,9 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-)
 
-// freePort returns a TCP port on 127.0.0.1 that nothing listened on a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+	"careconnect/testnet"
+)
 
 // tail returns the last n bytes of the file at path, for failure messages.
 func tail(path string, n int64) string {
@@ -263,7 +253,7 @@ func startPostgres(t *testing.T) *pgServer {
 	if err := initdb.Run(); err != nil {
 		t.Fatalf("faults: initdb: %v\n%s", err, out.String())
 	}
-	p := &pgServer{port: freePort(t), dir: dir}
+	p := &pgServer{port: testnet.MustFreePort(t), dir: dir}
 	p.process = newProcess(t, "postgres", filepath.Join(dir, "postgres.log"), filepath.Join(pgBin, "postgres"),
 		"-D", data, "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
 		"-c", "synchronous_commit=off", "-c", "full_page_writes=off")

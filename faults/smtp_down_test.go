@@ -12,6 +12,7 @@ import (
 	"careconnect/domain"
 	"careconnect/mail"
 	"careconnect/store"
+	"careconnect/testnet"
 )
 
 // TestSMTPDown runs the worker against an SMTP port where nothing listens:
@@ -23,7 +24,7 @@ import (
 func TestSMTPDown(t *testing.T) {
 	need(t)
 	t.Parallel()
-	port := freePort(t)
+	port := testnet.MustFreePort(t)
 	sys := startSystem(t, setup{SMTPPort: port})
 	auth := sys.RegisterAccount(devidp.PersonaPhysician)
 	id := sys.register(auth, 1)

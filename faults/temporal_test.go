@@ -19,6 +19,7 @@ import (
 	"careconnect/devtemporal"
 	"careconnect/domain"
 	"careconnect/mail"
+	"careconnect/testnet"
 )
 
 // TestTemporalRestarted stops this test's own Temporal dev server (SQLite
@@ -34,7 +35,7 @@ func TestTemporalRestarted(t *testing.T) {
 	bin := need(t)
 	t.Parallel()
 	const first, second = 10 * time.Second, 40 * time.Second
-	opts := devtemporal.Options{Binary: bin, Port: freePort(t), UIPort: -1,
+	opts := devtemporal.Options{Binary: bin, Port: testnet.MustFreePort(t), UIPort: -1,
 		DBFile: filepath.Join(t.TempDir(), "temporal.db")}
 	srv := startTemporal(t, opts)
 	front := startMailFront(t)

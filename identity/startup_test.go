@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
@@ -13,28 +12,15 @@ import (
 	"careconnect/identity"
 	"careconnect/store"
 	"careconnect/store/storetest"
+	"careconnect/testnet"
 )
-
-// mustFreeAddr returns a local address nothing listens on (yet).
-func mustFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
 
 // TestIssuerDownAtStart: an issuer that cannot be reached at start does
 // not stop the Authenticator. Until it answers, sign-in and bearer tokens
 // get 503 (EUNAVAILABLE) with a plain message; once it is up, discovery in
 // the background finds it and sign-in works, with no restart.
 func TestIssuerDownAtStart(t *testing.T) {
-	addr := mustFreeAddr(t)
+	addr := testnet.MustFreeAddr(t)
 	cfg := identity.Config{
 		Applicant: identity.IssuerConfig{Issuer: "http://" + addr, ClientID: applicantClient, ClientSecret: applicantClient + "-secret"},
 		RoleClaim: "roles", RoleValue: devidp.RoleEnrolmentTeam, MinIAL: minIAL, IALClaim: "identity_assurance_level",

@@ -105,9 +105,11 @@ type Config struct {
 	ViewerURL string
 	// CourseName and CourseURL name the LearningHub course and link to it.
 	CourseName, CourseURL string
-	// Professions is the profession table, for the words an email uses
-	// for a profession code (ProfessionLabel); empty uses the default table.
-	Professions []domain.Profession
+	// Labels are the words an email uses for a code (a profession, see
+	// ProfessionLabel): the table the portal reads at /reference, with the
+	// configured professions (domain.Labels.WithProfessions). The zero
+	// value uses domain.DefaultLabels.
+	Labels domain.Labels
 	// DeclarationTTL, JoinLinkTTL and EmailConfirmationTTL are how long
 	// the declaration, join request and email confirmation links work.
 	DeclarationTTL, JoinLinkTTL, EmailConfirmationTTL time.Duration
@@ -273,20 +275,15 @@ func (r *Relay) retry(now, queuedAt time.Time, attempt int, reason string) store
 }
 
 // ProfessionLabel is the words for a profession code in emails: its label
-// in the profession table, or the code made readable (domain.Humanize),
-// never the code itself. A value that is not a code is kept as it is.
+// in c.Labels (domain.Label: a code the table lacks made readable), never
+// the code itself. A value that is not a code is kept as it is.
 func (c Config) ProfessionLabel(code string) string {
-	table := c.Professions
-	if len(table) == 0 {
-		table = domain.DefaultProfessions()
+	table := c.Labels.Professions
+	if table == nil {
+		table = domain.DefaultLabels().Professions
 	}
-	for _, p := range table {
-		if p.Code == code {
-			return p.Label
-		}
-	}
-	if strings.ContainsAny(code, " ()") {
+	if _, ok := table[code]; !ok && strings.ContainsAny(code, " ()") {
 		return code // already words
 	}
-	return domain.Humanize(code)
+	return domain.Label(table, code)
 }

@@ -84,17 +84,38 @@ type sessionRow struct {
 
 func (sessionRow) TableName() string { return "sessions" }
 
-// CreateSession stores a session and drops expired ones.
+// actorNameRow is the actor_names table: the name each person last
+// signed in with, which names them in audit timelines (readAudit).
+type actorNameRow struct {
+	Subject string `gorm:"primaryKey"`
+	Name    string
+	Role    string
+}
+
+func (actorNameRow) TableName() string { return "actor_names" }
+
+// CreateSession stores a session and drops expired ones. It records the
+// name the person signed in with, for the audit timelines.
 func (s *Store) CreateSession(ctx context.Context, se domain.Session) error {
-	db := s.db.WithContext(ctx)
-	if err := db.Where("expires_at < ?", time.Now().UTC()).Delete(&sessionRow{}).Error; err != nil {
-		return translate(err)
-	}
-	p := se.Principal
-	return translate(db.Create(&sessionRow{IDHash: se.IDHash, Subject: p.Subject, Issuer: p.Issuer, Role: string(p.Role),
-		GivenName: p.GivenName, FamilyName: p.FamilyName, Email: p.Email, IAL: p.IAL, CSRFToken: se.CSRFToken,
-		CreatedAt: time.Now().UTC(), ExpiresAt: se.ExpiresAt.UTC(), LastSeenAt: se.LastSeenAt.UTC(),
-		CheckedAt: se.CheckedAt.UTC(), Sealed: se.Sealed}).Error)
+	return translate(s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		now := time.Now().UTC()
+		if err := db.Where("expires_at < ?", now).Delete(&sessionRow{}).Error; err != nil {
+			return err
+		}
+		p := se.Principal
+		if name := strings.TrimSpace(p.GivenName + " " + p.FamilyName); name != "" {
+			err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "subject"}},
+				DoUpdates: clause.AssignmentColumns([]string{"name", "role"})}).
+				Create(&actorNameRow{Subject: p.Subject, Name: name, Role: string(p.Role)}).Error
+			if err != nil {
+				return err
+			}
+		}
+		return db.Create(&sessionRow{IDHash: se.IDHash, Subject: p.Subject, Issuer: p.Issuer, Role: string(p.Role),
+			GivenName: p.GivenName, FamilyName: p.FamilyName, Email: p.Email, IAL: p.IAL, CSRFToken: se.CSRFToken,
+			CreatedAt: now, ExpiresAt: se.ExpiresAt.UTC(), LastSeenAt: se.LastSeenAt.UTC(),
+			CheckedAt: se.CheckedAt.UTC(), Sealed: se.Sealed}).Error
+	}))
 }
 
 // GetSession returns a session unexpired at now. Errors: ENOTFOUND.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"careconnect/domain"
 )
 
@@ -37,15 +39,7 @@ func (s *Store) RequeueEmail(ctx context.Context, key string, now time.Time) err
 // AuditRange returns the audit records at or after from and before to,
 // oldest first, at most limit. Errors: EUNAVAILABLE.
 func (s *Store) AuditRange(ctx context.Context, from, to time.Time, limit int) ([]domain.AuditEvent, error) {
-	var rows []auditRow
-	err := s.db.WithContext(ctx).Where("at >= ? AND at < ?", from.UTC(), to.UTC()).Order("at").Order("id").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, translate(err)
-	}
-	out := make([]domain.AuditEvent, len(rows))
-	for i, r := range rows {
-		out[i] = domain.AuditEvent{At: r.At.UTC(), Actor: r.Actor, Role: r.Role, WorksiteID: r.WorksiteID,
-			Subject: r.Subject, Action: r.Action, Detail: r.Detail, RequestID: r.RequestID}
-	}
-	return out, nil
+	return s.readAudit(ctx, func(q *gorm.DB) *gorm.DB {
+		return q.Where("a.at >= ? AND a.at < ?", from.UTC(), to.UTC()).Limit(limit)
+	})
 }

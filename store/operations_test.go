@@ -107,3 +107,73 @@ func TestTrace(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditNamesTheActor: an audit record names who acted by name and
+// role, not by subject ID: the name recorded with the row when there is
+// one (the name at the time), else the person's name now (rows the
+// workflows record, and rows from before names were recorded). The
+// subject ID stays in Actor, for support.
+func TestAuditNamesTheActor(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for _, p := range [][3]string{{"bcsc-admin", "Marcus", "Chen"}, {"bcsc-renamed", "Now", "Called"}} {
+			if err := s.EnsurePerson(ctx, p[0], p[1], p[2]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A team member has no people row: their name is the one they last signed in with.
+		helen := domain.Principal{Subject: "idir-helen", Role: domain.RoleTeam, GivenName: "Helen", FamilyName: "Chow"}
+		if err := s.CreateSession(ctx, domain.Session{IDHash: "h1", Principal: helen, CSRFToken: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+		subject := "worksite:K4T6CLP"
+		for i, e := range []domain.AuditEvent{
+			{Actor: "idir-jane", ActorName: "Jane Smith", Role: string(domain.RoleTeam), Action: "worksite approved"},
+			{Actor: "bcsc-admin", Role: "site_administrator", Action: "member promoted"},
+			{Actor: "bcsc-renamed", ActorName: "Then Called", Role: "site_administrator", Action: "member invited"},
+			{Actor: "system", Role: "system", Action: "worksite registration lapsed"},
+			{Actor: "idir-gone", Role: string(domain.RoleTeam), Action: "worksite reclassified"},
+			{Actor: "idir-helen", Role: string(domain.RoleTeam), Action: "worksite rejected"},
+		} {
+			e.Subject, e.At, e.Key = subject, t0.Add(time.Duration(i)*time.Minute), "k"+string(rune('a'+i))
+			if err := s.RecordAudit(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := []struct{ actor, name, label string }{
+			// Recorded with the row.
+			{"idir-jane", "Jane Smith", "Enrolment team: Jane Smith"},
+			// Recorded without a name (by a workflow): the person's name now.
+			{"bcsc-admin", "Marcus Chen", "Site administrator: Marcus Chen"},
+			// The name at the time wins over the name now.
+			{"bcsc-renamed", "Then Called", "Site administrator: Then Called"},
+			{"system", "", "CareConnect (automatic)"},
+			// Nobody by that subject: the role alone, never the ID.
+			{"idir-gone", "", "Enrolment team"},
+			// A team member recorded without a name (by a workflow): the name they signed in with.
+			{"idir-helen", "Helen Chow", "Enrolment team: Helen Chow"},
+		}
+		check := func(what string, got []domain.AuditEvent) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Fatalf("%s: %d events; want %d", what, len(got), len(want))
+			}
+			for i, w := range want {
+				if g := got[i]; g.Actor != w.actor || g.ActorName != w.name || g.ActorLabel != w.label {
+					t.Errorf("%s: event %d actor %q, name %q, label %q; want %q, %q, %q", what, i, g.Actor, g.ActorName, g.ActorLabel, w.actor, w.name, w.label)
+				}
+			}
+		}
+		events, err := s.ListAudit(ctx, subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("ListAudit", events)
+		events, err = s.AuditRange(ctx, t0, t0.Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("AuditRange", events)
+	})
+}

@@ -387,6 +387,7 @@ type auditRow struct {
 	ID         string `gorm:"primaryKey"`
 	At         time.Time
 	Actor      string
+	ActorName  string
 	Role       string
 	WorksiteID string
 	Subject    string
@@ -414,21 +415,51 @@ func createAudit(tx *gorm.DB, e domain.AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	row := auditRow{ID: id, At: e.At.UTC(), Actor: e.Actor, Role: e.Role, WorksiteID: e.WorksiteID,
+	row := auditRow{ID: id, At: e.At.UTC(), Actor: e.Actor, ActorName: e.ActorName, Role: e.Role, WorksiteID: e.WorksiteID,
 		Subject: e.Subject, Action: e.Action, Detail: e.Detail, RequestID: e.RequestID}
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 }
 
-// ListAudit returns a subject's audit timeline, oldest first.
+// ListAudit returns a subject's audit timeline, oldest first, each
+// record naming its actor (see readAudit).
 func (s *Store) ListAudit(ctx context.Context, subject string) ([]domain.AuditEvent, error) {
-	var rows []auditRow
-	if err := s.db.WithContext(ctx).Where("subject = ?", subject).Order("at").Order("id").Find(&rows).Error; err != nil {
+	return s.readAudit(ctx, func(q *gorm.DB) *gorm.DB { return q.Where("a.subject = ?", subject) })
+}
+
+// auditRead is an audit record with its actor's name now.
+type auditRead struct {
+	At                                                  time.Time
+	Actor, ActorName, Role, WorksiteID, Subject, Action string
+	Detail, RequestID, CurrentName                      string
+}
+
+// readAudit returns the audit records where picks, oldest first. Each
+// names its actor: by the name recorded with the record (the name at the
+// time), else by the person's preferred or legal name now, else (a
+// member of the team) by the name they last signed in with, and in words
+// (domain.Labels.AuditActor) that never show the subject ID.
+func (s *Store) readAudit(ctx context.Context, where func(*gorm.DB) *gorm.DB) ([]domain.AuditEvent, error) {
+	var rows []auditRead
+	q := s.db.WithContext(ctx).Table("audit_events AS a").
+		Select(`a.at, a.actor, a.actor_name, a.role, a.worksite_id, a.subject, a.action, a.detail, a.request_id,
+			COALESCE(NULLIF(TRIM(COALESCE(NULLIF(ac.preferred_first, ''), p.legal_first, '') || ' ' ||
+			COALESCE(NULLIF(ac.preferred_last, ''), p.legal_last, '')), ''), n.name, '') AS current_name`).
+		Joins("LEFT JOIN people p ON p.subject = a.actor").
+		Joins("LEFT JOIN accounts ac ON ac.subject = a.actor").
+		Joins("LEFT JOIN actor_names n ON n.subject = a.actor")
+	if err := where(q).Order("a.at").Order("a.id").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
+	labels := domain.DefaultLabels()
 	out := make([]domain.AuditEvent, len(rows))
 	for i, r := range rows {
-		out[i] = domain.AuditEvent{At: r.At.UTC(), Actor: r.Actor, Role: r.Role, WorksiteID: r.WorksiteID,
+		name := r.ActorName
+		if name == "" {
+			name = r.CurrentName
+		}
+		out[i] = domain.AuditEvent{At: r.At.UTC(), Actor: r.Actor, ActorName: name, Role: r.Role, WorksiteID: r.WorksiteID,
 			Subject: r.Subject, Action: r.Action, Detail: r.Detail, RequestID: r.RequestID}
+		out[i].ActorLabel = labels.AuditActor(out[i])
 	}
 	return out, nil
 }

@@ -174,9 +174,9 @@ func exportCmd(args []string, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			_ = w.Write([]string{"at", "subject", "worksite_id", "action", "actor", "role", "detail", "request_id"})
+			_ = w.Write([]string{"at", "subject", "worksite_id", "action", "actor", "actor_name", "role", "detail", "request_id"})
 			for _, e := range events {
-				_ = w.Write([]string{e.At.UTC().Format(time.RFC3339), e.Subject, e.WorksiteID, e.Action, e.Actor, e.Role, e.Detail, e.RequestID})
+				_ = w.Write([]string{e.At.UTC().Format(time.RFC3339), e.Subject, e.WorksiteID, e.Action, e.Actor, e.ActorName, e.Role, e.Detail, e.RequestID})
 			}
 		default:
 			return errors.New(operateUsage)
@@ -212,7 +212,7 @@ func timelineCmd(args []string, out io.Writer) error {
 			return errors.New("usage: careconnect timeline person:SUBJECT|worksite:ID")
 		}
 		for _, e := range events {
-			fmt.Fprintf(out, "%s  %-28s %-16s %s\n", e.At.UTC().Format("2006-01-02 15:04"), e.Action, e.Role, e.Detail)
+			fmt.Fprintf(out, "%s  %-28s %-32s %s\n", e.At.UTC().Format("2006-01-02 15:04"), e.Action, e.ActorLabel, e.Detail)
 		}
 		if len(events) == 0 {
 			fmt.Fprintln(out, "(no audit records)")

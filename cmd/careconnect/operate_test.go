@@ -30,7 +30,7 @@ func TestOperatorCommands(t *testing.T) {
 		Address:      domain.Address{StreetNumber: "370", StreetName: "Broadway E", City: "Vancouver", Province: "BC", PostalCode: "V5T 4G5"},
 		LocationType: domain.CommunityPrivatePractice, SubOption: "physician_led", EMR: "OSCAR",
 		Administrator: domain.Person{Name: "Dalia Eighteen", Email: "dalia@example.ca"}},
-		time.Now(), domain.AuditEvent{Actor: "dalia@example.ca", Role: "applicant", Action: "worksite registered", Subject: "worksite:x"})
+		time.Now(), domain.AuditEvent{Actor: "bcsc-dalia", ActorName: "Dalia Eighteen", Role: "applicant", Action: "worksite registered", Subject: "worksite:x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +42,9 @@ func TestOperatorCommands(t *testing.T) {
 	}{
 		{[]string{"export", "worksites", "--as", "tester"}, []string{"id,name,location_type", w.ID + ",Proctor Clinic,"}},
 		{[]string{"export", "audit", "--from", time.Now().Add(-24 * time.Hour).Format(time.DateOnly), "--to", time.Now().Add(24 * time.Hour).Format(time.DateOnly)},
-			[]string{"at,subject,worksite_id,action", "worksite registered"}},
-		{[]string{"timeline", "worksite:" + w.ID}, []string{"worksite " + w.ID, "worksite registered"}},
+			[]string{"at,subject,worksite_id,action,actor,actor_name,role", "worksite registered,bcsc-dalia,Dalia Eighteen,applicant"}},
+		// The timeline names who acted, not their subject ID.
+		{[]string{"timeline", "worksite:" + w.ID}, []string{"worksite " + w.ID, "worksite registered", "Applicant: Dalia Eighteen"}},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer

@@ -285,8 +285,77 @@ export function announce(msg, kind = 'ok') {
   clearTimeout(announceTimer);
   // A new text node after clearing makes screen readers speak it again;
   // the message then leaves the screen so that it hides nothing for long.
-  setTimeout(() => { live.textContent = msg; }, 30);
+  setTimeout(() => {
+    live.textContent = msg;
+    placeToast(live);
+    watchToast(live);
+  }, 30);
   announceTimer = setTimeout(() => { live.textContent = ''; }, 10000);
+}
+
+// toastSpots are where the toast may float, in order of preference; when
+// every one of them would cover a control it stands in the page's flow,
+// between the header and the main content, where it covers nothing.
+const toastSpots = ['bottom-right', 'bottom-left', 'top-right', 'top-left'];
+const controls = 'a[href], button, input, select, textarea, summary, [role="button"], [tabindex]:not([tabindex="-1"])';
+
+// coversControl says whether the toast, where it is, overlaps a visible control.
+function coversControl(live) {
+  const a = live.getBoundingClientRect();
+  for (const e of document.querySelectorAll(controls)) {
+    if (live.contains(e) || e.closest('[hidden], [inert]')) continue;
+    for (const r of e.getClientRects()) {
+      if (Math.min(a.right, r.right) - Math.max(a.left, r.left) > 0
+        && Math.min(a.bottom, r.bottom) - Math.max(a.top, r.top) > 0) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * placeToast puts a shown toast in the first spot where it covers no
+ * control (a button at the bottom right of a page, the menu button at the
+ * top), or in the page's flow when there is none: a toast must never hide
+ * what a person may press next.
+ */
+function placeToast(live) {
+  if (!live.textContent) return;
+  for (const spot of toastSpots) {
+    live.dataset.spot = spot;
+    if (!coversControl(live)) return;
+  }
+  live.dataset.spot = 'inline';
+}
+
+// watchToast places the toast again while it shows, whenever what is under
+// it may have moved: a scroll, a resize, a screen drawn again.
+let toastWatch = null;
+function watchToast(live) {
+  if (toastWatch) return;
+  let queued = false;
+  const again = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      if (!live.textContent) {
+        stop();
+        return;
+      }
+      placeToast(live);
+    });
+  };
+  const seen = new MutationObserver(again);
+  const stop = () => {
+    window.removeEventListener('scroll', again);
+    window.removeEventListener('resize', again);
+    seen.disconnect();
+    toastWatch = null;
+  };
+  window.addEventListener('scroll', again, { passive: true });
+  window.addEventListener('resize', again);
+  seen.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'hidden', 'open'] });
+  toastWatch = stop;
 }
 
 /** fmtDate shows an RFC 3339 time in the reader's locale; '' for the zero time. */

@@ -5,7 +5,7 @@
 
 let table = {
   worksiteStates: {}, applicationStates: {}, userStates: {}, parties: {}, requirements: {},
-  userTypes: {}, roles: {}, milestones: {}, teamOnlyMilestones: [], events: {}, applicantReviewWait: '',
+  userTypes: {}, roles: {}, professions: {}, milestones: {}, teamOnlyMilestones: [], events: {}, applicantReviewWait: '',
 };
 
 /** useLabels installs the server's label table (reference.labels). */
@@ -46,9 +46,10 @@ export const teamOnly = (k) => table.teamOnlyMilestones.includes(k);
 /** reviewWait is what applicants are told about the enrolment team's pace. */
 export const reviewWait = () => table.applicantReviewWait || 'The enrolment team usually answers within 5–7 business days.';
 
-/** professionLabel finds a profession's label in the reference tables. */
+/** professionLabel finds a profession's label: the label table's (as the emails word it), else the reference tables'. */
 export function professionLabel(reference, code) {
-  const p = (reference.professions || []).find((x) => x.code === code);
+  if (code && table.professions[code]) return table.professions[code];
+  const p = ((reference && reference.professions) || []).find((x) => x.code === code);
   return p ? p.label : humanize(code);
 }
 

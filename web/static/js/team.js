@@ -302,7 +302,8 @@ function auditTable(events) {
   return table('Audit timeline', [
     { label: 'When', cell: (e) => time(e.at) },
     { label: 'Action', cell: (e) => e.action },
-    { label: 'Actor', cell: (e) => [e.actorName || e.actor, ' ', h('span', { class: 'muted small' }, `(${L.role(e.role)})`)] },
+    // Who acted, in words; the subject ID stays a hover away, for support.
+    { label: 'Actor', cell: (e) => h('span', { class: 'actor', title: `Subject: ${e.actor}` }, e.actorLabel || L.role(e.role)) },
     { label: 'Worksite', cell: (e) => (e.worksiteId ? h('a', { href: `#/worksites/${e.worksiteId}` }, e.worksiteId) : '') },
     { label: 'Detail', cell: (e) => e.detail || '' },
     { label: 'Request', cell: (e) => (e.requestId ? h('code', {}, e.requestId) : '') },
