@@ -86,6 +86,14 @@ type userHarness struct {
 	// projections counts projection writes (local activities).
 	applications []domain.ApplicationProjection
 	projections  int
+	// profiles are the member profile notices queued, with when (after start).
+	profiles []userProfile
+}
+
+// userProfile is one member profile notice a projection write put in the outbox.
+type userProfile struct {
+	Notice domain.MemberProfileNotice
+	At     time.Duration
 }
 
 // userLog sends the SDK's log lines to the test's log.
@@ -147,6 +155,9 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 				h.projected = append(h.projected, *p.User)
 			}
 			h.applications = append(h.applications, p.Applications...)
+			for _, n := range p.ProfileNotices {
+				h.profiles = append(h.profiles, userProfile{Notice: n, At: env.Now().Sub(h.start)})
+			}
 			for _, e := range p.Audits {
 				if h.onAudit != nil {
 					h.onAudit(e)
