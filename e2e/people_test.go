@@ -43,6 +43,7 @@ func TestBrowserNoDeadEnds(t *testing.T) {
 	t.Run("InvitationThroughRegistration", func(t *testing.T) { invitationThroughRegistration(t, b, admin, id) })
 	t.Run("TeamFindsPagesAndExports", func(t *testing.T) { teamFindsPagesAndExports(t, b, id) })
 	t.Run("TeamPagesAndExportsTheQueue", func(t *testing.T) { teamPagesAndExportsTheQueue(t, b) })
+	t.Run("TeamPagesTheWorksitesAwaitingApproval", func(t *testing.T) { teamPagesTheWorksitesAwaitingApproval(t, b) })
 }
 
 // myStatus reads GET /api/v1/me/status as auth.
@@ -327,4 +328,62 @@ func teamPagesAndExportsTheQueue(t *testing.T, b *browser) {
 		t.Errorf("queue CSV:\n%s\nwant the header and all %d applications, the formula defused", csv, n)
 	}
 	p.shot("team-queue-paged")
+}
+
+// The team's worksites awaiting approval page past 50 on their own, with
+// their total, at desktop and phone width (they stopped at 100 before).
+// The rows are worksite projections written to the store (the queue
+// reads only those), registered after every other worksite here so that
+// they fill the second page.
+func teamPagesTheWorksitesAwaitingApproval(t *testing.T, b *browser) {
+	env := b.env
+	ctx := context.Background()
+	before := queueWorksitesTotal(t, env)
+	const n = 55
+	for i := range n {
+		reg := domain.WorksiteRegistration{Name: fmt.Sprintf("Paging Clinic %02d", i), Phone: "(604) 555-4555", Email: "paging@example.ca",
+			Address: domain.Address{Unit: fmt.Sprint(100 + i), StreetNumber: "77", StreetName: "Paging St", City: "Vancouver", Province: "BC",
+				PostalCode: "V5T 4G5"},
+			LocationType: domain.CommunityPrivatePractice, SubOption: "physician_led", EMR: "OSCAR",
+			Administrator: domain.Person{Name: "Pat Paging", Email: "pat@example.ca"}}
+		at := time.Now().Add(time.Duration(i) * time.Second)
+		w, err := env.Store.CreateWorksite(ctx, reg, at, domain.AuditEvent{Actor: "pat@example.ca", Role: "applicant", Action: "worksite registered"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Store.SaveWorksiteStatus(ctx, domain.WorksiteStatus{WorksiteID: w.ID, State: domain.WorksiteAwaitingReview,
+			WaitingOn: domain.PartyEnrolmentTeam, WaitingSince: at, Timeline: []domain.TimelineEvent{}, Seq: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := before + n
+	p := b.user(t, "team-worksites-queue")
+	p.signIn("/team", devidp.PersonaTeam)
+	p.open("/team#/")
+	p.waitHeading("Queue")
+	p.waitText("#wsq-h", fmt.Sprintf("Worksites awaiting approval (%d)", total))
+	p.waitText("#ws-total", fmt.Sprintf("%d worksites awaiting approval; 50 shown on this page.", total))
+	p.mustBeAccessible("team-queue-worksites-paged")
+	p.atEveryWidth(func(v viewport) {
+		p.click("#ws-next-page")
+		p.waitText("#ws-total", fmt.Sprintf("; %d shown on this page.", total-50))
+		p.waitText("main", "Paging Clinic 54")
+		p.click("#ws-first-page")
+		p.waitText("#ws-total", "50 shown on this page.")
+	})
+	p.shot("team-queue-worksites-paged")
+}
+
+// queueWorksitesTotal is the queue's count of worksites awaiting approval.
+func queueWorksitesTotal(t *testing.T, env *apptest.Env) int {
+	t.Helper()
+	res := env.Staff(http.MethodGet, "/api/v1/staff/applications", nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("queue: %d %s", res.Status, res.Body)
+	}
+	var out struct {
+		Total int `json:"worksitesTotal"`
+	}
+	res.JSON(t, &out)
+	return out.Total
 }
