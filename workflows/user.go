@@ -409,6 +409,9 @@ func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) bool {
 		u.Status.Worksites = append(u.Status.Worksites, ws)
 	}
 	u.event(ctx, "membership_changed", n.Change+" at worksite "+n.WorksiteID)
+	if u.Status.State == domain.UserAccountRegistered {
+		u.refreshNextAction(ctx) // a first (or last) active worksite changes who must act
+	}
 	return true
 }
 
@@ -475,7 +478,7 @@ func (u *userRun) needAccount() error {
 func (u *userRun) enter(ctx workflow.Context, s domain.UserState) {
 	u.Status.State = s
 	u.Status.WaitingSince = workflow.Now(ctx)
-	u.Status.WaitingOn, u.Status.NextAction = domain.UserNextAction(s, u.Status.EmailConfirmation)
+	u.Status.WaitingOn, u.Status.NextAction = u.Status.NextStep()
 	u.Status.Seq++
 }
 

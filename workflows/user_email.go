@@ -184,12 +184,18 @@ func (u *userRun) requestEmailConfirmation(ctx workflow.Context, r EmailConfirma
 	u.nextAction(ctx)
 }
 
-// nextAction sets who must act next from the state and the email
-// confirmation; a changed action starts a new wait.
+// nextAction sets who must act next from the state, the email
+// confirmation and the worksites (domain.UserStatus.NextStep); a changed
+// action starts a new wait.
 func (u *userRun) nextAction(ctx workflow.Context) {
-	party, action := domain.UserNextAction(u.Status.State, u.Status.EmailConfirmation)
+	u.refreshNextAction(ctx)
+	u.Status.Seq++
+}
+
+// refreshNextAction is nextAction for a change that counts its own Seq.
+func (u *userRun) refreshNextAction(ctx workflow.Context) {
+	party, action := u.Status.NextStep()
 	if party != u.Status.WaitingOn || action != u.Status.NextAction {
 		u.Status.WaitingOn, u.Status.NextAction, u.Status.WaitingSince = party, action, workflow.Now(ctx)
 	}
-	u.Status.Seq++
 }

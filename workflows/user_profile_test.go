@@ -66,3 +66,38 @@ func TestUserProfileReachesWorksites(t *testing.T) {
 		}
 	}
 }
+
+// TestUserWithoutWorksiteWaitsOnApplicant: a registered account that asks
+// nothing more and has no active worksite waits on the applicant, who must
+// register or join one, in its status and its search attributes; a
+// membership approved ends that, and a deactivation brings it back.
+func TestUserWithoutWorksiteWaitsOnApplicant(t *testing.T) {
+	h := newUserHarness(t, defaultStart)
+	h.validated(0, "sign-in")
+	h.registered(time.Minute, "register")
+	registered := h.query(time.Hour)
+	notice := func(at time.Duration, seq int, active bool, change string) {
+		h.env.RegisterDelayedCallback(func() {
+			h.env.SignalWorkflow(workflows.SignalMembershipChanged, workflows.MembershipNotice{Seq: seq, Subject: userSubject,
+				WorksiteID: "K4T6CLP", Change: change, Active: active, At: h.start.Add(at), WorksiteState: domain.WorksiteApproved})
+		}, at)
+	}
+	notice(2*time.Hour, 1, true, "membership approved")
+	member := h.query(3 * time.Hour)
+	notice(4*time.Hour, 2, false, "deactivated")
+	deactivated := h.query(5 * time.Hour)
+	h.runUntil(userInput(domain.DefaultSchedule()), 6*time.Hour)
+
+	if st := h.mustStatus(registered); st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction {
+		t.Errorf("registered, no worksite: %q %q; want the applicant to register or join one", st.WaitingOn, st.NextAction)
+	}
+	if st := h.mustStatus(member); st.WaitingOn != domain.PartyNone || st.NextAction != "" || !st.WaitingSince.Equal(h.start.Add(2*time.Hour)) {
+		t.Errorf("a member: %q %q since %v; want nobody, since the approval", st.WaitingOn, st.NextAction, st.WaitingSince)
+	}
+	if st := h.mustStatus(deactivated); st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction {
+		t.Errorf("deactivated: %q %q; want the applicant to register or join a worksite", st.WaitingOn, st.NextAction)
+	}
+	if v := h.mustStatus(registered).Visibility(); v.WaitingOn != domain.PartyApplicant {
+		t.Errorf("search attributes' waitingOn = %q; want the applicant", v.WaitingOn)
+	}
+}
