@@ -1,14 +1,18 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+
 	"careconnect/app/apptest"
 	"careconnect/devidp"
 	"careconnect/domain"
+	"careconnect/workflows"
 )
 
 // waitMembers polls a worksite's members until done holds (the person's
@@ -103,4 +107,41 @@ func TestMemberProfileReachesWorksites(t *testing.T) {
 	waitMembers(t, env, other, doc2, func(m membersResponse) bool {
 		return len(m.Requests) == 1 && strings.HasPrefix(m.Requests[0].Name, "Mo ")
 	})
+}
+
+// TestNoWorksiteWaitsOnApplicantInTemporal: a registered account with no
+// worksite is indexed in Temporal as waiting on the applicant (who must
+// register or join a worksite), as the portal says, and its projected
+// status says so too.
+func TestNoWorksiteWaitsOnApplicantInTemporal(t *testing.T) {
+	env := apptest.Start(t, nil)
+	auth := env.RegisterConfirmedAccount(devidp.PersonaPharmacist)
+	subject := mustPersonaOf(t, env, devidp.PersonaPharmacist).Subject
+	dc := converter.GetDefaultDataConverter()
+	var waiting string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		d, err := env.Main.Temporal.DescribeWorkflowExecution(context.Background(), workflows.UserWorkflowID(subject), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.SearchWaitingOn.GetName()]; p != nil {
+			if err := dc.FromPayload(p, &waiting); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if waiting == string(domain.PartyApplicant) {
+			break
+		}
+	}
+	if waiting != string(domain.PartyApplicant) {
+		t.Errorf("search attribute %s = %q; want %q", workflows.SearchWaitingOn.GetName(), waiting, domain.PartyApplicant)
+	}
+	st := mustUserStatus(t, env, auth)
+	if st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction {
+		t.Errorf("status: %q %q; want the applicant to register or join a worksite", st.WaitingOn, st.NextAction)
+	}
+	stored, err := env.Store.GetUserStatus(context.Background(), subject)
+	if err != nil || stored.WaitingOn != domain.PartyApplicant {
+		t.Errorf("projected status waits on %q (%v); want the applicant", stored.WaitingOn, err)
+	}
 }
