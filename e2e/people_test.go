@@ -44,6 +44,7 @@ func TestBrowserNoDeadEnds(t *testing.T) {
 	t.Run("TeamFindsPagesAndExports", func(t *testing.T) { teamFindsPagesAndExports(t, b, id) })
 	t.Run("TeamPagesAndExportsTheQueue", func(t *testing.T) { teamPagesAndExportsTheQueue(t, b) })
 	t.Run("TeamPagesTheWorksitesAwaitingApproval", func(t *testing.T) { teamPagesTheWorksitesAwaitingApproval(t, b) })
+	t.Run("ProfileChangesReachTheWorksite", func(t *testing.T) { profileChangesReachTheWorksite(t, b, id) })
 }
 
 // myStatus reads GET /api/v1/me/status as auth.
@@ -386,4 +387,39 @@ func queueWorksitesTotal(t *testing.T, env *apptest.Env) int {
 	}
 	res.JSON(t, &out)
 	return out.Total
+}
+
+// The team corrects the MOA (who asked to join) to physician, and the MOA
+// takes a preferred name: the site administrator's page lists the join
+// request with the corrected profession and the new name, at desktop and
+// phone width (the worksite's records kept the old values before).
+func profileChangesReachTheWorksite(t *testing.T, b *browser, id string) {
+	env := b.env
+	moa := env.Bearer(devidp.PersonaMOA)
+	if res := env.Do(http.MethodGet, "/api/v1/me/pending", "", nil, "Authorization", moa); res.Status != http.StatusOK ||
+		!strings.Contains(string(res.Body), id) {
+		// Run alone: the MOA asks to join here first.
+		env.RegisterConfirmedAccount(devidp.PersonaMOA)
+		moa = env.Bearer(devidp.PersonaMOA)
+		if res := env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "front desk"}, "Authorization", moa); res.Status != http.StatusCreated {
+			t.Fatalf("join request: %d %s", res.Status, res.Body)
+		}
+	}
+	if res := env.Staff(http.MethodPut, "/api/v1/staff/people/"+env.Subject(devidp.PersonaMOA)+"/profession", map[string]any{
+		"profession": domain.ProfPhysician, "reason": "CPSBC lists them as a physician",
+		"professionIds": map[string]string{"msp_billing_number": "1234567", "cpsid": "12345"}}); res.Status != http.StatusOK {
+		t.Fatalf("profession correction: %d %s", res.Status, res.Body)
+	}
+	if res := env.Do(http.MethodPatch, "/api/v1/me/account", "application/json", []byte(`{"preferredFirstName": "Anita"}`), "Authorization", moa); res.Status != http.StatusOK {
+		t.Fatalf("preferred name: %d %s", res.Status, res.Body)
+	}
+	a := b.user(t, "site-admin-profile")
+	a.signIn("/portal#/worksites/"+id, devidp.PersonaPhysician)
+	const row = `[...document.querySelectorAll('main tr')].some(r => r.innerText.includes('Anita') && r.innerText.includes('Physician') && r.innerText.includes('front desk'))`
+	a.reloadUntil("/portal#/worksites/"+id, row, "the join request with the corrected profession and the new name")
+	a.mustBeAccessible("worksite-profile-changed")
+	a.atEveryWidth(func(v viewport) {
+		a.waitFor(row, "the join request's new profession and name at "+v.name+" width")
+	})
+	a.shot("worksite-profile-changed")
 }
