@@ -372,6 +372,11 @@ func teamPagesTheWorksitesAwaitingApproval(t *testing.T, b *browser) {
 		p.click("#ws-first-page")
 		p.waitText("#ws-total", "50 shown on this page.")
 	})
+	var csv string
+	p.eval(`fetch(document.querySelector('#ws-export-csv').href).then(r => r.text())`, &csv)
+	if !strings.HasPrefix(csv, "id,name,location_type") || strings.Count(csv, "\n") != total+1 || !strings.Contains(csv, "Paging Clinic 54") {
+		t.Errorf("worksites awaiting approval CSV has %d lines; want the header and all %d worksites", strings.Count(csv, "\n"), total)
+	}
 	p.shot("team-queue-worksites-paged")
 }
 

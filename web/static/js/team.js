@@ -180,7 +180,9 @@ async function queueView(main, ctx) {
   const wsPager = h('div', { class: 'actions', id: 'ws-pager' },
     h('p', { id: 'ws-total' }, `${wsTotal} worksite${wsTotal === 1 ? '' : 's'} awaiting approval; ${worksites.length} shown on this page.`),
     wcursor ? h('a', { class: 'button small secondary', id: 'ws-first-page', href: wsHref('') }, 'First page of worksites') : null,
-    out.worksitesNextCursor ? h('a', { class: 'button small secondary', id: 'ws-next-page', href: wsHref(out.worksitesNextCursor) }, 'Next page of worksites') : null);
+    out.worksitesNextCursor ? h('a', { class: 'button small secondary', id: 'ws-next-page', href: wsHref(out.worksitesNextCursor) }, 'Next page of worksites') : null,
+    h('a', { class: 'button small secondary', id: 'ws-export-csv', href: `/api/v1/staff/worksites${q({ state: 'awaiting_team_review', format: 'csv' })}`,
+      download: 'worksites-awaiting-approval.csv' }, 'Export every worksite awaiting approval to CSV'));
 
   const filters = h('form', { class: 'filters', id: 'filters', role: 'search', 'aria-label': 'Filter the queue' },
     field({ name: 'state', label: 'Application status', type: 'select', value: f.state, options: L.appStateList() }),
