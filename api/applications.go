@@ -38,7 +38,8 @@ func (s *Server) myApplications(c *gin.Context) {
 func (s *Server) applicationQueue(c *gin.Context) {
 	q := enrolment.QueueQuery{
 		State: c.DefaultQuery("state", string(domain.AppReady)), Profession: c.Query("profession"),
-		WorksiteType: c.Query("worksiteType"), Overdue: c.Query("overdue"), Cursor: c.Query("cursor"), Limit: c.Query("limit")}
+		WorksiteType: c.Query("worksiteType"), Overdue: c.Query("overdue"), Cursor: c.Query("cursor"), Limit: c.Query("limit"),
+		WorksitesCursor: c.Query("worksitesCursor"), WorksitesLimit: c.Query("worksitesLimit")}
 	if c.Query("format") == "csv" {
 		s.exportApplications(c, q)
 		return
@@ -48,7 +49,7 @@ func (s *Server) applicationQueue(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	body, err := queuePage(page.Applications, page.Worksites, page.Total, page.NextCursor)
+	body, err := queuePage(page.Applications, page.Worksites, page.Total, page.NextCursor, page.WorksitesTotal, page.WorksitesNextCursor)
 	if err != nil {
 		writeError(c, s.log, err)
 		return

@@ -18,15 +18,16 @@ type queueHead struct {
 
 // queuePage encodes the queue's response body exactly as encoding/json
 // encodes gin.H{"applications": apps, "worksitesAwaitingApproval":
-// worksites, "total": total, "nextCursor": next} (the cursor left out when
-// empty) (TestQueuePageIsEncodingJSON), with one difference: each
+// worksites, "total": total, "nextCursor": next, "worksitesTotal": wtotal,
+// "worksitesNextCursor": wnext} (a cursor left out when empty)
+// (TestQueuePageIsEncodingJSON), with one difference: each
 // stored application is copied in as SaveApplication's json.Marshal wrote
 // it, where encoding/json would validate and compact every json.RawMessage
 // again: about 40% of the handler's CPU at a page of 100
 // (BenchmarkApplicationQueue). A stored application that is not a JSON
 // object is an error rather than a broken page.
-func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSummary, total int64, next string) ([]byte, error) {
-	size := 96 + len(next) + 450*len(worksites)
+func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSummary, total int64, next string, wtotal int64, wnext string) ([]byte, error) {
+	size := 160 + len(next) + len(wnext) + 450*len(worksites)
 	for _, a := range apps {
 		size += 200 + len(a.Application)
 	}
@@ -58,7 +59,8 @@ func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSumma
 		b.Truncate(b.Len() - 1)
 		b.WriteByte('}')
 	}
-	// encoding/json writes a map's keys sorted: applications, nextCursor, total, worksitesAwaitingApproval.
+	// encoding/json writes a map's keys sorted: applications, nextCursor,
+	// total, worksitesAwaitingApproval, worksitesNextCursor, worksitesTotal.
 	b.WriteByte(']')
 	if next != "" {
 		b.WriteString(`,"nextCursor":`)
@@ -74,6 +76,15 @@ func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSumma
 		return nil, fmt.Errorf("api: queue: %w", err)
 	}
 	b.Truncate(b.Len() - 1)
+	if wnext != "" {
+		b.WriteString(`,"worksitesNextCursor":`)
+		if err := enc.Encode(wnext); err != nil {
+			return nil, fmt.Errorf("api: queue: %w", err)
+		}
+		b.Truncate(b.Len() - 1)
+	}
+	b.WriteString(`,"worksitesTotal":`)
+	b.WriteString(strconv.FormatInt(wtotal, 10))
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }

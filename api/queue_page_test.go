@@ -22,6 +22,9 @@ type queueBody struct {
 	NextCursor   string                     `json:"nextCursor,omitempty"`
 	Total        int64                      `json:"total"`
 	Worksites    []domain.WorksiteSummary   `json:"worksitesAwaitingApproval"`
+	// WorksitesNextCursor and WorksitesTotal page the worksites.
+	WorksitesNextCursor string `json:"worksitesNextCursor,omitempty"`
+	WorksitesTotal      int64  `json:"worksitesTotal"`
 }
 
 // TestQueuePageIsEncodingJSON: queuePage writes what encoding/json writes
@@ -49,31 +52,36 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		worksites []store.WorksiteSummary
 		total     int64
 		next      string
+		wtotal    int64
+		wnext     string
 	}{
-		{"full, with a next page", apps, worksites, 1234567, "eyJrIjpbIjIwMjYtMDMtMDJUMTc6MzA6MDBaIiwiYSIsImIiLCJjIl19"},
+		{"full, with a next page", apps, worksites, 1234567, "eyJrIjpbIjIwMjYtMDMtMDJUMTc6MzA6MDBaIiwiYSIsImIiLCJjIl19", 150, "eyJrIjpbImEiLCJiIl19"},
 		// A cursor is opaque to the client: whatever it holds is escaped alike.
-		{"a cursor needing escapes", apps, worksites, 2, "<a&b>\u2028\"q\""},
-		{"last page", apps, worksites, 2, ""},
-		{"no applications", []store.QueuedApplication{}, worksites, 0, ""},
-		{"no worksites (a profession filter)", apps, nil, 2, ""},
-		{"nothing", nil, nil, 0, ""},
+		{"a cursor needing escapes", apps, worksites, 2, "<a&b>\u2028\"q\"", 2, "<w&>\u2028"},
+		{"last page", apps, worksites, 2, "", 2, ""},
+		{"no applications", []store.QueuedApplication{}, worksites, 0, "", 2, ""},
+		{"no worksites (a profession filter)", apps, nil, 2, "", 0, ""},
+		{"nothing", nil, nil, 0, "", 0, ""},
 	} {
-		got, err := queuePage(c.apps, c.worksites, c.total, c.next)
+		got, err := queuePage(c.apps, c.worksites, c.total, c.next, c.wtotal, c.wnext)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		want, err := json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total,
-			"nextCursor": c.next})
+		m := gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total,
+			"nextCursor": c.next, "worksitesTotal": c.wtotal, "worksitesNextCursor": c.wnext}
+		// Cursors are omitted when empty, as queueBody's omitempty does.
+		if c.next == "" {
+			delete(m, "nextCursor")
+		}
+		if c.wnext == "" {
+			delete(m, "worksitesNextCursor")
+		}
+		want, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.next == "" { // omitted when empty, as queueBody's omitempty does
-			want, err = json.Marshal(gin.H{"applications": nonNil(c.apps), "worksitesAwaitingApproval": nonNil(c.worksites), "total": c.total})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st, err := json.Marshal(queueBody{Applications: nonNil(c.apps), NextCursor: c.next, Total: c.total, Worksites: nonNil(c.worksites)}); err != nil || !bytes.Equal(st, want) {
+		if st, err := json.Marshal(queueBody{Applications: nonNil(c.apps), NextCursor: c.next, Total: c.total, Worksites: nonNil(c.worksites),
+			WorksitesNextCursor: c.wnext, WorksitesTotal: c.wtotal}); err != nil || !bytes.Equal(st, want) {
 			t.Errorf("%s: queueBody =\n%s\nwant (%v)\n%s", c.name, st, err, want)
 		}
 		if err != nil {
@@ -84,7 +92,7 @@ func TestQueuePageIsEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "null", `{"state":"ready_for_provisioning"`} {
-		if _, err := queuePage([]store.QueuedApplication{{Subject: "s", Application: json.RawMessage(bad)}}, nil, 1, ""); err == nil {
+		if _, err := queuePage([]store.QueuedApplication{{Subject: "s", Application: json.RawMessage(bad)}}, nil, 1, "", 0, ""); err == nil {
 			t.Errorf("stored application %q: no error; want one", bad)
 		}
 	}

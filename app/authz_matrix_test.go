@@ -243,14 +243,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
 		{http.MethodPost, "/api/v1/staff/worksites/:id/reinstate", team + "/reinstate", obj(map[string]any{"reason": ""}),
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, http.StatusBadRequest}, nil},
+		// A worksite's sponsorship requests: its authorizers (the victim) and the team; others learn nothing.
+		{http.MethodGet, "/api/v1/worksites/:id/sponsorship-requests", site + "/sponsorship-requests", none,
+			[nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
 		// The team's profession change; the victim may not make it themself.
+		// After it, the victim (a resident now) is no authorizer at their
+		// worksite any more, so it comes after the sponsorship requests.
 		{http.MethodPut, "/api/v1/staff/people/:subject/profession", "/api/v1/staff/people/" + victim.Subject + "/profession", obj(map[string]any{
 			"profession": domain.ProfResident, "reason": "matrix",
 			"professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}),
 			[nCallers]int{unauth, forbid, forbid, forbid, forbid, ok}, nil},
-		// A worksite's sponsorship requests: its authorizers (the victim) and the team; others learn nothing.
-		{http.MethodGet, "/api/v1/worksites/:id/sponsorship-requests", site + "/sponsorship-requests", none,
-			[nCallers]int{unauth, ok, notFound, notFound, notFound, ok}, nil},
 		// The team's funnel.
 		{http.MethodGet, "/api/v1/staff/funnel", "/api/v1/staff/funnel", none, teamOnly, nil},
 		{http.MethodGet, "/api/v1/staff/funnel.svg", "/api/v1/staff/funnel.svg", none, teamOnly, nil},

@@ -133,7 +133,7 @@ func recordRejectedWorksite(t *testing.T) {
 // recordDecisionsAndClosure: a person's new legal name at sign-in; the
 // team's decisions on a person (an
 // application rejected, then another sent back; access suspended and
-// reinstated; the profession corrected), and a worksite's membership
+// reinstated; the profession corrected, which reaches their worksite), and a worksite's membership
 // changes (an invitation resent, a promotion undone, a member deactivated,
 // reactivated and given an end date, the details edited) until its
 // administrator closes it, which tells every member.
@@ -169,6 +169,11 @@ func recordDecisionsAndClosure(t *testing.T) {
 	mustOK(t, "reinstate access", env.Staff(http.MethodPost, person+"/reinstate", map[string]string{"reason": "resolved"}), http.StatusOK)
 	mustOK(t, "change profession", env.Staff(http.MethodPut, person+"/profession", map[string]any{"profession": domain.ProfResident,
 		"reason": "registered as a resident", "professionIds": map[string]string{"msp_billing_number": "A1234", "cpsid": "12345"}}), http.StatusOK)
+	// The correction reaches the worksite (member-profile-changed).
+	waitMembers(t, env, id, doc, func(m membersResponse) bool {
+		x := findMember(m, "active", docSubject)
+		return x != nil && x.Profession == domain.ProfResident
+	})
 
 	// Membership: an MOA joins; a physician is invited, the invitation
 	// resent, accepted, promoted and demoted again; the MOA is deactivated,

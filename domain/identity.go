@@ -213,6 +213,27 @@ type UserWorksite struct {
 	Suspended     bool          `json:"suspended,omitempty"`
 }
 
+// NoWorksiteAction is the next action of a person whose account asks
+// nothing more of them and who has no active worksite: the portal's "who
+// must act" says the same (DOMAIN: an account with no worksite yet waits
+// on the applicant: register or join one).
+const NoWorksiteAction = "register your worksite or join one: find it by address or worksite ID and ask to join"
+
+// NextStep says who must act next on st and what they must do: the
+// account's own step first (UserNextAction); then, for a registered
+// account with no active worksite among those its status lists, the
+// applicant, who must register or join a worksite (NoWorksiteAction). The
+// enrolment layer refines the latter from what the status cannot know:
+// a worksite registered a moment ago, a pending join request or an
+// invitation (PersonNextAction).
+func (st UserStatus) NextStep() (Party, string) {
+	p, a := UserNextAction(st.State, st.EmailConfirmation)
+	if p == PartyNone && st.State == UserAccountRegistered && st.ActiveWorksites() == 0 {
+		return PartyApplicant, NoWorksiteAction
+	}
+	return p, a
+}
+
 // UserNextAction says who must act in state s, with the email
 // confirmation e (nil when unknown), and what they must do. An address
 // awaiting confirmation comes after registering and after an expired

@@ -367,6 +367,39 @@ func (m *Membership) Grouped() map[string]map[string][]Member {
 	return out
 }
 
+// ApplyProfile makes the member and join request records of n.Subject
+// carry n's profession, user type, name and email (empty values leave
+// what is there). It reports the member whose profession changed (nil:
+// none) with the profession it had, and whether anything changed at all.
+func (m *Membership) ApplyProfile(n MemberProfileNotice) (changed *Member, from string, touched bool) {
+	set := func(dst *string, v string) {
+		if v != "" && *dst != v {
+			*dst, touched = v, true
+		}
+	}
+	if x, ok := m.Member(n.Subject); ok {
+		before := x.Profession
+		set(&x.Profession, n.Profession)
+		set((*string)(&x.UserType), string(n.UserType))
+		set(&x.Name, n.Name)
+		set(&x.Email, n.Email)
+		if x.Profession != before {
+			changed, from = x, before
+		}
+	}
+	for i := range m.Requests {
+		r := &m.Requests[i]
+		if r.Subject != n.Subject {
+			continue
+		}
+		set(&r.Profession, n.Profession)
+		set((*string)(&r.UserType), string(n.UserType))
+		set(&r.Name, n.Name)
+		set(&r.Email, n.Email)
+	}
+	return changed, from, touched
+}
+
 // JoinRequestMilestones lists the reminders of a join request: one per
 // entry of days, counted in business days from the request.
 func JoinRequestMilestones(at time.Time, days []int, c Calendar) []Milestone {

@@ -653,3 +653,77 @@ func TestSponsors(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyProfile: a person's profile notice reaches their member record
+// and their join requests, and nobody else's; empty values keep what is there.
+func TestApplyProfile(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		n           domain.MemberProfileNotice
+		wantChanged bool
+		wantFrom    string // profession before, when the member's changed
+		check       func(t *testing.T, m domain.Membership)
+	}{{
+		// Cy, corrected from MOA to physician, becomes an authorizer who may sponsor.
+		name: "profession of an inactive member", n: domain.MemberProfileNotice{Subject: sCy, Profession: "physician", UserType: domain.Authorizer},
+		wantChanged: true, wantFrom: "",
+		check: func(t *testing.T, m domain.Membership) {
+			x, _ := m.Member(sCy)
+			if x.Profession != "physician" || x.UserType != domain.Authorizer || x.Name != "Cy" || x.Email != "cy@clinic.example.ca" {
+				t.Errorf("cy = %+v; want a physician authorizer with name and email kept", *x)
+			}
+		},
+	}, {
+		// Bob's new name and confirmed address replace the old ones.
+		name: "name and email of an active member", n: domain.MemberProfileNotice{Subject: sBob, Name: "Robert", Email: "rob@new.example.ca"},
+		wantChanged: true,
+		check: func(t *testing.T, m domain.Membership) {
+			x, _ := m.Member(sBob)
+			if x.Name != "Robert" || x.Email != "rob@new.example.ca" || x.UserType != domain.Authorizer {
+				t.Errorf("bob = %+v; want Robert at rob@new.example.ca, still an authorizer", *x)
+			}
+			if len(m.Sponsors("")) != 2 {
+				t.Errorf("sponsors = %v; want Ada and Bob", m.Sponsors(""))
+			}
+		},
+	}, {
+		// Eve's pending join request follows her profession and address.
+		name: "join request", n: domain.MemberProfileNotice{Subject: sEve, Profession: "moa", UserType: domain.OnBehalfOf, Email: "eve@new.example.ca"},
+		wantChanged: true,
+		check: func(t *testing.T, m domain.Membership) {
+			r := m.Requests[0]
+			if r.Profession != "moa" || r.UserType != domain.OnBehalfOf || r.Email != "eve@new.example.ca" || r.Name != "Eve" {
+				t.Errorf("request = %+v; want Eve, moa, on-behalf-of, at eve@new.example.ca", r)
+			}
+		},
+	}, {
+		// A stranger's notice changes nothing.
+		name: "nobody here", n: domain.MemberProfileNotice{Subject: sStranger, Name: "X", Profession: "physician"},
+		check: func(t *testing.T, m domain.Membership) {
+			if !reflect.DeepEqual(m, fixture(t)) {
+				t.Errorf("membership changed: %+v", m)
+			}
+		},
+	}, {
+		// The same values again change nothing.
+		name: "same values", n: domain.MemberProfileNotice{Subject: sAda, Name: "Ada", Email: "ada@clinic.example.ca", UserType: domain.Authorizer},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := fixture(t)
+			x, from, changed := m.ApplyProfile(tc.n)
+			if changed != tc.wantChanged {
+				t.Errorf("changed = %v; want %v", changed, tc.wantChanged)
+			}
+			if tc.n.Profession != "" && tc.wantChanged && tc.name != "join request" {
+				if x == nil || from != tc.wantFrom {
+					t.Errorf("profession change = %v from %q; want the member, from %q", x, from, tc.wantFrom)
+				}
+			} else if x != nil {
+				t.Errorf("profession change reported for %v; want none", x)
+			}
+			if tc.check != nil {
+				tc.check(t, m)
+			}
+		})
+	}
+}

@@ -69,7 +69,12 @@ type NextStep struct {
 // invitations, oldest first.
 func PersonNextAction(st UserStatus, activeWorksites int, pending []PendingMembership) NextStep {
 	current := NextStep{WaitingOn: st.WaitingOn, NextAction: st.NextAction, Since: st.WaitingSince}
-	if st.WaitingOn != PartyNone || st.State != UserAccountRegistered || activeWorksites > 0 {
+	if current.NextAction == NoWorksiteAction {
+		// The status's own "no worksite" (NextStep) is refined here: a
+		// member has none, a pending request or invitation says who acts.
+		current.WaitingOn, current.NextAction = PartyNone, ""
+	}
+	if current.WaitingOn != PartyNone || st.State != UserAccountRegistered || activeWorksites > 0 {
 		return current
 	}
 	for _, p := range pending {
@@ -84,8 +89,7 @@ func PersonNextAction(st UserStatus, activeWorksites int, pending []PendingMembe
 				NextAction: "approve or reject your request to join " + p.WorksiteName + " (" + p.WorksiteID + "), asked " + p.At.UTC().Format(time.DateOnly)}
 		}
 	}
-	return NextStep{WaitingOn: PartyApplicant, Since: st.WaitingSince,
-		NextAction: "register your worksite or join one: find it by address or worksite ID and ask to join"}
+	return NextStep{WaitingOn: PartyApplicant, Since: st.WaitingSince, NextAction: NoWorksiteAction}
 }
 
 // ActiveWorksites counts the active memberships a status lists.

@@ -160,3 +160,41 @@ func TestCursorAndSearch(t *testing.T) {
 		t.Errorf("PageSize(501): %v; want EINVALID", err)
 	}
 }
+
+// TestUserStatusNextStep: a registered account that asks nothing more and
+// has no active worksite waits on the applicant, who must register or
+// join one; what the account asks comes first; a member waits on nobody.
+func TestUserStatusNextStep(t *testing.T) {
+	confirm := &EmailConfirmation{Awaiting: true}
+	for _, tc := range []struct {
+		name   string
+		st     UserStatus
+		party  Party
+		action string
+	}{
+		{"no worksite yet", UserStatus{State: UserAccountRegistered}, PartyApplicant, NoWorksiteAction},
+		{"an inactive membership only", UserStatus{State: UserAccountRegistered, Worksites: []UserWorksite{{WorksiteID: "K4T6CLP"}}}, PartyApplicant, NoWorksiteAction},
+		{"a member", UserStatus{State: UserAccountRegistered, Worksites: []UserWorksite{{WorksiteID: "K4T6CLP", Active: true}}}, PartyNone, ""},
+		{"confirm the email first", UserStatus{State: UserAccountRegistered, EmailConfirmation: confirm}, PartyApplicant, "confirm your email address"},
+		{"no account yet", UserStatus{State: UserIdentityValidated}, PartyApplicant, "register your HxBC account"},
+		{"password expired", UserStatus{State: UserPasswordExpired}, PartyApplicant, "your password has expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, a := tc.st.NextStep()
+			if p != tc.party || !strings.HasPrefix(a, tc.action) {
+				t.Errorf("NextStep() = %q, %q; want %q, %q", p, a, tc.party, tc.action)
+			}
+		})
+	}
+	// The enrolment layer refines the status's "no worksite": a member
+	// (a worksite registered a moment ago) has nothing to do, a pending
+	// request waits on the site administrators.
+	st := UserStatus{State: UserAccountRegistered, WaitingOn: PartyApplicant, NextAction: NoWorksiteAction}
+	if got := PersonNextAction(st, 1, nil); got.WaitingOn != PartyNone || got.NextAction != "" {
+		t.Errorf("a member with the status's no-worksite step: %+v; want nobody", got)
+	}
+	join := PendingMembership{Kind: PendingJoinRequest, WorksiteID: "K4T6CLP", WorksiteName: "Proctor Clinic", At: time.Unix(0, 0)}
+	if got := PersonNextAction(st, 0, []PendingMembership{join}); got.WaitingOn != PartySiteAdmin {
+		t.Errorf("a pending join request with the status's no-worksite step: %+v; want the site administrators", got)
+	}
+}

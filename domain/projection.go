@@ -11,9 +11,11 @@ import "time"
 // per Key. A worksite's projection fills Worksite and Membership; a
 // person's, User and Applications.
 //
-// Emails and Notices are the task's outbox: stored in the same transaction
-// (once per key), so that each exists exactly when the change that caused
-// it committed, and sent afterwards by the worker's relay.
+// Emails, Notices and ProfileNotices are the task's outbox: stored in the
+// same transaction (once per key), so that each exists exactly when the
+// change that caused it committed, and sent afterwards by the worker's
+// relay. A worksite's workflow sends Notices to its members' workflows; a
+// person's sends ProfileNotices to their worksites' workflows.
 type Projection struct {
 	Worksite     *WorksiteStatus         `json:",omitempty"`
 	Membership   *MembershipProjection   `json:",omitempty"`
@@ -22,6 +24,9 @@ type Projection struct {
 	Audits       []AuditEvent            `json:",omitempty"`
 	Emails       []Email                 `json:",omitempty"`
 	Notices      []MembershipNotice      `json:",omitempty"`
+	// ProfileNotices tell the person's worksites that their profession,
+	// name or email changed (MemberProfileNotice).
+	ProfileNotices []MemberProfileNotice `json:",omitempty"`
 	// Writes are the business rows the workflow owns (domain.Write),
 	// written first; a refused one rolls the whole projection back
 	// (ProjectResult).
@@ -31,11 +36,13 @@ type Projection struct {
 // Empty reports whether p writes nothing.
 func (p Projection) Empty() bool {
 	return p.Worksite == nil && p.Membership == nil && p.User == nil && len(p.Applications) == 0 && len(p.Audits) == 0 &&
-		len(p.Emails) == 0 && len(p.Notices) == 0 && len(p.Writes) == 0
+		len(p.Emails) == 0 && len(p.Notices) == 0 && len(p.ProfileNotices) == 0 && len(p.Writes) == 0
 }
 
 // Outgoing reports whether p carries emails or notices for the relay.
-func (p Projection) Outgoing() bool { return len(p.Emails) > 0 || len(p.Notices) > 0 }
+func (p Projection) Outgoing() bool {
+	return len(p.Emails) > 0 || len(p.Notices) > 0 || len(p.ProfileNotices) > 0
+}
 
 // MembershipNotice tells a person's workflow that their membership at a
 // worksite changed, with the worksite as it stands, so their applications
@@ -62,6 +69,36 @@ type MembershipNotice struct {
 	Suspended     bool
 	StateSince    time.Time
 	TypePolicy    WorksiteTypePolicy
+}
+
+// MemberProfileNotice tells the workflow of every worksite where a person
+// is a member or has asked to join that the person's profession, name or
+// email changed, so that the worksite's member and join request records
+// (and what depends on the profession: the member's user type, whether
+// they may sponsor) follow. A person's workflow queues one with its
+// projection; the relay signals it to each of the person's worksites
+// (those listed when it is sent), with the name and the address in force
+// read from the account then, as emails are rendered when sent.
+type MemberProfileNotice struct {
+	// Key is its idempotency key in the outbox: "user/<Subject>/profile/<Seq>".
+	Key string `json:",omitempty"`
+	// Seq numbers the person's profile notices (from 1, across runs): a
+	// worksite applies one only if its Seq is above the last it applied
+	// for that person, so a late or repeated delivery changes nothing.
+	Seq     int
+	Subject string
+	// Profession is the person's profession code, and UserType its type
+	// in the policy table ("" when the workflow does not know it: the
+	// worksite keeps the one it has).
+	Profession string
+	UserType   UserType `json:",omitempty"`
+	// Name and Email are filled by the relay when it sends the notice:
+	// the account's display name and its address in force then.
+	Name  string `json:",omitempty"`
+	Email string `json:",omitempty"`
+	// Change says what changed, for the worksite's timeline.
+	Change string
+	At     time.Time
 }
 
 // MembershipProjection is a worksite's membership as its workflow last

@@ -43,6 +43,8 @@ func TestBrowserNoDeadEnds(t *testing.T) {
 	t.Run("InvitationThroughRegistration", func(t *testing.T) { invitationThroughRegistration(t, b, admin, id) })
 	t.Run("TeamFindsPagesAndExports", func(t *testing.T) { teamFindsPagesAndExports(t, b, id) })
 	t.Run("TeamPagesAndExportsTheQueue", func(t *testing.T) { teamPagesAndExportsTheQueue(t, b) })
+	t.Run("TeamPagesTheWorksitesAwaitingApproval", func(t *testing.T) { teamPagesTheWorksitesAwaitingApproval(t, b) })
+	t.Run("ProfileChangesReachTheWorksite", func(t *testing.T) { profileChangesReachTheWorksite(t, b, id) })
 }
 
 // myStatus reads GET /api/v1/me/status as auth.
@@ -327,4 +329,102 @@ func teamPagesAndExportsTheQueue(t *testing.T, b *browser) {
 		t.Errorf("queue CSV:\n%s\nwant the header and all %d applications, the formula defused", csv, n)
 	}
 	p.shot("team-queue-paged")
+}
+
+// The team's worksites awaiting approval page past 50 on their own, with
+// their total, at desktop and phone width (they stopped at 100 before).
+// The rows are worksite projections written to the store (the queue
+// reads only those), registered after every other worksite here so that
+// they fill the second page.
+func teamPagesTheWorksitesAwaitingApproval(t *testing.T, b *browser) {
+	env := b.env
+	ctx := context.Background()
+	before := queueWorksitesTotal(t, env)
+	const n = 55
+	for i := range n {
+		reg := domain.WorksiteRegistration{Name: fmt.Sprintf("Paging Clinic %02d", i), Phone: "(604) 555-4555", Email: "paging@example.ca",
+			Address: domain.Address{Unit: fmt.Sprint(100 + i), StreetNumber: "77", StreetName: "Paging St", City: "Vancouver", Province: "BC",
+				PostalCode: "V5T 4G5"},
+			LocationType: domain.CommunityPrivatePractice, SubOption: "physician_led", EMR: "OSCAR",
+			Administrator: domain.Person{Name: "Pat Paging", Email: "pat@example.ca"}}
+		at := time.Now().Add(time.Duration(i) * time.Second)
+		w, err := env.Store.CreateWorksite(ctx, reg, at, domain.AuditEvent{Actor: "pat@example.ca", Role: "applicant", Action: "worksite registered"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Store.SaveWorksiteStatus(ctx, domain.WorksiteStatus{WorksiteID: w.ID, State: domain.WorksiteAwaitingReview,
+			WaitingOn: domain.PartyEnrolmentTeam, WaitingSince: at, Timeline: []domain.TimelineEvent{}, Seq: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := before + n
+	p := b.user(t, "team-worksites-queue")
+	p.signIn("/team", devidp.PersonaTeam)
+	p.open("/team#/")
+	p.waitHeading("Queue")
+	p.waitText("#wsq-h", fmt.Sprintf("Worksites awaiting approval (%d)", total))
+	p.waitText("#ws-total", fmt.Sprintf("%d worksites awaiting approval; 50 shown on this page.", total))
+	p.mustBeAccessible("team-queue-worksites-paged")
+	p.atEveryWidth(func(v viewport) {
+		p.click("#ws-next-page")
+		p.waitText("#ws-total", fmt.Sprintf("; %d shown on this page.", total-50))
+		p.waitText("main", "Paging Clinic 54")
+		p.click("#ws-first-page")
+		p.waitText("#ws-total", "50 shown on this page.")
+	})
+	var csv string
+	p.eval(`fetch(document.querySelector('#ws-export-csv').href).then(r => r.text())`, &csv)
+	if !strings.HasPrefix(csv, "id,name,location_type") || strings.Count(csv, "\n") != total+1 || !strings.Contains(csv, "Paging Clinic 54") {
+		t.Errorf("worksites awaiting approval CSV has %d lines; want the header and all %d worksites", strings.Count(csv, "\n"), total)
+	}
+	p.shot("team-queue-worksites-paged")
+}
+
+// queueWorksitesTotal is the queue's count of worksites awaiting approval.
+func queueWorksitesTotal(t *testing.T, env *apptest.Env) int {
+	t.Helper()
+	res := env.Staff(http.MethodGet, "/api/v1/staff/applications", nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("queue: %d %s", res.Status, res.Body)
+	}
+	var out struct {
+		Total int `json:"worksitesTotal"`
+	}
+	res.JSON(t, &out)
+	return out.Total
+}
+
+// The team corrects the MOA (who asked to join) to physician, and the MOA
+// takes a preferred name: the site administrator's page lists the join
+// request with the corrected profession and the new name, at desktop and
+// phone width (the worksite's records kept the old values before).
+func profileChangesReachTheWorksite(t *testing.T, b *browser, id string) {
+	env := b.env
+	moa := env.Bearer(devidp.PersonaMOA)
+	if res := env.Do(http.MethodGet, "/api/v1/me/pending", "", nil, "Authorization", moa); res.Status != http.StatusOK ||
+		!strings.Contains(string(res.Body), id) {
+		// Run alone: the MOA asks to join here first.
+		env.RegisterConfirmedAccount(devidp.PersonaMOA)
+		moa = env.Bearer(devidp.PersonaMOA)
+		if res := env.PostJSON("/api/v1/worksites/"+id+"/join-requests", map[string]string{"comment": "front desk"}, "Authorization", moa); res.Status != http.StatusCreated {
+			t.Fatalf("join request: %d %s", res.Status, res.Body)
+		}
+	}
+	if res := env.Staff(http.MethodPut, "/api/v1/staff/people/"+env.Subject(devidp.PersonaMOA)+"/profession", map[string]any{
+		"profession": domain.ProfPhysician, "reason": "CPSBC lists them as a physician",
+		"professionIds": map[string]string{"msp_billing_number": "1234567", "cpsid": "12345"}}); res.Status != http.StatusOK {
+		t.Fatalf("profession correction: %d %s", res.Status, res.Body)
+	}
+	if res := env.Do(http.MethodPatch, "/api/v1/me/account", "application/json", []byte(`{"preferredFirstName": "Anita"}`), "Authorization", moa); res.Status != http.StatusOK {
+		t.Fatalf("preferred name: %d %s", res.Status, res.Body)
+	}
+	a := b.user(t, "site-admin-profile")
+	a.signIn("/portal#/worksites/"+id, devidp.PersonaPhysician)
+	const row = `[...document.querySelectorAll('main tr')].some(r => r.innerText.includes('Anita') && r.innerText.includes('Physician') && r.innerText.includes('front desk'))`
+	a.reloadUntil("/portal#/worksites/"+id, row, "the join request with the corrected profession and the new name")
+	a.mustBeAccessible("worksite-profile-changed")
+	a.atEveryWidth(func(v viewport) {
+		a.waitFor(row, "the join request's new profession and name at "+v.name+" width")
+	})
+	a.shot("worksite-profile-changed")
 }

@@ -360,6 +360,18 @@ func (s *Service) UpdateAccount(ctx context.Context, by Caller, in Input) (Accou
 	case domain.EmailWithdrawn:
 		arg.Withdrawn = true
 	}
+	// The person's worksites keep their name and address in force on
+	// their member and join request records: another display name, or an
+	// unconfirmed address replaced at once, must reach them (a confirmed
+	// one is replaced only when the new one is confirmed).
+	after := acct
+	if u.PreferredFirstName != nil {
+		after.PreferredFirstName = *u.PreferredFirstName
+	}
+	if u.PreferredLastName != nil {
+		after.PreferredLastName = *u.PreferredLastName
+	}
+	arg.Profile = after.DisplayName() != acct.DisplayName() || w.Change == domain.EmailReplaced
 	arg.NotAfter = s.notAfter()
 	arg.Write = &domain.Write{Key: "account-change/" + by.RequestID, AccountChange: &w}
 	st, err := s.userWrite(ctx, by, p.Subject, workflows.UpdateAccountChanged, arg, arg.NotAfter, "/api/v1/me/account")

@@ -499,3 +499,37 @@ func TestEmailLinkPage(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateAccountTellsWorksites: a change that gives the account another
+// display name or another address in force asks the person's workflow to
+// tell their worksites (AccountChanged.Profile); a phone, the same name
+// again, or a new address that waits for confirmation does not.
+func TestUpdateAccountTellsWorksites(t *testing.T) {
+	ctx := context.Background()
+	unconfirmed := adaAccount
+	unconfirmed.EmailConfirmed = false
+	for _, c := range []struct {
+		name    string
+		account domain.Account
+		change  enrolment.AccountChange
+		want    bool
+	}{
+		{"a phone", adaAccount, enrolment.AccountChange{Phone: ptr("604 555 0100")}, false},
+		{"a preferred first name", adaAccount, enrolment.AccountChange{PreferredFirstName: ptr("Addie")}, true},
+		{"the same name again", adaAccount, enrolment.AccountChange{PreferredFirstName: ptr("Ada")}, false},
+		{"a new address awaiting confirmation", adaAccount, enrolment.AccountChange{Email: ptr("ada@new.example.ca")}, false},
+		{"a new address replacing an unconfirmed one", unconfirmed, enrolment.AccountChange{Email: ptr("ada@new.example.ca")}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.accounts(c.account)
+			f.answerWrites(domain.UserStatus{State: domain.UserAccountRegistered}, nil)
+			if _, err := f.service().UpdateAccount(ctx, ada, body(c.change)); err != nil {
+				t.Fatal(err)
+			}
+			if arg := f.writes[0].Arg.(workflows.AccountChanged); arg.Profile != c.want {
+				t.Errorf("Profile = %v; want %v", arg.Profile, c.want)
+			}
+		})
+	}
+}

@@ -42,7 +42,14 @@ func (s *Service) completeStatus(ctx context.Context, subject string, st *domain
 	}
 	base := *st
 	base.WaitingOn, base.NextAction = domain.UserNextAction(st.State, st.EmailConfirmation)
-	if base.WaitingOn != domain.PartyNone || st.ActiveWorksites() > 0 {
+	if base.WaitingOn != domain.PartyNone {
+		return nil
+	}
+	if st.ActiveWorksites() > 0 {
+		// The workflow's "no worksite" (it has not heard of one registered
+		// a moment ago) does not hold: nobody must act on the person.
+		next := domain.PersonNextAction(*st, st.ActiveWorksites(), nil)
+		st.WaitingOn, st.NextAction = next.WaitingOn, next.NextAction
 		return nil
 	}
 	pending, err := s.pendingFor(ctx, subject)

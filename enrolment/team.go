@@ -2,6 +2,7 @@ package enrolment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,21 +15,47 @@ import (
 // QueueQuery is the team's queue as asked: state (the HTTP layer's
 // default is ready for provisioning), profession, worksite type and
 // overdue ("true", "false" or ""), as written in the query; and the
-// page: its cursor and size ("" for the first page and the default size).
+// pages: the applications' cursor and size, and the worksites awaiting
+// approval's ("" for the first page and the default size).
 type QueueQuery struct {
 	State, Profession, WorksiteType, Overdue string
 	Cursor, Limit                            string
+	WorksitesCursor, WorksitesLimit          string
 }
 
-// Queue is the team's queue: one page of applications and the worksites
-// awaiting approval, longest waiting first, with their business days
-// waiting and workflow IDs; the count of every application the filters
-// match, and the next page's cursor ("" on the last).
+// Queue is the team's queue: one page of applications and one of the
+// worksites awaiting approval, longest waiting first, with their business
+// days waiting and workflow IDs; for each, the count of every one the
+// filters match and the next page's cursor ("" on the last).
 type Queue struct {
 	Applications []domain.QueuedApplication
 	Worksites    []domain.WorksiteSummary
 	Total        int64
 	NextCursor   string
+	// WorksitesTotal and WorksitesNextCursor page Worksites.
+	WorksitesTotal      int64
+	WorksitesNextCursor string
+}
+
+// worksitesCursorKeys is how many keys the worksite list's cursor has
+// (registration time, ID: store.FindWorksites).
+const worksitesCursorKeys = 2
+
+// renameFields renames the fields of a field error (the worksites'
+// paging is checked as any list's, under its own query names).
+func renameFields(err error, names map[string]string) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	fe := domain.FieldErrors{}
+	for k, v := range de.Fields {
+		if n, ok := names[k]; ok {
+			k = n
+		}
+		fe.Add(k, v)
+	}
+	return fe.Err()
 }
 
 // ApplicationQueue is the team's list of applications (and, unless a
@@ -47,6 +74,10 @@ func (s *Service) ApplicationQueue(ctx context.Context, by Caller, q QueueQuery)
 		return Queue{}, err
 	}
 	f.Cursor, f.Limit = lq.Cursor, lq.Limit
+	wq, err := listQuery(ListRequest{Cursor: q.WorksitesCursor, Limit: q.WorksitesLimit}, worksitesCursorKeys)
+	if err != nil {
+		return Queue{}, renameFields(err, map[string]string{"cursor": "worksitesCursor", "limit": "worksitesLimit"})
+	}
 	page, err := s.store.PageApplications(ctx, f)
 	if err != nil {
 		return Queue{}, err
@@ -54,13 +85,15 @@ func (s *Service) ApplicationQueue(ctx context.Context, by Caller, q QueueQuery)
 	apps := page.Applications
 	cal, now := s.cfg.Calendar.DomainCalendar(), s.now()
 	s.fillQueued(apps, cal, now)
-	var worksites []domain.WorksiteSummary
+	out := Queue{Applications: apps, Total: page.Total, NextCursor: page.NextCursor}
 	if f.Profession == "" { // worksites have no profession: a profession filter leaves only applications
-		worksites, err = s.store.ListWorksites(ctx, domain.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
+		wp, err := s.store.FindWorksites(ctx, wq, domain.WorksiteFilter{State: string(domain.WorksiteAwaitingReview),
 			LocationType: f.LocationType, Escalated: f.Escalated})
 		if err != nil {
-			return Queue{}, err
+			return Queue{}, renameFields(err, map[string]string{"cursor": "worksitesCursor"})
 		}
+		worksites := wp.Worksites
+		out.Worksites, out.WorksitesTotal, out.WorksitesNextCursor = worksites, wp.Total, wp.NextCursor
 		for i := range worksites {
 			w := &worksites[i]
 			if w.WaitingSince != nil {
@@ -69,7 +102,7 @@ func (s *Service) ApplicationQueue(ctx context.Context, by Caller, q QueueQuery)
 			w.WorkflowID = workflows.WorksiteWorkflowID(w.ID)
 		}
 	}
-	return Queue{Applications: apps, Worksites: worksites, Total: page.Total, NextCursor: page.NextCursor}, nil
+	return out, nil
 }
 
 // fillQueued sets each application's business days waiting (at now) and workflow ID.

@@ -41,9 +41,9 @@ func TestApplicationQueue(t *testing.T) {
 					State: domain.AppReady, ReadySince: &ready}}, Total: 7, NextCursor: "next"}, nil
 			}
 			listed := false
-			f.store.ListWorksitesFn = func(_ context.Context, wf domain.WorksiteFilter) ([]domain.WorksiteSummary, error) {
-				listed = wf.State == string(domain.WorksiteAwaitingReview) && wf.Escalated == c.escalated
-				return []domain.WorksiteSummary{{ID: worksite.ID, WaitingSince: &ready}}, nil
+			f.store.FindWorksitesFn = func(_ context.Context, lq domain.ListQuery, wf domain.WorksiteFilter) (domain.WorksitePage, error) {
+				listed = wf.State == string(domain.WorksiteAwaitingReview) && wf.Escalated == c.escalated && lq.Limit == domain.DefaultPageSize
+				return domain.WorksitePage{Worksites: []domain.WorksiteSummary{{ID: worksite.ID, WaitingSince: &ready}}, Total: 120, NextCursor: "wnext"}, nil
 			}
 			q, err := f.service().ApplicationQueue(ctx, c.by, c.q)
 			wantCode(t, err, c.code)
@@ -59,7 +59,8 @@ func TestApplicationQueue(t *testing.T) {
 				q.Total != 7 || q.NextCursor != "next" || af.Limit != domain.DefaultPageSize || len(af.Cursor.Keys) != 0 {
 				t.Errorf("application %+v (filter %+v); want 5 business days and its workflow", a, af)
 			}
-			if listed != c.worksites || (c.worksites && (q.Worksites[0].BusinessDaysWaiting != 5 || q.Worksites[0].WorkflowID != "worksite/"+worksite.ID)) {
+			if listed != c.worksites || (c.worksites && (q.Worksites[0].BusinessDaysWaiting != 5 || q.Worksites[0].WorkflowID != "worksite/"+worksite.ID ||
+				q.WorksitesTotal != 120 || q.WorksitesNextCursor != "wnext")) {
 				t.Errorf("worksites %+v (listed %v); want listed %v", q.Worksites, listed, c.worksites)
 			}
 		})
@@ -254,6 +255,9 @@ func TestApplicationQueuePaging(t *testing.T) {
 			Cursor: domain.Cursor{Keys: []string{"a", "b", "c"}}.String()}, []string{"cursor"}},
 		{"a page too big", enrolment.QueueQuery{State: "ready_for_provisioning", Limit: "501"}, []string{"limit"}},
 		{"a page not a number", enrolment.QueueQuery{State: "ready_for_provisioning", Limit: "ten"}, []string{"limit"}},
+		// The worksites awaiting approval page on their own.
+		{"not a worksites cursor", enrolment.QueueQuery{State: "ready_for_provisioning", WorksitesCursor: cursor}, []string{"worksitesCursor"}},
+		{"a worksites page too big", enrolment.QueueQuery{State: "ready_for_provisioning", WorksitesLimit: "501"}, []string{"worksitesLimit"}},
 	} {
 		f := newFixture(t)
 		_, err := f.service().ApplicationQueue(ctx, tess, c.q)
@@ -271,12 +275,21 @@ func TestApplicationQueuePaging(t *testing.T) {
 		}
 		return domain.ApplicationPage{Applications: []domain.QueuedApplication{{Subject: "bea", State: domain.AppReady, ReadySince: &ready}}, Total: 2}, nil
 	}
-	f.store.ListWorksitesFn = func(context.Context, domain.WorksiteFilter) ([]domain.WorksiteSummary, error) { return nil, nil }
-	if _, err := f.service().ApplicationQueue(ctx, tess, enrolment.QueueQuery{State: "ready_for_provisioning", Cursor: cursor, Limit: "10"}); err != nil {
+	var wseen domain.ListQuery
+	f.store.FindWorksitesFn = func(_ context.Context, lq domain.ListQuery, _ domain.WorksiteFilter) (domain.WorksitePage, error) {
+		wseen = lq
+		return domain.WorksitePage{}, nil
+	}
+	wcursor := domain.Cursor{Keys: []string{ready.Format(time.RFC3339Nano), "K4T6CLP"}}.String()
+	if _, err := f.service().ApplicationQueue(ctx, tess, enrolment.QueueQuery{State: "ready_for_provisioning", Cursor: cursor, Limit: "10",
+		WorksitesCursor: wcursor, WorksitesLimit: "20"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := seen[0]; got.Limit != 10 || got.Cursor.String() != cursor {
 		t.Errorf("filter %+v; want the page of 10 from the cursor", got)
+	}
+	if wseen.Limit != 20 || wseen.Cursor.String() != wcursor || wseen.Text != "" {
+		t.Errorf("worksites query %+v; want the page of 20 from its own cursor", wseen)
 	}
 	seen = nil
 	if _, err := f.service().ExportApplications(ctx, ada, enrolment.QueueQuery{State: "ready_for_provisioning"}); err == nil {

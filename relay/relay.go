@@ -49,6 +49,9 @@ type Store interface {
 	ClaimNotices(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.OutboxNotice, error)
 	// FinishNotice records how a claimed notice's attempt ended.
 	FinishNotice(ctx context.Context, key string, attempt int, o store.Outcome) error
+	// PersonWorksites lists the worksites where subject is a member or
+	// has an open join request.
+	PersonWorksites(ctx context.Context, subject string) ([]string, error)
 	// PendingLearners names learners with undelivered LearningHub events
 	// received before before that an account can take now.
 	PendingLearners(ctx context.Context, before time.Time, limit int) ([]store.Learner, error)

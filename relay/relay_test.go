@@ -32,6 +32,15 @@ type fakeStore struct {
 	claimErr error
 	// claimed is signalled at every ClaimEmails call.
 	claimed chan struct{}
+	// accounts and personWorksites answer GetAccount and PersonWorksites.
+	accounts        map[string]domain.Account
+	personWorksites map[string][]string
+}
+
+func (f *fakeStore) PersonWorksites(_ context.Context, subject string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.personWorksites[subject], nil
 }
 
 func newFakeStore() *fakeStore {
@@ -97,7 +106,12 @@ func (f *fakeStore) GetWorksite(_ context.Context, id string) (domain.Worksite, 
 		Administrator: domain.Person{Name: "Dalia", Email: "dalia@example.ca"}}, nil
 }
 
-func (f *fakeStore) GetAccount(context.Context, string) (domain.Account, error) {
+func (f *fakeStore) GetAccount(_ context.Context, subject string) (domain.Account, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a, ok := f.accounts[subject]; ok {
+		return a, nil
+	}
 	return domain.Account{}, domain.Errorf(domain.ENOTFOUND, "no account")
 }
 
@@ -142,6 +156,10 @@ func (f *fakeTemporal) SignalWorkflow(_ context.Context, workflowID, _, name str
 	defer f.mu.Unlock()
 	if err := f.errs[workflowID]; err != nil {
 		return err
+	}
+	if p, ok := arg.(domain.MemberProfileNotice); ok {
+		f.signals = append(f.signals, workflowID+" "+name+" "+p.Key+" "+p.Name+" "+p.Email+" "+p.Profession)
+		return nil
 	}
 	n, _ := arg.(domain.MembershipNotice)
 	f.signals = append(f.signals, workflowID+" "+name+" "+n.Key)
@@ -407,6 +425,50 @@ func TestSendNotices(t *testing.T) {
 	}
 	if rest.Status != store.EmailPending || !rest.RetryAt.Equal(failed.RetryAt) {
 		t.Errorf("the notice after it: %+v; want put back, due with the failed one", rest)
+	}
+}
+
+// A member profile notice goes to every worksite of its person as they
+// are when it is sent, with the account's current name and address; a
+// worksite whose workflow ended is passed over; a person without an
+// account is skipped; a failed signal retries the whole notice (each
+// worksite applies a Seq once), and puts the rest of the batch back.
+func TestSendProfileNotices(t *testing.T) {
+	s := newFakeStore()
+	s.accounts = map[string]domain.Account{
+		"carol": {Subject: "carol", LegalFirstName: "Carol", LegalLastName: "Chen", PreferredFirstName: "Caz", Email: "caz@new.example.ca",
+			PendingEmail: "unconfirmed@example.ca"},
+		"dan": {Subject: "dan", LegalFirstName: "Dan", LegalLastName: "Dunn", Email: "dan@example.ca"},
+	}
+	s.personWorksites = map[string][]string{"carol": {"AAA1111", "CLOSED1", "BBB2222"}, "dan": {"DOWN111"}}
+	profile := func(subject string, seq int) store.OutboxNotice {
+		return store.OutboxNotice{Attempt: 1, QueuedAt: t0, Profile: &domain.MemberProfileNotice{
+			Key: "user/" + subject + "/profile/" + string(rune('0'+seq)), Seq: seq, Subject: subject, Profession: domain.ProfPhysician}}
+	}
+	s.notices = []store.OutboxNotice{profile("carol", 1), profile("ghost", 1), profile("dan", 1), profile("carol", 2)}
+	tc := &fakeTemporal{errs: map[string]error{
+		workflows.WorksiteWorkflowID("CLOSED1"): serviceerror.NewNotFound("workflow not found"),
+		workflows.WorksiteWorkflowID("DOWN111"): serviceerror.NewUnavailable("temporal is down"),
+	}}
+	r := newRelay(t, s, &fakeMailer{})
+	r.Temporal = tc
+	r.Config.BatchSize = 10
+	if _, err := r.SendNotices(context.Background()); err == nil {
+		t.Error("SendNotices with Temporal refusing a signal: got nil; want the error")
+	}
+	sig := workflows.SignalMemberProfileChanged
+	want := []string{
+		"worksite/AAA1111 " + sig + " user/carol/profile/1 Caz Chen caz@new.example.ca " + domain.ProfPhysician,
+		"worksite/BBB2222 " + sig + " user/carol/profile/1 Caz Chen caz@new.example.ca " + domain.ProfPhysician,
+	}
+	if len(tc.signals) != len(want) || tc.signals[0] != want[0] || tc.signals[1] != want[1] {
+		t.Errorf("signals = %q; want %q", tc.signals, want)
+	}
+	for key, w := range map[string]string{"user/carol/profile/1": store.EmailSent, "user/ghost/profile/1": store.EmailSkipped,
+		"user/dan/profile/1": store.EmailPending, "user/carol/profile/2": store.EmailPending} {
+		if o := s.outcome(key); len(o) != 1 || o[0].Status != w {
+			t.Errorf("%s: outcomes %+v; want one, %s", key, o, w)
+		}
 	}
 }
 

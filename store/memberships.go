@@ -317,8 +317,9 @@ type searchPlan struct {
 var unitDashRE = regexp.MustCompile(`^\s*#?([A-Za-z0-9]{1,8})\s*-\s*([0-9].*)$`)
 
 // parseSearch reads what a person typed as a searchPlan: a leading
-// "unit-number" is split off as the unit; text that starts with a digit
-// is searched from the street number, other text from the street name.
+// "unit-number" is split off as the unit; text that starts with a street
+// number is searched from it, other text (a numbered street's "6th Ave"
+// too: domain.SearchStartsWithStreetName) from the street name.
 func parseSearch(typed string) (searchPlan, error) {
 	if len(typed) > MaxSearchLen {
 		return searchPlan{}, searchErr(fmt.Sprintf("must be at most %d characters", MaxSearchLen))
@@ -327,10 +328,10 @@ func parseSearch(typed string) (searchPlan, error) {
 	if m := unitDashRE.FindStringSubmatch(typed); m != nil {
 		unit, typed = domain.UnitKey(m[1]), m[2]
 	}
-	first := strings.TrimLeftFunc(typed, unicode.IsSpace)
-	if first != "" && !unicode.IsDigit([]rune(first)[0]) {
-		// A street name alone: searchKeys reads its first word as the
-		// street number, so give it one and take it off again.
+	if domain.SearchStartsWithStreetName(typed) {
+		// A street name alone ("Broadway", "6th Ave"): searchKeys reads
+		// its first word as the street number, so give it one and take it
+		// off again.
 		if utf8.RuneCountInString(domain.NormaliseText(typed)) < MinSearchLen {
 			return searchPlan{}, searchErr(fmt.Sprintf("type at least %d characters of the address", MinSearchLen))
 		}

@@ -251,6 +251,8 @@ func TestSearchWorksites(t *testing.T) {
 		lonsdale := mustCreateAt(t, s, "Lonsdale", "1200", "Lonsdale Avenue", "North Vancouver", "", "")
 		northRd := mustCreateAt(t, s, "North Rd", "88", "North Road", "Coquitlam", "", "")
 		northgate := mustCreateAt(t, s, "Northgate", "88", "Northgate Blvd", "Coquitlam", "", "")
+		sixth := mustCreateAt(t, s, "Sixth", "1450", "6th Ave W", "Vancouver", "", "")
+		sixth2 := mustCreateAt(t, s, "Sixth too", "22", "6th Avenue W", "Vancouver", "5", "")
 		ids := func(ws ...domain.Worksite) []string {
 			out := []string{}
 			for _, w := range ws {
@@ -285,6 +287,10 @@ func TestSearchWorksites(t *testing.T) {
 			{"street name alone", "Broadway", 50, ids(e, e101, e102, west)},
 			{"street name spelled out", "lonsdale avenue", 50, ids(lonsdale)},
 			{"a street word or the start of a name, no number", "North", 50, ids(northRd, northgate)},
+			// A street name that begins with a number, alone.
+			{"a numbered street name", "6th Ave", 50, ids(sixth, sixth2)},
+			{"a numbered street name, spelled out, with the city", "6th avenue west, Vancouver", 50, ids(sixth, sixth2)},
+			{"a numbered street name after its number", "1450 6th Ave", 50, ids(sixth)},
 		}
 		for _, c := range cases {
 			hits, err := s.SearchWorksites(ctx, c.typed, c.limit)

@@ -53,13 +53,26 @@ type emailRow struct {
 
 func (emailRow) TableName() string { return "email_log" }
 
-// noticeRow is the notice_outbox table: one row per member notice.
+// Kinds of notice_outbox rows.
+const (
+	// NoticeMembership is a domain.MembershipNotice, to the workflow of its subject.
+	NoticeMembership = "membership"
+	// NoticeProfile is a domain.MemberProfileNotice, from its subject to
+	// the workflow of each of their worksites.
+	NoticeProfile = "profile"
+)
+
+// noticeRow is the notice_outbox table: one row per member notice or
+// member profile notice.
 type noticeRow struct {
 	IdempotencyKey string `gorm:"primaryKey"`
-	// Subject is the person whose workflow the notice is for.
+	// Subject is the person whose workflow the notice is for (membership),
+	// or whose worksites it goes to (profile).
 	Subject string
 	Seq     int
-	// Payload is the domain.MembershipNotice, as JSON.
+	// Kind is NoticeMembership or NoticeProfile.
+	Kind string
+	// Payload is the domain.MembershipNotice or MemberProfileNotice, as JSON.
 	Payload       string
 	Status        string
 	Attempts      int
@@ -102,7 +115,24 @@ func insertOutbox(tx *gorm.DB, p domain.Projection) error {
 			if err != nil {
 				return fmt.Errorf("store: notice %s: %w", n.Key, err)
 			}
-			rows[i] = noticeRow{IdempotencyKey: n.Key, Subject: n.Subject, Seq: n.Seq, Payload: string(b),
+			rows[i] = noticeRow{IdempotencyKey: n.Key, Subject: n.Subject, Seq: n.Seq, Kind: NoticeMembership, Payload: string(b),
+				Status: EmailPending, CreatedAt: now, NextAttemptAt: &now}
+		}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	if len(p.ProfileNotices) > 0 {
+		rows := make([]noticeRow, len(p.ProfileNotices))
+		for i, n := range p.ProfileNotices {
+			if n.Key == "" {
+				return domain.Errorf(domain.EINVALID, "a member profile notice without an idempotency key")
+			}
+			b, err := json.Marshal(n)
+			if err != nil {
+				return fmt.Errorf("store: notice %s: %w", n.Key, err)
+			}
+			rows[i] = noticeRow{IdempotencyKey: n.Key, Subject: n.Subject, Seq: n.Seq, Kind: NoticeProfile, Payload: string(b),
 				Status: EmailPending, CreatedAt: now, NextAttemptAt: &now}
 		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
@@ -119,6 +149,7 @@ type claimedRow struct {
 	Attempts       int
 	CreatedAt      time.Time
 	Seq            int
+	Kind           string
 }
 
 // claim takes up to limit pending rows of table that are due at now:
@@ -257,24 +288,44 @@ func clipError(s string) string {
 	return s
 }
 
-// OutboxNotice is a member notice the relay claimed.
+// OutboxNotice is a member notice, or a member profile notice, the relay claimed.
 type OutboxNotice struct {
+	// Notice is a member notice; Profile, when set, is a member profile
+	// notice instead (Notice is then empty).
 	Notice   domain.MembershipNotice
+	Profile  *domain.MemberProfileNotice
 	Attempt  int
 	QueuedAt time.Time
+}
+
+// Key is the notice's idempotency key, whichever kind it is.
+func (n OutboxNotice) Key() string {
+	if n.Profile != nil {
+		return n.Profile.Key
+	}
+	return n.Notice.Key
 }
 
 // ClaimNotices claims up to limit pending member notices due at now for
 // one attempt each (see claim), in the order they were queued.
 // Errors: EUNAVAILABLE.
 func (s *Store) ClaimNotices(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxNotice, error) {
-	rows, err := s.claim(ctx, "notice_outbox", "idempotency_key, payload, attempts, created_at, seq",
+	rows, err := s.claim(ctx, "notice_outbox", "idempotency_key, payload, attempts, created_at, seq, kind",
 		"created_at, seq", now, limit, lease)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]OutboxNotice, 0, len(rows))
 	for _, r := range rows {
+		if r.Kind == NoticeProfile {
+			var n domain.MemberProfileNotice
+			if err := json.Unmarshal([]byte(r.Payload), &n); err != nil || n.Key != r.IdempotencyKey {
+				_ = s.FinishNotice(ctx, r.IdempotencyKey, r.Attempts, Outcome{Status: EmailFailed, Error: "unreadable outbox payload"})
+				continue
+			}
+			out = append(out, OutboxNotice{Profile: &n, Attempt: r.Attempts, QueuedAt: r.CreatedAt.UTC()})
+			continue
+		}
 		var n domain.MembershipNotice
 		if err := json.Unmarshal([]byte(r.Payload), &n); err != nil || n.Key != r.IdempotencyKey {
 			_ = s.FinishNotice(ctx, r.IdempotencyKey, r.Attempts, Outcome{Status: EmailFailed, Error: "unreadable outbox payload"})

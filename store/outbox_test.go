@@ -223,6 +223,34 @@ func TestOutboxNotices(t *testing.T) {
 	})
 }
 
+// A member profile notice is stored and claimed with the member notices,
+// as its own kind, once per key.
+func TestOutboxProfileNotices(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		n := domain.MemberProfileNotice{Key: "user/sub-ada/profile/1", Seq: 1, Subject: "sub-ada", Profession: domain.ProfPhysician,
+			UserType: domain.Authorizer, Change: "profession corrected"}
+		for i := 0; i < 2; i++ {
+			if err := s.SaveProjection(ctx, domain.Projection{ProfileNotices: []domain.MemberProfileNotice{n}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ClaimNotices(ctx, time.Now(), 10, time.Minute)
+		if err != nil || len(got) != 1 || got[0].Profile == nil || got[0].Key() != n.Key {
+			t.Fatalf("ClaimNotices = %+v, %v; want the profile notice once", got, err)
+		}
+		if p := got[0].Profile; p.Profession != n.Profession || p.UserType != n.UserType || p.Change != n.Change {
+			t.Errorf("claimed = %+v; want %+v", *p, n)
+		}
+		if err := s.FinishNotice(ctx, n.Key, 1, store.Outcome{Status: store.EmailSent}); err != nil {
+			t.Fatal(err)
+		}
+		if recs, err := s.ListNotices(ctx, "user/sub-ada/"); err != nil || len(recs) != 1 || recs[0].Status != store.EmailSent {
+			t.Errorf("notices = %+v, %v; want it sent", recs, err)
+		}
+	})
+}
+
 // PendingLearners names the learners with undelivered events that an
 // account can take now, and only those.
 func TestPendingLearners(t *testing.T) {

@@ -90,6 +90,24 @@ func (s *Store) PendingForPerson(ctx context.Context, subject, email string, now
 	return out, nil
 }
 
+// PersonWorksites lists the IDs of the worksites where subject is a
+// member (active or not) or has an open join request, each once, in ID
+// order: where a change of their profession, name or email must reach.
+func (s *Store) PersonWorksites(ctx context.Context, subject string) ([]string, error) {
+	out := []string{}
+	if subject == "" {
+		return out, nil
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT worksite_id FROM memberships WHERE subject = ?
+		UNION SELECT worksite_id FROM pending_memberships WHERE kind = ? AND subject = ?
+		UNION SELECT id FROM worksites WHERE admin_subject = ? AND membership_json = ?
+		ORDER BY 1`, subject, string(domain.PendingJoinRequest), subject, subject, unprojected).Scan(&out).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
 // pendingVersion is the migration that adds pending_memberships.
 const pendingVersion = 40
 

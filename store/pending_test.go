@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,6 +46,33 @@ func TestPendingForPerson(t *testing.T) {
 		mustSaveMembership(t, s, a.ID, domain.Membership{Members: []domain.Member{}, Requests: []domain.JoinRequest{}, Invitations: []domain.Invitation{}}, 2)
 		if got, err := s.PendingForPerson(ctx, "sub-moa", "", now); err != nil || len(got) != 0 {
 			t.Errorf("after the decision, without an address: %+v, %v; want none", got, err)
+		}
+	})
+}
+
+// PersonWorksites lists where a change of a person's profile must reach:
+// their memberships (active or not), their open join requests, and a
+// worksite they registered whose membership is not projected yet.
+func TestPersonWorksites(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := mustCreateAt(t, s, "Proctor Clinic", "370", "Broadway E", "Vancouver", "", "sub-reg")
+		b := mustCreateAt(t, s, "Harbour Pharmacy", "12", "Water St", "Vancouver", "", "sub-reg2")
+		c := mustCreateAt(t, s, "Fraser Clinic", "9", "Fraser St", "Vancouver", "", "sub-moa")
+		mustCreateAt(t, s, "Other Clinic", "10", "Main St", "Vancouver", "", "sub-reg3")
+		now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+		mustSaveMembership(t, s, a.ID, domain.Membership{Members: []domain.Member{{Subject: "sub-moa", Name: "M", Since: now}},
+			Requests: []domain.JoinRequest{}, Invitations: []domain.Invitation{}}, 1)
+		mustSaveMembership(t, s, b.ID, domain.Membership{Members: []domain.Member{}, Requests: []domain.JoinRequest{
+			{ID: "jr-1", Subject: "sub-moa", RequestedAt: now}}, Invitations: []domain.Invitation{}}, 1)
+		got, err := s.PersonWorksites(ctx, "sub-moa")
+		want := []string{a.ID, b.ID, c.ID}
+		slices.Sort(want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("PersonWorksites = %v, %v; want %v", got, err, want)
+		}
+		if got, err := s.PersonWorksites(ctx, "sub-nobody"); err != nil || len(got) != 0 {
+			t.Errorf("PersonWorksites(nobody) = %v, %v; want none", got, err)
 		}
 	})
 }

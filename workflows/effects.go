@@ -38,6 +38,8 @@ type effects struct {
 	audits  []domain.AuditEvent
 	emails  []domain.Email
 	notices []domain.MembershipNotice
+	// profiles are the person's profile notices to their worksites.
+	profiles []domain.MemberProfileNotice
 	// writes are the business writes (domain.Write) the next projection
 	// write makes first; refused are the writes it refused that an update
 	// handler waits to hear of (own), and owned their keys.
@@ -86,6 +88,12 @@ func (fx *effects) notice(n domain.MembershipNotice) {
 	fx.mark()
 }
 
+// profile queues a member profile notice for the next projection write, as email does.
+func (fx *effects) profile(n domain.MemberProfileNotice) {
+	fx.profiles = append(fx.profiles, n)
+	fx.mark()
+}
+
 // write queues a business write the workflow owns for the next projection
 // write, in the same transaction as the change that carries it. Use it for
 // a write the store cannot refuse (an update of the person's own row);
@@ -109,11 +117,11 @@ func (fx *effects) own(ctx workflow.Context, w domain.Write, apply, undo func())
 	fx.writes = append(fx.writes, w)
 	c := &carried{key: w.Key, undo: undo}
 	if apply != nil {
-		audits, emails, notices := fx.audits, fx.emails, fx.notices
-		fx.audits, fx.emails, fx.notices = nil, nil, nil
+		audits, emails, notices, profiles := fx.audits, fx.emails, fx.notices, fx.profiles
+		fx.audits, fx.emails, fx.notices, fx.profiles = nil, nil, nil, nil
 		apply()
-		c.audits, c.emails, c.notices = fx.audits, fx.emails, fx.notices
-		fx.audits, fx.emails, fx.notices = audits, emails, notices
+		c.audits, c.emails, c.notices, c.profiles = fx.audits, fx.emails, fx.notices, fx.profiles
+		fx.audits, fx.emails, fx.notices, fx.profiles = audits, emails, notices, profiles
 	}
 	fx.carried = append(fx.carried, c)
 	target := fx.mark()
@@ -133,11 +141,12 @@ func (fx *effects) own(ctx workflow.Context, w domain.Write, apply, undo func())
 // carried is the change an owned write carries: its effects, and how to
 // undo its state change when the store refuses the write.
 type carried struct {
-	key     string
-	audits  []domain.AuditEvent
-	emails  []domain.Email
-	notices []domain.MembershipNotice
-	undo    func()
+	key      string
+	audits   []domain.AuditEvent
+	emails   []domain.Email
+	notices  []domain.MembershipNotice
+	profiles []domain.MemberProfileNotice
+	undo     func()
 }
 
 // notAfter refuses a write update that reaches the workflow after its
@@ -170,15 +179,16 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 	target := fx.marked
 	carries := fx.carried
 	fx.carried = nil
-	audits, emails, notices := fx.audits, fx.emails, fx.notices
+	audits, emails, notices, profiles := fx.audits, fx.emails, fx.notices, fx.profiles
 	for _, c := range carries {
 		audits, emails, notices = append(audits, c.audits...), append(emails, c.emails...), append(notices, c.notices...)
+		profiles = append(profiles, c.profiles...)
 	}
 	p, wrote := r.changes()
-	p.Audits, p.Emails, p.Notices, p.Writes = audits, emails, notices, fx.writes
+	p.Audits, p.Emails, p.Notices, p.ProfileNotices, p.Writes = audits, emails, notices, profiles, fx.writes
 	kept := p
-	kept.Audits, kept.Emails, kept.Notices = fx.audits, fx.emails, fx.notices
-	fx.audits, fx.emails, fx.notices, fx.writes = nil, nil, nil, nil
+	kept.Audits, kept.Emails, kept.Notices, kept.ProfileNotices = fx.audits, fx.emails, fx.notices, fx.profiles
+	fx.audits, fx.emails, fx.notices, fx.profiles, fx.writes = nil, nil, nil, nil, nil
 	if !p.Empty() {
 		lctx := workflow.WithLocalActivityOptions(ctx, localActivityOptions())
 		var res domain.ProjectResult
@@ -251,6 +261,7 @@ func (fx *effects) requeue(ctx workflow.Context, kept domain.Projection, carries
 	fx.audits = append(kept.Audits, fx.audits...)
 	fx.emails = append(kept.Emails, fx.emails...)
 	fx.notices = append(kept.Notices, fx.notices...)
+	fx.profiles = append(kept.ProfileNotices, fx.profiles...)
 	var writes []domain.Write
 	for _, w := range kept.Writes {
 		if !isRefused(w.Key) {
@@ -276,9 +287,9 @@ func (fx *effects) drain(ctx workflow.Context, r projector) error {
 	for {
 		fx.flush(ctx, r)
 		if fx.quiet(ctx) {
-			if len(fx.audits)+len(fx.emails)+len(fx.notices) > 0 {
+			if len(fx.audits)+len(fx.emails)+len(fx.notices)+len(fx.profiles) > 0 {
 				workflow.GetLogger(ctx).Error("the run ends with effects its last projection write could not store",
-					"audits", len(fx.audits), "emails", len(fx.emails), "notices", len(fx.notices))
+					"audits", len(fx.audits), "emails", len(fx.emails), "notices", len(fx.notices), "profiles", len(fx.profiles))
 			}
 			return nil
 		}

@@ -60,6 +60,14 @@ const (
 	SignalLearningHub = "learninghub-event"
 )
 
+// Signals of the worksite workflow.
+const (
+	// SignalMemberProfileChanged tells a worksite's workflow a
+	// domain.MemberProfileNotice: a member's (or requester's) profession,
+	// name or email changed. The relay sends it from the person's outbox.
+	SignalMemberProfileChanged = "member-profile-changed"
+)
+
 // Signals of both workflows.
 const (
 	// SignalCalendarChanged tells a running enrolment the business

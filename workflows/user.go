@@ -44,6 +44,9 @@ type UserState struct {
 	// applied: the relay may deliver one late or twice, and an older one
 	// changes nothing. Only lookups: no map iteration.
 	NoticeSeqs map[string]int
+	// ProfileSeq numbers the member profile notices sent to the person's
+	// worksites, across runs (tellWorksites).
+	ProfileSeq int `json:",omitempty"`
 	// Calendar is the business calendar last pushed (SignalCalendarChanged);
 	// nil until one is, when the input's counts.
 	Calendar *domain.Calendar `json:",omitempty"`
@@ -367,6 +370,8 @@ func (u *userRun) registerHandlers(ctx workflow.Context) error {
 				u.Profession = p.Policy
 				u.reevaluate(ctx) // DOMAIN: a correction re-evaluates the open applications
 			}
+			// ... and the membership at every worksite.
+			u.tellWorksites(ctx, fmt.Sprintf("profession corrected from %s to %s by the enrolment team", p.From, p.To))
 			u.fx.settle(ctx)
 			return u.Status, nil
 		},
@@ -435,7 +440,25 @@ func (u *userRun) applyNotice(ctx workflow.Context, n MembershipNotice) bool {
 		u.Status.Worksites = append(u.Status.Worksites, ws)
 	}
 	u.event(ctx, "membership_changed", n.Change+" at worksite "+n.WorksiteID)
+	if u.Status.State == domain.UserAccountRegistered {
+		u.refreshNextAction(ctx) // a first (or last) active worksite changes who must act
+	}
 	return true
+}
+
+// tellWorksites queues a member profile notice for the outbox: the relay
+// signals it to every worksite where the person is a member or has asked
+// to join, so that their records there carry the person's profession,
+// name and address in force (DOMAIN: a correction updates the membership
+// everywhere; every later email goes to the current address and name).
+func (u *userRun) tellWorksites(ctx workflow.Context, change string) {
+	u.ProfileSeq++
+	n := domain.MemberProfileNotice{Key: fmt.Sprintf("user/%s/profile/%d", u.in.Subject, u.ProfileSeq), Seq: u.ProfileSeq,
+		Subject: u.in.Subject, Profession: u.Status.Profession, Change: change, At: workflow.Now(ctx)}
+	if u.Profession.Code != "" && u.Profession.Code == u.Status.Profession {
+		n.UserType = u.Profession.Type
+	}
+	u.fx.profile(n)
 }
 
 // applyLearningHub records a course completion or HPCAA acknowledgement
@@ -486,7 +509,7 @@ func (u *userRun) needAccount() error {
 func (u *userRun) enter(ctx workflow.Context, s domain.UserState) {
 	u.Status.State = s
 	u.Status.WaitingSince = workflow.Now(ctx)
-	u.Status.WaitingOn, u.Status.NextAction = domain.UserNextAction(s, u.Status.EmailConfirmation)
+	u.Status.WaitingOn, u.Status.NextAction = u.Status.NextStep()
 	u.Status.Seq++
 }
 

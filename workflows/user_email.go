@@ -49,24 +49,37 @@ type AccountChanged struct {
 	NotAfter  time.Time
 	Request   *EmailConfirmationRequest `json:",omitempty"`
 	Withdrawn bool                      `json:",omitempty"`
+	// Profile is set when the change gives the account another display
+	// name or address in force: the person's worksites are told
+	// (tellWorksites) with the change.
+	Profile   bool `json:",omitempty"`
 	RequestID string
 }
 
 func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAccountChanged,
 		func(ctx workflow.Context, a AccountChanged) (domain.UserStatus, error) {
+			var apply, undo func()
+			if a.Profile {
+				seq := u.ProfileSeq
+				apply = func() { u.tellWorksites(ctx, "name or email address changed") }
+				undo = func() { u.ProfileSeq = seq }
+			}
 			if a.Write != nil {
-				if err := u.fx.own(ctx, *a.Write, nil, nil); err != nil {
+				if err := u.fx.own(ctx, *a.Write, apply, undo); err != nil {
 					return domain.UserStatus{}, appErr(err)
 				}
+			} else if apply != nil {
+				apply()
 			}
 			switch {
 			case a.Request != nil:
 				u.requestEmailConfirmation(ctx, *a.Request)
 			case a.Withdrawn:
 				u.settleEmailConfirmation(ctx, false)
+			case a.Profile && a.Write == nil:
 			default:
-				return u.Status, nil // contact details: nothing the enrolment shows
+				return u.Status, nil // contact details: nothing the enrolment shows (a profile notice went with the write)
 			}
 			u.fx.settle(ctx)
 			return u.Status, nil
@@ -90,9 +103,9 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 				// path). The store refuses it only when another account
 				// confirmed the address in the moment since the API checked:
 				// then the status goes back as it was.
-				before := u.Status
+				before, seq := u.Status, u.ProfileSeq
 				apply := func() { u.settleEmailConfirmation(ctx, s.Confirmed) }
-				undo := func() { u.Status = before }
+				undo := func() { u.Status, u.ProfileSeq = before, seq }
 				if err := u.fx.own(ctx, *s.Write, apply, undo); err != nil {
 					return domain.UserStatus{}, appErr(err)
 				}
@@ -119,6 +132,13 @@ func (u *userRun) registerEmailHandlers(ctx workflow.Context) error {
 // settleEmailConfirmation records that the awaited address was confirmed,
 // or that the change of address was withdrawn.
 func (u *userRun) settleEmailConfirmation(ctx workflow.Context, confirmed bool) {
+	// A confirmed address replaced by another one confirmed now: the
+	// worksites must use the new one (the first confirmation changes no
+	// address).
+	replaced := confirmed && u.Status.EmailConfirmation != nil && u.Status.EmailConfirmation.Awaiting && u.Status.EmailConfirmation.Confirmed
+	if replaced {
+		defer u.tellWorksites(ctx, "email address changed")
+	}
 	u.setEmailConfirmation(func(e *domain.EmailConfirmation) {
 		e.Awaiting, e.Since, e.LinksSent = false, nil, 0
 		e.Confirmed = e.Confirmed || confirmed
@@ -164,12 +184,18 @@ func (u *userRun) requestEmailConfirmation(ctx workflow.Context, r EmailConfirma
 	u.nextAction(ctx)
 }
 
-// nextAction sets who must act next from the state and the email
-// confirmation; a changed action starts a new wait.
+// nextAction sets who must act next from the state, the email
+// confirmation and the worksites (domain.UserStatus.NextStep); a changed
+// action starts a new wait.
 func (u *userRun) nextAction(ctx workflow.Context) {
-	party, action := domain.UserNextAction(u.Status.State, u.Status.EmailConfirmation)
+	u.refreshNextAction(ctx)
+	u.Status.Seq++
+}
+
+// refreshNextAction is nextAction for a change that counts its own Seq.
+func (u *userRun) refreshNextAction(ctx workflow.Context) {
+	party, action := u.Status.NextStep()
 	if party != u.Status.WaitingOn || action != u.Status.NextAction {
 		u.Status.WaitingOn, u.Status.NextAction, u.Status.WaitingSince = party, action, workflow.Now(ctx)
 	}
-	u.Status.Seq++
 }

@@ -48,8 +48,8 @@ func TestUserEmailConfirmation(t *testing.T) {
 		t.Errorf("a request without a link: rejected as %q; want %q", got, domain.EINVALID)
 	}
 	st = h.mustAccepted("confirm", confirmed)
-	if st.WaitingOn != domain.PartyNone || st.NextAction != "" || !st.EmailConfirmation.Confirmed || st.EmailConfirmation.Awaiting {
-		t.Errorf("after confirming: %s %q %+v; want nothing waiting", st.WaitingOn, st.NextAction, st.EmailConfirmation)
+	if st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction || !st.EmailConfirmation.Confirmed || st.EmailConfirmation.Awaiting {
+		t.Errorf("after confirming: %s %q %+v; want the email settled, the applicant to register or join a worksite", st.WaitingOn, st.NextAction, st.EmailConfirmation)
 	}
 	if got := userRejectedType(t, again.rejected); got != domain.ECONFLICT {
 		t.Errorf("confirming twice: rejected as %q; want %q", got, domain.ECONFLICT)
@@ -59,8 +59,8 @@ func TestUserEmailConfirmation(t *testing.T) {
 		t.Errorf("after a change: %q %+v; want the new address to confirm, the old one still confirmed", st.NextAction, st.EmailConfirmation)
 	}
 	st = h.mustAccepted("withdraw", withdrawn)
-	if st.NextAction != "" || st.EmailConfirmation.Awaiting || !st.EmailConfirmation.Confirmed {
-		t.Errorf("after withdrawing: %q %+v; want nothing waiting, the address confirmed", st.NextAction, st.EmailConfirmation)
+	if st.NextAction != domain.NoWorksiteAction || st.EmailConfirmation.Awaiting || !st.EmailConfirmation.Confirmed {
+		t.Errorf("after withdrawing: %q %+v; want no email step (a worksite to register or join), the address confirmed", st.NextAction, st.EmailConfirmation)
 	}
 	kinds := userTimeline(st)
 	for _, want := range []string{"email_confirmation_sent", "email_confirmed", "email_change_withdrawn"} {
@@ -88,8 +88,8 @@ func TestUserRegisteredWithoutLink(t *testing.T) {
 	reg := h.registered(time.Minute, "register")
 	h.runUntil(userInput(domain.DefaultSchedule()), time.Hour)
 	st := h.mustAccepted("account-registered", reg)
-	if st.WaitingOn != domain.PartyNone || st.NextAction != "" || st.EmailConfirmation != nil {
-		t.Errorf("status = %s %q %+v; want nothing waiting and no email confirmation", st.WaitingOn, st.NextAction, st.EmailConfirmation)
+	if st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction || st.EmailConfirmation != nil {
+		t.Errorf("status = %s %q %+v; want only a worksite to register or join, and no email confirmation", st.WaitingOn, st.NextAction, st.EmailConfirmation)
 	}
 	for _, e := range h.sent() {
 		if e.Kind == mail.KindEmailConfirmation {
@@ -161,8 +161,8 @@ func TestUserAccountChangedOwnsItsWrites(t *testing.T) {
 	if !taken.completed || codeOf(taken.err) != domain.ECONFLICT {
 		t.Errorf("taken: %+v; want completed with ECONFLICT", taken)
 	}
-	if st := h.mustAccepted("confirm", confirmed); st.EmailConfirmation.Awaiting || !st.EmailConfirmation.Confirmed || st.NextAction != "" {
-		t.Errorf("after confirming: %+v %q; want confirmed, nothing waiting", st.EmailConfirmation, st.NextAction)
+	if st := h.mustAccepted("confirm", confirmed); st.EmailConfirmation.Awaiting || !st.EmailConfirmation.Confirmed || st.NextAction != domain.NoWorksiteAction {
+		t.Errorf("after confirming: %+v %q; want confirmed, only a worksite to register or join", st.EmailConfirmation, st.NextAction)
 	}
 	var keys []string
 	for _, w := range h.writes {

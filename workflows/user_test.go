@@ -86,6 +86,14 @@ type userHarness struct {
 	// projections counts projection writes (local activities).
 	applications []domain.ApplicationProjection
 	projections  int
+	// profiles are the member profile notices queued, with when (after start).
+	profiles []userProfile
+}
+
+// userProfile is one member profile notice a projection write put in the outbox.
+type userProfile struct {
+	Notice domain.MemberProfileNotice
+	At     time.Duration
 }
 
 // userLog sends the SDK's log lines to the test's log.
@@ -147,6 +155,9 @@ func newUserHarness(t *testing.T, start time.Time) *userHarness {
 				h.projected = append(h.projected, *p.User)
 			}
 			h.applications = append(h.applications, p.Applications...)
+			for _, n := range p.ProfileNotices {
+				h.profiles = append(h.profiles, userProfile{Notice: n, At: env.Now().Sub(h.start)})
+			}
 			for _, e := range p.Audits {
 				if h.onAudit != nil {
 					h.onAudit(e)
@@ -406,8 +417,8 @@ func TestUserAccountRegistered(t *testing.T) {
 	if st.State != domain.UserAccountRegistered || st.Username != "psharma" || st.Profession != domain.ProfPhysician {
 		t.Errorf("status = %s %q %q; want account_registered psharma physician", st.State, st.Username, st.Profession)
 	}
-	if st.WaitingOn != domain.PartyNone || st.NextAction != "" || !st.WaitingSince.Equal(regAt) {
-		t.Errorf("waiting on %q (%q) since %v; want nobody since %v", st.WaitingOn, st.NextAction, st.WaitingSince, regAt)
+	if st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction || !st.WaitingSince.Equal(regAt) {
+		t.Errorf("waiting on %q (%q) since %v; want the applicant (no worksite yet) since %v", st.WaitingOn, st.NextAction, st.WaitingSince, regAt)
 	}
 	got := h.mustStatus(q)
 	if got.PasswordExpiresAt == nil || !got.PasswordExpiresAt.Equal(expiry) {
@@ -466,8 +477,8 @@ func TestUserPasswordRemindersExpiryAndReset(t *testing.T) {
 
 	// The reset returns the person to account_registered and starts a new password life.
 	st := h.mustAccepted("password-changed", r)
-	if st.State != domain.UserAccountRegistered || st.WaitingOn != domain.PartyNone {
-		t.Errorf("after reset: %s waiting on %q; want account_registered, nobody", st.State, st.WaitingOn)
+	if st.State != domain.UserAccountRegistered || st.WaitingOn != domain.PartyApplicant || st.NextAction != domain.NoWorksiteAction {
+		t.Errorf("after reset: %s waiting on %q; want account_registered, the applicant (no worksite yet)", st.State, st.WaitingOn)
 	}
 	if st.Seq <= exp.Seq {
 		t.Errorf("after reset Seq = %d; want more than %d", st.Seq, exp.Seq)

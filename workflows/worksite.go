@@ -45,6 +45,9 @@ type WorksiteState struct {
 	MembershipSeq int
 	// NoticeSeq numbers the member notices sent, across runs.
 	NoticeSeq int
+	// ProfileSeqs is, by person, the Seq of the last member profile notice
+	// applied (applyProfile). Only lookups: no map iteration.
+	ProfileSeqs map[string]int `json:",omitempty"`
 	// Calendar is the business calendar last pushed (SignalCalendarChanged);
 	// nil until one is, when the input's counts.
 	Calendar *domain.Calendar `json:",omitempty"`
@@ -120,8 +123,21 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 	if err := w.registerHandlers(ctx); err != nil {
 		return w.Status, err
 	}
+	if w.ProfileSeqs == nil {
+		w.ProfileSeqs = map[string]int{}
+	}
 	calendars := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
 	receiveCalendars(ctx, calendars, &w.fx, w.changeCalendar)
+	profiles := workflow.GetSignalChannel(ctx, SignalMemberProfileChanged)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var n domain.MemberProfileNotice
+			profiles.Receive(ctx, &n)
+			if w.applyProfile(ctx, n) {
+				w.fx.mark()
+			}
+		}
+	})
 	for {
 		w.fx.flush(ctx, w)
 		if !w.Registered {
@@ -150,6 +166,13 @@ func WorksiteEnrolment(ctx workflow.Context, in WorksiteInput) (domain.WorksiteS
 				return w.Status, err
 			}
 			drainCalendars(ctx, calendars, w.changeCalendar)
+			for {
+				var n domain.MemberProfileNotice
+				if !profiles.ReceiveAsync(&n) {
+					break
+				}
+				w.applyProfile(ctx, n)
+			}
 			next, carry := in, w.WorksiteState
 			next.Carry = &carry
 			return w.Status, workflow.NewContinueAsNewError(ctx, WorksiteWorkflowName, next)

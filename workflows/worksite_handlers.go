@@ -495,6 +495,38 @@ func (w *worksiteRun) notify(ctx workflow.Context, subject, change string) {
 	w.fx.notice(n)
 }
 
+// applyProfile makes the member and join request records of n's person
+// carry their profession, name and address in force, unless a later
+// notice of theirs was applied already (the relay delivered this one late,
+// or again); it reports whether anything changed. A profession correction
+// is on the worksite's timeline and audit trail: it changes the member's
+// user type, so whether they may sponsor and how they are listed.
+func (w *worksiteRun) applyProfile(ctx workflow.Context, n domain.MemberProfileNotice) bool {
+	if w.Status.State.Ended() || n.Subject == "" {
+		return false
+	}
+	if n.Seq > 0 {
+		if n.Seq <= w.ProfileSeqs[n.Subject] {
+			return false
+		}
+		w.ProfileSeqs[n.Subject] = n.Seq
+	}
+	x, from, changed := w.Membership.ApplyProfile(n)
+	if !changed {
+		return false
+	}
+	w.memberEvent()
+	if x != nil {
+		d := fmt.Sprintf("%s: profession corrected from %s to %s", x.Name, from, x.Profession)
+		if from == "" {
+			d = fmt.Sprintf("%s: profession recorded as %s", x.Name, x.Profession)
+		}
+		w.event(ctx, "member_profession_changed", d)
+		w.audit(ctx, "member profession changed", d, "system", "system", fmt.Sprintf("member/%s/profile/%d", n.Subject, n.Seq))
+	}
+	return true
+}
+
 func (w *worksiteRun) invite(ctx workflow.Context, a InviteArgs) {
 	now := workflow.Now(ctx)
 	id := a.ID

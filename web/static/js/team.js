@@ -168,12 +168,21 @@ async function queueView(main, ctx) {
   // '~' for the first page), which Previous page returns to.
   const cursor = ctx.query.get('cursor') || '';
   const back = cursor ? (ctx.query.get('back') || '~').split('.') : [];
-  const out = await get(`/api/v1/staff/applications${q({ ...f, cursor })}`);
-  // The worksite filters also narrow the worksites awaiting approval.
-  const worksites = (out.worksitesAwaitingApproval || [])
-    .filter((w) => !f.worksiteType || w.locationType === f.worksiteType)
-    .filter((w) => !f.overdue || w.escalated || w.breached || w.stalled);
+  // The worksites awaiting approval page on their own (wcursor), and
+  // keep their page while the applications turn theirs, and back.
+  const wcursor = ctx.query.get('wcursor') || '';
+  const out = await get(`/api/v1/staff/applications${q({ ...f, cursor, worksitesCursor: wcursor })}`);
+  // The worksite filters also narrow the worksites awaiting approval (on the server).
+  const worksites = out.worksitesAwaitingApproval || [];
   const apps = out.applications || [];
+  const wsTotal = out.worksitesTotal ?? worksites.length;
+  const wsHref = (c) => `#/${q({ ...f, cursor, back: cursor ? back.join('.') : '', wcursor: c })}`;
+  const wsPager = h('div', { class: 'actions', id: 'ws-pager' },
+    h('p', { id: 'ws-total' }, `${wsTotal} worksite${wsTotal === 1 ? '' : 's'} awaiting approval; ${worksites.length} shown on this page.`),
+    wcursor ? h('a', { class: 'button small secondary', id: 'ws-first-page', href: wsHref('') }, 'First page of worksites') : null,
+    out.worksitesNextCursor ? h('a', { class: 'button small secondary', id: 'ws-next-page', href: wsHref(out.worksitesNextCursor) }, 'Next page of worksites') : null,
+    h('a', { class: 'button small secondary', id: 'ws-export-csv', href: `/api/v1/staff/worksites${q({ state: 'awaiting_team_review', format: 'csv' })}`,
+      download: 'worksites-awaiting-approval.csv' }, 'Export every worksite awaiting approval to CSV'));
 
   const filters = h('form', { class: 'filters', id: 'filters', role: 'search', 'aria-label': 'Filter the queue' },
     field({ name: 'state', label: 'Application status', type: 'select', value: f.state, options: L.appStateList() }),
@@ -220,12 +229,12 @@ async function queueView(main, ctx) {
   render(main,
     h('h1', {}, 'Queue'),
     filters,
-    h('section', { 'aria-labelledby': 'wsq-h' }, h('h2', { id: 'wsq-h' }, `Worksites awaiting approval (${worksites.length})`), wsTable),
+    h('section', { 'aria-labelledby': 'wsq-h' }, h('h2', { id: 'wsq-h' }, `Worksites awaiting approval (${wsTotal})`), wsPager, wsTable),
     h('section', { 'aria-labelledby': 'apq-h' }, h('h2', { id: 'apq-h' }, `Applications (${out.total ?? apps.length})`),
       h('p', { class: 'small muted' }, 'Longest waiting first. Escalated after 5 business days ready; the service level is breached after 7.'),
-      pager(out, cursor, (c) => `#/${q({ ...f, cursor: c, back: c ? [...back, cursor || '~'].join('.') : '' })}`,
+      pager(out, cursor, (c) => `#/${q({ ...f, cursor: c, back: c ? [...back, cursor || '~'].join('.') : '', wcursor })}`,
         `/api/v1/staff/applications${q({ ...f, format: 'csv' })}`, 'applications',
-        cursor ? `#/${q({ ...f, cursor: back[back.length - 1] === '~' ? '' : back[back.length - 1], back: back.slice(0, -1).join('.') })}` : ''),
+        cursor ? `#/${q({ ...f, cursor: back[back.length - 1] === '~' ? '' : back[back.length - 1], back: back.slice(0, -1).join('.'), wcursor })}` : ''),
       appTable));
 }
 
