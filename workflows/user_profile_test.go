@@ -16,7 +16,6 @@ import (
 // a phone change queue none, and a refused change none either.
 func TestUserProfileReachesWorksites(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.update(time.Minute, workflows.UpdateAccountRegistered, "register", workflows.AccountRegistered{
 		Username: "psharma", Profession: domain.ProfMOA, At: h.start.Add(time.Minute), RequestID: "register",
 		EmailConfirmation: &workflows.EmailConfirmationRequest{Link: "n1", Seq: 1, RequestID: "register"}})
@@ -73,7 +72,6 @@ func TestUserProfileReachesWorksites(t *testing.T) {
 // membership approved ends that, and a deactivation brings it back.
 func TestUserWithoutWorksiteWaitsOnApplicant(t *testing.T) {
 	h := newUserHarness(t, defaultStart)
-	h.validated(0, "sign-in")
 	h.registered(time.Minute, "register")
 	registered := h.query(time.Hour)
 	notice := func(at time.Duration, seq int, active bool, change string) {
