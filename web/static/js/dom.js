@@ -419,6 +419,9 @@ export const badge = (text, kind = 'info') => h('span', { class: `badge ${kind}`
 /** render replaces the main region with the nodes and moves focus to its heading. */
 export function render(main, ...nodes) {
   main.replaceChildren(...nodes.flat().filter(Boolean));
+  // A view the person has left draws into a detached container: it must
+  // not take the focus or the title from the page they are on.
+  if (!main.isConnected) return;
   const h1 = main.querySelector('h1');
   if (h1) {
     h1.setAttribute('tabindex', '-1');

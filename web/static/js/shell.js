@@ -13,7 +13,9 @@ const returnKey = 'careconnect-return-to';
  * (the principal role the page is for), wrongRole (words for anyone else),
  * otherPage ({href, label}: where anyone else should go), landing
  * (reference => nodes shown under the sign-in button), nav ([{href,
- * label}]), routes ([{path: RegExp, view(main, ctx, ...groups)}]).
+ * label}]), routes ([{path: RegExp, view(main, ctx, ...groups)}]): a view
+ * draws into its main (ctx.main), which is in the page only while its
+ * navigation is the current one.
  */
 export async function start(opts) {
   const main = document.getElementById('main');
@@ -51,6 +53,12 @@ export async function start(opts) {
     return;
   }
   const ctx = { me: who, main, refreshMe: async () => { ctx.me = await me(); return ctx.me; } };
+  // Each navigation draws into a container of its own, swapped into main,
+  // and its view gets a ctx of its own whose main is that container. A view
+  // still awaiting its data when the person moves on (or reloads) then
+  // draws into a container no longer in the page, and cannot navigate or
+  // reload: its late answer changes nothing the person sees.
+  let current = null;
   const route = async () => {
     closeMenu();
     const raw = location.hash.slice(1);
@@ -59,22 +67,33 @@ export async function start(opts) {
     ctx.query = new URLSearchParams(query || '');
     ctx.path = path;
     markNav(path);
+    const view = h('div', { class: 'view' });
+    current = view;
+    const live = () => current === view;
+    const vctx = Object.create(ctx); // me and refreshMe stay shared
+    vctx.main = view;
+    vctx.query = ctx.query;
+    vctx.path = path;
+    vctx.go = (hash) => { if (live()) ctx.go(hash); };
+    vctx.reload = () => (live() ? route() : Promise.resolve());
+    main.replaceChildren(view);
     for (const r of opts.routes) {
       const m = path.match(r.path);
       if (!m) continue;
-      main.replaceChildren(loading());
+      view.replaceChildren(loading());
       try {
-        await r.view(main, ctx, ...m.slice(1).map(decodeURIComponent));
+        await r.view(view, vctx, ...m.slice(1).map(decodeURIComponent));
       } catch (err) {
+        if (!live()) return;
         if (err && err.status === 401) {
           signInScreen(main, opts);
           return;
         }
-        render(main, h('h1', {}, 'Something went wrong'), errorBox(err));
+        render(view, h('h1', {}, 'Something went wrong'), errorBox(err));
       }
       return;
     }
-    render(main, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '#/' }, 'Go to the start page')));
+    render(view, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '#/' }, 'Go to the start page')));
   };
   ctx.go = (hash) => {
     if (location.hash === hash) route();
