@@ -207,8 +207,8 @@ func (s *Service) Me(ctx context.Context, by Caller) (Me, error) {
 }
 
 // MyStatus is the caller's enrolment status: JSON, the projection as
-// stored (passed on undecoded; no longer set by MyStatus, which completes
-// the status), or else Status.
+// stored, passed on undecoded when completing it adds nothing, or else
+// Status.
 type MyStatus struct {
 	JSON   json.RawMessage
 	Status domain.UserStatus
@@ -224,8 +224,8 @@ func (s *Service) MyStatus(ctx context.Context, by Caller) (MyStatus, error) {
 	// The projection as stored is the answer, completed with what the
 	// person's workflow does not know (completeStatus).
 	if raw, seq, err := s.store.UserStatusJSON(ctx, by.Principal.Subject); err == nil && seq > 0 {
-		st, err := s.completeStatusJSON(ctx, by.Principal.Subject, raw)
-		return MyStatus{Status: st}, err
+		raw, st, err := s.completeStatusJSON(ctx, by.Principal.Subject, raw)
+		return MyStatus{JSON: raw, Status: st}, err
 	}
 	st, err := s.statusOrEnsure(ctx, *by.Principal)
 	if err == nil {

@@ -161,7 +161,7 @@ func TestMeAndMyStatus(t *testing.T) {
 			t.Errorf("me: %+v, %v after %d starts; want the enrolment started and no account", me, err, len(*starts))
 		}
 		st, err := f.service().MyStatus(ctx, sam)
-		if err != nil || st.JSON != nil || st.Status.State != domain.UserIdentityValidated {
+		if err != nil || statusOf(t, st).State != domain.UserIdentityValidated {
 			t.Errorf("status: %+v, %v; want the started enrolment's", st, err)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"time"
 
 	"careconnect/authz"
 	"careconnect/domain"
@@ -76,14 +77,50 @@ func (s *Service) pendingFor(ctx context.Context, subject string) ([]domain.Pend
 	return s.store.PendingForPerson(ctx, subject, email, s.now().UTC())
 }
 
-// completeStatusJSON is completeStatus on a status stored as JSON; it
-// decodes only when the status may need completing.
-func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw json.RawMessage) (domain.UserStatus, error) {
+// statusHead is the part of a projected status that completeStatus reads
+// and may change. Decoding only this lets a status that needs nothing
+// added pass through as stored (the status page polls it).
+type statusHead struct {
+	State        domain.UserState `json:"state"`
+	WaitingOn    domain.Party     `json:"waitingOn,omitempty"`
+	WaitingSince time.Time        `json:"waitingSince"`
+	NextAction   string           `json:"nextAction,omitempty"`
+	Worksites    []struct {
+		WorksiteID string `json:"worksiteId"`
+		Active     bool   `json:"active"`
+	} `json:"worksites,omitempty"`
+	EmailConfirmation *domain.EmailConfirmation `json:"emailConfirmation,omitempty"`
+}
+
+// completeStatusJSON is completeStatus on a status stored as JSON. It
+// returns raw itself when completing it changes nothing, and otherwise
+// the completed status.
+func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw json.RawMessage) (json.RawMessage, domain.UserStatus, error) {
+	var head statusHead
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, domain.UserStatus{}, err
+	}
+	light := domain.UserStatus{State: head.State, WaitingOn: head.WaitingOn, WaitingSince: head.WaitingSince,
+		NextAction: head.NextAction, EmailConfirmation: head.EmailConfirmation}
+	for _, w := range head.Worksites {
+		light.Worksites = append(light.Worksites, domain.UserWorksite{WorksiteID: w.WorksiteID, Active: w.Active})
+	}
+	if err := s.completeStatus(ctx, subject, &light); err != nil {
+		return nil, domain.UserStatus{}, err
+	}
+	if len(light.Worksites) == len(head.Worksites) && light.WaitingOn == head.WaitingOn &&
+		light.NextAction == head.NextAction && light.WaitingSince.Equal(head.WaitingSince) {
+		return raw, domain.UserStatus{}, nil
+	}
 	var st domain.UserStatus
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return st, err
+		return nil, domain.UserStatus{}, err
 	}
-	return st, s.completeStatus(ctx, subject, &st)
+	// completeStatus only appends worksites (whole, from the membership
+	// projection) and sets who must act next.
+	st.Worksites = append(st.Worksites, light.Worksites[len(head.Worksites):]...)
+	st.WaitingOn, st.NextAction, st.WaitingSince = light.WaitingOn, light.NextAction, light.WaitingSince
+	return nil, st, nil
 }
 
 // Pending is what waits on a person's membership: the invitations to

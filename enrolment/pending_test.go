@@ -2,11 +2,13 @@ package enrolment_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"careconnect/domain"
+	"careconnect/enrolment"
 	"careconnect/workflows"
 )
 
@@ -63,7 +65,7 @@ func TestMyStatusWhoMustAct(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				st = got.Status
+				st = statusOf(t, got)
 				if st.WaitingOn != c.party || !strings.Contains(st.NextAction, c.actionHas) || len(st.Worksites) != c.listed {
 					t.Errorf("got %q %q with %d worksites; want %q, %q, %d", st.WaitingOn, st.NextAction, len(st.Worksites), c.party, c.actionHas, c.listed)
 				}
@@ -72,6 +74,53 @@ func TestMyStatusWhoMustAct(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// statusOf is the status MyStatus answered, decoded when it passed the
+// projection on as stored.
+func statusOf(t *testing.T, got enrolment.MyStatus) domain.UserStatus {
+	t.Helper()
+	if got.JSON == nil {
+		return got.Status
+	}
+	var st domain.UserStatus
+	if err := json.Unmarshal(got.JSON, &st); err != nil {
+		t.Fatalf("the status passed on: %v", err)
+	}
+	return st
+}
+
+// A status that completing changes nothing in is passed on as stored,
+// undecoded (the status page polls it); one it changes keeps everything
+// else the workflow projected.
+func TestMyStatusPassesAnUnchangedProjectionOn(t *testing.T) {
+	ctx := context.Background()
+	member := domain.MemberWorksite{WorksiteID: worksite.ID, Name: worksite.Name, Active: true, State: "approved", Since: now}
+	provisioned := domain.UserStatus{Subject: "ada", State: domain.UserAccountRegistered, WaitingSince: now,
+		Worksites:    []domain.UserWorksite{{WorksiteID: worksite.ID, Active: true, Since: now}},
+		Applications: []domain.Application{{State: domain.AppProvisioned, SubmittedAt: now}}}
+	f := newFixture(t)
+	f.accounts(adaAccount)
+	f.projectedStatus(provisioned, 7)
+	f.memberOf(member)
+	got, err := f.service().MyStatus(ctx, ada)
+	want, _ := json.Marshal(provisioned)
+	if err != nil || string(got.JSON) != string(want) {
+		t.Fatalf("got %s, %v; want the projection as stored", got.JSON, err)
+	}
+
+	// A worksite registered a moment ago is added; the rest stays.
+	f.memberOf(member, domain.MemberWorksite{WorksiteID: "B7Q2ZZA", Name: "New Clinic", Active: true, Admin: true,
+		State: "awaiting_declaration", Since: now})
+	got, err = f.service().MyStatus(ctx, ada)
+	if err != nil || got.JSON != nil {
+		t.Fatalf("got %s, %v; want the completed status", got.JSON, err)
+	}
+	st := got.Status
+	if len(st.Worksites) != 2 || st.Worksites[1].WorksiteID != "B7Q2ZZA" || !st.Worksites[1].Admin ||
+		len(st.Applications) != 1 || st.Applications[0].State != domain.AppProvisioned {
+		t.Errorf("got %+v; want both worksites and the application kept", st)
 	}
 }
 

@@ -215,23 +215,19 @@ func (s *Store) MemberWorksites(ctx context.Context, subject string) ([]MemberWo
 	if subject == "" {
 		return out, nil
 	}
-	db := s.db.WithContext(ctx)
+	// One statement (the status page reads it on every poll): the
+	// projected memberships, and the worksites subject registered whose
+	// membership is not projected yet, as their active administrator.
 	const address = "w.name, w.unit, w.street_number, w.street_name, w.city, w.province, w.postal_code, w.state"
 	var rows []memberWorksiteRow
-	err := db.Table("memberships AS m").Joins("JOIN worksites AS w ON w.id = m.worksite_id").
-		Select("m.worksite_id, "+address+", m.admin, m.active, m.since").Where("m.subject = ?", subject).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT m.worksite_id, `+address+`, m.admin, m.active, m.since
+			FROM memberships AS m JOIN worksites AS w ON w.id = m.worksite_id WHERE m.subject = ?
+		UNION ALL
+		SELECT w.id AS worksite_id, `+address+`, TRUE AS admin, TRUE AS active, w.registered_at AS since
+			FROM worksites AS w WHERE w.admin_subject = ? AND w.membership_json = ?`,
+		subject, subject, unprojected).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
-	}
-	var registered []memberWorksiteRow
-	err = db.Table("worksites AS w").Select("w.id AS worksite_id, "+address+", w.registered_at AS since").
-		Where("w.admin_subject = ? AND w.membership_json = ?", subject, unprojected).Scan(&registered).Error
-	if err != nil {
-		return nil, translate(err)
-	}
-	for _, r := range registered {
-		r.Admin, r.Active = true, true
-		rows = append(rows, r)
 	}
 	for _, r := range rows {
 		out = append(out, r.memberWorksite())
