@@ -223,8 +223,8 @@ func (s *Service) MyStatus(ctx context.Context, by Caller) (MyStatus, error) {
 	}
 	// The projection as stored is the answer, completed with what the
 	// person's workflow does not know (completeStatus).
-	if raw, seq, err := s.store.UserStatusJSON(ctx, by.Principal.Subject); err == nil && seq > 0 {
-		raw, st, err := s.completeStatusJSON(ctx, by.Principal.Subject, raw)
+	if raw, seq, mine, err := s.store.UserStatusView(ctx, by.Principal.Subject); err == nil && seq > 0 {
+		raw, st, err := s.completeStatusJSON(ctx, by.Principal.Subject, raw, mine)
 		return MyStatus{JSON: raw, Status: st}, err
 	}
 	st, err := s.statusOrEnsure(ctx, *by.Principal)

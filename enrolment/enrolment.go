@@ -107,6 +107,9 @@ type PersonStore interface {
 	// UserStatusJSON returns the projected status as stored and its
 	// sequence number (0: never projected). Errors: ENOTFOUND.
 	UserStatusJSON(ctx context.Context, subject string) (json.RawMessage, int, error)
+	// UserStatusView is UserStatusJSON with MemberWorksites, in one read
+	// (the status page polls it). Errors: ENOTFOUND.
+	UserStatusView(ctx context.Context, subject string) (json.RawMessage, int, []domain.MemberWorksite, error)
 }
 
 // AccountStore keeps HxBC accounts.

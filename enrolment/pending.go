@@ -31,6 +31,14 @@ func (s *Service) completeStatus(ctx context.Context, subject string, st *domain
 	if err != nil {
 		return err
 	}
+	return s.completeStatusWith(ctx, subject, st, mine)
+}
+
+// completeStatusWith is completeStatus with subject's worksites read.
+func (s *Service) completeStatusWith(ctx context.Context, subject string, st *domain.UserStatus, mine []domain.MemberWorksite) error {
+	if st.State != domain.UserAccountRegistered {
+		return nil
+	}
 	for _, w := range mine {
 		listed := false
 		for _, x := range st.Worksites {
@@ -92,10 +100,10 @@ type statusHead struct {
 	EmailConfirmation *domain.EmailConfirmation `json:"emailConfirmation,omitempty"`
 }
 
-// completeStatusJSON is completeStatus on a status stored as JSON. It
+// completeStatusJSON is completeStatusWith on a status stored as JSON. It
 // returns raw itself when completing it changes nothing, and otherwise
 // the completed status.
-func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw json.RawMessage) (json.RawMessage, domain.UserStatus, error) {
+func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw json.RawMessage, mine []domain.MemberWorksite) (json.RawMessage, domain.UserStatus, error) {
 	var head statusHead
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return nil, domain.UserStatus{}, err
@@ -105,7 +113,7 @@ func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw js
 	for _, w := range head.Worksites {
 		light.Worksites = append(light.Worksites, domain.UserWorksite{WorksiteID: w.WorksiteID, Active: w.Active})
 	}
-	if err := s.completeStatus(ctx, subject, &light); err != nil {
+	if err := s.completeStatusWith(ctx, subject, &light, mine); err != nil {
 		return nil, domain.UserStatus{}, err
 	}
 	if len(light.Worksites) == len(head.Worksites) && light.WaitingOn == head.WaitingOn &&

@@ -217,6 +217,50 @@ func (s *Store) UserStatusJSON(ctx context.Context, subject string) (json.RawMes
 	return json.RawMessage(raw), seq, nil
 }
 
+// UserStatusView is UserStatusJSON and MemberWorksites in one statement:
+// the read of a person's status page, which polls it. Errors: ENOTFOUND.
+func (s *Store) UserStatusView(ctx context.Context, subject string) (json.RawMessage, int, []MemberWorksite, error) {
+	var rows []struct {
+		StatusJSON                                                              string
+		StatusSeq                                                               int
+		WorksiteID                                                              *string
+		Name, Unit, StreetNumber, StreetName, City, Province, PostalCode, State *string
+		Admin, Active                                                           *bool
+		Since                                                                   *time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT p.status_json, p.status_seq, x.worksite_id, x.name, x.unit, x.street_number,
+			x.street_name, x.city, x.province, x.postal_code, x.state, x.admin, x.active, x.since
+		FROM people AS p LEFT JOIN (`+memberWorksitesSQL+`) AS x ON TRUE WHERE p.subject = ?`,
+		subject, subject, unprojected, subject).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, nil, translate(err)
+	}
+	if len(rows) == 0 {
+		return nil, 0, nil, domain.Errorf(domain.ENOTFOUND, "no person %s", subject)
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	mine := []MemberWorksite{}
+	for _, r := range rows {
+		if r.WorksiteID == nil {
+			continue
+		}
+		m := memberWorksiteRow{WorksiteID: *r.WorksiteID, Name: str(r.Name), Unit: str(r.Unit), StreetNumber: str(r.StreetNumber),
+			StreetName: str(r.StreetName), City: str(r.City), Province: str(r.Province), PostalCode: str(r.PostalCode),
+			State: str(r.State), Admin: r.Admin != nil && *r.Admin, Active: r.Active != nil && *r.Active}
+		if r.Since != nil {
+			m.Since = *r.Since
+		}
+		mine = append(mine, m.memberWorksite())
+	}
+	sortMemberWorksites(mine)
+	return json.RawMessage(rows[0].StatusJSON), rows[0].StatusSeq, mine, nil
+}
+
 // GetUserStatus returns a person's projected status. Errors: ENOTFOUND.
 func (s *Store) GetUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
 	var r personRow

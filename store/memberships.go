@@ -215,23 +215,32 @@ func (s *Store) MemberWorksites(ctx context.Context, subject string) ([]MemberWo
 	if subject == "" {
 		return out, nil
 	}
-	// One statement (the status page reads it on every poll): the
-	// projected memberships, and the worksites subject registered whose
-	// membership is not projected yet, as their active administrator.
-	const address = "w.name, w.unit, w.street_number, w.street_name, w.city, w.province, w.postal_code, w.state"
 	var rows []memberWorksiteRow
-	err := s.db.WithContext(ctx).Raw(`SELECT m.worksite_id, `+address+`, m.admin, m.active, m.since
-			FROM memberships AS m JOIN worksites AS w ON w.id = m.worksite_id WHERE m.subject = ?
-		UNION ALL
-		SELECT w.id AS worksite_id, `+address+`, TRUE AS admin, TRUE AS active, w.registered_at AS since
-			FROM worksites AS w WHERE w.admin_subject = ? AND w.membership_json = ?`,
-		subject, subject, unprojected).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(memberWorksitesSQL, subject, subject, unprojected).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
 	for _, r := range rows {
 		out = append(out, r.memberWorksite())
 	}
+	sortMemberWorksites(out)
+	return out, nil
+}
+
+// memberWorksitesSQL lists a person's worksites in one statement (the
+// status page reads it on every poll): the projected memberships, and the
+// worksites they registered whose membership is not projected yet, as
+// their active administrator. Arguments: subject, subject, unprojected.
+const memberWorksitesSQL = `SELECT m.worksite_id, ` + memberWorksiteAddress + `, m.admin, m.active, m.since
+		FROM memberships AS m JOIN worksites AS w ON w.id = m.worksite_id WHERE m.subject = ?
+	UNION ALL
+	SELECT w.id AS worksite_id, ` + memberWorksiteAddress + `, TRUE AS admin, TRUE AS active, w.registered_at AS since
+		FROM worksites AS w WHERE w.admin_subject = ? AND w.membership_json = ?`
+
+const memberWorksiteAddress = "w.name, w.unit, w.street_number, w.street_name, w.city, w.province, w.postal_code, w.state"
+
+// sortMemberWorksites puts active memberships first, then by name and ID.
+func sortMemberWorksites(out []MemberWorksite) {
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Active != b.Active {
@@ -242,7 +251,6 @@ func (s *Store) MemberWorksites(ctx context.Context, subject string) ([]MemberWo
 		}
 		return a.WorksiteID < b.WorksiteID
 	})
-	return out, nil
 }
 
 // Address search limits.

@@ -205,6 +205,37 @@ func TestMemberWorksites(t *testing.T) {
 		if got, err := s.MemberWorksites(ctx, "nobody"); err != nil || got == nil || len(got) != 0 {
 			t.Errorf("MemberWorksites(nobody) = %#v, %v; want an empty list", got, err)
 		}
+
+		// The status page's one read: the projected status with the same list.
+		if _, _, _, err := s.UserStatusView(ctx, "nobody"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("UserStatusView(nobody): %v; want ENOTFOUND", err)
+		}
+		for _, subject := range []string{"sub-x", "sub-none"} {
+			if err := s.EnsurePerson(ctx, subject, "Legal", "Name"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveUserStatus(ctx, domain.UserStatus{Subject: subject, State: domain.UserAccountRegistered, Seq: 4}); err != nil {
+				t.Fatal(err)
+			}
+			raw, seq, view, err := s.UserStatusView(ctx, subject)
+			list, _ := s.MemberWorksites(ctx, subject)
+			var st domain.UserStatus
+			if err != nil || seq != 4 || json.Unmarshal(raw, &st) != nil || st.State != domain.UserAccountRegistered {
+				t.Fatalf("UserStatusView(%s): %s, seq %d, %v; want the seq 4 status", subject, raw, seq, err)
+			}
+			if view == nil || len(view) != len(list) {
+				t.Fatalf("UserStatusView(%s) lists %+v; want %+v", subject, view, list)
+			}
+			for i := range list {
+				if view[i].Since.Sub(list[i].Since).Abs() > time.Millisecond {
+					t.Errorf("%s row %d: since %v; want %v", subject, i, view[i].Since, list[i].Since)
+				}
+				view[i].Since = list[i].Since
+				if view[i] != list[i] {
+					t.Errorf("%s row %d: got %+v; want %+v", subject, i, view[i], list[i])
+				}
+			}
+		}
 	})
 }
 

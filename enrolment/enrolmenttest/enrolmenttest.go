@@ -54,6 +54,7 @@ type Store struct {
 	GetDeclarationFn           func(ctx context.Context, worksiteID string) (domain.Declaration, error)
 	GetUserStatusFn            func(ctx context.Context, subject string) (domain.UserStatus, error)
 	UserStatusJSONFn           func(ctx context.Context, subject string) (json.RawMessage, int, error)
+	UserStatusViewFn           func(ctx context.Context, subject string) (json.RawMessage, int, []domain.MemberWorksite, error)
 	GetAccountFn               func(ctx context.Context, subject string) (domain.Account, error)
 	ListApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) ([]domain.QueuedApplication, error)
 	PageApplicationsFn         func(ctx context.Context, f domain.ApplicationFilter) (domain.ApplicationPage, error)
@@ -191,6 +192,20 @@ func (fake *Store) GetUserStatus(ctx context.Context, subject string) (domain.Us
 		panic(unexpected("Store.GetUserStatus"))
 	}
 	return fake.GetUserStatusFn(ctx, subject)
+}
+
+// UserStatusView calls UserStatusViewFn or, without one, UserStatusJSONFn
+// and (when set) MemberWorksitesFn, which the real store answers together.
+func (fake *Store) UserStatusView(ctx context.Context, subject string) (json.RawMessage, int, []domain.MemberWorksite, error) {
+	if fake.UserStatusViewFn != nil {
+		return fake.UserStatusViewFn(ctx, subject)
+	}
+	raw, seq, err := fake.UserStatusJSON(ctx, subject)
+	if err != nil || fake.MemberWorksitesFn == nil {
+		return raw, seq, nil, err
+	}
+	mine, err := fake.MemberWorksitesFn(ctx, subject)
+	return raw, seq, mine, err
 }
 
 // UserStatusJSON calls UserStatusJSONFn.
