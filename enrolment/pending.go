@@ -1,8 +1,10 @@
 package enrolment
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"time"
 
@@ -100,12 +102,54 @@ type statusHead struct {
 	EmailConfirmation *domain.EmailConfirmation `json:"emailConfirmation,omitempty"`
 }
 
+// decodeStatusHead reads statusHead's fields of a stored status and stops
+// at the first field after them: the applications and the timeline,
+// most of a status, are not scanned. encoding/json writes fields in
+// declaration order, and domain.UserStatus declares the head's first
+// (TestStatusHeadPrecedesTheRest holds that).
+func decodeStatusHead(raw json.RawMessage) (statusHead, error) {
+	var head statusHead
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return head, fmt.Errorf("enrolment: a stored status is not an object: %v", err)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return head, err
+		}
+		var v any
+		switch t {
+		case "applications", "accessSuspended", "timeline", "seq":
+			return head, nil
+		case "state":
+			v = &head.State
+		case "waitingOn":
+			v = &head.WaitingOn
+		case "waitingSince":
+			v = &head.WaitingSince
+		case "nextAction":
+			v = &head.NextAction
+		case "worksites":
+			v = &head.Worksites
+		case "emailConfirmation":
+			v = &head.EmailConfirmation
+		default:
+			v = new(json.RawMessage)
+		}
+		if err := dec.Decode(v); err != nil {
+			return head, err
+		}
+	}
+	return head, nil
+}
+
 // completeStatusJSON is completeStatusWith on a status stored as JSON. It
 // returns raw itself when completing it changes nothing, and otherwise
 // the completed status.
 func (s *Service) completeStatusJSON(ctx context.Context, subject string, raw json.RawMessage, mine []domain.MemberWorksite) (json.RawMessage, domain.UserStatus, error) {
-	var head statusHead
-	if err := json.Unmarshal(raw, &head); err != nil {
+	head, err := decodeStatusHead(raw)
+	if err != nil {
 		return nil, domain.UserStatus{}, err
 	}
 	light := domain.UserStatus{State: head.State, WaitingOn: head.WaitingOn, WaitingSince: head.WaitingSince,

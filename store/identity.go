@@ -220,45 +220,56 @@ func (s *Store) UserStatusJSON(ctx context.Context, subject string) (json.RawMes
 // UserStatusView is UserStatusJSON and MemberWorksites in one statement:
 // the read of a person's status page, which polls it. Errors: ENOTFOUND.
 func (s *Store) UserStatusView(ctx context.Context, subject string) (json.RawMessage, int, []MemberWorksite, error) {
-	var rows []struct {
-		StatusJSON                                                              string
-		StatusSeq                                                               int
-		WorksiteID                                                              *string
-		Name, Unit, StreetNumber, StreetName, City, Province, PostalCode, State *string
-		Admin, Active                                                           *bool
-		Since                                                                   *time.Time
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT p.status_json, p.status_seq, x.worksite_id, x.name, x.unit, x.street_number,
+	// Rows and a plain Scan: gorm's Scan renders each statement with its
+	// values for a logger that discards it, a tenth of this read's time.
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.status_json, p.status_seq, x.worksite_id, x.name, x.unit, x.street_number,
 			x.street_name, x.city, x.province, x.postal_code, x.state, x.admin, x.active, x.since
 		FROM people AS p LEFT JOIN (`+memberWorksitesSQL+`) AS x ON TRUE WHERE p.subject = ?`,
-		subject, subject, unprojected, subject).Scan(&rows).Error
+		subject, subject, unprojected, subject).Rows()
 	if err != nil {
 		return nil, 0, nil, translate(err)
 	}
-	if len(rows) == 0 {
-		return nil, 0, nil, domain.Errorf(domain.ENOTFOUND, "no person %s", subject)
-	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
+	defer rows.Close()
+	var (
+		raw   string
+		seq   int
+		found bool
+		mine  = []MemberWorksite{}
+	)
+	for rows.Next() {
+		var id, name, unit, number, street, city, province, postal, state *string
+		var admin, active *bool
+		var since *time.Time
+		if err := rows.Scan(&raw, &seq, &id, &name, &unit, &number, &street, &city, &province, &postal, &state,
+			&admin, &active, &since); err != nil {
+			return nil, 0, nil, translate(err)
 		}
-		return *p
-	}
-	mine := []MemberWorksite{}
-	for _, r := range rows {
-		if r.WorksiteID == nil {
+		found = true
+		if id == nil {
 			continue
 		}
-		m := memberWorksiteRow{WorksiteID: *r.WorksiteID, Name: str(r.Name), Unit: str(r.Unit), StreetNumber: str(r.StreetNumber),
-			StreetName: str(r.StreetName), City: str(r.City), Province: str(r.Province), PostalCode: str(r.PostalCode),
-			State: str(r.State), Admin: r.Admin != nil && *r.Admin, Active: r.Active != nil && *r.Active}
-		if r.Since != nil {
-			m.Since = *r.Since
+		str := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		m := memberWorksiteRow{WorksiteID: *id, Name: str(name), Unit: str(unit), StreetNumber: str(number),
+			StreetName: str(street), City: str(city), Province: str(province), PostalCode: str(postal),
+			State: str(state), Admin: admin != nil && *admin, Active: active != nil && *active}
+		if since != nil {
+			m.Since = *since
 		}
 		mine = append(mine, m.memberWorksite())
 	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, nil, translate(err)
+	}
+	if !found {
+		return nil, 0, nil, domain.Errorf(domain.ENOTFOUND, "no person %s", subject)
+	}
 	sortMemberWorksites(mine)
-	return json.RawMessage(rows[0].StatusJSON), rows[0].StatusSeq, mine, nil
+	return json.RawMessage(raw), seq, mine, nil
 }
 
 // GetUserStatus returns a person's projected status. Errors: ENOTFOUND.
