@@ -478,7 +478,10 @@ func TestReadWorksite(t *testing.T) {
 		if _, err := s.ReadWorksite(ctx, "NOSUCH1"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("unknown worksite: error %v; want ENOTFOUND", err)
 		}
-		w := mustCreateAt(t, s, "Read Clinic", "12", "Main St", "Vancouver", "", "sub-reg")
+		reg := registration("4")
+		reg.Name, reg.Address.StreetNumber, reg.Address.StreetName, reg.Administrator.Subject = "Read Clinic", "12", "Main St", "sub-reg"
+		reg.Extension, reg.ContactName, reg.OtherDescription = "123", "Cora Contact", "Back door"
+		w := mustCreate(t, s, reg)
 		r, err := s.ReadWorksite(ctx, w.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -486,6 +489,18 @@ func TestReadWorksite(t *testing.T) {
 		if r.Worksite.Name != "Read Clinic" || r.Worksite.Address.StreetName != "Main St" || r.StatusSeq != 0 ||
 			!reflect.DeepEqual(r.Admins, []string{"sub-reg"}) {
 			t.Errorf("before projection: %+v; want the worksite, the registrant as admin and seq 0", r)
+		}
+		// Every field, as the full read has it (ReadWorksite scans its own columns).
+		full, err := s.GetWorksite(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Worksite.RegisteredAt.Sub(full.RegisteredAt).Abs() > time.Millisecond {
+			t.Errorf("registered at %v; want %v", r.Worksite.RegisteredAt, full.RegisteredAt)
+		}
+		r.Worksite.RegisteredAt = full.RegisteredAt
+		if !reflect.DeepEqual(r.Worksite, full) {
+			t.Errorf("read %+v; want %+v", r.Worksite, full)
 		}
 
 		since := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
