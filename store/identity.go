@@ -222,8 +222,12 @@ func (s *Store) UserStatusJSON(ctx context.Context, subject string) (json.RawMes
 func (s *Store) UserStatusView(ctx context.Context, subject string) (json.RawMessage, int, []MemberWorksite, error) {
 	// Rows and a plain Scan: gorm's Scan renders each statement with its
 	// values for a logger that discards it, a tenth of this read's time.
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.status_json, p.status_seq, x.worksite_id, x.name, x.unit, x.street_number,
-			x.street_name, x.city, x.province, x.postal_code, x.state, x.admin, x.active, x.since
+	// A person with no worksite is one row of NULLs from the LEFT JOIN:
+	// worksite_id tells it, the rest reads as empty.
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT p.status_json, p.status_seq, x.worksite_id,
+			COALESCE(x.name, ''), COALESCE(x.unit, ''), COALESCE(x.street_number, ''), COALESCE(x.street_name, ''),
+			COALESCE(x.city, ''), COALESCE(x.province, ''), COALESCE(x.postal_code, ''), COALESCE(x.state, ''),
+			COALESCE(x.admin, FALSE), COALESCE(x.active, FALSE), x.since
 		FROM people AS p LEFT JOIN (`+memberWorksitesSQL+`) AS x ON TRUE WHERE p.subject = ?`,
 		subject, subject, unprojected, subject).Rows()
 	if err != nil {
@@ -237,29 +241,18 @@ func (s *Store) UserStatusView(ctx context.Context, subject string) (json.RawMes
 		mine  = []MemberWorksite{}
 	)
 	for rows.Next() {
-		var id, name, unit, number, street, city, province, postal, state *string
-		var admin, active *bool
+		var m memberWorksiteRow
+		var id *string
 		var since *time.Time
-		if err := rows.Scan(&raw, &seq, &id, &name, &unit, &number, &street, &city, &province, &postal, &state,
-			&admin, &active, &since); err != nil {
+		if err := rows.Scan(&raw, &seq, &id, &m.Name, &m.Unit, &m.StreetNumber, &m.StreetName, &m.City, &m.Province,
+			&m.PostalCode, &m.State, &m.Admin, &m.Active, &since); err != nil {
 			return nil, 0, nil, translate(err)
 		}
 		found = true
 		if id == nil {
 			continue
 		}
-		str := func(p *string) string {
-			if p == nil {
-				return ""
-			}
-			return *p
-		}
-		m := memberWorksiteRow{WorksiteID: *id, Name: str(name), Unit: str(unit), StreetNumber: str(number),
-			StreetName: str(street), City: str(city), Province: str(province), PostalCode: str(postal),
-			State: str(state), Admin: admin != nil && *admin, Active: active != nil && *active}
-		if since != nil {
-			m.Since = *since
-		}
+		m.WorksiteID, m.Since = *id, *since
 		mine = append(mine, m.memberWorksite())
 	}
 	if err := rows.Err(); err != nil {
