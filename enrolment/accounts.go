@@ -122,12 +122,9 @@ func (s *Service) statusOrEnsure(ctx context.Context, p domain.Principal) (domai
 // client sees its own change. Only a status never projected (or a
 // projection that cannot be read) is asked of the workflow.
 func (s *Service) readUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
-	var st domain.UserStatus
-	raw, seq, err := s.store.UserStatusJSON(ctx, subject)
-	if err == nil && seq > 0 {
-		if err = json.Unmarshal(raw, &st); err == nil {
-			return st, nil
-		}
+	st, ok, err := s.projectedUserStatus(ctx, subject)
+	if ok {
+		return st, nil
 	}
 	var live domain.UserStatus
 	qerr := s.wf.Query(ctx, workflows.UserWorkflowID(subject), workflows.QueryStatus, &live)
