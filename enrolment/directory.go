@@ -63,17 +63,29 @@ func (s *Service) ExportPeople(ctx context.Context, by Caller, text string) ([]d
 		return nil, err
 	}
 	q.Limit = domain.MaxPageSize
-	out := []domain.PersonHit{}
-	for len(out) < domain.MaxExport {
+	return exportPages(3, func(c domain.Cursor) ([]domain.PersonHit, string, error) {
+		q.Cursor = c
 		page, err := s.store.FindPeople(ctx, q)
+		return page.People, page.NextCursor, err
+	})
+}
+
+// exportPages reads a team list for a CSV export: the first page (the
+// zero cursor) and each page its cursor names, keys sort keys long, until
+// the last page or until domain.MaxExport rows are read.
+func exportPages[T any](keys int, page func(domain.Cursor) ([]T, string, error)) ([]T, error) {
+	out := []T{}
+	var c domain.Cursor
+	for len(out) < domain.MaxExport {
+		rows, next, err := page(c)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, page.People...)
-		if page.NextCursor == "" {
+		out = append(out, rows...)
+		if next == "" {
 			break
 		}
-		if q.Cursor, err = domain.ParseCursor(page.NextCursor, 3); err != nil {
+		if c, err = domain.ParseCursor(next, keys); err != nil {
 			return nil, err
 		}
 	}
@@ -114,19 +126,9 @@ func (s *Service) ExportWorksites(ctx context.Context, by Caller, r WorksiteList
 	}
 	q.Limit = domain.MaxPageSize
 	f := domain.WorksiteFilter{State: r.State, WaitingOn: r.WaitingOn}
-	out := []domain.WorksiteSummary{}
-	for len(out) < domain.MaxExport {
+	return exportPages(2, func(c domain.Cursor) ([]domain.WorksiteSummary, string, error) {
+		q.Cursor = c
 		page, err := s.store.FindWorksites(ctx, q, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Worksites...)
-		if page.NextCursor == "" {
-			break
-		}
-		if q.Cursor, err = domain.ParseCursor(page.NextCursor, 2); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return page.Worksites, page.NextCursor, err
+	})
 }

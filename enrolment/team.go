@@ -129,19 +129,13 @@ func (s *Service) ExportApplications(ctx context.Context, by Caller, q QueueQuer
 		return nil, err
 	}
 	f.Limit = domain.MaxPageSize
-	out := []domain.QueuedApplication{}
-	for len(out) < domain.MaxExport {
+	out, err := exportPages(domain.QueueCursorKeys, func(c domain.Cursor) ([]domain.QueuedApplication, string, error) {
+		f.Cursor = c
 		page, err := s.store.PageApplications(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Applications...)
-		if page.NextCursor == "" {
-			break
-		}
-		if f.Cursor, err = domain.ParseCursor(page.NextCursor, domain.QueueCursorKeys); err != nil {
-			return nil, err
-		}
+		return page.Applications, page.NextCursor, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	s.fillQueued(out, s.cfg.Calendar.DomainCalendar(), s.now())
 	return out, nil
