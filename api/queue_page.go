@@ -34,8 +34,15 @@ func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSumma
 	var b bytes.Buffer
 	b.Grow(size)
 	// An Encoder escapes as json.Marshal does and writes into b; each value it
-	// encodes ends in a newline, which is cut.
+	// encodes ends in a newline, which value cuts.
 	enc := json.NewEncoder(&b)
+	value := func(v any) error {
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("api: queue: %w", err)
+		}
+		b.Truncate(b.Len() - 1)
+		return nil
+	}
 	b.WriteString(`{"applications":[`)
 	for i, a := range apps {
 		if js := a.Application; len(js) < 2 || js[0] != '{' || js[len(js)-1] != '}' {
@@ -44,19 +51,18 @@ func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSumma
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		if err := enc.Encode(queueHead{Subject: a.Subject, Name: a.Name, Profession: a.Profession}); err != nil {
-			return nil, fmt.Errorf("api: queue: %w", err)
+		if err := value(queueHead{Subject: a.Subject, Name: a.Name, Profession: a.Profession}); err != nil {
+			return nil, err
 		}
-		b.Truncate(b.Len() - 2) // "}\n": the object goes on
+		b.Truncate(b.Len() - 1) // "}": the object goes on
 		b.WriteString(`,"application":`)
 		b.Write(a.Application)
 		b.WriteString(`,"businessDaysWaiting":`)
 		b.WriteString(strconv.Itoa(a.BusinessDaysWaiting))
 		b.WriteString(`,"workflowId":`)
-		if err := enc.Encode(a.WorkflowID); err != nil {
-			return nil, fmt.Errorf("api: queue: %w", err)
+		if err := value(a.WorkflowID); err != nil {
+			return nil, err
 		}
-		b.Truncate(b.Len() - 1)
 		b.WriteByte('}')
 	}
 	// encoding/json writes a map's keys sorted: applications, nextCursor,
@@ -64,24 +70,21 @@ func queuePage(apps []domain.QueuedApplication, worksites []domain.WorksiteSumma
 	b.WriteByte(']')
 	if next != "" {
 		b.WriteString(`,"nextCursor":`)
-		if err := enc.Encode(next); err != nil {
-			return nil, fmt.Errorf("api: queue: %w", err)
+		if err := value(next); err != nil {
+			return nil, err
 		}
-		b.Truncate(b.Len() - 1)
 	}
 	b.WriteString(`,"total":`)
 	b.WriteString(strconv.FormatInt(total, 10))
 	b.WriteString(`,"worksitesAwaitingApproval":`)
-	if err := enc.Encode(nonNil(worksites)); err != nil {
-		return nil, fmt.Errorf("api: queue: %w", err)
+	if err := value(nonNil(worksites)); err != nil {
+		return nil, err
 	}
-	b.Truncate(b.Len() - 1)
 	if wnext != "" {
 		b.WriteString(`,"worksitesNextCursor":`)
-		if err := enc.Encode(wnext); err != nil {
-			return nil, fmt.Errorf("api: queue: %w", err)
+		if err := value(wnext); err != nil {
+			return nil, err
 		}
-		b.Truncate(b.Len() - 1)
 	}
 	b.WriteString(`,"worksitesTotal":`)
 	b.WriteString(strconv.FormatInt(wtotal, 10))
