@@ -105,41 +105,41 @@ func insertOutbox(tx *gorm.DB, p domain.Projection) error {
 			return err
 		}
 	}
-	if len(p.Notices) > 0 {
-		rows := make([]noticeRow, len(p.Notices))
-		for i, n := range p.Notices {
-			if n.Key == "" {
-				return domain.Errorf(domain.EINVALID, "a member notice without an idempotency key")
-			}
-			b, err := json.Marshal(n)
-			if err != nil {
-				return fmt.Errorf("store: notice %s: %w", n.Key, err)
-			}
-			rows[i] = noticeRow{IdempotencyKey: n.Key, Subject: n.Subject, Seq: n.Seq, Kind: NoticeMembership, Payload: string(b),
-				Status: EmailPending, CreatedAt: now, NextAttemptAt: &now}
-		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+	notices := make([]noticeRow, 0, len(p.Notices)+len(p.ProfileNotices))
+	for _, n := range p.Notices {
+		r, err := newNoticeRow(NoticeMembership, "a member notice", n.Key, n.Subject, n.Seq, n, now)
+		if err != nil {
 			return err
 		}
+		notices = append(notices, r)
 	}
-	if len(p.ProfileNotices) > 0 {
-		rows := make([]noticeRow, len(p.ProfileNotices))
-		for i, n := range p.ProfileNotices {
-			if n.Key == "" {
-				return domain.Errorf(domain.EINVALID, "a member profile notice without an idempotency key")
-			}
-			b, err := json.Marshal(n)
-			if err != nil {
-				return fmt.Errorf("store: notice %s: %w", n.Key, err)
-			}
-			rows[i] = noticeRow{IdempotencyKey: n.Key, Subject: n.Subject, Seq: n.Seq, Kind: NoticeProfile, Payload: string(b),
-				Status: EmailPending, CreatedAt: now, NextAttemptAt: &now}
+	for _, n := range p.ProfileNotices {
+		r, err := newNoticeRow(NoticeProfile, "a member profile notice", n.Key, n.Subject, n.Seq, n, now)
+		if err != nil {
+			return err
 		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+		notices = append(notices, r)
+	}
+	if len(notices) > 0 {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&notices).Error; err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// newNoticeRow is the pending notice_outbox row, due at now, of a notice
+// of kind (what names it in an error) with its key, subject and seq.
+func newNoticeRow(kind, what, key, subject string, seq int, notice any, now time.Time) (noticeRow, error) {
+	if key == "" {
+		return noticeRow{}, domain.Errorf(domain.EINVALID, "%s without an idempotency key", what)
+	}
+	b, err := json.Marshal(notice)
+	if err != nil {
+		return noticeRow{}, fmt.Errorf("store: notice %s: %w", key, err)
+	}
+	return noticeRow{IdempotencyKey: key, Subject: subject, Seq: seq, Kind: kind, Payload: string(b),
+		Status: EmailPending, CreatedAt: now, NextAttemptAt: &now}, nil
 }
 
 // claimedRow is what a claim returns of a row.
@@ -317,21 +317,17 @@ func (s *Store) ClaimNotices(ctx context.Context, now time.Time, limit int, leas
 	}
 	out := make([]OutboxNotice, 0, len(rows))
 	for _, r := range rows {
+		n := OutboxNotice{Attempt: r.Attempts, QueuedAt: r.CreatedAt.UTC()}
+		var payload any = &n.Notice
 		if r.Kind == NoticeProfile {
-			var n domain.MemberProfileNotice
-			if err := json.Unmarshal([]byte(r.Payload), &n); err != nil || n.Key != r.IdempotencyKey {
-				_ = s.FinishNotice(ctx, r.IdempotencyKey, r.Attempts, Outcome{Status: EmailFailed, Error: "unreadable outbox payload"})
-				continue
-			}
-			out = append(out, OutboxNotice{Profile: &n, Attempt: r.Attempts, QueuedAt: r.CreatedAt.UTC()})
-			continue
+			n.Profile = new(domain.MemberProfileNotice)
+			payload = n.Profile
 		}
-		var n domain.MembershipNotice
-		if err := json.Unmarshal([]byte(r.Payload), &n); err != nil || n.Key != r.IdempotencyKey {
+		if err := json.Unmarshal([]byte(r.Payload), payload); err != nil || n.Key() != r.IdempotencyKey {
 			_ = s.FinishNotice(ctx, r.IdempotencyKey, r.Attempts, Outcome{Status: EmailFailed, Error: "unreadable outbox payload"})
 			continue
 		}
-		out = append(out, OutboxNotice{Notice: n, Attempt: r.Attempts, QueuedAt: r.CreatedAt.UTC()})
+		out = append(out, n)
 	}
 	return out, nil
 }
