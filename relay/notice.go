@@ -26,23 +26,15 @@ func (r *Relay) SendNotices(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for i, c := range claimed {
-		n, key := c.Notice, c.Key()
+		key := c.Key()
 		var o store.Outcome
 		var err error
-		var notFound *serviceerror.NotFound
 		if c.Profile != nil {
 			o, err = r.sendProfile(ctx, *c.Profile)
 		} else {
-			err = r.Temporal.SignalWorkflow(ctx, workflows.UserWorkflowID(n.Subject), "", workflows.SignalMembershipChanged, n)
+			o, err = r.sendMembership(ctx, c.Notice)
 		}
-		switch {
-		case c.Profile != nil && err == nil:
-		case err == nil:
-			o = store.Outcome{Status: store.EmailSent}
-		case errors.As(err, &notFound):
-			// The person never signed in, so has no enrolment workflow: nothing to tell.
-			o = store.Outcome{Status: store.EmailSkipped, Error: "the person has no enrolment workflow"}
-		default:
+		if err != nil {
 			o = r.retry(r.Now(), c.QueuedAt, c.Attempt, err.Error())
 			if o.Status == store.EmailFailed {
 				r.Log.Error("member notice not delivered: failed for good", "key", key, "attempts", c.Attempt, "error", err)
@@ -62,6 +54,22 @@ func (r *Relay) SendNotices(ctx context.Context) (int, error) {
 		}
 	}
 	return len(claimed), nil
+}
+
+// sendMembership signals member notice n to its person's workflow. The
+// outcome is sent (or skipped: the person never signed in, so has no
+// enrolment workflow to tell) when err is nil; an error is the failed
+// signal.
+func (r *Relay) sendMembership(ctx context.Context, n domain.MembershipNotice) (store.Outcome, error) {
+	err := r.Temporal.SignalWorkflow(ctx, workflows.UserWorkflowID(n.Subject), "", workflows.SignalMembershipChanged, n)
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return store.Outcome{Status: store.EmailSent}, nil
+	case errors.As(err, &notFound):
+		return store.Outcome{Status: store.EmailSkipped, Error: "the person has no enrolment workflow"}, nil
+	}
+	return store.Outcome{}, err
 }
 
 // sendProfile signals member profile notice n to the workflow of every
