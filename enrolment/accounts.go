@@ -75,11 +75,7 @@ func (s *Service) projectedUserStatus(ctx context.Context, subject string) (st d
 // Errors: EUNAVAILABLE (none in time: the workflow has not run yet, its
 // worker being down; it will).
 func (s *Service) awaitUserStatus(ctx context.Context, subject string) (domain.UserStatus, error) {
-	budget := s.cfg.Temporal.WriteBudget
-	if budget <= 0 {
-		budget = defaultWriteBudget
-	}
-	wctx, cancel := context.WithTimeout(ctx, budget)
+	wctx, cancel := context.WithTimeout(ctx, s.writeBudget())
 	defer cancel()
 	pause := firstProjectionPoll
 	for {

@@ -370,11 +370,16 @@ func newID() string {
 // notAfter is when a write begun now must have reached its workflow:
 // after it, the workflow's validator refuses it (config temporal.write_budget).
 func (s *Service) notAfter() time.Time {
-	budget := s.cfg.Temporal.WriteBudget
-	if budget <= 0 {
-		budget = defaultWriteBudget
+	return s.now().UTC().Add(s.writeBudget())
+}
+
+// writeBudget is how long a write may take to reach its workflow (config
+// temporal.write_budget, or defaultWriteBudget when it has none).
+func (s *Service) writeBudget() time.Duration {
+	if b := s.cfg.Temporal.WriteBudget; b > 0 {
+		return b
 	}
-	return s.now().UTC().Add(budget)
+	return defaultWriteBudget
 }
 
 // defaultWriteBudget is the write budget when the configuration has none.
