@@ -35,11 +35,7 @@ import (
 // recorded history for it). Temporal runs one coroutine at a time, so no
 // field needs a lock.
 type effects struct {
-	audits  []domain.AuditEvent
-	emails  []domain.Email
-	notices []domain.MembershipNotice
-	// profiles are the person's profile notices to their worksites.
-	profiles []domain.MemberProfileNotice
+	queued
 	// writes are the business writes (domain.Write) the next projection
 	// write makes first; refused are the writes it refused that an update
 	// handler waits to hear of (own), and owned their keys.
@@ -52,6 +48,27 @@ type effects struct {
 	// marked counts the changes marked; flushed is what marked was when
 	// the last finished flush began, so every change up to it is written.
 	marked, flushed int
+}
+
+// queued is what a projection write carries besides the run's state: its
+// audit records and its outbox.
+type queued struct {
+	audits  []domain.AuditEvent
+	emails  []domain.Email
+	notices []domain.MembershipNotice
+	// profiles are the person's profile notices to their worksites.
+	profiles []domain.MemberProfileNotice
+}
+
+// then is q followed by o; it never writes to q's arrays.
+func (q queued) then(o queued) queued {
+	return queued{audits: append(slices.Clip(q.audits), o.audits...), emails: append(slices.Clip(q.emails), o.emails...),
+		notices: append(slices.Clip(q.notices), o.notices...), profiles: append(slices.Clip(q.profiles), o.profiles...)}
+}
+
+// into sets p's audit records and outbox to q's.
+func (q queued) into(p *domain.Projection) {
+	p.Audits, p.Emails, p.Notices, p.ProfileNotices = q.audits, q.emails, q.notices, q.profiles
 }
 
 // projector is a workflow run's part in the effect model.
@@ -117,11 +134,10 @@ func (fx *effects) own(ctx workflow.Context, w domain.Write, apply, undo func())
 	fx.writes = append(fx.writes, w)
 	c := &carried{key: w.Key, undo: undo}
 	if apply != nil {
-		audits, emails, notices, profiles := fx.audits, fx.emails, fx.notices, fx.profiles
-		fx.audits, fx.emails, fx.notices, fx.profiles = nil, nil, nil, nil
+		saved := fx.queued
+		fx.queued = queued{}
 		apply()
-		c.audits, c.emails, c.notices, c.profiles = fx.audits, fx.emails, fx.notices, fx.profiles
-		fx.audits, fx.emails, fx.notices, fx.profiles = audits, emails, notices, profiles
+		c.queued, fx.queued = fx.queued, saved
 	}
 	fx.carried = append(fx.carried, c)
 	target := fx.mark()
@@ -141,12 +157,9 @@ func (fx *effects) own(ctx workflow.Context, w domain.Write, apply, undo func())
 // carried is the change an owned write carries: its effects, and how to
 // undo its state change when the store refuses the write.
 type carried struct {
-	key      string
-	audits   []domain.AuditEvent
-	emails   []domain.Email
-	notices  []domain.MembershipNotice
-	profiles []domain.MemberProfileNotice
-	undo     func()
+	key string
+	queued
+	undo func()
 }
 
 // notAfter refuses a write update that reaches the workflow after its
@@ -179,16 +192,14 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 	target := fx.marked
 	carries := fx.carried
 	fx.carried = nil
-	audits, emails, notices, profiles := fx.audits, fx.emails, fx.notices, fx.profiles
+	kept, out := fx.queued, fx.queued
 	for _, c := range carries {
-		audits, emails, notices = append(audits, c.audits...), append(emails, c.emails...), append(notices, c.notices...)
-		profiles = append(profiles, c.profiles...)
+		out = out.then(c.queued)
 	}
 	p, wrote := r.changes()
-	p.Audits, p.Emails, p.Notices, p.ProfileNotices, p.Writes = audits, emails, notices, profiles, fx.writes
-	kept := p
-	kept.Audits, kept.Emails, kept.Notices, kept.ProfileNotices = fx.audits, fx.emails, fx.notices, fx.profiles
-	fx.audits, fx.emails, fx.notices, fx.profiles, fx.writes = nil, nil, nil, nil, nil
+	out.into(&p)
+	p.Writes = fx.writes
+	fx.queued, fx.writes = queued{}, nil
 	if !p.Empty() {
 		lctx := workflow.WithLocalActivityOptions(ctx, localActivityOptions())
 		var res domain.ProjectResult
@@ -207,22 +218,16 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 						Message: "the change could not be stored; nothing was changed; try again"})
 				}
 			}
-			fx.requeue(ctx, kept, carries, failed, false)
+			fx.requeue(ctx, kept, p.Writes, carries, failed, false)
 		} else if res.RolledBack {
 			// A write was refused and nothing was stored: the refused
 			// writes' changes are undone, everything else is written again
 			// at once.
-			fx.requeue(ctx, kept, carries, res.Refused, true)
+			fx.requeue(ctx, kept, p.Writes, carries, res.Refused, true)
 			target = fx.flushed // the changes that were not refused are not written yet
 		} else {
 			wrote()
-			for _, rf := range res.Refused { // a result from before RolledBack
-				if slices.Contains(fx.owned, rf.Key) {
-					fx.refused = append(fx.refused, rf)
-				} else {
-					workflow.GetLogger(ctx).Error("a write was refused", "key", rf.Key, "code", rf.Code, "error", rf.Message)
-				}
-			}
+			fx.hear(ctx, res.Refused) // a result from before RolledBack
 		}
 	}
 	if v := r.visibility(); v.Status != "" { // nothing to show before the first state
@@ -231,15 +236,9 @@ func (fx *effects) flush(ctx workflow.Context, r projector) {
 	fx.flushed = max(fx.flushed, target)
 }
 
-// requeue puts back what a projection write that stored nothing carried
-// (kept, and the changes carries that were not refused) for the next write;
-// an owned write refused (or failed) is dropped, its handler hears of it,
-// and the change it carried is undone; another refused write is dropped
-// with a log. again marks a change, so that the next write follows at once.
-func (fx *effects) requeue(ctx workflow.Context, kept domain.Projection, carries []*carried, refused []domain.WriteRefusal, again bool) {
-	isRefused := func(key string) bool {
-		return slices.ContainsFunc(refused, func(r domain.WriteRefusal) bool { return r.Key == key })
-	}
+// hear passes each refused write to the update handler that owns it
+// (own), and logs the others.
+func (fx *effects) hear(ctx workflow.Context, refused []domain.WriteRefusal) {
 	for _, rf := range refused {
 		if slices.Contains(fx.owned, rf.Key) {
 			fx.refused = append(fx.refused, rf)
@@ -247,6 +246,18 @@ func (fx *effects) requeue(ctx workflow.Context, kept domain.Projection, carries
 			workflow.GetLogger(ctx).Error("a write was refused", "key", rf.Key, "code", rf.Code, "error", rf.Message)
 		}
 	}
+}
+
+// requeue puts back what a projection write that stored nothing carried
+// (kept, writes and the changes carries that were not refused) for the next write;
+// an owned write refused (or failed) is dropped, its handler hears of it,
+// and the change it carried is undone; another refused write is dropped
+// with a log. again marks a change, so that the next write follows at once.
+func (fx *effects) requeue(ctx workflow.Context, kept queued, writes []domain.Write, carries []*carried, refused []domain.WriteRefusal, again bool) {
+	isRefused := func(key string) bool {
+		return slices.ContainsFunc(refused, func(r domain.WriteRefusal) bool { return r.Key == key })
+	}
+	fx.hear(ctx, refused)
 	var back []*carried
 	for _, c := range carries {
 		if isRefused(c.key) {
@@ -258,17 +269,14 @@ func (fx *effects) requeue(ctx workflow.Context, kept domain.Projection, carries
 		}
 	}
 	fx.carried = append(back, fx.carried...)
-	fx.audits = append(kept.Audits, fx.audits...)
-	fx.emails = append(kept.Emails, fx.emails...)
-	fx.notices = append(kept.Notices, fx.notices...)
-	fx.profiles = append(kept.ProfileNotices, fx.profiles...)
-	var writes []domain.Write
-	for _, w := range kept.Writes {
+	fx.queued = kept.then(fx.queued)
+	var still []domain.Write
+	for _, w := range writes {
 		if !isRefused(w.Key) {
-			writes = append(writes, w)
+			still = append(still, w)
 		}
 	}
-	fx.writes = append(writes, fx.writes...)
+	fx.writes = append(still, fx.writes...)
 	if again {
 		fx.mark()
 	}
